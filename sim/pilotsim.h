@@ -1,0 +1,192 @@
+/*
+ * pilotsim.h - the pilot simulator of pilotdeck (libpilotsim).
+ *
+ * A scenario (an INI file, see scenarios/README.md) describes CEs, a
+ * submission policy, a failure model and a timeline of changes.  An engine
+ * plays it on a virtual clock into a pilot database through the public db
+ * API: it adds the scenario's CEs, submits pilots, starts them after a queue
+ * wait and ends them DONE or FAILED, reproducibly from a seed.  The same
+ * scenario and seed always give the same database contents and byte-identical
+ * reports.
+ *
+ * The engine can be driven in steps from a UI loop (sim_engine_run_until()),
+ * and it reads each CE's capacity, success rate and enabled flag from the
+ * database every director cycle, so changes that others write to the
+ * database between steps take effect at the next cycle.
+ *
+ * Library code never prints and never exits: functions return a sim_rc and
+ * leave a message in the caller's buffer or in sim_engine_errmsg().
+ */
+#ifndef PILOTSIM_H
+#define PILOTSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pilotdb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sim_rc {
+    SIM_OK = 0,
+    SIM_EINVAL,   /* an argument is out of range or malformed */
+    SIM_EPARSE,   /* the scenario is invalid; the message is "file:line: ..." */
+    SIM_EIO,      /* a file could not be read or written */
+    SIM_ENOMEM,   /* out of memory */
+    SIM_EDB,      /* the database refused or failed; the message says why */
+    SIM_EMISUSE   /* wrong call order, or the engine failed earlier */
+} sim_rc;
+
+/* Largest seed accepted (seeds are reported as JSON integers). */
+#define SIM_SEED_MAX INT64_MAX
+
+typedef struct sim_scenario sim_scenario;
+typedef struct sim_engine sim_engine;
+
+/* ---- scenarios ------------------------------------------------------------ */
+
+/*
+ * Parse the scenario file at path.  Every problem (unknown section or key,
+ * bad number, value out of range, event at an unknown CE, ...) is refused
+ * with SIM_EPARSE and an errbuf message "path:line: message"; an unreadable
+ * file is SIM_EIO.  On success *out is a scenario to free with
+ * sim_scenario_free(); on error *out is NULL.
+ */
+sim_rc sim_scenario_load(const char *path, sim_scenario **out, char *errbuf,
+                         size_t errbuf_size);
+
+/*
+ * Parse a scenario held in the NUL-terminated string text; filename is only
+ * used in messages.  Same results as sim_scenario_load().
+ */
+sim_rc sim_scenario_parse(const char *text, const char *filename,
+                          sim_scenario **out, char *errbuf, size_t errbuf_size);
+
+/* Free a scenario.  NULL is a no-op. */
+void sim_scenario_free(sim_scenario *scn);
+
+/* The scenario's name, seed, duration (ms), and CEs (in file order).  The
+ * strings are owned by the scenario. */
+const char *sim_scenario_name(const sim_scenario *scn);
+uint64_t sim_scenario_seed(const sim_scenario *scn);
+int64_t sim_scenario_duration(const sim_scenario *scn);
+size_t sim_scenario_ce_count(const sim_scenario *scn);
+const char *sim_scenario_ce_name(const sim_scenario *scn, size_t i);
+
+/* ---- engines --------------------------------------------------------------- */
+
+/*
+ * Called by the engine about every batch (for a progress bar): now and
+ * duration are virtual milliseconds.
+ */
+typedef void (*sim_progress_fn)(void *arg, int64_t now, int64_t duration);
+
+/*
+ * Make an engine that plays scn into db with the given seed (use
+ * sim_scenario_seed(scn) for the scenario's own).  It adds the scenario's
+ * CEs to db in one transaction (refusing with SIM_EDB if one of them exists
+ * already) and installs its virtual clock on db, starting at 0 ms.  scn and
+ * db must outlive the engine; the engine does not own them.  On success
+ * *out is an engine to free with sim_engine_free(); on error *out is NULL,
+ * errbuf holds the reason and db is unchanged.
+ */
+sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
+                      sim_engine **out, char *errbuf, size_t errbuf_size);
+
+/*
+ * Process every event up to and including virtual time t_ms (capped at the
+ * scenario's duration), commit, and leave the clock at that time.  Writes are
+ * grouped in one transaction per director cycle (or per bounded number of
+ * events); no transaction is left open on return, so others may write
+ * between calls.  A failure of the database rolls back the current batch and
+ * makes the engine unusable: this and later calls return the error and
+ * sim_engine_errmsg() says why.
+ */
+sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms);
+
+/* Run to the end of the scenario: sim_engine_run_until(eng, duration). */
+sim_rc sim_engine_run(sim_engine *eng);
+
+/* The virtual time in milliseconds, the scenario's duration, whether the
+ * end has been reached, and the seed in use. */
+int64_t sim_engine_now(const sim_engine *eng);
+int64_t sim_engine_duration(const sim_engine *eng);
+int sim_engine_done(const sim_engine *eng);
+uint64_t sim_engine_seed(const sim_engine *eng);
+
+/* The message of the last error ("" if none).  Owned by the engine. */
+const char *sim_engine_errmsg(const sim_engine *eng);
+
+/* Install (or with NULL remove) a progress callback. */
+void sim_engine_set_progress(sim_engine *eng, sim_progress_fn fn, void *arg);
+
+/*
+ * Write the time series as CSV to out (owned by the caller, kept open until
+ * the engine is freed): a header line, then one row per sampling instant and
+ * CE.  Call before the first step; SIM_EMISUSE afterwards.  A write error
+ * fails the step that hit it with SIM_EIO.
+ */
+sim_rc sim_engine_set_csv(sim_engine *eng, FILE *out);
+
+/*
+ * Free the engine: commit nothing further, roll back a batch left open by a
+ * failure, and restore the wall clock on its database.  NULL is a no-op.
+ */
+void sim_engine_free(sim_engine *eng);
+
+/* ---- reports ---------------------------------------------------------------- */
+
+/* What happened at one CE (or in total), from the start to the engine's
+ * current time.  Time averages (utilization, mean_active, throughput,
+ * mean_time_in_system) cover [warmup, now] only. */
+typedef struct sim_ce_stats {
+    const char *name;            /* owned by the engine; "total" for the sum */
+    int64_t capacity;            /* now (sum over CEs for the total) */
+    int enabled;                 /* now (number of enabled CEs for the total) */
+    int64_t submitted;           /* pilots written to the database */
+    int64_t started;             /* SUBMITTED -> RUNNING */
+    int64_t done;
+    int64_t failed_before_start; /* SUBMITTED -> FAILED */
+    int64_t failed_running;      /* RUNNING -> FAILED */
+    int64_t submission_failures; /* submissions that failed and wrote nothing */
+    int64_t refused;             /* arrivals refused: CE full or disabled */
+    int64_t bans;                /* times the director disabled the CE */
+    int64_t active;              /* SUBMITTED + RUNNING now */
+    int64_t peak_active;
+    double utilization;          /* integral of active / integral of capacity */
+    double mean_active;
+    double success_rate;         /* done / (done + failed); 0 if none ended */
+    double throughput_per_hour;  /* pilots ended per hour */
+    double mean_time_in_system_s; /* submission to end, of pilots ended */
+} sim_ce_stats;
+
+/* The number of CEs in reports (the scenario's, in name order). */
+size_t sim_report_ce_count(const sim_engine *eng);
+
+/* Fill *out with the statistics of the i-th CE in name order, or with the
+ * totals when i == sim_report_ce_count(); SIM_EINVAL (and *out zeroed)
+ * beyond. */
+sim_rc sim_report_ce(const sim_engine *eng, size_t i, sim_ce_stats *out);
+
+/* The report as a text table, as indented JSON (both ending with a newline),
+ * in malloc()ed strings for the caller to free(); NULL when out of memory. */
+char *sim_report_text(const sim_engine *eng);
+char *sim_report_json(const sim_engine *eng);
+
+/* A fixed English description of rc. */
+const char *sim_rc_str(sim_rc rc);
+
+/*
+ * Parse a duration with a unit ("500ms", "90s", "15m", "1.5h", "3d") into
+ * milliseconds.  0 on success, -1 if text is not such a duration.
+ */
+int sim_parse_duration(const char *text, int64_t *ms);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PILOTSIM_H */

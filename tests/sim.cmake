@@ -1,0 +1,10 @@
+# Tests of libpilotsim (label "sim"), included by tests/CMakeLists.txt.
+pilotdeck_add_test(test_pcg32 SOURCES test_pcg32.c ${PROJECT_SOURCE_DIR}/sim/pcg32.c
+                   LIBS LABELS sim VALGRIND TIMEOUT 120)
+target_include_directories(test_pcg32 PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# pcg-cpp (libpcg-cpp-dev) as the oracle of the C generator.
+add_executable(pcg_oracle pcg_oracle.cpp ${PROJECT_SOURCE_DIR}/sim/pcg32.c)
+target_include_directories(pcg_oracle PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+add_test(NAME pcg_oracle COMMAND pcg_oracle)
+set_tests_properties(pcg_oracle PROPERTIES LABELS sim TIMEOUT 120)
