@@ -1,0 +1,1456 @@
+/*
+ * pilotdb.c - the pilot database layer: connections, schema, transactions,
+ * CE and pilot operations, history and the consistency check.
+ *
+ * Every write is a single SQL statement, so SQLite's statement atomicity
+ * makes each call all-or-nothing even inside a caller's transaction; outside
+ * one, the call wraps itself in BEGIN IMMEDIATE ... COMMIT.  Counts and the
+ * event history are kept by triggers (schema.h), in the same statement.
+ * Refusals (unknown, disabled or full CE; illegal transition) are found by
+ * a guarded statement that changes no row, then diagnosed with a read in the
+ * same transaction.
+ */
+#include "pilotdb.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "schema.h"
+
+#define BUSY_TIMEOUT_MS 5000
+#define NMIGRATIONS (sizeof pilotdb_migrations / sizeof pilotdb_migrations[0])
+
+/* Prepared statements, made on first use and kept until close. */
+enum stmt_id {
+    ST_BEGIN_WRITE,
+    ST_BEGIN_READ,
+    ST_SNAPSHOT,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_CE_ADD,
+    ST_CE_UPDATE,
+    ST_CE_GET,
+    ST_CE_LIST,
+    ST_CE_LIST_AVAILABLE,
+    ST_CE_ID,
+    ST_PILOT_SUBMIT,
+    ST_PILOT_SET_STATUS,
+    ST_PILOT_STATUS,
+    ST_PILOT_GET,
+    ST_PILOTS_ALL,
+    ST_PILOTS_BY_STATUS,
+    ST_PILOTS_BY_CE,
+    ST_PILOTS_BY_CE_STATUS,
+    ST_SUMMARY,
+    ST_EVENTS,
+    ST_COUNT
+};
+
+#define CE_COLUMNS                                                             \
+    "ce_id, name, capacity, success_rate, enabled,"                            \
+    " n_submitted, n_running, n_done, n_failed"
+#define PILOT_SELECT                                                           \
+    "SELECT p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"            \
+    " p.updated_at FROM pilot p JOIN ce c ON c.ce_id = p.ce_id "
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
+    [ST_SNAPSHOT] = "PRAGMA user_version",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled)"
+                  " VALUES (?1, ?2, ?3, ?4)",
+    [ST_CE_UPDATE] = "UPDATE ce SET capacity = coalesce(?2, capacity),"
+                     " success_rate = coalesce(?3, success_rate),"
+                     " enabled = coalesce(?4, enabled) WHERE name = ?1",
+    [ST_CE_GET] = "SELECT " CE_COLUMNS " FROM ce WHERE name = ?1",
+    [ST_CE_LIST] = "SELECT " CE_COLUMNS " FROM ce ORDER BY name",
+    [ST_CE_LIST_AVAILABLE] = "SELECT " CE_COLUMNS " FROM ce WHERE enabled = 1"
+                             " AND capacity > n_submitted + n_running"
+                             " ORDER BY name",
+    [ST_CE_ID] = "SELECT ce_id FROM ce WHERE name = ?1",
+    [ST_PILOT_SUBMIT] = "INSERT INTO pilot(ce_id, status, submitted_at,"
+                        " updated_at) SELECT ce_id, 0, ?2, ?2 FROM ce"
+                        " WHERE name = ?1 AND enabled = 1"
+                        " AND n_submitted + n_running < capacity",
+    /* ?4 is the set of statuses allowed to move to ?2, as a bit mask. */
+    [ST_PILOT_SET_STATUS] = "UPDATE pilot SET status = ?2, updated_at = ?3"
+                            " WHERE pilot_id = ?1 AND (?4 >> status) & 1",
+    [ST_PILOT_STATUS] = "SELECT status FROM pilot WHERE pilot_id = ?1",
+    [ST_PILOT_GET] = PILOT_SELECT "WHERE p.pilot_id = ?1",
+    [ST_PILOTS_ALL] = PILOT_SELECT "ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_STATUS] = PILOT_SELECT "WHERE p.status = ?1"
+                                         " ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_CE] = PILOT_SELECT "WHERE p.ce_id = ?2 ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_CE_STATUS] = PILOT_SELECT "WHERE p.ce_id = ?2"
+                                            " AND p.status = ?1"
+                                            " ORDER BY p.pilot_id",
+    [ST_SUMMARY] = "SELECT coalesce(sum(n_submitted), 0),"
+                   " coalesce(sum(n_running), 0), coalesce(sum(n_done), 0),"
+                   " coalesce(sum(n_failed), 0) FROM ce",
+    [ST_EVENTS] = "SELECT event_id, pilot_id, ce_id, coalesce(from_status, -1),"
+                  " to_status, at FROM pilot_event WHERE event_id > ?3"
+                  " AND at >= ?1 AND at < ?2 ORDER BY event_id",
+};
+
+struct pilotdb {
+    sqlite3 *conn;
+    sqlite3_stmt *stmt[ST_COUNT];
+    pilotdb_clock_fn clock;
+    void *clock_arg;
+    unsigned flags;
+    char errmsg[512];
+};
+
+static const char *const status_names[PILOT_NSTATUS] = {
+    "submitted", "running", "done", "failed"
+};
+
+/* For each target status, the statuses it may be reached from (bit mask). */
+static const unsigned status_from_mask[PILOT_NSTATUS] = {
+    [PILOT_SUBMITTED] = 0,
+    [PILOT_RUNNING] = 1u << PILOT_SUBMITTED,
+    [PILOT_DONE] = 1u << PILOT_RUNNING,
+    [PILOT_FAILED] = (1u << PILOT_SUBMITTED) | (1u << PILOT_RUNNING),
+};
+
+/* ---- errors --------------------------------------------------------------- */
+
+static pilotdb_rc fail(pilotdb *db, pilotdb_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static pilotdb_rc fail(pilotdb *db, pilotdb_rc rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(db->errmsg, sizeof db->errmsg, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static pilotdb_rc rc_from_sqlite(int src)
+{
+    switch (src & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+        return PILOTDB_OK;
+    case SQLITE_NOMEM:
+        return PILOTDB_ENOMEM;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return PILOTDB_EBUSY;
+    case SQLITE_READONLY:
+        return PILOTDB_EREADONLY;
+    case SQLITE_FULL:
+        return PILOTDB_EDISKFULL;
+    case SQLITE_IOERR:
+        return PILOTDB_EIO;
+    case SQLITE_CORRUPT:
+        return PILOTDB_ECORRUPT;
+    case SQLITE_NOTADB:
+        return PILOTDB_ENOTDB;
+    case SQLITE_CANTOPEN:
+        return PILOTDB_ECANTOPEN;
+    case SQLITE_MISUSE:
+        return PILOTDB_EMISUSE;
+    default:
+        return PILOTDB_ESQL;
+    }
+}
+
+/* Record a SQLite failure src during what. */
+static pilotdb_rc sql_fail(pilotdb *db, int src, const char *what)
+{
+    const char *msg = sqlite3_errstr(src);
+
+    /* The connection's message is more precise when it is about src. */
+    if (db->conn && sqlite3_extended_errcode(db->conn) == src)
+        msg = sqlite3_errmsg(db->conn);
+    return fail(db, rc_from_sqlite(src), "%s: %s", what, msg);
+}
+
+const char *pilotdb_rc_str(pilotdb_rc rc)
+{
+    switch (rc) {
+    case PILOTDB_OK: return "ok";
+    case PILOTDB_EINVAL: return "invalid argument";
+    case PILOTDB_ENOTFOUND: return "not found";
+    case PILOTDB_EEXISTS: return "already exists";
+    case PILOTDB_EDISABLED: return "CE disabled";
+    case PILOTDB_EFULL: return "CE full";
+    case PILOTDB_ETRANSITION: return "illegal status change";
+    case PILOTDB_ENOTDB: return "not a pilotdeck database";
+    case PILOTDB_ESCHEMA: return "unsupported schema version";
+    case PILOTDB_EINCONSISTENT: return "database inconsistent";
+    case PILOTDB_ENOMEM: return "out of memory";
+    case PILOTDB_EBUSY: return "database busy";
+    case PILOTDB_EREADONLY: return "database is read-only";
+    case PILOTDB_EDISKFULL: return "database or disk is full";
+    case PILOTDB_EIO: return "I/O error";
+    case PILOTDB_ECORRUPT: return "database file is corrupt";
+    case PILOTDB_EMISUSE: return "misuse";
+    case PILOTDB_ECANTOPEN: return "cannot open database";
+    case PILOTDB_ESQL: return "SQL error";
+    }
+    return "unknown error";
+}
+
+const char *pilotdb_errmsg(const pilotdb *db)
+{
+    return db ? db->errmsg : "out of memory";
+}
+
+void pilotdb_free(void *p)
+{
+    sqlite3_free(p);
+}
+
+sqlite3 *pilotdb_sqlite(pilotdb *db)
+{
+    return db->conn;
+}
+
+/* ---- names and the state machine --------------------------------------------- */
+
+const char *pilot_status_name(int status)
+{
+    if (status < 0 || status >= PILOT_NSTATUS)
+        return NULL;
+    return status_names[status];
+}
+
+pilotdb_rc pilot_status_parse(const char *word, pilot_status *out)
+{
+    *out = PILOT_SUBMITTED;
+    if (!word)
+        return PILOTDB_EINVAL;
+    for (int s = 0; s < PILOT_NSTATUS; s++) {
+        if (sqlite3_stricmp(word, status_names[s]) == 0) {
+            *out = (pilot_status)s;
+            return PILOTDB_OK;
+        }
+    }
+    return PILOTDB_EINVAL;
+}
+
+int pilot_status_transition_ok(pilot_status from, pilot_status to)
+{
+    if ((int)from < 0 || from >= PILOT_NSTATUS || (int)to < 0 ||
+        to >= PILOT_NSTATUS)
+        return 0;
+    return (status_from_mask[to] >> from) & 1u;
+}
+
+/* ---- clock ------------------------------------------------------------------- */
+
+static int64_t wall_clock(void *arg)
+{
+    struct timespec ts;
+
+    (void)arg;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg)
+{
+    db->clock = clock ? clock : wall_clock;
+    db->clock_arg = clock ? arg : NULL;
+}
+
+int64_t pilotdb_now(pilotdb *db)
+{
+    return db->clock(db->clock_arg);
+}
+
+/* ---- statements ----------------------------------------------------------------- */
+
+/* The prepared statement id in *st, made on first use. */
+static pilotdb_rc stmt_get(pilotdb *db, enum stmt_id id, sqlite3_stmt **st)
+{
+    int src;
+
+    *st = db->stmt[id];
+    if (*st)
+        return PILOTDB_OK;
+    src = sqlite3_prepare_v3(db->conn, stmt_sql[id], -1,
+                             SQLITE_PREPARE_PERSISTENT, st, NULL);
+    if (src != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return sql_fail(db, src, "preparing a statement");
+    }
+    db->stmt[id] = *st;
+    return PILOTDB_OK;
+}
+
+/* Reset st for its next use; bindings are cleared so no stale value leaks. */
+static void stmt_done(sqlite3_stmt *st)
+{
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
+/* Run a statement that returns no rows. */
+static pilotdb_rc stmt_run(pilotdb *db, enum stmt_id id, const char *what)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc = stmt_get(db, id, &st);
+    int src;
+
+    if (rc != PILOTDB_OK)
+        return rc;
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = sql_fail(db, src, what);
+    stmt_done(st);
+    return rc;
+}
+
+/* ---- transactions ---------------------------------------------------------------- */
+
+int pilotdb_in_transaction(pilotdb *db)
+{
+    return !sqlite3_get_autocommit(db->conn);
+}
+
+/*
+ * Begin a transaction for one public call unless the caller has one open.
+ * *opened says whether txn_leave() must end it.
+ */
+static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened)
+{
+    pilotdb_rc rc;
+
+    *opened = 0;
+    if (pilotdb_in_transaction(db))
+        return PILOTDB_OK;
+    rc = stmt_run(db, write ? ST_BEGIN_WRITE : ST_BEGIN_READ,
+                  "starting a transaction");
+    if (rc == PILOTDB_OK)
+        *opened = 1;
+    return rc;
+}
+
+/* End what txn_enter() began: commit after success, roll back after rc. */
+static pilotdb_rc txn_leave(pilotdb *db, int opened, pilotdb_rc rc)
+{
+    if (!opened)
+        return rc;
+    if (rc == PILOTDB_OK) {
+        rc = stmt_run(db, ST_COMMIT, "committing");
+        if (rc == PILOTDB_OK)
+            return rc;
+    }
+    /* SQLite may have rolled back already (after NOMEM, IOERR, FULL). */
+    if (pilotdb_in_transaction(db)) {
+        char saved[sizeof db->errmsg];
+
+        memcpy(saved, db->errmsg, sizeof saved);
+        stmt_run(db, ST_ROLLBACK, "rolling back");
+        memcpy(db->errmsg, saved, sizeof saved);
+    }
+    return rc;
+}
+
+pilotdb_rc pilotdb_begin(pilotdb *db)
+{
+    db->errmsg[0] = '\0';
+    if (pilotdb_in_transaction(db))
+        return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
+    return stmt_run(db, ST_BEGIN_WRITE, "starting a write transaction");
+}
+
+pilotdb_rc pilotdb_begin_read(pilotdb *db)
+{
+    pilotdb_rc rc;
+
+    db->errmsg[0] = '\0';
+    if (pilotdb_in_transaction(db))
+        return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
+    rc = stmt_run(db, ST_BEGIN_READ, "starting a read transaction");
+    /* BEGIN is deferred: read once so the snapshot is fixed from now. */
+    if (rc == PILOTDB_OK) {
+        rc = stmt_run(db, ST_SNAPSHOT, "starting a read transaction");
+        if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
+            stmt_run(db, ST_ROLLBACK, "rolling back");
+    }
+    return rc;
+}
+
+pilotdb_rc pilotdb_commit(pilotdb *db)
+{
+    db->errmsg[0] = '\0';
+    if (!pilotdb_in_transaction(db))
+        return fail(db, PILOTDB_EMISUSE, "commit: no transaction is open");
+    return txn_leave(db, 1, PILOTDB_OK);
+}
+
+pilotdb_rc pilotdb_rollback(pilotdb *db)
+{
+    db->errmsg[0] = '\0';
+    if (!pilotdb_in_transaction(db))
+        return fail(db, PILOTDB_EMISUSE, "rollback: no transaction is open");
+    return stmt_run(db, ST_ROLLBACK, "rolling back");
+}
+
+/* ---- opening, schema and migration ------------------------------------------------ */
+
+/* Run SQL text that returns no rows (schema changes, pragmas). */
+static pilotdb_rc exec_sql(pilotdb *db, const char *sql, const char *what)
+{
+    int src = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+
+    return src == SQLITE_OK ? PILOTDB_OK : sql_fail(db, src, what);
+}
+
+/* Read one integer from a query returning one row. */
+static pilotdb_rc query_int(pilotdb *db, const char *sql, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    *out = 0;
+    src = sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            *out = sqlite3_column_int64(st, 0);
+            src = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (src == SQLITE_DONE)
+        src = SQLITE_OK;
+    return src == SQLITE_OK ? PILOTDB_OK : sql_fail(db, src, "reading the database header");
+}
+
+struct header {
+    int64_t application_id;
+    int64_t user_version;
+    int64_t objects;
+};
+
+static pilotdb_rc read_header(pilotdb *db, struct header *h)
+{
+    pilotdb_rc rc;
+
+    memset(h, 0, sizeof *h);
+    rc = query_int(db, "PRAGMA application_id", &h->application_id);
+    if (rc == PILOTDB_OK)
+        rc = query_int(db, "PRAGMA user_version", &h->user_version);
+    if (rc == PILOTDB_OK)
+        rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &h->objects);
+    if (rc == PILOTDB_ENOTDB)
+        rc = fail(db, PILOTDB_ENOTDB, "not a pilotdeck database (not an SQLite file)");
+    return rc;
+}
+
+/* Bring the schema up to PILOTDB_SCHEMA_VERSION in one write transaction. */
+static pilotdb_rc migrate(pilotdb *db)
+{
+    struct header h;
+    pilotdb_rc rc;
+    char sql[64];
+
+    rc = stmt_run(db, ST_BEGIN_WRITE, "starting the schema migration");
+    if (rc != PILOTDB_OK)
+        return rc;
+    /* Re-read inside the transaction: another process may have won. */
+    rc = read_header(db, &h);
+    for (size_t i = 0; rc == PILOTDB_OK && i < NMIGRATIONS; i++) {
+        if (pilotdb_migrations[i].version <= h.user_version)
+            continue;
+        rc = exec_sql(db, pilotdb_migrations[i].sql, "migrating the schema");
+    }
+    if (rc == PILOTDB_OK) {
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d;",
+                 PILOTDB_APPLICATION_ID);
+        rc = exec_sql(db, sql, "marking the database");
+    }
+    if (rc == PILOTDB_OK) {
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d;",
+                 PILOTDB_SCHEMA_VERSION);
+        rc = exec_sql(db, sql, "marking the schema version");
+    }
+    return txn_leave(db, 1, rc);
+}
+
+/*
+ * Check what the file is and bring it to the current schema: the decisions
+ * are made before anything is written, so a file that is not ours is left
+ * exactly as it was.
+ */
+static pilotdb_rc prepare_schema(pilotdb *db, int may_create, int is_file)
+{
+    struct header h;
+    pilotdb_rc rc;
+    int readonly = (db->flags & PILOTDB_OPEN_READONLY) != 0;
+
+    rc = read_header(db, &h);
+    if (rc != PILOTDB_OK)
+        return rc;
+    if (h.application_id == 0 && h.user_version == 0 && h.objects == 0) {
+        if (!may_create)
+            return fail(db, PILOTDB_ENOTDB,
+                        "empty database, not initialized as a pilotdeck database");
+        if (readonly)
+            return fail(db, PILOTDB_EREADONLY,
+                        "empty database cannot be initialized read-only");
+    } else if (h.application_id != PILOTDB_APPLICATION_ID) {
+        return fail(db, PILOTDB_ENOTDB,
+                    "not a pilotdeck database (application id 0x%08llx,"
+                    " %lld schema objects)",
+                    (unsigned long long)(uint32_t)h.application_id,
+                    (long long)h.objects);
+    } else if (h.user_version > PILOTDB_SCHEMA_VERSION) {
+        return fail(db, PILOTDB_ESCHEMA,
+                    "schema version %lld is newer than this pilotdeck supports"
+                    " (%d): use a newer pilotdeck",
+                    (long long)h.user_version, PILOTDB_SCHEMA_VERSION);
+    } else if (h.user_version < 1) {
+        return fail(db, PILOTDB_ESCHEMA,
+                    "pilotdeck database with no schema version");
+    } else if (h.user_version < PILOTDB_SCHEMA_VERSION && readonly) {
+        return fail(db, PILOTDB_ESCHEMA,
+                    "schema version %lld needs migrating to %d: open it once"
+                    " read-write", (long long)h.user_version,
+                    PILOTDB_SCHEMA_VERSION);
+    }
+    if (!readonly && is_file) {
+        rc = exec_sql(db, "PRAGMA journal_mode = WAL", "switching to WAL");
+        if (rc == PILOTDB_OK)
+            rc = exec_sql(db, "PRAGMA synchronous = NORMAL",
+                          "setting synchronous mode");
+        if (rc != PILOTDB_OK)
+            return rc;
+    }
+    if (h.user_version < PILOTDB_SCHEMA_VERSION)
+        rc = migrate(db);
+    return rc;
+}
+
+static pilotdb_rc handle_new(unsigned flags, pilotdb **out)
+{
+    pilotdb *db = sqlite3_malloc64(sizeof *db);
+
+    *out = NULL;
+    if (!db)
+        return PILOTDB_ENOMEM;
+    memset(db, 0, sizeof *db);
+    db->flags = flags;
+    db->clock = wall_clock;
+    *out = db;
+    return PILOTDB_OK;
+}
+
+/* Settings every connection gets, before anything is read. */
+static pilotdb_rc configure(pilotdb *db)
+{
+    sqlite3_extended_result_codes(db->conn, 1);
+    sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+    return exec_sql(db, "PRAGMA foreign_keys = ON", "enabling foreign keys");
+}
+
+/* Copy the handle's message out and close it, for a failed open. */
+static pilotdb_rc open_failed(pilotdb *db, pilotdb_rc rc, char *errbuf,
+                              size_t errbuf_size)
+{
+    if (errbuf && errbuf_size) {
+        snprintf(errbuf, errbuf_size, "%s",
+                 db ? db->errmsg : pilotdb_rc_str(rc));
+        if (!errbuf[0])
+            snprintf(errbuf, errbuf_size, "%s", pilotdb_rc_str(rc));
+    }
+    pilotdb_close(db);
+    return rc;
+}
+
+pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
+                        char *errbuf, size_t errbuf_size)
+{
+    pilotdb *db = NULL;
+    pilotdb_rc rc;
+    int is_memory, src, oflags;
+    struct stat sb;
+
+    *out = NULL;
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    rc = handle_new(flags, &db);
+    if (rc != PILOTDB_OK)
+        return open_failed(NULL, rc, errbuf, errbuf_size);
+    if (!path || !*path) {
+        rc = fail(db, PILOTDB_EINVAL, "no database path given");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    is_memory = strcmp(path, ":memory:") == 0;
+    if (!is_memory) {
+        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            rc = fail(db, PILOTDB_ECANTOPEN, "is a directory");
+            return open_failed(db, rc, errbuf, errbuf_size);
+        }
+        if (!(flags & PILOTDB_OPEN_CREATE) && stat(path, &sb) != 0) {
+            rc = fail(db, PILOTDB_ECANTOPEN, "%s", strerror(errno));
+            return open_failed(db, rc, errbuf, errbuf_size);
+        }
+    }
+    if (flags & PILOTDB_OPEN_READONLY)
+        oflags = SQLITE_OPEN_READONLY;
+    else if (flags & PILOTDB_OPEN_CREATE)
+        oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    else
+        oflags = SQLITE_OPEN_READWRITE;
+    src = sqlite3_open_v2(path, &db->conn, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        rc = sql_fail(db, src, "opening");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    rc = configure(db);
+    if (rc == PILOTDB_OK)
+        rc = prepare_schema(db, is_memory || (flags & PILOTDB_OPEN_CREATE),
+                            !is_memory);
+    if (rc != PILOTDB_OK)
+        return open_failed(db, rc, errbuf, errbuf_size);
+    *out = db;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb_open_image(const unsigned char *image, size_t size,
+                              pilotdb **out, char *errbuf, size_t errbuf_size)
+{
+    pilotdb *db = NULL;
+    unsigned char *copy;
+    pilotdb_rc rc;
+    int src;
+
+    *out = NULL;
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    rc = handle_new(0, &db);
+    if (rc != PILOTDB_OK)
+        return open_failed(NULL, rc, errbuf, errbuf_size);
+    if (!image || size == 0) {
+        rc = fail(db, PILOTDB_EINVAL, "empty database image");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    src = sqlite3_open_v2(":memory:", &db->conn,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (src != SQLITE_OK) {
+        rc = sql_fail(db, src, "opening an in-memory database");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    copy = sqlite3_malloc64(size);
+    if (!copy) {
+        rc = fail(db, PILOTDB_ENOMEM, "copying a database image: out of memory");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    memcpy(copy, image, size);
+    /* FREEONCLOSE: SQLite owns copy from here on, even when this fails. */
+    src = sqlite3_deserialize(db->conn, "main", copy, (sqlite3_int64)size,
+                              (sqlite3_int64)size,
+                              SQLITE_DESERIALIZE_FREEONCLOSE |
+                                  SQLITE_DESERIALIZE_RESIZEABLE);
+    if (src != SQLITE_OK) {
+        rc = sql_fail(db, src, "loading a database image");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
+    rc = configure(db);
+    if (rc == PILOTDB_OK)
+        rc = prepare_schema(db, 0, 0);
+    if (rc != PILOTDB_OK)
+        return open_failed(db, rc, errbuf, errbuf_size);
+    *out = db;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb_serialize(pilotdb *db, unsigned char **image, size_t *size)
+{
+    sqlite3_int64 len = 0;
+
+    db->errmsg[0] = '\0';
+    *image = NULL;
+    *size = 0;
+    *image = sqlite3_serialize(db->conn, "main", &len, 0);
+    if (!*image)
+        return fail(db, PILOTDB_ENOMEM, "serializing the database: out of memory");
+    *size = (size_t)len;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb_close(pilotdb *db)
+{
+    pilotdb_rc rc = PILOTDB_OK;
+    int src;
+
+    if (!db)
+        return PILOTDB_OK;
+    if (db->conn && pilotdb_in_transaction(db)) {
+        rc = PILOTDB_EMISUSE;
+        stmt_run(db, ST_ROLLBACK, "rolling back on close");
+    }
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(db->stmt[i]);
+    src = sqlite3_close(db->conn);
+    if (src != SQLITE_OK && rc == PILOTDB_OK)
+        rc = rc_from_sqlite(src);
+    sqlite3_free(db);
+    return rc;
+}
+
+/* ---- argument checks -------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence starting at s, or 0. */
+static size_t utf8_seq(const unsigned char *s)
+{
+    size_t n;
+    unsigned cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, cp = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, cp = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, cp = s[0] & 0x07u;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* A CE name is 1..PILOTDB_NAME_MAX bytes of UTF-8 with no control characters. */
+static pilotdb_rc check_name(pilotdb *db, const char *name)
+{
+    const unsigned char *s = (const unsigned char *)name;
+    size_t len, n;
+
+    if (!name || !*name)
+        return fail(db, PILOTDB_EINVAL, "CE name is empty");
+    len = strlen(name);
+    if (len > PILOTDB_NAME_MAX)
+        return fail(db, PILOTDB_EINVAL,
+                    "CE name is %zu bytes long; the limit is %d", len,
+                    PILOTDB_NAME_MAX);
+    for (size_t i = 0; i < len; i += n) {
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return fail(db, PILOTDB_EINVAL,
+                        "CE name has a control character at byte %zu", i + 1);
+        n = utf8_seq(s + i);
+        if (n == 0)
+            return fail(db, PILOTDB_EINVAL,
+                        "CE name is not valid UTF-8 at byte %zu", i + 1);
+    }
+    return PILOTDB_OK;
+}
+
+static pilotdb_rc check_capacity(pilotdb *db, int64_t capacity)
+{
+    if (capacity < 0)
+        return fail(db, PILOTDB_EINVAL,
+                    "capacity %lld is negative; it must be 0 or more",
+                    (long long)capacity);
+    return PILOTDB_OK;
+}
+
+static pilotdb_rc check_success_rate(pilotdb *db, double rate)
+{
+    /* Written so that NaN fails too. */
+    if (!(rate >= 0.0 && rate <= 1.0))
+        return fail(db, PILOTDB_EINVAL,
+                    "success rate %g is outside [0, 1]", rate);
+    return PILOTDB_OK;
+}
+
+/* ---- CEs ---------------------------------------------------------------------------- */
+
+static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
+{
+    const unsigned char *name = sqlite3_column_text(st, 1);
+
+    memset(ce, 0, sizeof *ce);
+    ce->id = sqlite3_column_int64(st, 0);
+    snprintf(ce->name, sizeof ce->name, "%s", name ? (const char *)name : "");
+    ce->capacity = sqlite3_column_int64(st, 2);
+    ce->success_rate = sqlite3_column_double(st, 3);
+    ce->enabled = sqlite3_column_int(st, 4) != 0;
+    for (int s = 0; s < PILOT_NSTATUS; s++)
+        ce->count[s] = sqlite3_column_int64(st, 5 + s);
+    ce->active = ce->count[PILOT_SUBMITTED] + ce->count[PILOT_RUNNING];
+    ce->available_slots = 0;
+    if (ce->enabled && ce->capacity > ce->active)
+        ce->available_slots = ce->capacity - ce->active;
+}
+
+pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
+                          double success_rate, int enabled, int64_t *id)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    if (id)
+        *id = 0;
+    if ((rc = check_name(db, name)) != PILOTDB_OK ||
+        (rc = check_capacity(db, capacity)) != PILOTDB_OK ||
+        (rc = check_success_rate(db, success_rate)) != PILOTDB_OK)
+        return rc;
+    rc = txn_enter(db, 1, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_CE_ADD, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, capacity);
+    sqlite3_bind_double(st, 3, success_rate + 0.0); /* -0.0 is stored as 0 */
+    sqlite3_bind_int(st, 4, enabled != 0);
+    src = sqlite3_step(st);
+    if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
+        rc = fail(db, PILOTDB_EEXISTS, "CE '%s' exists already", name);
+    else if (src != SQLITE_DONE)
+        rc = sql_fail(db, src, "adding a CE");
+    else if (id)
+        *id = sqlite3_last_insert_rowid(db->conn);
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK && id)
+        *id = 0;
+    return rc;
+}
+
+pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
+                             const pilotdb_ce_change *upd)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    if ((rc = check_name(db, name)) != PILOTDB_OK)
+        return rc;
+    if (!upd || !(upd->set & (PILOTDB_SET_CAPACITY | PILOTDB_SET_SUCCESS_RATE |
+                              PILOTDB_SET_ENABLED)))
+        return fail(db, PILOTDB_EINVAL, "CE '%s': nothing to change", name);
+    if ((upd->set & PILOTDB_SET_CAPACITY) &&
+        (rc = check_capacity(db, upd->capacity)) != PILOTDB_OK)
+        return rc;
+    if ((upd->set & PILOTDB_SET_SUCCESS_RATE) &&
+        (rc = check_success_rate(db, upd->success_rate)) != PILOTDB_OK)
+        return rc;
+    rc = txn_enter(db, 1, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_CE_UPDATE, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    if (upd->set & PILOTDB_SET_CAPACITY)
+        sqlite3_bind_int64(st, 2, upd->capacity);
+    if (upd->set & PILOTDB_SET_SUCCESS_RATE)
+        sqlite3_bind_double(st, 3, upd->success_rate + 0.0);
+    if (upd->set & PILOTDB_SET_ENABLED)
+        sqlite3_bind_int(st, 4, upd->enabled != 0);
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = sql_fail(db, src, "updating a CE");
+    else if (sqlite3_changes(db->conn) == 0)
+        rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
+    stmt_done(st);
+out:
+    return txn_leave(db, opened, rc);
+}
+
+pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    memset(out, 0, sizeof *out);
+    if ((rc = check_name(db, name)) != PILOTDB_OK)
+        return rc;
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_CE_GET, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        ce_from_row(st, out);
+    else if (src == SQLITE_DONE)
+        rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
+    else
+        rc = sql_fail(db, src, "reading a CE");
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* A growable array of fixed-size records, allocated with sqlite3_malloc. */
+struct vec {
+    void *items;
+    size_t n, cap, size;
+};
+
+/* A pointer to a new zeroed slot at the end, or NULL when out of memory. */
+static void *vec_push(struct vec *v)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        void *items = sqlite3_realloc64(v->items, (sqlite3_uint64)cap * v->size);
+
+        if (!items)
+            return NULL;
+        v->items = items;
+        v->cap = cap;
+    }
+    return memset((char *)v->items + v->n++ * v->size, 0, v->size);
+}
+
+pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
+                           size_t *n)
+{
+    struct vec v = {NULL, 0, 0, sizeof(pilotdb_ce)};
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    *out = NULL;
+    *n = 0;
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, available_only ? ST_CE_LIST_AVAILABLE : ST_CE_LIST, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        pilotdb_ce *ce = vec_push(&v);
+
+        if (!ce) {
+            rc = fail(db, PILOTDB_ENOMEM, "listing CEs: out of memory");
+            break;
+        }
+        ce_from_row(st, ce);
+    }
+    if (rc == PILOTDB_OK && src != SQLITE_DONE)
+        rc = sql_fail(db, src, "listing CEs");
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK || v.n == 0) {
+        sqlite3_free(v.items);
+        return rc;
+    }
+    *out = v.items;
+    *n = v.n;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate)
+{
+    pilotdb_ce ce;
+    pilotdb_rc rc = pilotdb_ce_get(db, name, &ce);
+
+    *rate = rc == PILOTDB_OK ? ce.success_rate : 0.0;
+    return rc;
+}
+
+/* Look up a CE id by name inside the current transaction. */
+static pilotdb_rc ce_id_of(pilotdb *db, const char *name, int64_t *ce_id)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc = PILOTDB_OK;
+    int src;
+
+    *ce_id = 0;
+    rc = stmt_get(db, ST_CE_ID, &st);
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        *ce_id = sqlite3_column_int64(st, 0);
+    else if (src == SQLITE_DONE)
+        rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
+    else
+        rc = sql_fail(db, src, "looking up a CE");
+    stmt_done(st);
+    return rc;
+}
+
+/* ---- pilots --------------------------------------------------------------------------- */
+
+/* Say why a submission to name inserted nothing. */
+static pilotdb_rc submit_refusal(pilotdb *db, const char *name)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    pilotdb_ce ce;
+    int src;
+
+    rc = stmt_get(db, ST_CE_GET, &st);
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_DONE) {
+        rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
+    } else if (src != SQLITE_ROW) {
+        rc = sql_fail(db, src, "submitting a pilot");
+    } else {
+        ce_from_row(st, &ce);
+        if (!ce.enabled)
+            rc = fail(db, PILOTDB_EDISABLED, "CE '%s' is disabled", name);
+        else
+            rc = fail(db, PILOTDB_EFULL,
+                      "CE '%s' is full (%lld of %lld slots in use)", name,
+                      (long long)ce.active, (long long)ce.capacity);
+    }
+    stmt_done(st);
+    return rc;
+}
+
+pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
+                                int64_t *pilot_id)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    if (pilot_id)
+        *pilot_id = 0;
+    if ((rc = check_name(db, ce_name)) != PILOTDB_OK)
+        return rc;
+    rc = txn_enter(db, 1, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_PILOT_SUBMIT, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_text(st, 1, ce_name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, pilotdb_now(db));
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = sql_fail(db, src, "submitting a pilot");
+    else if (sqlite3_changes(db->conn) == 0)
+        rc = submit_refusal(db, ce_name);
+    else if (pilot_id)
+        *pilot_id = sqlite3_last_insert_rowid(db->conn);
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK && pilot_id)
+        *pilot_id = 0;
+    return rc;
+}
+
+/* Say why moving pilot_id to status changed nothing. */
+static pilotdb_rc transition_refusal(pilotdb *db, int64_t pilot_id,
+                                     pilot_status status)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int src;
+
+    rc = stmt_get(db, ST_PILOT_STATUS, &st);
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, pilot_id);
+    src = sqlite3_step(st);
+    if (src == SQLITE_DONE)
+        rc = fail(db, PILOTDB_ENOTFOUND, "no pilot with id %lld",
+                  (long long)pilot_id);
+    else if (src != SQLITE_ROW)
+        rc = sql_fail(db, src, "changing a pilot's status");
+    else
+        rc = fail(db, PILOTDB_ETRANSITION,
+                  "pilot %lld cannot go from %s to %s", (long long)pilot_id,
+                  pilot_status_name(sqlite3_column_int(st, 0)),
+                  pilot_status_name(status));
+    stmt_done(st);
+    return rc;
+}
+
+pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
+                                    pilot_status status)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    if ((int)status < 0 || status >= PILOT_NSTATUS)
+        return fail(db, PILOTDB_EINVAL, "status %d is not a pilot status",
+                    (int)status);
+    rc = txn_enter(db, 1, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_PILOT_SET_STATUS, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, pilot_id);
+    sqlite3_bind_int(st, 2, (int)status);
+    sqlite3_bind_int64(st, 3, pilotdb_now(db));
+    sqlite3_bind_int(st, 4, (int)status_from_mask[status]);
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE)
+        rc = sql_fail(db, src, "changing a pilot's status");
+    else if (sqlite3_changes(db->conn) == 0)
+        rc = transition_refusal(db, pilot_id, status);
+    stmt_done(st);
+out:
+    return txn_leave(db, opened, rc);
+}
+
+static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
+{
+    const unsigned char *name = sqlite3_column_text(st, 2);
+
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    p->ce_id = sqlite3_column_int64(st, 1);
+    snprintf(p->ce_name, sizeof p->ce_name, "%s", name ? (const char *)name : "");
+    p->status = (pilot_status)sqlite3_column_int(st, 3);
+    p->submitted_at = sqlite3_column_int64(st, 4);
+    p->updated_at = sqlite3_column_int64(st, 5);
+}
+
+pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    memset(out, 0, sizeof *out);
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_PILOT_GET, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, pilot_id);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        pilot_from_row(st, out);
+    else if (src == SQLITE_DONE)
+        rc = fail(db, PILOTDB_ENOTFOUND, "no pilot with id %lld",
+                  (long long)pilot_id);
+    else
+        rc = sql_fail(db, src, "reading a pilot");
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filter,
+                                  pilotdb_pilot_cb cb, void *arg)
+{
+    int status = filter ? filter->status : -1;
+    const char *ce_name = filter ? filter->ce_name : NULL;
+    sqlite3_stmt *st = NULL;
+    pilotdb_pilot pilot;
+    int64_t ce_id = 0;
+    enum stmt_id id;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    if (status < -1 || status >= PILOT_NSTATUS)
+        return fail(db, PILOTDB_EINVAL, "status %d is not a pilot status", status);
+    if (ce_name && (rc = check_name(db, ce_name)) != PILOTDB_OK)
+        return rc;
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    if (ce_name) {
+        rc = ce_id_of(db, ce_name, &ce_id);
+        if (rc != PILOTDB_OK)
+            goto out;
+        id = status >= 0 ? ST_PILOTS_BY_CE_STATUS : ST_PILOTS_BY_CE;
+    } else {
+        id = status >= 0 ? ST_PILOTS_BY_STATUS : ST_PILOTS_ALL;
+    }
+    rc = stmt_get(db, id, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    if (status >= 0)
+        sqlite3_bind_int(st, 1, status);
+    if (ce_name)
+        sqlite3_bind_int64(st, 2, ce_id);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        pilot_from_row(st, &pilot);
+        if (cb(arg, &pilot))
+            break;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = sql_fail(db, src, "listing pilots");
+    stmt_done(st);
+out:
+    return txn_leave(db, opened, rc);
+}
+
+struct pilot_collect {
+    struct vec v;
+    int oom;
+};
+
+static int collect_pilot(void *arg, const pilotdb_pilot *pilot)
+{
+    struct pilot_collect *c = arg;
+    pilotdb_pilot *slot = vec_push(&c->v);
+
+    if (!slot) {
+        c->oom = 1;
+        return 1;
+    }
+    *slot = *pilot;
+    return 0;
+}
+
+pilotdb_rc pilotdb_pilots_list(pilotdb *db, const pilotdb_pilot_filter *filter,
+                               pilotdb_pilot **out, size_t *n)
+{
+    struct pilot_collect c = {{NULL, 0, 0, sizeof(pilotdb_pilot)}, 0};
+    pilotdb_rc rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = pilotdb_pilots_foreach(db, filter, collect_pilot, &c);
+    if (rc == PILOTDB_OK && c.oom)
+        rc = fail(db, PILOTDB_ENOMEM, "listing pilots: out of memory");
+    if (rc != PILOTDB_OK || c.v.n == 0) {
+        sqlite3_free(c.v.items);
+        return rc;
+    }
+    *out = c.v.items;
+    *n = c.v.n;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    memset(out, 0, sizeof *out);
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_SUMMARY, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        for (int s = 0; s < PILOT_NSTATUS; s++)
+            out->count[s] = sqlite3_column_int64(st, s);
+    } else {
+        rc = sql_fail(db, src, "summarizing pilots");
+    }
+    stmt_done(st);
+out:
+    rc = txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK)
+        memset(out, 0, sizeof *out);
+    return rc;
+}
+
+/* ---- history --------------------------------------------------------------------------- */
+
+pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
+                                  pilotdb_event_cb cb, void *arg)
+{
+    sqlite3_stmt *st;
+    pilotdb_event ev;
+    pilotdb_rc rc;
+    int opened, src;
+
+    db->errmsg[0] = '\0';
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, ST_EVENTS, &st);
+    if (rc != PILOTDB_OK)
+        goto out;
+    sqlite3_bind_int64(st, 1, filter ? filter->from : INT64_MIN);
+    sqlite3_bind_int64(st, 2, filter ? filter->to : INT64_MAX);
+    sqlite3_bind_int64(st, 3, filter ? filter->after_id : 0);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        ev.id = sqlite3_column_int64(st, 0);
+        ev.pilot_id = sqlite3_column_int64(st, 1);
+        ev.ce_id = sqlite3_column_int64(st, 2);
+        ev.from_status = sqlite3_column_int(st, 3);
+        ev.to_status = sqlite3_column_int(st, 4);
+        ev.at = sqlite3_column_int64(st, 5);
+        if (cb(arg, &ev))
+            break;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = sql_fail(db, src, "reading the event history");
+    stmt_done(st);
+out:
+    return txn_leave(db, opened, rc);
+}
+
+/* ---- consistency check ------------------------------------------------------------------- */
+
+/*
+ * Run one check query; each row it returns is a problem, described by
+ * describe() from the row into db->errmsg for the first one.
+ */
+static pilotdb_rc check_query(pilotdb *db, const char *sql,
+                              void (*describe)(pilotdb *, sqlite3_stmt *),
+                              int64_t *problems)
+{
+    sqlite3_stmt *st = NULL;
+    int src;
+
+    src = sqlite3_prepare_v2(db->conn, sql, -1, &st, NULL);
+    if (src != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return sql_fail(db, src, "checking the database");
+    }
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*problems == 0)
+            describe(db, st);
+        ++*problems;
+    }
+    sqlite3_finalize(st);
+    return src == SQLITE_DONE ? PILOTDB_OK
+                              : sql_fail(db, src, "checking the database");
+}
+
+static void describe_integrity(pilotdb *db, sqlite3_stmt *st)
+{
+    fail(db, PILOTDB_EINCONSISTENT, "integrity check: %s",
+         (const char *)sqlite3_column_text(st, 0));
+}
+
+static void describe_foreign_key(pilotdb *db, sqlite3_stmt *st)
+{
+    fail(db, PILOTDB_EINCONSISTENT, "%s row %lld refers to a missing %s",
+         (const char *)sqlite3_column_text(st, 0),
+         (long long)sqlite3_column_int64(st, 1),
+         (const char *)sqlite3_column_text(st, 2));
+}
+
+static void describe_count(pilotdb *db, sqlite3_stmt *st)
+{
+    int s = sqlite3_column_int(st, 1);
+
+    fail(db, PILOTDB_EINCONSISTENT,
+         "CE '%s' counts %lld %s pilots but has %lld",
+         (const char *)sqlite3_column_text(st, 0),
+         (long long)sqlite3_column_int64(st, 2), pilot_status_name(s),
+         (long long)sqlite3_column_int64(st, 3));
+}
+
+static void describe_history(pilotdb *db, sqlite3_stmt *st)
+{
+    const char *last = pilot_status_name(sqlite3_column_int(st, 2));
+
+    fail(db, PILOTDB_EINCONSISTENT,
+         "pilot %lld is %s but its history ends in %s",
+         (long long)sqlite3_column_int64(st, 0),
+         pilot_status_name(sqlite3_column_int(st, 1)),
+         sqlite3_column_type(st, 2) == SQLITE_NULL ? "nothing"
+                                                   : last ? last : "?");
+}
+
+/* Each row: CE name, status, kept count, recomputed count. */
+#define CHECK_COUNTS_SQL                                                       \
+    "WITH real AS (SELECT ce_id, status, count(*) AS n FROM pilot"             \
+    "              GROUP BY ce_id, status),"                                   \
+    " kept AS (SELECT ce_id, name, 0 AS status, n_submitted AS n FROM ce"      \
+    "  UNION ALL SELECT ce_id, name, 1, n_running FROM ce"                     \
+    "  UNION ALL SELECT ce_id, name, 2, n_done FROM ce"                        \
+    "  UNION ALL SELECT ce_id, name, 3, n_failed FROM ce)"                     \
+    " SELECT k.name, k.status, k.n, coalesce(r.n, 0) FROM kept k"              \
+    " LEFT JOIN real r ON r.ce_id = k.ce_id AND r.status = k.status"           \
+    " WHERE k.n <> coalesce(r.n, 0) ORDER BY k.name, k.status"
+
+/* Each row: pilot id, status, status its last event leads to (or NULL). */
+#define CHECK_HISTORY_SQL                                                      \
+    "WITH last AS (SELECT pilot_id, max(event_id) AS event_id"                 \
+    "              FROM pilot_event GROUP BY pilot_id)"                        \
+    " SELECT p.pilot_id, p.status, e.to_status FROM pilot p"                   \
+    " LEFT JOIN last l ON l.pilot_id = p.pilot_id"                             \
+    " LEFT JOIN pilot_event e ON e.event_id = l.event_id"                      \
+    " WHERE e.to_status IS NOT p.status ORDER BY p.pilot_id"
+
+pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems)
+{
+    int64_t found = 0;
+    pilotdb_rc rc;
+    int opened;
+
+    db->errmsg[0] = '\0';
+    if (problems)
+        *problems = 0;
+    rc = txn_enter(db, 0, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = check_query(db, "PRAGMA integrity_check", describe_integrity, &found);
+    /* integrity_check returns the single row "ok" when all is well. */
+    if (rc == PILOTDB_OK && found == 1 &&
+        strcmp(db->errmsg, "integrity check: ok") == 0) {
+        found = 0;
+        db->errmsg[0] = '\0';
+    }
+    if (rc == PILOTDB_OK)
+        rc = check_query(db, "PRAGMA foreign_key_check", describe_foreign_key,
+                         &found);
+    if (rc == PILOTDB_OK)
+        rc = check_query(db, CHECK_COUNTS_SQL, describe_count, &found);
+    if (rc == PILOTDB_OK)
+        rc = check_query(db, CHECK_HISTORY_SQL, describe_history, &found);
+    rc = txn_leave(db, opened, rc);
+    if (rc == PILOTDB_OK && found > 0) {
+        rc = PILOTDB_EINCONSISTENT;
+        if (found > 1) {
+            size_t len = strlen(db->errmsg);
+
+            snprintf(db->errmsg + len, sizeof db->errmsg - len,
+                     " (and %lld more problems)", (long long)(found - 1));
+        }
+    }
+    if (problems)
+        *problems = found;
+    return rc;
+}

@@ -1,0 +1,321 @@
+/*
+ * pilotdb.h - the pilot database layer of pilotdeck (libpilotdb).
+ *
+ * A pilotdb handle is one connection to a pilot database: a SQLite file (run
+ * in WAL mode with a busy timeout) or ":memory:".  Computing Elements (CEs)
+ * offer slots; pilots are submitted to them and move
+ *
+ *     SUBMITTED -> RUNNING -> DONE | FAILED,   SUBMITTED -> FAILED
+ *
+ * Active pilots (SUBMITTED, RUNNING) hold a slot of their CE.
+ *
+ * Promises:
+ *  - Every public call is one transaction unless the caller opened one with
+ *    pilotdb_begin()/pilotdb_begin_read() (or with raw SQL on the handle from
+ *    pilotdb_sqlite()).  A call that fails changes nothing.
+ *  - Writers take BEGIN IMMEDIATE, so two writers serialize instead of
+ *    failing half-way; readers never block the writer.
+ *  - Capacity is enforced inside the submit statement: a pilot is refused on
+ *    an unknown, disabled or full CE, atomically.
+ *  - Per-CE counts per status are kept by triggers in the same statement as
+ *    the change, so listing CEs and the summary cost O(number of CEs).
+ *    pilotdb_check() recomputes them from the pilot rows.
+ *  - Every status change, submission included, is appended to the event
+ *    history (pilot, CE, from, to, time).
+ *  - Timestamps are integer milliseconds from an injectable clock: the wall
+ *    clock (milliseconds since the Unix epoch) unless pilotdb_set_clock()
+ *    installs another, as the simulator does with virtual time.
+ *  - Errors are a pilotdb_rc plus a message (pilotdb_errmsg()); the layer
+ *    never exits or aborts.  Out of memory is PILOTDB_ENOMEM.
+ *
+ * Memory returned by the layer is allocated with sqlite3_malloc() and freed
+ * with pilotdb_free(), so that a test allocator installed in SQLite counts
+ * every allocation the layer makes.
+ *
+ * A handle must be used by one thread at a time.
+ */
+#ifndef PILOTDB_H
+#define PILOTDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The schema version this build writes and reads (PRAGMA user_version). */
+#define PILOTDB_SCHEMA_VERSION 2
+
+/* PRAGMA application_id of a pilotdeck database: "PLDK". */
+#define PILOTDB_APPLICATION_ID 0x504c444b
+
+/* Longest CE name in bytes, not counting the terminating NUL. */
+#define PILOTDB_NAME_MAX 255
+
+typedef struct pilotdb pilotdb;
+
+typedef enum pilotdb_rc {
+    PILOTDB_OK = 0,
+    PILOTDB_EINVAL,      /* an argument is out of range or malformed */
+    PILOTDB_ENOTFOUND,   /* unknown CE or pilot */
+    PILOTDB_EEXISTS,     /* a CE of that name exists already */
+    PILOTDB_EDISABLED,   /* submission to a disabled CE */
+    PILOTDB_EFULL,       /* submission to a CE with no free slot */
+    PILOTDB_ETRANSITION, /* status change not allowed by the state machine */
+    PILOTDB_ENOTDB,      /* the file is not a pilotdeck database */
+    PILOTDB_ESCHEMA,     /* schema newer than this build, or not migratable */
+    PILOTDB_EINCONSISTENT, /* pilotdb_check() found drift or corruption */
+    PILOTDB_ENOMEM,      /* out of memory */
+    PILOTDB_EBUSY,       /* the database stayed locked past the busy timeout */
+    PILOTDB_EREADONLY,   /* write on a read-only handle or file */
+    PILOTDB_EDISKFULL,   /* the disk, or the page limit, is full */
+    PILOTDB_EIO,         /* I/O error from the operating system */
+    PILOTDB_ECORRUPT,    /* the database file is malformed */
+    PILOTDB_EMISUSE,     /* wrong call order (commit without begin, ...) */
+    PILOTDB_ECANTOPEN,   /* the file cannot be opened or created */
+    PILOTDB_ESQL         /* any other SQLite error; the message says which */
+} pilotdb_rc;
+
+typedef enum pilot_status {
+    PILOT_SUBMITTED = 0,
+    PILOT_RUNNING = 1,
+    PILOT_DONE = 2,
+    PILOT_FAILED = 3
+} pilot_status;
+
+#define PILOT_NSTATUS 4
+
+/* Flags for pilotdb_open(). */
+#define PILOTDB_OPEN_CREATE   0x1u /* create the file and schema if missing */
+#define PILOTDB_OPEN_READONLY 0x2u /* never write; refuse migration */
+
+typedef struct pilotdb_ce {
+    int64_t id;
+    char name[PILOTDB_NAME_MAX + 1];
+    int64_t capacity;
+    double success_rate;   /* configured, in [0, 1] */
+    int enabled;
+    int64_t count[PILOT_NSTATUS]; /* pilots per status, indexed by pilot_status */
+    int64_t active;          /* count[SUBMITTED] + count[RUNNING] */
+    int64_t available_slots; /* enabled ? max(0, capacity - active) : 0 */
+} pilotdb_ce;
+
+/* What pilotdb_ce_update() changes: the fields whose PILOTDB_SET_ bit is set. */
+#define PILOTDB_SET_CAPACITY     0x1u
+#define PILOTDB_SET_SUCCESS_RATE 0x2u
+#define PILOTDB_SET_ENABLED      0x4u
+
+typedef struct pilotdb_ce_change {
+    unsigned set;
+    int64_t capacity;
+    double success_rate;
+    int enabled;
+} pilotdb_ce_change;
+
+typedef struct pilotdb_pilot {
+    int64_t id;
+    int64_t ce_id;
+    char ce_name[PILOTDB_NAME_MAX + 1];
+    pilot_status status;
+    int64_t submitted_at;
+    int64_t updated_at;
+} pilotdb_pilot;
+
+/* Which pilots pilotdb_pilots_foreach() visits. */
+typedef struct pilotdb_pilot_filter {
+    int status;          /* a pilot_status, or -1 for any */
+    const char *ce_name; /* NULL for any CE */
+} pilotdb_pilot_filter;
+
+typedef struct pilotdb_event {
+    int64_t id;          /* increasing in the order events were written */
+    int64_t pilot_id;
+    int64_t ce_id;
+    int from_status;     /* a pilot_status, or -1 for the submission */
+    int to_status;
+    int64_t at;
+} pilotdb_event;
+
+/* Which events pilotdb_events_foreach() visits: from <= at < to, and
+ * id > after_id.  Use INT64_MIN / INT64_MAX / 0 for no bound. */
+typedef struct pilotdb_event_filter {
+    int64_t from;
+    int64_t to;
+    int64_t after_id;
+} pilotdb_event_filter;
+
+typedef struct pilotdb_summary {
+    int64_t count[PILOT_NSTATUS];
+} pilotdb_summary;
+
+/* Clock: returns the current time in milliseconds. */
+typedef int64_t (*pilotdb_clock_fn)(void *arg);
+
+/* Callbacks for the foreach functions: return 0 to go on, non-zero to stop
+ * (the foreach then returns PILOTDB_OK).  The record is valid only during
+ * the call. */
+typedef int (*pilotdb_pilot_cb)(void *arg, const pilotdb_pilot *pilot);
+typedef int (*pilotdb_event_cb)(void *arg, const pilotdb_event *event);
+
+/* ---- connections --------------------------------------------------------- */
+
+/*
+ * Open the pilot database at path (":memory:" for a private in-memory one).
+ * With PILOTDB_OPEN_CREATE a missing file, or an empty one, is created with
+ * the current schema; without it a missing file is PILOTDB_ECANTOPEN.  An
+ * older schema is migrated in one transaction; a newer one is PILOTDB_ESCHEMA;
+ * a file that is not a pilotdeck database is PILOTDB_ENOTDB and is not
+ * modified.  On success *out is a handle to close with pilotdb_close(); on
+ * error *out is NULL and errbuf (if not NULL) holds the reason.
+ */
+pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
+                        char *errbuf, size_t errbuf_size);
+
+/*
+ * Open a private in-memory database holding a copy of image (bytes made by
+ * pilotdb_serialize()).  The image is copied; the caller keeps ownership.
+ * Same checks and errors as pilotdb_open().
+ */
+pilotdb_rc pilotdb_open_image(const unsigned char *image, size_t size,
+                              pilotdb **out, char *errbuf, size_t errbuf_size);
+
+/*
+ * Serialize the main database into *image (free with pilotdb_free()) and its
+ * size into *size.  On error *image is NULL and *size 0.
+ */
+pilotdb_rc pilotdb_serialize(pilotdb *db, unsigned char **image, size_t *size);
+
+/*
+ * Close the handle, finalizing every statement.  Returns PILOTDB_EMISUSE
+ * (and closes anyway, rolling back) if a transaction was still open.
+ * A NULL db is a no-op.
+ */
+pilotdb_rc pilotdb_close(pilotdb *db);
+
+/* The message of the last error on this handle ("" after success). */
+const char *pilotdb_errmsg(const pilotdb *db);
+
+/* A fixed English description of rc. */
+const char *pilotdb_rc_str(pilotdb_rc rc);
+
+/* Free memory returned by the layer.  NULL is a no-op. */
+void pilotdb_free(void *p);
+
+/* The SQLite connection behind the handle, for tests and tools (savepoints,
+ * backups, pragmas).  Owned by the handle. */
+struct sqlite3 *pilotdb_sqlite(pilotdb *db);
+
+/* Install a clock (NULL restores the wall clock). */
+void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
+
+/* The current time of the handle's clock, in milliseconds. */
+int64_t pilotdb_now(pilotdb *db);
+
+/* ---- transactions -------------------------------------------------------- */
+
+/* Open a write transaction (BEGIN IMMEDIATE). */
+pilotdb_rc pilotdb_begin(pilotdb *db);
+/* Open a read transaction whose snapshot holds until commit or rollback. */
+pilotdb_rc pilotdb_begin_read(pilotdb *db);
+pilotdb_rc pilotdb_commit(pilotdb *db);
+pilotdb_rc pilotdb_rollback(pilotdb *db);
+/* Non-zero while a transaction is open on the handle. */
+int pilotdb_in_transaction(pilotdb *db);
+
+/* ---- CEs ------------------------------------------------------------------ */
+
+/*
+ * Add a CE.  name: 1 to PILOTDB_NAME_MAX bytes, no control characters;
+ * capacity >= 0; success_rate in [0, 1].  Refusals: PILOTDB_EINVAL,
+ * PILOTDB_EEXISTS.  *id (if not NULL) receives the new CE id.
+ */
+pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
+                          double success_rate, int enabled, int64_t *id);
+
+/* Change the fields of CE name selected by upd->set. */
+pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
+                             const pilotdb_ce_change *upd);
+
+/* Read one CE by name into *out (zeroed on error). */
+pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out);
+
+/*
+ * List CEs ordered by name: all of them, or with available_only only the
+ * enabled ones with a free slot.  *out is an array of *n CEs to free with
+ * pilotdb_free() (NULL when *n is 0 or on error).
+ */
+pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
+                           size_t *n);
+
+/* The configured success rate of CE name. */
+pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate);
+
+/* ---- pilots --------------------------------------------------------------- */
+
+/*
+ * Submit a pilot to CE ce_name; *pilot_id (if not NULL) receives its id.
+ * Refused with PILOTDB_ENOTFOUND, PILOTDB_EDISABLED or PILOTDB_EFULL.
+ */
+pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
+                                int64_t *pilot_id);
+
+/*
+ * Move pilot pilot_id to status.  PILOTDB_ENOTFOUND for an unknown id,
+ * PILOTDB_ETRANSITION for a change the state machine does not allow
+ * (the message names both states).
+ */
+pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
+                                    pilot_status status);
+
+/* Read one pilot into *out (zeroed on error). */
+pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out);
+
+/*
+ * Call cb for each pilot matching filter (NULL: all), in id order, inside one
+ * read snapshot.  An unknown filter->ce_name is PILOTDB_ENOTFOUND.
+ */
+pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filter,
+                                  pilotdb_pilot_cb cb, void *arg);
+
+/* Collect the pilots pilotdb_pilots_foreach() would visit into an array to
+ * free with pilotdb_free(). */
+pilotdb_rc pilotdb_pilots_list(pilotdb *db, const pilotdb_pilot_filter *filter,
+                               pilotdb_pilot **out, size_t *n);
+
+/* Pilot counts per status (every status present, zeros included). */
+pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out);
+
+/* ---- history -------------------------------------------------------------- */
+
+/* Call cb for each event matching filter (NULL: all), in id order. */
+pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
+                                  pilotdb_event_cb cb, void *arg);
+
+/* ---- consistency ------------------------------------------------------------ */
+
+/*
+ * Run PRAGMA integrity_check, recompute every per-CE count from the pilot
+ * rows, and check that each pilot's last event leads to its status.  Returns
+ * PILOTDB_OK when all agree, PILOTDB_EINCONSISTENT with a message naming the
+ * first problem otherwise.  *problems (if not NULL) receives how many were
+ * found.
+ */
+pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems);
+
+/* ---- names ------------------------------------------------------------------- */
+
+/* "submitted", "running", "done", "failed"; NULL for a bad value. */
+const char *pilot_status_name(int status);
+
+/* Parse a status word (case-insensitive); PILOTDB_EINVAL if unknown. */
+pilotdb_rc pilot_status_parse(const char *word, pilot_status *out);
+
+/* Non-zero if the state machine allows from -> to. */
+int pilot_status_transition_ok(pilot_status from, pilot_status to);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PILOTDB_H */

@@ -1,0 +1,113 @@
+/*
+ * schema.h - the schema of a pilot database, as a list of migrations
+ * (private to db/).
+ *
+ * Migration N takes a database from user_version N-1 to N.  A new database
+ * runs them all; an older one runs those it lacks, in one transaction.
+ * Never edit a shipped migration: add one.
+ */
+#ifndef PILOTDB_SCHEMA_H
+#define PILOTDB_SCHEMA_H
+
+struct pilotdb_migration {
+    int version;
+    const char *sql;
+};
+
+/*
+ * Version 1: CEs, pilots and the event history.  Active counts were computed
+ * from the pilot rows on every read.
+ */
+#define PILOTDB_SCHEMA_V1                                                      \
+    "CREATE TABLE ce ("                                                        \
+    "  ce_id INTEGER PRIMARY KEY,"                                             \
+    "  name TEXT NOT NULL UNIQUE,"                                             \
+    "  capacity INTEGER NOT NULL CHECK (capacity >= 0),"                       \
+    "  success_rate REAL NOT NULL"                                             \
+    "    CHECK (success_rate >= 0.0 AND success_rate <= 1.0),"                 \
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"           \
+    ");"                                                                       \
+    "CREATE TABLE pilot ("                                                     \
+    "  pilot_id INTEGER PRIMARY KEY,"                                          \
+    "  ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"                           \
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"                \
+    "  submitted_at INTEGER NOT NULL,"                                         \
+    "  updated_at INTEGER NOT NULL"                                            \
+    ");"                                                                       \
+    "CREATE INDEX pilot_by_status ON pilot(status);"                           \
+    "CREATE INDEX pilot_by_ce ON pilot(ce_id, status);"                        \
+    "CREATE TABLE pilot_event ("                                               \
+    "  event_id INTEGER PRIMARY KEY,"                                          \
+    "  pilot_id INTEGER NOT NULL,"                                             \
+    "  ce_id INTEGER NOT NULL,"                                                \
+    "  from_status INTEGER,"                                                   \
+    "  to_status INTEGER NOT NULL,"                                            \
+    "  at INTEGER NOT NULL"                                                    \
+    ");"                                                                       \
+    "CREATE INDEX pilot_event_by_at ON pilot_event(at);"                       \
+    "CREATE TRIGGER pilot_event_on_insert AFTER INSERT ON pilot BEGIN"         \
+    "  INSERT INTO pilot_event(pilot_id, ce_id, from_status, to_status, at)"   \
+    "  VALUES (NEW.pilot_id, NEW.ce_id, NULL, NEW.status, NEW.submitted_at);"  \
+    "END;"                                                                     \
+    "CREATE TRIGGER pilot_event_on_update AFTER UPDATE OF status ON pilot"     \
+    "  WHEN OLD.status <> NEW.status BEGIN"                                    \
+    "  INSERT INTO pilot_event(pilot_id, ce_id, from_status, to_status, at)"   \
+    "  VALUES (NEW.pilot_id, NEW.ce_id, OLD.status, NEW.status,"               \
+    "          NEW.updated_at);"                                               \
+    "END;"
+
+/*
+ * Version 2: per-CE counts per status, kept by triggers in the statement
+ * that moves them, so that listing CEs costs O(CEs) and not O(pilots).
+ */
+#define PILOTDB_COUNT_DELTA(sign, row)                                         \
+    "n_submitted = n_submitted " sign " (" row ".status = 0),"                 \
+    "n_running = n_running " sign " (" row ".status = 1),"                     \
+    "n_done = n_done " sign " (" row ".status = 2),"                           \
+    "n_failed = n_failed " sign " (" row ".status = 3)"
+
+#define PILOTDB_SCHEMA_V2                                                      \
+    "ALTER TABLE ce ADD COLUMN n_submitted INTEGER NOT NULL DEFAULT 0;"        \
+    "ALTER TABLE ce ADD COLUMN n_running INTEGER NOT NULL DEFAULT 0;"          \
+    "ALTER TABLE ce ADD COLUMN n_done INTEGER NOT NULL DEFAULT 0;"             \
+    "ALTER TABLE ce ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;"           \
+    "UPDATE ce SET"                                                            \
+    "  n_submitted = (SELECT count(*) FROM pilot p"                            \
+    "                 WHERE p.ce_id = ce.ce_id AND p.status = 0),"             \
+    "  n_running = (SELECT count(*) FROM pilot p"                              \
+    "               WHERE p.ce_id = ce.ce_id AND p.status = 1),"               \
+    "  n_done = (SELECT count(*) FROM pilot p"                                 \
+    "            WHERE p.ce_id = ce.ce_id AND p.status = 2),"                  \
+    "  n_failed = (SELECT count(*) FROM pilot p"                               \
+    "              WHERE p.ce_id = ce.ce_id AND p.status = 3);"                \
+    "CREATE TRIGGER pilot_count_on_insert AFTER INSERT ON pilot BEGIN"         \
+    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("+", "NEW")                         \
+    "  WHERE ce_id = NEW.ce_id;"                                               \
+    "END;"                                                                     \
+    "CREATE TRIGGER pilot_count_on_delete AFTER DELETE ON pilot BEGIN"         \
+    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("-", "OLD")                         \
+    "  WHERE ce_id = OLD.ce_id;"                                               \
+    "END;"                                                                     \
+    "CREATE TRIGGER pilot_count_on_status AFTER UPDATE OF status ON pilot"     \
+    "  WHEN OLD.ce_id = NEW.ce_id AND OLD.status <> NEW.status BEGIN"          \
+    "  UPDATE ce SET"                                                          \
+    "    n_submitted = n_submitted - (OLD.status = 0) + (NEW.status = 0),"     \
+    "    n_running = n_running - (OLD.status = 1) + (NEW.status = 1),"         \
+    "    n_done = n_done - (OLD.status = 2) + (NEW.status = 2),"               \
+    "    n_failed = n_failed - (OLD.status = 3) + (NEW.status = 3)"            \
+    "  WHERE ce_id = NEW.ce_id;"                                               \
+    "END;"                                                                     \
+    "CREATE TRIGGER pilot_count_on_move AFTER UPDATE OF ce_id ON pilot"        \
+    "  WHEN OLD.ce_id <> NEW.ce_id BEGIN"                                      \
+    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("-", "OLD")                         \
+    "  WHERE ce_id = OLD.ce_id;"                                               \
+    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("+", "NEW")                         \
+    "  WHERE ce_id = NEW.ce_id;"                                               \
+    "END;"
+
+static const struct pilotdb_migration pilotdb_migrations[] = {
+    {1, PILOTDB_SCHEMA_V1},
+    {2, PILOTDB_SCHEMA_V2},
+};
+
+#endif

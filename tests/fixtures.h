@@ -1,0 +1,59 @@
+/*
+ * fixtures.h - fresh databases for cmocka tests (libpilotdeck_testsupport).
+ *
+ * The C counterparts of the Python fixture patterns in DESIGN.md.  Every
+ * function fails the running cmocka test (fail_msg) instead of returning an
+ * error, and each returned handle is closed with fx_close(), which also
+ * asserts that the connection closed cleanly.
+ */
+#ifndef PILOTDECK_FIXTURES_H
+#define PILOTDECK_FIXTURES_H
+
+#include <stdint.h>
+
+#include "pilotdb.h"
+
+/* A fresh in-memory database with the current schema. */
+pilotdb *fx_memory_db(void);
+
+/* A fresh in-memory database copied from a template image that is migrated
+ * once per process (sqlite3_serialize / sqlite3_deserialize). */
+pilotdb *fx_template_db(void);
+
+/* A fresh in-memory database holding the sample data below. */
+pilotdb *fx_sample_db(void);
+
+/* The sample data: CEs (name, capacity, success rate, enabled) and pilots.
+ *   ce-alpha.example.org    10  0.95  enabled   3 submitted, 4 running, 5 done, 1 failed
+ *   ce-beta.example.org      4  0.50  enabled   1 submitted, 3 running (full), 2 done, 2 failed
+ *   ce-gamma.example.org     8  0.80  disabled  0 active, 1 done, 0 failed
+ *   ce-delta.example.org     0  1.00  enabled   nothing (capacity 0)
+ * Pilots are submitted at t = 1000 ms and change status at t = 2000 ms. */
+#define FX_SAMPLE_NCES 4
+
+/* A temporary directory made for one test (mkdtemp under $TMPDIR or /tmp);
+ * fx_tmpdir_remove() deletes it and all files in it. The string is owned by
+ * the caller (free()). */
+char *fx_tmpdir(void);
+void fx_tmpdir_remove(char *dir);
+
+/* Open (creating) a file database dir/name in WAL mode. */
+pilotdb *fx_file_db(const char *dir, const char *name);
+
+/* Close db, asserting PILOTDB_OK (every statement finalized). */
+void fx_close(pilotdb *db);
+
+/* Assert that rc is PILOTDB_OK, printing the handle's message if not. */
+#define fx_ok(db, call)                                                        \
+    do {                                                                       \
+        pilotdb_rc fx_rc_ = (call);                                            \
+        if (fx_rc_ != PILOTDB_OK)                                              \
+            fail_msg("%s: %s (%s)", #call, pilotdb_rc_str(fx_rc_),             \
+                     pilotdb_errmsg(db));                                      \
+    } while (0)
+
+/* A fixed virtual clock for tests: fx_clock_ms is returned by fx_clock. */
+extern int64_t fx_clock_ms;
+int64_t fx_clock(void *arg);
+
+#endif
