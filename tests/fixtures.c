@@ -1,0 +1,187 @@
+/*
+ * fixtures.c - fresh databases for cmocka tests: in-memory, template copy,
+ * sample data, temporary file databases.
+ */
+#include "fixtures.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+int64_t fx_clock_ms = 0;
+
+int64_t fx_clock(void *arg)
+{
+    (void)arg;
+    return fx_clock_ms;
+}
+
+static pilotdb *open_or_fail(const char *path, unsigned flags)
+{
+    char err[256];
+    pilotdb *db = NULL;
+    pilotdb_rc rc = pilotdb_open(path, flags, &db, err, sizeof err);
+
+    if (rc != PILOTDB_OK)
+        fail_msg("opening %s: %s (%s)", path, pilotdb_rc_str(rc), err);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    return db;
+}
+
+pilotdb *fx_memory_db(void)
+{
+    return open_or_fail(":memory:", PILOTDB_OPEN_CREATE);
+}
+
+/* The template image, migrated once per process and kept until exit. */
+static unsigned char *template_image;
+static size_t template_size;
+
+static void template_free(void)
+{
+    pilotdb_free(template_image);
+    template_image = NULL;
+}
+
+pilotdb *fx_template_db(void)
+{
+    char err[256];
+    pilotdb *db = NULL;
+    pilotdb_rc rc;
+
+    if (!template_image) {
+        pilotdb *tmpl = fx_memory_db();
+
+        fx_ok(tmpl, pilotdb_serialize(tmpl, &template_image, &template_size));
+        fx_close(tmpl);
+        atexit(template_free);
+    }
+    rc = pilotdb_open_image(template_image, template_size, &db, err, sizeof err);
+    if (rc != PILOTDB_OK)
+        fail_msg("copying the template: %s (%s)", pilotdb_rc_str(rc), err);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    return db;
+}
+
+struct sample_ce {
+    const char *name;
+    int64_t capacity;
+    double success_rate;
+    int enabled;
+    int submitted, running, done, failed;
+};
+
+static const struct sample_ce sample[FX_SAMPLE_NCES] = {
+    {"ce-alpha.example.org", 10, 0.95, 1, 3, 4, 5, 1},
+    {"ce-beta.example.org", 4, 0.50, 1, 1, 3, 2, 2},
+    {"ce-gamma.example.org", 8, 0.80, 0, 0, 0, 1, 0},
+    {"ce-delta.example.org", 0, 1.00, 1, 0, 0, 0, 0},
+};
+
+/* Submit one pilot to ce and walk it to status. */
+static void sample_pilot(pilotdb *db, const char *ce, pilot_status status)
+{
+    int64_t id;
+
+    fx_clock_ms = 1000;
+    fx_ok(db, pilotdb_pilot_submit(db, ce, &id));
+    fx_clock_ms = 2000;
+    if (status == PILOT_RUNNING || status == PILOT_DONE)
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    if (status == PILOT_DONE || status == PILOT_FAILED)
+        fx_ok(db, pilotdb_pilot_set_status(db, id, status));
+}
+
+pilotdb *fx_sample_db(void)
+{
+    pilotdb *db = fx_template_db();
+    int64_t saved = fx_clock_ms;
+
+    fx_ok(db, pilotdb_begin(db));
+    for (int i = 0; i < FX_SAMPLE_NCES; i++) {
+        const struct sample_ce *ce = &sample[i];
+
+        /* Pilots go in while the CE is enabled; gamma is disabled after. */
+        fx_ok(db, pilotdb_ce_add(db, ce->name, ce->capacity, ce->success_rate,
+                                 1, NULL));
+        for (int k = 0; k < ce->done; k++)
+            sample_pilot(db, ce->name, PILOT_DONE);
+        for (int k = 0; k < ce->failed; k++)
+            sample_pilot(db, ce->name, PILOT_FAILED);
+        for (int k = 0; k < ce->running; k++)
+            sample_pilot(db, ce->name, PILOT_RUNNING);
+        for (int k = 0; k < ce->submitted; k++)
+            sample_pilot(db, ce->name, PILOT_SUBMITTED);
+        if (!ce->enabled) {
+            pilotdb_ce_change off = {.set = PILOTDB_SET_ENABLED, .enabled = 0};
+
+            fx_ok(db, pilotdb_ce_update(db, ce->name, &off));
+        }
+    }
+    fx_ok(db, pilotdb_commit(db));
+    fx_clock_ms = saved;
+    return db;
+}
+
+char *fx_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *dir;
+    size_t len;
+
+    if (!base || !*base)
+        base = "/tmp";
+    len = strlen(base) + sizeof "/pilotdeck-test-XXXXXX";
+    dir = malloc(len);
+    assert_non_null(dir);
+    snprintf(dir, len, "%s/pilotdeck-test-XXXXXX", base);
+    if (!mkdtemp(dir))
+        fail_msg("mkdtemp %s failed", dir);
+    return dir;
+}
+
+void fx_tmpdir_remove(char *dir)
+{
+    DIR *d;
+    struct dirent *e;
+
+    if (!dir)
+        return;
+    d = opendir(dir);
+    if (d) {
+        while ((e = readdir(d)) != NULL) {
+            char path[4096];
+
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+pilotdb *fx_file_db(const char *dir, const char *name)
+{
+    char path[4096];
+
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return open_or_fail(path, PILOTDB_OPEN_CREATE);
+}
+
+void fx_close(pilotdb *db)
+{
+    pilotdb_rc rc = pilotdb_close(db);
+
+    if (rc != PILOTDB_OK)
+        fail_msg("closing a database: %s", pilotdb_rc_str(rc));
+}

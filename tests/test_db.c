@@ -1,0 +1,1129 @@
+/*
+ * test_db.c - cmocka tests of libpilotdb: the tutorial's behaviours, every
+ * refusal, the state machine, history, the consistency check against a
+ * model under random operations, migration, file checks and concurrency.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "fixtures.h"
+#include "pilotdb.h"
+#include "schema.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static int64_t submit(pilotdb *db, const char *ce)
+{
+    int64_t id = 0;
+
+    fx_ok(db, pilotdb_pilot_submit(db, ce, &id));
+    assert_true(id > 0);
+    return id;
+}
+
+static size_t count_status(pilotdb *db, int status, const char *ce)
+{
+    pilotdb_pilot_filter f = {status, ce};
+    pilotdb_pilot *pilots = NULL;
+    size_t n = 0;
+
+    fx_ok(db, pilotdb_pilots_list(db, &f, &pilots, &n));
+    pilotdb_free(pilots);
+    return n;
+}
+
+static void assert_consistent(pilotdb *db)
+{
+    int64_t problems = -1;
+
+    fx_ok(db, pilotdb_check(db, &problems));
+    assert_int_equal(problems, 0);
+}
+
+static void expect_rc(pilotdb *db, pilotdb_rc got, pilotdb_rc want,
+                      const char *needle)
+{
+    if (got != want)
+        fail_msg("got %s (%s), wanted %s", pilotdb_rc_str(got),
+                 pilotdb_errmsg(db), pilotdb_rc_str(want));
+    if (needle && !strstr(pilotdb_errmsg(db), needle))
+        fail_msg("message '%s' does not mention '%s'", pilotdb_errmsg(db), needle);
+}
+
+/* A small seeded generator for the randomized tests (splitmix64). */
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static unsigned rng_below(unsigned n)
+{
+    return (unsigned)(rng_next() % n);
+}
+
+/* ---- the tutorial's seven behaviours ------------------------------------- */
+
+static void test_add_and_get_ces(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce *ces = NULL, ce;
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "reliable-ce.example.org", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "flaky-ce.example.org", 3, 0.3, 1, NULL));
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
+    assert_int_equal(n, 2);
+    /* Ordered by name. */
+    assert_string_equal(ces[0].name, "flaky-ce.example.org");
+    assert_string_equal(ces[1].name, "reliable-ce.example.org");
+    assert_int_equal(ces[1].available_slots, 5);
+    pilotdb_free(ces);
+    fx_ok(db, pilotdb_ce_get(db, "flaky-ce.example.org", &ce));
+    assert_int_equal(ce.capacity, 3);
+    assert_true(ce.success_rate == 0.3);
+    assert_int_equal(ce.enabled, 1);
+    assert_int_equal(ce.active, 0);
+    fx_close(db);
+}
+
+static void test_disabled_ce_not_available(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce *ces = NULL;
+    size_t n = 7;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "disabled-ce", 5, 1.0, 0, NULL));
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
+    assert_int_equal(n, 0);
+    assert_null(ces);
+    /* The full list still shows it, with no available slot. */
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(ces[0].enabled, 0);
+    assert_int_equal(ces[0].available_slots, 0);
+    pilotdb_free(ces);
+    fx_close(db);
+}
+
+static void test_submit_pilot(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_pilot_filter f = {PILOT_SUBMITTED, NULL};
+    pilotdb_pilot *pilots = NULL;
+    size_t n = 0;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "test-ce", 5, 1.0, 1, NULL));
+    fx_clock_ms = 1234;
+    id = submit(db, "test-ce");
+    fx_ok(db, pilotdb_pilots_list(db, &f, &pilots, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(pilots[0].id, id);
+    assert_string_equal(pilots[0].ce_name, "test-ce");
+    assert_int_equal(pilots[0].status, PILOT_SUBMITTED);
+    assert_int_equal(pilots[0].submitted_at, 1234);
+    assert_int_equal(pilots[0].updated_at, 1234);
+    pilotdb_free(pilots);
+    fx_close(db);
+}
+
+static void test_update_pilot_status(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_pilot p;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "test-ce", 5, 1.0, 1, NULL));
+    fx_clock_ms = 10;
+    id = submit(db, "test-ce");
+    fx_clock_ms = 20;
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    assert_int_equal(count_status(db, PILOT_SUBMITTED, NULL), 0);
+    assert_int_equal(count_status(db, PILOT_RUNNING, NULL), 1);
+    fx_ok(db, pilotdb_pilot_get(db, id, &p));
+    assert_int_equal(p.submitted_at, 10);
+    assert_int_equal(p.updated_at, 20);
+    fx_close(db);
+}
+
+static void test_capacity_tracking(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_pilot_filter f = {PILOT_SUBMITTED, NULL};
+    pilotdb_pilot *pilots = NULL;
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "small-ce", 2, 1.0, 1, NULL));
+    submit(db, "small-ce");
+    submit(db, "small-ce");
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
+    assert_int_equal(n, 0);
+    fx_ok(db, pilotdb_pilots_list(db, &f, &pilots, &n));
+    assert_int_equal(n, 2);
+    /* The tutorial ends a SUBMITTED pilot DONE directly; our state machine
+     * requires RUNNING first, and FAILED frees the slot the same way. */
+    fx_ok(db, pilotdb_pilot_set_status(db, pilots[0].id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilots[0].id, PILOT_DONE));
+    pilotdb_free(pilots);
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(ces[0].available_slots, 1);
+    pilotdb_free(ces);
+    assert_consistent(db);
+    fx_close(db);
+}
+
+static void test_get_ce_success_rate(void **state)
+{
+    pilotdb *db = fx_template_db();
+    double rate = -1;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "test-ce", 5, 0.75, 1, NULL));
+    fx_ok(db, pilotdb_ce_success_rate(db, "test-ce", &rate));
+    assert_true(rate == 0.75);
+    expect_rc(db, pilotdb_ce_success_rate(db, "other", &rate), PILOTDB_ENOTFOUND,
+              "other");
+    assert_true(rate == 0.0);
+    fx_close(db);
+}
+
+static void test_pilot_summary(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_summary s;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "test-ce", 10, 1.0, 1, NULL));
+    submit(db, "test-ce");
+    submit(db, "test-ce");
+    id = submit(db, "test-ce");
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 2);
+    assert_int_equal(s.count[PILOT_RUNNING], 1);
+    assert_int_equal(s.count[PILOT_DONE], 0);
+    assert_int_equal(s.count[PILOT_FAILED], 0);
+    fx_close(db);
+}
+
+/* ---- refusals -------------------------------------------------------------- */
+
+static void test_ce_add_refusals(void **state)
+{
+    pilotdb *db = fx_template_db();
+    char long_name[PILOTDB_NAME_MAX + 2];
+    pilotdb_ce *ces = NULL;
+    size_t n = 1;
+    int64_t id = 42;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 1, 0.5, 1, NULL));
+    expect_rc(db, pilotdb_ce_add(db, "ce", 1, 0.5, 1, &id), PILOTDB_EEXISTS,
+              "exists");
+    assert_int_equal(id, 0);
+    expect_rc(db, pilotdb_ce_add(db, "neg", -1, 0.5, 1, NULL), PILOTDB_EINVAL,
+              "negative");
+    expect_rc(db, pilotdb_ce_add(db, "nan", 1, NAN, 1, NULL), PILOTDB_EINVAL,
+              "success rate");
+    expect_rc(db, pilotdb_ce_add(db, "low", 1, -0.1, 1, NULL), PILOTDB_EINVAL,
+              "outside");
+    expect_rc(db, pilotdb_ce_add(db, "high", 1, 1.1, 1, NULL), PILOTDB_EINVAL,
+              "outside");
+    expect_rc(db, pilotdb_ce_add(db, "", 1, 0.5, 1, NULL), PILOTDB_EINVAL,
+              "empty");
+    expect_rc(db, pilotdb_ce_add(db, NULL, 1, 0.5, 1, NULL), PILOTDB_EINVAL,
+              "empty");
+    expect_rc(db, pilotdb_ce_add(db, "new\nline", 1, 0.5, 1, NULL),
+              PILOTDB_EINVAL, "control");
+    expect_rc(db, pilotdb_ce_add(db, "bad\xff", 1, 0.5, 1, NULL), PILOTDB_EINVAL,
+              "UTF-8");
+    memset(long_name, 'x', sizeof long_name - 1);
+    long_name[sizeof long_name - 1] = '\0';
+    expect_rc(db, pilotdb_ce_add(db, long_name, 1, 0.5, 1, NULL),
+              PILOTDB_EINVAL, "limit");
+    long_name[PILOTDB_NAME_MAX] = '\0';
+    fx_ok(db, pilotdb_ce_add(db, long_name, 1, 0.5, 1, NULL));
+    /* Quotes, semicolons and non-ASCII are plain data. */
+    fx_ok(db, pilotdb_ce_add(db, "o'brien\"; DROP TABLE ce; --", 1, 0.5, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "ce-\xc3\xa9t\xc3\xa9.example.org", 1, 0.5, 1,
+                             NULL));
+    fx_ok(db, pilotdb_ce_add(db, "big", INT64_MAX, 0.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "negzero", 0, -0.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    assert_int_equal(n, 6);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(ces[i].name, "negzero") == 0)
+            assert_false(signbit(ces[i].success_rate));
+    pilotdb_free(ces);
+    assert_consistent(db);
+    fx_close(db);
+}
+
+static void test_ce_update(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce_change chg = {0};
+    pilotdb_ce ce;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 2, 0.5, 1, NULL));
+    chg.set = PILOTDB_SET_CAPACITY | PILOTDB_SET_SUCCESS_RATE;
+    chg.capacity = 7;
+    chg.success_rate = 0.25;
+    fx_ok(db, pilotdb_ce_update(db, "ce", &chg));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.capacity, 7);
+    assert_true(ce.success_rate == 0.25);
+    assert_int_equal(ce.enabled, 1);
+    chg.set = PILOTDB_SET_ENABLED;
+    chg.enabled = 0;
+    chg.capacity = 1000; /* not selected: must not be written */
+    fx_ok(db, pilotdb_ce_update(db, "ce", &chg));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.enabled, 0);
+    assert_int_equal(ce.capacity, 7);
+
+    expect_rc(db, pilotdb_ce_update(db, "nope", &chg), PILOTDB_ENOTFOUND, "nope");
+    chg.set = 0;
+    expect_rc(db, pilotdb_ce_update(db, "ce", &chg), PILOTDB_EINVAL, "nothing");
+    chg.set = PILOTDB_SET_CAPACITY | PILOTDB_SET_ENABLED;
+    chg.capacity = -5;
+    chg.enabled = 1;
+    expect_rc(db, pilotdb_ce_update(db, "ce", &chg), PILOTDB_EINVAL, "negative");
+    chg.set = PILOTDB_SET_SUCCESS_RATE;
+    chg.success_rate = 1.5;
+    expect_rc(db, pilotdb_ce_update(db, "ce", &chg), PILOTDB_EINVAL, "outside");
+    /* Nothing of the refused changes was written. */
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.enabled, 0);
+    assert_int_equal(ce.capacity, 7);
+    assert_true(ce.success_rate == 0.25);
+    expect_rc(db, pilotdb_ce_get(db, "nope", &ce), PILOTDB_ENOTFOUND, "nope");
+    assert_int_equal(ce.id, 0);
+    fx_close(db);
+}
+
+static void test_submit_refusals(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce_change chg = {.set = PILOTDB_SET_CAPACITY, .capacity = 0};
+    pilotdb_summary s;
+    int64_t id = 99;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "off", 5, 1.0, 0, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "one", 1, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "zero", 0, 1.0, 1, NULL));
+    expect_rc(db, pilotdb_pilot_submit(db, "nope", &id), PILOTDB_ENOTFOUND, "nope");
+    assert_int_equal(id, 0);
+    expect_rc(db, pilotdb_pilot_submit(db, "off", &id), PILOTDB_EDISABLED,
+              "disabled");
+    expect_rc(db, pilotdb_pilot_submit(db, "zero", &id), PILOTDB_EFULL, "full");
+    submit(db, "one");
+    expect_rc(db, pilotdb_pilot_submit(db, "one", &id), PILOTDB_EFULL,
+              "1 of 1");
+    /* Capacity lowered below the active count: still no new submission. */
+    fx_ok(db, pilotdb_ce_update(db, "one", &chg));
+    expect_rc(db, pilotdb_pilot_submit(db, "one", &id), PILOTDB_EFULL, "full");
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 1);
+    assert_consistent(db);
+    fx_close(db);
+}
+
+/* Every pair of states: allowed exactly when the state machine says so. */
+static void test_state_machine(void **state)
+{
+    static const int allowed[PILOT_NSTATUS][PILOT_NSTATUS] = {
+        /* to:  SUB RUN DONE FAIL */
+        [PILOT_SUBMITTED] = {0, 1, 0, 1},
+        [PILOT_RUNNING] = {0, 0, 1, 1},
+        [PILOT_DONE] = {0, 0, 0, 0},
+        [PILOT_FAILED] = {0, 0, 0, 0},
+    };
+    pilotdb *db = fx_template_db();
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 100, 1.0, 1, NULL));
+    for (int from = 0; from < PILOT_NSTATUS; from++) {
+        for (int to = 0; to < PILOT_NSTATUS; to++) {
+            int64_t id = submit(db, "ce");
+            pilotdb_pilot p;
+            pilotdb_rc rc;
+
+            assert_int_equal(pilot_status_transition_ok(from, to),
+                             allowed[from][to]);
+            if (from == PILOT_RUNNING || from == PILOT_DONE)
+                fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+            if (from == PILOT_DONE || from == PILOT_FAILED)
+                fx_ok(db, pilotdb_pilot_set_status(db, id, from));
+            rc = pilotdb_pilot_set_status(db, id, to);
+            if (allowed[from][to]) {
+                fx_ok(db, rc);
+            } else {
+                char want[128];
+
+                snprintf(want, sizeof want, "from %s to %s",
+                         pilot_status_name(from), pilot_status_name(to));
+                expect_rc(db, rc, PILOTDB_ETRANSITION, want);
+            }
+            fx_ok(db, pilotdb_pilot_get(db, id, &p));
+            assert_int_equal(p.status, allowed[from][to] ? to : from);
+        }
+    }
+    expect_rc(db, pilotdb_pilot_set_status(db, 123456, PILOT_RUNNING),
+              PILOTDB_ENOTFOUND, "123456");
+    expect_rc(db, pilotdb_pilot_set_status(db, 1, (pilot_status)7),
+              PILOTDB_EINVAL, "7");
+    assert_consistent(db);
+    fx_close(db);
+}
+
+static void test_status_names(void **state)
+{
+    pilot_status s;
+
+    (void)state;
+    for (int i = 0; i < PILOT_NSTATUS; i++) {
+        fx_ok(NULL, pilot_status_parse(pilot_status_name(i), &s));
+        assert_int_equal(s, i);
+    }
+    fx_ok(NULL, pilot_status_parse("RUNNING", &s));
+    assert_int_equal(s, PILOT_RUNNING);
+    assert_int_equal(pilot_status_parse("runnin", &s), PILOTDB_EINVAL);
+    assert_int_equal(pilot_status_parse(NULL, &s), PILOTDB_EINVAL);
+    assert_null(pilot_status_name(4));
+    assert_null(pilot_status_name(-1));
+}
+
+/* ---- history ------------------------------------------------------------- */
+
+struct event_log {
+    pilotdb_event ev[64];
+    int n;
+};
+
+static int log_event(void *arg, const pilotdb_event *ev)
+{
+    struct event_log *log = arg;
+
+    assert_true(log->n < 64);
+    log->ev[log->n++] = *ev;
+    return 0;
+}
+
+static void test_event_history(void **state)
+{
+    pilotdb *db = fx_template_db();
+    struct event_log log = {0};
+    pilotdb_event_filter window = {150, 300, 0};
+    int64_t a, b;
+    pilotdb_ce ce;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    fx_clock_ms = 100;
+    a = submit(db, "ce");
+    fx_clock_ms = 200;
+    b = submit(db, "ce");
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_RUNNING));
+    fx_clock_ms = 300;
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_DONE));
+    fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_FAILED));
+    /* A refused change is not history. */
+    assert_int_equal(pilotdb_pilot_set_status(db, b, PILOT_RUNNING),
+                     PILOTDB_ETRANSITION);
+
+    fx_ok(db, pilotdb_events_foreach(db, NULL, log_event, &log));
+    assert_int_equal(log.n, 5);
+    assert_int_equal(log.ev[0].pilot_id, a);
+    assert_int_equal(log.ev[0].ce_id, ce.id);
+    assert_int_equal(log.ev[0].from_status, -1);
+    assert_int_equal(log.ev[0].to_status, PILOT_SUBMITTED);
+    assert_int_equal(log.ev[0].at, 100);
+    assert_int_equal(log.ev[2].from_status, PILOT_SUBMITTED);
+    assert_int_equal(log.ev[2].to_status, PILOT_RUNNING);
+    assert_int_equal(log.ev[4].pilot_id, b);
+    assert_int_equal(log.ev[4].from_status, PILOT_SUBMITTED);
+    assert_int_equal(log.ev[4].to_status, PILOT_FAILED);
+    assert_int_equal(log.ev[4].at, 300);
+    for (int i = 1; i < log.n; i++)
+        assert_true(log.ev[i].id > log.ev[i - 1].id);
+
+    /* [150, 300): the two events at 200. */
+    log.n = 0;
+    fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.ev[0].at, 200);
+    assert_int_equal(log.ev[1].at, 200);
+    /* Incremental reading from an id on. */
+    window.from = INT64_MIN;
+    window.to = INT64_MAX;
+    window.after_id = log.ev[1].id;
+    log.n = 0;
+    fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.ev[0].at, 300);
+    fx_close(db);
+}
+
+/* ---- the sample fixture -------------------------------------------------- */
+
+static void test_sample_data(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    pilotdb_ce ce;
+    pilotdb_summary s;
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 4);
+    assert_int_equal(s.count[PILOT_RUNNING], 7);
+    assert_int_equal(s.count[PILOT_DONE], 8);
+    assert_int_equal(s.count[PILOT_FAILED], 3);
+    fx_ok(db, pilotdb_ce_get(db, "ce-beta.example.org", &ce));
+    assert_int_equal(ce.active, 4);
+    assert_int_equal(ce.available_slots, 0);
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(ces[0].name, "ce-alpha.example.org");
+    assert_int_equal(ces[0].available_slots, 3);
+    pilotdb_free(ces);
+    assert_int_equal(count_status(db, -1, "ce-gamma.example.org"), 1);
+    assert_int_equal(count_status(db, PILOT_RUNNING, "ce-alpha.example.org"), 4);
+    {
+        pilotdb_pilot_filter unknown = {-1, "x"};
+        pilotdb_pilot *none = NULL;
+
+        expect_rc(db, pilotdb_pilots_list(db, &unknown, &none, &n),
+                  PILOTDB_ENOTFOUND, "no CE named 'x'");
+        assert_null(none);
+        assert_int_equal(n, 0);
+    }
+    assert_consistent(db);
+    fx_close(db);
+}
+
+/* ---- transactions ---------------------------------------------------------- */
+
+static void test_caller_transaction(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_summary s;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 1, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_begin(db));
+    assert_true(pilotdb_in_transaction(db));
+    expect_rc(db, pilotdb_begin(db), PILOTDB_EMISUSE, "already");
+    id = submit(db, "ce");
+    /* A refusal inside the caller's transaction leaves it usable. */
+    assert_int_equal(pilotdb_pilot_submit(db, "ce", NULL), PILOTDB_EFULL);
+    assert_true(pilotdb_in_transaction(db));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_rollback(db));
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED] + s.count[PILOT_RUNNING], 0);
+
+    fx_ok(db, pilotdb_begin(db));
+    submit(db, "ce");
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 1);
+    expect_rc(db, pilotdb_commit(db), PILOTDB_EMISUSE, "no transaction");
+    expect_rc(db, pilotdb_rollback(db), PILOTDB_EMISUSE, "no transaction");
+
+    /* Closing with a transaction open rolls back and says so. */
+    fx_ok(db, pilotdb_begin(db));
+    assert_int_equal(pilotdb_close(db), PILOTDB_EMISUSE);
+}
+
+/* A second connection sees what was committed and nothing uncommitted. */
+static void test_second_connection(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "two.db");
+    pilotdb *reader = fx_file_db(dir, "two.db");
+    pilotdb_summary s;
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(writer, pilotdb_ce_add(writer, "ce", 3, 1.0, 1, NULL));
+    fx_ok(reader, pilotdb_ce_list(reader, 0, &ces, &n));
+    assert_int_equal(n, 1);
+    pilotdb_free(ces);
+
+    fx_ok(writer, pilotdb_begin(writer));
+    submit(writer, "ce");
+    fx_ok(reader, pilotdb_summary_get(reader, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 0);
+    fx_ok(writer, pilotdb_commit(writer));
+    fx_ok(reader, pilotdb_summary_get(reader, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 1);
+
+    /* A read snapshot holds while the writer goes on. */
+    fx_ok(reader, pilotdb_begin_read(reader));
+    submit(writer, "ce");
+    fx_ok(reader, pilotdb_summary_get(reader, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 1);
+    fx_ok(reader, pilotdb_commit(reader));
+    fx_ok(reader, pilotdb_summary_get(reader, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 2);
+    assert_consistent(reader);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
+/* Two processes submit to one CE at once: capacity holds exactly. */
+static void test_two_writers_capacity(void **state)
+{
+    enum { CAPACITY = 150, PER_WRITER = 100 };
+    char *dir = fx_tmpdir();
+    char path[4096];
+    pilotdb *db = fx_file_db(dir, "race.db");
+    pid_t kids[2];
+    pilotdb_ce ce;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/race.db", dir);
+    fx_ok(db, pilotdb_ce_add(db, "ce", CAPACITY, 1.0, 1, NULL));
+    fx_close(db);
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) {
+            pilotdb *mine = NULL;
+            int bad = 0;
+
+            if (pilotdb_open(path, 0, &mine, NULL, 0) != PILOTDB_OK)
+                _exit(2);
+            for (int i = 0; i < PER_WRITER; i++) {
+                pilotdb_rc rc = pilotdb_pilot_submit(mine, "ce", NULL);
+
+                if (rc != PILOTDB_OK && rc != PILOTDB_EFULL)
+                    bad++;
+            }
+            _exit(pilotdb_close(mine) == PILOTDB_OK && bad == 0 ? 0 : 1);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        int status = 0;
+
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    db = fx_file_db(dir, "race.db");
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.active, CAPACITY);
+    assert_int_equal(count_status(db, PILOT_SUBMITTED, "ce"), CAPACITY);
+    assert_consistent(db);
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
+/* ---- consistency --------------------------------------------------------- */
+
+static void test_check_finds_drift(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    int64_t problems = 0;
+
+    (void)state;
+    assert_consistent(db);
+    /* Drift written behind the layer's back, with the triggers bypassed. */
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "UPDATE ce SET n_running = n_running + 2"
+                                  " WHERE name = 'ce-alpha.example.org'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "ce-alpha.example.org");
+    assert_int_equal(problems, 1);
+    assert_non_null(strstr(pilotdb_errmsg(db), "counts 6 running pilots but has 4"));
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "DELETE FROM pilot_event WHERE event_id ="
+                                  " (SELECT max(event_id) FROM pilot_event)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "more problems");
+    assert_int_equal(problems, 2);
+    fx_close(db);
+}
+
+/* Random operations against a model of the counts, checked at every step. */
+struct model_ce {
+    char name[32];
+    int64_t capacity;
+    int enabled;
+    int64_t count[PILOT_NSTATUS];
+};
+
+static void test_random_operations(void **state)
+{
+    enum { NCE = 5, STEPS = 600, MAXP = 2000 };
+    struct model_ce m[NCE];
+    int64_t pid[MAXP];
+    int pce[MAXP], pst[MAXP], np = 0;
+    uint64_t seed = 0x5eed0001u;
+    const char *env = getenv("PILOTDECK_TEST_SEED");
+    pilotdb *db = fx_template_db();
+
+    (void)state;
+    if (env)
+        seed = strtoull(env, NULL, 0);
+    rng_state = seed;
+    for (int c = 0; c < NCE; c++) {
+        snprintf(m[c].name, sizeof m[c].name, "ce-%d", c);
+        m[c].capacity = 1 + rng_below(8);
+        m[c].enabled = 1;
+        memset(m[c].count, 0, sizeof m[c].count);
+        fx_ok(db, pilotdb_ce_add(db, m[c].name, m[c].capacity, 0.5, 1, NULL));
+    }
+    for (int step = 0; step < STEPS; step++) {
+        unsigned op = rng_below(10);
+        int c = (int)rng_below(NCE);
+        pilotdb_rc rc;
+
+        fx_clock_ms = step;
+        if (op < 4) { /* submit */
+            int64_t active = m[c].count[0] + m[c].count[1], id = 0;
+            pilotdb_rc want = !m[c].enabled ? PILOTDB_EDISABLED
+                              : active >= m[c].capacity ? PILOTDB_EFULL
+                                                        : PILOTDB_OK;
+
+            rc = pilotdb_pilot_submit(db, m[c].name, &id);
+            if (rc != want)
+                fail_msg("seed 0x%llx step %d: submit got %s, model says %s;"
+                         " reproduce: PILOTDECK_TEST_SEED=0x%llx"
+                         " tests/test_db test_random_operations",
+                         (unsigned long long)seed, step, pilotdb_rc_str(rc),
+                         pilotdb_rc_str(want), (unsigned long long)seed);
+            if (rc == PILOTDB_OK && np < MAXP) {
+                pid[np] = id;
+                pce[np] = c;
+                pst[np++] = PILOT_SUBMITTED;
+                m[c].count[PILOT_SUBMITTED]++;
+            }
+        } else if (op < 8 && np > 0) { /* move a pilot, legally or not */
+            int k = (int)rng_below((unsigned)np);
+            pilot_status to = (pilot_status)rng_below(PILOT_NSTATUS);
+            int ok = pilot_status_transition_ok((pilot_status)pst[k], to);
+
+            rc = pilotdb_pilot_set_status(db, pid[k], to);
+            if (rc != (ok ? PILOTDB_OK : PILOTDB_ETRANSITION))
+                fail_msg("seed 0x%llx step %d: status change got %s;"
+                         " reproduce: PILOTDECK_TEST_SEED=0x%llx"
+                         " tests/test_db test_random_operations",
+                         (unsigned long long)seed, step, pilotdb_rc_str(rc),
+                         (unsigned long long)seed);
+            if (ok) {
+                m[pce[k]].count[pst[k]]--;
+                m[pce[k]].count[to]++;
+                pst[k] = to;
+            }
+        } else if (op == 8) { /* toggle */
+            pilotdb_ce_change chg = {.set = PILOTDB_SET_ENABLED,
+                                     .enabled = !m[c].enabled};
+
+            fx_ok(db, pilotdb_ce_update(db, m[c].name, &chg));
+            m[c].enabled = !m[c].enabled;
+        } else { /* resize, sometimes below the active count */
+            pilotdb_ce_change chg = {.set = PILOTDB_SET_CAPACITY,
+                                     .capacity = rng_below(9)};
+
+            fx_ok(db, pilotdb_ce_update(db, m[c].name, &chg));
+            m[c].capacity = chg.capacity;
+        }
+        for (int i = 0; i < NCE; i++) {
+            pilotdb_ce ce;
+            int64_t active = m[i].count[0] + m[i].count[1];
+
+            fx_ok(db, pilotdb_ce_get(db, m[i].name, &ce));
+            for (int s = 0; s < PILOT_NSTATUS; s++)
+                if (ce.count[s] != m[i].count[s])
+                    fail_msg("seed 0x%llx step %d: %s %s count %lld, model %lld",
+                             (unsigned long long)seed, step, m[i].name,
+                             pilot_status_name(s), (long long)ce.count[s],
+                             (long long)m[i].count[s]);
+            assert_int_equal(ce.available_slots,
+                             m[i].enabled && m[i].capacity > active
+                                 ? m[i].capacity - active : 0);
+        }
+        if (step % 50 == 0)
+            assert_consistent(db);
+    }
+    assert_consistent(db);
+    fx_close(db);
+}
+
+/* ---- files, schema and migration ----------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long size;
+
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = malloc((size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+static void spew(const char *path, const char *bytes, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+}
+
+/* Opening path must fail with want and leave the file's bytes as they were. */
+static void expect_refused_untouched(const char *path, unsigned flags,
+                                     pilotdb_rc want, const char *needle)
+{
+    char err[256];
+    size_t before_len, after_len;
+    char *before = slurp(path, &before_len), *after;
+    pilotdb *db = (pilotdb *)1;
+    pilotdb_rc rc = pilotdb_open(path, flags, &db, err, sizeof err);
+
+    if (rc != want)
+        fail_msg("%s: got %s (%s), wanted %s", path, pilotdb_rc_str(rc), err,
+                 pilotdb_rc_str(want));
+    assert_null(db);
+    if (needle && !strstr(err, needle))
+        fail_msg("message '%s' does not mention '%s'", err, needle);
+    after = slurp(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+}
+
+static void sql_on_file(const char *path, const char *sql)
+{
+    sqlite3 *conn = NULL;
+
+    assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+    if (sqlite3_exec(conn, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+static void test_open_refusals(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096], err[256];
+    pilotdb *db = NULL;
+    pilotdb_rc rc;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/missing.db", dir);
+    rc = pilotdb_open(path, 0, &db, err, sizeof err);
+    assert_int_equal(rc, PILOTDB_ECANTOPEN);
+    assert_non_null(strstr(err, "No such file"));
+    assert_null(db);
+    assert_int_equal(access(path, F_OK), -1); /* not created */
+
+    rc = pilotdb_open(dir, PILOTDB_OPEN_CREATE, &db, err, sizeof err);
+    assert_int_equal(rc, PILOTDB_ECANTOPEN);
+    assert_non_null(strstr(err, "directory"));
+
+    snprintf(path, sizeof path, "%s/empty.db", dir);
+    spew(path, "", 0);
+    expect_refused_untouched(path, 0, PILOTDB_ENOTDB, "empty");
+
+    snprintf(path, sizeof path, "%s/text.db", dir);
+    spew(path, "CE,capacity\nalpha,10\n", 21);
+    expect_refused_untouched(path, 0, PILOTDB_ENOTDB, "not a pilotdeck");
+    expect_refused_untouched(path, PILOTDB_OPEN_CREATE, PILOTDB_ENOTDB,
+                             "not a pilotdeck");
+
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    sql_on_file(path, "CREATE TABLE accounts(id INTEGER PRIMARY KEY);"
+                      "INSERT INTO accounts VALUES (1);");
+    expect_refused_untouched(path, PILOTDB_OPEN_CREATE, PILOTDB_ENOTDB,
+                             "not a pilotdeck database");
+
+    snprintf(path, sizeof path, "%s/newer.db", dir);
+    db = fx_file_db(dir, "newer.db");
+    fx_close(db);
+    sql_on_file(path, "PRAGMA user_version = 99;");
+    expect_refused_untouched(path, 0, PILOTDB_ESCHEMA, "newer");
+
+    /* An empty file may be initialized by a creating open. */
+    snprintf(path, sizeof path, "%s/empty.db", dir);
+    fx_ok(NULL, pilotdb_open(path, PILOTDB_OPEN_CREATE, &db, err, sizeof err));
+    fx_close(db);
+    fx_ok(NULL, pilotdb_open(path, PILOTDB_OPEN_READONLY, &db, err, sizeof err));
+    expect_rc(db, pilotdb_ce_add(db, "ce", 1, 1.0, 1, NULL), PILOTDB_EREADONLY,
+              "readonly");
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
+static void test_migrate_from_v1(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096], sql[256];
+    pilotdb *db;
+    pilotdb_ce ce;
+    int64_t id;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    assert_int_equal(pilotdb_migrations[0].version, 1);
+    sql_on_file(path, pilotdb_migrations[0].sql);
+    snprintf(sql, sizeof sql,
+             "PRAGMA application_id = %d; PRAGMA user_version = 1;"
+             "INSERT INTO ce(name, capacity, success_rate) VALUES ('old', 4, 0.9);",
+             PILOTDB_APPLICATION_ID);
+    sql_on_file(path, sql);
+    sql_on_file(path, "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
+                      " VALUES (1, 0, 5, 5), (1, 1, 5, 6), (1, 2, 5, 7),"
+                      " (1, 1, 5, 8);");
+    /* Read-only cannot migrate, and leaves the file alone. */
+    expect_refused_untouched(path, PILOTDB_OPEN_READONLY, PILOTDB_ESCHEMA,
+                             "migrating");
+    db = fx_file_db(dir, "v1.db");
+    fx_ok(db, pilotdb_ce_get(db, "old", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+    assert_int_equal(ce.count[PILOT_RUNNING], 2);
+    assert_int_equal(ce.count[PILOT_DONE], 1);
+    assert_int_equal(ce.available_slots, 1);
+    /* Counters move from here on. */
+    id = submit(db, "old");
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
+    fx_ok(db, pilotdb_ce_get(db, "old", &ce));
+    assert_int_equal(ce.count[PILOT_FAILED], 1);
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "SELECT 1", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    {
+        sqlite3_stmt *st;
+
+        assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db),
+                                            "PRAGMA user_version", -1, &st,
+                                            NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), PILOTDB_SCHEMA_VERSION);
+        sqlite3_finalize(st);
+    }
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
+static void test_file_db_is_wal(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *db = fx_file_db(dir, "wal.db");
+    sqlite3_stmt *st;
+
+    (void)state;
+    assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db), "PRAGMA journal_mode",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
+/* ---- fixtures -------------------------------------------------------------- */
+
+/* Several databases in one test are independent. */
+static void test_several_dbs(void **state)
+{
+    pilotdb *a = fx_template_db(), *b = fx_template_db(), *c = fx_memory_db();
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(a, pilotdb_ce_add(a, "only-in-a", 1, 1.0, 1, NULL));
+    fx_ok(c, pilotdb_ce_add(c, "only-in-c", 1, 1.0, 1, NULL));
+    fx_ok(b, pilotdb_ce_list(b, 0, &ces, &n));
+    assert_int_equal(n, 0);
+    fx_ok(a, pilotdb_ce_list(a, 0, &ces, &n));
+    assert_int_equal(n, 1);
+    pilotdb_free(ces);
+    fx_close(a);
+    fx_close(b);
+    fx_close(c);
+}
+
+/* Rollback isolation: one database, a SAVEPOINT per test. */
+static pilotdb *shared_db;
+
+static int shared_setup(void **state)
+{
+    (void)state;
+    if (sqlite3_exec(pilotdb_sqlite(shared_db), "SAVEPOINT test", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return -1;
+    return 0;
+}
+
+static int shared_teardown(void **state)
+{
+    (void)state;
+    return sqlite3_exec(pilotdb_sqlite(shared_db),
+                        "ROLLBACK TO test; RELEASE test", NULL, NULL,
+                        NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static void test_savepoint_writes(void **state)
+{
+    pilotdb_summary s;
+
+    (void)state;
+    fx_ok(shared_db, pilotdb_ce_add(shared_db, "ce", 2, 1.0, 1, NULL));
+    submit(shared_db, "ce");
+    fx_ok(shared_db, pilotdb_summary_get(shared_db, &s));
+    assert_int_equal(s.count[PILOT_SUBMITTED], 1);
+}
+
+static void test_savepoint_sees_nothing(void **state)
+{
+    pilotdb_ce *ces = NULL;
+    size_t n = 1;
+
+    (void)state;
+    fx_ok(shared_db, pilotdb_ce_list(shared_db, 0, &ces, &n));
+    assert_int_equal(n, 0);
+    /* The same name is free again: the previous test left nothing. */
+    fx_ok(shared_db, pilotdb_ce_add(shared_db, "ce", 2, 1.0, 1, NULL));
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return pilotdb_open(":memory:", PILOTDB_OPEN_CREATE, &shared_db, NULL, 0) ==
+                   PILOTDB_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    return pilotdb_close(shared_db) == PILOTDB_OK ? 0 : -1;
+}
+
+static void test_serialize_roundtrip(void **state)
+{
+    pilotdb *db = fx_sample_db(), *copy = NULL;
+    unsigned char *image = NULL;
+    size_t size = 0;
+    pilotdb_summary a, b;
+    char err[128];
+
+    (void)state;
+    fx_ok(db, pilotdb_serialize(db, &image, &size));
+    assert_true(size > 0);
+    fx_ok(NULL, pilotdb_open_image(image, size, &copy, err, sizeof err));
+    fx_ok(db, pilotdb_summary_get(db, &a));
+    fx_ok(copy, pilotdb_summary_get(copy, &b));
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_consistent(copy);
+    /* A corrupt image is refused, not crashed on. */
+    memset(image, 'x', 100);
+    fx_close(copy);
+    assert_int_equal(pilotdb_open_image(image, size, &copy, err, sizeof err),
+                     PILOTDB_ENOTDB);
+    assert_null(copy);
+    assert_int_equal(pilotdb_open_image(image, 0, &copy, err, sizeof err),
+                     PILOTDB_EINVAL);
+    pilotdb_free(image);
+    fx_close(db);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tutorial[] = {
+        cmocka_unit_test(test_add_and_get_ces),
+        cmocka_unit_test(test_disabled_ce_not_available),
+        cmocka_unit_test(test_submit_pilot),
+        cmocka_unit_test(test_update_pilot_status),
+        cmocka_unit_test(test_capacity_tracking),
+        cmocka_unit_test(test_get_ce_success_rate),
+        cmocka_unit_test(test_pilot_summary),
+    };
+    const struct CMUnitTest rules[] = {
+        cmocka_unit_test(test_ce_add_refusals),
+        cmocka_unit_test(test_ce_update),
+        cmocka_unit_test(test_submit_refusals),
+        cmocka_unit_test(test_state_machine),
+        cmocka_unit_test(test_status_names),
+        cmocka_unit_test(test_event_history),
+        cmocka_unit_test(test_sample_data),
+        cmocka_unit_test(test_caller_transaction),
+        cmocka_unit_test(test_check_finds_drift),
+        cmocka_unit_test(test_random_operations),
+    };
+    const struct CMUnitTest files[] = {
+        cmocka_unit_test(test_second_connection),
+        cmocka_unit_test(test_two_writers_capacity),
+        cmocka_unit_test(test_open_refusals),
+        cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_file_db_is_wal),
+        cmocka_unit_test(test_several_dbs),
+        cmocka_unit_test(test_serialize_roundtrip),
+    };
+    const struct CMUnitTest isolation[] = {
+        cmocka_unit_test_setup_teardown(test_savepoint_writes, shared_setup,
+                                        shared_teardown),
+        cmocka_unit_test_setup_teardown(test_savepoint_sees_nothing,
+                                        shared_setup, shared_teardown),
+    };
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int failed = 0;
+
+#define GROUP(name, tests, setup, teardown)                                    \
+    if (!only || strcmp(only, name) == 0)                                      \
+        failed += cmocka_run_group_tests_name(name, tests, setup, teardown)
+    GROUP("tutorial", tutorial, NULL, NULL);
+    GROUP("rules", rules, NULL, NULL);
+    GROUP("files", files, NULL, NULL);
+    GROUP("isolation", isolation, group_setup, group_teardown);
+#undef GROUP
+    return failed ? 1 : 0;
+}
