@@ -62,3 +62,14 @@ char *cli_xstrdup(const char *s);
 
 /* Non-zero if argv[i] asks for help (-h or --help). */
 int cli_is_help(const char *arg);
+
+/* Report a getopt_long() failure ('?' unknown option, ':' missing value)
+ * for command cmd and return CLI_USAGE. */
+int cli_option_error(const char *cmd, int opt, char **argv);
+
+/* Refuse extra positional arguments: CLI_USAGE after a message, or CLI_OK
+ * when argv[first..argc) holds exactly want of them. */
+int cli_want_args(const char *cmd, int argc, char **argv, int first, int want,
+                  const char *what);
+
+#endif

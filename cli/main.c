@@ -1,0 +1,116 @@
+/*
+ * main.c - the pilotdeck executable: global options and the command table.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary;
+#ifdef PILOTDECK_HAVE_CMD_SIM
+extern const struct cli_command cmd_sim;
+#endif
+#ifdef PILOTDECK_HAVE_CMD_TOP
+extern const struct cli_command cmd_top;
+#endif
+#ifdef PILOTDECK_HAVE_CMD_DEMO
+extern const struct cli_command cmd_demo;
+#endif
+
+static const struct cli_command *const commands[] = {
+    &cmd_init,
+    &cmd_ce,
+    &cmd_pilot,
+    &cmd_summary,
+#ifdef PILOTDECK_HAVE_CMD_SIM
+    &cmd_sim,
+#endif
+#ifdef PILOTDECK_HAVE_CMD_TOP
+    &cmd_top,
+#endif
+#ifdef PILOTDECK_HAVE_CMD_DEMO
+    &cmd_demo,
+#endif
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fputs("usage: pilotdeck [--db PATH] COMMAND [ARGS...]\n"
+          "       pilotdeck --help | --version\n"
+          "\n"
+          "Terminal dashboard and simulator for grid pilot capacity.\n"
+          "\n"
+          "Options:\n"
+          "  --db PATH    the pilot database (default: $PILOTDECK_DB, else\n"
+          "               ./pilotdeck.db)\n"
+          "  -h, --help   show this help; 'pilotdeck COMMAND --help' for a command\n"
+          "  --version    print the version\n"
+          "\n"
+          "Commands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("\nExit status: 0 success, 1 refused or failed, 2 usage error.\n", out);
+}
+
+/* Flush stdout; a full disk or closed pipe is a failure, not a success. */
+static int finish_output(int status)
+{
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (errno != EPIPE)
+            cli_error("writing output: %s", strerror(errno));
+        return status == CLI_OK ? CLI_FAILED : status;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_globals g = {0};
+    const char *env = getenv("PILOTDECK_DB");
+    int i = 1;
+
+    g.db_path = "pilotdeck.db";
+    if (env && *env) {
+        g.db_path = env;
+        g.db_path_given = 1;
+    }
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (cli_is_help(argv[i])) {
+            usage(stdout);
+            return finish_output(CLI_OK);
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("pilotdeck %s (schema version %d)\n", PILOTDECK_VERSION,
+                   PILOTDB_SCHEMA_VERSION);
+            return finish_output(CLI_OK);
+        } else if (strcmp(argv[i], "--db") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                cli_error("--db needs a path");
+                return CLI_USAGE;
+            }
+            g.db_path = argv[++i];
+            g.db_path_given = 1;
+        } else if (strncmp(argv[i], "--db=", 5) == 0) {
+            if (!argv[i][5]) {
+                cli_error("--db needs a path");
+                return CLI_USAGE;
+            }
+            g.db_path = argv[i] + 5;
+            g.db_path_given = 1;
+        } else {
+            cli_error("unknown option '%s' (see 'pilotdeck --help')", argv[i]);
+            return CLI_USAGE;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    for (size_t c = 0; c < NCOMMANDS; c++)
+        if (strcmp(argv[i], commands[c]->name) == 0)
+            return finish_output(commands[c]->run(&g, argc - i, argv + i));
+    cli_error("unknown command '%s' (see 'pilotdeck --help')", argv[i]);
+    return CLI_USAGE;
+}

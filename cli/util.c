@@ -1,0 +1,181 @@
+/*
+ * util.c - helpers the commands share: messages, number parsing, opening
+ * the database, JSON output, allocation that dies on out of memory.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("pilotdeck: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_parse_int(const char *what, const char *text, int64_t min, int64_t max,
+                  int64_t *out)
+{
+    char *end = NULL;
+    long long v;
+
+    *out = 0;
+    if (!text || !*text) {
+        cli_error("%s: missing number", what);
+        return -1;
+    }
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (*end != '\0' || end == text) {
+        cli_error("%s: '%s' is not a whole number", what, text);
+        return -1;
+    }
+    if (errno == ERANGE || v < min || v > max) {
+        cli_error("%s: %s is out of range [%lld, %lld]", what, text,
+                  (long long)min, (long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_double(const char *what, const char *text, double min, double max,
+                     double *out)
+{
+    char *end = NULL;
+    double v;
+
+    *out = 0;
+    if (!text || !*text) {
+        cli_error("%s: missing number", what);
+        return -1;
+    }
+    errno = 0;
+    v = strtod(text, &end);
+    if (*end != '\0' || end == text) {
+        cli_error("%s: '%s' is not a number", what, text);
+        return -1;
+    }
+    /* Written so that NaN and infinities are refused too. */
+    if (errno == ERANGE || !(v >= min && v <= max)) {
+        cli_error("%s: %s is out of range [%g, %g]", what, text, min, max);
+        return -1;
+    }
+    *out = v + 0.0;
+    return 0;
+}
+
+int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db)
+{
+    char err[512];
+    pilotdb_rc rc = pilotdb_open(g->db_path, flags, db, err, sizeof err);
+
+    if (rc == PILOTDB_OK)
+        return CLI_OK;
+    if (rc == PILOTDB_ECANTOPEN && !(flags & PILOTDB_OPEN_CREATE))
+        cli_error("cannot open database '%s': %s (create it with 'pilotdeck"
+                  " --db %s init')", g->db_path, err, g->db_path);
+    else
+        cli_error("cannot open database '%s': %s", g->db_path, err);
+    return CLI_FAILED;
+}
+
+int cli_db_error(pilotdb *db, const char *what)
+{
+    cli_error("%s: %s", what, pilotdb_errmsg(db));
+    return CLI_FAILED;
+}
+
+int cli_print_json(json_t *value)
+{
+    char *text;
+    int rc = CLI_OK;
+
+    if (!value) {
+        cli_error("out of memory building JSON");
+        return CLI_FAILED;
+    }
+    text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(value);
+    if (!text) {
+        cli_error("cannot encode JSON output");
+        return CLI_FAILED;
+    }
+    if (puts(text) == EOF || fflush(stdout) == EOF) {
+        cli_error("writing output: %s", strerror(errno));
+        rc = CLI_FAILED;
+    }
+    free(text);
+    return rc;
+}
+
+static void *die_oom(void)
+{
+    fputs("pilotdeck: out of memory\n", stderr);
+    exit(CLI_FAILED);
+}
+
+void *cli_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    return p ? p : die_oom();
+}
+
+void *cli_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    return p ? p : die_oom();
+}
+
+char *cli_xstrdup(const char *s)
+{
+    size_t len = strlen(s) + 1;
+
+    return memcpy(cli_xmalloc(len), s, len);
+}
+
+int cli_is_help(const char *arg)
+{
+    return arg && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0);
+}
+
+int cli_option_error(const char *cmd, int opt, char **argv)
+{
+    extern int optind;
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+    if (opt == ':')
+        cli_error("%s: option '%s' needs a value", cmd, arg);
+    else
+        cli_error("%s: unknown option '%s' (see 'pilotdeck %s --help')", cmd,
+                  arg, cmd);
+    return CLI_USAGE;
+}
+
+int cli_want_args(const char *cmd, int argc, char **argv, int first, int want,
+                  const char *what)
+{
+    int have = argc - first;
+
+    if (have < want) {
+        cli_error("%s: missing %s (see 'pilotdeck %s --help')", cmd, what, cmd);
+        return CLI_USAGE;
+    }
+    if (have > want) {
+        cli_error("%s: unexpected argument '%s'", cmd, argv[first + want]);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
