@@ -1,0 +1,77 @@
+/*
+ * engine.h - the state of a running simulation (private to libpilotsim).
+ *
+ * engine.c owns the event queue, the virtual clock, the batching of writes
+ * and the pilots in flight; policy.c and failure.c decide what to submit and
+ * how pilots end; report.c reads the statistics kept here.
+ */
+#ifndef PILOTSIM_ENGINE_H
+#define PILOTSIM_ENGINE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pcg32.h"
+#include "scenario.h"
+
+/* One CE as the engine sees it. */
+struct sim_ce {
+    const struct sim_ce_spec *spec;
+    const char *name;
+    pcg32_random_t rng;          /* this CE's pilots: queue, run, fate */
+    pcg32_random_t arrival_rng;  /* this CE's own arrivals */
+
+    /* read from the database at every cycle (and after our own changes) */
+    int present;                 /* the CE still exists in the database */
+    int64_t capacity;
+    double success_rate;
+    int enabled;
+    int64_t db_waiting;          /* SUBMITTED, all writers */
+    int64_t db_active;
+    int64_t db_available;
+
+    /* this engine's pilots */
+    int64_t waiting, running;
+
+    /* counts since the start */
+    int64_t submitted, started, done, failed_queued, failed_running;
+    int64_t submission_failures, refused, bans, peak_active;
+
+    /* time averages over [warmup, now] */
+    int64_t last_change;         /* when active or capacity last changed */
+    double area_active;          /* sum of active * ms */
+    double area_capacity;        /* sum of capacity * ms */
+    int64_t ended_in_window;
+    double time_in_system_ms;    /* summed over pilots ended in the window */
+
+    /* director back-off and banning */
+    int64_t backoff_until;       /* first cycle number allowed to submit */
+    int banned;
+    unsigned char *outcomes;     /* ring of the last ban_window endings */
+    int64_t outcome_pos, outcome_count, outcome_successes;
+};
+
+int64_t sim_engine_cycle_no(const struct sim_engine *eng);
+
+/* The peak of the sum of all CEs' active pilots. */
+int64_t sim_engine_total_peak(const struct sim_engine *eng);
+
+/*
+ * Submit one pilot to ce at the current time: ask the failure model whether
+ * the submission fails, write it, draw its queue and run times and fate and
+ * schedule its next step.  *outcome gets 0 (written), 1 (submission failed,
+ * nothing written) or 2 (refused by the database: full or disabled).
+ * Returns SIM_OK or an error that stops the engine.
+ */
+sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome);
+
+/* Schedule an arrival event (policy.c) for CE index ce or UINT32_MAX. */
+sim_rc sim_engine_schedule_arrival(struct sim_engine *eng, int64_t at, uint32_t ce);
+
+/* Accessors for the policies and failure models. */
+const struct sim_scenario *sim_engine_scenario(const struct sim_engine *eng);
+struct sim_ce *sim_engine_ces(struct sim_engine *eng, size_t *n);
+pcg32_random_t *sim_engine_global_rng(struct sim_engine *eng);
+int64_t sim_engine_time(const struct sim_engine *eng);
+
+#endif

@@ -1,0 +1,897 @@
+/*
+ * scenario.c - parse and check scenario files (INI, read with inih).
+ *
+ * inih calls handle_key() for each "key = value" with its section.  The
+ * Debian build of inih does not pass line numbers to handlers, so the text is
+ * fed through a reader that counts lines: when the handler runs, the reader
+ * has just returned the line being parsed.  Every value is checked as it is
+ * read; what needs the whole file (required keys, events at known CEs, times
+ * within the duration) is checked at the end.  The first problem in file order
+ * is reported as "file:line: message" and nothing is returned.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario.h"
+
+#define SCENARIO_NAME_MAX 100
+#define GROUP_COUNT_MAX 100000
+#define CAPACITY_MAX 1000000000
+#define MAX_KEYS 32
+
+enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_CE, SEC_GROUP, SEC_EVENT };
+
+enum key_type {
+    K_STRING, K_INT, K_REAL, K_DURATION, K_BOOL, K_DIST, K_POLICY, K_FAILURE,
+    K_ROUTING, K_RUNNING, K_CE_NAME
+};
+
+/* A [ce NAME] (count 0) or [group NAME] (count >= 1) section. */
+struct ce_entry {
+    struct sim_ce_spec spec;
+    int64_t count;
+    int is_group;
+    int capacity_line; /* 0 until capacity is given */
+};
+
+struct key_def {
+    const char *name;
+    enum key_type type;
+    size_t offset;     /* into the section's structure */
+    double min, max;   /* for K_INT, K_REAL and K_DURATION (ms) */
+    unsigned set_bit;  /* events: the PILOTDB_SET_ bit the key sets */
+};
+
+#define SCN(field) offsetof(struct sim_scenario, field)
+#define CE(field) offsetof(struct ce_entry, spec.field)
+#define EV(field) offsetof(struct sim_event_spec, field)
+#define DAY_MS 86400000.0
+
+static const struct key_def scenario_keys[] = {
+    {"name", K_STRING, SCN(name), 0, 0, 0},
+    {"seed", K_INT, SCN(seed), 0, 9223372036854775807.0, 0},
+    {"duration", K_DURATION, SCN(duration), 1000, 3660 * DAY_MS, 0},
+    {"cycle", K_DURATION, SCN(cycle), 1000, 30 * DAY_MS, 0},
+    {"max_per_cycle", K_INT, SCN(max_per_cycle), 1, 1000000, 0},
+    {"policy", K_POLICY, SCN(policy), 0, 0, 0},
+    {"failure_model", K_FAILURE, SCN(failure), 0, 0, 0},
+    {"fail_before_start", K_REAL, SCN(fail_before_start), 0, 1, 0},
+    {"sample_interval", K_DURATION, SCN(sample_interval), 1000, 3660 * DAY_MS, 0},
+    {"warmup", K_DURATION, SCN(warmup), 0, 3660 * DAY_MS, 0},
+    {"backoff_cycles", K_INT, SCN(backoff_cycles), 0, 1000000, 0},
+    {"ban_threshold", K_REAL, SCN(ban_threshold), 0, 1, 0},
+    {"ban_window", K_INT, SCN(ban_window), 1, 100000, 0},
+    {"ban_duration", K_DURATION, SCN(ban_duration), 1000, 3660 * DAY_MS, 0},
+    {"arrival_rate", K_REAL, SCN(arrival_rate), 0, 1e8, 0},
+    {"routing", K_ROUTING, SCN(routing), 0, 0, 0},
+    {NULL, K_STRING, 0, 0, 0, 0}
+};
+
+static const struct key_def ce_keys[] = {
+    {"capacity", K_INT, CE(capacity), 0, CAPACITY_MAX, 0},
+    {"success_rate", K_REAL, CE(success_rate), 0, 1, 0},
+    {"enabled", K_BOOL, CE(enabled), 0, 0, 0},
+    {"max_waiting", K_INT, CE(max_waiting), 0, CAPACITY_MAX, 0},
+    {"queue_time", K_DIST, CE(queue_time), 0, 0, 0},
+    {"run_time", K_DIST, CE(run_time), 0, 0, 0},
+    {"arrival_rate", K_REAL, CE(arrival_rate), 0, 1e8, 0},
+    {"count", K_INT, offsetof(struct ce_entry, count), 1, GROUP_COUNT_MAX, 0},
+    {NULL, K_STRING, 0, 0, 0, 0}
+};
+
+static const struct key_def event_keys[] = {
+    {"at", K_DURATION, EV(at), 0, 3660 * DAY_MS, 0},
+    {"ce", K_CE_NAME, EV(ce), 0, 0, 0},
+    {"capacity", K_INT, EV(capacity), 0, CAPACITY_MAX, PILOTDB_SET_CAPACITY},
+    {"success_rate", K_REAL, EV(success_rate), 0, 1, PILOTDB_SET_SUCCESS_RATE},
+    {"enabled", K_BOOL, EV(enabled), 0, 0, PILOTDB_SET_ENABLED},
+    {"running", K_RUNNING, EV(fail_active), 0, 0, 0},
+    {NULL, K_STRING, 0, 0, 0, 0}
+};
+
+/* Feeds inih one line at a time and counts lines. */
+struct line_reader {
+    const char *next;
+    int line;          /* number of the line last returned */
+    int at_line_start;
+    int long_line;     /* first line too long for inih's buffer, or 0 */
+};
+
+struct parser {
+    const char *filename;
+    struct sim_scenario *scn;
+    struct line_reader rd;
+    int err_line;      /* 0: no error yet */
+    char err[400];
+
+    /* the section being read */
+    char *section;
+    enum section_kind kind;
+    size_t index;      /* into entries or events */
+    int key_line[MAX_KEYS];
+    int section_line;  /* line of its first key */
+
+    char **seen;       /* section names already finished */
+    size_t nseen;
+    int scenario_line[MAX_KEYS];
+    struct ce_entry *entries;
+    size_t nentries;
+};
+
+static char *read_line(char *str, int num, void *stream)
+{
+    struct line_reader *rd = stream;
+    int n = 0;
+
+    if (*rd->next == '\0')
+        return NULL;
+    if (rd->at_line_start)
+        rd->line++;
+    while (n + 1 < num && *rd->next != '\0') {
+        char c = *rd->next++;
+        str[n++] = c;
+        if (c == '\n')
+            break;
+    }
+    str[n] = '\0';
+    rd->at_line_start = (n > 0 && str[n - 1] == '\n') || *rd->next == '\0';
+    if (!rd->at_line_start && rd->long_line == 0)
+        rd->long_line = rd->line;
+    return str;
+}
+
+static void fail_at(struct parser *ps, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Keep only the first problem: it is the one earliest in the file, since
+ * lines are read in order and end-of-file checks come last. */
+static void fail_at(struct parser *ps, int line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ps->err_line != 0)
+        return;
+    ps->err_line = line;
+    va_start(ap, fmt);
+    vsnprintf(ps->err, sizeof ps->err, fmt, ap);
+    va_end(ap);
+}
+
+static int valid_name(const char *name, size_t max)
+{
+    size_t len = strlen(name);
+    const unsigned char *p;
+
+    if (len == 0 || len > max)
+        return 0;
+    for (p = (const unsigned char *)name; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int parse_bool(const char *value, int *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    size_t i;
+
+    for (i = 0; i < 4; i++) {
+        if (strcmp(value, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcmp(value, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Digits only, so that seeds up to 2^63 - 1 are exact. */
+static int parse_int(const char *value, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = value;
+
+    if (*p == '+')
+        p++;
+    if (*p == '\0')
+        return -1;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parse value for key into the structure at base; 0 or -1 after fail_at(). */
+static int set_value(struct parser *ps, const struct key_def *key, void *base,
+                     const char *value)
+{
+    char *field = (char *)base + key->offset;
+    int line = ps->rd.line;
+    char why[200];
+
+    switch (key->type) {
+    case K_STRING:
+    case K_CE_NAME: {
+        size_t max = key->type == K_STRING ? SCENARIO_NAME_MAX : PILOTDB_NAME_MAX;
+        char *copy;
+        if (!valid_name(value, max)) {
+            fail_at(ps, line, "%s must be 1 to %zu characters without control "
+                    "characters", key->name, max);
+            return -1;
+        }
+        copy = strdup(value);
+        if (!copy) {
+            fail_at(ps, line, "out of memory");
+            return -1;
+        }
+        free(*(char **)field);
+        *(char **)field = copy;
+        return 0;
+    }
+    case K_INT: {
+        uint64_t v;
+        if (value[0] == '-' && parse_int(value + 1, &v) == 0) {
+            fail_at(ps, line, "%s = %s is out of range (%.0f to %.0f)", key->name,
+                    value, key->min, key->max);
+            return -1;
+        }
+        if (parse_int(value, &v) != 0) {
+            fail_at(ps, line, "%s = '%s' is not a whole number", key->name, value);
+            return -1;
+        }
+        if ((double)v < key->min || (double)v > key->max) {
+            fail_at(ps, line, "%s = %s is out of range (%.0f to %.0f)", key->name,
+                    value, key->min, key->max);
+            return -1;
+        }
+        /* v <= max <= INT64_MAX; the seed field is the unsigned variant */
+        *(int64_t *)field = (int64_t)v;
+        return 0;
+    }
+    case K_REAL: {
+        const char *end;
+        double v;
+        if (sim_parse_decimal(value, &end, &v) != 0 || *end != '\0') {
+            fail_at(ps, line, "%s = '%s' is not a number", key->name, value);
+            return -1;
+        }
+        if (v < key->min || v > key->max) {
+            fail_at(ps, line, "%s = %s is out of range (%g to %g)", key->name,
+                    value, key->min, key->max);
+            return -1;
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case K_DURATION: {
+        int64_t ms;
+        if (sim_parse_duration(value, &ms) != 0) {
+            fail_at(ps, line, "%s = '%s' is not a duration with a unit (ms, s, "
+                    "m, h, d), e.g. 90s or 2h", key->name, value);
+            return -1;
+        }
+        if ((double)ms < key->min || (double)ms > key->max) {
+            fail_at(ps, line, "%s = %s is out of range (%.0fs to %.0fd)", key->name,
+                    value, key->min / 1000, key->max / DAY_MS);
+            return -1;
+        }
+        *(int64_t *)field = ms;
+        return 0;
+    }
+    case K_BOOL:
+        if (parse_bool(value, (int *)field) != 0) {
+            fail_at(ps, line, "%s = '%s' is not true or false", key->name, value);
+            return -1;
+        }
+        return 0;
+    case K_DIST:
+        if (sim_dist_parse(value, (sim_dist *)field, why, sizeof why) != 0) {
+            fail_at(ps, line, "%s: %s", key->name, why);
+            return -1;
+        }
+        return 0;
+    case K_POLICY:
+        *(const struct sim_policy_class **)field = sim_policy_find(value);
+        if (!*(const struct sim_policy_class **)field) {
+            fail_at(ps, line, "policy = '%s' is unknown (expected director or "
+                    "arrivals)", value);
+            return -1;
+        }
+        return 0;
+    case K_FAILURE:
+        *(const struct sim_failure_class **)field = sim_failure_find(value);
+        if (!*(const struct sim_failure_class **)field) {
+            fail_at(ps, line, "failure_model = '%s' is unknown (expected default "
+                    "or tutorial)", value);
+            return -1;
+        }
+        return 0;
+    case K_ROUTING:
+        if (strcmp(value, "capacity") == 0)
+            *(enum sim_routing *)field = SIM_ROUTE_CAPACITY;
+        else if (strcmp(value, "uniform") == 0)
+            *(enum sim_routing *)field = SIM_ROUTE_UNIFORM;
+        else {
+            fail_at(ps, line, "routing = '%s' is unknown (expected capacity or "
+                    "uniform)", value);
+            return -1;
+        }
+        return 0;
+    case K_RUNNING:
+        if (strcmp(value, "continue") == 0)
+            *(int *)field = 0;
+        else if (strcmp(value, "fail") == 0)
+            *(int *)field = 1;
+        else {
+            fail_at(ps, line, "running = '%s' is unknown (expected continue or "
+                    "fail)", value);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+static void ce_spec_defaults(struct sim_ce_spec *ce)
+{
+    memset(ce, 0, sizeof *ce);
+    ce->success_rate = 1.0;
+    ce->enabled = 1;
+    ce->max_waiting = -1;
+    ce->queue_time = sim_dist_fixed(60000);
+    ce->run_time = sim_dist_fixed(3600000);
+}
+
+static void *grow(void *array, size_t n, size_t size)
+{
+    /* grow by doubling at powers of two */
+    if (n == 0 || (n & (n - 1)) == 0)
+        return realloc(array, (n == 0 ? 4 : 2 * n) * size);
+    return array;
+}
+
+/* A key arrived in a section other than the previous key's: finish the old
+ * section and start the new one. */
+static int begin_section(struct parser *ps, const char *section)
+{
+    struct sim_scenario *scn = ps->scn;
+    const char *space = strchr(section, ' ');
+    char kind_word[16], *name;
+    size_t kind_len = space ? (size_t)(space - section) : strlen(section);
+    size_t i;
+    void *p;
+
+    if (ps->section) {
+        p = grow(ps->seen, ps->nseen, sizeof *ps->seen);
+        if (!p)
+            goto nomem;
+        ps->seen = p;
+        ps->seen[ps->nseen++] = ps->section;
+        ps->section = NULL;
+    }
+    for (i = 0; i < ps->nseen; i++) {
+        if (strcmp(ps->seen[i], section) == 0) {
+            fail_at(ps, ps->rd.line, "section [%s] appears twice", section);
+            return -1;
+        }
+    }
+    ps->section = strdup(section);
+    if (!ps->section)
+        goto nomem;
+    memset(ps->key_line, 0, sizeof ps->key_line);
+    ps->section_line = ps->rd.line;
+
+    if (section[0] == '\0') {
+        fail_at(ps, ps->rd.line, "key outside any section (expected [scenario], "
+                "[ce NAME], [group NAME] or [event NAME] first)");
+        return -1;
+    }
+    snprintf(kind_word, sizeof kind_word, "%.*s", (int)(kind_len < 15 ? kind_len : 15),
+             section);
+    name = space ? (char *)space + 1 : NULL;
+    while (name && *name == ' ')
+        name++;
+
+    if (strcmp(kind_word, "scenario") == 0 && !name) {
+        ps->kind = SEC_SCENARIO;
+        return 0;
+    }
+    if (strcmp(kind_word, "ce") == 0 || strcmp(kind_word, "group") == 0 ||
+        strcmp(kind_word, "event") == 0) {
+        if (!name || !valid_name(name, PILOTDB_NAME_MAX)) {
+            fail_at(ps, ps->rd.line, "section [%s] needs a name: [%s NAME]",
+                    section, kind_word);
+            return -1;
+        }
+        if (kind_word[0] == 'e') {
+            struct sim_event_spec *ev;
+            p = grow(scn->events, scn->nevents, sizeof *scn->events);
+            if (!p)
+                goto nomem;
+            scn->events = p;
+            ev = &scn->events[scn->nevents];
+            memset(ev, 0, sizeof *ev);
+            ev->enabled = 1;
+            ev->line = ps->rd.line;
+            ev->name = strdup(name);
+            ps->index = scn->nevents++;
+            if (!ev->name)
+                goto nomem;
+            ps->kind = SEC_EVENT;
+            return 0;
+        } else {
+            struct ce_entry *entry;
+            p = grow(ps->entries, ps->nentries, sizeof *ps->entries);
+            if (!p)
+                goto nomem;
+            ps->entries = p;
+            entry = &ps->entries[ps->nentries];
+            ce_spec_defaults(&entry->spec);
+            entry->count = 0;
+            entry->is_group = kind_word[0] == 'g';
+            entry->capacity_line = 0;
+            entry->spec.line = ps->rd.line;
+            entry->spec.name = strdup(name);
+            ps->index = ps->nentries++;
+            if (!entry->spec.name)
+                goto nomem;
+            ps->kind = kind_word[0] == 'c' ? SEC_CE : SEC_GROUP;
+            return 0;
+        }
+    }
+    fail_at(ps, ps->rd.line, "unknown section [%s] (expected [scenario], "
+            "[ce NAME], [group NAME] or [event NAME])", section);
+    return -1;
+nomem:
+    fail_at(ps, ps->rd.line, "out of memory");
+    return -1;
+}
+
+/* The inih handler: returns 1 to go on, 0 after recording the problem. */
+static int handle_key(void *user, const char *section, const char *name,
+                      const char *value)
+{
+    struct parser *ps = user;
+    const struct key_def *keys, *key;
+    void *base;
+    int *lines;
+    size_t k;
+
+    if (ps->err_line != 0)
+        return 0;
+    if (!ps->section || strcmp(section, ps->section) != 0)
+        if (begin_section(ps, section) != 0)
+            return 0;
+
+    switch (ps->kind) {
+    case SEC_SCENARIO:
+        keys = scenario_keys;
+        base = ps->scn;
+        lines = ps->scenario_line;
+        break;
+    case SEC_CE:
+    case SEC_GROUP:
+        keys = ce_keys;
+        base = &ps->entries[ps->index];
+        lines = ps->key_line;
+        break;
+    case SEC_EVENT:
+        keys = event_keys;
+        base = &ps->scn->events[ps->index];
+        lines = ps->key_line;
+        break;
+    default:
+        return 0;
+    }
+    for (k = 0; keys[k].name; k++)
+        if (strcmp(keys[k].name, name) == 0)
+            break;
+    key = &keys[k];
+    if (!key->name || (ps->kind == SEC_CE && key->offset == offsetof(struct ce_entry, count))) {
+        fail_at(ps, ps->rd.line, "unknown key '%s' in [%s]", name, section);
+        return 0;
+    }
+    if (lines[k] != 0) {
+        fail_at(ps, ps->rd.line, "key '%s' given twice in [%s] (first on line %d)",
+                name, section, lines[k]);
+        return 0;
+    }
+    lines[k] = ps->rd.line;
+    if (set_value(ps, key, base, value) != 0)
+        return 0;
+    if (ps->kind == SEC_EVENT)
+        ps->scn->events[ps->index].set |= key->set_bit;
+    if (ps->kind == SEC_EVENT && strcmp(name, "at") == 0)
+        ps->scn->events[ps->index].at_line = ps->rd.line;
+    if (ps->kind == SEC_EVENT && strcmp(name, "ce") == 0)
+        ps->scn->events[ps->index].ce_line = ps->rd.line;
+    if (ps->kind != SEC_EVENT && ps->kind != SEC_SCENARIO &&
+        strcmp(name, "capacity") == 0)
+        ps->entries[ps->index].capacity_line = ps->rd.line;
+    return 1;
+}
+
+/* ---- end-of-file checks ----------------------------------------------------- */
+
+static int cmp_event(const void *a, const void *b)
+{
+    const struct sim_event_spec *x = a, *y = b;
+
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+struct name_line {
+    const char *name;
+    size_t index;
+};
+
+static int cmp_name_line(const void *a, const void *b)
+{
+    const struct name_line *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    if (c != 0)
+        return c;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Expand groups into CEs named NAME-0001 ... in file order. */
+static int expand_entries(struct parser *ps)
+{
+    struct sim_scenario *scn = ps->scn;
+    size_t i, total = 0, n = 0;
+
+    for (i = 0; i < ps->nentries; i++) {
+        struct ce_entry *entry = &ps->entries[i];
+        if (!entry->capacity_line) {
+            fail_at(ps, entry->spec.line, "[%s %s] needs a capacity",
+                    entry->is_group ? "group" : "ce", entry->spec.name);
+            return -1;
+        }
+        if (entry->is_group && entry->count == 0) {
+            fail_at(ps, entry->spec.line, "[group %s] needs a count",
+                    entry->spec.name);
+            return -1;
+        }
+        total += entry->count ? (size_t)entry->count : 1;
+    }
+    scn->ces = calloc(total ? total : 1, sizeof *scn->ces);
+    if (!scn->ces) {
+        fail_at(ps, 0, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < ps->nentries; i++) {
+        struct ce_entry *entry = &ps->entries[i];
+        int64_t k, count = entry->count ? entry->count : 1;
+        for (k = 0; k < count; k++) {
+            struct sim_ce_spec *ce = &scn->ces[n];
+            *ce = entry->spec;
+            if (entry->count) {
+                size_t len = strlen(entry->spec.name) + 16;
+                ce->name = malloc(len);
+                if (ce->name)
+                    snprintf(ce->name, len, "%s-%04lld", entry->spec.name,
+                             (long long)(k + 1));
+            } else {
+                ce->name = strdup(entry->spec.name);
+            }
+            if (!ce->name) {
+                fail_at(ps, 0, "out of memory");
+                return -1;
+            }
+            scn->nces = ++n;
+            if (strlen(ce->name) > PILOTDB_NAME_MAX) {
+                fail_at(ps, ce->line, "CE name '%s' is longer than %d bytes",
+                        ce->name, PILOTDB_NAME_MAX);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* The line where [scenario] set key, or 0. */
+static int scenario_line(const struct parser *ps, const char *key)
+{
+    size_t k;
+
+    for (k = 0; scenario_keys[k].name; k++)
+        if (strcmp(scenario_keys[k].name, key) == 0)
+            return ps->scenario_line[k];
+    return 0;
+}
+
+static int check_whole(struct parser *ps)
+{
+    struct sim_scenario *scn = ps->scn;
+    struct name_line *sorted = NULL;
+    size_t i;
+    int rc = -1, any_rate = 0;
+
+    if (scenario_line(ps, "duration") == 0) {
+        fail_at(ps, ps->rd.line, "[scenario] needs a duration");
+        goto out;
+    }
+    if (expand_entries(ps) != 0)
+        goto out;
+    if (scn->nces == 0) {
+        fail_at(ps, ps->rd.line, "the scenario has no [ce NAME] or [group NAME]");
+        goto out;
+    }
+    if (scn->warmup >= scn->duration) {
+        fail_at(ps, scenario_line(ps, "warmup"), "warmup must be shorter than the duration");
+        goto out;
+    }
+
+    /* CE names are unique */
+    sorted = malloc(scn->nces * sizeof *sorted);
+    if (!sorted) {
+        fail_at(ps, 0, "out of memory");
+        goto out;
+    }
+    for (i = 0; i < scn->nces; i++) {
+        sorted[i].name = scn->ces[i].name;
+        sorted[i].index = i;
+    }
+    qsort(sorted, scn->nces, sizeof *sorted, cmp_name_line);
+    for (i = 1; i < scn->nces; i++) {
+        if (strcmp(sorted[i - 1].name, sorted[i].name) == 0) {
+            fail_at(ps, scn->ces[sorted[i].index].line, "CE '%s' is defined "
+                    "twice (first on line %d)", sorted[i].name,
+                    scn->ces[sorted[i - 1].index].line);
+            goto out;
+        }
+    }
+
+    for (i = 0; i < scn->nces; i++)
+        if (scn->ces[i].arrival_rate > 0)
+            any_rate = 1;
+    if (strcmp(scn->policy->name, "arrivals") == 0) {
+        if (!any_rate && scn->arrival_rate <= 0) {
+            fail_at(ps, scenario_line(ps, "policy"), "policy = arrivals needs an "
+                    "arrival_rate (per hour) in [scenario] or in a CE");
+            goto out;
+        }
+        if (any_rate && scn->arrival_rate > 0) {
+            fail_at(ps, scenario_line(ps, "arrival_rate"), "give arrival_rate either in "
+                    "[scenario] (routed to CEs) or per CE, not both");
+            goto out;
+        }
+    } else if (any_rate || scn->arrival_rate > 0) {
+        fail_at(ps, scenario_line(ps, "arrival_rate") ? scenario_line(ps, "arrival_rate") : scenario_line(ps, "policy"),
+                "arrival_rate needs policy = arrivals");
+        goto out;
+    }
+
+    for (i = 0; i < scn->nevents; i++) {
+        struct sim_event_spec *ev = &scn->events[i];
+        struct name_line *hit = NULL;
+        size_t lo = 0, hi = scn->nces;
+        if (ev->at_line == 0) {
+            fail_at(ps, ev->line, "[event %s] needs at = TIME", ev->name);
+            goto out;
+        }
+        if (!ev->ce) {
+            fail_at(ps, ev->line, "[event %s] needs ce = NAME", ev->name);
+            goto out;
+        }
+        if (ev->set == 0 && !ev->fail_active) {
+            fail_at(ps, ev->line, "[event %s] changes nothing (give capacity, "
+                    "success_rate or enabled)", ev->name);
+            goto out;
+        }
+        if (ev->at > scn->duration) {
+            fail_at(ps, ev->at_line, "event '%s' is after the end of the scenario",
+                    ev->name);
+            goto out;
+        }
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(sorted[mid].name, ev->ce) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < scn->nces && strcmp(sorted[lo].name, ev->ce) == 0)
+            hit = &sorted[lo];
+        if (!hit) {
+            fail_at(ps, ev->ce_line, "event '%s' names unknown CE '%s'", ev->name,
+                    ev->ce);
+            goto out;
+        }
+        ev->ce_index = hit->index;
+    }
+    qsort(scn->events, scn->nevents, sizeof *scn->events, cmp_event);
+    rc = 0;
+out:
+    free(sorted);
+    return rc;
+}
+
+/* ---- public ------------------------------------------------------------------- */
+
+/* Free everything a scenario owns. */
+void sim_scenario_free(sim_scenario *scn)
+{
+    size_t i;
+
+    if (!scn)
+        return;
+    for (i = 0; i < scn->nces; i++)
+        free(scn->ces[i].name);
+    for (i = 0; i < scn->nevents; i++) {
+        free(scn->events[i].name);
+        free(scn->events[i].ce);
+    }
+    free(scn->ces);
+    free(scn->events);
+    free(scn->name);
+    free(scn->filename);
+    free(scn);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Parse text with inih through the counting reader, then check the whole. */
+sim_rc sim_scenario_parse(const char *text, const char *filename,
+                          sim_scenario **out, char *errbuf, size_t errbuf_size)
+{
+    struct parser ps;
+    struct sim_scenario *scn;
+    sim_rc rc = SIM_EPARSE;
+    size_t i;
+    int ini_rc;
+
+    *out = NULL;
+    memset(&ps, 0, sizeof ps);
+    ps.filename = filename ? filename : "<string>";
+    scn = calloc(1, sizeof *scn);
+    if (!scn) {
+        snprintf(errbuf, errbuf_size, "%s: out of memory", ps.filename);
+        return SIM_ENOMEM;
+    }
+    ps.scn = scn;
+    scn->filename = strdup(ps.filename);
+    scn->seed = 1;
+    scn->cycle = 120000;
+    scn->max_per_cycle = 100;
+    scn->policy = sim_policy_find("director");
+    scn->failure = sim_failure_find("default");
+    scn->fail_before_start = 0.25;
+    scn->sample_interval = 600000;
+    scn->ban_window = 20;
+    scn->ban_duration = 3600000;
+    scn->routing = SIM_ROUTE_CAPACITY;
+
+    ps.rd.next = text;
+    ps.rd.at_line_start = 1;
+    ini_rc = ini_parse_stream(read_line, &ps.rd, handle_key, &ps);
+    if (ps.rd.long_line && (ps.err_line == 0 || ps.err_line >= ps.rd.long_line)) {
+        ps.err_line = 0;
+        fail_at(&ps, ps.rd.long_line, "line too long (at most 197 characters)");
+    } else if (ini_rc > 0 && (ps.err_line == 0 || ini_rc < ps.err_line)) {
+        ps.err_line = 0;
+        fail_at(&ps, ini_rc, "syntax error (expected [section], key = value, "
+                "or a comment starting with ; or #)");
+    } else if (ini_rc < 0 && ps.err_line == 0) {
+        fail_at(&ps, 0, "out of memory");
+    }
+    if (ps.err_line == 0 && !scn->name)
+        scn->name = strdup(base_name(ps.filename));
+    if (ps.err_line == 0 && (!scn->filename || !scn->name))
+        fail_at(&ps, 0, "out of memory");
+    if (ps.err_line == 0 && ps.err[0] == '\0')
+        check_whole(&ps);
+
+    if (ps.err_line != 0 || ps.err[0] != '\0') {
+        snprintf(errbuf, errbuf_size, "%s:%d: %s", ps.filename, ps.err_line, ps.err);
+        if (strcmp(ps.err, "out of memory") == 0)
+            rc = SIM_ENOMEM;
+        sim_scenario_free(scn);
+        scn = NULL;
+    } else {
+        rc = SIM_OK;
+        if (errbuf_size)
+            errbuf[0] = '\0';
+    }
+    /* entries' names were copied into the CEs */
+    for (i = 0; i < ps.nentries; i++)
+        free(ps.entries[i].spec.name);
+    free(ps.entries);
+    for (i = 0; i < ps.nseen; i++)
+        free(ps.seen[i]);
+    free(ps.seen);
+    free(ps.section);
+    *out = scn;
+    return rc;
+}
+
+/* Read the whole file, then parse it as a string. */
+sim_rc sim_scenario_load(const char *path, sim_scenario **out, char *errbuf,
+                         size_t errbuf_size)
+{
+    FILE *f = NULL;
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    sim_rc rc = SIM_EIO;
+
+    *out = NULL;
+    f = fopen(path, "r");
+    if (!f) {
+        snprintf(errbuf, errbuf_size, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    do {
+        if (len + 4096 + 1 > cap) {
+            char *bigger;
+            cap = cap ? 2 * cap : 8192;
+            bigger = realloc(text, cap);
+            if (!bigger) {
+                snprintf(errbuf, errbuf_size, "%s: out of memory", path);
+                rc = SIM_ENOMEM;
+                goto out;
+            }
+            text = bigger;
+        }
+        got = fread(text + len, 1, 4096, f);
+        len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        snprintf(errbuf, errbuf_size, "%s: read error", path);
+        goto out;
+    }
+    text[len] = '\0';
+    if (strlen(text) != len) {
+        snprintf(errbuf, errbuf_size, "%s: contains a NUL byte; not a text file", path);
+        rc = SIM_EPARSE;
+        goto out;
+    }
+    rc = sim_scenario_parse(text, path, out, errbuf, errbuf_size);
+out:
+    if (f)
+        fclose(f);
+    free(text);
+    return rc;
+}
+
+const char *sim_scenario_name(const sim_scenario *scn)
+{
+    return scn->name;
+}
+
+uint64_t sim_scenario_seed(const sim_scenario *scn)
+{
+    return scn->seed;
+}
+
+int64_t sim_scenario_duration(const sim_scenario *scn)
+{
+    return scn->duration;
+}
+
+size_t sim_scenario_ce_count(const sim_scenario *scn)
+{
+    return scn->nces;
+}
+
+const char *sim_scenario_ce_name(const sim_scenario *scn, size_t i)
+{
+    return i < scn->nces ? scn->ces[i].name : NULL;
+}
