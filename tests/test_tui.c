@@ -1,0 +1,590 @@
+/*
+ * test_tui.c - libpilottui without a terminal: the view model from sample
+ * databases (counts, states, health, bars, sort, filter, trends), the layout
+ * at several sizes, and the headless text and JSON frames.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "fixtures.h"
+#include "pilottui.h"
+
+/* cmocka 1.1 has no assert_double_equal. */
+#define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
+
+/* Build a view of db at virtual time now with 1 s trend buckets. */
+static void view_at(tui_view *view, pilotdb *db, int64_t now)
+{
+    tui_view_options opts = { .bucket_ms = 1000 };
+
+    tui_view_init(view, &opts);
+    fx_clock_ms = now;
+    fx_ok(db, tui_view_update(view, db));
+}
+
+static const tui_ce_row *row_named(const tui_view *view, const char *name)
+{
+    for (size_t i = 0; i < view->nrows; i++)
+        if (strcmp(view->rows[i].ce.name, name) == 0)
+            return &view->rows[i];
+    fail_msg("no row %s", name);
+    return NULL;
+}
+
+static const char *visible_name(const tui_view *view, size_t i)
+{
+    assert_true(i < view->nvisible);
+    return tui_view_visible_row(view, i)->ce.name;
+}
+
+/* ---- view ---------------------------------------------------------------------- */
+
+static void test_view_counts(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    const tui_ce_row *alpha, *beta, *gamma, *delta;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    assert_int_equal(view.nrows, FX_SAMPLE_NCES);
+    assert_int_equal(view.nvisible, FX_SAMPLE_NCES);
+    assert_int_equal(view.now, 3000);
+    assert_int_equal(view.totals.ces, 4);
+    assert_int_equal(view.totals.ces_enabled, 3);
+    assert_int_equal(view.totals.count[PILOT_SUBMITTED], 4);
+    assert_int_equal(view.totals.count[PILOT_RUNNING], 7);
+    assert_int_equal(view.totals.count[PILOT_DONE], 8);
+    assert_int_equal(view.totals.count[PILOT_FAILED], 3);
+    assert_int_equal(view.totals.active, 11);
+    assert_int_equal(view.totals.capacity, 14); /* enabled CEs only */
+    assert_near(view.totals.observed_rate, 8.0 / 11.0, 1e-9);
+
+    alpha = row_named(&view, "ce-alpha.example.org");
+    beta = row_named(&view, "ce-beta.example.org");
+    gamma = row_named(&view, "ce-gamma.example.org");
+    delta = row_named(&view, "ce-delta.example.org");
+    assert_int_equal(alpha->ce.active, 7);
+    assert_int_equal(alpha->ce.available_slots, 3);
+    assert_near(alpha->observed_rate, 5.0 / 6.0, 1e-9);
+    assert_int_equal(alpha->state, TUI_STATE_ENABLED);
+    assert_int_equal(beta->state, TUI_STATE_FULL);
+    assert_int_equal(gamma->state, TUI_STATE_DISABLED);
+    assert_int_equal(delta->state, TUI_STATE_FULL);
+    assert_int_equal(alpha->health, TUI_HEALTH_OK);
+    assert_int_equal(beta->health, TUI_HEALTH_OK);
+    assert_int_equal(gamma->health, TUI_HEALTH_OK);
+    assert_int_equal(delta->health, TUI_HEALTH_NA);
+    assert_near(delta->observed_rate, -1.0, 0);
+
+    /* Name order, first row selected. */
+    assert_string_equal(visible_name(&view, 0), "ce-alpha.example.org");
+    assert_string_equal(visible_name(&view, 3), "ce-gamma.example.org");
+    assert_int_equal(view.selected, 0);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_view_empty_db(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+
+    (void)state;
+    view_at(&view, db, 0);
+    assert_int_equal(view.nrows, 0);
+    assert_int_equal(view.nvisible, 0);
+    assert_int_equal(view.selected, -1);
+    assert_null(tui_view_selected(&view));
+    assert_near(view.totals.observed_rate, -1.0, 0);
+    tui_view_select_move(&view, 1);
+    assert_int_equal(view.selected, -1);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_health_labels(void **state)
+{
+    (void)state;
+    assert_int_equal(tui_health_of(0.9, 0, 0), TUI_HEALTH_NA);
+    assert_int_equal(tui_health_of(0.95, 5, 1), TUI_HEALTH_OK);  /* few samples */
+    assert_int_equal(tui_health_of(0.5, 2, 2), TUI_HEALTH_OK);
+    assert_int_equal(tui_health_of(0.9, 90, 10), TUI_HEALTH_OK);
+    assert_int_equal(tui_health_of(0.9, 80, 20), TUI_HEALTH_WARN);
+    assert_int_equal(tui_health_of(0.9, 50, 50), TUI_HEALTH_BAD);
+    assert_int_equal(tui_health_of(0.9, 2, 8), TUI_HEALTH_BAD);
+    assert_int_equal(tui_health_of(0.5, 100, 0), TUI_HEALTH_OK); /* better is fine */
+    assert_string_equal(tui_health_name(TUI_HEALTH_WARN), "warn");
+    assert_string_equal(tui_state_name(TUI_STATE_DEGRADED), "degraded");
+}
+
+static void test_degraded_state(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "flaky", 20, 0.9, 1, NULL));
+    for (int i = 0; i < 10; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "flaky", &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i < 2 ? PILOT_RUNNING : PILOT_FAILED));
+        if (i < 2)
+            fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
+    }
+    view_at(&view, db, 0);
+    assert_int_equal(view.rows[0].health, TUI_HEALTH_BAD);
+    assert_int_equal(view.rows[0].state, TUI_STATE_DEGRADED);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_bars(void **state)
+{
+    int cells[3];
+
+    (void)state;
+    tui_bar_split(4, 3, 10, 10, cells);
+    assert_int_equal(cells[0], 4);
+    assert_int_equal(cells[1], 3);
+    assert_int_equal(cells[2], 3);
+    tui_bar_split(3, 1, 4, 4, cells); /* full */
+    assert_int_equal(cells[0], 3);
+    assert_int_equal(cells[1], 1);
+    assert_int_equal(cells[2], 0);
+    tui_bar_split(0, 0, 0, 10, cells); /* no capacity */
+    assert_int_equal(cells[2], 10);
+    tui_bar_split(1, 1, 1000, 10, cells); /* small counts stay visible */
+    assert_int_equal(cells[0], 1);
+    assert_int_equal(cells[1], 1);
+    assert_int_equal(cells[2], 8);
+    tui_bar_split(999, 0, 1000, 10, cells); /* a free slot stays visible */
+    assert_int_equal(cells[0], 9);
+    assert_int_equal(cells[2], 1);
+    tui_bar_split(5, 5, 4, 10, cells); /* over capacity fills the bar */
+    assert_int_equal(cells[0], 5);
+    assert_int_equal(cells[1], 5);
+    assert_int_equal(cells[2], 0);
+    tui_bar_split(1, 1, 2, 1, cells); /* narrower than the counts */
+    assert_int_equal(cells[0] + cells[1] + cells[2], 1);
+    tui_bar_split(1, 1, 2, 0, cells);
+    assert_int_equal(cells[0] + cells[1] + cells[2], 0);
+    for (int w = 1; w <= 40; w++) {
+        tui_bar_split(7, 3, 13, w, cells);
+        assert_int_equal(cells[0] + cells[1] + cells[2], w);
+        assert_true(cells[0] >= 0 && cells[1] >= 0 && cells[2] >= 0);
+    }
+}
+
+static void test_sort(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    tui_view_sort(&view, TUI_COL_ACTIVE, 0); /* most active first, ties by name */
+    assert_string_equal(visible_name(&view, 0), "ce-alpha.example.org");
+    assert_string_equal(visible_name(&view, 1), "ce-beta.example.org");
+    assert_string_equal(visible_name(&view, 2), "ce-delta.example.org");
+    assert_string_equal(visible_name(&view, 3), "ce-gamma.example.org");
+    tui_view_sort(&view, TUI_COL_ACTIVE, 1);
+    assert_string_equal(visible_name(&view, 0), "ce-delta.example.org");
+    assert_string_equal(visible_name(&view, 3), "ce-alpha.example.org");
+    tui_view_sort(&view, TUI_COL_STATE, 0); /* disabled, full, full, enabled */
+    assert_string_equal(visible_name(&view, 0), "ce-gamma.example.org");
+    assert_string_equal(visible_name(&view, 1), "ce-beta.example.org");
+    assert_string_equal(visible_name(&view, 2), "ce-delta.example.org");
+    assert_string_equal(visible_name(&view, 3), "ce-alpha.example.org");
+    tui_view_sort(&view, TUI_COL_FAILED, 0);
+    assert_string_equal(visible_name(&view, 0), "ce-beta.example.org");
+    tui_view_sort(&view, TUI_COL_NAME, 1);
+    assert_string_equal(visible_name(&view, 0), "ce-gamma.example.org");
+    assert_string_equal(visible_name(&view, 3), "ce-alpha.example.org");
+
+    /* The sort survives the next frame. */
+    tui_view_sort(&view, TUI_COL_SLOTS, 0);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.sort, TUI_COL_SLOTS);
+    assert_string_equal(visible_name(&view, 0), "ce-beta.example.org"); /* 4/4 */
+    assert_string_equal(visible_name(&view, 1), "ce-alpha.example.org"); /* 7/10 */
+    assert_string_equal(tui_column_key(TUI_COL_OBSERVED), "observed");
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_filter_and_selection(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    tui_view_select_move(&view, 1);
+    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-beta.example.org");
+    tui_view_sort(&view, TUI_COL_STATE, 0); /* beta moves; the selection follows */
+    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-beta.example.org");
+    assert_int_equal(view.selected, 1);
+
+    tui_view_filter(&view, "GAMMA");
+    assert_int_equal(view.nvisible, 1);
+    assert_string_equal(visible_name(&view, 0), "ce-gamma.example.org");
+    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-gamma.example.org");
+    fx_ok(db, tui_view_update(&view, db)); /* the filter survives a frame */
+    assert_int_equal(view.nvisible, 1);
+
+    tui_view_filter(&view, "nothing-like-it");
+    assert_int_equal(view.nvisible, 0);
+    assert_null(tui_view_selected(&view));
+    tui_view_filter(&view, "example.ORG");
+    assert_int_equal(view.nvisible, 4);
+    tui_view_filter(&view, NULL);
+    assert_int_equal(view.nvisible, 4);
+    assert_string_equal(view.filter, "");
+
+    tui_view_select_move(&view, 100);
+    assert_int_equal(view.selected, 3);
+    tui_view_select_move(&view, -100);
+    assert_int_equal(view.selected, 0);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_trend_and_rates(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    int64_t series[4], id;
+    const tui_ce_row *alpha;
+
+    (void)state;
+    /* Submissions at 1000 ms, changes at 2000 ms, buckets of 1 s. */
+    view_at(&view, db, 3000);
+    tui_view_trend(&view, NULL, series, 4);
+    assert_int_equal(series[0], 0);
+    assert_int_equal(series[1], 22);
+    assert_int_equal(series[2], 11);
+    assert_int_equal(series[3], 11);
+    alpha = row_named(&view, "ce-alpha.example.org");
+    tui_view_trend(&view, alpha, series, 4);
+    assert_int_equal(series[1], 13);
+    assert_int_equal(series[2], 7);
+    assert_int_equal(series[3], 7);
+    /* 8 done and 3 failed over a window of 63 full buckets of 1 s. */
+    assert_near(view.totals.done_per_hour, 8 * 3600.0 / 63.0, 1e-6);
+    assert_near(view.totals.failed_per_hour, 3 * 3600.0 / 63.0, 1e-6);
+
+    /* Only new events are read: the next frames neither lose nor repeat. */
+    fx_clock_ms = 3500;
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", &id));
+    fx_ok(db, tui_view_update(&view, db));
+    alpha = row_named(&view, "ce-alpha.example.org");
+    tui_view_trend(&view, alpha, series, 3);
+    assert_int_equal(series[0], 13);
+    assert_int_equal(series[1], 7);
+    assert_int_equal(series[2], 8);
+    fx_clock_ms = 5200;
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
+    fx_ok(db, tui_view_update(&view, db));
+    fx_ok(db, tui_view_update(&view, db));
+    alpha = row_named(&view, "ce-alpha.example.org");
+    tui_view_trend(&view, alpha, series, 4);
+    assert_int_equal(series[0], 7);  /* 2000-2999 */
+    assert_int_equal(series[1], 8);  /* 3000-3999 */
+    assert_int_equal(series[2], 8);  /* 4000-4999 */
+    assert_int_equal(series[3], 7);  /* now */
+    tui_view_trend(&view, NULL, series, 2);
+    assert_int_equal(series[0], 12);
+    assert_int_equal(series[1], 11);
+
+    /* Long after, the history scrolls out and the line is flat. */
+    fx_clock_ms = 1000000;
+    fx_ok(db, tui_view_update(&view, db));
+    tui_view_trend(&view, NULL, series, 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(series[i], 11);
+    assert_near(view.totals.done_per_hour, 0.0, 0);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_new_ce_between_frames(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    int64_t series[2];
+
+    (void)state;
+    view_at(&view, db, 3000);
+    fx_ok(db, pilotdb_ce_add(db, "aaa-new", 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.nrows, 5);
+    assert_string_equal(visible_name(&view, 0), "aaa-new");
+    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-alpha.example.org");
+    tui_view_trend(&view, row_named(&view, "aaa-new"), series, 2);
+    assert_int_equal(series[1], 1);
+    tui_view_trend(&view, row_named(&view, "ce-alpha.example.org"), series, 2);
+    assert_int_equal(series[0], 7);
+    assert_int_equal(series[1], 7);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* ---- layout -------------------------------------------------------------------- */
+
+/* Columns are inside the screen, in order and do not overlap. */
+static void check_columns(const tui_layout *lo)
+{
+    int right = -1;
+
+    for (int c = 0; c < TUI_NCOLUMNS; c++) {
+        if (!lo->col[c].shown)
+            continue;
+        assert_true(lo->col[c].width > 0);
+        assert_true(lo->col[c].x > right);
+        right = lo->col[c].x + lo->col[c].width - 1;
+        assert_true(right < lo->width);
+    }
+    assert_true(lo->col[TUI_COL_NAME].shown);
+    assert_true(lo->col[TUI_COL_STATE].shown);
+    assert_true(lo->col[TUI_COL_SLOTS].shown);
+    assert_true(lo->col[TUI_COL_ACTIVE].shown);
+    assert_true(lo->col[TUI_COL_HEALTH].shown);
+    assert_true(lo->spark_x + lo->spark_width <= lo->width);
+}
+
+static void test_layout_80x24(void **state)
+{
+    tui_layout lo;
+
+    (void)state;
+    tui_layout_compute(80, 24, NULL, &lo);
+    assert_false(lo.too_small);
+    check_columns(&lo);
+    assert_int_equal(lo.title_y, 0);
+    assert_int_equal(lo.table_header_y, 4);
+    assert_int_equal(lo.table_y, 5);
+    assert_int_equal(lo.table_rows, 17);
+    assert_int_equal(lo.status_y, 22);
+    assert_int_equal(lo.footer_y, 23);
+    assert_true(lo.col[TUI_COL_DONE].shown);
+    assert_true(lo.col[TUI_COL_FAILED].shown);
+    assert_true(lo.col[TUI_COL_OBSERVED].shown);
+    assert_false(lo.col[TUI_COL_TREND].shown); /* no room at 80 columns */
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 19);
+    assert_true(lo.spark_width >= 30);
+}
+
+static void test_layout_120x40(void **state)
+{
+    tui_layout lo;
+
+    (void)state;
+    tui_layout_compute(120, 40, NULL, &lo);
+    assert_false(lo.too_small);
+    check_columns(&lo);
+    for (int c = 0; c < TUI_NCOLUMNS; c++)
+        assert_true(lo.col[c].shown);
+    assert_int_equal(lo.table_rows, 33);
+    assert_int_equal(lo.footer_y, 39);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 24);
+    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 20);
+    assert_int_equal(lo.col[TUI_COL_TREND].width, 12);
+    assert_int_equal(lo.spark_width, TUI_TREND_BUCKETS);
+}
+
+static void test_layout_200x60(void **state)
+{
+    tui_layout lo;
+
+    (void)state;
+    tui_layout_compute(200, 60, NULL, &lo);
+    assert_false(lo.too_small);
+    check_columns(&lo);
+    assert_int_equal(lo.table_rows, 53);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 40);
+    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 30);
+    assert_int_equal(lo.col[TUI_COL_TREND].width, 32);
+}
+
+static void test_layout_too_small(void **state)
+{
+    tui_layout lo;
+    tui_layout_options headless = { .headless = 1 };
+
+    (void)state;
+    tui_layout_compute(79, 24, NULL, &lo);
+    assert_true(lo.too_small);
+    tui_layout_compute(80, 23, NULL, &lo);
+    assert_true(lo.too_small);
+    tui_layout_compute(10, 3, NULL, &lo);
+    assert_true(lo.too_small);
+    assert_int_equal(lo.width, 10);
+    assert_int_equal(lo.height, 3);
+    tui_layout_compute(80, 24, &headless, &lo);
+    assert_false(lo.too_small);
+    assert_int_equal(lo.status_y, -1);
+    assert_int_equal(lo.footer_y, -1);
+    assert_int_equal(lo.table_rows, 19);
+}
+
+/* ---- headless frames ------------------------------------------------------------- */
+
+static char *frame_text(const tui_view *view, int width, int unicode)
+{
+    tui_draw_options opts = { unicode, "sample.db", "wall" };
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    assert_non_null(out);
+    assert_int_equal(tui_frame_text(view, width, &opts, out), 0);
+    fclose(out);
+    return text;
+}
+
+static void test_frame_text(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    char *text, *line;
+    int lines = 0;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    text = frame_text(&view, 80, 0);
+    assert_null(strchr(text, '\033'));
+    assert_non_null(strstr(text, "sample.db"));
+    assert_non_null(strstr(text, "CEs 3/4 enabled"));
+    assert_non_null(strstr(text, "slots 11/14 used"));
+    assert_non_null(strstr(text, "4 submitted  7 running  8 done  3 failed"));
+    assert_non_null(strstr(text, "ce-alpha.example.o~")); /* cut at 80 columns */
+    assert_non_null(strstr(text, "success 73%"));
+    assert_non_null(strstr(text, "disabled"));
+    assert_non_null(strstr(text, "7/10"));
+    assert_non_null(strstr(text, "ACT/CAP"));
+    for (line = text; *line; line = strchr(line, '\n') + 1) {
+        assert_true(strchr(line, '\n') - line <= 80);
+        for (char *c = line; *c != '\n'; c++)
+            assert_true((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+        lines++;
+    }
+    assert_int_equal(lines, 5 + 4); /* header lines, then one per CE */
+    free(text);
+
+    /* Wider frames add columns; UTF-8 glyphs when asked for. */
+    text = frame_text(&view, 160, 1);
+    assert_non_null(strstr(text, "TREND"));
+    assert_non_null(strstr(text, "ce-alpha.example.org "));
+    assert_non_null(strstr(text, "\u2588"));
+    free(text);
+
+    tui_view_filter(&view, "beta");
+    text = frame_text(&view, 80, 0);
+    assert_null(strstr(text, "ce-alpha"));
+    assert_non_null(strstr(text, "ce-beta.example.org"));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_frame_json(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    tui_draw_options opts = { 0, "sample.db", "wall" };
+    json_t *root, *ces, *alpha, *delta;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    tui_view_sort(&view, TUI_COL_ACTIVE, 0);
+    root = tui_view_json(&view, &opts);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "source")), "sample.db");
+    assert_string_equal(json_string_value(json_object_get(root, "sort")), "active");
+    assert_int_equal(json_integer_value(json_object_get(root, "now")), 3000);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(root, "totals"), "active")), 11);
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(root, "totals"), "capacity")), 14);
+    assert_int_equal(json_array_size(json_object_get(root, "active_trend")),
+                     TUI_TREND_BUCKETS);
+    ces = json_object_get(root, "ces");
+    assert_int_equal(json_array_size(ces), 4);
+    alpha = json_array_get(ces, 0);
+    assert_string_equal(json_string_value(json_object_get(alpha, "name")),
+                        "ce-alpha.example.org");
+    assert_int_equal(json_integer_value(json_object_get(alpha, "running")), 4);
+    assert_int_equal(json_integer_value(json_object_get(alpha, "available_slots")), 3);
+    assert_string_equal(json_string_value(json_object_get(alpha, "state")), "enabled");
+    assert_string_equal(json_string_value(json_object_get(alpha, "health")), "ok");
+    delta = json_array_get(ces, 2);
+    assert_string_equal(json_string_value(json_object_get(delta, "name")),
+                        "ce-delta.example.org");
+    assert_true(json_is_null(json_object_get(delta, "observed_success_rate")));
+    assert_string_equal(json_string_value(json_object_get(delta, "health")), "n/a");
+    json_decref(root);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_frame_empty_db(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+
+    (void)state;
+    view_at(&view, db, 0);
+    text = frame_text(&view, 100, 1);
+    assert_non_null(strstr(text, "no CEs in this database"));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest view[] = {
+        cmocka_unit_test(test_view_counts),
+        cmocka_unit_test(test_view_empty_db),
+        cmocka_unit_test(test_health_labels),
+        cmocka_unit_test(test_degraded_state),
+        cmocka_unit_test(test_bars),
+        cmocka_unit_test(test_sort),
+        cmocka_unit_test(test_filter_and_selection),
+        cmocka_unit_test(test_trend_and_rates),
+        cmocka_unit_test(test_new_ce_between_frames),
+    };
+    const struct CMUnitTest layout[] = {
+        cmocka_unit_test(test_layout_80x24),
+        cmocka_unit_test(test_layout_120x40),
+        cmocka_unit_test(test_layout_200x60),
+        cmocka_unit_test(test_layout_too_small),
+    };
+    const struct CMUnitTest frame[] = {
+        cmocka_unit_test(test_frame_text),
+        cmocka_unit_test(test_frame_json),
+        cmocka_unit_test(test_frame_empty_db),
+    };
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int failed = 0;
+
+    if (!only || strcmp(only, "view") == 0)
+        failed |= cmocka_run_group_tests_name("view", view, NULL, NULL);
+    if (!only || strcmp(only, "layout") == 0)
+        failed |= cmocka_run_group_tests_name("layout", layout, NULL, NULL);
+    if (!only || strcmp(only, "frame") == 0)
+        failed |= cmocka_run_group_tests_name("frame", frame, NULL, NULL);
+    return failed ? 1 : 0;
+}

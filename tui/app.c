@@ -1,0 +1,368 @@
+/*
+ * app.c - the interactive dashboard: the frame loop, keys and edits.
+ *
+ * Each turn of the loop collects a frame (one read snapshot) when the
+ * interval has passed or an edit asks for it, draws it, then blocks in
+ * getch() until the next frame is due, so an idle dashboard sleeps.
+ * SIGINT and SIGTERM only set a flag; the loop sees it (getch returns on the
+ * signal) and leaves through the one exit that restores the terminal.
+ */
+#include "pilottui.h"
+
+#include <curses.h>
+#include <langinfo.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "draw.h"
+#include "screen.h"
+
+#define MIN_SPEED (1.0 / 64.0)
+#define MAX_SPEED 65536.0
+#define KEY_ESC 27
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    stop_requested = sig;
+}
+
+struct app {
+    pilotdb *db;
+    const tui_run_options *opts;
+    struct tui_screen screen;
+    tui_view view;
+    tui_layout layout;
+    tui_draw_options draw;
+    char status[512];
+    int status_error;
+    int prompting;
+    char prompt[PILOTDB_NAME_MAX + 1];
+    int help, quit, need_data;
+    int paused, finished;
+    double speed;
+    long first_row;
+};
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int tui_locale_is_utf8(void)
+{
+    const char *codeset = nl_langinfo(CODESET);
+    return codeset && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+}
+
+static void set_status(struct app *app, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_status(struct app *app, int error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->status, sizeof app->status, fmt, ap);
+    va_end(ap);
+    app->status_error = error;
+}
+
+/* Keep the selected row inside the table. */
+static void scroll_to_selection(struct app *app)
+{
+    long rows = app->layout.table_rows, sel = app->view.selected;
+    long max_first = (long)app->view.nvisible - rows;
+
+    if (rows <= 0)
+        return;
+    if (sel >= 0 && sel < app->first_row)
+        app->first_row = sel;
+    if (sel >= 0 && sel >= app->first_row + rows)
+        app->first_row = sel - rows + 1;
+    if (app->first_row > max_first)
+        app->first_row = max_first;
+    if (app->first_row < 0)
+        app->first_row = 0;
+}
+
+static void draw(struct app *app)
+{
+    struct tui_surface sf;
+    struct tui_chrome chrome;
+
+    tui_layout_compute(COLS, LINES, NULL, &app->layout);
+    scroll_to_selection(app);
+    screen_begin(&app->screen);
+    sf = screen_surface(&app->screen);
+    if (app->layout.too_small) {
+        tui_draw_too_small(&sf);
+    } else if (app->help) {
+        tui_draw_help(&sf, app->opts->driver != NULL);
+    } else {
+        memset(&chrome, 0, sizeof chrome);
+        chrome.status = app->status[0] ? app->status : NULL;
+        chrome.status_error = app->status_error;
+        chrome.prompt = app->prompting ? app->prompt : NULL;
+        chrome.demo = app->opts->driver != NULL;
+        chrome.paused = app->paused;
+        chrome.speed = app->speed;
+        chrome.readonly = app->opts->readonly;
+        chrome.first_row = app->first_row;
+        tui_draw_frame(&sf, &app->view, &app->layout, &app->draw, &chrome);
+    }
+    screen_show(&app->screen);
+}
+
+/* Write a change to the selected CE and say what happened. */
+static void edit_selected(struct app *app, int what)
+{
+    const tui_ce_row *row = tui_view_selected(&app->view);
+    pilotdb_ce_change upd = { 0 };
+    char name[PILOTDB_NAME_MAX + 1];
+    pilotdb_rc rc;
+
+    if (!row) {
+        set_status(app, 1, "no CE selected");
+        return;
+    }
+    strcpy(name, row->ce.name);
+    if (app->opts->readonly) {
+        set_status(app, 1, "read-only database: %s was not changed", name);
+        return;
+    }
+    if (what == 'e') {
+        upd.set = PILOTDB_SET_ENABLED;
+        upd.enabled = !row->ce.enabled;
+    } else {
+        upd.set = PILOTDB_SET_CAPACITY;
+        upd.capacity = row->ce.capacity + (what == '+' ? 1 : -1);
+        if (upd.capacity < 0) {
+            set_status(app, 1, "%s: capacity is already 0", name);
+            return;
+        }
+    }
+    rc = pilotdb_ce_update(app->db, name, &upd);
+    if (rc == PILOTDB_EREADONLY)
+        set_status(app, 1, "read-only database: %s was not changed", name);
+    else if (rc != PILOTDB_OK)
+        set_status(app, 1, "%s was not changed: %s", name, pilotdb_errmsg(app->db));
+    else if (what == 'e')
+        set_status(app, 0, "%s: %s", name, upd.enabled ? "enabled" : "disabled");
+    else
+        set_status(app, 0, "%s: capacity %lld -> %lld", name, (long long)row->ce.capacity,
+                   (long long)upd.capacity);
+    app->need_data = 1;
+}
+
+static void cycle_sort(struct app *app, int step)
+{
+    int c = (int)app->view.sort;
+    do
+        c = (c + step + TUI_NCOLUMNS) % TUI_NCOLUMNS;
+    while (c == TUI_COL_TREND);
+    tui_view_sort(&app->view, (tui_column)c, 0);
+    set_status(app, 0, "sorted by %s", tui_column_title((tui_column)c));
+}
+
+static void prompt_key(struct app *app, int key)
+{
+    size_t len = strlen(app->prompt);
+
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        app->prompting = 0;
+        set_status(app, 0, app->prompt[0] ? "filter: %s" : "filter cleared", app->prompt);
+        return;
+    }
+    if (key == KEY_ESC) {
+        app->prompting = 0;
+        app->prompt[0] = '\0';
+        set_status(app, 0, "filter cleared");
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        /* Remove a whole UTF-8 character. */
+        while (len > 0 && ((unsigned char)app->prompt[len - 1] & 0xC0) == 0x80)
+            len--;
+        if (len > 0)
+            len--;
+        app->prompt[len] = '\0';
+    } else if (key >= 0x20 && key < 0x100 && key != 0x7f && len < PILOTDB_NAME_MAX) {
+        app->prompt[len] = (char)key;
+        app->prompt[len + 1] = '\0';
+    } else {
+        return;
+    }
+    tui_view_filter(&app->view, app->prompt);
+}
+
+static void handle_key(struct app *app, int key)
+{
+    const tui_layout *lo = &app->layout;
+    int demo = app->opts->driver != NULL;
+
+    if (key == KEY_RESIZE)
+        return;
+    if (lo->too_small) {
+        if (key == 'q' || key == KEY_F(10))
+            app->quit = 1;
+        return;
+    }
+    if (app->help) {
+        app->help = 0;
+        return;
+    }
+    if (app->prompting) {
+        prompt_key(app, key);
+        return;
+    }
+    switch (key) {
+    case 'q': case KEY_F(10): app->quit = 1; break;
+    case KEY_F(1): case '?': case 'h': app->help = 1; break;
+    case KEY_UP: case 'k': tui_view_select_move(&app->view, -1); break;
+    case KEY_DOWN: case 'j': tui_view_select_move(&app->view, 1); break;
+    case KEY_PPAGE: tui_view_select_move(&app->view, -(long)lo->table_rows); break;
+    case KEY_NPAGE: tui_view_select_move(&app->view, lo->table_rows); break;
+    case KEY_HOME: case 'g': tui_view_select_move(&app->view, -(long)app->view.nvisible); break;
+    case KEY_END: case 'G': tui_view_select_move(&app->view, (long)app->view.nvisible); break;
+    case 's': case '>': cycle_sort(app, 1); break;
+    case '<': cycle_sort(app, -1); break;
+    case 'r':
+        tui_view_sort(&app->view, app->view.sort, !app->view.sort_reverse);
+        set_status(app, 0, "sorted by %s, %s", tui_column_title(app->view.sort),
+                   app->view.sort_reverse ? "reversed" : "default order");
+        break;
+    case '/':
+        app->prompting = 1;
+        strcpy(app->prompt, app->view.filter);
+        break;
+    case KEY_ESC:
+        if (app->view.filter[0]) {
+            tui_view_filter(&app->view, NULL);
+            set_status(app, 0, "filter cleared");
+        }
+        break;
+    case 'e': edit_selected(app, 'e'); break;
+    case '+': case '=': edit_selected(app, '+'); break;
+    case '-': case '_': edit_selected(app, '-'); break;
+    case ' ':
+        if (demo) {
+            app->paused = !app->paused;
+            set_status(app, 0, app->paused ? "paused" : "running");
+        }
+        break;
+    case '[': case ']':
+        if (demo) {
+            app->speed *= key == ']' ? 2.0 : 0.5;
+            if (app->speed < MIN_SPEED)
+                app->speed = MIN_SPEED;
+            if (app->speed > MAX_SPEED)
+                app->speed = MAX_SPEED;
+            set_status(app, 0, "speed x%g", app->speed);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Advance the simulation (demo) and collect a frame.  0, or -1 to stop with
+ * errbuf set. */
+static int collect(struct app *app, int64_t real_ms, char *errbuf, size_t errbuf_size)
+{
+    const tui_driver *driver = app->opts->driver;
+    pilotdb_rc rc;
+
+    if (driver && !app->paused && !app->finished) {
+        if (driver->advance(driver->arg, real_ms, app->speed, errbuf, errbuf_size) != 0)
+            return -1;
+        if (driver->finished && driver->finished(driver->arg)) {
+            app->finished = 1;
+            set_status(app, 0, "simulation finished; q quits");
+        }
+    }
+    rc = tui_view_update(&app->view, app->db);
+    if (rc == PILOTDB_OK)
+        return 0;
+    if (app->view.frames == 0) {
+        snprintf(errbuf, errbuf_size, "cannot read the database: %s",
+                 pilotdb_errmsg(app->db));
+        return -1;
+    }
+    /* A busy or briefly failing database keeps the last frame on screen. */
+    set_status(app, 1, "database: %s (showing the last frame)", pilotdb_errmsg(app->db));
+    return 0;
+}
+
+int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbuf_size)
+{
+    struct app app;
+    struct sigaction sa, old_int, old_term, old_hup;
+    tui_view_options vopts = { opts->bucket_ms };
+    int interval = opts->interval_ms > 0 ? opts->interval_ms : 1000;
+    int64_t next_frame, last_collect;
+    int rc = -1;
+
+    memset(&app, 0, sizeof app);
+    app.db = db;
+    app.opts = opts;
+    app.speed = opts->driver && opts->driver->speed > 0 ? opts->driver->speed : 1.0;
+    app.draw.unicode = opts->unicode;
+    app.draw.source = opts->source;
+    app.draw.clock_label = opts->driver ? "sim" : "wall";
+    if (opts->notice)
+        set_status(&app, 0, "%s", opts->notice);
+    tui_view_init(&app.view, &vopts);
+
+    /* Our handlers go in before curses starts, so curses leaves them be. */
+    stop_requested = 0;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    sigaction(SIGHUP, &sa, &old_hup);
+
+    if (screen_open(&app.screen, opts->color, errbuf, errbuf_size) != 0)
+        goto out;
+    last_collect = monotonic_ms();
+    if (collect(&app, 0, errbuf, errbuf_size) != 0)
+        goto out;
+    next_frame = last_collect + interval;
+    draw(&app);
+
+    while (!app.quit && !stop_requested) {
+        int64_t now = monotonic_ms();
+        int key;
+
+        if (now >= next_frame || app.need_data) {
+            int64_t real_ms = now - last_collect;
+            if (real_ms > 5 * (int64_t)interval)
+                real_ms = 5 * (int64_t)interval; /* after a suspend, do not leap */
+            app.need_data = 0;
+            last_collect = now;
+            if (collect(&app, real_ms, errbuf, errbuf_size) != 0)
+                goto out;
+            if (now >= next_frame)
+                next_frame = now + interval;
+            draw(&app);
+        }
+        now = monotonic_ms();
+        key = screen_getkey(&app.screen, next_frame > now ? (int)(next_frame - now) : 0);
+        if (key == ERR)
+            continue;
+        handle_key(&app, key);
+        draw(&app);
+    }
+    rc = 0;
+out:
+    screen_close(&app.screen);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
+    tui_view_free(&app.view);
+    return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * draw.h - drawing a view onto a surface (private to libpilottui).
+ *
+ * A surface is anything that can show styled text at a row and column: the
+ * ncurses screen (screen.c) or a plain text grid (text.c).  draw.c decides
+ * what goes where from the view and the layout and never touches ncurses,
+ * so the interactive screen and the headless frame are the same picture.
+ */
+#ifndef TUI_DRAW_H
+#define TUI_DRAW_H
+
+#include "pilottui.h"
+
+/* What a piece of text means; each surface maps it to attributes. */
+enum tui_style {
+    TUI_S_NORMAL = 0,
+    TUI_S_TITLE,
+    TUI_S_HEADER,
+    TUI_S_SORTED,   /* the sort column's header */
+    TUI_S_SELECTED,
+    TUI_S_OK,
+    TUI_S_WARN,
+    TUI_S_BAD,
+    TUI_S_DIM,
+    TUI_S_RUNNING,  /* bar cells */
+    TUI_S_SUBMITTED,
+    TUI_S_FREE,
+    TUI_S_INFO,     /* status line confirmations */
+    TUI_S_ERROR,
+    TUI_S_KEY,      /* a key in the footer */
+    TUI_NSTYLES
+};
+
+struct tui_surface {
+    void *ctx;
+    int width, height;
+    /* Show at most cells characters of the UTF-8 text s at (y, x). */
+    void (*put)(void *ctx, int y, int x, const char *s, int cells,
+                enum tui_style style);
+};
+
+/* What the interactive front end adds around the view. */
+struct tui_chrome {
+    const char *status;   /* status line text, or NULL */
+    int status_error;     /* show status as an error */
+    const char *prompt;   /* the filter being typed, or NULL */
+    int demo, paused;
+    double speed;
+    int readonly;
+    long first_row;       /* index into visible of the top table row */
+};
+
+/* The number of characters (UTF-8 code points) of s. */
+int tui_cells(const char *s);
+
+/* Draw the dashboard; chrome is NULL for a headless frame. */
+void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
+                    const tui_layout *layout, const tui_draw_options *opts,
+                    const struct tui_chrome *chrome);
+
+/* Draw the help screen (demo non-zero adds the demo keys). */
+void tui_draw_help(const struct tui_surface *sf, int demo);
+
+/* Draw the "terminal too small" screen. */
+void tui_draw_too_small(const struct tui_surface *sf);
+
+#endif

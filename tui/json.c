@@ -1,0 +1,89 @@
+/*
+ * json.c - the headless frame as JSON (pilotdeck top --once --json), built
+ * with jansson from the same view model the screen shows.
+ */
+#include "pilottui.h"
+
+#include <jansson.h>
+
+static json_t *rate_or_null(double rate)
+{
+    return rate < 0 ? json_null() : json_real(rate);
+}
+
+static json_t *trend_array(const tui_view *view, const tui_ce_row *row)
+{
+    int64_t series[TUI_TREND_BUCKETS];
+    json_t *array = json_array();
+
+    if (!array)
+        return NULL;
+    tui_view_trend(view, row, series, TUI_TREND_BUCKETS);
+    for (size_t i = 0; i < TUI_TREND_BUCKETS; i++) {
+        if (json_array_append_new(array, json_integer(series[i])) != 0) {
+            json_decref(array);
+            return NULL;
+        }
+    }
+    return array;
+}
+
+static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
+{
+    const pilotdb_ce *ce = &row->ce;
+
+    return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:o}",
+                     "name", ce->name,
+                     "state", tui_state_name(row->state),
+                     "enabled", ce->enabled,
+                     "capacity", (json_int_t)ce->capacity,
+                     "active", (json_int_t)ce->active,
+                     "available_slots", (json_int_t)ce->available_slots,
+                     "submitted", (json_int_t)ce->count[PILOT_SUBMITTED],
+                     "running", (json_int_t)ce->count[PILOT_RUNNING],
+                     "done", (json_int_t)ce->count[PILOT_DONE],
+                     "failed", (json_int_t)ce->count[PILOT_FAILED],
+                     "configured_success_rate", ce->success_rate,
+                     "observed_success_rate", rate_or_null(row->observed_rate),
+                     "health", tui_health_name(row->health),
+                     "trend", trend_array(view, row));
+}
+
+json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
+{
+    const tui_totals *t = &view->totals;
+    json_t *root = NULL, *ces = NULL;
+
+    ces = json_array();
+    if (!ces)
+        goto fail;
+    for (size_t i = 0; i < view->nvisible; i++)
+        if (json_array_append_new(ces, ce_object(view, tui_view_visible_row(view, i))) != 0)
+            goto fail;
+    root = json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:f, s:f}, s:o, s:o}",
+                     "source", opts && opts->source ? opts->source : "",
+                     "clock", opts && opts->clock_label ? opts->clock_label : "wall",
+                     "now", (json_int_t)view->now,
+                     "trend_bucket_ms", (json_int_t)view->opts.bucket_ms,
+                     "sort", tui_column_key(view->sort),
+                     "sort_reverse", view->sort_reverse,
+                     "filter", view->filter,
+                     "totals",
+                     "ces", (json_int_t)t->ces,
+                     "ces_enabled", (json_int_t)t->ces_enabled,
+                     "capacity", (json_int_t)t->capacity,
+                     "active", (json_int_t)t->active,
+                     "submitted", (json_int_t)t->count[PILOT_SUBMITTED],
+                     "running", (json_int_t)t->count[PILOT_RUNNING],
+                     "done", (json_int_t)t->count[PILOT_DONE],
+                     "failed", (json_int_t)t->count[PILOT_FAILED],
+                     "observed_success_rate", rate_or_null(t->observed_rate),
+                     "done_per_hour", t->done_per_hour,
+                     "failed_per_hour", t->failed_per_hour,
+                     "active_trend", trend_array(view, NULL),
+                     "ces", ces);
+    return root; /* json_pack consumed ces ("o"), even on failure */
+fail:
+    json_decref(ces);
+    return NULL;
+}

@@ -1,0 +1,114 @@
+/*
+ * layout.c - where each part of the dashboard goes: a pure function of the
+ * screen size and options, so every size can be unit-tested.
+ *
+ *   0  title: database, clock
+ *   1  CEs enabled/total, slots used/total with a bar
+ *   2  pilots per status, done and failed per hour, observed success
+ *   3  sparkline of active pilots
+ *   4  table header
+ *   5  CE rows ...
+ *  -2  status line (messages, the filter prompt)
+ *  -1  footer with the keys
+ */
+#include "pilottui.h"
+
+#include <string.h>
+
+/* Minimum width of each column, its priority (lower first) and the widths
+ * it may grow to when there is room. */
+static const struct {
+    int min;
+    int priority;
+} spec[TUI_NCOLUMNS] = {
+    [TUI_COL_NAME] = { 14, 0 },
+    [TUI_COL_STATE] = { 8, 1 },
+    [TUI_COL_SLOTS] = { 10, 2 },
+    [TUI_COL_ACTIVE] = { 9, 3 },
+    [TUI_COL_HEALTH] = { 6, 4 },
+    [TUI_COL_OBSERVED] = { 4, 5 },
+    [TUI_COL_FAILED] = { 6, 6 },
+    [TUI_COL_DONE] = { 6, 7 },
+    [TUI_COL_CONFIGURED] = { 4, 8 },
+    [TUI_COL_RUNNING] = { 5, 9 },
+    [TUI_COL_SUBMITTED] = { 5, 10 },
+    [TUI_COL_TREND] = { 8, 11 },
+};
+
+/* Spare width goes to these columns in turn, each up to its limit. */
+static const struct {
+    tui_column column;
+    int upto;
+} growth[] = {
+    { TUI_COL_NAME, 24 }, { TUI_COL_SLOTS, 20 }, { TUI_COL_TREND, 16 },
+    { TUI_COL_NAME, 40 }, { TUI_COL_SLOTS, 30 }, { TUI_COL_TREND, 32 },
+};
+
+#define SPARK_LABEL 15 /* "active pilots  " */
+#define SPARK_TAIL 24  /* room for the range after the sparkline */
+
+void tui_layout_compute(int width, int height, const tui_layout_options *opts,
+                        tui_layout *out)
+{
+    int headless = opts && opts->headless;
+    int used = 0, spare, x = 0;
+
+    memset(out, 0, sizeof *out);
+    out->width = width;
+    out->height = height;
+    out->status_y = out->footer_y = -1;
+    if (width < TUI_MIN_WIDTH || height < TUI_MIN_HEIGHT) {
+        out->too_small = 1;
+        return;
+    }
+
+    out->title_y = 0;
+    out->summary_y = 1;
+    out->spark_y = 3;
+    out->spark_x = SPARK_LABEL;
+    out->spark_width = width - SPARK_LABEL - SPARK_TAIL;
+    if (out->spark_width > TUI_TREND_BUCKETS)
+        out->spark_width = TUI_TREND_BUCKETS;
+    out->table_header_y = 4;
+    out->table_y = 5;
+    if (headless) {
+        out->table_rows = height - out->table_y;
+    } else {
+        out->status_y = height - 2;
+        out->footer_y = height - 1;
+        out->table_rows = out->status_y - out->table_y;
+    }
+
+    /* Columns by priority while they fit (with one space between). */
+    for (int p = 0; p < TUI_NCOLUMNS; p++) {
+        for (int c = 0; c < TUI_NCOLUMNS; c++) {
+            int need;
+            if (spec[c].priority != p)
+                continue;
+            need = spec[c].min + (used > 0);
+            if (used + need <= width) {
+                out->col[c].shown = 1;
+                out->col[c].width = spec[c].min;
+                used += need;
+            }
+        }
+    }
+    spare = width - used;
+    for (size_t g = 0; g < sizeof growth / sizeof growth[0] && spare > 0; g++) {
+        tui_layout_column *col = &out->col[growth[g].column];
+        int add;
+        if (!col->shown || col->width >= growth[g].upto)
+            continue;
+        add = growth[g].upto - col->width;
+        if (add > spare)
+            add = spare;
+        col->width += add;
+        spare -= add;
+    }
+    for (int c = 0; c < TUI_NCOLUMNS; c++) {
+        if (!out->col[c].shown)
+            continue;
+        out->col[c].x = x;
+        x += out->col[c].width + 1;
+    }
+}

@@ -1,0 +1,295 @@
+/*
+ * pilottui.h - the pilotdeck dashboard (libpilottui).
+ *
+ * The dashboard is built in three steps, each usable on its own:
+ *
+ *   1. A view model (struct tui_view) collected from one read snapshot of a
+ *      pilot database: totals, one row per CE with its state and health,
+ *      sorting, filtering, selection, and trends kept from the event history.
+ *      Plain data, no terminal; tui_view_update() is called once per frame.
+ *   2. A layout (struct tui_layout): where every part of the screen goes, a
+ *      pure function of width, height and options.
+ *   3. Drawing: the interactive ncurses front end (tui_run()) or a headless
+ *      frame as plain text (tui_frame_text()) or JSON (tui_view_json()).
+ *
+ * The dashboard reads and writes the database only through pilotdb.h.
+ */
+#ifndef PILOTTUI_H
+#define PILOTTUI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pilotdb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The smallest terminal the dashboard draws into. */
+#define TUI_MIN_WIDTH 80
+#define TUI_MIN_HEIGHT 24
+
+/* Trend history: TUI_TREND_BUCKETS buckets of tui_view_options.bucket_ms. */
+#define TUI_TREND_BUCKETS 64
+
+/* ---- view model ------------------------------------------------------------ */
+
+/* What a CE is doing, most important first when several apply. */
+typedef enum tui_ce_state {
+    TUI_STATE_ENABLED = 0, /* enabled with free slots */
+    TUI_STATE_FULL,        /* enabled, no free slot */
+    TUI_STATE_DEGRADED,    /* enabled, observed success well below configured */
+    TUI_STATE_DISABLED
+} tui_ce_state;
+
+/* How the observed success rate compares with the configured one. */
+typedef enum tui_health {
+    TUI_HEALTH_NA = 0, /* no finished pilot yet */
+    TUI_HEALTH_OK,
+    TUI_HEALTH_WARN,
+    TUI_HEALTH_BAD
+} tui_health;
+
+/* The columns of the CE table, in display order; also the sort keys. */
+typedef enum tui_column {
+    TUI_COL_NAME = 0,
+    TUI_COL_STATE,
+    TUI_COL_SLOTS,    /* bar: running / submitted / free */
+    TUI_COL_ACTIVE,   /* active/capacity */
+    TUI_COL_RUNNING,
+    TUI_COL_SUBMITTED,
+    TUI_COL_DONE,
+    TUI_COL_FAILED,
+    TUI_COL_CONFIGURED, /* configured success rate */
+    TUI_COL_OBSERVED,   /* observed success rate */
+    TUI_COL_HEALTH,
+    TUI_COL_TREND,    /* sparkline of active pilots */
+    TUI_NCOLUMNS
+} tui_column;
+
+/* One CE as the dashboard shows it. */
+typedef struct tui_ce_row {
+    pilotdb_ce ce;          /* the snapshot row */
+    double observed_rate;   /* done / (done + failed), or -1 with none */
+    tui_ce_state state;
+    tui_health health;
+    size_t trend_slot;      /* private: index in the trend store */
+} tui_ce_row;
+
+/* Options of a view; set before the first tui_view_update(). */
+typedef struct tui_view_options {
+    int64_t bucket_ms;   /* trend bucket width; 0 means 60 s */
+} tui_view_options;
+
+/* Totals over every CE (not only the filtered ones). */
+typedef struct tui_totals {
+    size_t ces;
+    size_t ces_enabled;
+    int64_t count[PILOT_NSTATUS];
+    int64_t active;
+    int64_t capacity;       /* summed over enabled CEs */
+    double observed_rate;   /* done / (done + failed), or -1 with none */
+    double done_per_hour;   /* over the trend window */
+    double failed_per_hour;
+} tui_totals;
+
+struct tui_trend;
+
+/*
+ * The view model.  Fields are read-only to callers except through the
+ * tui_view_* functions.  rows holds every CE (in sort order); visible holds
+ * the indexes into rows of those that pass the filter, and selected is an
+ * index into visible (or -1 when nothing is visible).
+ */
+typedef struct tui_view {
+    tui_view_options opts;
+    int64_t now;              /* the snapshot's clock, ms */
+    tui_totals totals;
+    tui_ce_row *rows;
+    size_t nrows;
+    size_t *visible;
+    size_t nvisible;
+    long selected;
+    tui_column sort;
+    int sort_reverse;         /* non-zero: the opposite of the column's default */
+    char filter[PILOTDB_NAME_MAX + 1];
+    char selected_name[PILOTDB_NAME_MAX + 1]; /* keeps the selection across frames */
+    struct tui_trend *trend;
+    uint64_t frames;
+} tui_view;
+
+/* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
+ * Release it with tui_view_free(). */
+void tui_view_init(tui_view *view, const tui_view_options *opts);
+
+/* Free everything view owns and zero it. */
+void tui_view_free(tui_view *view);
+
+/*
+ * Collect one frame from db: open a read transaction, list the CEs, read the
+ * events written since the last frame (the first frame reads only the trend
+ * window), commit, then recompute totals, states, sorting and filtering.
+ * The clock is pilotdb_now(db).  On error the view keeps its previous frame,
+ * the read transaction is rolled back and the db's rc is returned
+ * (pilotdb_errmsg(db) says why); PILOTDB_ENOMEM when allocation fails.
+ */
+pilotdb_rc tui_view_update(tui_view *view, pilotdb *db);
+
+/* Sort by column (reverse non-zero for the opposite order); keeps the
+ * selected CE selected. */
+void tui_view_sort(tui_view *view, tui_column column, int reverse);
+
+/* Show only CEs whose name contains filter (case-insensitive; NULL or ""
+ * shows all); keeps the selected CE selected when it is still visible. */
+void tui_view_filter(tui_view *view, const char *filter);
+
+/* Move the selection by delta rows (clamped to the visible rows). */
+void tui_view_select_move(tui_view *view, long delta);
+
+/* The selected row, or NULL when nothing is visible. */
+const tui_ce_row *tui_view_selected(const tui_view *view);
+
+/* The i-th visible row (i < view->nvisible). */
+const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i);
+
+/*
+ * Fill out[0..n-1] with the number of active pilots at the end of each of
+ * the last n trend buckets, oldest first, for the CE of row (NULL: summed
+ * over all CEs).  n is at most TUI_TREND_BUCKETS.
+ */
+void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
+                    size_t n);
+
+/*
+ * The health label of an observed success rate against the configured one.
+ * finished is done + failed; the tolerance widens for small samples (two and
+ * three binomial standard errors, at least 5 and 15 points).
+ */
+tui_health tui_health_of(double configured, int64_t done, int64_t failed);
+
+/* "enabled", "full", "degraded", "disabled". */
+const char *tui_state_name(tui_ce_state state);
+
+/* "n/a", "ok", "warn", "bad". */
+const char *tui_health_name(tui_health health);
+
+/* The column's header ("NAME", "STATE", ...) and its JSON key. */
+const char *tui_column_title(tui_column column);
+const char *tui_column_key(tui_column column);
+
+/*
+ * Split a bar of width cells among running, submitted and free slots of
+ * capacity: out[0] running, out[1] submitted, out[2] free cells, summing to
+ * width.  A non-zero count gets at least one cell when width allows; active
+ * above capacity fills the bar.
+ */
+void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
+                   int width, int out[3]);
+
+/* ---- layout ----------------------------------------------------------------- */
+
+typedef struct tui_layout_options {
+    int headless;   /* no status line and footer (a --once frame) */
+} tui_layout_options;
+
+typedef struct tui_layout_column {
+    int shown;
+    int x;
+    int width;
+} tui_layout_column;
+
+/* Where everything goes on a width x height screen.  Rows are y values. */
+typedef struct tui_layout {
+    int width, height;
+    int too_small;         /* below TUI_MIN_WIDTH x TUI_MIN_HEIGHT: draw nothing else */
+    int title_y;
+    int summary_y;         /* two lines: CEs and slots, pilots and rates */
+    int spark_y, spark_x, spark_width;
+    int table_header_y;
+    int table_y;           /* first CE row */
+    int table_rows;        /* how many CE rows fit */
+    int status_y;          /* -1 when headless */
+    int footer_y;          /* -1 when headless */
+    tui_layout_column col[TUI_NCOLUMNS];
+} tui_layout;
+
+/*
+ * Compute the layout of a width x height screen.  Columns are added in
+ * priority order while they fit, then the spare width goes to the name, the
+ * slot bar and the trend.  Below the minimum size only too_small is set.
+ */
+void tui_layout_compute(int width, int height, const tui_layout_options *opts,
+                        tui_layout *out);
+
+/* ---- headless frames ---------------------------------------------------------- */
+
+/* How frames are drawn. */
+typedef struct tui_draw_options {
+    int unicode;        /* UTF-8 glyphs for bars and sparklines, else ASCII */
+    const char *source; /* the database's name for the title */
+    const char *clock_label; /* "wall" or "sim" */
+} tui_draw_options;
+
+/*
+ * Write one frame of view as plain text (no escape codes) to out, width
+ * columns wide, with every visible CE.  Returns 0, or -1 on a write error
+ * (errno set).
+ */
+int tui_frame_text(const tui_view *view, int width, const tui_draw_options *opts,
+                   FILE *out);
+
+/*
+ * The frame as a jansson object: {"source", "now", "totals": {...},
+ * "ces": [{...}, ...]} with every visible CE in the view's order.  The caller
+ * owns the reference (json_decref()); NULL on out of memory.
+ */
+struct json_t;
+struct json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts);
+
+/* ---- interactive front end ----------------------------------------------------- */
+
+/*
+ * A simulation the dashboard drives between frames (pilotdeck demo).  advance
+ * moves virtual time forward by real_ms of wall time times the speed the user
+ * chose; it returns 0, or -1 with a message in errbuf to stop the dashboard.
+ * finished returns non-zero once the simulation has nothing more to do.
+ */
+typedef struct tui_driver {
+    void *arg;
+    int (*advance)(void *arg, int64_t real_ms, double speed, char *errbuf,
+                   size_t errbuf_size);
+    int (*finished)(void *arg);
+    double speed;        /* initial speed, virtual seconds per real second */
+} tui_driver;
+
+typedef struct tui_run_options {
+    int interval_ms;     /* between frames; 0 means 1000 */
+    int color;           /* 0 to never use colour (--no-color, NO_COLOR) */
+    int unicode;         /* 0 for ASCII glyphs */
+    const char *source;  /* the database's name for the title */
+    int readonly;        /* the handle was opened read-only: refuse edits up front */
+    const char *notice;  /* an initial status line message, or NULL */
+    const tui_driver *driver; /* NULL for top */
+    int64_t bucket_ms;   /* trend bucket width, 0 for the default */
+} tui_run_options;
+
+/*
+ * Run the interactive dashboard on db until the user quits (q, F10) or a
+ * SIGINT/SIGTERM arrives.  The terminal is restored before returning, on
+ * every path.  Returns 0, or -1 with a message in errbuf (the terminal could
+ * not be set up, the database failed, or the driver stopped).
+ */
+int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf,
+            size_t errbuf_size);
+
+/* Non-zero when the current locale's character set is UTF-8 (call
+ * setlocale(LC_ALL, "") first). */
+int tui_locale_is_utf8(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PILOTTUI_H */

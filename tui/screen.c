@@ -1,0 +1,151 @@
+/*
+ * screen.c - the ncurses terminal of the interactive dashboard.
+ *
+ * Frames are drawn with erase() + wnoutrefresh() + doupdate(): curses sends
+ * only what changed, so the screen never flickers.  Colour is used only when
+ * the caller allows it and the terminal has it; otherwise every style maps to
+ * bold, reverse, underline or dim.
+ */
+#include "screen.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PAIR_TITLE = 1, PAIR_HEADER, PAIR_SORTED, PAIR_GREEN, PAIR_YELLOW, PAIR_RED,
+       PAIR_CYAN, PAIR_KEY };
+
+static void set_styles(struct tui_screen *scr)
+{
+    unsigned long *a = scr->attr;
+
+    memset(scr->attr, 0, sizeof scr->attr);
+    if (scr->color) {
+        short bg = -1;
+        if (use_default_colors() == ERR)
+            bg = COLOR_BLACK;
+        init_pair(PAIR_TITLE, COLOR_WHITE, COLOR_BLUE);
+        init_pair(PAIR_HEADER, COLOR_BLACK, COLOR_CYAN);
+        init_pair(PAIR_SORTED, COLOR_BLACK, COLOR_GREEN);
+        init_pair(PAIR_GREEN, COLOR_GREEN, bg);
+        init_pair(PAIR_YELLOW, COLOR_YELLOW, bg);
+        init_pair(PAIR_RED, COLOR_RED, bg);
+        init_pair(PAIR_CYAN, COLOR_CYAN, bg);
+        init_pair(PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
+        a[TUI_S_TITLE] = COLOR_PAIR(PAIR_TITLE) | A_BOLD;
+        a[TUI_S_HEADER] = COLOR_PAIR(PAIR_HEADER);
+        a[TUI_S_SORTED] = COLOR_PAIR(PAIR_SORTED) | A_BOLD;
+        a[TUI_S_SELECTED] = A_REVERSE | A_BOLD;
+        a[TUI_S_OK] = COLOR_PAIR(PAIR_GREEN);
+        a[TUI_S_WARN] = COLOR_PAIR(PAIR_YELLOW) | A_BOLD;
+        a[TUI_S_BAD] = COLOR_PAIR(PAIR_RED) | A_BOLD;
+        a[TUI_S_DIM] = A_DIM;
+        a[TUI_S_RUNNING] = COLOR_PAIR(PAIR_GREEN);
+        a[TUI_S_SUBMITTED] = COLOR_PAIR(PAIR_CYAN);
+        a[TUI_S_FREE] = A_DIM;
+        a[TUI_S_INFO] = COLOR_PAIR(PAIR_GREEN) | A_BOLD;
+        a[TUI_S_ERROR] = COLOR_PAIR(PAIR_RED) | A_BOLD;
+        a[TUI_S_KEY] = COLOR_PAIR(PAIR_KEY);
+    } else {
+        a[TUI_S_TITLE] = A_REVERSE | A_BOLD;
+        a[TUI_S_HEADER] = A_REVERSE;
+        a[TUI_S_SORTED] = A_REVERSE | A_BOLD | A_UNDERLINE;
+        a[TUI_S_SELECTED] = A_REVERSE | A_BOLD;
+        a[TUI_S_WARN] = A_BOLD;
+        a[TUI_S_BAD] = A_BOLD | A_UNDERLINE;
+        a[TUI_S_DIM] = A_DIM;
+        a[TUI_S_FREE] = A_DIM;
+        a[TUI_S_INFO] = A_BOLD;
+        a[TUI_S_ERROR] = A_BOLD | A_REVERSE;
+        a[TUI_S_KEY] = A_REVERSE;
+    }
+}
+
+int screen_open(struct tui_screen *scr, int color, char *errbuf, size_t errbuf_size)
+{
+    SCREEN *term;
+
+    memset(scr, 0, sizeof *scr);
+    /* newterm, unlike initscr, returns an error instead of exiting. */
+    term = newterm(NULL, stdout, stdin);
+    if (!term) {
+        const char *name = getenv("TERM");
+        snprintf(errbuf, errbuf_size,
+                 "cannot start the terminal (TERM=%s); `pilotdeck top --once` prints "
+                 "a plain text frame instead", name ? name : "unset");
+        return -1;
+    }
+    scr->term = term;
+    scr->open = 1;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    set_escdelay(25);
+    scr->color = color && has_colors() && start_color() != ERR && COLORS >= 8 &&
+                 COLOR_PAIRS > PAIR_KEY;
+    set_styles(scr);
+    return 0;
+}
+
+void screen_close(struct tui_screen *scr)
+{
+    if (!scr->open)
+        return;
+    curs_set(1);
+    endwin();
+    delscreen(scr->term);
+    scr->open = 0;
+    scr->term = NULL;
+    fflush(stdout);
+}
+
+static void screen_put(void *ctx, int y, int x, const char *s, int cells,
+                       enum tui_style style)
+{
+    struct tui_screen *scr = ctx;
+    int room = COLS - x, bytes = 0;
+
+    if (y < 0 || y >= LINES || x < 0 || room <= 0)
+        return;
+    if (cells > room)
+        cells = room;
+    /* waddnstr counts bytes: find the bytes of the first cells characters. */
+    while (s[bytes] && cells > 0) {
+        bytes++;
+        while (((unsigned char)s[bytes] & 0xC0) == 0x80)
+            bytes++;
+        cells--;
+    }
+    attrset((attr_t)scr->attr[style]);
+    mvaddnstr(y, x, s, bytes);
+    attrset(A_NORMAL);
+}
+
+struct tui_surface screen_surface(struct tui_screen *scr)
+{
+    struct tui_surface sf = { scr, COLS, LINES, screen_put };
+    return sf;
+}
+
+void screen_begin(struct tui_screen *scr)
+{
+    (void)scr;
+    erase();
+}
+
+void screen_show(struct tui_screen *scr)
+{
+    (void)scr;
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+int screen_getkey(struct tui_screen *scr, int timeout_ms)
+{
+    (void)scr;
+    timeout(timeout_ms);
+    return getch();
+}

@@ -1,0 +1,423 @@
+/*
+ * view.c - the dashboard's view model, collected from one DB snapshot.
+ *
+ * rows keeps the CEs in the order pilotdb_ce_list() gives them (by name), so
+ * sorting and filtering only shuffle an index array: ties in any column fall
+ * back to the name order for free, and a 10,000-CE frame moves no CE rows.
+ */
+#include "pilottui.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trend.h"
+
+static const struct {
+    const char *title;
+    const char *key;
+    int descending; /* default order of the column */
+} columns[TUI_NCOLUMNS] = {
+    [TUI_COL_NAME] = { "NAME", "name", 0 },
+    [TUI_COL_STATE] = { "STATE", "state", 1 },
+    [TUI_COL_SLOTS] = { "SLOTS", "slots", 1 },
+    [TUI_COL_ACTIVE] = { "ACT/CAP", "active", 1 },
+    [TUI_COL_RUNNING] = { "RUN", "running", 1 },
+    [TUI_COL_SUBMITTED] = { "SUB", "submitted", 1 },
+    [TUI_COL_DONE] = { "DONE", "done", 1 },
+    [TUI_COL_FAILED] = { "FAIL", "failed", 1 },
+    [TUI_COL_CONFIGURED] = { "CONF", "configured", 1 },
+    [TUI_COL_OBSERVED] = { "OBS", "observed", 1 },
+    [TUI_COL_HEALTH] = { "HEALTH", "health", 1 },
+    [TUI_COL_TREND] = { "TREND", "trend", 1 },
+};
+
+const char *tui_column_title(tui_column column)
+{
+    return (unsigned)column < TUI_NCOLUMNS ? columns[column].title : "?";
+}
+
+const char *tui_column_key(tui_column column)
+{
+    return (unsigned)column < TUI_NCOLUMNS ? columns[column].key : "?";
+}
+
+const char *tui_state_name(tui_ce_state state)
+{
+    switch (state) {
+    case TUI_STATE_ENABLED: return "enabled";
+    case TUI_STATE_FULL: return "full";
+    case TUI_STATE_DEGRADED: return "degraded";
+    case TUI_STATE_DISABLED: return "disabled";
+    }
+    return "?";
+}
+
+const char *tui_health_name(tui_health health)
+{
+    switch (health) {
+    case TUI_HEALTH_NA: return "n/a";
+    case TUI_HEALTH_OK: return "ok";
+    case TUI_HEALTH_WARN: return "warn";
+    case TUI_HEALTH_BAD: return "bad";
+    }
+    return "?";
+}
+
+tui_health tui_health_of(double configured, int64_t done, int64_t failed)
+{
+    int64_t finished = done + failed;
+    double observed, se, deficit;
+
+    if (finished <= 0)
+        return TUI_HEALTH_NA;
+    observed = (double)done / (double)finished;
+    se = sqrt(configured * (1.0 - configured) / (double)finished);
+    deficit = configured - observed;
+    if (deficit <= fmax(0.05, 2.0 * se))
+        return TUI_HEALTH_OK;
+    if (deficit <= fmax(0.15, 3.0 * se))
+        return TUI_HEALTH_WARN;
+    return TUI_HEALTH_BAD;
+}
+
+void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
+                   int width, int out[3])
+{
+    double total, scale;
+    int run, sub;
+
+    out[0] = out[1] = out[2] = 0;
+    if (width <= 0)
+        return;
+    if (running < 0)
+        running = 0;
+    if (submitted < 0)
+        submitted = 0;
+    total = (double)(capacity > running + submitted ? capacity : running + submitted);
+    if (total <= 0) {
+        out[2] = width;
+        return;
+    }
+    scale = (double)width / total;
+    run = (int)lround((double)running * scale);
+    sub = (int)lround((double)(running + submitted) * scale) - run;
+    if (running > 0 && run == 0)
+        run = 1;
+    if (submitted > 0 && sub == 0)
+        sub = 1;
+    /* Rounding up both may overflow a narrow bar; take it back from the
+     * larger part. */
+    while (run + sub > width) {
+        if (run >= sub && run > (running > 0))
+            run--;
+        else if (sub > (submitted > 0))
+            sub--;
+        else
+            run--;
+    }
+    /* A CE with free slots keeps at least one free cell. */
+    if (capacity > running + submitted && run + sub == width && width > 1) {
+        if (run >= sub && run > 1)
+            run--;
+        else if (sub > 1)
+            sub--;
+    }
+    out[0] = run;
+    out[1] = sub;
+    out[2] = width - run - sub;
+}
+
+void tui_view_init(tui_view *view, const tui_view_options *opts)
+{
+    memset(view, 0, sizeof *view);
+    if (opts)
+        view->opts = *opts;
+    if (view->opts.bucket_ms <= 0)
+        view->opts.bucket_ms = 60000;
+    view->selected = -1;
+    view->sort = TUI_COL_NAME;
+}
+
+void tui_view_free(tui_view *view)
+{
+    free(view->rows);
+    free(view->visible);
+    trend_free(view->trend);
+    memset(view, 0, sizeof *view);
+    view->selected = -1;
+}
+
+static double observed_rate(const pilotdb_ce *ce)
+{
+    int64_t finished = ce->count[PILOT_DONE] + ce->count[PILOT_FAILED];
+    return finished > 0 ? (double)ce->count[PILOT_DONE] / (double)finished : -1.0;
+}
+
+static void fill_row(tui_ce_row *row, const pilotdb_ce *ce, size_t slot)
+{
+    row->ce = *ce;
+    row->observed_rate = observed_rate(ce);
+    row->health = tui_health_of(ce->success_rate, ce->count[PILOT_DONE],
+                                ce->count[PILOT_FAILED]);
+    if (!ce->enabled)
+        row->state = TUI_STATE_DISABLED;
+    else if (row->health == TUI_HEALTH_BAD)
+        row->state = TUI_STATE_DEGRADED;
+    else if (ce->available_slots <= 0)
+        row->state = TUI_STATE_FULL;
+    else
+        row->state = TUI_STATE_ENABLED;
+    row->trend_slot = slot;
+}
+
+static void compute_totals(tui_view *view)
+{
+    tui_totals *t = &view->totals;
+    int64_t finished;
+
+    memset(t, 0, sizeof *t);
+    t->ces = view->nrows;
+    for (size_t i = 0; i < view->nrows; i++) {
+        const pilotdb_ce *ce = &view->rows[i].ce;
+        for (int s = 0; s < PILOT_NSTATUS; s++)
+            t->count[s] += ce->count[s];
+        t->active += ce->active;
+        if (ce->enabled) {
+            t->ces_enabled++;
+            t->capacity += ce->capacity;
+        }
+    }
+    finished = t->count[PILOT_DONE] + t->count[PILOT_FAILED];
+    t->observed_rate = finished > 0 ? (double)t->count[PILOT_DONE] / (double)finished : -1.0;
+    trend_rates(view->trend, view->now, &t->done_per_hour, &t->failed_per_hour);
+}
+
+/* ---- sorting and filtering --------------------------------------------------- */
+
+static double sort_value(const tui_ce_row *row, tui_column column)
+{
+    const pilotdb_ce *ce = &row->ce;
+
+    switch (column) {
+    case TUI_COL_STATE: return (double)row->state;
+    case TUI_COL_SLOTS:
+        return ce->capacity > 0 ? (double)ce->active / (double)ce->capacity
+                                : (ce->active > 0 ? 2.0 : 0.0);
+    case TUI_COL_ACTIVE: return (double)ce->active;
+    case TUI_COL_RUNNING: return (double)ce->count[PILOT_RUNNING];
+    case TUI_COL_SUBMITTED: return (double)ce->count[PILOT_SUBMITTED];
+    case TUI_COL_DONE: return (double)ce->count[PILOT_DONE];
+    case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
+    case TUI_COL_CONFIGURED: return ce->success_rate;
+    case TUI_COL_OBSERVED: return row->observed_rate;
+    case TUI_COL_HEALTH: return (double)row->health;
+    case TUI_COL_NAME:
+    case TUI_COL_TREND:
+    case TUI_NCOLUMNS:
+        break;
+    }
+    return 0.0;
+}
+
+/* qsort has no context argument: the comparison reads these. */
+static const tui_ce_row *sort_rows;
+static tui_column sort_column;
+static int sort_sign;
+
+static int cmp_visible(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double x = sort_value(&sort_rows[i], sort_column);
+    double y = sort_value(&sort_rows[j], sort_column);
+
+    if (x != y)
+        return x < y ? -sort_sign : sort_sign;
+    return (i > j) - (i < j); /* rows are in name order */
+}
+
+static int contains_nocase(const char *haystack, const char *needle, size_t nlen)
+{
+    if (nlen == 0)
+        return 1;
+    for (; *haystack; haystack++) {
+        size_t k = 0;
+        while (k < nlen && haystack[k] &&
+               tolower((unsigned char)haystack[k]) == (unsigned char)needle[k])
+            k++;
+        if (k == nlen)
+            return 1;
+    }
+    return 0;
+}
+
+/* Recompute visible from rows, filter and sort, then find the selected CE
+ * again by name (or keep the position when it went away). */
+static void rebuild_visible(tui_view *view)
+{
+    char needle[PILOTDB_NAME_MAX + 1];
+    size_t nlen = strlen(view->filter), n = 0;
+    int descending = columns[view->sort].descending;
+    long old = view->selected;
+
+    for (size_t k = 0; k <= nlen; k++)
+        needle[k] = (char)tolower((unsigned char)view->filter[k]);
+    for (size_t i = 0; i < view->nrows; i++)
+        if (contains_nocase(view->rows[i].ce.name, needle, nlen))
+            view->visible[n++] = i;
+    view->nvisible = n;
+
+    if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
+        sort_rows = view->rows;
+        sort_column = view->sort;
+        sort_sign = (descending ^ (view->sort_reverse != 0)) ? -1 : 1;
+        qsort(view->visible, n, sizeof *view->visible, cmp_visible);
+        sort_rows = NULL;
+    } else if (view->sort_reverse) {
+        for (size_t i = 0; i < n / 2; i++) {
+            size_t t = view->visible[i];
+            view->visible[i] = view->visible[n - 1 - i];
+            view->visible[n - 1 - i] = t;
+        }
+    }
+
+    view->selected = -1;
+    if (n == 0)
+        return;
+    if (view->selected_name[0]) {
+        if (old >= 0 && (size_t)old < n &&
+            strcmp(view->rows[view->visible[old]].ce.name, view->selected_name) == 0) {
+            view->selected = old;
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(view->rows[view->visible[i]].ce.name, view->selected_name) == 0) {
+                view->selected = (long)i;
+                return;
+            }
+        }
+    }
+    view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
+    strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce.name);
+}
+
+void tui_view_sort(tui_view *view, tui_column column, int reverse)
+{
+    if ((unsigned)column >= TUI_NCOLUMNS)
+        column = TUI_COL_NAME;
+    view->sort = column;
+    view->sort_reverse = reverse != 0;
+    rebuild_visible(view);
+}
+
+void tui_view_filter(tui_view *view, const char *filter)
+{
+    size_t len = filter ? strlen(filter) : 0;
+
+    if (len > PILOTDB_NAME_MAX)
+        len = PILOTDB_NAME_MAX;
+    memcpy(view->filter, filter ? filter : "", len);
+    view->filter[len] = '\0';
+    rebuild_visible(view);
+}
+
+void tui_view_select_move(tui_view *view, long delta)
+{
+    long target;
+
+    if (view->nvisible == 0)
+        return;
+    target = (view->selected < 0 ? 0 : view->selected) + delta;
+    if (target < 0)
+        target = 0;
+    if (target >= (long)view->nvisible)
+        target = (long)view->nvisible - 1;
+    view->selected = target;
+    strcpy(view->selected_name, view->rows[view->visible[target]].ce.name);
+}
+
+const tui_ce_row *tui_view_selected(const tui_view *view)
+{
+    if (view->selected < 0 || (size_t)view->selected >= view->nvisible)
+        return NULL;
+    return &view->rows[view->visible[view->selected]];
+}
+
+const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i)
+{
+    return &view->rows[view->visible[i]];
+}
+
+void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
+                    size_t n)
+{
+    if (!view->trend) {
+        for (size_t i = 0; i < n && i < TUI_TREND_BUCKETS; i++)
+            out[i] = row ? row->ce.active : view->totals.active;
+        return;
+    }
+    trend_series(view->trend, row ? row->trend_slot : (size_t)-1,
+                 row ? row->ce.active : view->totals.active, out, n);
+}
+
+/* ---- one frame ------------------------------------------------------------------- */
+
+pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
+{
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+    pilotdb_event_filter filter;
+    int64_t now;
+    pilotdb_rc rc;
+
+    if (!view->trend && !(view->trend = trend_new(view->opts.bucket_ms)))
+        return PILOTDB_ENOMEM;
+    rc = pilotdb_begin_read(db);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = pilotdb_ce_list(db, 0, &ces, &n);
+    if (rc != PILOTDB_OK)
+        goto out;
+    now = pilotdb_now(db);
+    if (trend_sync(view->trend, ces, n) != 0) {
+        rc = PILOTDB_ENOMEM;
+        goto out;
+    }
+    trend_advance(view->trend, now);
+    filter = trend_filter(view->trend);
+    rc = pilotdb_events_foreach(db, &filter, trend_add_event, view->trend);
+    if (rc != PILOTDB_OK)
+        goto out;
+    rc = pilotdb_commit(db);
+    if (rc != PILOTDB_OK)
+        goto out;
+
+    if (n > view->nrows || !view->rows) {
+        tui_ce_row *rows = realloc(view->rows, (n ? n : 1) * sizeof *rows);
+        size_t *visible;
+        if (!rows) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+        view->rows = rows;
+        visible = realloc(view->visible, (n ? n : 1) * sizeof *visible);
+        if (!visible) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+        view->visible = visible;
+    }
+    for (size_t i = 0; i < n; i++)
+        fill_row(&view->rows[i], &ces[i], trend_slot(view->trend, ces[i].id));
+    view->nrows = n;
+    view->now = now;
+    view->frames++;
+    compute_totals(view);
+    rebuild_visible(view);
+out:
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
+        pilotdb_rollback(db);
+    pilotdb_free(ces);
+    return rc;
+}
