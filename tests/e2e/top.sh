@@ -1,0 +1,142 @@
+#!/bin/sh
+# top.sh - `pilotdeck top` end to end in a real terminal (tmux): the screen
+# agrees with the database, keys sort, filter, toggle and resize a CE, the
+# too-small screen answers q, and the terminal is restored on exit.
+# Usage: top.sh PATH/TO/pilotdeck
+set -u
+PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/lib.sh"
+DB="$WORK/top.db"
+
+# A database with three CEs and some pilots.
+"$PD" --db "$DB" init >/dev/null || fail "init"
+"$PD" --db "$DB" ce add alpha.site --capacity 10 --success-rate 0.95 >/dev/null || fail "ce add"
+"$PD" --db "$DB" ce add beta.site --capacity 4 --success-rate 0.5 >/dev/null || fail "ce add"
+"$PD" --db "$DB" ce add gamma.site --capacity 8 --success-rate 0.8 --disabled >/dev/null || fail "ce add"
+for i in 1 2 3 4 5 6 7; do
+    id=$("$PD" --db "$DB" pilot submit alpha.site) || fail "submit"
+    [ $i -le 5 ] && { "$PD" --db "$DB" pilot set "$id" running >/dev/null || fail "set"; }
+    [ $i -le 2 ] && { "$PD" --db "$DB" pilot set "$id" done >/dev/null || fail "set"; }
+done
+for i in 1 2 3; do
+    id=$("$PD" --db "$DB" pilot submit beta.site) || fail "submit"
+    [ $i -le 1 ] && { "$PD" --db "$DB" pilot set "$id" failed >/dev/null || fail "set"; }
+done
+
+# Headless frames and refusals first: no terminal needed.
+"$PD" --db "$DB" top --once --width 100 > "$WORK/once.txt" || fail "top --once"
+grep -q "alpha.site" "$WORK/once.txt" || fail "--once lacks alpha.site"
+if grep -q "$(printf '\033')" "$WORK/once.txt"; then fail "--once wrote escape codes"; fi
+LC_ALL=C "$PD" --db "$DB" top --once > "$WORK/ascii.txt" || fail "top --once (C locale)"
+if LC_ALL=C grep -q '[^ -~]' "$WORK/ascii.txt"; then fail "non-ASCII output in the C locale"; fi
+"$PD" --db "$DB" top --json | grep -q '"name":"beta.site"' || fail "top --json"
+ok "headless text and JSON frames"
+"$PD" --db "$WORK/missing.db" top --once 2> "$WORK/err" && fail "a missing database was accepted"
+grep -q "no database" "$WORK/err" || fail "unclear message for a missing database: $(cat "$WORK/err")"
+echo "this is not a database, just some text long enough to be a file" > "$WORK/junk.db"
+"$PD" --db "$WORK/junk.db" top --once 2> "$WORK/err" && fail "a junk file was accepted"
+grep -qi "database" "$WORK/err" || fail "unclear message for a junk file: $(cat "$WORK/err")"
+ok "missing and junk databases refused: $(cat "$WORK/err")"
+
+# The live dashboard at 100x30.
+start 100 30 "$PD --db $DB top --interval 0.2"
+wait_for "alpha\.site"
+for ce in alpha.site beta.site gamma.site; do
+    j=$(ce_json $ce)
+    row=$(screen | grep -E "^$ce ")
+    [ -n "$row" ] || fail "no row for $ce"
+    want="$(field "$j" active)/$(field "$j" capacity)"
+    echo "$row" | grep -q " $want " || fail "$ce: screen row '$row' lacks $want"
+    run=$(field "$j" running)
+    sub=$(field "$j" submitted)
+    echo "$row" | grep -Eq " $want +$run +$sub " || fail "$ce: row '$row' lacks running $run submitted $sub"
+done
+screen | grep -E "^gamma\.site +disabled" >/dev/null || fail "gamma.site not shown disabled"
+screen | grep -E "^beta\.site +enabled" >/dev/null || fail "beta.site not shown enabled"
+screen | grep -q "CEs 2/3 enabled" || fail "header CE count"
+screen | grep -q "pilots 4 submitted  3 running  2 done  1 failed" || fail "header pilot counts"
+ok "screen agrees with the database"
+
+# Sort: s moves to STATE (disabled first).
+keys s
+wait_for "sorted by STATE"
+first=$(screen | sed -n '6p' | awk '{print $1}')
+[ "$first" = "gamma.site" ] || fail "sorted by state, first row is '$first'"
+keys '<'
+wait_for "sorted by NAME"
+ok "sort keys"
+
+# Filter, then toggle and grow the one CE left.
+keys /
+wait_for "filter: _"
+keys b e t a Enter
+wait_for "filter: beta"
+wait_gone "^alpha\.site"
+keys e
+wait_for "beta\.site: disabled"
+wait_db beta.site enabled false
+wait_for "^beta\.site +disabled"
+keys e
+wait_db beta.site enabled true
+keys +
+wait_for "beta\.site: capacity 4 -> 5"
+wait_db beta.site capacity 5
+wait_for "^beta\.site .* 2/5 "
+keys -
+wait_db beta.site capacity 4
+keys Escape
+wait_for "^alpha\.site"
+ok "filter, enable/disable and capacity keys write the database"
+
+# A change made by someone else shows up at the next refresh.
+"$PD" --db "$DB" pilot submit alpha.site >/dev/null || fail "submit"
+wait_for "^alpha\.site .* 6/10 "
+ok "refresh picks up other writers"
+
+# Help screen.
+keys F1
+wait_for "pilotdeck dashboard - keys"
+keys x
+wait_for "^alpha\.site"
+ok "help screen"
+
+# Too small, resize back, too small again and q from there.
+$T resize-window -t e2e -x 60 -y 20
+wait_for "terminal too small: need 80x24"
+$T resize-window -t e2e -x 100 -y 30
+wait_for "^alpha\.site"
+$T resize-window -t e2e -x 70 -y 30
+wait_for "terminal too small: need 80x24"
+keys q
+status=$(wait_exit)
+[ "$status" = 0 ] || fail "exit status $status after q"
+check_restored
+ok "too-small screen, resize, q quits with status 0 and the terminal restored"
+
+# SIGTERM restores the terminal too.
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top"
+wait_for "alpha\.site"
+shell=$($T display-message -p -t e2e '#{pane_pid}')
+pid=$(pgrep -P "$shell" -x pilotdeck) || fail "no pilotdeck process under the pane"
+kill -TERM "$pid"
+status=$(wait_exit)
+check_restored
+ok "SIGTERM ends the dashboard (status $status) with the terminal restored"
+
+# A file the user may not write opens read-only and refuses edits clearly
+# (root may write anything, so only as another user).
+if [ "$(id -u)" != 0 ]; then
+    $T kill-session -t e2e
+    cp "$DB" "$WORK/ro.db" && chmod 444 "$WORK/ro.db"
+    start 100 30 "$PD --db $WORK/ro.db top"
+    wait_for "read-only"
+    keys e
+    wait_for "read-only database: alpha\.site was not changed"
+    keys q
+    wait_exit >/dev/null
+    ok "read-only database"
+else
+    echo "note: running as root, the read-only check needs another user"
+fi
+echo "PASS"
