@@ -81,8 +81,8 @@ static void test_view_counts(void **state)
     assert_int_equal(gamma->state, TUI_STATE_DISABLED);
     assert_int_equal(delta->state, TUI_STATE_FULL);
     assert_int_equal(alpha->health, TUI_HEALTH_OK);
-    assert_int_equal(beta->health, TUI_HEALTH_OK);
-    assert_int_equal(gamma->health, TUI_HEALTH_OK);
+    assert_int_equal(beta->health, TUI_HEALTH_NA); /* 4 finished: too few */
+    assert_int_equal(gamma->health, TUI_HEALTH_NA);
     assert_int_equal(delta->health, TUI_HEALTH_NA);
     assert_near(delta->observed_rate, -1.0, 0);
 
@@ -117,7 +117,11 @@ static void test_health_labels(void **state)
     (void)state;
     assert_int_equal(tui_health_of(0.9, 0, 0), TUI_HEALTH_NA);
     assert_int_equal(tui_health_of(0.95, 5, 1), TUI_HEALTH_OK);  /* few samples */
-    assert_int_equal(tui_health_of(0.5, 2, 2), TUI_HEALTH_OK);
+    assert_int_equal(tui_health_of(0.5, 2, 2), TUI_HEALTH_NA);  /* too few */
+    assert_int_equal(tui_health_of(0.97, 0, 4), TUI_HEALTH_NA);
+    assert_int_equal(tui_health_of(0.97, 0, 5), TUI_HEALTH_BAD);
+    assert_int_equal(tui_health_of(0.9, 85, 15), TUI_HEALTH_OK); /* within 5 points */
+    assert_int_equal(tui_health_of(0.9, 16, 4), TUI_HEALTH_OK);  /* not clearly below */
     assert_int_equal(tui_health_of(0.9, 90, 10), TUI_HEALTH_OK);
     assert_int_equal(tui_health_of(0.9, 80, 20), TUI_HEALTH_WARN);
     assert_int_equal(tui_health_of(0.9, 50, 50), TUI_HEALTH_BAD);

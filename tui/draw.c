@@ -468,7 +468,7 @@ static const char *const help_legend[] = {
     "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
     "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
     "State: enabled, full (no free slot), degraded (health bad), disabled.",
-    "Health compares OBS with CONF: ok, warn, bad, n/a (nothing finished yet).",
+    "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
     "",
     "Changes are written to the database and confirmed in the status line.",
     "Press any key to return.",

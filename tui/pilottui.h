@@ -46,7 +46,7 @@ typedef enum tui_ce_state {
 
 /* How the observed success rate compares with the configured one. */
 typedef enum tui_health {
-    TUI_HEALTH_NA = 0, /* no finished pilot yet */
+    TUI_HEALTH_NA = 0, /* too few finished pilots to judge */
     TUI_HEALTH_OK,
     TUI_HEALTH_WARN,
     TUI_HEALTH_BAD
@@ -162,10 +162,16 @@ const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i);
 void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
                     size_t n);
 
+/* Fewer finished pilots than this are too few to judge a CE: "n/a". */
+#define TUI_HEALTH_MIN_FINISHED 5
+
 /*
- * The health label of an observed success rate against the configured one.
- * finished is done + failed; the tolerance widens for small samples (two and
- * three binomial standard errors, at least 5 and 15 points).
+ * The health label of a CE from its configured success rate and its done and
+ * failed pilots: ok when the observed rate is within 5 points of the
+ * configured one or not clearly below it (the configured rate is inside the
+ * 2-sigma Wilson interval); bad when it is more than 15 points below and the
+ * 3-sigma interval ends more than 5 points below; warn in between; n/a with
+ * fewer than TUI_HEALTH_MIN_FINISHED finished pilots.
  */
 tui_health tui_health_of(double configured, int64_t done, int64_t failed);
 

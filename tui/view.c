@@ -65,21 +65,31 @@ const char *tui_health_name(tui_health health)
     return "?";
 }
 
+/* The upper end of the Wilson score interval for done successes out of n. */
+static double wilson_upper(double observed, double n, double z)
+{
+    double z2 = z * z;
+    double centre = observed + z2 / (2.0 * n);
+    double spread = z * sqrt(observed * (1.0 - observed) / n + z2 / (4.0 * n * n));
+    return (centre + spread) / (1.0 + z2 / n);
+}
+
 tui_health tui_health_of(double configured, int64_t done, int64_t failed)
 {
     int64_t finished = done + failed;
-    double observed, se, deficit;
+    double observed, deficit;
 
-    if (finished <= 0)
+    if (finished < TUI_HEALTH_MIN_FINISHED)
         return TUI_HEALTH_NA;
     observed = (double)done / (double)finished;
-    se = sqrt(configured * (1.0 - configured) / (double)finished);
     deficit = configured - observed;
-    if (deficit <= fmax(0.05, 2.0 * se))
+    /* Within 5 points, or not clearly below: the CE does what it says. */
+    if (deficit <= 0.05 || wilson_upper(observed, (double)finished, 2.0) >= configured)
         return TUI_HEALTH_OK;
-    if (deficit <= fmax(0.15, 3.0 * se))
-        return TUI_HEALTH_WARN;
-    return TUI_HEALTH_BAD;
+    /* Far below, and surely so. */
+    if (deficit > 0.15 && wilson_upper(observed, (double)finished, 3.0) < configured - 0.05)
+        return TUI_HEALTH_BAD;
+    return TUI_HEALTH_WARN;
 }
 
 void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
