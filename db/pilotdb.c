@@ -451,7 +451,9 @@ static pilotdb_rc read_header(pilotdb *db, struct header *h)
     rc = query_int(db, "PRAGMA application_id", &h->application_id);
     if (rc == PILOTDB_OK)
         rc = query_int(db, "PRAGMA user_version", &h->user_version);
-    if (rc == PILOTDB_OK)
+    /* Only an unmarked file needs its schema read (and parsed) to tell an
+     * empty database from someone else's. */
+    if (rc == PILOTDB_OK && h->application_id == 0)
         rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &h->objects);
     if (rc == PILOTDB_ENOTDB)
         rc = fail(db, PILOTDB_ENOTDB, "not a pilotdeck database (not an SQLite file)");
@@ -470,7 +472,10 @@ static pilotdb_rc migrate(pilotdb *db)
         return rc;
     /* Re-read inside the transaction: another process may have won. */
     rc = read_header(db, &h);
-    for (size_t i = 0; rc == PILOTDB_OK && i < NMIGRATIONS; i++) {
+    if (rc == PILOTDB_OK && h.user_version == 0)
+        rc = exec_sql(db, PILOTDB_SCHEMA_CURRENT, "creating the schema");
+    for (size_t i = 0; rc == PILOTDB_OK && h.user_version > 0 && i < NMIGRATIONS;
+         i++) {
         if (pilotdb_migrations[i].version <= h.user_version)
             continue;
         rc = exec_sql(db, pilotdb_migrations[i].sql, "migrating the schema");
@@ -784,13 +789,27 @@ static pilotdb_rc check_success_rate(pilotdb *db, double rate)
 
 /* ---- CEs ---------------------------------------------------------------------------- */
 
+/* Copy a text column into a PILOTDB_NAME_MAX buffer (names are checked on
+ * the way in; a longer one written behind the layer's back is cut). */
+static void name_from_column(sqlite3_stmt *st, int col, char *out)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    size_t len = (size_t)sqlite3_column_bytes(st, col);
+
+    if (!text)
+        len = 0;
+    if (len > PILOTDB_NAME_MAX)
+        len = PILOTDB_NAME_MAX;
+    if (len)
+        memcpy(out, text, len);
+    out[len] = '\0';
+}
+
+/* Fill *ce from a row of CE_COLUMNS; every field is written. */
 static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
 {
-    const unsigned char *name = sqlite3_column_text(st, 1);
-
-    memset(ce, 0, sizeof *ce);
     ce->id = sqlite3_column_int64(st, 0);
-    snprintf(ce->name, sizeof ce->name, "%s", name ? (const char *)name : "");
+    name_from_column(st, 1, ce->name);
     ce->capacity = sqlite3_column_int64(st, 2);
     ce->success_rate = sqlite3_column_double(st, 3);
     ce->enabled = sqlite3_column_int(st, 4) != 0;
@@ -921,7 +940,7 @@ struct vec {
     size_t n, cap, size;
 };
 
-/* A pointer to a new zeroed slot at the end, or NULL when out of memory. */
+/* A pointer to a new slot at the end, or NULL when out of memory. */
 static void *vec_push(struct vec *v)
 {
     if (v->n == v->cap) {
@@ -933,7 +952,7 @@ static void *vec_push(struct vec *v)
         v->items = items;
         v->cap = cap;
     }
-    return memset((char *)v->items + v->n++ * v->size, 0, v->size);
+    return (char *)v->items + v->n++ * v->size;
 }
 
 pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
@@ -1133,14 +1152,12 @@ out:
     return txn_leave(db, opened, rc);
 }
 
+/* Fill *p from a row of PILOT_SELECT; every field is written. */
 static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
 {
-    const unsigned char *name = sqlite3_column_text(st, 2);
-
-    memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
     p->ce_id = sqlite3_column_int64(st, 1);
-    snprintf(p->ce_name, sizeof p->ce_name, "%s", name ? (const char *)name : "");
+    name_from_column(st, 2, p->ce_name);
     p->status = (pilot_status)sqlite3_column_int(st, 3);
     p->submitted_at = sqlite3_column_int64(st, 4);
     p->updated_at = sqlite3_column_int64(st, 5);

@@ -2,9 +2,10 @@
  * schema.h - the schema of a pilot database, as a list of migrations
  * (private to db/).
  *
- * Migration N takes a database from user_version N-1 to N.  A new database
- * runs them all; an older one runs those it lacks, in one transaction.
- * Never edit a shipped migration: add one.
+ * Migration N takes a database from user_version N-1 to N; an older
+ * database runs those it lacks, in one transaction.  A new database gets
+ * PILOTDB_SCHEMA_CURRENT in one step.  Never edit a shipped migration: add
+ * one, and bring PILOTDB_SCHEMA_CURRENT to the same result.
  */
 #ifndef PILOTDB_SCHEMA_H
 #define PILOTDB_SCHEMA_H
@@ -14,11 +15,8 @@ struct pilotdb_migration {
     const char *sql;
 };
 
-/*
- * Version 1: CEs, pilots and the event history.  Active counts were computed
- * from the pilot rows on every read.
- */
-#define PILOTDB_SCHEMA_V1                                                      \
+/* Tables and indexes of version 1, as they were. */
+#define PILOTDB_TABLES_V1                                                      \
     "CREATE TABLE ce ("                                                        \
     "  ce_id INTEGER PRIMARY KEY,"                                             \
     "  name TEXT NOT NULL UNIQUE,"                                             \
@@ -44,29 +42,59 @@ struct pilotdb_migration {
     "  to_status INTEGER NOT NULL,"                                            \
     "  at INTEGER NOT NULL"                                                    \
     ");"                                                                       \
-    "CREATE INDEX pilot_event_by_at ON pilot_event(at);"                       \
-    "CREATE TRIGGER pilot_event_on_insert AFTER INSERT ON pilot BEGIN"         \
+    "CREATE INDEX pilot_event_by_at ON pilot_event(at);"
+
+/* Statements of the current triggers, shared by the fresh schema and the
+ * migration to version 2. */
+#define PILOTDB_EVENT_INSERT(from, at)                                         \
     "  INSERT INTO pilot_event(pilot_id, ce_id, from_status, to_status, at)"   \
-    "  VALUES (NEW.pilot_id, NEW.ce_id, NULL, NEW.status, NEW.submitted_at);"  \
+    "  VALUES (NEW.pilot_id, NEW.ce_id, " from ", NEW.status, " at ");"
+
+#define PILOTDB_TRIGGERS_V2                                                    \
+    "CREATE TRIGGER pilot_on_insert AFTER INSERT ON pilot BEGIN"               \
+    PILOTDB_EVENT_INSERT("NULL", "NEW.submitted_at")                           \
+    "  UPDATE ce SET"                                                          \
+    "    n_submitted = n_submitted + (NEW.status = 0),"                        \
+    "    n_running = n_running + (NEW.status = 1),"                            \
+    "    n_done = n_done + (NEW.status = 2),"                                  \
+    "    n_failed = n_failed + (NEW.status = 3)"                               \
+    "  WHERE ce_id = NEW.ce_id;"                                               \
     "END;"                                                                     \
-    "CREATE TRIGGER pilot_event_on_update AFTER UPDATE OF status ON pilot"     \
+    "CREATE TRIGGER pilot_on_status AFTER UPDATE OF status ON pilot"           \
     "  WHEN OLD.status <> NEW.status BEGIN"                                    \
-    "  INSERT INTO pilot_event(pilot_id, ce_id, from_status, to_status, at)"   \
-    "  VALUES (NEW.pilot_id, NEW.ce_id, OLD.status, NEW.status,"               \
-    "          NEW.updated_at);"                                               \
+    PILOTDB_EVENT_INSERT("OLD.status", "NEW.updated_at")                       \
+    "  UPDATE ce SET"                                                          \
+    "    n_submitted = n_submitted - (OLD.status = 0) + (NEW.status = 0),"     \
+    "    n_running = n_running - (OLD.status = 1) + (NEW.status = 1),"         \
+    "    n_done = n_done - (OLD.status = 2) + (NEW.status = 2),"               \
+    "    n_failed = n_failed - (OLD.status = 3) + (NEW.status = 3)"            \
+    "  WHERE ce_id = OLD.ce_id;"                                               \
     "END;"
 
 /*
- * Version 2: per-CE counts per status, kept by triggers in the statement
- * that moves them, so that listing CEs costs O(CEs) and not O(pilots).
+ * Version 1: CEs, pilots and the event history, kept by triggers.  Active
+ * counts were computed from the pilot rows on every read.
  */
-#define PILOTDB_COUNT_DELTA(sign, row)                                         \
-    "n_submitted = n_submitted " sign " (" row ".status = 0),"                 \
-    "n_running = n_running " sign " (" row ".status = 1),"                     \
-    "n_done = n_done " sign " (" row ".status = 2),"                           \
-    "n_failed = n_failed " sign " (" row ".status = 3)"
+#define PILOTDB_SCHEMA_V1                                                      \
+    PILOTDB_TABLES_V1                                                          \
+    "CREATE TRIGGER pilot_event_on_insert AFTER INSERT ON pilot BEGIN"         \
+    PILOTDB_EVENT_INSERT("NULL", "NEW.submitted_at")                           \
+    "END;"                                                                     \
+    "CREATE TRIGGER pilot_event_on_update AFTER UPDATE OF status ON pilot"     \
+    "  WHEN OLD.status <> NEW.status BEGIN"                                    \
+    PILOTDB_EVENT_INSERT("OLD.status", "NEW.updated_at")                       \
+    "END;"
 
+/*
+ * Version 2: per-CE counts per status, kept by the same triggers that write
+ * the history, in the statement that moves them, so that listing CEs costs
+ * O(CEs) and not O(pilots).  Pilots are never deleted and never change CE;
+ * a row changed that way behind the layer's back is drift that
+ * pilotdb_check() reports.
+ */
 #define PILOTDB_SCHEMA_V2                                                      \
+    "DROP TRIGGER pilot_event_on_insert;"                                      \
+    "DROP TRIGGER pilot_event_on_update;"                                      \
     "ALTER TABLE ce ADD COLUMN n_submitted INTEGER NOT NULL DEFAULT 0;"        \
     "ALTER TABLE ce ADD COLUMN n_running INTEGER NOT NULL DEFAULT 0;"          \
     "ALTER TABLE ce ADD COLUMN n_done INTEGER NOT NULL DEFAULT 0;"             \
@@ -80,30 +108,45 @@ struct pilotdb_migration {
     "            WHERE p.ce_id = ce.ce_id AND p.status = 2),"                  \
     "  n_failed = (SELECT count(*) FROM pilot p"                               \
     "              WHERE p.ce_id = ce.ce_id AND p.status = 3);"                \
-    "CREATE TRIGGER pilot_count_on_insert AFTER INSERT ON pilot BEGIN"         \
-    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("+", "NEW")                         \
-    "  WHERE ce_id = NEW.ce_id;"                                               \
-    "END;"                                                                     \
-    "CREATE TRIGGER pilot_count_on_delete AFTER DELETE ON pilot BEGIN"         \
-    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("-", "OLD")                         \
-    "  WHERE ce_id = OLD.ce_id;"                                               \
-    "END;"                                                                     \
-    "CREATE TRIGGER pilot_count_on_status AFTER UPDATE OF status ON pilot"     \
-    "  WHEN OLD.ce_id = NEW.ce_id AND OLD.status <> NEW.status BEGIN"          \
-    "  UPDATE ce SET"                                                          \
-    "    n_submitted = n_submitted - (OLD.status = 0) + (NEW.status = 0),"     \
-    "    n_running = n_running - (OLD.status = 1) + (NEW.status = 1),"         \
-    "    n_done = n_done - (OLD.status = 2) + (NEW.status = 2),"               \
-    "    n_failed = n_failed - (OLD.status = 3) + (NEW.status = 3)"            \
-    "  WHERE ce_id = NEW.ce_id;"                                               \
-    "END;"                                                                     \
-    "CREATE TRIGGER pilot_count_on_move AFTER UPDATE OF ce_id ON pilot"        \
-    "  WHEN OLD.ce_id <> NEW.ce_id BEGIN"                                      \
-    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("-", "OLD")                         \
-    "  WHERE ce_id = OLD.ce_id;"                                               \
-    "  UPDATE ce SET " PILOTDB_COUNT_DELTA("+", "NEW")                         \
-    "  WHERE ce_id = NEW.ce_id;"                                               \
-    "END;"
+    PILOTDB_TRIGGERS_V2
+
+/*
+ * The current schema for a new database, in one step: the same tables,
+ * columns, indexes and triggers that the migrations arrive at (a test
+ * compares the two), without replaying ALTER TABLE.
+ */
+#define PILOTDB_SCHEMA_CURRENT                                                 \
+    "CREATE TABLE ce ("                                                        \
+    "  ce_id INTEGER PRIMARY KEY,"                                             \
+    "  name TEXT NOT NULL UNIQUE,"                                             \
+    "  capacity INTEGER NOT NULL CHECK (capacity >= 0),"                       \
+    "  success_rate REAL NOT NULL"                                             \
+    "    CHECK (success_rate >= 0.0 AND success_rate <= 1.0),"                 \
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"          \
+    "  n_submitted INTEGER NOT NULL DEFAULT 0,"                                \
+    "  n_running INTEGER NOT NULL DEFAULT 0,"                                  \
+    "  n_done INTEGER NOT NULL DEFAULT 0,"                                     \
+    "  n_failed INTEGER NOT NULL DEFAULT 0"                                    \
+    ");"                                                                       \
+    "CREATE TABLE pilot ("                                                     \
+    "  pilot_id INTEGER PRIMARY KEY,"                                          \
+    "  ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"                           \
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"                \
+    "  submitted_at INTEGER NOT NULL,"                                         \
+    "  updated_at INTEGER NOT NULL"                                            \
+    ");"                                                                       \
+    "CREATE INDEX pilot_by_status ON pilot(status);"                           \
+    "CREATE INDEX pilot_by_ce ON pilot(ce_id, status);"                        \
+    "CREATE TABLE pilot_event ("                                               \
+    "  event_id INTEGER PRIMARY KEY,"                                          \
+    "  pilot_id INTEGER NOT NULL,"                                             \
+    "  ce_id INTEGER NOT NULL,"                                                \
+    "  from_status INTEGER,"                                                   \
+    "  to_status INTEGER NOT NULL,"                                            \
+    "  at INTEGER NOT NULL"                                                    \
+    ");"                                                                       \
+    "CREATE INDEX pilot_event_by_at ON pilot_event(at);"                       \
+    PILOTDB_TRIGGERS_V2
 
 static const struct pilotdb_migration pilotdb_migrations[] = {
     {1, PILOTDB_SCHEMA_V1},

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 int64_t fx_clock_ms = 0;
 
@@ -40,34 +41,48 @@ pilotdb *fx_memory_db(void)
     return open_or_fail(":memory:", PILOTDB_OPEN_CREATE);
 }
 
-/* The template image, migrated once per process and kept until exit. */
-static unsigned char *template_image;
-static size_t template_size;
+/* Images made once per process and kept until exit: the migrated empty
+ * schema, and the sample data. */
+struct image {
+    unsigned char *bytes;
+    size_t size;
+};
 
-static void template_free(void)
+static struct image template_image, sample_image;
+
+static void images_free(void)
 {
-    pilotdb_free(template_image);
-    template_image = NULL;
+    pilotdb_free(template_image.bytes);
+    pilotdb_free(sample_image.bytes);
+    template_image.bytes = sample_image.bytes = NULL;
+}
+
+/* Keep db's bytes in img (the first time) and close db. */
+static void image_keep(struct image *img, pilotdb *db)
+{
+    if (!template_image.bytes && !sample_image.bytes)
+        atexit(images_free);
+    fx_ok(db, pilotdb_serialize(db, &img->bytes, &img->size));
+    fx_close(db);
+}
+
+static pilotdb *image_copy(const struct image *img)
+{
+    char err[256];
+    pilotdb *db = NULL;
+    pilotdb_rc rc = pilotdb_open_image(img->bytes, img->size, &db, err, sizeof err);
+
+    if (rc != PILOTDB_OK)
+        fail_msg("copying a template image: %s (%s)", pilotdb_rc_str(rc), err);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    return db;
 }
 
 pilotdb *fx_template_db(void)
 {
-    char err[256];
-    pilotdb *db = NULL;
-    pilotdb_rc rc;
-
-    if (!template_image) {
-        pilotdb *tmpl = fx_memory_db();
-
-        fx_ok(tmpl, pilotdb_serialize(tmpl, &template_image, &template_size));
-        fx_close(tmpl);
-        atexit(template_free);
-    }
-    rc = pilotdb_open_image(template_image, template_size, &db, err, sizeof err);
-    if (rc != PILOTDB_OK)
-        fail_msg("copying the template: %s (%s)", pilotdb_rc_str(rc), err);
-    pilotdb_set_clock(db, fx_clock, NULL);
-    return db;
+    if (!template_image.bytes)
+        image_keep(&template_image, fx_memory_db());
+    return image_copy(&template_image);
 }
 
 struct sample_ce {
@@ -99,9 +114,9 @@ static void sample_pilot(pilotdb *db, const char *ce, pilot_status status)
         fx_ok(db, pilotdb_pilot_set_status(db, id, status));
 }
 
-pilotdb *fx_sample_db(void)
+/* Fill db with the sample data of fixtures.h. */
+static void sample_fill(pilotdb *db)
 {
-    pilotdb *db = fx_template_db();
     int64_t saved = fx_clock_ms;
 
     fx_ok(db, pilotdb_begin(db));
@@ -127,7 +142,17 @@ pilotdb *fx_sample_db(void)
     }
     fx_ok(db, pilotdb_commit(db));
     fx_clock_ms = saved;
-    return db;
+}
+
+pilotdb *fx_sample_db(void)
+{
+    if (!sample_image.bytes) {
+        pilotdb *db = fx_template_db();
+
+        sample_fill(db);
+        image_keep(&sample_image, db);
+    }
+    return image_copy(&sample_image);
 }
 
 char *fx_tmpdir(void)
@@ -176,6 +201,27 @@ pilotdb *fx_file_db(const char *dir, const char *name)
 
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return open_or_fail(path, PILOTDB_OPEN_CREATE);
+}
+
+static int exec_or_say(pilotdb *db, const char *sql)
+{
+    char *err = NULL;
+
+    if (sqlite3_exec(pilotdb_sqlite(db), sql, NULL, NULL, &err) == SQLITE_OK)
+        return 0;
+    fprintf(stderr, "%s: %s\n", sql, err ? err : "failed");
+    sqlite3_free(err);
+    return -1;
+}
+
+int fx_savepoint_begin(pilotdb *db)
+{
+    return exec_or_say(db, "SAVEPOINT fixture");
+}
+
+int fx_savepoint_end(pilotdb *db)
+{
+    return exec_or_say(db, "ROLLBACK TO fixture; RELEASE fixture");
 }
 
 void fx_close(pilotdb *db)

@@ -40,6 +40,12 @@ void fx_tmpdir_remove(char *dir);
 /* Open (creating) a file database dir/name in WAL mode. */
 pilotdb *fx_file_db(const char *dir, const char *name);
 
+/* Rollback isolation: open a SAVEPOINT on a shared db before a test, and
+ * roll everything the test wrote back after it.  Each returns 0, or -1
+ * (after a message) so they can serve as cmocka setup/teardown bodies. */
+int fx_savepoint_begin(pilotdb *db);
+int fx_savepoint_end(pilotdb *db);
+
 /* Close db, asserting PILOTDB_OK (every statement finalized). */
 void fx_close(pilotdb *db);
 

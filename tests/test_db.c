@@ -954,6 +954,56 @@ static void test_migrate_from_v1(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* One line per schema object and per column: what a schema amounts to,
+ * whatever the text of its CREATE statements. */
+static char *schema_shape(pilotdb *db)
+{
+    static const char sql[] =
+        "SELECT group_concat(line, char(10)) FROM ("
+        " SELECT type || ' ' || name || ' ' || tbl_name AS line FROM sqlite_schema"
+        " UNION ALL SELECT 'column ' || m.name || '.' || c.name || ' ' || c.type"
+        "   || ' ' || c.\"notnull\" || ' ' || coalesce(c.dflt_value, '-')"
+        "   || ' ' || c.pk FROM sqlite_schema m, pragma_table_info(m.name) c"
+        "   WHERE m.type = 'table'"
+        " UNION ALL SELECT 'trigger-sql ' || name || ' ' || sql FROM sqlite_schema"
+        "   WHERE type = 'trigger'"
+        " ORDER BY line)";
+    sqlite3_stmt *st;
+    char *shape;
+
+    assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db), sql, -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    shape = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return shape;
+}
+
+/* The fresh schema and the one the migrations arrive at are the same. */
+static void test_fresh_equals_migrated(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096], sql[128];
+    pilotdb *fresh = fx_memory_db(), *migrated;
+    char *a, *b;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/v1.db", dir);
+    sql_on_file(path, pilotdb_migrations[0].sql);
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = 1;",
+             PILOTDB_APPLICATION_ID);
+    sql_on_file(path, sql);
+    migrated = fx_file_db(dir, "v1.db");
+    a = schema_shape(fresh);
+    b = schema_shape(migrated);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    fx_close(fresh);
+    fx_close(migrated);
+    fx_tmpdir_remove(dir);
+}
+
 static void test_file_db_is_wal(void **state)
 {
     char *dir = fx_tmpdir();
@@ -998,18 +1048,13 @@ static pilotdb *shared_db;
 static int shared_setup(void **state)
 {
     (void)state;
-    if (sqlite3_exec(pilotdb_sqlite(shared_db), "SAVEPOINT test", NULL, NULL,
-                     NULL) != SQLITE_OK)
-        return -1;
-    return 0;
+    return fx_savepoint_begin(shared_db);
 }
 
 static int shared_teardown(void **state)
 {
     (void)state;
-    return sqlite3_exec(pilotdb_sqlite(shared_db),
-                        "ROLLBACK TO test; RELEASE test", NULL, NULL,
-                        NULL) == SQLITE_OK ? 0 : -1;
+    return fx_savepoint_end(shared_db);
 }
 
 static void test_savepoint_writes(void **state)
@@ -1104,6 +1149,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_two_writers_capacity),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_fresh_equals_migrated),
         cmocka_unit_test(test_file_db_is_wal),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
