@@ -99,6 +99,7 @@ struct line_reader {
     int line;          /* number of the line last returned */
     int at_line_start;
     int long_line;     /* first line too long for inih's buffer, or 0 */
+    int header_line;   /* last line that opened a [section] */
 };
 
 struct parser {
@@ -113,11 +114,12 @@ struct parser {
     enum section_kind kind;
     size_t index;      /* into entries or events */
     int key_line[MAX_KEYS];
-    int section_line;  /* line of its first key */
+    int section_line;  /* line of its [header] */
 
     char **seen;       /* section names already finished */
     size_t nseen;
     int scenario_line[MAX_KEYS];
+    int scenario_header;  /* line of [scenario], or 0 */
     struct ce_entry *entries;
     size_t nentries;
 };
@@ -129,8 +131,15 @@ static char *read_line(char *str, int num, void *stream)
 
     if (*rd->next == '\0')
         return NULL;
-    if (rd->at_line_start)
+    if (rd->at_line_start) {
+        const char *p = rd->next;
         rd->line++;
+        /* only to name the line of a section's header in messages */
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '[')
+            rd->header_line = rd->line;
+    }
     while (n + 1 < num && *rd->next != '\0') {
         char c = *rd->next++;
         str[n++] = c;
@@ -250,7 +259,9 @@ static int set_value(struct parser *ps, const struct key_def *key, void *base,
             fail_at(ps, line, "%s = '%s' is not a whole number", key->name, value);
             return -1;
         }
-        if ((double)v < key->min || (double)v > key->max) {
+        /* the largest max (the seed's) is INT64_MAX, not exact as a double */
+        if ((double)v < key->min || v > (key->max >= 9.2e18 ? (uint64_t)INT64_MAX
+                                                            : (uint64_t)key->max)) {
             fail_at(ps, line, "%s = %s is out of range (%.0f to %.0f)", key->name,
                     value, key->min, key->max);
             return -1;
@@ -380,9 +391,10 @@ static int begin_section(struct parser *ps, const char *section)
         ps->seen[ps->nseen++] = ps->section;
         ps->section = NULL;
     }
+    ps->section_line = section[0] ? ps->rd.header_line : ps->rd.line;
     for (i = 0; i < ps->nseen; i++) {
         if (strcmp(ps->seen[i], section) == 0) {
-            fail_at(ps, ps->rd.line, "section [%s] appears twice", section);
+            fail_at(ps, ps->section_line, "section [%s] appears twice", section);
             return -1;
         }
     }
@@ -390,7 +402,6 @@ static int begin_section(struct parser *ps, const char *section)
     if (!ps->section)
         goto nomem;
     memset(ps->key_line, 0, sizeof ps->key_line);
-    ps->section_line = ps->rd.line;
 
     if (section[0] == '\0') {
         fail_at(ps, ps->rd.line, "key outside any section (expected [scenario], "
@@ -405,12 +416,13 @@ static int begin_section(struct parser *ps, const char *section)
 
     if (strcmp(kind_word, "scenario") == 0 && !name) {
         ps->kind = SEC_SCENARIO;
+        ps->scenario_header = ps->section_line;
         return 0;
     }
     if (strcmp(kind_word, "ce") == 0 || strcmp(kind_word, "group") == 0 ||
         strcmp(kind_word, "event") == 0) {
         if (!name || !valid_name(name, PILOTDB_NAME_MAX)) {
-            fail_at(ps, ps->rd.line, "section [%s] needs a name: [%s NAME]",
+            fail_at(ps, ps->section_line, "section [%s] needs a name: [%s NAME]",
                     section, kind_word);
             return -1;
         }
@@ -423,7 +435,7 @@ static int begin_section(struct parser *ps, const char *section)
             ev = &scn->events[scn->nevents];
             memset(ev, 0, sizeof *ev);
             ev->enabled = 1;
-            ev->line = ps->rd.line;
+            ev->line = ps->section_line;
             ev->name = strdup(name);
             ps->index = scn->nevents++;
             if (!ev->name)
@@ -441,7 +453,7 @@ static int begin_section(struct parser *ps, const char *section)
             entry->count = 0;
             entry->is_group = kind_word[0] == 'g';
             entry->capacity_line = 0;
-            entry->spec.line = ps->rd.line;
+            entry->spec.line = ps->section_line;
             entry->spec.name = strdup(name);
             ps->index = ps->nentries++;
             if (!entry->spec.name)
@@ -450,7 +462,7 @@ static int begin_section(struct parser *ps, const char *section)
             return 0;
         }
     }
-    fail_at(ps, ps->rd.line, "unknown section [%s] (expected [scenario], "
+    fail_at(ps, ps->section_line, "unknown section [%s] (expected [scenario], "
             "[ce NAME], [group NAME] or [event NAME])", section);
     return -1;
 nomem:
@@ -470,7 +482,9 @@ static int handle_key(void *user, const char *section, const char *name,
 
     if (ps->err_line != 0)
         return 0;
-    if (!ps->section || strcmp(section, ps->section) != 0)
+    /* a new header, even one repeating the previous section's name */
+    if (!ps->section || strcmp(section, ps->section) != 0 ||
+        (section[0] && ps->rd.header_line != ps->section_line))
         if (begin_section(ps, section) != 0)
             return 0;
 
@@ -622,7 +636,8 @@ static int check_whole(struct parser *ps)
     int rc = -1, any_rate = 0;
 
     if (scenario_line(ps, "duration") == 0) {
-        fail_at(ps, ps->rd.line, "[scenario] needs a duration");
+        fail_at(ps, ps->scenario_header ? ps->scenario_header : 1,
+                "[scenario] needs a duration");
         goto out;
     }
     if (expand_entries(ps) != 0)

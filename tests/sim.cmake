@@ -8,3 +8,8 @@ add_executable(pcg_oracle pcg_oracle.cpp ${PROJECT_SOURCE_DIR}/sim/pcg32.c)
 target_include_directories(pcg_oracle PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 add_test(NAME pcg_oracle COMMAND pcg_oracle)
 set_tests_properties(pcg_oracle PROPERTIES LABELS sim TIMEOUT 120)
+
+# The scenario parser, distributions and numbers (white-box: private headers).
+pilotdeck_add_test(test_scenario SOURCES test_scenario.c LIBS pilotsim m
+                   LABELS sim VALGRIND TIMEOUT 120)
+target_include_directories(test_scenario PRIVATE ${PROJECT_SOURCE_DIR}/sim)
