@@ -34,7 +34,7 @@ static void on_stop_signal(int sig)
 struct app {
     pilotdb *db;
     const tui_run_options *opts;
-    struct tui_screen screen;
+    tui_screen *screen;
     tui_view view;
     tui_layout layout;
     tui_draw_options draw;
@@ -98,8 +98,8 @@ static void draw(struct app *app)
 
     tui_layout_compute(COLS, LINES, NULL, &app->layout);
     scroll_to_selection(app);
-    screen_begin(&app->screen);
-    sf = screen_surface(&app->screen);
+    screen_begin(app->screen);
+    sf = screen_surface(app->screen);
     if (app->layout.too_small) {
         tui_draw_too_small(&sf);
     } else if (app->help) {
@@ -116,7 +116,7 @@ static void draw(struct app *app)
         chrome.first_row = app->first_row;
         tui_draw_frame(&sf, &app->view, &app->layout, &app->draw, &chrome);
     }
-    screen_show(&app->screen);
+    screen_show(app->screen);
 }
 
 /* Write a change to the selected CE and say what happened. */
@@ -326,7 +326,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
 
-    if (screen_open(&app.screen, opts->color, errbuf, errbuf_size) != 0)
+    if (tui_screen_open(NULL, stdout, stdin, opts->color, &app.screen, errbuf, errbuf_size) != 0)
         goto out;
     last_collect = monotonic_ms();
     if (collect(&app, 0, errbuf, errbuf_size) != 0)
@@ -351,7 +351,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
             draw(&app);
         }
         now = monotonic_ms();
-        key = screen_getkey(&app.screen, next_frame > now ? (int)(next_frame - now) : 0);
+        key = screen_getkey(app.screen, next_frame > now ? (int)(next_frame - now) : 0);
         if (key == ERR)
             continue;
         handle_key(&app, key);
@@ -359,7 +359,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     }
     rc = 0;
 out:
-    screen_close(&app.screen);
+    tui_screen_close(app.screen);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);

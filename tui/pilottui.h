@@ -254,6 +254,29 @@ int tui_frame_text(const tui_view *view, int width, const tui_draw_options *opts
 struct json_t;
 struct json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts);
 
+/* ---- curses screens ------------------------------------------------------------ */
+
+/* A curses screen the dashboard draws on: tui_run() opens one on the
+ * terminal; benchmarks and embedders may open one on any pair of streams. */
+typedef struct tui_screen tui_screen;
+
+/*
+ * Start curses on out/in for terminal type term (NULL: $TERM).  color 0
+ * forces monochrome; colour is also off when the terminal has none.  On
+ * success *scr is a screen to close with tui_screen_close(); on error *scr
+ * is NULL and errbuf says why (the process never exits, unlike initscr()).
+ */
+int tui_screen_open(const char *term, FILE *out, FILE *in, int color, tui_screen **scr,
+                    char *errbuf, size_t errbuf_size);
+
+/* Draw one frame of view at the screen's size (with the footer, the first
+ * visible CEs and the selection) and send the changes to the terminal. */
+void tui_screen_draw_frame(tui_screen *scr, const tui_view *view,
+                           const tui_draw_options *opts);
+
+/* Restore the terminal and free the screen.  NULL is a no-op. */
+void tui_screen_close(tui_screen *scr);
+
 /* ---- interactive front end ----------------------------------------------------- */
 
 /*

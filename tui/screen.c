@@ -62,43 +62,49 @@ static void set_styles(struct tui_screen *scr)
     }
 }
 
-int screen_open(struct tui_screen *scr, int color, char *errbuf, size_t errbuf_size)
+int tui_screen_open(const char *term, FILE *out, FILE *in, int color, tui_screen **scr,
+                    char *errbuf, size_t errbuf_size)
 {
-    SCREEN *term;
+    tui_screen *screen = calloc(1, sizeof *screen);
+    SCREEN *sp;
 
-    memset(scr, 0, sizeof *scr);
+    *scr = NULL;
+    if (!screen) {
+        snprintf(errbuf, errbuf_size, "out of memory");
+        return -1;
+    }
     /* newterm, unlike initscr, returns an error instead of exiting. */
-    term = newterm(NULL, stdout, stdin);
-    if (!term) {
-        const char *name = getenv("TERM");
+    sp = newterm(term, out, in);
+    if (!sp) {
+        const char *name = term ? term : getenv("TERM");
         snprintf(errbuf, errbuf_size,
                  "cannot start the terminal (TERM=%s); `pilotdeck top --once` prints "
                  "a plain text frame instead", name ? name : "unset");
+        free(screen);
         return -1;
     }
-    scr->term = term;
-    scr->open = 1;
+    screen->term = sp;
     cbreak();
     noecho();
     nonl();
     keypad(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
-    scr->color = color && has_colors() && start_color() != ERR && COLORS >= 8 &&
-                 COLOR_PAIRS > PAIR_KEY;
-    set_styles(scr);
+    screen->color = color && has_colors() && start_color() != ERR && COLORS >= 8 &&
+                    COLOR_PAIRS > PAIR_KEY;
+    set_styles(screen);
+    *scr = screen;
     return 0;
 }
 
-void screen_close(struct tui_screen *scr)
+void tui_screen_close(tui_screen *scr)
 {
-    if (!scr->open)
+    if (!scr)
         return;
     curs_set(1);
     endwin();
     delscreen(scr->term);
-    scr->open = 0;
-    scr->term = NULL;
+    free(scr);
     fflush(stdout);
 }
 
@@ -141,6 +147,19 @@ void screen_show(struct tui_screen *scr)
     (void)scr;
     wnoutrefresh(stdscr);
     doupdate();
+}
+
+void tui_screen_draw_frame(tui_screen *scr, const tui_view *view,
+                           const tui_draw_options *opts)
+{
+    struct tui_surface sf = screen_surface(scr);
+    struct tui_chrome chrome = { 0 };
+    tui_layout layout;
+
+    tui_layout_compute(COLS, LINES, NULL, &layout);
+    screen_begin(scr);
+    tui_draw_frame(&sf, view, &layout, opts, &chrome);
+    screen_show(scr);
 }
 
 int screen_getkey(struct tui_screen *scr, int timeout_ms)

@@ -13,17 +13,9 @@
 
 struct tui_screen {
     void *term;    /* SCREEN * */
-    int open;
     int color;
     unsigned long attr[TUI_NSTYLES];
 };
-
-/* Start curses on the controlling terminal (stdin/stdout).  color 0 forces
- * monochrome.  0, or -1 with a message in errbuf. */
-int screen_open(struct tui_screen *scr, int color, char *errbuf, size_t errbuf_size);
-
-/* Restore the terminal; safe to call twice. */
-void screen_close(struct tui_screen *scr);
 
 /* A surface on the whole screen at its current size. */
 struct tui_surface screen_surface(struct tui_screen *scr);

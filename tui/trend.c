@@ -79,7 +79,8 @@ static int rebuild(struct tui_trend *trend, const pilotdb_ce *ces, size_t n)
 
     if (!ids)
         goto out;
-    memcpy(ids, trend->ids, trend->nslots * sizeof *ids);
+    if (trend->nslots)
+        memcpy(ids, trend->ids, trend->nslots * sizeof *ids);
     for (size_t i = 0; i < n; i++)
         ids[trend->nslots + i] = ces[i].id;
     qsort(ids, cap, sizeof *ids, cmp_id);

@@ -19,6 +19,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# A session that lives as long as the test, so that killing the session
+# under test never stops the server (and a new one never races its exit).
+$T new-session -d -s keep -x 80 -y 24 "exec sleep 600" || { echo "FAIL: tmux would not start" >&2; exit 1; }
+
 fail() {
     echo "FAIL: $*" >&2
     echo "--- screen ---" >&2
@@ -38,7 +42,8 @@ start() {
     shift 2
     rm -f "$WORK/exit"
     $T new-session -d -s e2e -x "$w" -y "$h" \
-        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $*; echo \$? > $WORK/exit; exec sleep 600"
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color $*; echo \$? > $WORK/exit; exec sleep 600" ||
+        fail "tmux could not start: $*"
 }
 
 screen() {
