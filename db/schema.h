@@ -15,16 +15,19 @@ struct pilotdb_migration {
     const char *sql;
 };
 
-/* Tables and indexes of version 1, as they were. */
-#define PILOTDB_TABLES_V1                                                      \
-    "CREATE TABLE ce ("                                                        \
+/* Columns of the ce table in version 1.  Frozen: version 1 is built from
+ * it, so a change here would change what migration 2 starts from. */
+#define PILOTDB_CE_COLUMNS_V1                                                  \
     "  ce_id INTEGER PRIMARY KEY,"                                             \
     "  name TEXT NOT NULL UNIQUE,"                                             \
     "  capacity INTEGER NOT NULL CHECK (capacity >= 0),"                       \
     "  success_rate REAL NOT NULL"                                             \
     "    CHECK (success_rate >= 0.0 AND success_rate <= 1.0),"                 \
-    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"           \
-    ");"                                                                       \
+    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))"
+
+/* The pilot and history tables with their indexes, unchanged since
+ * version 1 (frozen, as above). */
+#define PILOTDB_PILOT_TABLES_V1                                                \
     "CREATE TABLE pilot ("                                                     \
     "  pilot_id INTEGER PRIMARY KEY,"                                          \
     "  ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"                           \
@@ -43,6 +46,9 @@ struct pilotdb_migration {
     "  at INTEGER NOT NULL"                                                    \
     ");"                                                                       \
     "CREATE INDEX pilot_event_by_at ON pilot_event(at);"
+
+/* The counter columns version 2 adds to ce, as ALTER TABLE clauses. */
+#define PILOTDB_CE_COUNTER(col) col " INTEGER NOT NULL DEFAULT 0"
 
 /* Statements of the current triggers, shared by the fresh schema and the
  * migration to version 2. */
@@ -76,7 +82,8 @@ struct pilotdb_migration {
  * counts were computed from the pilot rows on every read.
  */
 #define PILOTDB_SCHEMA_V1                                                      \
-    PILOTDB_TABLES_V1                                                          \
+    "CREATE TABLE ce (" PILOTDB_CE_COLUMNS_V1 ");"                             \
+    PILOTDB_PILOT_TABLES_V1                                                    \
     "CREATE TRIGGER pilot_event_on_insert AFTER INSERT ON pilot BEGIN"         \
     PILOTDB_EVENT_INSERT("NULL", "NEW.submitted_at")                           \
     "END;"                                                                     \
@@ -95,10 +102,10 @@ struct pilotdb_migration {
 #define PILOTDB_SCHEMA_V2                                                      \
     "DROP TRIGGER pilot_event_on_insert;"                                      \
     "DROP TRIGGER pilot_event_on_update;"                                      \
-    "ALTER TABLE ce ADD COLUMN n_submitted INTEGER NOT NULL DEFAULT 0;"        \
-    "ALTER TABLE ce ADD COLUMN n_running INTEGER NOT NULL DEFAULT 0;"          \
-    "ALTER TABLE ce ADD COLUMN n_done INTEGER NOT NULL DEFAULT 0;"             \
-    "ALTER TABLE ce ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;"           \
+    "ALTER TABLE ce ADD COLUMN " PILOTDB_CE_COUNTER("n_submitted") ";"         \
+    "ALTER TABLE ce ADD COLUMN " PILOTDB_CE_COUNTER("n_running") ";"           \
+    "ALTER TABLE ce ADD COLUMN " PILOTDB_CE_COUNTER("n_done") ";"              \
+    "ALTER TABLE ce ADD COLUMN " PILOTDB_CE_COUNTER("n_failed") ";"            \
     "UPDATE ce SET"                                                            \
     "  n_submitted = (SELECT count(*) FROM pilot p"                            \
     "                 WHERE p.ce_id = ce.ce_id AND p.status = 0),"             \
@@ -116,36 +123,12 @@ struct pilotdb_migration {
  * compares the two), without replaying ALTER TABLE.
  */
 #define PILOTDB_SCHEMA_CURRENT                                                 \
-    "CREATE TABLE ce ("                                                        \
-    "  ce_id INTEGER PRIMARY KEY,"                                             \
-    "  name TEXT NOT NULL UNIQUE,"                                             \
-    "  capacity INTEGER NOT NULL CHECK (capacity >= 0),"                       \
-    "  success_rate REAL NOT NULL"                                             \
-    "    CHECK (success_rate >= 0.0 AND success_rate <= 1.0),"                 \
-    "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"          \
-    "  n_submitted INTEGER NOT NULL DEFAULT 0,"                                \
-    "  n_running INTEGER NOT NULL DEFAULT 0,"                                  \
-    "  n_done INTEGER NOT NULL DEFAULT 0,"                                     \
-    "  n_failed INTEGER NOT NULL DEFAULT 0"                                    \
-    ");"                                                                       \
-    "CREATE TABLE pilot ("                                                     \
-    "  pilot_id INTEGER PRIMARY KEY,"                                          \
-    "  ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"                           \
-    "  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"                \
-    "  submitted_at INTEGER NOT NULL,"                                         \
-    "  updated_at INTEGER NOT NULL"                                            \
-    ");"                                                                       \
-    "CREATE INDEX pilot_by_status ON pilot(status);"                           \
-    "CREATE INDEX pilot_by_ce ON pilot(ce_id, status);"                        \
-    "CREATE TABLE pilot_event ("                                               \
-    "  event_id INTEGER PRIMARY KEY,"                                          \
-    "  pilot_id INTEGER NOT NULL,"                                             \
-    "  ce_id INTEGER NOT NULL,"                                                \
-    "  from_status INTEGER,"                                                   \
-    "  to_status INTEGER NOT NULL,"                                            \
-    "  at INTEGER NOT NULL"                                                    \
-    ");"                                                                       \
-    "CREATE INDEX pilot_event_by_at ON pilot_event(at);"                       \
+    "CREATE TABLE ce (" PILOTDB_CE_COLUMNS_V1 ","                              \
+    PILOTDB_CE_COUNTER("n_submitted") ","                                      \
+    PILOTDB_CE_COUNTER("n_running") ","                                        \
+    PILOTDB_CE_COUNTER("n_done") ","                                           \
+    PILOTDB_CE_COUNTER("n_failed") ");"                                        \
+    PILOTDB_PILOT_TABLES_V1                                                    \
     PILOTDB_TRIGGERS_V2
 
 static const struct pilotdb_migration pilotdb_migrations[] = {
