@@ -34,7 +34,7 @@ static void view_at(tui_view *view, pilotdb *db, int64_t now)
 static const tui_ce_row *row_named(const tui_view *view, const char *name)
 {
     for (size_t i = 0; i < view->nrows; i++)
-        if (strcmp(view->rows[i].ce.name, name) == 0)
+        if (strcmp(view->rows[i].ce->name, name) == 0)
             return &view->rows[i];
     fail_msg("no row %s", name);
     return NULL;
@@ -43,7 +43,7 @@ static const tui_ce_row *row_named(const tui_view *view, const char *name)
 static const char *visible_name(const tui_view *view, size_t i)
 {
     assert_true(i < view->nvisible);
-    return tui_view_visible_row(view, i)->ce.name;
+    return tui_view_visible_row(view, i)->ce->name;
 }
 
 /* ---- view ---------------------------------------------------------------------- */
@@ -73,8 +73,8 @@ static void test_view_counts(void **state)
     beta = row_named(&view, "ce-beta.example.org");
     gamma = row_named(&view, "ce-gamma.example.org");
     delta = row_named(&view, "ce-delta.example.org");
-    assert_int_equal(alpha->ce.active, 7);
-    assert_int_equal(alpha->ce.available_slots, 3);
+    assert_int_equal(alpha->ce->active, 7);
+    assert_int_equal(alpha->ce->available_slots, 3);
     assert_near(alpha->observed_rate, 5.0 / 6.0, 1e-9);
     assert_int_equal(alpha->state, TUI_STATE_ENABLED);
     assert_int_equal(beta->state, TUI_STATE_FULL);
@@ -234,15 +234,15 @@ static void test_filter_and_selection(void **state)
     (void)state;
     view_at(&view, db, 3000);
     tui_view_select_move(&view, 1);
-    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-beta.example.org");
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce-beta.example.org");
     tui_view_sort(&view, TUI_COL_STATE, 0); /* beta moves; the selection follows */
-    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-beta.example.org");
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce-beta.example.org");
     assert_int_equal(view.selected, 1);
 
     tui_view_filter(&view, "GAMMA");
     assert_int_equal(view.nvisible, 1);
     assert_string_equal(visible_name(&view, 0), "ce-gamma.example.org");
-    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-gamma.example.org");
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce-gamma.example.org");
     fx_ok(db, tui_view_update(&view, db)); /* the filter survives a frame */
     assert_int_equal(view.nvisible, 1);
 
@@ -334,12 +334,57 @@ static void test_new_ce_between_frames(void **state)
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.nrows, 5);
     assert_string_equal(visible_name(&view, 0), "aaa-new");
-    assert_string_equal(tui_view_selected(&view)->ce.name, "ce-alpha.example.org");
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce-alpha.example.org");
     tui_view_trend(&view, row_named(&view, "aaa-new"), series, 2);
     assert_int_equal(series[1], 1);
     tui_view_trend(&view, row_named(&view, "ce-alpha.example.org"), series, 2);
     assert_int_equal(series[0], 7);
     assert_int_equal(series[1], 7);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_event_clock(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    tui_view_options opts = { .bucket_ms = 1000 };
+    int64_t series[3];
+
+    (void)state;
+    /* A simulator's database (virtual times) read on the wall clock. */
+    fx_clock_ms = 2500;
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
+    pilotdb_set_clock(db, NULL, NULL);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_true(view.event_clock);
+    assert_int_equal(view.now, 2500); /* the newest event, found by id */
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[0], 0);  /* before 1000 ms */
+    assert_int_equal(series[1], 22); /* 1000-1999 */
+    assert_int_equal(series[2], 12); /* 2000-2500 */
+
+    /* The simulator writes on; the clock follows its events. */
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_clock_ms = 4100;
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
+    pilotdb_set_clock(db, NULL, NULL);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.now, 4100);
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[0], 12);
+    assert_int_equal(series[1], 12);
+    assert_int_equal(series[2], 13);
+    tui_view_free(&view);
+
+    /* A wall-clock database keeps the wall clock. */
+    tui_view_init(&view, &opts);
+    fx_ok(db, pilotdb_ce_add(db, "wall", 1, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "wall", NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    assert_true(view.now > 1000000000000);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -569,6 +614,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_filter_and_selection),
         cmocka_unit_test(test_trend_and_rates),
         cmocka_unit_test(test_new_ce_between_frames),
+        cmocka_unit_test(test_event_clock),
     };
     const struct CMUnitTest layout[] = {
         cmocka_unit_test(test_layout_80x24),

@@ -131,17 +131,17 @@ static void edit_selected(struct app *app, int what)
         set_status(app, 1, "no CE selected");
         return;
     }
-    strcpy(name, row->ce.name);
+    strcpy(name, row->ce->name);
     if (app->opts->readonly) {
         set_status(app, 1, "read-only database: %s was not changed", name);
         return;
     }
     if (what == 'e') {
         upd.set = PILOTDB_SET_ENABLED;
-        upd.enabled = !row->ce.enabled;
+        upd.enabled = !row->ce->enabled;
     } else {
         upd.set = PILOTDB_SET_CAPACITY;
-        upd.capacity = row->ce.capacity + (what == '+' ? 1 : -1);
+        upd.capacity = row->ce->capacity + (what == '+' ? 1 : -1);
         if (upd.capacity < 0) {
             set_status(app, 1, "%s: capacity is already 0", name);
             return;
@@ -155,7 +155,7 @@ static void edit_selected(struct app *app, int what)
     else if (what == 'e')
         set_status(app, 0, "%s: %s", name, upd.enabled ? "enabled" : "disabled");
     else
-        set_status(app, 0, "%s: capacity %lld -> %lld", name, (long long)row->ce.capacity,
+        set_status(app, 0, "%s: capacity %lld -> %lld", name, (long long)row->ce->capacity,
                    (long long)upd.capacity);
     app->need_data = 1;
 }

@@ -184,7 +184,7 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     enum tui_style title = chrome ? TUI_S_TITLE : TUI_S_NORMAL;
 
     /* Title. */
-    fmt_clock(clock, sizeof clock, view->now, opts->clock_label);
+    fmt_clock(clock, sizeof clock, view->now, view->event_clock ? "sim" : opts->clock_label);
     if (chrome)
         blank(sf, lo->title_y, 0, lo->width, title);
     x = putf(sf, lo->title_y, 0, lo->width, title, "pilotdeck %s  %s  %s",
@@ -306,7 +306,7 @@ static void draw_row(const struct tui_surface *sf, const tui_view *view,
                      const tui_layout *lo, const struct glyphs *g, int y,
                      const tui_ce_row *row, int selected)
 {
-    const pilotdb_ce *ce = &row->ce;
+    const pilotdb_ce *ce = row->ce;
     char text[64], a[32], b[32];
     int64_t series[TUI_TREND_BUCKETS];
 

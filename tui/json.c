@@ -30,7 +30,7 @@ static json_t *trend_array(const tui_view *view, const tui_ce_row *row)
 
 static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
 {
-    const pilotdb_ce *ce = &row->ce;
+    const pilotdb_ce *ce = row->ce;
 
     return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:o}",
                      "name", ce->name,
@@ -62,7 +62,8 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
             goto fail;
     root = json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:f, s:f}, s:o, s:o}",
                      "source", opts && opts->source ? opts->source : "",
-                     "clock", opts && opts->clock_label ? opts->clock_label : "wall",
+                     "clock", view->event_clock ? "sim"
+                              : (opts && opts->clock_label ? opts->clock_label : "wall"),
                      "now", (json_int_t)view->now,
                      "trend_bucket_ms", (json_int_t)view->opts.bucket_ms,
                      "sort", tui_column_key(view->sort),

@@ -71,7 +71,8 @@ typedef enum tui_column {
 
 /* One CE as the dashboard shows it. */
 typedef struct tui_ce_row {
-    pilotdb_ce ce;          /* the snapshot row */
+    const pilotdb_ce *ce;   /* the snapshot row (owned by the view, valid until
+                               the next tui_view_update()) */
     double observed_rate;   /* done / (done + failed), or -1 with none */
     tui_ce_state state;
     tui_health health;
@@ -106,6 +107,8 @@ struct tui_trend;
 typedef struct tui_view {
     tui_view_options opts;
     int64_t now;              /* the snapshot's clock, ms */
+    int event_clock;          /* non-zero: now is the newest event's time (a
+                                 simulator's database seen from the wall clock) */
     tui_totals totals;
     tui_ce_row *rows;
     size_t nrows;
@@ -116,8 +119,13 @@ typedef struct tui_view {
     int sort_reverse;         /* non-zero: the opposite of the column's default */
     char filter[PILOTDB_NAME_MAX + 1];
     char selected_name[PILOTDB_NAME_MAX + 1]; /* keeps the selection across frames */
-    struct tui_trend *trend;
     uint64_t frames;
+    /* Private: the frame's CEs, trend store and per-frame scratch. */
+    pilotdb_ce *ces;
+    struct tui_trend *trend;
+    double *sort_keys;      /* by row */
+    size_t *slots;          /* trend slot by CE of the frame being read */
+    size_t nslots_alloc;
 } tui_view;
 
 /* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
@@ -131,7 +139,9 @@ void tui_view_free(tui_view *view);
  * Collect one frame from db: open a read transaction, list the CEs, read the
  * events written since the last frame (the first frame reads only the trend
  * window), commit, then recompute totals, states, sorting and filtering.
- * The clock is pilotdb_now(db).  On error the view keeps its previous frame,
+ * The clock is pilotdb_now(db), except for a database of virtual times read
+ * on the wall clock (one written by `pilotdeck sim`): then it is the time of
+ * the newest event, and event_clock is set.  On error the view keeps its previous frame,
  * the read transaction is rolled back and the db's rc is returned
  * (pilotdb_errmsg(db) says why); PILOTDB_ENOMEM when allocation fails.
  */

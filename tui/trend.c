@@ -40,6 +40,7 @@ void trend_free(struct tui_trend *trend)
         return;
     free(trend->ids);
     free(trend->delta);
+    free(trend->pending);
     free(trend);
 }
 
@@ -185,6 +186,99 @@ int trend_add_event(void *arg, const pilotdb_event *event)
     if (slot != (size_t)-1)
         trend->delta[slot * NB + b] += change;
     return 0;
+}
+
+int trend_buffer_event(void *arg, const pilotdb_event *event)
+{
+    struct tui_trend *trend = arg;
+
+    if (trend->npending == trend->pending_cap) {
+        size_t cap = trend->pending_cap ? 2 * trend->pending_cap : 256;
+        pilotdb_event *grown = realloc(trend->pending, cap * sizeof *grown);
+        if (!grown) {
+            trend->pending_failed = 1;
+            return 1;
+        }
+        trend->pending = grown;
+        trend->pending_cap = cap;
+    }
+    trend->pending[trend->npending++] = *event;
+    if (event->at > trend->pending_max_at)
+        trend->pending_max_at = event->at;
+    return 0;
+}
+
+int trend_apply_pending(struct tui_trend *trend)
+{
+    int failed = trend->pending_failed;
+
+    for (size_t i = 0; i < trend->npending; i++)
+        trend_add_event(trend, &trend->pending[i]);
+    trend->npending = 0;
+    trend->pending_failed = 0;
+    return failed ? -1 : 0;
+}
+
+struct probe {
+    int found;
+    pilotdb_event event;
+};
+
+static int probe_first(void *arg, const pilotdb_event *event)
+{
+    struct probe *p = arg;
+    p->found = 1;
+    p->event = *event;
+    return 1; /* the first is all we want */
+}
+
+/* The first event with id > after, if any. */
+static pilotdb_rc probe_after(pilotdb *db, int64_t after, struct probe *p)
+{
+    pilotdb_event_filter f = { INT64_MIN, INT64_MAX, after };
+    p->found = 0;
+    return pilotdb_events_foreach(db, &f, probe_first, p);
+}
+
+pilotdb_rc trend_last_event(pilotdb *db, pilotdb_event *last, int *found)
+{
+    struct probe p;
+    int64_t lo, hi;
+    pilotdb_rc rc;
+
+    *found = 0;
+    memset(last, 0, sizeof *last);
+    /* Ids increase, so the newest event is found by doubling then halving. */
+    rc = probe_after(db, 0, &p);
+    if (rc != PILOTDB_OK || !p.found)
+        return rc;
+    *last = p.event;
+    lo = hi = p.event.id;
+    for (;;) {
+        rc = probe_after(db, hi, &p);
+        if (rc != PILOTDB_OK)
+            return rc;
+        if (!p.found)
+            break;
+        *last = p.event;
+        lo = p.event.id;
+        hi = lo > INT64_MAX / 2 ? INT64_MAX : 2 * lo;
+    }
+    /* An event with id lo exists and none is above hi. */
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        rc = probe_after(db, mid - 1, &p);
+        if (rc != PILOTDB_OK)
+            return rc;
+        if (p.found) {
+            *last = p.event;
+            lo = p.event.id;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    *found = 1;
+    return PILOTDB_OK;
 }
 
 void trend_series(const struct tui_trend *trend, size_t slot, int64_t active,

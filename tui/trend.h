@@ -24,6 +24,10 @@ struct tui_trend {
     size_t nslots;
     int64_t *ids;         /* CE id per slot, ascending */
     int32_t *delta;       /* [slot][bucket]: net change of active pilots */
+    pilotdb_event *pending; /* events read before the clock is known */
+    size_t npending, pending_cap;
+    int pending_failed;     /* out of memory while buffering */
+    int64_t pending_max_at;
     int32_t total_delta[TUI_TREND_BUCKETS];
     int32_t done[TUI_TREND_BUCKETS];
     int32_t failed[TUI_TREND_BUCKETS];
@@ -47,6 +51,20 @@ pilotdb_event_filter trend_filter(const struct tui_trend *trend);
 
 /* Apply one event (a pilotdb_event_cb; arg is the store). */
 int trend_add_event(void *arg, const pilotdb_event *event);
+
+/* Buffer one event (a pilotdb_event_cb; arg is the store) for
+ * trend_apply_pending(), keeping the latest time in pending_max_at. */
+int trend_buffer_event(void *arg, const pilotdb_event *event);
+
+/* Apply the buffered events and empty the buffer; -1 if buffering ran out of
+ * memory (the buffer is emptied anyway). */
+int trend_apply_pending(struct tui_trend *trend);
+
+/*
+ * Find the newest event of db (inside the caller's read transaction) with a
+ * few lookups by id rather than a scan: *found is 0 for an empty history.
+ */
+pilotdb_rc trend_last_event(pilotdb *db, pilotdb_event *last, int *found);
 
 /* Active pilots at the end of the last n buckets, oldest first, given the
  * active count now; slot (size_t)-1 for the total. */

@@ -154,6 +154,9 @@ void tui_view_free(tui_view *view)
 {
     free(view->rows);
     free(view->visible);
+    free(view->sort_keys);
+    free(view->slots);
+    pilotdb_free(view->ces);
     trend_free(view->trend);
     memset(view, 0, sizeof *view);
     view->selected = -1;
@@ -167,7 +170,7 @@ static double observed_rate(const pilotdb_ce *ce)
 
 static void fill_row(tui_ce_row *row, const pilotdb_ce *ce, size_t slot)
 {
-    row->ce = *ce;
+    row->ce = ce;
     row->observed_rate = observed_rate(ce);
     row->health = tui_health_of(ce->success_rate, ce->count[PILOT_DONE],
                                 ce->count[PILOT_FAILED]);
@@ -190,7 +193,7 @@ static void compute_totals(tui_view *view)
     memset(t, 0, sizeof *t);
     t->ces = view->nrows;
     for (size_t i = 0; i < view->nrows; i++) {
-        const pilotdb_ce *ce = &view->rows[i].ce;
+        const pilotdb_ce *ce = view->rows[i].ce;
         for (int s = 0; s < PILOT_NSTATUS; s++)
             t->count[s] += ce->count[s];
         t->active += ce->active;
@@ -208,7 +211,7 @@ static void compute_totals(tui_view *view)
 
 static double sort_value(const tui_ce_row *row, tui_column column)
 {
-    const pilotdb_ce *ce = &row->ce;
+    const pilotdb_ce *ce = row->ce;
 
     switch (column) {
     case TUI_COL_STATE: return (double)row->state;
@@ -232,15 +235,13 @@ static double sort_value(const tui_ce_row *row, tui_column column)
 }
 
 /* qsort has no context argument: the comparison reads these. */
-static const tui_ce_row *sort_rows;
-static tui_column sort_column;
+static const double *sort_keys;
 static int sort_sign;
 
 static int cmp_visible(const void *a, const void *b)
 {
     size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    double x = sort_value(&sort_rows[i], sort_column);
-    double y = sort_value(&sort_rows[j], sort_column);
+    double x = sort_keys[i], y = sort_keys[j];
 
     if (x != y)
         return x < y ? -sort_sign : sort_sign;
@@ -274,16 +275,19 @@ static void rebuild_visible(tui_view *view)
     for (size_t k = 0; k <= nlen; k++)
         needle[k] = (char)tolower((unsigned char)view->filter[k]);
     for (size_t i = 0; i < view->nrows; i++)
-        if (contains_nocase(view->rows[i].ce.name, needle, nlen))
+        if (contains_nocase(view->rows[i].ce->name, needle, nlen))
             view->visible[n++] = i;
     view->nvisible = n;
 
     if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
-        sort_rows = view->rows;
-        sort_column = view->sort;
+        /* One key per row, computed once, rather than per comparison. */
+        for (size_t k = 0; k < n; k++)
+            view->sort_keys[view->visible[k]] = sort_value(&view->rows[view->visible[k]],
+                                                           view->sort);
+        sort_keys = view->sort_keys;
         sort_sign = (descending ^ (view->sort_reverse != 0)) ? -1 : 1;
         qsort(view->visible, n, sizeof *view->visible, cmp_visible);
-        sort_rows = NULL;
+        sort_keys = NULL;
     } else if (view->sort_reverse) {
         for (size_t i = 0; i < n / 2; i++) {
             size_t t = view->visible[i];
@@ -297,19 +301,19 @@ static void rebuild_visible(tui_view *view)
         return;
     if (view->selected_name[0]) {
         if (old >= 0 && (size_t)old < n &&
-            strcmp(view->rows[view->visible[old]].ce.name, view->selected_name) == 0) {
+            strcmp(view->rows[view->visible[old]].ce->name, view->selected_name) == 0) {
             view->selected = old;
             return;
         }
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(view->rows[view->visible[i]].ce.name, view->selected_name) == 0) {
+            if (strcmp(view->rows[view->visible[i]].ce->name, view->selected_name) == 0) {
                 view->selected = (long)i;
                 return;
             }
         }
     }
     view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
-    strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce.name);
+    strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce->name);
 }
 
 void tui_view_sort(tui_view *view, tui_column column, int reverse)
@@ -344,7 +348,7 @@ void tui_view_select_move(tui_view *view, long delta)
     if (target >= (long)view->nvisible)
         target = (long)view->nvisible - 1;
     view->selected = target;
-    strcpy(view->selected_name, view->rows[view->visible[target]].ce.name);
+    strcpy(view->selected_name, view->rows[view->visible[target]].ce->name);
 }
 
 const tui_ce_row *tui_view_selected(const tui_view *view)
@@ -364,14 +368,71 @@ void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
 {
     if (!view->trend) {
         for (size_t i = 0; i < n && i < TUI_TREND_BUCKETS; i++)
-            out[i] = row ? row->ce.active : view->totals.active;
+            out[i] = row ? row->ce->active : view->totals.active;
         return;
     }
     trend_series(view->trend, row ? row->trend_slot : (size_t)-1,
-                 row ? row->ce.active : view->totals.active, out, n);
+                 row ? row->ce->active : view->totals.active, out, n);
 }
 
 /* ---- one frame ------------------------------------------------------------------- */
+
+/*
+ * On the first frame, decide where "now" comes from.  A database written by
+ * the simulator in another process holds virtual times (milliseconds from
+ * the start of the run) while this handle runs on the wall clock; then the
+ * newest event is the clock, or the trends would show an empty window.
+ */
+static pilotdb_rc choose_clock(tui_view *view, pilotdb *db, int64_t *now)
+{
+    /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
+    const int64_t wall_epoch = 1000000000000;
+    pilotdb_event last;
+    int found;
+    pilotdb_rc rc;
+
+    if (*now < wall_epoch)
+        return PILOTDB_OK; /* the handle runs on a virtual clock already */
+    rc = trend_last_event(db, &last, &found);
+    if (rc == PILOTDB_OK && found && last.at < wall_epoch) {
+        view->event_clock = 1;
+        *now = last.at;
+    }
+    return rc;
+}
+
+/*
+ * Find the trend slot of every CE of ces into view->slots, adding slots for
+ * new CEs.  The CE list rarely changes between frames, so the slot a row had
+ * last frame is tried first and the binary search is the exception.
+ */
+static int map_slots(tui_view *view, const pilotdb_ce *ces, size_t n)
+{
+    struct tui_trend *trend = view->trend;
+    int missing = 0;
+
+    if (n > view->nslots_alloc) {
+        size_t *slots = realloc(view->slots, n * sizeof *slots);
+        if (!slots)
+            return -1;
+        view->slots = slots;
+        view->nslots_alloc = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t guess = i < view->nrows ? view->rows[i].trend_slot : (size_t)-1;
+        if (guess < trend->nslots && trend->ids[guess] == ces[i].id)
+            view->slots[i] = guess;
+        else if ((view->slots[i] = trend_slot(trend, ces[i].id)) == (size_t)-1)
+            missing = 1;
+    }
+    if (!missing)
+        return 0;
+    if (trend_sync(trend, ces, n) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        view->slots[i] = trend_slot(trend, ces[i].id);
+    return 0;
+}
 
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 {
@@ -390,13 +451,29 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     if (rc != PILOTDB_OK)
         goto out;
     now = pilotdb_now(db);
-    if (trend_sync(view->trend, ces, n) != 0) {
+    if (view->frames == 0) {
+        rc = choose_clock(view, db, &now);
+        if (rc != PILOTDB_OK)
+            goto out;
+    }
+    if (map_slots(view, ces, n) != 0) {
         rc = PILOTDB_ENOMEM;
         goto out;
     }
-    trend_advance(view->trend, now);
-    filter = trend_filter(view->trend);
-    rc = pilotdb_events_foreach(db, &filter, trend_add_event, view->trend);
+    if (!view->event_clock || view->frames == 0) {
+        trend_advance(view->trend, now);
+        filter = trend_filter(view->trend);
+        rc = pilotdb_events_foreach(db, &filter, trend_add_event, view->trend);
+    } else {
+        /* The clock is the newest event: read first, then move the buckets. */
+        filter = trend_filter(view->trend);
+        view->trend->pending_max_at = view->now;
+        rc = pilotdb_events_foreach(db, &filter, trend_buffer_event, view->trend);
+        now = view->trend->pending_max_at;
+        trend_advance(view->trend, now);
+        if (trend_apply_pending(view->trend) != 0 && rc == PILOTDB_OK)
+            rc = PILOTDB_ENOMEM;
+    }
     if (rc != PILOTDB_OK)
         goto out;
     rc = pilotdb_commit(db);
@@ -406,6 +483,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     if (n > view->nrows || !view->rows) {
         tui_ce_row *rows = realloc(view->rows, (n ? n : 1) * sizeof *rows);
         size_t *visible;
+        double *keys;
         if (!rows) {
             rc = PILOTDB_ENOMEM;
             goto out;
@@ -417,10 +495,20 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
             goto out;
         }
         view->visible = visible;
+        keys = realloc(view->sort_keys, (n ? n : 1) * sizeof *keys);
+        if (!keys) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+        view->sort_keys = keys;
     }
     for (size_t i = 0; i < n; i++)
-        fill_row(&view->rows[i], &ces[i], trend_slot(view->trend, ces[i].id));
+        fill_row(&view->rows[i], &ces[i], view->slots[i]);
     view->nrows = n;
+    /* The rows point into this frame's list; the last frame's goes. */
+    pilotdb_free(view->ces);
+    view->ces = ces;
+    ces = NULL;
     view->now = now;
     view->frames++;
     compute_totals(view);
