@@ -13,3 +13,14 @@ set_tests_properties(pcg_oracle PROPERTIES LABELS sim TIMEOUT 120)
 pilotdeck_add_test(test_scenario SOURCES test_scenario.c LIBS pilotsim m
                    LABELS sim VALGRIND TIMEOUT 120)
 target_include_directories(test_scenario PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# Shared checks of a simulated database (event replay, counts, pilotdb_check).
+add_library(pilotdeck_simcheck STATIC sim_check.c)
+target_include_directories(pilotdeck_simcheck PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
+                           PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+target_link_libraries(pilotdeck_simcheck PUBLIC pilotsim pilotdeck_testsupport)
+
+# Invariants over 200 seeds of each small scenario, one CTest test per scenario.
+pilotdeck_add_test(test_sim_invariants SOURCES test_sim_invariants.c
+                   LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300
+                   GROUPS tutorial outage capacity_whatif flaky_ban arrivals grid50)
