@@ -24,3 +24,13 @@ target_link_libraries(pilotdeck_simcheck PUBLIC pilotsim pilotdeck_testsupport)
 pilotdeck_add_test(test_sim_invariants SOURCES test_sim_invariants.c
                    LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300
                    GROUPS tutorial outage capacity_whatif flaky_ban arrivals grid50)
+
+# Golden replays of every shipped scenario but large.ini.
+pilotdeck_add_test(test_sim_golden SOURCES test_sim_golden.c
+                   LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300)
+
+# The engine's step API, external CE changes, common random numbers,
+# reproducible reports and CSV, refusals.
+pilotdeck_add_test(test_sim_engine SOURCES test_sim_engine.c
+                   LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300)
+target_compile_definitions(test_sim_engine PRIVATE _GNU_SOURCE) # open_memstream
