@@ -34,3 +34,7 @@ pilotdeck_add_test(test_sim_golden SOURCES test_sim_golden.c
 pilotdeck_add_test(test_sim_engine SOURCES test_sim_engine.c
                    LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300)
 target_compile_definitions(test_sim_engine PRIVATE _GNU_SOURCE) # open_memstream
+
+# Statistics against theory (long runs: no valgrind twin).
+pilotdeck_add_test(test_sim_stats SOURCES test_sim_stats.c LIBS pilotsim m
+                   LABELS sim TIMEOUT 300)
