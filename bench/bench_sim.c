@@ -1,0 +1,166 @@
+/*
+ * bench_sim.c - figures for libpilotsim: the large scenario (1000 CEs, about
+ * a million pilots, every transition written) into :memory: and into a WAL
+ * file database, each in a child process of its own so that its peak RSS is
+ * its own.
+ *
+ * Prints pilots, transitions written, wall time, transitions per second and
+ * peak RSS per mode beside the targets, and exits 1 if a target is missed.
+ * Usage: bench_sim [--quick] [--memory-only] [SCENARIO [DIR]]
+ *   SCENARIO  default: scenarios/large.ini of the source tree
+ *   DIR       where the file database goes (default: a temp dir)
+ *   --quick   simulate the first 10 virtual minutes only (CTest keeps the
+ *             program working with it; no targets are checked)
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pilotdb.h"
+#include "pilotsim.h"
+
+#define TARGET_MEMORY_S 8.0
+#define TARGET_FILE_S 15.0
+#define TARGET_RSS_MB 100.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Run the scenario into db_path; print one line; return 0 if the targets are
+ * met (or quick), 1 if missed, 2 on error. */
+static int bench_one(const char *scenario, const char *db_path, const char *mode,
+                     double target_s, int quick)
+{
+    sim_scenario *scn = NULL;
+    sim_engine *eng = NULL;
+    pilotdb *db = NULL;
+    sim_ce_stats total;
+    struct rusage ru;
+    char err[1024];
+    double t0, t1, rss_mb;
+    int64_t transitions;
+    int status = 2;
+
+    if (sim_scenario_load(scenario, &scn, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "bench_sim: %s\n", err);
+        goto out;
+    }
+    if (pilotdb_open(db_path, PILOTDB_OPEN_CREATE, &db, err, sizeof err) != PILOTDB_OK) {
+        fprintf(stderr, "bench_sim: %s: %s\n", db_path, err);
+        goto out;
+    }
+    t0 = now_s();
+    if (sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "bench_sim: %s\n", err);
+        goto out;
+    }
+    if (sim_engine_run_until(eng, quick ? 600000 : sim_scenario_duration(scn)) != SIM_OK) {
+        fprintf(stderr, "bench_sim: %s\n", sim_engine_errmsg(eng));
+        goto out;
+    }
+    t1 = now_s();
+    sim_report_ce(eng, sim_report_ce_count(eng), &total);
+    transitions = total.submitted + total.started + total.done +
+                  total.failed_before_start + total.failed_running;
+    getrusage(RUSAGE_SELF, &ru);
+    rss_mb = (double)ru.ru_maxrss / 1024.0;
+    printf("%-7s %4zu CEs %9lld pilots %9lld transitions %7.2f s %9.0f /s  "
+           "peak RSS %6.1f MB", mode, sim_report_ce_count(eng),
+           (long long)total.submitted, (long long)transitions, t1 - t0,
+           (double)transitions / (t1 - t0), rss_mb);
+    if (quick) {
+        printf("  (quick: no targets)\n");
+        status = 0;
+    } else {
+        int ok_t = t1 - t0 <= target_s, ok_m = rss_mb <= TARGET_RSS_MB;
+        printf("  (targets: <= %.0f s %s, <= %.0f MB %s)\n", target_s,
+               ok_t ? "met" : "MISSED", TARGET_RSS_MB, ok_m ? "met" : "MISSED");
+        status = ok_t && ok_m ? 0 : 1;
+    }
+out:
+    sim_engine_free(eng);
+    pilotdb_close(db);
+    sim_scenario_free(scn);
+    return status;
+}
+
+/* Each mode in a child, so each peak RSS is measured alone. */
+static int in_child(const char *scenario, const char *db_path, const char *mode,
+                    double target_s, int quick)
+{
+    pid_t pid;
+    int wstatus;
+
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        perror("bench_sim: fork");
+        return 2;
+    }
+    if (pid == 0) {
+        int rc = bench_one(scenario, db_path, mode, target_s, quick);
+        fflush(stdout);
+        _exit(rc);
+    }
+    if (waitpid(pid, &wstatus, 0) < 0 || !WIFEXITED(wstatus))
+        return 2;
+    return WEXITSTATUS(wstatus);
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario = PILOTDECK_SOURCE_DIR "/scenarios/large.ini";
+    const char *dir = NULL;
+    char tmpl[] = "/tmp/bench_sim.XXXXXX", path[4096], wal[4200], shm[4200];
+    int quick = 0, memory_only = 0, scenario_given = 0, i, worst = 0, rc;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--memory-only") == 0)
+            memory_only = 1;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "usage: bench_sim [--quick] [--memory-only] [SCENARIO [DIR]]\n");
+            return 2;
+        } else if (!scenario_given) {
+            scenario = argv[i];
+            scenario_given = 1;
+        } else {
+            dir = argv[i];
+        }
+    }
+    printf("bench_sim: %s%s\n", scenario, quick ? " (quick)" : "");
+    rc = in_child(scenario, ":memory:", "memory", TARGET_MEMORY_S, quick);
+    worst = rc > worst ? rc : worst;
+    if (memory_only)
+        return worst;
+    if (!dir) {
+        dir = mkdtemp(tmpl);
+        if (!dir) {
+            perror("bench_sim: mkdtemp");
+            return 2;
+        }
+    }
+    snprintf(path, sizeof path, "%s/bench_sim.db", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    unlink(path);
+    rc = in_child(scenario, path, "file", TARGET_FILE_S, quick);
+    worst = rc > worst ? rc : worst;
+    unlink(path);
+    unlink(wal);
+    unlink(shm);
+    if (dir == tmpl)
+        rmdir(tmpl);
+    return worst;
+}
