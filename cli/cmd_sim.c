@@ -94,7 +94,7 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
     FILE *csv = NULL;
     struct progress pg;
     int64_t seed = -1, until;
-    int json = 0, c, status = CLI_FAILED;
+    int json = 0, c, status = CLI_FAILED, started = 0;
     char err[1024];
     char *report = NULL;
     sim_rc rc;
@@ -156,6 +156,14 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
         }
     }
 
+    /* the CSV file before the database, so that a bad path writes nothing */
+    if (csv_path) {
+        csv = fopen(csv_path, "w");
+        if (!csv) {
+            cli_error("%s: %s", csv_path, strerror(errno));
+            goto out;
+        }
+    }
     {
         struct cli_globals sim_globals = *g;
         sim_globals.db_path = db_path;
@@ -168,19 +176,14 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
         cli_error("%s: %s", db_path, err);
         goto out;
     }
-    if (csv_path) {
-        csv = fopen(csv_path, "w");
-        if (!csv) {
-            cli_error("%s: %s", csv_path, strerror(errno));
-            goto out;
-        }
+    if (csv)
         sim_engine_set_csv(eng, csv);
-    }
     memset(&pg, 0, sizeof pg);
     if (isatty(STDERR_FILENO)) {
         clock_gettime(CLOCK_MONOTONIC, &pg.start);
         sim_engine_set_progress(eng, show_progress, &pg);
     }
+    started = 1;
     rc = sim_engine_run_until(eng, until);
     if (pg.shown)
         fputs("\r\033[K", stderr);
@@ -202,6 +205,8 @@ out:
         cli_error("%s: %s", csv_path, strerror(errno));
         status = CLI_FAILED;
     }
+    if (csv && !started)
+        remove(csv_path); /* refused before simulating: leave nothing behind */
     if (db && pilotdb_close(db) != PILOTDB_OK && status == CLI_OK) {
         cli_error("%s: closing the database failed", db_path);
         status = CLI_FAILED;
