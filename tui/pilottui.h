@@ -100,9 +100,10 @@ struct tui_trend;
 
 /*
  * The view model.  Fields are read-only to callers except through the
- * tui_view_* functions.  rows holds every CE (in sort order); visible holds
- * the indexes into rows of those that pass the filter, and selected is an
- * index into visible (or -1 when nothing is visible).
+ * tui_view_* functions.  rows holds every CE in name order (as listed by the
+ * database); visible holds, in sort order, the indexes into rows of those
+ * that pass the filter; selected is an index into visible (or -1 when
+ * nothing is visible).
  */
 typedef struct tui_view {
     tui_view_options opts;
