@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -72,10 +73,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " success_rate = coalesce(?3, success_rate),"
                      " enabled = coalesce(?4, enabled) WHERE name = ?1",
     [ST_CE_GET] = "SELECT " CE_COLUMNS " FROM ce WHERE name = ?1",
-    [ST_CE_LIST] = "SELECT " CE_COLUMNS " FROM ce ORDER BY name",
+    /* Rows in table order, sorted by name in C: walking the name index
+     * would cost a table seek per CE. */
+    [ST_CE_LIST] = "SELECT " CE_COLUMNS " FROM ce",
     [ST_CE_LIST_AVAILABLE] = "SELECT " CE_COLUMNS " FROM ce WHERE enabled = 1"
-                             " AND capacity > n_submitted + n_running"
-                             " ORDER BY name",
+                             " AND capacity > n_submitted + n_running",
     [ST_CE_ID] = "SELECT ce_id FROM ce WHERE name = ?1",
     [ST_PILOT_SUBMIT] = "INSERT INTO pilot(ce_id, status, submitted_at,"
                         " updated_at) SELECT ce_id, 0, ?2, ?2 FROM ce"
@@ -107,6 +109,7 @@ struct pilotdb {
     pilotdb_clock_fn clock;
     void *clock_arg;
     unsigned flags;
+    size_t ce_count_hint; /* CEs found by the last pilotdb_ce_list() */
     char errmsg[512];
 };
 
@@ -955,6 +958,41 @@ static void *vec_push(struct vec *v)
     return (char *)v->items + v->n++ * v->size;
 }
 
+/* Name order, as SQLite's BINARY collation orders names (bytes, then
+ * length): strcmp() on UTF-8 with no NUL inside is the same order. */
+static int ce_by_name(const void *a, const void *b)
+{
+    return strcmp((*(const pilotdb_ce *const *)a)->name,
+                  (*(const pilotdb_ce *const *)b)->name);
+}
+
+/* Sort v's CEs by name into a new array *out (v is freed either way): the
+ * sort moves pointers, and each CE is copied once. */
+static pilotdb_rc ce_sort(pilotdb *db, struct vec *v, pilotdb_ce **out)
+{
+    pilotdb_ce *sorted, *items = v->items;
+    const pilotdb_ce **ptrs;
+
+    *out = NULL;
+    ptrs = sqlite3_malloc64((sqlite3_uint64)v->n * sizeof *ptrs);
+    sorted = sqlite3_malloc64((sqlite3_uint64)v->n * sizeof *sorted);
+    if (!ptrs || !sorted) {
+        sqlite3_free(ptrs);
+        sqlite3_free(sorted);
+        sqlite3_free(v->items);
+        return fail(db, PILOTDB_ENOMEM, "listing CEs: out of memory");
+    }
+    for (size_t i = 0; i < v->n; i++)
+        ptrs[i] = &items[i];
+    qsort(ptrs, v->n, sizeof *ptrs, ce_by_name);
+    for (size_t i = 0; i < v->n; i++)
+        memcpy(&sorted[i], ptrs[i], sizeof *sorted);
+    sqlite3_free(ptrs);
+    sqlite3_free(v->items);
+    *out = sorted;
+    return PILOTDB_OK;
+}
+
 pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
                            size_t *n)
 {
@@ -966,6 +1004,12 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     db->errmsg[0] = '\0';
     *out = NULL;
     *n = 0;
+    /* Size the array for what the last listing found: no regrowth when
+     * the dashboard lists the same CEs every frame. */
+    if (db->ce_count_hint > 0) {
+        v.items = sqlite3_malloc64((sqlite3_uint64)db->ce_count_hint * v.size);
+        v.cap = v.items ? db->ce_count_hint : 0;
+    }
     rc = txn_enter(db, 0, &opened);
     if (rc != PILOTDB_OK)
         return rc;
@@ -990,9 +1034,11 @@ out:
         sqlite3_free(v.items);
         return rc;
     }
-    *out = v.items;
-    *n = v.n;
-    return PILOTDB_OK;
+    db->ce_count_hint = v.n;
+    rc = ce_sort(db, &v, out);
+    if (rc == PILOTDB_OK)
+        *n = v.n;
+    return rc;
 }
 
 pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate)
