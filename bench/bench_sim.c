@@ -6,11 +6,15 @@
  *
  * Prints pilots, transitions written, wall time, transitions per second and
  * peak RSS per mode beside the targets, and exits 1 if a target is missed.
- * Usage: bench_sim [--quick] [--memory-only] [SCENARIO [DIR]]
+ * Usage: bench_sim [--quick] [--memory-only] [--until T] [--cache-mb N]
+ *                  [--no-memstatus] [SCENARIO [DIR]]
  *   SCENARIO  default: scenarios/large.ini of the source tree
  *   DIR       where the file database goes (default: a temp dir)
  *   --quick   simulate the first 10 virtual minutes only (CTest keeps the
  *             program working with it; no targets are checked)
+ *   --until T simulate up to virtual time T only (no targets are checked)
+ *   --cache-mb N   experiment: PRAGMA cache_size of N MB on the connection
+ *   --no-memstatus experiment: sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +24,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "pilotdb.h"
 #include "pilotsim.h"
@@ -38,6 +44,9 @@ static double now_s(void)
 
 /* Run the scenario into db_path; print one line; return 0 if the targets are
  * met (or quick), 1 if missed, 2 on error. */
+static int64_t until_ms = -1; /* --until */
+static long cache_mb;         /* --cache-mb */
+
 static int bench_one(const char *scenario, const char *db_path, const char *mode,
                      double target_s, int quick)
 {
@@ -59,12 +68,20 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         fprintf(stderr, "bench_sim: %s: %s\n", db_path, err);
         goto out;
     }
+    if (cache_mb > 0) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA cache_size = -%ld", cache_mb * 1024);
+        sqlite3_exec(pilotdb_sqlite(db), sql, NULL, NULL, NULL);
+    }
+    if (until_ms >= 0)
+        quick = 1;
     t0 = now_s();
     if (sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err) != SIM_OK) {
         fprintf(stderr, "bench_sim: %s\n", err);
         goto out;
     }
-    if (sim_engine_run_until(eng, quick ? 600000 : sim_scenario_duration(scn)) != SIM_OK) {
+    if (sim_engine_run_until(eng, until_ms >= 0 ? until_ms
+                                  : quick ? 600000 : sim_scenario_duration(scn)) != SIM_OK) {
         fprintf(stderr, "bench_sim: %s\n", sim_engine_errmsg(eng));
         goto out;
     }
@@ -129,8 +146,19 @@ int main(int argc, char **argv)
             quick = 1;
         else if (strcmp(argv[i], "--memory-only") == 0)
             memory_only = 1;
+        else if (strcmp(argv[i], "--no-memstatus") == 0)
+            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        else if (strcmp(argv[i], "--cache-mb") == 0 && i + 1 < argc)
+            cache_mb = atol(argv[++i]);
+        else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc) {
+            if (sim_parse_duration(argv[++i], &until_ms) != 0) {
+                fprintf(stderr, "bench_sim: --until needs a duration such as 2h\n");
+                return 2;
+            }
+        }
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "usage: bench_sim [--quick] [--memory-only] [SCENARIO [DIR]]\n");
+            fprintf(stderr, "usage: bench_sim [--quick] [--memory-only] [--until T] "
+                    "[--cache-mb N] [--no-memstatus] [SCENARIO [DIR]]\n");
             return 2;
         } else if (!scenario_given) {
             scenario = argv[i];

@@ -729,7 +729,8 @@ static int check_whole(struct parser *ps)
         }
         ev->ce_index = hit->index;
     }
-    qsort(scn->events, scn->nevents, sizeof *scn->events, cmp_event);
+    if (scn->nevents > 1)
+        qsort(scn->events, scn->nevents, sizeof *scn->events, cmp_event);
     rc = 0;
 out:
     free(sorted);
