@@ -249,21 +249,20 @@ static int set_value(struct parser *ps, const struct key_def *key, void *base,
         return 0;
     }
     case K_INT: {
-        uint64_t v;
+        /* the largest max (the seed's) is INT64_MAX, not exact as a double */
+        uint64_t v, imax = key->max >= 9.2e18 ? (uint64_t)INT64_MAX : (uint64_t)key->max;
         if (value[0] == '-' && parse_int(value + 1, &v) == 0) {
-            fail_at(ps, line, "%s = %s is out of range (%.0f to %.0f)", key->name,
-                    value, key->min, key->max);
+            fail_at(ps, line, "%s = %s is out of range (%.0f to %llu)", key->name,
+                    value, key->min, (unsigned long long)imax);
             return -1;
         }
         if (parse_int(value, &v) != 0) {
             fail_at(ps, line, "%s = '%s' is not a whole number", key->name, value);
             return -1;
         }
-        /* the largest max (the seed's) is INT64_MAX, not exact as a double */
-        if ((double)v < key->min || v > (key->max >= 9.2e18 ? (uint64_t)INT64_MAX
-                                                            : (uint64_t)key->max)) {
-            fail_at(ps, line, "%s = %s is out of range (%.0f to %.0f)", key->name,
-                    value, key->min, key->max);
+        if ((double)v < key->min || v > imax) {
+            fail_at(ps, line, "%s = %s is out of range (%.0f to %llu)", key->name,
+                    value, key->min, (unsigned long long)imax);
             return -1;
         }
         /* v <= max <= INT64_MAX; the seed field is the unsigned variant */
