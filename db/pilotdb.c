@@ -324,6 +324,30 @@ static pilotdb_rc stmt_run(pilotdb *db, enum stmt_id id, const char *what)
 
 /* ---- transactions ---------------------------------------------------------------- */
 
+static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened);
+static pilotdb_rc txn_leave(pilotdb *db, int opened, pilotdb_rc rc);
+
+/*
+ * The start of a public call that runs one statement: enter the call's
+ * transaction (see txn_enter()) and get the statement id into *st.  On
+ * failure nothing is left open and *opened is 0.
+ */
+static pilotdb_rc call_enter(pilotdb *db, int write, enum stmt_id id,
+                             sqlite3_stmt **st, int *opened)
+{
+    pilotdb_rc rc = txn_enter(db, write, opened);
+
+    *st = NULL;
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = stmt_get(db, id, st);
+    if (rc != PILOTDB_OK) {
+        txn_leave(db, *opened, rc);
+        *opened = 0;
+    }
+    return rc;
+}
+
 int pilotdb_in_transaction(pilotdb *db)
 {
     return !sqlite3_get_autocommit(db->conn);
@@ -838,12 +862,9 @@ pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
         (rc = check_capacity(db, capacity)) != PILOTDB_OK ||
         (rc = check_success_rate(db, success_rate)) != PILOTDB_OK)
         return rc;
-    rc = txn_enter(db, 1, &opened);
+    rc = call_enter(db, 1, ST_CE_ADD, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_CE_ADD, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, capacity);
     sqlite3_bind_double(st, 3, success_rate + 0.0); /* -0.0 is stored as 0 */
@@ -856,7 +877,6 @@ pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
     else if (id)
         *id = sqlite3_last_insert_rowid(db->conn);
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK && id)
         *id = 0;
@@ -882,12 +902,9 @@ pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
     if ((upd->set & PILOTDB_SET_SUCCESS_RATE) &&
         (rc = check_success_rate(db, upd->success_rate)) != PILOTDB_OK)
         return rc;
-    rc = txn_enter(db, 1, &opened);
+    rc = call_enter(db, 1, ST_CE_UPDATE, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_CE_UPDATE, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (upd->set & PILOTDB_SET_CAPACITY)
         sqlite3_bind_int64(st, 2, upd->capacity);
@@ -901,7 +918,6 @@ pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
     else if (sqlite3_changes(db->conn) == 0)
         rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
     stmt_done(st);
-out:
     return txn_leave(db, opened, rc);
 }
 
@@ -915,12 +931,9 @@ pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out)
     memset(out, 0, sizeof *out);
     if ((rc = check_name(db, name)) != PILOTDB_OK)
         return rc;
-    rc = txn_enter(db, 0, &opened);
+    rc = call_enter(db, 0, ST_CE_GET, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_CE_GET, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     src = sqlite3_step(st);
     if (src == SQLITE_ROW)
@@ -930,7 +943,6 @@ pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out)
     else
         rc = sql_fail(db, src, "reading a CE");
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
@@ -1004,18 +1016,16 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     db->errmsg[0] = '\0';
     *out = NULL;
     *n = 0;
+    rc = call_enter(db, 0, available_only ? ST_CE_LIST_AVAILABLE : ST_CE_LIST,
+                    &st, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
     /* Size the array for what the last listing found: no regrowth when
      * the dashboard lists the same CEs every frame. */
     if (db->ce_count_hint > 0) {
         v.items = sqlite3_malloc64((sqlite3_uint64)db->ce_count_hint * v.size);
         v.cap = v.items ? db->ce_count_hint : 0;
     }
-    rc = txn_enter(db, 0, &opened);
-    if (rc != PILOTDB_OK)
-        return rc;
-    rc = stmt_get(db, available_only ? ST_CE_LIST_AVAILABLE : ST_CE_LIST, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         pilotdb_ce *ce = vec_push(&v);
 
@@ -1028,7 +1038,6 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     if (rc == PILOTDB_OK && src != SQLITE_DONE)
         rc = sql_fail(db, src, "listing CEs");
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK || v.n == 0) {
         sqlite3_free(v.items);
@@ -1117,12 +1126,9 @@ pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
         *pilot_id = 0;
     if ((rc = check_name(db, ce_name)) != PILOTDB_OK)
         return rc;
-    rc = txn_enter(db, 1, &opened);
+    rc = call_enter(db, 1, ST_PILOT_SUBMIT, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_PILOT_SUBMIT, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_text(st, 1, ce_name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, pilotdb_now(db));
     src = sqlite3_step(st);
@@ -1133,7 +1139,6 @@ pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
     else if (pilot_id)
         *pilot_id = sqlite3_last_insert_rowid(db->conn);
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK && pilot_id)
         *pilot_id = 0;
@@ -1178,12 +1183,9 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
     if ((int)status < 0 || status >= PILOT_NSTATUS)
         return fail(db, PILOTDB_EINVAL, "status %d is not a pilot status",
                     (int)status);
-    rc = txn_enter(db, 1, &opened);
+    rc = call_enter(db, 1, ST_PILOT_SET_STATUS, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_PILOT_SET_STATUS, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_int64(st, 1, pilot_id);
     sqlite3_bind_int(st, 2, (int)status);
     sqlite3_bind_int64(st, 3, pilotdb_now(db));
@@ -1194,7 +1196,6 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
     else if (sqlite3_changes(db->conn) == 0)
         rc = transition_refusal(db, pilot_id, status);
     stmt_done(st);
-out:
     return txn_leave(db, opened, rc);
 }
 
@@ -1217,12 +1218,9 @@ pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
 
     db->errmsg[0] = '\0';
     memset(out, 0, sizeof *out);
-    rc = txn_enter(db, 0, &opened);
+    rc = call_enter(db, 0, ST_PILOT_GET, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_PILOT_GET, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_int64(st, 1, pilot_id);
     src = sqlite3_step(st);
     if (src == SQLITE_ROW)
@@ -1233,7 +1231,6 @@ pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
     else
         rc = sql_fail(db, src, "reading a pilot");
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
@@ -1333,12 +1330,9 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out)
 
     db->errmsg[0] = '\0';
     memset(out, 0, sizeof *out);
-    rc = txn_enter(db, 0, &opened);
+    rc = call_enter(db, 0, ST_SUMMARY, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_SUMMARY, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     src = sqlite3_step(st);
     if (src == SQLITE_ROW) {
         for (int s = 0; s < PILOT_NSTATUS; s++)
@@ -1347,7 +1341,6 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out)
         rc = sql_fail(db, src, "summarizing pilots");
     }
     stmt_done(st);
-out:
     rc = txn_leave(db, opened, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
@@ -1365,12 +1358,9 @@ pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filte
     int opened, src;
 
     db->errmsg[0] = '\0';
-    rc = txn_enter(db, 0, &opened);
+    rc = call_enter(db, 0, ST_EVENTS, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = stmt_get(db, ST_EVENTS, &st);
-    if (rc != PILOTDB_OK)
-        goto out;
     sqlite3_bind_int64(st, 1, filter ? filter->from : INT64_MIN);
     sqlite3_bind_int64(st, 2, filter ? filter->to : INT64_MAX);
     sqlite3_bind_int64(st, 3, filter ? filter->after_id : 0);
@@ -1387,7 +1377,6 @@ pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filte
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         rc = sql_fail(db, src, "reading the event history");
     stmt_done(st);
-out:
     return txn_leave(db, opened, rc);
 }
 
