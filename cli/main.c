@@ -7,31 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary;
-#ifdef PILOTDECK_HAVE_CMD_SIM
-extern const struct cli_command cmd_sim;
-#endif
-#ifdef PILOTDECK_HAVE_CMD_TOP
-extern const struct cli_command cmd_top;
-#endif
-#ifdef PILOTDECK_HAVE_CMD_DEMO
-extern const struct cli_command cmd_demo;
-#endif
+extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
+    cmd_sim, cmd_top, cmd_demo;
 
 static const struct cli_command *const commands[] = {
     &cmd_init,
     &cmd_ce,
     &cmd_pilot,
     &cmd_summary,
-#ifdef PILOTDECK_HAVE_CMD_SIM
     &cmd_sim,
-#endif
-#ifdef PILOTDECK_HAVE_CMD_TOP
     &cmd_top,
-#endif
-#ifdef PILOTDECK_HAVE_CMD_DEMO
     &cmd_demo,
-#endif
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -41,10 +41,8 @@ pilotdeck_add_test(test_sim_stats SOURCES test_sim_stats.c LIBS pilotsim m
 
 # Regenerate scenarios/golden/*.json with this build's pilotdeck (review the
 # diff before committing): cmake --build BUILD --target regen-golden
-if(TARGET pilotdeck)
-  add_custom_target(regen-golden
-    COMMAND ${PROJECT_SOURCE_DIR}/scripts/regen-golden ${PROJECT_BINARY_DIR}
-    COMMENT "Regenerating scenarios/golden/*.json"
-    VERBATIM)
-  add_dependencies(regen-golden pilotdeck)
-endif()
+add_custom_target(regen-golden
+  COMMAND ${PROJECT_SOURCE_DIR}/scripts/regen-golden ${PROJECT_BINARY_DIR}
+  COMMENT "Regenerating scenarios/golden/*.json"
+  VERBATIM)
+add_dependencies(regen-golden pilotdeck)

@@ -3,6 +3,12 @@
 # Sourced by top.sh and demo.sh; expects PD (the pilotdeck binary).
 
 if ! command -v tmux >/dev/null 2>&1; then
+    # In CI the dependency script installs tmux: its absence is a failure
+    # there, not a reason to pass without testing the terminal.
+    if [ -n "${CI:-}" ]; then
+        echo "FAIL: tmux is not installed (scripts/install-deps installs it)" >&2
+        exit 1
+    fi
     echo "SKIP: tmux is not installed (scripts/install-deps installs it)" >&2
     exit 77
 fi
