@@ -532,6 +532,11 @@ static pilotdb_rc prepare_schema(pilotdb *db, int may_create, int is_file)
     int readonly = (db->flags & PILOTDB_OPEN_READONLY) != 0;
 
     rc = read_header(db, &h);
+    if ((rc == PILOTDB_EREADONLY || rc == PILOTDB_ECANTOPEN) && readonly && is_file)
+        return fail(db, rc,
+                    "cannot read it read-only: a WAL database needs its -shm"
+                    " file beside it, and that file cannot be created here"
+                    " (is the directory writable?)");
     if (rc != PILOTDB_OK)
         return rc;
     if (h.application_id == 0 && h.user_version == 0 && h.objects == 0) {

@@ -131,6 +131,31 @@ cmp -s "$work/text.db" "$work/text.orig" && ok || bad "init modified a foreign f
 mkdir "$work/dir.db"
 expect 1 "$PD" --db "$work/dir.db" summary; has "$err" "is a directory"
 
+# -- read-only files ---------------------------------------------------------------
+# As root, run as nobody; root may write anything.
+as_user=""
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+    as_user="runuser -u nobody --"
+fi
+if [ "$(id -u)" != 0 ] || [ -n "$as_user" ]; then
+    for mode in 1777 755; do  # directory writable, then not
+        rodir="$work/ro-$mode"
+        mkdir "$rodir" && cp "$PILOTDECK_DB" "$rodir/t.db" && chmod 444 "$rodir/t.db"
+        chmod "$mode" "$rodir" "$work"
+        cp "$rodir/t.db" "$work/ro.orig"
+        expect 1 $as_user "$PD" --db "$rodir/t.db" ce add ro --capacity 1 --success-rate 1
+        has "$err" "readonly"
+        if [ "$mode" = 1777 ]; then
+            expect 0 $as_user "$PD" --db "$rodir/t.db" summary --json
+            has "$out" '"running":'
+        else
+            expect 1 $as_user "$PD" --db "$rodir/t.db" summary --json
+            has "$err" "is the directory writable?"
+        fi
+        cmp -s "$rodir/t.db" "$work/ro.orig" && ok || bad "read-only file changed"
+    done
+fi
+
 # -- output errors are failures -----------------------------------------------------
 if [ -w /dev/full ]; then
     "$PD" summary --json >/dev/full 2>/dev/null; [ $? -eq 1 ] && ok || bad "write error not reported"
