@@ -1,0 +1,1 @@
+# Tests included by tests/CMakeLists.txt (whatif).
