@@ -36,6 +36,7 @@ struct ce_entry {
     int64_t count;
     int is_group;
     int capacity_line; /* 0 until capacity is given */
+    int rate_line;     /* 0 until arrival_rate is given */
 };
 
 struct key_def {
@@ -452,6 +453,7 @@ static int begin_section(struct parser *ps, const char *section)
             entry->count = 0;
             entry->is_group = kind_word[0] == 'g';
             entry->capacity_line = 0;
+            entry->rate_line = 0;
             entry->spec.line = ps->section_line;
             entry->spec.name = strdup(name);
             ps->index = ps->nentries++;
@@ -532,6 +534,9 @@ static int handle_key(void *user, const char *section, const char *name,
     if (ps->kind != SEC_EVENT && ps->kind != SEC_SCENARIO &&
         strcmp(name, "capacity") == 0)
         ps->entries[ps->index].capacity_line = ps->rd.line;
+    if (ps->kind != SEC_EVENT && ps->kind != SEC_SCENARIO &&
+        strcmp(name, "arrival_rate") == 0)
+        ps->entries[ps->index].rate_line = ps->rd.line;
     return 1;
 }
 
@@ -632,7 +637,7 @@ static int check_whole(struct parser *ps)
     struct sim_scenario *scn = ps->scn;
     struct name_line *sorted = NULL;
     size_t i;
-    int rc = -1, any_rate = 0;
+    int rc = -1, any_rate = 0, rate_line = 0;
 
     if (scenario_line(ps, "duration") == 0) {
         fail_at(ps, ps->scenario_header ? ps->scenario_header : 1,
@@ -673,6 +678,10 @@ static int check_whole(struct parser *ps)
     for (i = 0; i < scn->nces; i++)
         if (scn->ces[i].arrival_rate > 0)
             any_rate = 1;
+    /* the first CE arrival_rate, to name a line when no [scenario] key is to blame */
+    for (i = ps->nentries; i-- > 0;)
+        if (ps->entries[i].spec.arrival_rate > 0)
+            rate_line = ps->entries[i].rate_line;
     if (strcmp(scn->policy->name, "arrivals") == 0) {
         if (!any_rate && scn->arrival_rate <= 0) {
             fail_at(ps, scenario_line(ps, "policy"), "policy = arrivals needs an "
@@ -685,8 +694,10 @@ static int check_whole(struct parser *ps)
             goto out;
         }
     } else if (any_rate || scn->arrival_rate > 0) {
-        fail_at(ps, scenario_line(ps, "arrival_rate") ? scenario_line(ps, "arrival_rate") : scenario_line(ps, "policy"),
-                "arrival_rate needs policy = arrivals");
+        int line = scenario_line(ps, "arrival_rate");
+        if (line == 0)
+            line = scenario_line(ps, "policy") ? scenario_line(ps, "policy") : rate_line;
+        fail_at(ps, line, "arrival_rate needs policy = arrivals");
         goto out;
     }
 
