@@ -101,6 +101,9 @@ struct line_reader {
     int at_line_start;
     int long_line;     /* first line too long for inih's buffer, or 0 */
     int header_line;   /* last line that opened a [section] */
+    int keyless_header; /* a [section] line with no key after it yet, or 0 */
+    int empty_line;    /* first [section] line with no key before the next, or 0 */
+    char empty_name[64]; /* and the start of its header, for the message */
 };
 
 struct parser {
@@ -138,8 +141,18 @@ static char *read_line(char *str, int num, void *stream)
         /* only to name the line of a section's header in messages */
         while (*p == ' ' || *p == '\t')
             p++;
-        if (*p == '[')
+        if (*p == '[') {
+            /* inih calls no handler for a section without keys: catch it here */
+            if (rd->keyless_header && rd->empty_line == 0)
+                rd->empty_line = rd->keyless_header;
+            if (rd->empty_line == 0) {
+                size_t len = strcspn(p + 1, "]\r\n");
+                snprintf(rd->empty_name, sizeof rd->empty_name, "%.*s",
+                         (int)(len < 60 ? len : 60), p + 1);
+            }
             rd->header_line = rd->line;
+            rd->keyless_header = rd->line;
+        }
     }
     while (n + 1 < num && *rd->next != '\0') {
         char c = *rd->next++;
@@ -481,6 +494,7 @@ static int handle_key(void *user, const char *section, const char *name,
     int *lines;
     size_t k;
 
+    ps->rd.keyless_header = 0;
     if (ps->err_line != 0)
         return 0;
     /* a new header, even one repeating the previous section's name */
@@ -818,6 +832,12 @@ sim_rc sim_scenario_parse(const char *text, const char *filename,
                 "or a comment starting with ; or #)");
     } else if (ini_rc < 0 && ps.err_line == 0) {
         fail_at(&ps, 0, "out of memory");
+    }
+    if (ps.rd.keyless_header && ps.rd.empty_line == 0)
+        ps.rd.empty_line = ps.rd.keyless_header;
+    if (ps.rd.empty_line && (ps.err[0] == '\0' || ps.err_line > ps.rd.empty_line)) {
+        ps.err_line = 0;
+        fail_at(&ps, ps.rd.empty_line, "section [%s] has no keys", ps.rd.empty_name);
     }
     if (ps.err_line == 0 && !scn->name)
         scn->name = strdup(base_name(ps.filename));
