@@ -185,6 +185,105 @@ const char *sim_rc_str(sim_rc rc);
  */
 int sim_parse_duration(const char *text, int64_t *ms);
 
+/* ---- what-if studies: overrides, replications, statistics ---------------- */
+
+/*
+ * Change one value of a parsed scenario: assignment is "KEY=VALUE" with KEY
+ *   scenario.K  K: duration, warmup, cycle, max_per_cycle, fail_before_start,
+ *               sample_interval, backoff_cycles, ban_threshold, ban_window,
+ *               ban_duration, arrival_rate
+ *   ce.NAME.K   K: capacity, success_rate, enabled, max_waiting, arrival_rate,
+ *               queue_time, run_time (NAME * for every CE; the value at the
+ *               start: timeline events still apply at their time)
+ * and VALUE absolute (200, 0.8, 90s, false, exp(30m)) or relative to the
+ * current value: +10, -0.05, +30m, or a percentage +50% / -20% (integers are
+ * rounded to the nearest; a percentage of a distribution scales it).  The
+ * result is checked as the scenario file is.  SIM_EINVAL with a message in
+ * errbuf (and scn unchanged) for an unknown key or CE or a bad value;
+ * SIM_ENOMEM when out of memory.
+ */
+sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
+                        size_t errbuf_size);
+
+/* The metrics a replication measures, per CE and in total, warm-up
+ * discarded: throughput (pilots ended per hour) and utilization over
+ * [warmup, end], pilots done, failed and arrivals refused after the warm-up,
+ * and the peak of active pilots over the whole run. */
+enum {
+    SIM_METRIC_THROUGHPUT, SIM_METRIC_DONE, SIM_METRIC_FAILED,
+    SIM_METRIC_UTILIZATION, SIM_METRIC_REFUSED, SIM_METRIC_PEAK_ACTIVE,
+    SIM_NMETRICS
+};
+
+/* The name of a metric ("throughput_per_hour", "done", "failed",
+ * "utilization", "refused", "peak_active"), NULL out of range; and the
+ * metric of a name, -1 if none. */
+const char *sim_metric_name(int metric);
+int sim_metric_find(const char *name);
+
+/* One replication: a scenario (read only, shared between tasks) and a seed. */
+typedef struct sim_rep_task {
+    const sim_scenario *scn;
+    uint64_t seed;
+} sim_rep_task;
+
+/* What one replication measured: nunits units (the CEs in name order, then
+ * "total"), each with SIM_NMETRICS values at values[unit * SIM_NMETRICS + m].
+ * Owned by the result: free with sim_rep_result_free(). */
+typedef struct sim_rep_result {
+    size_t nunits;
+    char **names;
+    double *values;
+} sim_rep_result;
+
+/* Called after each finished task (with a lock held: keep it short). */
+typedef void (*sim_rep_progress_fn)(void *arg, size_t finished, size_t total);
+
+/*
+ * Run ntasks replications on jobs threads (the caller's among them), each
+ * into its own in-memory database, and fill results[i] for tasks[i].  The
+ * results do not depend on jobs.  On error every result is freed and
+ * zeroed, and errbuf names the first failed task and why.
+ */
+sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                     sim_rep_progress_fn progress, void *progress_arg,
+                     sim_rep_result *results, char *errbuf, size_t errbuf_size);
+
+/* Free what a result owns and zero it.  NULL is a no-op. */
+void sim_rep_result_free(sim_rep_result *result);
+
+/* A mean with its confidence interval, from n >= 2 observations. */
+typedef struct sim_interval {
+    size_t n;
+    double mean;
+    double sd;          /* sample standard deviation (divisor n - 1) */
+    double half_width;  /* t(1 - (1 - level) / 2, n - 1) * sd / sqrt(n) */
+    double low, high;   /* mean -/+ half_width */
+} sim_interval;
+
+/* The mean of x[0..n) and its confidence interval at level (0.95 for 95 %),
+ * with Student's t for n - 1 degrees of freedom.  SIM_EINVAL (and *out
+ * zeroed) if n < 2 or level is not in (0, 1). */
+sim_rc sim_interval_mean(const double *x, size_t n, double level, sim_interval *out);
+
+/* The same for the paired differences variant[i] - base[i]. */
+sim_rc sim_interval_paired(const double *base, const double *variant, size_t n,
+                           double level, sim_interval *out);
+
+/* Non-zero if the interval excludes zero. */
+int sim_interval_significant(const sim_interval *iv);
+
+/* Student's t with df > 0 degrees of freedom: the distribution function,
+ * and the quantile t with P(T <= t) = p for 0 < p < 1 (SIM_EINVAL and 0
+ * otherwise).  Computed for any df through the regularized incomplete beta
+ * function, to about 1e-12 relative for df up to 1e5. */
+double sim_t_cdf(double t, double df);
+sim_rc sim_t_quantile(double p, double df, double *out);
+
+/* The regularized incomplete beta function I_x(a, b) for a, b > 0 and x in
+ * [0, 1]; NaN otherwise. */
+double sim_incomplete_beta(double a, double b, double x);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,1 +1,7 @@
-# Tests included by tests/CMakeLists.txt (whatif).
+# Tests included by tests/CMakeLists.txt (whatif): statistics, overrides,
+# replications on threads, common random numbers, interval coverage, and
+# the whatif / sweep / merge commands end to end.
+pilotdeck_add_test(test_whatif SOURCES test_whatif.c
+                   LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300
+                   GROUPS stats override replicate crn coverage)
+target_include_directories(test_whatif PRIVATE ${PROJECT_SOURCE_DIR}/sim)
