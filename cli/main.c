@@ -8,7 +8,7 @@
 #include <string.h>
 
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
-    cmd_sim, cmd_top, cmd_demo;
+    cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge;
 
 static const struct cli_command *const commands[] = {
     &cmd_init,
@@ -18,6 +18,9 @@ static const struct cli_command *const commands[] = {
     &cmd_sim,
     &cmd_top,
     &cmd_demo,
+    &cmd_whatif,
+    &cmd_sweep,
+    &cmd_merge,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -359,3 +359,8 @@ out:
     free(key_text);
     return rc;
 }
+
+int64_t sim_scenario_warmup(const sim_scenario *scn)
+{
+    return scn->warmup;
+}

@@ -205,6 +205,9 @@ int sim_parse_duration(const char *text, int64_t *ms);
 sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
                         size_t errbuf_size);
 
+/* The scenario's warm-up in milliseconds (0 if none). */
+int64_t sim_scenario_warmup(const sim_scenario *scn);
+
 /* The metrics a replication measures, per CE and in total, warm-up
  * discarded: throughput (pilots ended per hour) and utilization over
  * [warmup, end], pilots done, failed and arrivals refused after the warm-up,

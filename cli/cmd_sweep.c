@@ -1,0 +1,259 @@
+/*
+ * cmd_sweep.c - `pilotdeck sweep`: the metrics of a scenario over a range of
+ * one parameter, each point over the same seeded replications, as a table,
+ * a chart in the terminal, CSV and a plot drawn by gnuplot.
+ *
+ * The range is expanded and every point's scenario is changed and checked
+ * before anything is simulated.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pilotsim.h"
+#include "study.h"
+
+#define MAX_POINTS 1000
+
+enum { OPT_VARY = 1 };
+
+static void usage(FILE *out)
+{
+    fputs("usage: pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
+          "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
+          "                       [--metric M] [--shard K/N]\n"
+          "\n"
+          "Run the scenario at each value FROM, FROM+STEP, ... up to TO of one key\n"
+          "(as for 'pilotdeck whatif --set': ce.NAME.capacity, ce.*.success_rate,\n"
+          "scenario.max_per_cycle, scenario.cycle, ...), N seeded replications per\n"
+          "value with the same seeds at every value (common random numbers), and\n"
+          "print the totals with 95% confidence intervals and a chart of one metric.\n"
+          "Durations take units: --vary scenario.cycle=1m..10m:1m.\n"
+          "\n"
+          "Options:\n"
+          "  --vary KEY=FROM..TO:STEP  the key and its values (at most 1000)\n"
+          "  --replications N    replications per value (default 10, at least 2)\n"
+          "  --seed S            first seed (default: the scenario's)\n"
+          "  --jobs J            threads (default: the CPUs online); results do not\n"
+          "                      depend on it\n"
+          "  --csv FILE          every CE and metric at every value, as CSV\n"
+          "  --plot FILE         draw the charted metric with gnuplot into FILE (.svg\n"
+          "                      or .png)\n"
+          "  --metric M          the metric charted and plotted: throughput_per_hour\n"
+          "                      (default), done, failed, utilization, refused,\n"
+          "                      peak_active\n"
+          "  --shard K/N         run only replications t with t % N = K - 1 and write\n"
+          "                      them as JSON lines, for 'pilotdeck merge'\n"
+          "  -h, --help          show this help\n"
+          "\n"
+          "Example: pilotdeck sweep scenarios/capacity_whatif.ini \\\n"
+          "             --vary ce.big.example.org.capacity=20..80:10 --plot sweep.svg\n", out);
+}
+
+/* Digits after the decimal point in a number as written. */
+static int decimals(const char *text)
+{
+    const char *dot = strchr(text, '.');
+
+    return dot ? (int)strlen(dot + 1) : 0;
+}
+
+static int parse_number(const char *what, const char *text, double *out)
+{
+    char *end;
+
+    *out = strtod(text, &end);
+    if (!*text || *end || !isfinite(*out) || strpbrk(text, "eExXnN")) {
+        cli_error("sweep: --vary: %s '%s' is not a plain number (or a duration with a "
+                  "unit)", what, text);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Expand "KEY=FROM..TO:STEP" into the points of st (labels, x) and the
+ * assignment texts to apply, one per point.  CLI_OK or CLI_USAGE.
+ */
+static int expand_range(const char *vary, struct study *st, char ***assignments)
+{
+    const char *eq = strrchr(vary, '=');
+    char *range, *dots, *colon, *from_text, *to_text, *step_text;
+    int64_t from_ms, to_ms, step_ms;
+    double from, to, step;
+    size_t n, k;
+    int status = CLI_USAGE, is_duration;
+
+    if (!eq || eq == vary) {
+        cli_error("sweep: --vary '%s' is not KEY=FROM..TO:STEP", vary);
+        return CLI_USAGE;
+    }
+    range = cli_xstrdup(eq + 1);
+    dots = strstr(range, "..");
+    colon = dots ? strchr(dots + 2, ':') : NULL;
+    if (!dots || !colon || dots == range || colon == dots + 2 || !colon[1]) {
+        cli_error("sweep: --vary %s: the range '%s' is not FROM..TO:STEP (e.g. 20..80:10 "
+                  "or 1m..10m:1m)", vary, eq + 1);
+        goto out;
+    }
+    *dots = '\0';
+    *colon = '\0';
+    from_text = range;
+    to_text = dots + 2;
+    step_text = colon + 1;
+    st->key = cli_xcalloc((size_t)(eq - vary) + 1, 1);
+    memcpy(st->key, vary, (size_t)(eq - vary));
+    st->range = cli_xstrdup(eq + 1);
+
+    is_duration = sim_parse_duration(from_text, &from_ms) == 0;
+    if (is_duration) {
+        if (sim_parse_duration(to_text, &to_ms) != 0 ||
+            sim_parse_duration(step_text, &step_ms) != 0) {
+            cli_error("sweep: --vary %s: FROM is a duration, so TO and STEP must be too "
+                      "(with units)", vary);
+            goto out;
+        }
+        from = (double)from_ms;
+        to = (double)to_ms;
+        step = (double)step_ms;
+    } else if (parse_number("FROM", from_text, &from) != 0 ||
+               parse_number("TO", to_text, &to) != 0 ||
+               parse_number("STEP", step_text, &step) != 0) {
+        goto out;
+    }
+    if (!(step > 0) || to < from) {
+        cli_error("sweep: --vary %s: need STEP > 0 and FROM <= TO", vary);
+        goto out;
+    }
+    if ((to - from) / step + 1 > MAX_POINTS) {
+        cli_error("sweep: --vary %s: more than %d values", vary, MAX_POINTS);
+        goto out;
+    }
+    n = (size_t)floor((to - from) / step + 1e-9) + 1;
+    st->nconfigs = n;
+    st->labels = cli_xcalloc(n, sizeof *st->labels);
+    st->x = cli_xcalloc(n, sizeof *st->x);
+    st->x_unit = cli_xstrdup(is_duration ? "h" : "");
+    *assignments = cli_xcalloc(n, sizeof **assignments);
+    for (k = 0; k < n; k++) {
+        char label[64], assignment[512];
+        if (is_duration) {
+            int64_t ms = from_ms + (int64_t)k * step_ms;
+            study_format_duration(ms, label, sizeof label);
+            st->x[k] = (double)ms / 3600000.0;
+        } else {
+            int d = decimals(from_text), dt = decimals(to_text), ds = decimals(step_text);
+            double v = from + (double)k * step;
+            d = d > dt ? d : dt;
+            d = d > ds ? d : ds;
+            snprintf(label, sizeof label, "%.*f", d > 15 ? 15 : d, v);
+            st->x[k] = strtod(label, NULL);
+        }
+        st->labels[k] = cli_xstrdup(label);
+        snprintf(assignment, sizeof assignment, "%s=%s", st->key, label);
+        (*assignments)[k] = cli_xstrdup(assignment);
+    }
+    status = CLI_OK;
+out:
+    free(range);
+    return status;
+}
+
+static int run_sweep(const struct cli_globals *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"vary", required_argument, NULL, OPT_VARY},
+        {"replications", required_argument, NULL, STUDY_OPT_REPLICATIONS},
+        {"seed", required_argument, NULL, STUDY_OPT_SEED},
+        {"jobs", required_argument, NULL, STUDY_OPT_JOBS},
+        {"csv", required_argument, NULL, STUDY_OPT_CSV},
+        {"plot", required_argument, NULL, STUDY_OPT_PLOT},
+        {"metric", required_argument, NULL, STUDY_OPT_METRIC},
+        {"shard", required_argument, NULL, STUDY_OPT_SHARD},
+        {"help", no_argument, NULL, STUDY_OPT_HELP},
+        {NULL, 0, NULL, 0}
+    };
+    struct study_options o;
+    struct study st;
+    const char *vary = NULL;
+    char **assignments = NULL, err[1024];
+    size_t k, npoints = 0;
+    int c, status = CLI_USAGE;
+
+    (void)g;
+    memset(&st, 0, sizeof st);
+    study_options_init(&o);
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        int taken = study_option("sweep", c, optarg, &o);
+        if (taken < 0)
+            goto out;
+        if (taken)
+            continue;
+        if (c == OPT_VARY) {
+            if (vary) {
+                cli_error("sweep: give --vary once (one key per sweep)");
+                goto out;
+            }
+            vary = optarg;
+        } else if (c == 'h' || c == STUDY_OPT_HELP) {
+            usage(stdout);
+            status = CLI_OK;
+            goto out;
+        } else {
+            status = cli_option_error("sweep", c, argv);
+            goto out;
+        }
+    }
+    if ((status = cli_want_args("sweep", argc, argv, optind, 1, "SCENARIO")) != CLI_OK)
+        goto out;
+    status = CLI_USAGE;
+    if (!vary) {
+        cli_error("sweep: missing --vary KEY=FROM..TO:STEP (see 'pilotdeck sweep --help')");
+        goto out;
+    }
+    st.kind = STUDY_SWEEP;
+    st.base = cli_xstrdup(argv[optind]);
+    if ((status = expand_range(vary, &st, &assignments)) != CLI_OK)
+        goto out;
+    npoints = st.nconfigs;
+    st.scns = cli_xcalloc(npoints, sizeof *st.scns);
+    for (k = 0; k < npoints; k++) {
+        if (sim_scenario_load(st.base, &st.scns[k], err, sizeof err) != SIM_OK) {
+            cli_error("%s", err);
+            status = CLI_FAILED;
+            goto out;
+        }
+        if (sim_scenario_set(st.scns[k], assignments[k], err, sizeof err) != SIM_OK) {
+            cli_error("sweep: --vary %s: %s", vary, err);
+            status = CLI_USAGE;
+            goto out;
+        }
+    }
+    st.nrep = (size_t)o.nrep;
+    st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
+    st.warmup_ms = sim_scenario_warmup(st.scns[0]);
+    status = study_check_options("sweep", &o, st.first_seed);
+    if (status != CLI_OK)
+        goto out;
+    for (k = 0; k < npoints; k++)
+        free(assignments[k]);
+    free(assignments);
+    return study_finish(&st, &o);
+out:
+    for (k = 0; assignments && k < npoints; k++)
+        free(assignments[k]);
+    free(assignments);
+    study_free(&st);
+    return status;
+}
+
+const struct cli_command cmd_sweep = {
+    "sweep",
+    "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
+    run_sweep,
+};
