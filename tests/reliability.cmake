@@ -1,1 +1,12 @@
-# Tests included by tests/CMakeLists.txt (reliability).
+# Tests included by tests/CMakeLists.txt (reliability): processes killed
+# mid-write and processes sharing one WAL file.  Multi-process and timed, so
+# no valgrind twins; PILOTDECK_RELIABILITY_SCALE scales their work.
+add_library(pilotdeck_reliability STATIC reliability_util.c)
+target_include_directories(pilotdeck_reliability PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(pilotdeck_reliability PUBLIC pilotdb)
+
+# SIGKILL the simulator at random moments; every reopened file must hold
+# exactly what had committed.
+pilotdeck_add_test(test_crash SOURCES test_crash.c
+                   LIBS pilotdeck_reliability pilotsim
+                   LABELS reliability TIMEOUT 300)
