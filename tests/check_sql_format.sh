@@ -247,7 +247,7 @@ plant() { # plant NAME DIR CODE: a one-function file; the check must flag it
     cp "$src/CMakeLists.txt" "$tmp/tree/"
     printf '#include <stdio.h>\nvoid planted(sqlite3 *conn, const char *name, char *user_sql);\nvoid planted(sqlite3 *conn, const char *name, char *user_sql)\n{\n    char sql[200];\n%s\n}\n' \
         "$code" >"$tmp/tree/$dir/planted.c"
-    out=$(check_tree "$tmp/tree" 2>&1); got=$?
+    out=$(check_tree "$tmp/tree" 2>&1 | grep -v " checked$"); got=$(check_tree "$tmp/tree" >/dev/null 2>&1; echo $?)
     if [ "$name" = clean ]; then
         [ "$got" -eq 0 ] && echo "self-test clean: ok" ||
             { echo "self-test clean: false alarm: $out"; failed=1; }
