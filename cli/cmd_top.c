@@ -116,7 +116,10 @@ static int run_once(pilotdb *db, const char *source, int json, int width, int un
     tui_view_init(&view, NULL);
     rc = tui_view_update(&view, db);
     if (rc != PILOTDB_OK) {
-        status = cli_db_error(db, "reading the database");
+        /* the view's rollback after the failure has cleared the handle's message */
+        const char *why = pilotdb_errmsg(db);
+        cli_error("reading the database: %s", why[0] ? why : pilotdb_rc_str(rc));
+        status = CLI_FAILED;
         goto out;
     }
     tui_view_sort(&view, sort, reverse);
