@@ -177,7 +177,8 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
 
     (void)g; /* the demo never touches the default database */
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'S':
             if (cli_parse_double("--speed", optarg, 1.0 / 64.0, 65536.0, &speed) != 0)
@@ -195,7 +196,7 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
         case 'C': color = 0; break;
         case 'U': unicode = 0; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default: return cli_option_error("demo", opt, argv);
         }
     }
     if (optind < argc)

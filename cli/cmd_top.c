@@ -160,7 +160,8 @@ static int top_run(const struct cli_globals *g, int argc, char **argv)
     pilotdb *db = NULL;
 
     optind = 0;
-    while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'd': path = optarg; break;
         case 'i':
@@ -182,7 +183,7 @@ static int top_run(const struct cli_globals *g, int argc, char **argv)
         case 'r': reverse = 1; break;
         case 'f': filter = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
-        default: usage(stderr); return CLI_USAGE;
+        default: return cli_option_error("top", opt, argv);
         }
     }
     if (optind < argc) {
