@@ -508,14 +508,6 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
                     fclose(in);
                     goto out;
                 }
-                if (sscanf(shard, "%zu/%zu", &k, &n) != 2 || (shard_n && n != shard_n)) {
-                    cli_error("merge: %s: shard %s is not one of %zu shards like the "
-                              "first file's", paths[f], shard, shard_n);
-                    json_decref(value);
-                    fclose(in);
-                    goto out;
-                }
-                shard_n = n;
                 if (!first) {
                     first = json_incref(study);
                     if (study_from_json(st, study) != 0) {
@@ -533,6 +525,14 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
                     fclose(in);
                     goto out;
                 }
+                if (sscanf(shard, "%zu/%zu", &k, &n) != 2 || (shard_n && n != shard_n)) {
+                    cli_error("merge: %s: shard %s is not one of %zu shards like the "
+                              "first file's", paths[f], shard, shard_n);
+                    json_decref(value);
+                    fclose(in);
+                    goto out;
+                }
+                shard_n = n;
             } else {
                 const char *why;
                 size_t task = 0;
@@ -670,8 +670,8 @@ static void print_preamble(const struct study *st)
         printf("warm-up %s discarded; ", warm);
     else
         printf("no warm-up; ");
-    printf("means with 95%% confidence intervals (Student's t, %zu degrees of freedom: "
-           "t = %.4f)\n\n", st->nrep - 1, t_value(st->nrep));
+    printf("means with 95%% confidence intervals (Student's t, %zu degree%s of freedom: "
+           "t = %.4f)\n\n", st->nrep - 1, st->nrep == 2 ? "" : "s", t_value(st->nrep));
 }
 
 /* Are all values of the unit and metric zero in every configuration? */

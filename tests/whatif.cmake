@@ -5,3 +5,9 @@ pilotdeck_add_test(test_whatif SOURCES test_whatif.c
                    LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300
                    GROUPS stats override replicate crn coverage)
 target_include_directories(test_whatif PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# The commands end to end (bad input, --jobs, shards and merge).
+add_test(NAME cli_whatif
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_whatif.sh $<TARGET_FILE:pilotdeck>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(cli_whatif PROPERTIES LABELS cli TIMEOUT 300)

@@ -1,0 +1,146 @@
+#!/bin/sh
+# End-to-end tests of pilotdeck whatif, sweep and merge: results identical
+# whatever --jobs, shards merged into the unsharded report byte for byte
+# (text, JSON and CSV), and bad input refused with a clear message, the
+# right exit status and nothing written.
+# Usage: test_whatif.sh PATH/TO/pilotdeck SOURCE_DIR
+set -u
+PD=${1:?usage: test_whatif.sh PATH/TO/pilotdeck SOURCE_DIR}
+SRC=${2:?usage: test_whatif.sh PATH/TO/pilotdeck SOURCE_DIR}
+work=$(mktemp -d "${TMPDIR:-/tmp}/pilotdeck-whatif-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0 failed=0
+TUT="$SRC/scenarios/tutorial.ini"
+ARR="$SRC/scenarios/arrivals.ini"
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
+
+# expect STATUS CMD...: run CMD, check its exit status; output in $out/$err.
+expect() {
+    want=$1; shift
+    "$@" >"$work/out" 2>"$work/err"
+    got=$?
+    out=$(cat "$work/out"); err=$(cat "$work/err")
+    if [ "$got" -eq "$want" ]; then ok; else
+        bad "'$*' exited $got, wanted $want; stderr: $err"; fi
+}
+has() { case "$1" in *"$2"*) ok ;; *) bad "'$1' lacks '$2'" ;; esac; }
+same() {
+    if cmp -s "$1" "$2"; then ok; else
+        bad "$3: $1 and $2 differ:"; diff "$1" "$2" | head -5; fi
+}
+nothing() { [ -z "$out" ] && ok || bad "wrote to stdout: $out"; }
+
+# -- help ------------------------------------------------------------------------
+for c in whatif sweep merge; do
+    expect 0 "$PD" $c --help;     has "$out" "usage: pilotdeck $c"
+done
+expect 0 "$PD" --help;            has "$out" "whatif"
+
+# -- results do not depend on --jobs ----------------------------------------------
+SET="ce.ce-flaky.example.org.success_rate=0.8"
+expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --jobs 1
+cp out whatif.j1
+has "$out" "seeds 42 to 45"; has "$out" "SIGNIFICANT"
+expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --jobs 3
+cp out whatif.j3; same whatif.j1 whatif.j3 "whatif --jobs 1 vs 3"
+expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --jobs 2 --json
+cp out whatif.json
+has "$out" '"metric":"throughput_per_hour"'; has "$out" '"significant":'
+
+# a variant given as a file (the same changes) gives the same numbers
+sed 's/^success_rate = 0.6$/success_rate = 0.8/' "$TUT" >variant.ini
+expect 0 "$PD" whatif "$TUT" variant.ini --replications 4 --json
+sed 's/"variant":"[^"]*"//' out >file.json
+sed 's/"variant":"[^"]*"//' whatif.json >set.json
+same file.json set.json "VARIANT.ini vs --set"
+
+# -- shards merge into the unsharded report ------------------------------------------
+for k in 1 2 3; do
+    expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --shard $k/3
+    cp out shard$k.jsonl
+done
+has "$(head -1 shard1.jsonl)" '"pilotdeck_study":1'
+expect 0 "$PD" merge shard3.jsonl shard1.jsonl shard2.jsonl
+cp out merged; same whatif.j1 merged "merged what-if"
+expect 0 "$PD" merge shard2.jsonl shard1.jsonl shard3.jsonl --json
+cp out merged.json; same whatif.json merged.json "merged what-if JSON"
+
+VARY="ce.ce-flaky.example.org.capacity=10..30:10"
+expect 0 "$PD" sweep "$TUT" --vary "$VARY" --replications 3 --jobs 2 --csv sweep.csv
+cp out sweep.txt
+has "$out" "Sweep: ce.ce-flaky.example.org.capacity"; has "$out" "o the mean"
+[ "$(wc -l <sweep.csv)" -eq $((1 + 3 * 3 * 6)) ] && ok || bad "sweep.csv has $(wc -l <sweep.csv) lines"
+for k in 1 2; do
+    expect 0 "$PD" sweep "$TUT" --vary "$VARY" --replications 3 --shard $k/2
+    cp out sweep$k.jsonl
+done
+expect 0 "$PD" merge sweep1.jsonl sweep2.jsonl --csv merged.csv
+cp out merged-sweep.txt
+same sweep.txt merged-sweep.txt "merged sweep"; same sweep.csv merged.csv "merged sweep CSV"
+# durations: values with units
+expect 0 "$PD" sweep "$ARR" --vary scenario.warmup=1h..3h:1h --replications 2 --jobs 2
+has "$out" "2h |"
+
+# -- bad input: a clear message, exit 2 (usage) or 1 (refused), nothing written -------
+expect 2 "$PD" whatif "$TUT" --set ce.ce-flaky.example.org.colour=red
+has "$err" "unknown CE key 'colour'"; nothing
+expect 2 "$PD" whatif "$TUT" --set ce.nowhere.capacity=+50%
+has "$err" "no CE named 'nowhere'"
+expect 2 "$PD" whatif "$TUT" --set scenario.speed=3
+has "$err" "unknown key 'scenario.speed'"
+expect 2 "$PD" whatif "$TUT" --set ce.ce-flaky.example.org.capacity=lots
+has "$err" "is not a number"
+expect 2 "$PD" whatif "$TUT" --set capacity
+has "$err" "is not KEY=VALUE"
+expect 2 "$PD" whatif "$TUT";                  has "$err" "not neither"
+expect 2 "$PD" whatif "$TUT" variant.ini --set "$SET"; has "$err" "not both"
+expect 2 "$PD" whatif;                         has "$err" "missing BASE.ini"
+expect 1 "$PD" whatif nowhere.ini --set "$SET"; has "$err" "nowhere.ini"
+expect 2 "$PD" whatif "$TUT" --set "$SET" --replications 1
+has "$err" "at least 2 replications"
+expect 2 "$PD" whatif "$TUT" --set "$SET" --replications many
+has "$err" "not a whole number"
+expect 2 "$PD" whatif "$TUT" --set "$SET" --jobs 0;   has "$err" "--jobs"
+for spec in 0/3 4/3 3 a/b 1/0 -1/2 "1/2x"; do
+    expect 2 "$PD" whatif "$TUT" --set "$SET" --shard "$spec"
+    has "$err" "is not K/N"; nothing
+done
+expect 2 "$PD" whatif "$TUT" --set "$SET" --shard 1/2 --json; has "$err" "give --json"
+expect 2 "$PD" whatif "$TUT" --set "$SET" --seed 9223372036854775806 --replications 3
+has "$err" "beyond 2^63-1"
+expect 2 "$PD" sweep "$TUT";                   has "$err" "missing --vary"
+for range in 10..30 30..10:10 10..30:0 10..30:-5 a..b:1 "1e1..30:10" 1m..30:1 10:30..1 \
+             "..30:10"; do
+    expect 2 "$PD" sweep "$TUT" --vary "ce.ce-flaky.example.org.capacity=$range" --csv bad.csv
+    [ -n "$err" ] && ok || bad "no message for range $range"
+    [ ! -e bad.csv ] && ok || bad "range $range wrote bad.csv"
+done
+expect 2 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.capacity=1..5000:1
+has "$err" "more than 1000 values"
+expect 2 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.success_rate=0.5..1.5:0.5
+has "$err" "out of range"
+expect 2 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.capacity=1..2:1 --plot x.pdf
+has "$err" ".svg or .png"
+expect 2 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.capacity=1..2:1 --metric speed
+has "$err" "--metric 'speed' is unknown"
+expect 1 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.capacity=1..2:1 --csv no/such/dir.csv
+has "$err" "no/such/dir.csv"; nothing
+
+# -- merge refuses incomplete, repeated or mixed shards ----------------------------------
+expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
+expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
+expect 1 "$PD" merge shard1.jsonl shard1.jsonl shard2.jsonl shard3.jsonl
+has "$err" "twice"; nothing
+expect 1 "$PD" merge shard1.jsonl sweep1.jsonl; has "$err" "another study"
+expect 1 "$PD" merge sweep.csv;                has "$err" "not a line of a pilotdeck shard"
+expect 1 "$PD" merge nowhere.jsonl;            has "$err" "nowhere.jsonl"
+: >empty.jsonl
+expect 1 "$PD" merge empty.jsonl;              has "$err" "is empty"
+expect 2 "$PD" merge shard1.jsonl shard2.jsonl shard3.jsonl --csv x.csv
+has "$err" "for sweeps"
+
+printf 'test_whatif.sh: %d passed, %d failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]
