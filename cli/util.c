@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -36,7 +37,8 @@ int cli_parse_int(const char *what, const char *text, int64_t min, int64_t max,
     }
     errno = 0;
     v = strtoll(text, &end, 10);
-    if (*end != '\0' || end == text) {
+    /* strtoll skips leading blanks; " 5" is no more a number than "5 " */
+    if (*end != '\0' || end == text || isspace((unsigned char)text[0])) {
         cli_error("%s: '%s' is not a whole number", what, text);
         return -1;
     }
@@ -62,7 +64,7 @@ int cli_parse_double(const char *what, const char *text, double min, double max,
     }
     errno = 0;
     v = strtod(text, &end);
-    if (*end != '\0' || end == text) {
+    if (*end != '\0' || end == text || isspace((unsigned char)text[0])) {
         cli_error("%s: '%s' is not a number", what, text);
         return -1;
     }
