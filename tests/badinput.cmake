@@ -10,3 +10,11 @@ pilotdeck_add_test(test_boundaries SOURCES test_boundaries.c LIBS pilotdb m
 add_test(NAME sql_format_check
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/check_sql_format.sh ${PROJECT_SOURCE_DIR})
 set_tests_properties(sql_format_check PROPERTIES LABELS db TIMEOUT 120)
+
+# Bad input to the command, end to end: options, values and names for every
+# subcommand, scenario files, and database files that are missing, empty,
+# truncated, corrupted, foreign, newer, read-only or a directory.
+add_test(NAME cli_badinput
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_badinput.sh $<TARGET_FILE:pilotdeck>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(cli_badinput PROPERTIES LABELS cli TIMEOUT 180)
