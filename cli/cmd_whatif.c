@@ -30,7 +30,7 @@ static void usage(FILE *out)
           "(throughput, done, failed, utilization, refused, peak active; per CE and in\n"
           "total) the baseline's and the variant's means with 95% confidence\n"
           "intervals (Student's t), their paired difference and whether it is\n"
-          "significant.\n"
+          "significant.  A CE that only one of them has counts as 0 in the other.\n"
           "\n"
           "Options:\n"
           "  --set KEY=VALUE     change the baseline (repeatable): ce.NAME.KEY with KEY\n"

@@ -84,6 +84,16 @@ same sweep.txt merged-sweep.txt "merged sweep"; same sweep.csv merged.csv "merge
 expect 0 "$PD" sweep "$ARR" --vary scenario.warmup=1h..3h:1h --replications 2 --jobs 2
 has "$out" "2h |"
 
+# a plot through gnuplot (installed by scripts/install-deps), the same again
+if command -v gnuplot >/dev/null 2>&1; then
+    expect 0 "$PD" merge sweep2.jsonl sweep1.jsonl --plot sweep.svg --metric done
+    has "$(head -3 sweep.svg)" "<svg"; has "$(cat sweep.svg)" "done (total)"
+    expect 0 "$PD" sweep "$TUT" --vary "$VARY" --replications 3 --plot again.svg --metric done
+    same sweep.svg again.svg "plot of the merged and of the unsharded sweep"
+else
+    echo "test_whatif.sh: gnuplot not installed, plots not tested"
+fi
+
 # -- bad input: a clear message, exit 2 (usage) or 1 (refused), nothing written -------
 expect 2 "$PD" whatif "$TUT" --set ce.ce-flaky.example.org.colour=red
 has "$err" "unknown CE key 'colour'"; nothing
