@@ -5,6 +5,12 @@ pilotdeck_add_test(test_whatif SOURCES test_whatif.c
                    LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300
                    GROUPS stats override replicate crn coverage)
 target_include_directories(test_whatif PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+# The fast groups again under valgrind (the simulating ones take too long there;
+# the asan build runs them all).
+pilotdeck_add_test(test_whatif_memcheck SOURCES test_whatif.c
+                   LIBS pilotdeck_simcheck pilotsim m LABELS sim VALGRIND TIMEOUT 300
+                   GROUPS stats override)
+target_include_directories(test_whatif_memcheck PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 
 # The commands end to end (bad input, --jobs, shards and merge).
 add_test(NAME cli_whatif
