@@ -328,6 +328,19 @@ static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened);
 static pilotdb_rc txn_leave(pilotdb *db, int opened, pilotdb_rc rc);
 
 /*
+ * Run the BEGIN statement id.  The ROLLBACK statement is prepared first:
+ * once a transaction is open, ending it must not need memory, or an
+ * out-of-memory error would leave it open.
+ */
+static pilotdb_rc txn_begin(pilotdb *db, enum stmt_id id, const char *what)
+{
+    sqlite3_stmt *rollback;
+    pilotdb_rc rc = stmt_get(db, ST_ROLLBACK, &rollback);
+
+    return rc == PILOTDB_OK ? stmt_run(db, id, what) : rc;
+}
+
+/*
  * The start of a public call that runs one statement: enter the call's
  * transaction (see txn_enter()) and get the statement id into *st.  On
  * failure nothing is left open and *opened is 0.
@@ -364,8 +377,8 @@ static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened)
     *opened = 0;
     if (pilotdb_in_transaction(db))
         return PILOTDB_OK;
-    rc = stmt_run(db, write ? ST_BEGIN_WRITE : ST_BEGIN_READ,
-                  "starting a transaction");
+    rc = txn_begin(db, write ? ST_BEGIN_WRITE : ST_BEGIN_READ,
+                   "starting a transaction");
     if (rc == PILOTDB_OK)
         *opened = 1;
     return rc;
@@ -397,7 +410,7 @@ pilotdb_rc pilotdb_begin(pilotdb *db)
     db->errmsg[0] = '\0';
     if (pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
-    return stmt_run(db, ST_BEGIN_WRITE, "starting a write transaction");
+    return txn_begin(db, ST_BEGIN_WRITE, "starting a write transaction");
 }
 
 pilotdb_rc pilotdb_begin_read(pilotdb *db)
@@ -407,7 +420,7 @@ pilotdb_rc pilotdb_begin_read(pilotdb *db)
     db->errmsg[0] = '\0';
     if (pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
-    rc = stmt_run(db, ST_BEGIN_READ, "starting a read transaction");
+    rc = txn_begin(db, ST_BEGIN_READ, "starting a read transaction");
     /* BEGIN is deferred: read once so the snapshot is fixed from now. */
     if (rc == PILOTDB_OK) {
         rc = stmt_run(db, ST_SNAPSHOT, "starting a read transaction");
@@ -494,7 +507,7 @@ static pilotdb_rc migrate(pilotdb *db)
     pilotdb_rc rc;
     char sql[64];
 
-    rc = stmt_run(db, ST_BEGIN_WRITE, "starting the schema migration");
+    rc = txn_begin(db, ST_BEGIN_WRITE, "starting the schema migration");
     if (rc != PILOTDB_OK)
         return rc;
     /* Re-read inside the transaction: another process may have won. */
