@@ -713,6 +713,10 @@ pilotdb_rc pilotdb_open_image(const unsigned char *image, size_t size,
                               (sqlite3_int64)size,
                               SQLITE_DESERIALIZE_FREEONCLOSE |
                                   SQLITE_DESERIALIZE_RESIZEABLE);
+    /* sqlite3_deserialize() says SQLITE_ERROR for any failure of the
+     * ATTACH it runs; the connection knows when that was out of memory. */
+    if (src == SQLITE_ERROR && sqlite3_errcode(db->conn) == SQLITE_NOMEM)
+        src = SQLITE_NOMEM;
     if (src != SQLITE_OK) {
         rc = sql_fail(db, src, "loading a database image");
         return open_failed(db, rc, errbuf, errbuf_size);
