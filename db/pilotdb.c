@@ -26,6 +26,14 @@
 #include "schema.h"
 
 #define BUSY_TIMEOUT_MS 5000
+/* WAL checkpoints (see wal_hook()): a passive one after a commit once the
+ * WAL holds this many frames, as SQLite does by default ... */
+#define WAL_CHECKPOINT_FRAMES 1000
+/* ... and, once it holds this many (about 8 MiB), one that waits up to
+ * WAL_RESTART_WAIT_MS for readers to leave older snapshots, so that the
+ * next write starts the WAL again from its beginning. */
+#define WAL_RESTART_FRAMES 2000
+#define WAL_RESTART_WAIT_MS 200
 #define NMIGRATIONS (sizeof pilotdb_migrations / sizeof pilotdb_migrations[0])
 
 /* Prepared statements, made on first use and kept until close. */
@@ -606,11 +614,38 @@ static pilotdb_rc handle_new(unsigned flags, pilotdb **out)
     return PILOTDB_OK;
 }
 
+/*
+ * Called by SQLite after each commit in WAL mode, with the number of frames
+ * in the WAL.  SQLite's own hook only runs passive checkpoints, which never
+ * catch up while readers follow one another without a pause (each holds a
+ * snapshot older than the last commit), so the WAL would grow without bound
+ * under a few busy dashboards.  Past WAL_RESTART_FRAMES a RESTART checkpoint
+ * waits, briefly, for the readers to move to the newest snapshot.  The
+ * commit has happened: a checkpoint that cannot finish is retried at the
+ * next commit, never reported.  (PRAGMA wal_autocheckpoint replaces this
+ * hook with SQLite's.)
+ */
+static int wal_hook(void *arg, sqlite3 *conn, const char *schema, int frames)
+{
+    (void)arg;
+    if (frames >= WAL_RESTART_FRAMES) {
+        sqlite3_busy_timeout(conn, WAL_RESTART_WAIT_MS);
+        (void)sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_RESTART,
+                                        NULL, NULL);
+        sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
+    } else if (frames >= WAL_CHECKPOINT_FRAMES) {
+        (void)sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+    }
+    return SQLITE_OK;
+}
+
 /* Settings every connection gets, before anything is read. */
 static pilotdb_rc configure(pilotdb *db)
 {
     sqlite3_extended_result_codes(db->conn, 1);
     sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
+    sqlite3_wal_hook(db->conn, wal_hook, NULL);
     return exec_sql(db, "PRAGMA foreign_keys = ON", "enabling foreign keys");
 }
 
