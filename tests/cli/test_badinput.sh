@@ -9,37 +9,13 @@
 set -u
 PD=${1:?usage: test_badinput.sh PATH/TO/pilotdeck SOURCE_DIR}
 SRC=${2:?usage: test_badinput.sh PATH/TO/pilotdeck SOURCE_DIR}
-work=$(mktemp -d "${TMPDIR:-/tmp}/pilotdeck-bad-XXXXXX")
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work" || exit 1
-export PILOTDECK_DB="$work/t.db"
-passed=0 failed=0
+cli_name=bad
+. "$(dirname "$0")/common.sh"
 
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-# expect STATUS CMD...: run CMD, check its exit status; output in $out/$err.
-expect() {
-    want=$1; shift
-    "$@" >"$work/out" 2>"$work/err"
-    got=$?
-    out=$(cat "$work/out"); err=$(cat "$work/err")
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "'$*' exited $got, wanted $want; stderr: $err"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "'$1' lacks '$2'" ;; esac; }
 # A refusal says so on stderr, names the program, prints nothing on stdout.
 said() {
     case "$err" in "pilotdeck: "*"$1"*) ok ;; *) bad "stderr '$err' lacks 'pilotdeck: ...$1'" ;; esac
     [ -z "$out" ] && ok || bad "output on stdout before a refusal: $out"
-}
-
-# fingerprint FILE: bytes and modification time (to the nanosecond).
-fingerprint() { if [ -e "$1" ]; then printf '%s %s' "$(cksum <"$1")" "$(stat -c %y "$1")"; else echo absent; fi; }
-save() { saved=$(fingerprint "${1:-$PILOTDECK_DB}"); saved_file=${1:-$PILOTDECK_DB}; }
-unchanged() {
-    if [ "$(fingerprint "$saved_file")" = "$saved" ] && [ ! -s "$saved_file-wal" ]; then ok
-    else bad "$saved_file changed by: $*"; fi
 }
 
 # refuse STATUS NEEDLE CMD...: refused with STATUS, message has NEEDLE, nothing written.
@@ -291,5 +267,4 @@ cmp -s "$work/good.db" "$PILOTDECK_DB" && ok || bad "reference database changed"
 expect 0 "$PD" --db "$work/good.db" summary --json
 [ "$out" = '{"submitted":1,"running":0,"done":0,"failed":0}' ] && ok || bad "good.db: $out"
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish

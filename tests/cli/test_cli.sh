@@ -4,31 +4,8 @@
 # Usage: test_cli.sh PATH/TO/pilotdeck
 set -u
 PD=${1:?usage: test_cli.sh PATH/TO/pilotdeck}
-work=$(mktemp -d "${TMPDIR:-/tmp}/pilotdeck-cli-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-export PILOTDECK_DB="$work/t.db"
-passed=0 failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-# expect STATUS CMD...: run CMD, check its exit status; output in $out/$err.
-expect() {
-    want=$1; shift
-    "$@" >"$work/out" 2>"$work/err"
-    got=$?
-    out=$(cat "$work/out"); err=$(cat "$work/err")
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "'$*' exited $got, wanted $want; stderr: $err"; fi
-}
-# same FILE... : the database file is byte-identical to the saved copy.
-save() { cp "$PILOTDECK_DB" "$work/saved.db"; }
-unchanged() {
-    if cmp -s "$PILOTDECK_DB" "$work/saved.db" && [ ! -s "$PILOTDECK_DB-wal" ]; then ok
-    else bad "database changed by: $*"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "'$1' lacks '$2'" ;; esac; }
+cli_name=cli
+. "$(dirname "$0")/common.sh"
 
 # -- help and version ----------------------------------------------------
 expect 0 "$PD" --help;            has "$out" "usage: pilotdeck"
@@ -161,5 +138,4 @@ if [ -w /dev/full ]; then
     "$PD" summary --json >/dev/full 2>/dev/null; [ $? -eq 1 ] && ok || bad "write error not reported"
 fi
 
-printf '%d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish
