@@ -184,6 +184,34 @@ static void fail_at(struct parser *ps, int line, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), as the database requires of CE names. */
+static int valid_utf8(const unsigned char *p)
+{
+    while (*p) {
+        unsigned char lo = 0x80, hi = 0xbf;
+        int more;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if (*p >= 0xc2 && *p <= 0xdf)
+            more = 1;
+        else if (*p >= 0xe0 && *p <= 0xef)
+            more = 2, lo = *p == 0xe0 ? 0xa0 : 0x80, hi = *p == 0xed ? 0x9f : 0xbf;
+        else if (*p >= 0xf0 && *p <= 0xf4)
+            more = 3, lo = *p == 0xf0 ? 0x90 : 0x80, hi = *p == 0xf4 ? 0x8f : 0xbf;
+        else
+            return 0;
+        if (p[1] < lo || p[1] > hi)
+            return 0;
+        for (p += 2; --more > 0; p++)
+            if ((*p & 0xc0) != 0x80)
+                return 0;
+    }
+    return 1;
+}
+
 static int valid_name(const char *name, size_t max)
 {
     size_t len = strlen(name);
@@ -194,7 +222,7 @@ static int valid_name(const char *name, size_t max)
     for (p = (const unsigned char *)name; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             return 0;
-    return 1;
+    return valid_utf8((const unsigned char *)name);
 }
 
 static int parse_bool(const char *value, int *out)
@@ -249,7 +277,7 @@ static int set_value(struct parser *ps, const struct key_def *key, void *base,
         size_t max = key->type == K_STRING ? SCENARIO_NAME_MAX : PILOTDB_NAME_MAX;
         char *copy;
         if (!valid_name(value, max)) {
-            fail_at(ps, line, "%s must be 1 to %zu characters without control "
+            fail_at(ps, line, "%s must be 1 to %zu bytes of UTF-8 without control "
                     "characters", key->name, max);
             return -1;
         }
@@ -434,9 +462,14 @@ static int begin_section(struct parser *ps, const char *section)
     }
     if (strcmp(kind_word, "ce") == 0 || strcmp(kind_word, "group") == 0 ||
         strcmp(kind_word, "event") == 0) {
-        if (!name || !valid_name(name, PILOTDB_NAME_MAX)) {
+        if (!name || !*name) {
             fail_at(ps, ps->section_line, "section [%s] needs a name: [%s NAME]",
                     section, kind_word);
+            return -1;
+        }
+        if (!valid_name(name, PILOTDB_NAME_MAX)) {
+            fail_at(ps, ps->section_line, "the name in [%s] must be 1 to %d bytes "
+                    "of UTF-8 without control characters", kind_word, PILOTDB_NAME_MAX);
             return -1;
         }
         if (kind_word[0] == 'e') {
