@@ -4,9 +4,10 @@
  * The input is copied into a NUL-terminated string and handed to
  * sim_scenario_parse().  Besides what the sanitizers catch, the parser's
  * contract is checked: either SIM_OK with a scenario that has a name, a
- * duration and at least one CE, or an error with *out NULL and a message
- * of the form "<fuzz>:LINE: ..." with LINE at least 1.  A broken contract
- * aborts, which libFuzzer (and the replay driver) report as a crash.
+ * duration and at least one CE whose name the database accepts (so that
+ * whatever parses can be simulated), or an error with *out NULL and a
+ * message "<fuzz>:LINE: ..." with LINE a line of the input.  A broken
+ * contract aborts, which libFuzzer (and the replay driver) report as a crash.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -25,8 +26,8 @@ static void contract_broken(const char *what, const char *detail)
     abort();
 }
 
-/* Check the error message: "<fuzz>:LINE: text" with LINE >= 1. */
-static void check_message(const char *err)
+/* Check the error message: "<fuzz>:LINE: text" with 1 <= LINE <= lines. */
+static void check_message(const char *err, long lines)
 {
     size_t prefix = strlen(FUZZ_FILENAME ":");
     char *end;
@@ -37,10 +38,33 @@ static void check_message(const char *err)
     line = strtol(err + prefix, &end, 10);
     if (end == err + prefix || *end != ':')
         contract_broken("message has no line number", err);
-    if (line < 1)
-        contract_broken("message names line 0 or less", err);
+    if (line < 1 || line > lines)
+        contract_broken("message names a line outside the input", err);
     if (end[1] != ' ' || end[2] == '\0')
         contract_broken("message has no text after the line", err);
+}
+
+/* The database's own check of CE names, on an in-memory database opened
+ * once and never written (each add is rolled back). */
+static void check_ce_names(const sim_scenario *scn)
+{
+    static pilotdb *db;
+    char err[256];
+    size_t i, n = sim_scenario_ce_count(scn);
+
+    if (!db && pilotdb_open(":memory:", PILOTDB_OPEN_CREATE, &db, err, sizeof err) != PILOTDB_OK)
+        contract_broken("cannot open an in-memory database", err);
+    if (pilotdb_begin(db) != PILOTDB_OK)
+        contract_broken("begin", pilotdb_errmsg(db));
+    /* groups repeat one name with a number: the first 16 CEs say enough */
+    for (i = 0; i < n && i < 16; i++) {
+        const char *name = sim_scenario_ce_name(scn, i);
+        if (!name || pilotdb_ce_add(db, name, 1, 1.0, 1, NULL) != PILOTDB_OK)
+            contract_broken("the database refuses a CE name the parser accepted",
+                            pilotdb_errmsg(db));
+    }
+    if (pilotdb_rollback(db) != PILOTDB_OK)
+        contract_broken("rollback", pilotdb_errmsg(db));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,6 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512];
     sim_scenario *scn = (sim_scenario *)1;
     sim_rc rc;
+    long lines = 1;
+    size_t i;
 
     if (!text)
         return 0;
@@ -57,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     rc = sim_scenario_parse(text, FUZZ_FILENAME, &scn, err, sizeof err);
     if (rc == SIM_OK) {
-        size_t i, n;
+        size_t n;
         if (!scn)
             contract_broken("SIM_OK without a scenario", "");
         if (!sim_scenario_name(scn) || sim_scenario_duration(scn) <= 0)
@@ -65,18 +91,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         n = sim_scenario_ce_count(scn);
         if (n == 0)
             contract_broken("scenario without CEs", "");
-        for (i = 0; i < n; i++) {
-            const char *name = sim_scenario_ce_name(scn, i);
-            if (!name || !name[0] || strlen(name) > PILOTDB_NAME_MAX)
-                contract_broken("CE name empty or too long", name ? name : "(null)");
-        }
+        check_ce_names(scn);
         sim_scenario_free(scn);
     } else {
         if (scn)
             contract_broken("error with a scenario returned", err);
         if (rc != SIM_EPARSE && rc != SIM_ENOMEM)
             contract_broken("unexpected result code", err);
-        check_message(err);
+        for (i = 0; i < size; i++)
+            lines += text[i] == '\n';
+        check_message(err, lines);
     }
     free(text);
     return 0;
