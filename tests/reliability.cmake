@@ -10,3 +10,9 @@ target_link_libraries(pilotdeck_reliability PUBLIC pilotdb)
 pilotdeck_add_test(test_crash SOURCES test_crash.c
                    LIBS pilotdeck_reliability pilotsim
                    LABELS reliability TIMEOUT 300)
+
+# A simulator, a second writer and four readers on one WAL file: no busy
+# errors, invariants in every snapshot, a bounded -wal file, no lost toggle.
+pilotdeck_add_test(test_concurrency SOURCES test_concurrency.c
+                   LIBS pilotdeck_reliability pilotsim
+                   LABELS reliability TIMEOUT 300)
