@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define PILOTDB_SCHEMA_VERSION 2
+#define PILOTDB_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of a pilotdeck database: "PLDK". */
 #define PILOTDB_APPLICATION_ID 0x504c444b
@@ -159,6 +159,15 @@ typedef int (*pilotdb_pilot_cb)(void *arg, const pilotdb_pilot *pilot);
 typedef int (*pilotdb_event_cb)(void *arg, const pilotdb_event *event);
 
 /* ---- connections --------------------------------------------------------- */
+
+/*
+ * Tune SQLite for the whole process: turn off its memory statistics, which
+ * pilotdeck never reads and which take a process-wide lock on every
+ * allocation (a fifth of the cost of a status change).  Optional; call it
+ * first, before any other SQLite or pilotdb call.  PILOTDB_EMISUSE once
+ * SQLite is in use (nothing is changed then).
+ */
+pilotdb_rc pilotdb_setup_process(void);
 
 /*
  * Open the pilot database at path (":memory:" for a private in-memory one).
