@@ -7,14 +7,15 @@
  * Prints pilots, transitions written, wall time, transitions per second and
  * peak RSS per mode beside the targets, and exits 1 if a target is missed.
  * Usage: bench_sim [--quick] [--memory-only] [--until T] [--cache-mb N]
- *                  [--no-memstatus] [SCENARIO [DIR]]
+ *                  [SCENARIO [DIR]]
  *   SCENARIO  default: scenarios/large.ini of the source tree
  *   DIR       where the file database goes (default: a temp dir)
  *   --quick   simulate the first 10 virtual minutes only (CTest keeps the
  *             program working with it; no targets are checked)
  *   --until T simulate up to virtual time T only (no targets are checked)
  *   --cache-mb N   experiment: PRAGMA cache_size of N MB on the connection
- *   --no-memstatus experiment: sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0)
+ * SQLite is set up as the pilotdeck command sets it up
+ * (pilotdb_setup_process()).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -141,13 +142,12 @@ int main(int argc, char **argv)
     char tmpl[] = "/tmp/bench_sim.XXXXXX", path[4096], wal[4200], shm[4200];
     int quick = 0, memory_only = 0, scenario_given = 0, i, worst = 0, rc;
 
+    (void)pilotdb_setup_process();
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
         else if (strcmp(argv[i], "--memory-only") == 0)
             memory_only = 1;
-        else if (strcmp(argv[i], "--no-memstatus") == 0)
-            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
         else if (strcmp(argv[i], "--cache-mb") == 0 && i + 1 < argc)
             cache_mb = atol(argv[++i]);
         else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc) {
@@ -158,7 +158,7 @@ int main(int argc, char **argv)
         }
         else if (argv[i][0] == '-') {
             fprintf(stderr, "usage: bench_sim [--quick] [--memory-only] [--until T] "
-                    "[--cache-mb N] [--no-memstatus] [SCENARIO [DIR]]\n");
+                    "[--cache-mb N] [SCENARIO [DIR]]\n");
             return 2;
         } else if (!scenario_given) {
             scenario = argv[i];

@@ -7,15 +7,15 @@
  * Prints the wall time of each, replications per second and the speed-up
  * beside the target (1.7x on 2 cores), checks that both give bit-identical
  * results, and exits 1 if the target is missed (2 on error).
- * Usage: bench_whatif [--quick] [--replications N] [--jobs J] [--no-memstatus]
- *                     [SCENARIO]
+ * Usage: bench_whatif [--quick] [--replications N] [--jobs J] [SCENARIO]
  *   SCENARIO       default: scenarios/grid50.ini of the source tree
  *   --replications N   default 20
  *   --jobs J       the parallel run's threads (default 2)
  *   --quick        4 replications of the first 12 virtual hours (CTest keeps
  *                  the program working with it; no target is checked)
- *   --no-memstatus experiment: sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0),
- *                  which removes SQLite's global memory-statistics mutex
+ * SQLite is set up as the pilotdeck command sets it up
+ * (pilotdb_setup_process(): no memory statistics, so no process-wide lock
+ * on allocations shared by the threads).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,7 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
 #include "pilotsim.h"
 
@@ -83,6 +82,7 @@ int main(int argc, char **argv)
     double wall1, wallj, cpu1, cpuj, speedup;
     char err[1024];
 
+    (void)pilotdb_setup_process();
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0) {
             quick = 1;
@@ -90,16 +90,11 @@ int main(int argc, char **argv)
             nrep = (size_t)strtoul(argv[++a], NULL, 10);
         } else if (strcmp(argv[a], "--jobs") == 0 && a + 1 < argc) {
             jobs = (unsigned)strtoul(argv[++a], NULL, 10);
-        } else if (strcmp(argv[a], "--no-memstatus") == 0) {
-            if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK) {
-                fprintf(stderr, "bench_whatif: sqlite3_config failed\n");
-                return 2;
-            }
         } else if (argv[a][0] != '-') {
             path = argv[a];
         } else {
             fprintf(stderr, "usage: bench_whatif [--quick] [--replications N] [--jobs J] "
-                    "[--no-memstatus] [SCENARIO]\n");
+                    "[SCENARIO]\n");
             return 2;
         }
     }

@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     const char *env = getenv("PILOTDECK_DB");
     int i = 1;
 
+    (void)pilotdb_setup_process(); /* a speed-up only: no harm if refused */
     g.db_path = "pilotdeck.db";
     if (env && *env) {
         g.db_path = env;

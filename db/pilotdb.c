@@ -663,6 +663,13 @@ static pilotdb_rc open_failed(pilotdb *db, pilotdb_rc rc, char *errbuf,
     return rc;
 }
 
+pilotdb_rc pilotdb_setup_process(void)
+{
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK
+               ? PILOTDB_OK
+               : PILOTDB_EMISUSE;
+}
+
 pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
                         char *errbuf, size_t errbuf_size)
 {
