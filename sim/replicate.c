@@ -61,7 +61,7 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
     sim_ce_stats st;
     int64_t *at_warmup = NULL;
     size_t nunits = 0, u;
-    char err[512];
+    char err[256]; /* room for it in errbuf, with a prefix */
     sim_rc rc;
 
     memset(out, 0, sizeof *out);
