@@ -179,11 +179,45 @@ static pilotdb_rc rc_from_sqlite(int src)
     }
 }
 
+/* One integer from a pragma that returns one, or -1. */
+static int64_t pragma_int(sqlite3 *conn, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/*
+ * Say which is full after SQLITE_FULL: the database, when a page limit
+ * below SQLite's own (1073741823 pages up to 3.44) was set with PRAGMA
+ * max_page_count, else the disk.
+ */
+static pilotdb_rc full_fail(pilotdb *db, const char *what)
+{
+    int64_t limit = db->conn ? pragma_int(db->conn, "PRAGMA max_page_count") : -1;
+
+    if (limit > 0 && limit < 1073741823)
+        return fail(db, PILOTDB_EDISKFULL,
+                    "%s: the database is full: it may hold at most %lld pages"
+                    " (PRAGMA max_page_count) and has %lld", what,
+                    (long long)limit,
+                    (long long)pragma_int(db->conn, "PRAGMA page_count"));
+    return fail(db, PILOTDB_EDISKFULL,
+                "%s: the disk is full (no room to write the database)", what);
+}
+
 /* Record a SQLite failure src during what. */
 static pilotdb_rc sql_fail(pilotdb *db, int src, const char *what)
 {
     const char *msg = sqlite3_errstr(src);
 
+    if ((src & 0xff) == SQLITE_FULL)
+        return full_fail(db, what);
     /* The connection's message is more precise when it is about src. */
     if (db->conn && sqlite3_extended_errcode(db->conn) == src)
         msg = sqlite3_errmsg(db->conn);
