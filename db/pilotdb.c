@@ -482,7 +482,6 @@ pilotdb_rc pilotdb_commit(pilotdb *db)
 
 pilotdb_rc pilotdb_rollback(pilotdb *db)
 {
-    db->errmsg[0] = '\0';
     if (!pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "rollback: no transaction is open");
     return stmt_run(db, ST_ROLLBACK, "rolling back");

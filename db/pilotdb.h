@@ -228,6 +228,8 @@ pilotdb_rc pilotdb_begin(pilotdb *db);
 /* Open a read transaction whose snapshot holds until commit or rollback. */
 pilotdb_rc pilotdb_begin_read(pilotdb *db);
 pilotdb_rc pilotdb_commit(pilotdb *db);
+/* Roll back.  When it succeeds, pilotdb_errmsg() still says why the caller
+ * gave up on the transaction, for the caller to report. */
 pilotdb_rc pilotdb_rollback(pilotdb *db);
 /* Non-zero while a transaction is open on the handle. */
 int pilotdb_in_transaction(pilotdb *db);
