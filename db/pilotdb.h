@@ -26,7 +26,17 @@
  *    clock (milliseconds since the Unix epoch) unless pilotdb_set_clock()
  *    installs another, as the simulator does with virtual time.
  *  - Errors are a pilotdb_rc plus a message (pilotdb_errmsg()); the layer
- *    never exits or aborts.  Out of memory is PILOTDB_ENOMEM.
+ *    never exits or aborts.  Out of memory is PILOTDB_ENOMEM (from every
+ *    call, pilotdb_open() and pilotdb_open_image() included); an I/O error
+ *    of the operating system is PILOTDB_EIO; a full disk, or a page limit
+ *    set with PRAGMA max_page_count, is PILOTDB_EDISKFULL, and the message
+ *    says which.  After any of these the handle stays usable, its outputs
+ *    are cleared as after any error, and a call made outside a transaction
+ *    leaves none open.
+ *  - Inside a caller's transaction a failed call changes nothing either,
+ *    but after PILOTDB_ENOMEM, PILOTDB_EIO or PILOTDB_EDISKFULL SQLite may
+ *    have rolled back the whole transaction: pilotdb_in_transaction() says
+ *    whether it is still open (then roll it back, or go on).
  *
  * Memory returned by the layer is allocated with sqlite3_malloc() and freed
  * with pilotdb_free(), so that a test allocator installed in SQLite counts
