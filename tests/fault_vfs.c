@@ -116,6 +116,12 @@ static int shim_device_characteristics(sqlite3_file *f)
 static int shim_shm_map(sqlite3_file *f, int region, int size, int extend,
                         void volatile **out)
 {
+    int src = injected(FAULT_IO_SHMMAP, SQLITE_IOERR_SHMMAP);
+
+    if (src) {
+        *out = NULL;
+        return src;
+    }
     return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, out);
 }
 

@@ -5,5 +5,5 @@
 # through PRAGMA max_page_count.  One CTest test per group.
 pilotdeck_add_test(test_faults SOURCES test_faults.c fault_alloc.c fault_vfs.c
                    LIBS pilotdb LABELS db VALGRIND TIMEOUT 300
-                   GROUPS oom io diskfull)
+                   GROUPS oom oom_files io diskfull)
 target_compile_definitions(test_faults PRIVATE _DEFAULT_SOURCE) # strdup

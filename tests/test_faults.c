@@ -14,9 +14,11 @@
  * file database reopened through the plain VFS passes the check and holds
  * the same state.
  *
- * Groups (argv[1]): oom, io, diskfull.  Nothing is random: a failure names
- * the operation, the fixture, the mode and N, and `test_faults GROUP`
- * replays it.
+ * Groups (argv[1]): oom (in-memory databases), oom_files, io, diskfull.
+ * Nothing is random: a failure names the operation, the fixture, the mode
+ * and N, and `test_faults GROUP` replays it.  PILOTDECK_FAULTS_VERBOSE=1
+ * prints the runs and time of each operation; under valgrind
+ * (PILOTDECK_UNDER_VALGRIND) the allocation faults are a 1-in-23 sample.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -847,6 +849,7 @@ struct reference {
 struct injector {
     const char *name;
     void (*arm)(long n, int persistent);
+    long *stride;     /* N goes 1, 1 + stride, ... (1: every N) */
     long (*disarm)(void);
     pilotdb_rc error; /* the error a faulted call may return */
     int reopen;       /* always check a file again through the plain VFS */
@@ -967,7 +970,7 @@ static void fault_loop(const struct op *op, enum fixture fx,
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     reference_make(op, fx, &ref);
-    for (long n = 1;; n++) {
+    for (long n = 1;; n += *inj->stride) {
         int64_t blocks = fault_alloc_live_blocks();
         int64_t bytes = fault_alloc_live_bytes();
         struct run r;
@@ -1031,14 +1034,20 @@ static void fault_all(const struct injector *inj, unsigned mask)
                 for (int persistent = 0; persistent <= 1; persistent++)
                     fault_loop(&ops[i], (enum fixture)fx, inj, persistent,
                                &tally);
-    print_message("%s: %ld runs, %ld with a fault, %ld calls failed\n",
-                  inj->name, tally.runs, tally.fired, tally.failed_calls);
+    print_message("%s: %ld runs (every %ld. N), %ld with a fault, %ld calls"
+                  " failed\n", inj->name, tally.runs, *inj->stride, tally.fired,
+                  tally.failed_calls);
 }
 
 /* ---- out of memory ------------------------------------------------------------ */
 
+/* Under valgrind (about 40 times slower) the allocation faults are a
+ * sample: every 23rd N.  The gcc and ASan builds run every N. */
+static long oom_stride = 1, every_n = 1;
+
 static const struct injector oom = {
-    "allocation", fault_alloc_arm, fault_alloc_disarm, PILOTDB_ENOMEM, 0,
+    "allocation", fault_alloc_arm, &oom_stride, fault_alloc_disarm,
+    PILOTDB_ENOMEM, 0,
 };
 
 static void test_oom_memory(void **state)
@@ -1067,11 +1076,13 @@ static void io_full_arm(long n, int persistent)
 }
 
 static const struct injector io = {
-    "write/sync/truncate", io_arm, fault_vfs_disarm, PILOTDB_EIO, 1,
+    "write/sync/truncate/shm-map", io_arm, &every_n, fault_vfs_disarm, PILOTDB_EIO,
+    1,
 };
 
 static const struct injector io_full = {
-    "write (disk full)", io_full_arm, fault_vfs_disarm, PILOTDB_EDISKFULL, 1,
+    "write (disk full)", io_full_arm, &every_n, fault_vfs_disarm,
+    PILOTDB_EDISKFULL, 1,
 };
 
 static void test_io_errors(void **state)
@@ -1259,6 +1270,8 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest oom_tests[] = {
         cmocka_unit_test(test_oom_memory),
+    };
+    const struct CMUnitTest oom_file_tests[] = {
         cmocka_unit_test(test_oom_files),
     };
     const struct CMUnitTest io_tests[] = {
@@ -1272,17 +1285,26 @@ int main(int argc, char **argv)
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     int failed = 0;
-    int src = fault_alloc_install();
+    int src;
 
+    /* SQLite set up as the pilotdeck command sets it up, then counted. */
+    if (pilotdb_setup_process() != PILOTDB_OK) {
+        fprintf(stderr, "pilotdb_setup_process failed\n");
+        return 1;
+    }
+    src = fault_alloc_install();
     if (src != SQLITE_OK) {
         fprintf(stderr, "installing the counting allocator: %s\n",
                 sqlite3_errstr(src));
         return 1;
     }
+    if (getenv("PILOTDECK_UNDER_VALGRIND"))
+        oom_stride = 23;
 #define GROUP(name, tests, setup, teardown)                                    \
     if (!only || strcmp(only, name) == 0)                                      \
         failed += cmocka_run_group_tests_name(name, tests, setup, teardown)
     GROUP("oom", oom_tests, group_setup, group_teardown);
+    GROUP("oom_files", oom_file_tests, group_setup, group_teardown);
     GROUP("io", io_tests, io_setup, io_teardown);
     GROUP("diskfull", diskfull_tests, io_setup, io_teardown);
 #undef GROUP
