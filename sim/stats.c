@@ -63,39 +63,39 @@ static double log_beta(double a, double b)
             stirling_correction(big + small) - stirling_correction(big));
 }
 
+#define LENTZ_TINY 1e-300
+
+/* One step of the modified Lentz method with partial numerator num: update
+ * c and d, and return the factor the fraction's value is multiplied by. */
+static double lentz_step(double num, double *c, double *d)
+{
+    *d = 1.0 + num * *d;
+    *c = 1.0 + num / *c;
+    if (fabs(*d) < LENTZ_TINY)
+        *d = LENTZ_TINY;
+    if (fabs(*c) < LENTZ_TINY)
+        *c = LENTZ_TINY;
+    *d = 1.0 / *d;
+    return *d * *c;
+}
+
 /* The continued fraction of I_x(a, b) (converges fast for x < (a+1)/(a+b+2)). */
 static double beta_fraction(double a, double b, double x)
 {
-    const double tiny = 1e-300, eps = 1e-16;
+    const double eps = 1e-16;
     double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0), h;
     int m;
 
-    if (fabs(d) < tiny)
-        d = tiny;
+    if (fabs(d) < LENTZ_TINY)
+        d = LENTZ_TINY;
     d = 1.0 / d;
     h = d;
     for (m = 1; m <= 100000; m++) {
-        double m2 = 2.0 * m, num, delta;
+        double m2 = 2.0 * m, delta;
         /* even step */
-        num = m * (b - m) * x / ((a + m2 - 1.0) * (a + m2));
-        d = 1.0 + num * d;
-        c = 1.0 + num / c;
-        if (fabs(d) < tiny)
-            d = tiny;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(m * (b - m) * x / ((a + m2 - 1.0) * (a + m2)), &c, &d);
         /* odd step */
-        num = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0));
-        d = 1.0 + num * d;
-        c = 1.0 + num / c;
-        if (fabs(d) < tiny)
-            d = tiny;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        delta = d * c;
+        delta = lentz_step(-(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1.0)), &c, &d);
         h *= delta;
         if (fabs(delta - 1.0) < eps)
             break;

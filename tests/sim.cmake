@@ -36,8 +36,8 @@ pilotdeck_add_test(test_sim_engine SOURCES test_sim_engine.c
 target_compile_definitions(test_sim_engine PRIVATE _GNU_SOURCE) # open_memstream
 
 # Statistics against theory (long runs: no valgrind twin).
-pilotdeck_add_test(test_sim_stats SOURCES test_sim_stats.c LIBS pilotsim m
-                   LABELS sim TIMEOUT 300)
+pilotdeck_add_test(test_sim_stats SOURCES test_sim_stats.c
+                   LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300)
 
 # Regenerate scenarios/golden/*.json with this build's pilotdeck (review the
 # diff before committing): cmake --build BUILD --target regen-golden

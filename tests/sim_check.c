@@ -257,3 +257,14 @@ int sim_check_under_valgrind(void)
     const char *v = getenv("PILOTDECK_UNDER_VALGRIND");
     return v && strcmp(v, "1") == 0;
 }
+
+/* By the stable recursion B(0) = 1, B(k) = aB(k-1) / (k + aB(k-1)). */
+double sim_check_erlang_b(int c, double a)
+{
+    double b = 1.0;
+    int k;
+
+    for (k = 1; k <= c; k++)
+        b = a * b / (k + a * b);
+    return b;
+}

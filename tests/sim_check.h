@@ -29,4 +29,8 @@ sim_scenario *sim_check_load(const char *path);
 /* Non-zero when running under valgrind (PILOTDECK_UNDER_VALGRIND=1). */
 int sim_check_under_valgrind(void);
 
+/* Erlang's loss formula: the probability that an arrival finds all c slots
+ * busy when a erlangs are offered (the theory of the loss-system tests). */
+double sim_check_erlang_b(int c, double a);
+
 #endif

@@ -27,6 +27,7 @@
 
 #include "fixtures.h"
 #include "pilotsim.h"
+#include "sim_check.h"
 
 static sim_engine *run(const char *text, uint64_t seed, pilotdb **db, sim_scenario **scn)
 {
@@ -50,16 +51,6 @@ static void done(sim_engine *eng, pilotdb *db, sim_scenario *scn)
     sim_scenario_free(scn);
 }
 
-/* Erlang B by the stable recursion B(0) = 1, B(k) = aB(k-1) / (k + aB(k-1)). */
-static double erlang_b(int c, double a)
-{
-    double b = 1.0;
-    int k;
-
-    for (k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
 
 static void test_littles_law_and_erlang_b(void **state)
 {
@@ -71,7 +62,7 @@ static void test_littles_law_and_erlang_b(void **state)
     pilotdb *db;
     sim_engine *eng = run(text, 12345, &db, &scn);
     sim_ce_stats st;
-    double lambda_w, blocking, want_b = erlang_b(35, 32.0);
+    double lambda_w, blocking, want_b = sim_check_erlang_b(35, 32.0);
 
     (void)state;
     assert_int_equal(sim_report_ce(eng, 0, &st), SIM_OK);

@@ -476,16 +476,6 @@ static void test_crn_reduces_variance(void **state)
 
 /* ---- coverage on a known answer ------------------------------------------------- */
 
-/* Erlang B by the stable recursion B(0) = 1, B(k) = aB(k-1) / (k + aB(k-1)). */
-static double erlang_b(int c, double a)
-{
-    double b = 1.0;
-    int k;
-
-    for (k = 1; k <= c; k++)
-        b = a * b / (k + a * b);
-    return b;
-}
 
 /* A loss system (M/G/c/c): 20 arrivals per hour, 2 + 28 minutes in system,
  * 10 slots: a = 10 erlangs offered, and the mean number of busy slots is
@@ -500,7 +490,7 @@ static void test_coverage_erlang(void **state)
                        "cycle = 1h\nsample_interval = 1d\n"
                        "[ce loss]\ncapacity = 10\narrival_rate = 20\n"
                        "queue_time = exp(2m)\nrun_time = exp(28m)\n";
-    const double a = 20 * 0.5, want = a * (1 - erlang_b(10, a)) / 10;
+    const double a = 20 * 0.5, want = a * (1 - sim_check_erlang_b(10, a)) / 10;
     sim_scenario *scn = NULL;
     sim_rep_task tasks[BATCHES * N];
     sim_rep_result *r;

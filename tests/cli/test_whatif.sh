@@ -7,26 +7,10 @@
 set -u
 PD=${1:?usage: test_whatif.sh PATH/TO/pilotdeck SOURCE_DIR}
 SRC=${2:?usage: test_whatif.sh PATH/TO/pilotdeck SOURCE_DIR}
-work=$(mktemp -d "${TMPDIR:-/tmp}/pilotdeck-whatif-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-passed=0 failed=0
+cli_name=whatif
+. "$(dirname "$0")/common.sh"
 TUT="$SRC/scenarios/tutorial.ini"
 ARR="$SRC/scenarios/arrivals.ini"
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); printf 'FAIL: %s\n' "$*"; }
-
-# expect STATUS CMD...: run CMD, check its exit status; output in $out/$err.
-expect() {
-    want=$1; shift
-    "$@" >"$work/out" 2>"$work/err"
-    got=$?
-    out=$(cat "$work/out"); err=$(cat "$work/err")
-    if [ "$got" -eq "$want" ]; then ok; else
-        bad "'$*' exited $got, wanted $want; stderr: $err"; fi
-}
-has() { case "$1" in *"$2"*) ok ;; *) bad "'$1' lacks '$2'" ;; esac; }
 same() {
     if cmp -s "$1" "$2"; then ok; else
         bad "$3: $1 and $2 differ:"; diff "$1" "$2" | head -5; fi
@@ -152,5 +136,4 @@ expect 1 "$PD" merge empty.jsonl;              has "$err" "is empty"
 expect 2 "$PD" merge shard1.jsonl shard2.jsonl shard3.jsonl --csv x.csv
 has "$err" "for sweeps"
 
-printf 'test_whatif.sh: %d passed, %d failed\n' "$passed" "$failed"
-[ "$failed" -eq 0 ]
+finish
