@@ -182,6 +182,7 @@ static int run_sweep(const struct cli_globals *g, int argc, char **argv)
     char **assignments = NULL, err[1024];
     size_t k, npoints = 0;
     int c, status = CLI_USAGE;
+    sim_rc rc;
 
     (void)g;
     memset(&st, 0, sizeof st);
@@ -228,9 +229,10 @@ static int run_sweep(const struct cli_globals *g, int argc, char **argv)
             status = CLI_FAILED;
             goto out;
         }
-        if (sim_scenario_set(st.scns[k], assignments[k], err, sizeof err) != SIM_OK) {
-            cli_error("sweep: --vary %s: %s", vary, err);
-            status = CLI_USAGE;
+        rc = sim_scenario_set_absolute(st.scns[k], assignments[k], err, sizeof err);
+        if (rc != SIM_OK) {
+            cli_error("sweep: --vary %s: %s", vary, rc == SIM_ENOMEM ? "out of memory" : err);
+            status = rc == SIM_ENOMEM ? CLI_FAILED : CLI_USAGE;
             goto out;
         }
     }

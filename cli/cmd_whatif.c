@@ -125,8 +125,11 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         }
     }
     for (i = 0; i < nsets; i++) {
-        if (sim_scenario_set(st.scns[1], sets[i], err, sizeof err) != SIM_OK) {
-            cli_error("whatif: --set %s", err);
+        rc = sim_scenario_set(st.scns[1], sets[i], err, sizeof err);
+        if (rc != SIM_OK) {
+            cli_error("whatif: --set %s", rc == SIM_ENOMEM ? "out of memory" : err);
+            if (rc == SIM_ENOMEM)
+                status = CLI_FAILED;
             goto out;
         }
         len += strlen(sets[i]) + 7;

@@ -5,7 +5,8 @@
  * Keys name a [scenario] key (scenario.max_per_cycle) or a CE's key
  * (ce.NAME.capacity, with NAME * for every CE; CE names may hold dots, the
  * key is what follows the last one).  Values are absolute, or relative to
- * the current value: +10, -5, +30m, +50%, -20%.  The result is checked
+ * the current value: +10, -5, +30m, +50%, -20% (sweeps take absolute values
+ * only, so that -10 is minus ten).  The result is checked
  * against the same ranges as the scenario file, and against what the parser
  * checks on the whole file (warm-up shorter than the duration, events within
  * it, arrival rates only with the arrivals policy); a refused change leaves
@@ -116,13 +117,28 @@ static int parse_amount(const char *text, int duration, double *out)
 }
 
 /* Parse a number: absolute, +/-delta or +/-percent of current.  Sets
- * *relative when the value depends on the current one. */
-static int new_number(const char *value, double current, int duration, double *out,
-                      int *relative, const char **why)
+ * *relative when the value depends on the current one.  With absolute,
+ * only an absolute value is taken, and a leading '-' makes it negative. */
+static int new_number(const char *value, double current, int duration, int absolute,
+                      double *out, int *relative, const char **why)
 {
     size_t len = strlen(value);
     double amount, sign;
 
+    if (absolute) {
+        *relative = 0;
+        if (value[0] == '+' || (len > 0 && value[len - 1] == '%')) {
+            *why = "is not an absolute value (no +N or N% change here)";
+            return -1;
+        }
+        if (parse_amount(value + (value[0] == '-'), duration, &amount) != 0) {
+            *why = duration ? "is not a duration with a unit (e.g. 90s, 15m, 2h)"
+                            : "is not a number";
+            return -1;
+        }
+        *out = value[0] == '-' ? -amount : amount;
+        return 0;
+    }
     *relative = value[0] == '+' || value[0] == '-';
     if (len > 0 && value[len - 1] == '%') {
         char buf[64];
@@ -170,7 +186,7 @@ static int parse_bool(const char *value, int *out)
 
 /* The new value of one field, written into a scratch copy at new_field. */
 static sim_rc compute(const struct override_key *key, const void *old_field,
-                      void *new_field, const char *what, const char *value,
+                      void *new_field, const char *what, const char *value, int absolute,
                       char *errbuf, size_t errbuf_size)
 {
     const char *why = NULL;
@@ -187,9 +203,10 @@ static sim_rc compute(const struct override_key *key, const void *old_field,
         size_t len = strlen(value);
         sim_dist d = *(const sim_dist *)old_field;
         char reason[200];
-        if ((value[0] == '+' || value[0] == '-') && len > 1 && value[len - 1] == '%') {
+        if (!absolute && (value[0] == '+' || value[0] == '-') && len > 1 &&
+            value[len - 1] == '%') {
             int k;
-            if (new_number(value, 1.0, 0, &v, &relative, &why) != 0)
+            if (new_number(value, 1.0, 0, 0, &v, &relative, &why) != 0)
                 return refuse(errbuf, errbuf_size, "%s=%s: %s", what, value, why);
             if (!(v >= 0))
                 return refuse(errbuf, errbuf_size, "%s=%s: a duration cannot shrink by "
@@ -214,10 +231,12 @@ static sim_rc compute(const struct override_key *key, const void *old_field,
         current = *(const double *)old_field;
         break;
     }
-    if (key->kind == V_INT && current < 0 && (value[0] == '+' || value[0] == '-'))
+    if (!absolute && key->kind == V_INT && current < 0 &&
+        (value[0] == '+' || value[0] == '-'))
         return refuse(errbuf, errbuf_size, "%s=%s: %s has no limit to change; give a "
                       "value", what, value, key->name);
-    if (new_number(value, current, key->kind == V_DURATION, &v, &relative, &why) != 0)
+    if (new_number(value, current, key->kind == V_DURATION, absolute, &v, &relative,
+                   &why) != 0)
         return refuse(errbuf, errbuf_size, "%s=%s: '%s' %s", what, value, value, why);
     if (key->kind != V_REAL) {
         if (!relative && v != floor(v))
@@ -267,11 +286,11 @@ static sim_rc check_whole(const struct sim_scenario *scn, const char *what,
     return SIM_OK;
 }
 
-sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
-                        size_t errbuf_size)
+static sim_rc scenario_set(sim_scenario *scn, const char *assignment, int absolute,
+                           char *errbuf, size_t errbuf_size)
 {
     const char *eq, *value;
-    char *key_text = NULL, *ce_name = NULL, *field, keys[300];
+    char *key_text = NULL, *key_shown = NULL, *ce_name = NULL, *field, keys[300];
     const struct override_key *key;
     struct sim_scenario saved;
     struct sim_ce_spec *ces = NULL;
@@ -282,14 +301,19 @@ sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
         errbuf[0] = '\0';
     if (!scn || !assignment)
         return refuse(errbuf, errbuf_size, "no scenario or assignment");
-    eq = strchr(assignment, '=');
+    /* values hold no '=', CE names may: the key is everything before the last */
+    eq = strrchr(assignment, '=');
     if (!eq || eq == assignment || !eq[1])
         return refuse(errbuf, errbuf_size, "'%s' is not KEY=VALUE (e.g. "
                       "ce.NAME.capacity=+50%% or scenario.max_per_cycle=200)", assignment);
     value = eq + 1;
     key_text = strndup(assignment, (size_t)(eq - assignment));
-    if (!key_text)
+    key_shown = strndup(assignment, (size_t)(eq - assignment));
+    if (!key_text || !key_shown) {
+        free(key_text);
+        free(key_shown);
         return SIM_ENOMEM;
+    }
 
     if (strncmp(key_text, "scenario.", 9) == 0) {
         key = find_key(scenario_keys, key_text + 9);
@@ -301,7 +325,7 @@ sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
         }
         saved = *scn;
         rc = compute(key, (char *)scn + key->offset, (char *)&saved + key->offset,
-                     key_text, value, errbuf, errbuf_size);
+                     key_text, value, absolute, errbuf, errbuf_size);
         if (rc == SIM_OK)
             rc = check_whole(&saved, assignment, errbuf, errbuf_size);
         if (rc == SIM_OK)
@@ -337,7 +361,7 @@ sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
             continue;
         matched++;
         rc = compute(key, (char *)&scn->ces[i] + key->offset, (char *)&ces[i] + key->offset,
-                     assignment, value, errbuf, errbuf_size);
+                     key_shown, value, absolute, errbuf, errbuf_size);
     }
     if (rc != SIM_OK)
         goto out;
@@ -357,7 +381,20 @@ sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
 out:
     free(ces);
     free(key_text);
+    free(key_shown);
     return rc;
+}
+
+sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
+                        size_t errbuf_size)
+{
+    return scenario_set(scn, assignment, 0, errbuf, errbuf_size);
+}
+
+sim_rc sim_scenario_set_absolute(sim_scenario *scn, const char *assignment, char *errbuf,
+                                 size_t errbuf_size)
+{
+    return scenario_set(scn, assignment, 1, errbuf, errbuf_size);
 }
 
 int64_t sim_scenario_warmup(const sim_scenario *scn)

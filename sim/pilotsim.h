@@ -200,10 +200,17 @@ int sim_parse_duration(const char *text, int64_t *ms);
  * rounded to the nearest; a percentage of a distribution scales it).  The
  * result is checked as the scenario file is.  SIM_EINVAL with a message in
  * errbuf (and scn unchanged) for an unknown key or CE or a bad value;
- * SIM_ENOMEM when out of memory.
+ * SIM_ENOMEM when out of memory.  The key ends at the last '=' (values hold
+ * none; CE names may).
  */
 sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
                         size_t errbuf_size);
+
+/* The same with VALUE always absolute (the points of a sweep): a leading '-'
+ * is a negative value, refused by the key's range like any value out of it;
+ * '+' and '%' are refused. */
+sim_rc sim_scenario_set_absolute(sim_scenario *scn, const char *assignment, char *errbuf,
+                                 size_t errbuf_size);
 
 /* The scenario's warm-up in milliseconds (0 if none). */
 int64_t sim_scenario_warmup(const sim_scenario *scn);

@@ -293,6 +293,27 @@ static void test_override_refusals(void **state)
     set_refused(arr, "scenario.arrival_rate=0", "needs an arrival rate");
     set_ok(arr, "scenario.arrival_rate=+20%");
     assert_close(arr->arrival_rate, 120, 1e-15, "arrival_rate");
+    /* sweep points are absolute: -10 is minus ten, refused by the range */
+    assert_int_equal(sim_scenario_set_absolute(scn, "ce.big.example.org.capacity=-10", err,
+                                               sizeof err), SIM_EINVAL);
+    assert_int_equal(ce_named(scn, "big.example.org")->capacity, 40);
+    {
+        char msg[512];
+        struct sim_scenario before = *scn;
+        assert_int_equal(sim_scenario_set_absolute(scn, "ce.big.example.org.success_rate=-0.2",
+                                                   msg, sizeof msg), SIM_EINVAL);
+        if (!strstr(msg, "ce.big.example.org.success_rate=-0.2: -0.2 is out of range"))
+            fail_msg("message '%s' does not name the key and the value", msg);
+        assert_int_equal(sim_scenario_set_absolute(scn, "ce.big.example.org.capacity=+10",
+                                                   msg, sizeof msg), SIM_EINVAL);
+        assert_non_null(strstr(msg, "not an absolute value"));
+        assert_int_equal(sim_scenario_set_absolute(scn, "scenario.warmup=-1h", msg,
+                                                   sizeof msg), SIM_EINVAL);
+        assert_memory_equal(&before, scn, sizeof before);
+        assert_int_equal(sim_scenario_set_absolute(scn, "ce.big.example.org.capacity=30", msg,
+                                                   sizeof msg), SIM_OK);
+        assert_int_equal(ce_named(scn, "big.example.org")->capacity, 30);
+    }
     /* a short buffer still gets a terminated message */
     assert_int_equal(sim_scenario_set(scn, "scenario.speed=3", err, sizeof err), SIM_EINVAL);
     assert_true(strlen(err) < sizeof err);

@@ -123,6 +123,34 @@ has "$err" "--metric 'speed' is unknown"
 expect 1 "$PD" sweep "$TUT" --vary ce.ce-flaky.example.org.capacity=1..2:1 --csv no/such/dir.csv
 has "$err" "no/such/dir.csv"; nothing
 
+# sweep points are absolute values: -10 is refused, not run as "20 - 10"
+cat >small.ini <<'EOF'
+[scenario]
+name = small
+seed = 3
+duration = 6h
+cycle = 2m
+max_per_cycle = 50
+policy = director
+sample_interval = 1h
+
+[ce a]
+capacity = 20
+success_rate = 0.9
+queue_time = exp(5m)
+run_time = exp(30m)
+EOF
+expect 2 "$PD" sweep small.ini --vary ce.a.capacity=-10..10:10 --replications 2
+has "$err" "ce.a.capacity=-10: -10 is out of range"; nothing
+expect 2 "$PD" sweep small.ini --vary ce.a.success_rate=-0.2..0:0.1 --replications 2
+has "$err" "ce.a.success_rate=-0.2: -0.2 is out of range"; nothing
+# a CE name holding '=': --set and --vary both end the key at the last '='
+sed 's/^\[ce a\]$/[ce x=y]/' small.ini >eq.ini
+expect 0 "$PD" whatif eq.ini --set 'ce.x=y.capacity=+5' --replications 2
+has "$out" "x=y "
+expect 0 "$PD" sweep eq.ini --vary 'ce.x=y.capacity=10..20:10' --replications 2
+has "$out" "Totals over all CEs at each value of ce.x=y.capacity"
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
