@@ -183,12 +183,12 @@ void study_prepare(struct study *st)
     st->have = cli_xcalloc(task_count(st), 1);
 }
 
+/* The CE unit called name (the CEs are units 0 .. nunits - 2, sorted; the
+ * last unit is the total, whatever a CE is called), nunits if none. */
 static size_t unit_index(const struct study *st, const char *name)
 {
-    size_t lo = 0, hi = st->nunits - 1; /* "total" is last, not sorted */
+    size_t lo = 0, hi = st->nunits - 1;
 
-    if (strcmp(name, "total") == 0)
-        return st->nunits - 1;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (strcmp(st->units[mid], name) < 0)
@@ -197,6 +197,15 @@ static size_t unit_index(const struct study *st, const char *name)
             hi = mid;
     }
     return lo < st->nunits - 1 && strcmp(st->units[lo], name) == 0 ? lo : st->nunits;
+}
+
+/* The name a unit is reported under: the total is "total", or "(all CEs)"
+ * when a CE is called "total". */
+static const char *unit_name(const struct study *st, size_t unit)
+{
+    if (unit + 1 == st->nunits && unit_index(st, "total") < st->nunits)
+        return "(all CEs)";
+    return st->units[unit];
 }
 
 /* ---- running ------------------------------------------------------------------- */
@@ -257,7 +266,9 @@ int study_run(struct study *st, size_t shard_k, size_t shard_n, unsigned jobs)
     for (i = 0; i < ntasks; i++) {
         double *dest = task_values(st, index[i]);
         for (u = 0; u < results[i].nunits; u++) {
-            size_t to = unit_index(st, results[i].names[u]);
+            /* the last unit of a result is its total, the others its CEs */
+            size_t to = u + 1 == results[i].nunits ? st->nunits - 1
+                                                   : unit_index(st, results[i].names[u]);
             if (to < st->nunits)
                 memcpy(&dest[to * SIM_NMETRICS], &results[i].values[u * SIM_NMETRICS],
                        SIM_NMETRICS * sizeof(double));
@@ -738,7 +749,7 @@ static int whatif_json(const struct study *st)
             struct comparison c;
             json_t *row = json_object();
             compare(st, u, m, &c);
-            json_object_set_new(row, "ce", json_string(st->units[u]));
+            json_object_set_new(row, "ce", json_string(unit_name(st, u)));
             json_object_set_new(row, "metric", json_string(sim_metric_name(m)));
             json_object_set_new(row, "baseline", interval_json(&c.base));
             json_object_set_new(row, "variant", interval_json(&c.variant));
@@ -773,7 +784,7 @@ static int whatif_text(const struct study *st)
             if (all_zero(st, u, m))
                 continue; /* e.g. refusals under the director policy */
             compare(st, u, m, &c);
-            row[0] = cli_xstrdup(st->units[u]);
+            row[0] = cli_xstrdup(unit_name(st, u));
             row[1] = cli_xstrdup(sim_metric_name(m));
             row[2] = cell("%.*f +- %.*f", d, c.base.mean, d, c.base.half_width);
             row[3] = cell("%.*f +- %.*f", d, c.variant.mean, d, c.variant.half_width);
@@ -881,6 +892,25 @@ static int sweep_text(const struct study *st, int chart_metric)
     return CLI_OK;
 }
 
+/* One CSV field, quoted as RFC 4180 says when it holds a comma, a quote, CR
+ * or LF (a quote is doubled). */
+static void put_csv_field(FILE *out, const char *field)
+{
+    const char *p;
+
+    if (!strpbrk(field, ",\"\r\n")) {
+        fputs(field, out);
+        return;
+    }
+    fputc('"', out);
+    for (p = field; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
 static int sweep_csv(const struct study *st, const char *path)
 {
     FILE *out = fopen(path, "w");
@@ -893,7 +923,8 @@ static int sweep_csv(const struct study *st, const char *path)
         return CLI_FAILED;
     }
     x = cli_xcalloc(st->nrep, sizeof *x);
-    fprintf(out, "%s,x,ce,metric,replications,mean,sd,ci_low,ci_high\n", st->key);
+    put_csv_field(out, st->key);
+    fputs(",x,ce,metric,replications,mean,sd,ci_low,ci_high\n", out);
     for (c = 0; c < st->nconfigs; c++) {
         for (u = 0; u < st->nunits; u++) {
             size_t unit = report_unit(st, u);
@@ -901,9 +932,11 @@ static int sweep_csv(const struct study *st, const char *path)
                 sim_interval iv;
                 series(st, c, unit, m, x);
                 sim_interval_mean(x, st->nrep, LEVEL, &iv);
-                fprintf(out, "%s,%.10g,%s,%s,%zu,%.10g,%.10g,%.10g,%.10g\n", st->labels[c],
-                        st->x[c], st->units[unit], sim_metric_name(m), st->nrep, iv.mean,
-                        iv.sd, iv.low, iv.high);
+                put_csv_field(out, st->labels[c]);
+                fprintf(out, ",%.10g,", st->x[c]);
+                put_csv_field(out, unit_name(st, unit));
+                fprintf(out, ",%s,%zu,%.10g,%.10g,%.10g,%.10g\n", sim_metric_name(m),
+                        st->nrep, iv.mean, iv.sd, iv.low, iv.high);
             }
         }
     }

@@ -151,6 +151,28 @@ has "$out" "x=y "
 expect 0 "$PD" sweep eq.ini --vary 'ce.x=y.capacity=10..20:10' --replications 2
 has "$out" "Totals over all CEs at each value of ce.x=y.capacity"
 
+# a CE called "total" keeps its figures (the total is reported as "(all CEs)"),
+# in text, JSON, CSV and merged shards; CSV fields with commas or quotes are quoted
+sed -e 's/^\[ce a\]$/[ce total]/' small.ini >tot.ini
+printf '\n[ce b,"c"]\ncapacity = 10\nsuccess_rate = 0.5\nqueue_time = exp(5m)\nrun_time = exp(30m)\n' >>tot.ini
+expect 0 "$PD" whatif tot.ini --set ce.total.capacity=+5 --replications 3
+cp out tot.txt
+has "$out" "(all CEs)  done"; has "$out" "
+total      done"
+expect 0 "$PD" whatif tot.ini --set ce.total.capacity=+5 --replications 3 --json
+has "$out" '"ce":"total","metric":"done"'; has "$out" '"ce":"(all CEs)","metric":"done"'
+for k in 1 2; do
+    expect 0 "$PD" whatif tot.ini --set ce.total.capacity=+5 --replications 3 --shard $k/2
+    cp out tot$k.jsonl
+done
+expect 0 "$PD" merge tot2.jsonl tot1.jsonl; cp out tot-merged.txt
+same tot.txt tot-merged.txt "merged what-if with a CE called total"
+expect 0 "$PD" sweep tot.ini --vary ce.total.capacity=10..20:10 --replications 2 --csv tot.csv
+has "$(cat tot.csv)" '
+10,10,"b,""c""",done,2,'
+has "$(cat tot.csv)" '
+10,10,total,done,2,'
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
