@@ -108,14 +108,26 @@ static int expand_range(const char *vary, struct study *st, char ***assignments)
     memcpy(st->key, vary, (size_t)(eq - vary));
     st->range = cli_xstrdup(eq + 1);
 
-    is_duration = sim_parse_duration(from_text, &from_ms) == 0;
-    if (is_duration) {
-        if (sim_parse_duration(to_text, &to_ms) != 0 ||
-            sim_parse_duration(step_text, &step_ms) != 0) {
-            cli_error("sweep: --vary %s: FROM is a duration, so TO and STEP must be too "
-                      "(with units)", vary);
-            goto out;
+    {
+        /* durations if any part has a unit: then name the part without one */
+        const char *const part[3] = {"FROM", "TO", "STEP"};
+        const char *const text[3] = {from_text, to_text, step_text};
+        int64_t *const ms[3] = {&from_ms, &to_ms, &step_ms};
+        int ok[3], i, any = 0;
+        for (i = 0; i < 3; i++)
+            any |= ok[i] = sim_parse_duration(text[i], ms[i]) == 0;
+        is_duration = any;
+        for (i = 0; any && i < 3; i++) {
+            if (!ok[i]) {
+                int j = ok[0] ? 0 : ok[1] ? 1 : 2;
+                cli_error("sweep: --vary %s: %s '%s' is not a duration with a unit (e.g. "
+                          "0h, 90m), as %s '%s' is", vary, part[i], text[i], part[j],
+                          text[j]);
+                goto out;
+            }
         }
+    }
+    if (is_duration) {
         from = (double)from_ms;
         to = (double)to_ms;
         step = (double)step_ms;

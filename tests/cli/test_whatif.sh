@@ -173,6 +173,12 @@ has "$(cat tot.csv)" '
 has "$(cat tot.csv)" '
 10,10,total,done,2,'
 
+# the range message names the part that is wrong
+expect 2 "$PD" sweep "$ARR" --vary scenario.warmup=0..2h:1h
+has "$err" "FROM '0' is not a duration with a unit"; nothing
+expect 2 "$PD" sweep "$ARR" --vary scenario.warmup=1h..2h:1
+has "$err" "STEP '1' is not a duration with a unit"
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
