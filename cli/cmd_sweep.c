@@ -229,6 +229,9 @@ static int run_sweep(const struct cli_globals *g, int argc, char **argv)
         cli_error("sweep: missing --vary KEY=FROM..TO:STEP (see 'pilotdeck sweep --help')");
         goto out;
     }
+    if ((status = study_check_path("sweep", argv[optind])) != CLI_OK)
+        goto out;
+    status = CLI_USAGE;
     st.kind = STUDY_SWEEP;
     st.base = cli_xstrdup(argv[optind]);
     if ((status = expand_range(vary, &st, &assignments)) != CLI_OK)

@@ -108,6 +108,10 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         goto out;
     }
 
+    for (i = (size_t)optind; i < (size_t)argc; i++)
+        if ((status = study_check_path("whatif", argv[i])) != CLI_OK)
+            goto out;
+    status = CLI_USAGE;
     st.kind = STUDY_WHATIF;
     st.base = cli_xstrdup(argv[optind]);
     st.nconfigs = 2;

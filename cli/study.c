@@ -28,6 +28,49 @@
 
 /* ---- small helpers ----------------------------------------------------------- */
 
+/* Building JSON: a value that could not be made (out of memory, or text
+ * that is not UTF-8, which the commands refuse up front) ends the command
+ * with a message rather than a shard or report with a field left out. */
+static void json_failed(const char *what)
+{
+    cli_error("cannot build the JSON output (%s): out of memory or text that is not "
+              "UTF-8", what);
+    exit(CLI_FAILED);
+}
+
+static void jput(json_t *object, const char *key, json_t *value)
+{
+    if (!value || json_object_set_new(object, key, value) != 0)
+        json_failed(key);
+}
+
+static void jappend(json_t *array, json_t *value)
+{
+    if (!value || json_array_append_new(array, value) != 0)
+        json_failed("an array item");
+}
+
+int study_check_path(const char *cmd, const char *path)
+{
+    json_t *s = json_string(path);
+    const unsigned char *p;
+
+    if (s) {
+        json_decref(s);
+        return CLI_OK;
+    }
+    fprintf(stderr, "pilotdeck: %s: the file name '", cmd);
+    for (p = (const unsigned char *)path; *p; p++) {
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputs("' is not UTF-8 (reports and shards are UTF-8 text): rename or link it\n",
+          stderr);
+    return CLI_USAGE;
+}
+
 unsigned study_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -290,7 +333,7 @@ static json_t *string_array(char **items, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        json_array_append_new(a, json_string(items[i]));
+        jappend(a, json_string(items[i]));
     return a;
 }
 
@@ -301,23 +344,23 @@ static json_t *study_json(const struct study *st)
     size_t i;
     int m;
 
-    json_object_set_new(o, "kind", json_string(st->kind == STUDY_WHATIF ? "whatif" : "sweep"));
-    json_object_set_new(o, "base", json_string(st->base));
-    json_object_set_new(o, "variant", json_string(st->variant ? st->variant : ""));
-    json_object_set_new(o, "key", json_string(st->key ? st->key : ""));
-    json_object_set_new(o, "range", json_string(st->range ? st->range : ""));
-    json_object_set_new(o, "x_unit", json_string(st->x_unit ? st->x_unit : ""));
-    json_object_set_new(o, "labels", string_array(st->labels, st->nconfigs));
+    jput(o, "kind", json_string(st->kind == STUDY_WHATIF ? "whatif" : "sweep"));
+    jput(o, "base", json_string(st->base));
+    jput(o, "variant", json_string(st->variant ? st->variant : ""));
+    jput(o, "key", json_string(st->key ? st->key : ""));
+    jput(o, "range", json_string(st->range ? st->range : ""));
+    jput(o, "x_unit", json_string(st->x_unit ? st->x_unit : ""));
+    jput(o, "labels", string_array(st->labels, st->nconfigs));
     for (i = 0; i < st->nconfigs; i++)
-        json_array_append_new(x, json_real(st->x ? st->x[i] : 0.0));
-    json_object_set_new(o, "x", x);
-    json_object_set_new(o, "replications", json_integer((json_int_t)st->nrep));
-    json_object_set_new(o, "first_seed", json_integer((json_int_t)st->first_seed));
-    json_object_set_new(o, "warmup_ms", json_integer((json_int_t)st->warmup_ms));
-    json_object_set_new(o, "units", string_array(st->units, st->nunits));
+        jappend(x, json_real(st->x ? st->x[i] : 0.0));
+    jput(o, "x", x);
+    jput(o, "replications", json_integer((json_int_t)st->nrep));
+    jput(o, "first_seed", json_integer((json_int_t)st->first_seed));
+    jput(o, "warmup_ms", json_integer((json_int_t)st->warmup_ms));
+    jput(o, "units", string_array(st->units, st->nunits));
     for (m = 0; m < SIM_NMETRICS; m++)
-        json_array_append_new(metrics, json_string(sim_metric_name(m)));
-    json_object_set_new(o, "metrics", metrics);
+        jappend(metrics, json_string(sim_metric_name(m)));
+    jput(o, "metrics", metrics);
     return o;
 }
 
@@ -345,9 +388,9 @@ int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n, FI
     int m;
 
     snprintf(shard, sizeof shard, "%zu/%zu", shard_k, shard_n);
-    json_object_set_new(head, "pilotdeck_study", json_integer(SHARD_FORMAT));
-    json_object_set_new(head, "shard", json_string(shard));
-    json_object_set_new(head, "study", study_json(st));
+    jput(head, "pilotdeck_study", json_integer(SHARD_FORMAT));
+    jput(head, "shard", json_string(shard));
+    jput(head, "study", study_json(st));
     if (write_line(head, out) != 0)
         goto write_error;
     for (t = 0; t < task_count(st); t++) {
@@ -359,12 +402,12 @@ int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n, FI
         for (u = 0; u < st->nunits; u++) {
             json_t *unit = json_array();
             for (m = 0; m < SIM_NMETRICS; m++)
-                json_array_append_new(unit, json_real(task_values(st, t)[u * SIM_NMETRICS + (size_t)m]));
-            json_array_append_new(values, unit);
+                jappend(unit, json_real(task_values(st, t)[u * SIM_NMETRICS + (size_t)m]));
+            jappend(values, unit);
         }
-        json_object_set_new(line, "task", json_integer((json_int_t)t));
-        json_object_set_new(line, "seed", json_integer((json_int_t)(st->first_seed + t % st->nrep)));
-        json_object_set_new(line, "values", values);
+        jput(line, "task", json_integer((json_int_t)t));
+        jput(line, "seed", json_integer((json_int_t)(st->first_seed + t % st->nrep)));
+        jput(line, "values", values);
         if (write_line(line, out) != 0)
             goto write_error;
     }
@@ -723,10 +766,10 @@ static json_t *interval_json(const sim_interval *iv)
 {
     json_t *o = json_object();
 
-    json_object_set_new(o, "mean", json_real(iv->mean));
-    json_object_set_new(o, "sd", json_real(iv->sd));
-    json_object_set_new(o, "low", json_real(iv->low));
-    json_object_set_new(o, "high", json_real(iv->high));
+    jput(o, "mean", json_real(iv->mean));
+    jput(o, "sd", json_real(iv->sd));
+    jput(o, "low", json_real(iv->low));
+    jput(o, "high", json_real(iv->high));
     return o;
 }
 
@@ -736,30 +779,30 @@ static int whatif_json(const struct study *st)
     size_t i;
     int m;
 
-    json_object_set_new(o, "baseline", json_string(st->base));
-    json_object_set_new(o, "variant", json_string(st->variant));
-    json_object_set_new(o, "replications", json_integer((json_int_t)st->nrep));
-    json_object_set_new(o, "first_seed", json_integer((json_int_t)st->first_seed));
-    json_object_set_new(o, "warmup_s", json_real((double)st->warmup_ms / 1000.0));
-    json_object_set_new(o, "confidence", json_real(LEVEL));
-    json_object_set_new(o, "t", json_real(t_value(st->nrep)));
+    jput(o, "baseline", json_string(st->base));
+    jput(o, "variant", json_string(st->variant));
+    jput(o, "replications", json_integer((json_int_t)st->nrep));
+    jput(o, "first_seed", json_integer((json_int_t)st->first_seed));
+    jput(o, "warmup_s", json_real((double)st->warmup_ms / 1000.0));
+    jput(o, "confidence", json_real(LEVEL));
+    jput(o, "t", json_real(t_value(st->nrep)));
     for (i = 0; i < st->nunits; i++) {
         size_t u = report_unit(st, i);
         for (m = 0; m < SIM_NMETRICS; m++) {
             struct comparison c;
             json_t *row = json_object();
             compare(st, u, m, &c);
-            json_object_set_new(row, "ce", json_string(unit_name(st, u)));
-            json_object_set_new(row, "metric", json_string(sim_metric_name(m)));
-            json_object_set_new(row, "baseline", interval_json(&c.base));
-            json_object_set_new(row, "variant", interval_json(&c.variant));
-            json_object_set_new(row, "difference", interval_json(&c.diff));
-            json_object_set_new(row, "significant",
+            jput(row, "ce", json_string(unit_name(st, u)));
+            jput(row, "metric", json_string(sim_metric_name(m)));
+            jput(row, "baseline", interval_json(&c.base));
+            jput(row, "variant", interval_json(&c.variant));
+            jput(row, "difference", interval_json(&c.diff));
+            jput(row, "significant",
                                 json_boolean(sim_interval_significant(&c.diff)));
-            json_array_append_new(rows, row);
+            jappend(rows, row);
         }
     }
-    json_object_set_new(o, "metrics", rows);
+    jput(o, "metrics", rows);
     return cli_print_json(o);
 }
 

@@ -67,6 +67,10 @@ struct study_options {
     struct study_output out;
 };
 
+/* Refuse a scenario file name that is not UTF-8 (the report and shards
+ * name it): CLI_OK, or CLI_USAGE after a message naming it. */
+int study_check_path(const char *cmd, const char *path);
+
 /* Defaults for the options. */
 void study_options_init(struct study_options *o);
 

@@ -179,6 +179,13 @@ has "$err" "FROM '0' is not a duration with a unit"; nothing
 expect 2 "$PD" sweep "$ARR" --vary scenario.warmup=1h..2h:1
 has "$err" "STEP '1' is not a duration with a unit"
 
+# a scenario file name that is not UTF-8 is refused up front, naming the file
+cp small.ini "$(printf 'bad\377.ini')"
+expect 2 "$PD" whatif "$(printf 'bad\377.ini')" --set ce.a.capacity=+5 --replications 2 --shard 1/1
+has "$err" "bad\\xff.ini' is not UTF-8"; nothing
+expect 2 "$PD" sweep "$(printf 'bad\377.ini')" --vary ce.a.capacity=1..2:1 --replications 2
+has "$err" "bad\\xff.ini' is not UTF-8"; nothing
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
