@@ -78,7 +78,8 @@ unsigned study_default_jobs(void)
     return n < 1 ? 1 : n > 256 ? 256 : (unsigned)n;
 }
 
-int study_parse_shard(const char *text, size_t *k, size_t *n)
+/* Parse "K/N" with 1 <= K <= N <= 100000; 0, or -1 (and zeros). */
+static int parse_shard(const char *text, size_t *k, size_t *n)
 {
     char *end;
     unsigned long long kk, nn;
@@ -97,6 +98,13 @@ int study_parse_shard(const char *text, size_t *k, size_t *n)
     *n = (size_t)nn;
     return 0;
 bad:
+    return -1;
+}
+
+int study_parse_shard(const char *text, size_t *k, size_t *n)
+{
+    if (parse_shard(text, k, n) == 0)
+        return 0;
     cli_error("--shard '%s' is not K/N with 1 <= K <= N <= 100000 (e.g. --shard 2/8)",
               text ? text : "");
     return -1;
@@ -433,8 +441,9 @@ static char **strings_of(json_t *array, size_t *n)
     return items;
 }
 
-/* Fill st from the "study" object of a shard's first line; -1 if malformed. */
-static int study_from_json(struct study *st, json_t *o)
+/* Fill st from the "study" object of a shard's first line; -1 with why set
+ * if it is malformed or out of range. */
+static int study_from_json(struct study *st, json_t *o, const char **why)
 {
     const char *kind = json_string_value(json_object_get(o, "kind"));
     json_t *x = json_object_get(o, "x"), *metrics = json_object_get(o, "metrics");
@@ -443,6 +452,16 @@ static int study_from_json(struct study *st, json_t *o)
     size_t i, nlabels;
     int m;
 
+    *why = "the study description is malformed";
+    if (!json_is_integer(json_object_get(o, "replications")) || nrep < 2 || nrep > 1000000) {
+        *why = "replications is not from 2 to 1000000";
+        return -1;
+    }
+    if (!json_is_integer(json_object_get(o, "first_seed")) || seed < 0 ||
+        seed > SIM_SEED_MAX - (nrep - 1)) {
+        *why = "first_seed is not from 0 to 2^63-1 - (replications - 1)";
+        return -1;
+    }
     if (!kind || (strcmp(kind, "whatif") != 0 && strcmp(kind, "sweep") != 0) ||
         !json_is_array(json_object_get(o, "labels")) || !json_is_array(x) ||
         !json_is_array(json_object_get(o, "units")) || nrep < 2 || seed < 0 ||
@@ -471,21 +490,33 @@ static int study_from_json(struct study *st, json_t *o)
     st->nconfigs = nlabels;
     st->units = strings_of(json_object_get(o, "units"), &st->nunits);
     if (st->nconfigs < 1 || json_array_size(x) != st->nconfigs || st->nunits < 1 ||
-        (st->kind == STUDY_WHATIF && st->nconfigs != 2))
+        (st->kind == STUDY_WHATIF && st->nconfigs != 2) || st->nconfigs > 1000 ||
+        st->nunits > 1000000)
         return -1;
     st->x = cli_xcalloc(st->nconfigs, sizeof *st->x);
-    for (i = 0; i < st->nconfigs; i++)
-        st->x[i] = json_number_value(json_array_get(x, i));
+    for (i = 0; i < st->nconfigs; i++) {
+        json_t *xi = json_array_get(x, i);
+        st->x[i] = json_number_value(xi);
+        if (!json_is_number(xi) || !isfinite(st->x[i]))
+            return -1;
+    }
     st->nrep = (size_t)nrep;
     st->first_seed = (uint64_t)seed;
     st->warmup_ms = json_integer_value(json_object_get(o, "warmup_ms"));
-    st->values = cli_xcalloc(task_count(st) * st->nunits * SIM_NMETRICS, sizeof(double));
-    st->have = cli_xcalloc(task_count(st), 1);
+    /* at most 1000 x 1000000 tasks: the count fits, the values may not */
+    if (task_count(st) > SIZE_MAX / sizeof(double) / SIM_NMETRICS / st->nunits ||
+        !(st->values = calloc(task_count(st) * st->nunits * SIM_NMETRICS, sizeof(double))) ||
+        !(st->have = calloc(task_count(st), 1))) {
+        *why = "the study is too large for this machine's memory";
+        return -1;
+    }
     return 0;
 }
 
-/* Store one task line; -1 with why set if it does not fit the study. */
-static int read_task(struct study *st, json_t *line, size_t *task, const char **why)
+/* Store one task line of shard k of n; -1 with why set if it does not fit
+ * the study. */
+static int read_task(struct study *st, json_t *line, size_t shard_k, size_t shard_n,
+                     const char **why)
 {
     json_t *values = json_object_get(line, "values");
     json_int_t t = json_integer_value(json_object_get(line, "task"));
@@ -496,7 +527,10 @@ static int read_task(struct study *st, json_t *line, size_t *task, const char **
     if (!json_is_integer(json_object_get(line, "task")) || t < 0 ||
         (size_t)t >= task_count(st) || json_array_size(values) != st->nunits)
         return -1;
-    *task = (size_t)t;
+    if ((size_t)t % shard_n != shard_k - 1) {
+        *why = "the task does not belong to this shard";
+        return -1;
+    }
     if (json_integer_value(json_object_get(line, "seed")) !=
         (json_int_t)(st->first_seed + (size_t)t % st->nrep)) {
         *why = "its seed is not the study's";
@@ -512,8 +546,13 @@ static int read_task(struct study *st, json_t *line, size_t *task, const char **
             return -1;
         for (m = 0; m < SIM_NMETRICS; m++) {
             json_t *v = json_array_get(unit, (size_t)m);
-            if (!json_is_number(v))
+            /* every metric is a count, a rate or a fraction: at least 0, and
+             * far below where sums over a million replications would overflow */
+            if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
+                !(json_number_value(v) <= 1e15)) {
+                *why = "a value is not a number from 0 to 1e15";
                 return -1;
+            }
             task_values(st, (size_t)t)[u * SIM_NMETRICS + (size_t)m] = json_number_value(v);
         }
     }
@@ -524,7 +563,7 @@ static int read_task(struct study *st, json_t *line, size_t *task, const char **
 int study_read_shards(struct study *st, char **paths, size_t npaths)
 {
     json_t *first = NULL;
-    size_t f, t, shard_n = 0, missing = 0, first_missing = 0;
+    size_t f, t, shard_n = 0, shard_k = 0, missing = 0, first_missing = 0;
     char *line = NULL;
     size_t cap = 0;
     int status = CLI_FAILED;
@@ -552,6 +591,7 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
             }
             if (lineno == 1) {
                 const char *shard = json_string_value(json_object_get(value, "shard"));
+                const char *why;
                 size_t k, n;
                 json_t *study = json_object_get(value, "study");
                 if (json_integer_value(json_object_get(value, "pilotdeck_study")) !=
@@ -564,9 +604,8 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
                 }
                 if (!first) {
                     first = json_incref(study);
-                    if (study_from_json(st, study) != 0) {
-                        cli_error("merge: %s:1: the study description is malformed",
-                                  paths[f]);
+                    if (study_from_json(st, study, &why) != 0) {
+                        cli_error("merge: %s:1: %s", paths[f], why);
                         json_decref(value);
                         fclose(in);
                         goto out;
@@ -579,18 +618,25 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
                     fclose(in);
                     goto out;
                 }
-                if (sscanf(shard, "%zu/%zu", &k, &n) != 2 || (shard_n && n != shard_n)) {
-                    cli_error("merge: %s: shard %s is not one of %zu shards like the "
+                if (parse_shard(shard, &k, &n) != 0) {
+                    cli_error("merge: %s:1: shard '%s' is not K/N with 1 <= K <= N <= "
+                              "100000", paths[f], shard);
+                    json_decref(value);
+                    fclose(in);
+                    goto out;
+                }
+                if (shard_n && n != shard_n) {
+                    cli_error("merge: %s:1: shard %s is not one of %zu shards like the "
                               "first file's", paths[f], shard, shard_n);
                     json_decref(value);
                     fclose(in);
                     goto out;
                 }
                 shard_n = n;
+                shard_k = k;
             } else {
                 const char *why;
-                size_t task = 0;
-                if (read_task(st, value, &task, &why) != 0) {
+                if (read_task(st, value, shard_k, shard_n, &why) != 0) {
                     cli_error("merge: %s:%ld: %s", paths[f], lineno, why);
                     json_decref(value);
                     fclose(in);

@@ -186,6 +186,28 @@ has "$err" "bad\\xff.ini' is not UTF-8"; nothing
 expect 2 "$PD" sweep "$(printf 'bad\377.ini')" --vary ce.a.capacity=1..2:1 --replications 2
 has "$err" "bad\\xff.ini' is not UTF-8"; nothing
 
+# merge checks the shard header and every task: "FILE:LINE: what", exit 1
+for k in 1 2; do
+    expect 0 "$PD" whatif small.ini --set ce.a.capacity=+5 --replications 3 --shard $k/2
+    cp out small$k.jsonl
+done
+sed '1s/"replications":3/"replications":100000000/' small1.jsonl >m-rep.jsonl
+expect 1 "$PD" merge m-rep.jsonl small2.jsonl
+has "$err" "m-rep.jsonl:1: replications is not from 2 to 1000000"; nothing
+sed '1s/"first_seed":3/"first_seed":9223372036854775807/' small1.jsonl >m-seed.jsonl
+expect 1 "$PD" merge m-seed.jsonl;    has "$err" "m-seed.jsonl:1: first_seed"
+sed '1s#"shard":"1/2"#"shard":"3/2"#' small1.jsonl >m-k.jsonl
+expect 1 "$PD" merge m-k.jsonl small2.jsonl; has "$err" "m-k.jsonl:1: shard '3/2' is not K/N"
+sed '1s#"shard":"1/2"#"shard":"2/2"#' small1.jsonl >m-t1.jsonl
+sed '1s#"shard":"2/2"#"shard":"1/2"#' small2.jsonl >m-t2.jsonl
+expect 1 "$PD" merge m-t1.jsonl m-t2.jsonl
+has "$err" "m-t1.jsonl:2: the task does not belong to this shard"; nothing
+sed '2s/\[\[[0-9.e+-]*,/[[1e308,/' small1.jsonl >m-big.jsonl
+expect 1 "$PD" merge m-big.jsonl small2.jsonl
+has "$err" "m-big.jsonl:2: a value is not a number from 0 to 1e15"; nothing
+sed '2s/\[\[[0-9.e+-]*,/[[-1,/' small1.jsonl >m-neg.jsonl
+expect 1 "$PD" merge m-neg.jsonl small2.jsonl; has "$err" "m-neg.jsonl:2: a value"
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
