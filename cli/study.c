@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -1060,20 +1061,35 @@ static void put_gnuplot_string(FILE *out, const char *s)
     fputc('\'', out);
 }
 
+/* Draw into a temporary file next to path (gnuplot's own output and
+ * messages kept off stdout), renamed over path once gnuplot succeeded. */
 static int sweep_plot(const struct study *st, const char *path, int m)
 {
-    sim_interval *iv = sweep_intervals(st, st->nunits - 1, m);
-    FILE *gp = popen("gnuplot", "w");
+    sim_interval *iv;
     size_t c;
-    int status;
+    int status, fd;
+    char *tmp = cli_xmalloc(strlen(path) + 8);
+    FILE *gp;
 
-    if (!gp) {
-        free(iv);
-        cli_error("cannot run gnuplot: %s", strerror(errno));
+    sprintf(tmp, "%s.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        free(tmp);
         return CLI_FAILED;
     }
+    close(fd);
+    fflush(NULL);
+    gp = popen("exec gnuplot >/dev/null", "w");
+    if (!gp) {
+        cli_error("cannot run gnuplot: %s", strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return CLI_FAILED;
+    }
+    iv = sweep_intervals(st, st->nunits - 1, m);
     fprintf(gp, "set terminal %s\nset termoption noenhanced\nset output ", plot_terminal(path));
-    put_gnuplot_string(gp, path);
+    put_gnuplot_string(gp, tmp);
     fprintf(gp, "\nset title ");
     {
         char title[600];
@@ -1103,10 +1119,41 @@ static int sweep_plot(const struct study *st, const char *path, int m)
     free(iv);
     status = pclose(gp);
     if (status != 0) {
-        cli_error("gnuplot failed to draw %s (exit status %d); is gnuplot installed "
-                  "(scripts/install-deps)?", path, status == -1 ? -1 : status >> 8);
+        if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
+            cli_error("--plot needs gnuplot, which was not found (install gnuplot-nox, "
+                      "e.g. with scripts/install-deps)");
+        else
+            cli_error("gnuplot failed to draw %s (%s %d; its message, if any, is above)",
+                      path, status != -1 && WIFSIGNALED(status) ? "signal" : "exit status",
+                      status == -1 ? -1 : WIFSIGNALED(status) ? WTERMSIG(status)
+                                                              : WEXITSTATUS(status));
+        remove(tmp);
+        free(tmp);
         return CLI_FAILED;
     }
+    if (rename(tmp, path) != 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        remove(tmp);
+        free(tmp);
+        return CLI_FAILED;
+    }
+    free(tmp);
+    return CLI_OK;
+}
+
+/* Can path be written?  (without leaving a new file behind) */
+static int check_writable(const char *path)
+{
+    int existed = access(path, F_OK) == 0;
+    FILE *f = fopen(path, existed ? "a" : "w");
+
+    if (!f) {
+        cli_error("%s: %s", path, strerror(errno));
+        return CLI_FAILED;
+    }
+    fclose(f);
+    if (!existed)
+        remove(path);
     return CLI_OK;
 }
 
@@ -1119,6 +1166,10 @@ int study_check_output(const struct study_output *out)
             cli_error("--plot %s: the file name must end in .svg or .png", out->plot_path);
             return CLI_USAGE;
         }
+        if (strpbrk(out->plot_path, "\r\n")) {
+            cli_error("--plot: the file name holds a line break (gnuplot cannot take it)");
+            return CLI_USAGE;
+        }
         gp = popen("gnuplot --version 2>/dev/null", "r");
         if (!gp || !fgets(version, sizeof version, gp) || strncmp(version, "gnuplot", 7) != 0) {
             if (gp)
@@ -1128,19 +1179,11 @@ int study_check_output(const struct study_output *out)
             return CLI_FAILED;
         }
         pclose(gp);
-    }
-    if (out->csv_path) {
-        /* can it be written?  (without leaving a new file behind) */
-        int existed = access(out->csv_path, F_OK) == 0;
-        FILE *f = fopen(out->csv_path, existed ? "a" : "w");
-        if (!f) {
-            cli_error("%s: %s", out->csv_path, strerror(errno));
+        if (check_writable(out->plot_path) != CLI_OK)
             return CLI_FAILED;
-        }
-        fclose(f);
-        if (!existed)
-            remove(out->csv_path);
     }
+    if (out->csv_path && check_writable(out->csv_path) != CLI_OK)
+        return CLI_FAILED;
     return CLI_OK;
 }
 

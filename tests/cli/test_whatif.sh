@@ -208,6 +208,18 @@ has "$err" "m-big.jsonl:2: a value is not a number from 0 to 1e15"; nothing
 sed '2s/\[\[[0-9.e+-]*,/[[-1,/' small1.jsonl >m-neg.jsonl
 expect 1 "$PD" merge m-neg.jsonl small2.jsonl; has "$err" "m-neg.jsonl:2: a value"
 
+# a plot path that cannot be created is refused before anything runs, with
+# nothing on stdout and no CSV written; a line break in it is refused
+if command -v gnuplot >/dev/null 2>&1; then
+    expect 1 "$PD" sweep small.ini --vary ce.a.capacity=10..20:10 --replications 2 \
+        --plot no/such/dir.svg --csv plot.csv
+    has "$err" "no/such/dir.svg"; nothing
+    [ ! -e plot.csv ] && ok || bad "a bad --plot path still wrote the CSV"
+fi
+expect 2 "$PD" sweep small.ini --vary ce.a.capacity=10..20:10 --replications 2 \
+    --plot "$(printf 'two\nlines.svg')"
+has "$err" "line break"; nothing
+
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
 expect 1 "$PD" merge shard1.jsonl shard2.jsonl; has "$err" "missing"; nothing
