@@ -149,7 +149,7 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
     }
     st.nrep = (size_t)o.nrep;
     st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
-    st.warmup_ms = sim_scenario_warmup(st.scns[0]);
+    study_set_windows(&st);
     status = study_check_options("whatif", &o, st.first_seed);
     if (status != CLI_OK)
         goto out;

@@ -24,7 +24,7 @@
 #include "cli.h"
 
 #define LEVEL 0.95
-#define SHARD_FORMAT 1
+#define SHARD_FORMAT 2 /* 2: warm-up and duration per configuration */
 #define CHART_WIDTH 50
 
 /* ---- small helpers ----------------------------------------------------------- */
@@ -365,7 +365,15 @@ static json_t *study_json(const struct study *st)
     jput(o, "x", x);
     jput(o, "replications", json_integer((json_int_t)st->nrep));
     jput(o, "first_seed", json_integer((json_int_t)st->first_seed));
-    jput(o, "warmup_ms", json_integer((json_int_t)st->warmup_ms));
+    {
+        json_t *w = json_array(), *d = json_array();
+        for (i = 0; i < st->nconfigs; i++) {
+            jappend(w, json_integer((json_int_t)st->warmup_ms[i]));
+            jappend(d, json_integer((json_int_t)st->duration_ms[i]));
+        }
+        jput(o, "warmup_ms", w);
+        jput(o, "duration_ms", d);
+    }
     jput(o, "units", string_array(st->units, st->nunits));
     for (m = 0; m < SIM_NMETRICS; m++)
         jappend(metrics, json_string(sim_metric_name(m)));
@@ -503,7 +511,20 @@ static int study_from_json(struct study *st, json_t *o, const char **why)
     }
     st->nrep = (size_t)nrep;
     st->first_seed = (uint64_t)seed;
-    st->warmup_ms = json_integer_value(json_object_get(o, "warmup_ms"));
+    st->warmup_ms = cli_xcalloc(st->nconfigs, sizeof *st->warmup_ms);
+    st->duration_ms = cli_xcalloc(st->nconfigs, sizeof *st->duration_ms);
+    for (i = 0; i < st->nconfigs; i++) {
+        json_t *w = json_array_get(json_object_get(o, "warmup_ms"), i);
+        json_t *d = json_array_get(json_object_get(o, "duration_ms"), i);
+        st->warmup_ms[i] = json_integer_value(w);
+        st->duration_ms[i] = json_integer_value(d);
+        if (!json_is_integer(w) || !json_is_integer(d) || st->warmup_ms[i] < 0 ||
+            st->duration_ms[i] <= st->warmup_ms[i])
+            return -1;
+    }
+    if (json_array_size(json_object_get(o, "warmup_ms")) != st->nconfigs ||
+        json_array_size(json_object_get(o, "duration_ms")) != st->nconfigs)
+        return -1;
     /* at most 1000 x 1000000 tasks: the count fits, the values may not */
     if (task_count(st) > SIZE_MAX / sizeof(double) / SIM_NMETRICS / st->nunits ||
         !(st->values = calloc(task_count(st) * st->nunits * SIM_NMETRICS, sizeof(double))) ||
@@ -595,8 +616,17 @@ int study_read_shards(struct study *st, char **paths, size_t npaths)
                 const char *why;
                 size_t k, n;
                 json_t *study = json_object_get(value, "study");
-                if (json_integer_value(json_object_get(value, "pilotdeck_study")) !=
-                        SHARD_FORMAT || !shard || !json_is_object(study)) {
+                json_int_t format =
+                    json_integer_value(json_object_get(value, "pilotdeck_study"));
+                if (format > 0 && format != SHARD_FORMAT) {
+                    cli_error("merge: %s:1: shard format %lld, from another version of "
+                              "pilotdeck (this one reads format %d): run the shards again",
+                              paths[f], (long long)format, SHARD_FORMAT);
+                    json_decref(value);
+                    fclose(in);
+                    goto out;
+                }
+                if (format != SHARD_FORMAT || !shard || !json_is_object(study)) {
                     cli_error("merge: %s:1: not a pilotdeck shard (written by 'pilotdeck "
                               "whatif|sweep --shard K/N')", paths[f]);
                     json_decref(value);
@@ -758,19 +788,70 @@ static double t_value(size_t nrep)
     return t;
 }
 
+void study_set_windows(struct study *st)
+{
+    size_t c;
+
+    st->warmup_ms = cli_xcalloc(st->nconfigs, sizeof *st->warmup_ms);
+    st->duration_ms = cli_xcalloc(st->nconfigs, sizeof *st->duration_ms);
+    for (c = 0; c < st->nconfigs; c++) {
+        st->warmup_ms[c] = sim_scenario_warmup(st->scns[c]);
+        st->duration_ms[c] = sim_scenario_duration(st->scns[c]);
+    }
+}
+
+/* Do all configurations share the warm-up (warmup) or the duration? */
+static int same_window(const struct study *st, int warmup)
+{
+    const int64_t *v = warmup ? st->warmup_ms : st->duration_ms;
+    size_t c;
+
+    for (c = 1; c < st->nconfigs; c++)
+        if (v[c] != v[0])
+            return 0;
+    return 1;
+}
+
+/* Can metric m be compared between configurations?  Rates (throughput,
+ * utilization) always; counts after the warm-up only over the same
+ * [warm-up, end]; the peak over the whole run only over the same duration. */
+static int comparable(const struct study *st, int m)
+{
+    if (m == SIM_METRIC_THROUGHPUT || m == SIM_METRIC_UTILIZATION)
+        return 1;
+    if (m == SIM_METRIC_PEAK_ACTIVE)
+        return same_window(st, 0);
+    return same_window(st, 0) && same_window(st, 1);
+}
+
 static void print_preamble(const struct study *st)
 {
-    char warm[32];
+    char warm[32], dur[32];
+    size_t c;
 
-    study_format_duration(st->warmup_ms, warm, sizeof warm);
     printf("%zu replications of each, seeds %llu to %llu (common random numbers: "
            "replication i uses the same seed everywhere)\n", st->nrep,
            (unsigned long long)st->first_seed,
            (unsigned long long)(st->first_seed + st->nrep - 1));
-    if (st->warmup_ms > 0)
+    if (!same_window(st, 1) || !same_window(st, 0)) {
+        printf("the measured windows differ:");
+        for (c = 0; c < st->nconfigs; c++) {
+            study_format_duration(st->warmup_ms[c], warm, sizeof warm);
+            study_format_duration(st->duration_ms[c], dur, sizeof dur);
+            printf("%s %s [%s, %s]", c ? "," : "", st->labels[c],
+                   st->warmup_ms[c] > 0 ? warm : "0", dur);
+        }
+        printf("\n(%s count over different windows: %s)\n",
+               same_window(st, 0) ? "done, failed and refused"
+                                  : "done, failed, refused and peak_active",
+               st->kind == STUDY_WHATIF ? "no difference is given for them"
+                                        : "not comparable between the values");
+    } else if (st->warmup_ms[0] > 0) {
+        study_format_duration(st->warmup_ms[0], warm, sizeof warm);
         printf("warm-up %s discarded; ", warm);
-    else
+    } else {
         printf("no warm-up; ");
+    }
     printf("means with 95%% confidence intervals (Student's t, %zu degree%s of freedom: "
            "t = %.4f)\n\n", st->nrep - 1, st->nrep == 2 ? "" : "s", t_value(st->nrep));
 }
@@ -830,7 +911,10 @@ static int whatif_json(const struct study *st)
     jput(o, "variant", json_string(st->variant));
     jput(o, "replications", json_integer((json_int_t)st->nrep));
     jput(o, "first_seed", json_integer((json_int_t)st->first_seed));
-    jput(o, "warmup_s", json_real((double)st->warmup_ms / 1000.0));
+    jput(o, "warmup_s", json_real((double)st->warmup_ms[0] / 1000.0));
+    jput(o, "variant_warmup_s", json_real((double)st->warmup_ms[1] / 1000.0));
+    jput(o, "duration_s", json_real((double)st->duration_ms[0] / 1000.0));
+    jput(o, "variant_duration_s", json_real((double)st->duration_ms[1] / 1000.0));
     jput(o, "confidence", json_real(LEVEL));
     jput(o, "t", json_real(t_value(st->nrep)));
     for (i = 0; i < st->nunits; i++) {
@@ -843,9 +927,10 @@ static int whatif_json(const struct study *st)
             jput(row, "metric", json_string(sim_metric_name(m)));
             jput(row, "baseline", interval_json(&c.base));
             jput(row, "variant", interval_json(&c.variant));
-            jput(row, "difference", interval_json(&c.diff));
-            jput(row, "significant",
-                                json_boolean(sim_interval_significant(&c.diff)));
+            jput(row, "comparable", json_boolean(comparable(st, m)));
+            jput(row, "difference", comparable(st, m) ? interval_json(&c.diff) : json_null());
+            jput(row, "significant", comparable(st, m) ?
+                 json_boolean(sim_interval_significant(&c.diff)) : json_null());
             jappend(rows, row);
         }
     }
@@ -878,6 +963,13 @@ static int whatif_text(const struct study *st)
             row[1] = cli_xstrdup(sim_metric_name(m));
             row[2] = cell("%.*f +- %.*f", d, c.base.mean, d, c.base.half_width);
             row[3] = cell("%.*f +- %.*f", d, c.variant.mean, d, c.variant.half_width);
+            if (!comparable(st, m)) {
+                row[4] = cli_xstrdup("-");
+                row[5] = cli_xstrdup("-");
+                row[6] = cli_xstrdup("n/a: other window");
+                nrows++;
+                continue;
+            }
             row[4] = cell("%+.*f +- %.*f", d, c.diff.mean, d, c.diff.half_width);
             row[5] = c.base.mean != 0 ? cell("%+.1f%%", 100.0 * c.diff.mean / c.base.mean)
                                       : cli_xstrdup("-");
@@ -1223,6 +1315,8 @@ void study_free(struct study *st)
     free(st->x_unit);
     free_strings(st->labels, st->nconfigs);
     free(st->x);
+    free(st->warmup_ms);
+    free(st->duration_ms);
     free_strings(st->units, st->nunits);
     free(st->values);
     free(st->have);

@@ -33,7 +33,8 @@ struct study {
     double *x;            /* sweep: the numeric value of each point */
     size_t nrep;
     uint64_t first_seed;
-    int64_t warmup_ms;    /* of the baseline, for the report */
+    int64_t *warmup_ms;   /* per configuration: the warm-up discarded ... */
+    int64_t *duration_ms; /* ... and the duration simulated */
     size_t nunits;        /* the CEs of every configuration in name order, then "total" */
     char **units;
     double *values;       /* [(config * nrep + rep) * nunits + unit][metric] */
@@ -82,6 +83,9 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
  * seeds in range); CLI_OK or CLI_USAGE after a message. */
 int study_check_options(const char *cmd, const struct study_options *o,
                         uint64_t first_seed);
+
+/* Take each configuration's warm-up and duration from its scenario. */
+void study_set_windows(struct study *st);
 
 /* Run the loaded study and print the report (or the shard): the end of
  * `whatif` and `sweep`.  Takes st over (frees it). */

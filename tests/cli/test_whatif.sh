@@ -46,7 +46,7 @@ for k in 1 2 3; do
     expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --shard $k/3
     cp out shard$k.jsonl
 done
-has "$(head -1 shard1.jsonl)" '"pilotdeck_study":1'
+has "$(head -1 shard1.jsonl)" '"pilotdeck_study":2'
 expect 0 "$PD" merge shard3.jsonl shard1.jsonl shard2.jsonl
 cp out merged; same whatif.j1 merged "merged what-if"
 expect 0 "$PD" merge shard2.jsonl shard1.jsonl shard3.jsonl --json
@@ -219,6 +219,26 @@ fi
 expect 2 "$PD" sweep small.ini --vary ce.a.capacity=10..20:10 --replications 2 \
     --plot "$(printf 'two\nlines.svg')"
 has "$err" "line break"; nothing
+
+sed '1s/"pilotdeck_study":2/"pilotdeck_study":1/' small1.jsonl >m-v1.jsonl
+expect 1 "$PD" merge m-v1.jsonl small2.jsonl; has "$err" "m-v1.jsonl:1: shard format 1"
+
+# different warm-ups: each configuration's window is shown, and counts over
+# different windows get no difference (text, JSON and merged shards)
+expect 0 "$PD" whatif small.ini --set scenario.warmup=3h --replications 3
+cp out warm.txt
+has "$out" "the measured windows differ: baseline [0, 6h], variant [3h, 6h]"
+has "$out" "n/a: other window"
+case "$out" in *"no warm-up"*) bad "prints the baseline's 'no warm-up' only" ;; *) ok ;; esac
+expect 0 "$PD" whatif small.ini --set scenario.warmup=3h --replications 3 --json
+has "$out" '"metric":"done","baseline":'; has "$out" '"comparable":false,"difference":null,"significant":null'
+has "$out" '"metric":"utilization","baseline":'; has "$out" '"comparable":true'
+for k in 1 2; do
+    expect 0 "$PD" whatif small.ini --set scenario.warmup=3h --replications 3 --shard $k/2
+    cp out warm$k.jsonl
+done
+expect 0 "$PD" merge warm1.jsonl warm2.jsonl; cp out warm-merged.txt
+same warm.txt warm-merged.txt "merged what-if with different warm-ups"
 
 # -- merge refuses incomplete, repeated or mixed shards ----------------------------------
 expect 2 "$PD" merge;                          has "$err" "missing shard FILEs"
