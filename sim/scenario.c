@@ -100,6 +100,7 @@ struct line_reader {
     int line;          /* number of the line last returned */
     int at_line_start;
     int long_line;     /* first line too long for inih's buffer, or 0 */
+    int indented_line; /* first indented line that is not a comment, or 0 */
     int header_line;   /* last line that opened a [section] */
     int keyless_header; /* a [section] line with no key after it yet, or 0 */
     int empty_line;    /* first [section] line with no key before the next, or 0 */
@@ -141,6 +142,10 @@ static char *read_line(char *str, int num, void *stream)
         /* only to name the line of a section's header in messages */
         while (*p == ' ' || *p == '\t')
             p++;
+        /* inih reads an indented line as the continuation of the value
+         * before it, which would surface as a baffling "given twice" */
+        if (p > rd->next && !strchr(";#\r\n", *p) && rd->indented_line == 0)
+            rd->indented_line = rd->line;
         if (*p == '[') {
             /* inih calls no handler for a section without keys: catch it here */
             if (rd->keyless_header && rd->empty_line == 0)
@@ -859,6 +864,11 @@ sim_rc sim_scenario_parse(const char *text, const char *filename,
     if (ps.rd.long_line && (ps.err_line == 0 || ps.err_line >= ps.rd.long_line)) {
         ps.err_line = 0;
         fail_at(&ps, ps.rd.long_line, "line too long (at most 197 characters)");
+    } else if (ps.rd.indented_line &&
+               (ps.err_line == 0 || ps.err_line >= ps.rd.indented_line)) {
+        ps.err_line = 0;
+        fail_at(&ps, ps.rd.indented_line, "indented line (start keys and [sections] "
+                "in the first column; an indented line would continue the value above)");
     } else if (ini_rc > 0 && (ps.err_line == 0 || ini_rc < ps.err_line)) {
         ps.err_line = 0;
         fail_at(&ps, ini_rc, "syntax error (expected [section], key = value, "

@@ -150,6 +150,11 @@ printf '[scenario]\nduration = 1h\n[ce a]\ncapacity = 1\narrival_rate = 5\n' >"$
 sim_refuse "rate.ini:5: arrival_rate needs policy = arrivals" "$work/rate.ini"
 { printf '[scenario]\nduration = 1h\n[ce a]\ncapacity = 1\n; '; printf '%0300d\n' 0; } >"$work/long.ini"
 sim_refuse "long.ini:5: line too long" "$work/long.ini"
+# an indented line (inih would read it as the continuation of the value above)
+printf '[scenario]\nduration = 1h\n[ce a]\ncapacity = 1\n  success_rate = 0.5\n' >"$work/indent.ini"
+sim_refuse "indent.ini:5: indented line" "$work/indent.ini"
+printf '[scenario]\nduration = 1h\n  ; an indented comment is fine\n[ce a]\ncapacity = 1\n\t[ce b]\n' >"$work/indent2.ini"
+sim_refuse "indent2.ini:6: indented line" "$work/indent2.ini"
 printf '[scenario]\nduration = 1h\n[ce a]\ncapacity = 1\nsuccess_rate = nan\n' >"$work/nan.ini"
 sim_refuse "nan.ini:5: success_rate" "$work/nan.ini"
 if [ "$(id -u)" != 0 ]; then
