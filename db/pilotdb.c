@@ -722,6 +722,10 @@ pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
         return open_failed(db, rc, errbuf, errbuf_size);
     }
     is_memory = strcmp(path, ":memory:") == 0;
+    if ((flags & PILOTDB_OPEN_SCRATCH) && !is_memory) {
+        rc = fail(db, PILOTDB_EINVAL, "only a :memory: database can be a scratch one");
+        return open_failed(db, rc, errbuf, errbuf_size);
+    }
     if (!is_memory) {
         if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
             rc = fail(db, PILOTDB_ECANTOPEN, "is a directory");
@@ -747,6 +751,8 @@ pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
     if (rc == PILOTDB_OK)
         rc = prepare_schema(db, is_memory || (flags & PILOTDB_OPEN_CREATE),
                             !is_memory);
+    if (rc == PILOTDB_OK && (flags & PILOTDB_OPEN_SCRATCH))
+        rc = exec_sql(db, "PRAGMA journal_mode = OFF", "turning the journal off");
     if (rc != PILOTDB_OK)
         return open_failed(db, rc, errbuf, errbuf_size);
     *out = db;

@@ -99,6 +99,14 @@ typedef enum pilot_status {
 /* Flags for pilotdb_open(). */
 #define PILOTDB_OPEN_CREATE   0x1u /* create the file and schema if missing */
 #define PILOTDB_OPEN_READONLY 0x2u /* never write; refuse migration */
+/*
+ * A scratch ":memory:" database, for a simulation whose database is thrown
+ * away on any error (what-if replications): it keeps no rollback journal,
+ * which makes writes about a quarter faster, so a call that fails, or
+ * pilotdb_rollback(), may leave part of a change behind.  Refused
+ * (PILOTDB_EINVAL) with any other path.
+ */
+#define PILOTDB_OPEN_SCRATCH  0x4u
 
 typedef struct pilotdb_ce {
     int64_t id;

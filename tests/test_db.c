@@ -1020,6 +1020,44 @@ static void test_file_db_is_wal(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* A scratch database keeps no journal, works like any other, and must be
+ * :memory:. */
+static void test_scratch_db(void **state)
+{
+    char *dir = fx_tmpdir(), path[4096], err[256];
+    pilotdb *db = NULL;
+    pilotdb_summary sum;
+    sqlite3_stmt *st;
+    int64_t id, problems = -1;
+
+    (void)state;
+    assert_int_equal(pilotdb_open(":memory:", PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH,
+                                  &db, err, sizeof err), PILOTDB_OK);
+    assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db), "PRAGMA journal_mode",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "off");
+    sqlite3_finalize(st);
+    fx_ok(db, pilotdb_ce_add(db, "ce-a", 2, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_begin(db));
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-a", &id));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_summary_get(db, &sum));
+    assert_int_equal(sum.count[PILOT_RUNNING], 1);
+    fx_ok(db, pilotdb_check(db, &problems));
+    assert_int_equal(problems, 0);
+    fx_close(db);
+
+    snprintf(path, sizeof path, "%s/scratch.db", dir);
+    assert_int_equal(pilotdb_open(path, PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH, &db,
+                                  err, sizeof err), PILOTDB_EINVAL);
+    assert_null(db);
+    assert_non_null(strstr(err, ":memory:"));
+    assert_int_not_equal(access(path, F_OK), 0); /* nothing created */
+    fx_tmpdir_remove(dir);
+}
+
 /* ---- fixtures -------------------------------------------------------------- */
 
 /* Several databases in one test are independent. */
@@ -1151,6 +1189,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_migrate_from_v1),
         cmocka_unit_test(test_fresh_equals_migrated),
         cmocka_unit_test(test_file_db_is_wal),
+        cmocka_unit_test(test_scratch_db),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
     };
