@@ -65,7 +65,10 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         fprintf(stderr, "bench_sim: %s\n", err);
         goto out;
     }
-    if (pilotdb_open(db_path, PILOTDB_OPEN_CREATE, &db, err, sizeof err) != PILOTDB_OK) {
+    /* As `pilotdeck sim` opens it (a :memory: database without a journal). */
+    if (pilotdb_open(db_path, PILOTDB_OPEN_CREATE | (strcmp(db_path, ":memory:") == 0
+                                                     ? PILOTDB_OPEN_SCRATCH : 0),
+                     &db, err, sizeof err) != PILOTDB_OK) {
         fprintf(stderr, "bench_sim: %s: %s\n", db_path, err);
         goto out;
     }

@@ -167,7 +167,10 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
     {
         struct cli_globals sim_globals = *g;
         sim_globals.db_path = db_path;
-        if (cli_open_db(&sim_globals, PILOTDB_OPEN_CREATE, &db) != CLI_OK)
+        /* A :memory: database dies with a failed run: it needs no journal. */
+        unsigned flags = PILOTDB_OPEN_CREATE |
+                         (strcmp(db_path, ":memory:") == 0 ? PILOTDB_OPEN_SCRATCH : 0);
+        if (cli_open_db(&sim_globals, flags, &db) != CLI_OK)
             goto out;
     }
     rc = sim_engine_new(scn, db, seed >= 0 ? (uint64_t)seed : sim_scenario_seed(scn),
