@@ -136,7 +136,9 @@ int main(int argc, char **argv)
         return 2;
     }
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); /* as pilotdb_setup_process() */
+    /* As pilotdeck sim opens :memory: (PILOTDB_OPEN_SCRATCH: no journal). */
     if (sqlite3_open(":memory:", &conn) != SQLITE_OK || exec("PRAGMA foreign_keys = ON") ||
+        exec("PRAGMA journal_mode = OFF") ||
         exec(d == ROW_HISTORY ? row_history_schema : PILOTDB_SCHEMA_CURRENT))
         return 1;
     if (d == NO_TRIGGERS && exec("DROP TRIGGER pilot_on_insert; DROP TRIGGER pilot_on_status"))

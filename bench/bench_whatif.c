@@ -7,10 +7,18 @@
  * Prints the wall time of each, replications per second and the speed-up
  * beside the target (1.7x on 2 cores), checks that both give bit-identical
  * results, and exits 1 if the target is missed (2 on error).
- * Usage: bench_whatif [--quick] [--replications N] [--jobs J] [SCENARIO]
+ * Usage: bench_whatif [--quick] [--replications N] [--jobs J] [--rounds R]
+ *                     [SCENARIO]
  *   SCENARIO       default: scenarios/grid50.ini of the source tree
  *   --replications N   default 20
  *   --jobs J       the parallel run's threads (default 2)
+ *   --rounds R     timed rounds (default 9), rotating which run goes first;
+ *                  the speed-up is of the median wall times, as one run's
+ *                  wall time on this machine varies by 30 %
+ *
+ * Each round also times the machine's own baseline: the replications split
+ * between J processes of one thread each, which share nothing.  Their
+ * speed-up over one thread is what the machine gives J independent workers.
  *   --quick        4 replications of the first 12 virtual hours (CTest keeps
  *                  the program working with it; no target is checked)
  * SQLite is set up as the pilotdeck command sets it up
@@ -21,12 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 
 #include "pilotsim.h"
 
 #define TARGET_SPEEDUP 1.7
+#define MAX_ROUNDS 99
 
 static double now_s(void)
 {
@@ -59,6 +70,58 @@ static double timed_run(const sim_rep_task *tasks, size_t n, unsigned jobs,
     return now_s() - t0;
 }
 
+/* The machine's own baseline: the same tasks split between procs processes
+ * of one thread each, which share nothing (their results are thrown away).
+ * The wall time, or a negative on error. */
+static double timed_processes(const sim_rep_task *tasks, size_t n, unsigned procs)
+{
+    double t0 = now_s();
+    unsigned p, started = 0;
+    int failed = 0, wstatus;
+
+    for (p = 0; p < procs; p++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            perror("bench_whatif: fork");
+            failed = 1;
+            break;
+        }
+        if (pid == 0) {
+            size_t m = 0, i;
+            sim_rep_task *mine = calloc(n, sizeof *mine);
+            sim_rep_result *res = calloc(n, sizeof *res);
+            char err[1100];
+            if (!mine || !res)
+                _exit(1);
+            for (i = p; i < n; i += procs)
+                mine[m++] = tasks[i];
+            _exit(sim_replicate(mine, m, 1, NULL, NULL, res, err, sizeof err) == SIM_OK
+                      ? 0 : 1);
+        }
+        started++;
+    }
+    for (p = 0; p < started; p++)
+        if (wait(&wstatus) < 0 || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+            failed = 1;
+    if (failed)
+        fprintf(stderr, "bench_whatif: a replication process failed\n");
+    return failed ? -1 : now_s() - t0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n-1] (sorts v). */
+static double median(double *v, unsigned n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static int same_results(const sim_rep_result *a, const sim_rep_result *b, size_t n)
 {
     size_t i;
@@ -79,7 +142,8 @@ int main(int argc, char **argv)
     sim_scenario *scn = NULL;
     sim_rep_task *tasks = NULL;
     sim_rep_result *one = NULL, *many = NULL;
-    double wall1, wallj, cpu1, cpuj, speedup;
+    double wall1[MAX_ROUNDS], wallj[MAX_ROUNDS], wallp[MAX_ROUNDS], speedup;
+    unsigned rounds = 9, r, k;
     char err[1024];
 
     (void)pilotdb_setup_process();
@@ -88,18 +152,24 @@ int main(int argc, char **argv)
             quick = 1;
         } else if (strcmp(argv[a], "--replications") == 0 && a + 1 < argc) {
             nrep = (size_t)strtoul(argv[++a], NULL, 10);
+        } else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) {
+            rounds = (unsigned)strtoul(argv[++a], NULL, 10);
         } else if (strcmp(argv[a], "--jobs") == 0 && a + 1 < argc) {
             jobs = (unsigned)strtoul(argv[++a], NULL, 10);
         } else if (argv[a][0] != '-') {
             path = argv[a];
         } else {
             fprintf(stderr, "usage: bench_whatif [--quick] [--replications N] [--jobs J] "
-                    "[SCENARIO]\n");
+                    "[--rounds R] [SCENARIO]\n");
             return 2;
         }
     }
     if (quick)
-        nrep = 4;
+        nrep = 4, rounds = 1;
+    if (rounds < 1 || rounds > MAX_ROUNDS) {
+        fprintf(stderr, "bench_whatif: --rounds takes 1 to %d\n", MAX_ROUNDS);
+        return 2;
+    }
     if (nrep < 1 || jobs < 2) {
         fprintf(stderr, "bench_whatif: need at least 1 replication and 2 jobs\n");
         return 2;
@@ -117,23 +187,52 @@ int main(int argc, char **argv)
     for (i = 0; i < nrep; i++)
         tasks[i] = (sim_rep_task){scn, sim_scenario_seed(scn) + i};
 
-    printf("bench_whatif: %zu replications of %s (%zu CEs)%s\n", nrep,
-           sim_scenario_name(scn), sim_scenario_ce_count(scn), quick ? ", quick" : "");
-    wall1 = timed_run(tasks, nrep, 1, one, &cpu1);
-    if (wall1 < 0)
-        goto out;
-    printf("  --jobs 1: %7.2f s wall, %7.2f s CPU, %6.2f replications/s\n", wall1, cpu1,
-           (double)nrep / wall1);
-    wallj = timed_run(tasks, nrep, jobs, many, &cpuj);
-    if (wallj < 0)
-        goto out;
-    printf("  --jobs %u: %7.2f s wall, %7.2f s CPU, %6.2f replications/s\n", jobs, wallj,
-           cpuj, (double)nrep / wallj);
-    if (!same_results(one, many, nrep)) {
-        fprintf(stderr, "bench_whatif: --jobs 1 and --jobs %u gave different results\n", jobs);
-        goto out;
+    printf("bench_whatif: %zu replications of %s (%zu CEs)%s, %u rounds\n", nrep,
+           sim_scenario_name(scn), sim_scenario_ce_count(scn), quick ? ", quick" : "",
+           rounds);
+    for (r = 0; r < rounds; r++) {
+        for (k = 0; k < 3; k++) {
+            /* Round 1 runs --jobs 1 first (its results are the reference);
+             * later rounds rotate the order, so that drift favours none. */
+            int mode = (int)((k + r) % 3); /* 0: one thread, 1: threads, 2: processes */
+            unsigned threads = mode == 1 ? jobs : 1;
+            sim_rep_result *res = r == 0 && mode == 0 ? one : many;
+            double cpu = 0, wall;
+
+            if (mode == 2) {
+                wall = timed_processes(tasks, nrep, jobs);
+                if (wall < 0)
+                    goto out;
+                printf("  round %u, %u processes: %6.2f s wall, %6.2f replications/s\n",
+                       r + 1, jobs, wall, (double)nrep / wall);
+                wallp[r] = wall;
+                continue;
+            }
+            wall = timed_run(tasks, nrep, threads, res, &cpu);
+            if (wall < 0)
+                goto out;
+            printf("  round %u, --jobs %u: %6.2f s wall, %6.2f s CPU, %6.2f replications/s\n",
+                   r + 1, threads, wall, cpu, (double)nrep / wall);
+            (mode == 1 ? wallj : wall1)[r] = wall;
+            if (res == many) {
+                int same = same_results(one, many, nrep);
+                for (i = 0; i < nrep; i++)
+                    sim_rep_result_free(&many[i]);
+                if (!same) {
+                    fprintf(stderr, "bench_whatif: --jobs %u gave other results than "
+                            "--jobs 1 in round %u\n", threads, r + 1);
+                    goto out;
+                }
+            }
+        }
     }
-    speedup = wall1 / wallj;
+    printf("  median of %u rounds: --jobs 1 %.2f s, --jobs %u %.2f s, %u processes "
+           "%.2f s\n", rounds, median(wall1, rounds), jobs, median(wallj, rounds), jobs,
+           median(wallp, rounds));
+    printf("  %u processes of one thread, sharing nothing, are %.2fx as fast as one: what "
+           "this machine gives %u independent workers\n", jobs,
+           median(wall1, rounds) / median(wallp, rounds), jobs);
+    speedup = median(wall1, rounds) / median(wallj, rounds);
     printf("  speed-up: %.2fx (target >= %.1fx with --jobs 2 on 2 idle cores); results "
            "identical\n", speedup, TARGET_SPEEDUP);
     if (quick) {
