@@ -118,6 +118,8 @@ struct pilotdb {
     void *clock_arg;
     unsigned flags;
     size_t ce_count_hint; /* CEs found by the last pilotdb_ce_list() */
+    int64_t busy_since;   /* when the current wait for a lock began (ms) */
+    int busy_limit_ms;    /* how long a wait may last */
     char errmsg[512];
 };
 
@@ -660,12 +662,13 @@ static pilotdb_rc handle_new(unsigned flags, pilotdb **out)
  */
 static int wal_hook(void *arg, sqlite3 *conn, const char *schema, int frames)
 {
-    (void)arg;
+    pilotdb *db = arg;
+
     if (frames >= WAL_RESTART_FRAMES) {
-        sqlite3_busy_timeout(conn, WAL_RESTART_WAIT_MS);
+        db->busy_limit_ms = WAL_RESTART_WAIT_MS;
         (void)sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_RESTART,
                                         NULL, NULL);
-        sqlite3_busy_timeout(conn, BUSY_TIMEOUT_MS);
+        db->busy_limit_ms = BUSY_TIMEOUT_MS;
     } else if (frames >= WAL_CHECKPOINT_FRAMES) {
         (void)sqlite3_wal_checkpoint_v2(conn, schema, SQLITE_CHECKPOINT_PASSIVE,
                                         NULL, NULL);
@@ -673,12 +676,38 @@ static int wal_hook(void *arg, sqlite3 *conn, const char *schema, int frames)
     return SQLITE_OK;
 }
 
+/*
+ * Called by SQLite while another connection holds a lock this one needs:
+ * try again every millisecond until busy_limit_ms have passed.  SQLite's
+ * own handler sleeps up to 100 ms between tries, so a writer that takes the
+ * lock again soon after each commit (the simulator) could keep another (the
+ * dashboard's toggle) waiting for seconds; a short gap between two of its
+ * transactions is enough here.
+ */
+static int busy_wait(void *arg, int tries)
+{
+    pilotdb *db = arg;
+    const struct timespec pause = {0, 1000000};
+    struct timespec ts;
+    int64_t now;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (tries == 0)
+        db->busy_since = now;
+    else if (now - db->busy_since >= db->busy_limit_ms)
+        return 0;
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
 /* Settings every connection gets, before anything is read. */
 static pilotdb_rc configure(pilotdb *db)
 {
     sqlite3_extended_result_codes(db->conn, 1);
-    sqlite3_busy_timeout(db->conn, BUSY_TIMEOUT_MS);
-    sqlite3_wal_hook(db->conn, wal_hook, NULL);
+    db->busy_limit_ms = BUSY_TIMEOUT_MS;
+    sqlite3_busy_handler(db->conn, busy_wait, db);
+    sqlite3_wal_hook(db->conn, wal_hook, db);
     return exec_sql(db, "PRAGMA foreign_keys = ON", "enabling foreign keys");
 }
 

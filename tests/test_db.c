@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1020,6 +1021,35 @@ static void test_file_db_is_wal(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* A writer waits for another's transaction to end, and gives up with
+ * PILOTDB_EBUSY and a message after the busy timeout (5 s), leaving no
+ * transaction open and nothing written. */
+static void test_busy_timeout(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *a = fx_file_db(dir, "busy.db");
+    pilotdb *b = fx_file_db(dir, "busy.db");
+    struct timespec t0, t1;
+    double waited;
+
+    (void)state;
+    fx_ok(a, pilotdb_begin(a));
+    fx_ok(a, pilotdb_ce_add(a, "held", 1, 1.0, 1, NULL));
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    expect_rc(b, pilotdb_ce_add(b, "waiting", 1, 1.0, 1, NULL), PILOTDB_EBUSY, "lock");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (waited < 4.9 || waited > 8.0)
+        fail_msg("gave up after %.2f s, not after the 5 s busy timeout", waited);
+    assert_false(pilotdb_in_transaction(b));
+    fx_ok(a, pilotdb_commit(a));
+    /* Once the lock is free, the same call goes through. */
+    fx_ok(b, pilotdb_ce_add(b, "waiting", 1, 1.0, 1, NULL));
+    fx_close(a);
+    fx_close(b);
+    fx_tmpdir_remove(dir);
+}
+
 /* A scratch database keeps no journal, works like any other, and must be
  * :memory:. */
 static void test_scratch_db(void **state)
@@ -1190,6 +1220,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fresh_equals_migrated),
         cmocka_unit_test(test_file_db_is_wal),
         cmocka_unit_test(test_scratch_db),
+        cmocka_unit_test(test_busy_timeout),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
     };
