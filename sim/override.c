@@ -169,21 +169,6 @@ static int new_number(const char *value, double current, int duration, int absol
     return 0;
 }
 
-static int parse_bool(const char *value, int *out)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-    size_t i;
-
-    for (i = 0; i < 4; i++) {
-        if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
-            *out = strcmp(value, yes[i]) == 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 /* The new value of one field, written into a scratch copy at new_field. */
 static sim_rc compute(const struct override_key *key, const void *old_field,
                       void *new_field, const char *what, const char *value, int absolute,
@@ -195,7 +180,7 @@ static sim_rc compute(const struct override_key *key, const void *old_field,
 
     switch (key->kind) {
     case V_BOOL:
-        if (parse_bool(value, (int *)new_field) != 0)
+        if (sim_parse_bool(value, (int *)new_field) != 0)
             return refuse(errbuf, errbuf_size, "%s=%s: expected true or false", what,
                           value);
         return SIM_OK;

@@ -230,7 +230,7 @@ static int valid_name(const char *name, size_t max)
     return valid_utf8((const unsigned char *)name);
 }
 
-static int parse_bool(const char *value, int *out)
+int sim_parse_bool(const char *value, int *out)
 {
     static const char *const yes[] = {"true", "yes", "on", "1"};
     static const char *const no[] = {"false", "no", "off", "0"};
@@ -347,7 +347,7 @@ static int set_value(struct parser *ps, const struct key_def *key, void *base,
         return 0;
     }
     case K_BOOL:
-        if (parse_bool(value, (int *)field) != 0) {
+        if (sim_parse_bool(value, (int *)field) != 0) {
             fail_at(ps, line, "%s = '%s' is not true or false", key->name, value);
             return -1;
         }

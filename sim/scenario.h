@@ -44,6 +44,10 @@ struct sim_failure_class {
 const struct sim_policy_class *sim_policy_find(const char *name);
 const struct sim_failure_class *sim_failure_find(const char *name);
 
+/* A scenario's boolean: true, yes, on, 1 or false, no, off, 0 into *out;
+ * 0, or -1 for anything else. */
+int sim_parse_bool(const char *value, int *out);
+
 enum sim_routing { SIM_ROUTE_CAPACITY, SIM_ROUTE_UNIFORM };
 
 struct sim_ce_spec {
