@@ -13,7 +13,8 @@
  *   --quick   simulate the first 10 virtual minutes only (CTest keeps the
  *             program working with it; no targets are checked)
  *   --until T simulate up to virtual time T only (no targets are checked)
- *   --cache-mb N   experiment: PRAGMA cache_size of N MB on the connection
+ *   --cache-mb N   experiment: a page cache of N MiB (pilotdb_set_cache())
+ *                  rather than the simulator's SIM_FILE_CACHE_KIB on a file
  * SQLite is set up as the pilotdeck command sets it up
  * (pilotdb_setup_process()).
  */
@@ -26,7 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "pilotdb.h"
 #include "pilotsim.h"
@@ -72,10 +72,12 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         fprintf(stderr, "bench_sim: %s: %s\n", db_path, err);
         goto out;
     }
-    if (cache_mb > 0) {
-        char sql[64];
-        snprintf(sql, sizeof sql, "PRAGMA cache_size = -%ld", cache_mb * 1024);
-        sqlite3_exec(pilotdb_sqlite(db), sql, NULL, NULL, NULL);
+    /* As `pilotdeck sim` sets it up for a file, unless --cache-mb says. */
+    if ((cache_mb > 0 || strcmp(db_path, ":memory:") != 0) &&
+        pilotdb_set_cache(db, cache_mb > 0 ? cache_mb * 1024 : SIM_FILE_CACHE_KIB) !=
+            PILOTDB_OK) {
+        fprintf(stderr, "bench_sim: %s: %s\n", db_path, pilotdb_errmsg(db));
+        goto out;
     }
     if (until_ms >= 0)
         quick = 1;

@@ -172,6 +172,11 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
                          (strcmp(db_path, ":memory:") == 0 ? PILOTDB_OPEN_SCRATCH : 0);
         if (cli_open_db(&sim_globals, flags, &db) != CLI_OK)
             goto out;
+        if (!(flags & PILOTDB_OPEN_SCRATCH) &&
+            pilotdb_set_cache(db, SIM_FILE_CACHE_KIB) != PILOTDB_OK) {
+            cli_error("%s: %s", db_path, pilotdb_errmsg(db));
+            goto out;
+        }
     }
     rc = sim_engine_new(scn, db, seed >= 0 ? (uint64_t)seed : sim_scenario_seed(scn),
                         &eng, err, sizeof err);

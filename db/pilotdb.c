@@ -725,6 +725,18 @@ static pilotdb_rc open_failed(pilotdb *db, pilotdb_rc rc, char *errbuf,
     return rc;
 }
 
+pilotdb_rc pilotdb_set_cache(pilotdb *db, int64_t kib)
+{
+    char sql[64];
+
+    db->errmsg[0] = '\0';
+    if (kib < 1 || kib > (INT64_C(1) << 30))
+        return fail(db, PILOTDB_EINVAL, "a page cache of %lld KiB is out of range "
+                    "(1 KiB to 1 TiB)", (long long)kib);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", -(long long)kib);
+    return exec_sql(db, sql, "setting the page cache");
+}
+
 pilotdb_rc pilotdb_setup_process(void)
 {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK

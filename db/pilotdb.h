@@ -233,6 +233,14 @@ void pilotdb_free(void *p);
  * backups, pragmas).  Owned by the handle. */
 struct sqlite3 *pilotdb_sqlite(pilotdb *db);
 
+/*
+ * Let the handle keep up to kib KiB of database pages in memory (SQLite's
+ * default is 2 MiB).  A bulk writer into a large file database, such as the
+ * simulator, reads fewer pages back from the operating system with more.
+ * PILOTDB_EINVAL unless 1 <= kib <= 1 TiB.
+ */
+pilotdb_rc pilotdb_set_cache(pilotdb *db, int64_t kib);
+
 /* Install a clock (NULL restores the wall clock). */
 void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
 

@@ -1050,6 +1050,26 @@ static void test_busy_timeout(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* pilotdb_set_cache() sets the page cache in KiB and refuses nonsense. */
+static void test_set_cache(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    sqlite3_stmt *st;
+
+    (void)state;
+    fx_ok(db, pilotdb_set_cache(db, 65536));
+    assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db), "PRAGMA cache_size", -1, &st,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(st, 0), -65536);
+    sqlite3_finalize(st);
+    expect_rc(db, pilotdb_set_cache(db, 0), PILOTDB_EINVAL, "out of range");
+    expect_rc(db, pilotdb_set_cache(db, -1), PILOTDB_EINVAL, "out of range");
+    expect_rc(db, pilotdb_set_cache(db, (INT64_C(1) << 30) + 1), PILOTDB_EINVAL,
+              "out of range");
+    fx_close(db);
+}
+
 /* A scratch database keeps no journal, works like any other, and must be
  * :memory:. */
 static void test_scratch_db(void **state)
@@ -1221,6 +1241,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_file_db_is_wal),
         cmocka_unit_test(test_scratch_db),
         cmocka_unit_test(test_busy_timeout),
+        cmocka_unit_test(test_set_cache),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
     };
