@@ -414,6 +414,17 @@ static pilotdb_rc op_open_memory(struct run *r)
                                      r->err, sizeof r->err));
 }
 
+static pilotdb_rc op_open_scratch(struct run *r)
+{
+    return said_open(r, pilotdb_open(":memory:", PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH,
+                                     &r->db, r->err, sizeof r->err));
+}
+
+static pilotdb_rc op_set_cache(struct run *r)
+{
+    return pilotdb_set_cache(r->db, 4096);
+}
+
 static pilotdb_rc op_open_image(struct run *r)
 {
     return said_open(r, pilotdb_open_image(sample_image.data, sample_image.size,
@@ -746,6 +757,8 @@ static const struct op ops[] = {
     {"pilotdb_open(version 1 file: migration)", op_open_existing,
      FX_BIT(FX_V1_PATH), NULL},
     {"pilotdb_open(:memory:)", op_open_memory, FX_BIT(FX_NONE), NULL},
+    {"pilotdb_open(:memory:, SCRATCH)", op_open_scratch, FX_BIT(FX_NONE), NULL},
+    {"pilotdb_set_cache", op_set_cache, READS | FX_BIT(FX_FILE), NULL},
     {"pilotdb_open_image", op_open_image, FX_BIT(FX_NONE), NULL},
     {"pilotdb_serialize", op_serialize, READS, NULL},
     {"pilotdb_close(after writes)", op_close,
