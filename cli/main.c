@@ -44,13 +44,17 @@ static void usage(FILE *out)
     fputs("\nExit status: 0 success, 1 refused or failed, 2 usage error.\n", out);
 }
 
-/* Flush stdout; a full disk or closed pipe is a failure, not a success. */
+/* Flush stdout; a full disk or closed pipe is a failure, not a success.  A
+ * command that failed has said why (a write error included), so only a
+ * command that thinks it succeeded hears of the error here. */
 static int finish_output(int status)
 {
     if (fflush(stdout) == EOF || ferror(stdout)) {
+        if (status != CLI_OK)
+            return status;
         if (errno != EPIPE)
             cli_error("writing output: %s", strerror(errno));
-        return status == CLI_OK ? CLI_FAILED : status;
+        return CLI_FAILED;
     }
     return status;
 }

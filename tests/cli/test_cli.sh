@@ -135,7 +135,10 @@ fi
 
 # -- output errors are failures -----------------------------------------------------
 if [ -w /dev/full ]; then
-    "$PD" summary --json >/dev/full 2>/dev/null; [ $? -eq 1 ] && ok || bad "write error not reported"
+    "$PD" summary --json >/dev/full 2>"$work/full.err"; [ $? -eq 1 ] && ok || bad "write error not reported"
+    # said once, with the real cause (not again with a stale errno)
+    [ "$(wc -l <"$work/full.err")" -eq 1 ] && grep -q "No space left" "$work/full.err" && ok ||
+        bad "write error reported as: $(cat "$work/full.err")"
 fi
 
 finish
