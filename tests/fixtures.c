@@ -231,3 +231,36 @@ void fx_close(pilotdb *db)
     if (rc != PILOTDB_OK)
         fail_msg("closing a database: %s", pilotdb_rc_str(rc));
 }
+
+int fx_run_groups(int argc, char **argv, const struct fx_group *groups, size_t ngroups)
+{
+    const char *program = argc > 0 ? argv[0] : "test";
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int failed = 0, ran = 0;
+    size_t i;
+
+    if (argc > 2) {
+        fprintf(stderr, "usage: %s [group]\n", program);
+        return 2;
+    }
+    for (i = 0; i < ngroups; i++) {
+        if (only && strcmp(only, groups[i].name) != 0)
+            continue;
+        if (_cmocka_run_group_tests(groups[i].name, groups[i].tests, groups[i].ntests,
+                                    groups[i].setup, groups[i].teardown) != 0)
+            failed = 1;
+        ran++;
+    }
+    if (!ran) {
+        if (!only) {
+            fprintf(stderr, "%s: no groups to run\n", program);
+            return 1;
+        }
+        fprintf(stderr, "%s: unknown group '%s'; the groups are:", program, only);
+        for (i = 0; i < ngroups; i++)
+            fprintf(stderr, " %s", groups[i].name);
+        fputc('\n', stderr);
+        return 1;
+    }
+    return failed;
+}

@@ -9,9 +9,12 @@
 #ifndef PILOTDECK_FIXTURES_H
 #define PILOTDECK_FIXTURES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pilotdb.h"
+
+struct CMUnitTest;
 
 /* A fresh in-memory database with the current schema. */
 pilotdb *fx_memory_db(void);
@@ -61,5 +64,28 @@ void fx_close(pilotdb *db);
 /* A fixed virtual clock for tests: fx_clock_ms is returned by fx_clock. */
 extern int64_t fx_clock_ms;
 int64_t fx_clock(void *arg);
+
+/* One cmocka group of a test program: its name (the CTest GROUPS name), its
+ * tests and their count, and the group setup/teardown (NULL for none). */
+struct fx_group {
+    const char *name;
+    const struct CMUnitTest *tests;
+    size_t ntests;
+    int (*setup)(void **state);
+    int (*teardown)(void **state);
+};
+
+/* An fx_group initializer for a CMUnitTest array (not a pointer). */
+#define FX_GROUP(name, tests, setup, teardown)                                 \
+    { (name), (tests), sizeof(tests) / sizeof((tests)[0]), (setup), (teardown) }
+
+/*
+ * The main() of a test program with groups: with no argument run every group
+ * in order; with one, run the group of that name.  Returns 0 if every test
+ * that ran passed, 1 if one failed or the name is not a group's ("unknown
+ * group 'X'" on stderr, so that a renamed group cannot pass by running
+ * nothing), 2 for more than one argument.
+ */
+int fx_run_groups(int argc, char **argv, const struct fx_group *groups, size_t ngroups);
 
 #endif

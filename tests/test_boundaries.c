@@ -387,15 +387,11 @@ int main(int argc, char **argv)
     const struct CMUnitTest million[] = {
         cmocka_unit_test(test_million_pilots),
     };
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int failed = 0;
+    const struct fx_group groups[] = {
+        FX_GROUP("capacity", capacity, NULL, NULL),
+        FX_GROUP("names", names, NULL, NULL),
+        FX_GROUP("million", million, NULL, NULL),
+    };
 
-#define GROUP(name, tests)                                                     \
-    if (!only || strcmp(only, name) == 0)                                      \
-        failed += cmocka_run_group_tests_name(name, tests, NULL, NULL)
-    GROUP("capacity", capacity);
-    GROUP("names", names);
-    GROUP("million", million);
-#undef GROUP
-    return failed ? 1 : 0;
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }

@@ -1251,16 +1251,12 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_savepoint_sees_nothing,
                                         shared_setup, shared_teardown),
     };
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int failed = 0;
+    const struct fx_group groups[] = {
+        FX_GROUP("tutorial", tutorial, NULL, NULL),
+        FX_GROUP("rules", rules, NULL, NULL),
+        FX_GROUP("files", files, NULL, NULL),
+        FX_GROUP("isolation", isolation, group_setup, group_teardown),
+    };
 
-#define GROUP(name, tests, setup, teardown)                                    \
-    if (!only || strcmp(only, name) == 0)                                      \
-        failed += cmocka_run_group_tests_name(name, tests, setup, teardown)
-    GROUP("tutorial", tutorial, NULL, NULL);
-    GROUP("rules", rules, NULL, NULL);
-    GROUP("files", files, NULL, NULL);
-    GROUP("isolation", isolation, group_setup, group_teardown);
-#undef GROUP
-    return failed ? 1 : 0;
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }

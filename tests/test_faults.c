@@ -1296,8 +1296,12 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_page_limit_file),
         cmocka_unit_test(test_disk_full),
     };
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int failed = 0;
+    const struct fx_group groups[] = {
+        FX_GROUP("oom", oom_tests, group_setup, group_teardown),
+        FX_GROUP("oom_files", oom_file_tests, group_setup, group_teardown),
+        FX_GROUP("io", io_tests, io_setup, io_teardown),
+        FX_GROUP("diskfull", diskfull_tests, io_setup, io_teardown),
+    };
     int src;
 
     /* SQLite set up as the pilotdeck command sets it up, then counted. */
@@ -1313,13 +1317,5 @@ int main(int argc, char **argv)
     }
     if (getenv("PILOTDECK_UNDER_VALGRIND"))
         oom_stride = 23;
-#define GROUP(name, tests, setup, teardown)                                    \
-    if (!only || strcmp(only, name) == 0)                                      \
-        failed += cmocka_run_group_tests_name(name, tests, setup, teardown)
-    GROUP("oom", oom_tests, group_setup, group_teardown);
-    GROUP("oom_files", oom_file_tests, group_setup, group_teardown);
-    GROUP("io", io_tests, io_setup, io_teardown);
-    GROUP("diskfull", diskfull_tests, io_setup, io_teardown);
-#undef GROUP
-    return failed ? 1 : 0;
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }

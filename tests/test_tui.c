@@ -627,14 +627,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_json),
         cmocka_unit_test(test_frame_empty_db),
     };
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int failed = 0;
+    const struct fx_group groups[] = {
+        FX_GROUP("view", view, NULL, NULL),
+        FX_GROUP("layout", layout, NULL, NULL),
+        FX_GROUP("frame", frame, NULL, NULL),
+    };
 
-    if (!only || strcmp(only, "view") == 0)
-        failed |= cmocka_run_group_tests_name("view", view, NULL, NULL);
-    if (!only || strcmp(only, "layout") == 0)
-        failed |= cmocka_run_group_tests_name("layout", layout, NULL, NULL);
-    if (!only || strcmp(only, "frame") == 0)
-        failed |= cmocka_run_group_tests_name("frame", frame, NULL, NULL);
-    return failed ? 1 : 0;
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "dist.h"
+#include "fixtures.h"
 #include "pcg32.h"
 #include "pilotsim.h"
 #include "scenario.h"
@@ -569,17 +570,13 @@ int main(int argc, char **argv)
     const struct CMUnitTest coverage[] = {
         cmocka_unit_test(test_coverage_erlang),
     };
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int failed = 0;
+    const struct fx_group groups[] = {
+        FX_GROUP("stats", stats, NULL, NULL),
+        FX_GROUP("override", override, NULL, NULL),
+        FX_GROUP("replicate", replicate_tests, NULL, NULL),
+        FX_GROUP("crn", crn, NULL, NULL),
+        FX_GROUP("coverage", coverage, NULL, NULL),
+    };
 
-#define GROUP(name, tests)                                                     \
-    if (!only || strcmp(only, name) == 0)                                      \
-        failed += cmocka_run_group_tests_name(name, tests, NULL, NULL)
-    GROUP("stats", stats);
-    GROUP("override", override);
-    GROUP("replicate", replicate_tests);
-    GROUP("crn", crn);
-    GROUP("coverage", coverage);
-#undef GROUP
-    return failed ? 1 : 0;
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }
