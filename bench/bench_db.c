@@ -22,16 +22,9 @@
 
 #include "fixtures.h"
 #include "pilotdb.h"
+#include "bench.h"
 
 static int missed;
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void report(const char *what, double value, const char *unit,
                    const char *cmp, double target)
@@ -67,21 +60,21 @@ static void bench_fixtures(int rounds)
     fx_close(fx_template_db());
     fx_close(fx_sample_db());
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds; i++)
         fx_close(fx_memory_db());
     report("fixture: fresh in-memory DB (create schema)",
-           (now_s() - t0) / rounds * 1e6, "us/test", "", -1);
+           (bench_now_s() - t0) / rounds * 1e6, "us/test", "", -1);
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds; i++)
         fx_close(fx_template_db());
-    report("fixture: template image copy", (now_s() - t0) / rounds * 1e6,
+    report("fixture: template image copy", (bench_now_s() - t0) / rounds * 1e6,
            "us/test", "<=", 50);
 
     /* The copy's schema is parsed by its first statement, which every test
      * makes; this is the cost a test sees, reported beside the target. */
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds; i++) {
         pilotdb_summary s;
 
@@ -90,33 +83,33 @@ static void bench_fixtures(int rounds)
         fx_close(db);
     }
     report("  same, with the first query (schema parse)",
-           (now_s() - t0) / rounds * 1e6, "us/test", "", -1);
+           (bench_now_s() - t0) / rounds * 1e6, "us/test", "", -1);
 
     shared = fx_memory_db();
     fx_ok(shared, pilotdb_ce_add(shared, "ce", 10, 1.0, 1, NULL));
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds; i++) {
         die_if(fx_savepoint_begin(shared) != 0, "savepoint");
         die_if(fx_savepoint_end(shared) != 0, "rollback to savepoint");
     }
-    report("fixture: SAVEPOINT rollback isolation", (now_s() - t0) / rounds * 1e6,
+    report("fixture: SAVEPOINT rollback isolation", (bench_now_s() - t0) / rounds * 1e6,
            "us/test", "<=", 10);
     fx_close(shared);
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds; i++)
         fx_close(fx_sample_db());
-    report("fixture: sample data (image copy)", (now_s() - t0) / rounds * 1e6,
+    report("fixture: sample data (image copy)", (bench_now_s() - t0) / rounds * 1e6,
            "us/test", "<=", 100);
 
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < rounds / 10; i++) {
         dir = fx_tmpdir();
         db = fx_file_db(dir, "f.db");
         fx_close(db);
         fx_tmpdir_remove(dir);
     }
-    report("fixture: temp-dir file DB (WAL)", (now_s() - t0) / (rounds / 10) * 1e6,
+    report("fixture: temp-dir file DB (WAL)", (bench_now_s() - t0) / (rounds / 10) * 1e6,
            "us/test", "", -1);
 }
 
@@ -148,7 +141,7 @@ static double raw_insert_rate(pilotdb *db, int n)
     sqlite3_prepare_v2(conn, "COMMIT", -1, &commit, NULL);
     sqlite3_prepare_v2(conn, "INSERT INTO pilot(ce_id, status, submitted_at,"
                              " updated_at) VALUES (?1, 0, ?2, ?2)", -1, &ins, NULL);
-    t0 = now_s();
+    t0 = bench_now_s();
     for (int i = 0; i < n; i++) {
         die_if(sqlite3_step(begin) != SQLITE_DONE, "raw begin");
         sqlite3_reset(begin);
@@ -159,7 +152,7 @@ static double raw_insert_rate(pilotdb *db, int n)
         die_if(sqlite3_step(commit) != SQLITE_DONE, "raw commit");
         sqlite3_reset(commit);
     }
-    t0 = now_s() - t0;
+    t0 = bench_now_s() - t0;
     sqlite3_finalize(begin);
     sqlite3_finalize(ins);
     sqlite3_finalize(commit);
@@ -168,12 +161,12 @@ static double raw_insert_rate(pilotdb *db, int n)
 
 static double api_submit_rate(pilotdb *db, int n)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
 
     for (int i = 0; i < n; i++)
         die_if(pilotdb_pilot_submit(db, "ce", NULL) != PILOTDB_OK,
                pilotdb_errmsg(db));
-    return n / (now_s() - t0);
+    return n / (bench_now_s() - t0);
 }
 
 static void bench_submit(const char *dir, int n)
@@ -212,12 +205,12 @@ static void bench_updates(const char *dir, int n)
     for (int i = 0; i < n; i++)
         fx_ok(db, pilotdb_pilot_submit(db, "ce", NULL));
     fx_ok(db, pilotdb_commit(db));
-    t0 = now_s();
+    t0 = bench_now_s();
     fx_ok(db, pilotdb_begin(db));
     for (int i = 1; i <= n; i++)
         fx_ok(db, pilotdb_pilot_set_status(db, i, PILOT_RUNNING));
     fx_ok(db, pilotdb_commit(db));
-    report("status updates, one transaction (file)", n / (now_s() - t0), "/s",
+    report("status updates, one transaction (file)", n / (bench_now_s() - t0), "/s",
            "", -1);
     fx_close(db);
 }
@@ -232,7 +225,7 @@ static void bench_listing(const char *dir, int nces, int npilots)
     pilotdb_ce *ces = NULL;
     size_t n = 0;
 
-    t0 = now_s();
+    t0 = bench_now_s();
     fx_ok(db, pilotdb_begin(db));
     for (int c = 0; c < nces; c++) {
         snprintf(name, sizeof name, "ce-%05d.example.org", c);
@@ -249,23 +242,23 @@ static void bench_listing(const char *dir, int nces, int npilots)
             fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
     }
     fx_ok(db, pilotdb_commit(db));
-    fill = now_s() - t0;
+    fill = bench_now_s() - t0;
     printf("%-48s %12.2f %-8s\n", "(filling: CEs + pilots through the API)", fill,
            "s");
     for (int i = 0; i < 20; i++) {
-        t0 = now_s();
+        t0 = bench_now_s();
         fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
-        t0 = now_s() - t0;
+        t0 = bench_now_s() - t0;
         best = t0 < best ? t0 : best;
         die_if(n != (size_t)nces, "wrong CE count");
         pilotdb_free(ces);
     }
     snprintf(name, sizeof name, "CE list at %d CEs, %d pilots", nces, npilots);
     report(name, best * 1e3, "ms", "<=", 5);
-    t0 = now_s();
+    t0 = bench_now_s();
     fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n));
     pilotdb_free(ces);
-    report("available-CE list, same database", (now_s() - t0) * 1e3, "ms", "",
+    report("available-CE list, same database", (bench_now_s() - t0) * 1e3, "ms", "",
            -1);
     fx_close(db);
 }

@@ -14,10 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "pilotdb.h"
 #include "pilottui.h"
+#include "bench.h"
 
 #define TARGET_FRAME_MS 10.0
 #define TARGET_IDLE_CPU 2.0 /* percent at the default 1 s interval */
@@ -27,9 +27,7 @@ static int missed;
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+    return bench_now_s() * 1e3;
 }
 
 static void die_if(int bad, pilotdb *db, const char *what)
@@ -71,8 +69,7 @@ static void populate(pilotdb *db, long ces, long pilots)
 
     /* A bulk fill in one transaction spills SQLite's default 2 MB page
      * cache to the WAL over and over; a larger cache only for the fill. */
-    die_if(sqlite3_exec(pilotdb_sqlite(db), "PRAGMA cache_size = -524288", NULL, NULL,
-                        NULL) != SQLITE_OK, db, "cache_size");
+    die_if(pilotdb_set_cache(db, 512 * 1024) != PILOTDB_OK, db, "page cache");
     pilotdb_set_clock(db, fake_clock, NULL);
     die_if(pilotdb_begin(db) != PILOTDB_OK, db, "begin");
     for (long c = 0; c < ces; c++) {
@@ -101,8 +98,7 @@ static void populate(pilotdb *db, long ces, long pilots)
         }
     }
     die_if(pilotdb_commit(db) != PILOTDB_OK, db, "commit");
-    die_if(sqlite3_exec(pilotdb_sqlite(db), "PRAGMA cache_size = -2000", NULL, NULL,
-                        NULL) != SQLITE_OK, db, "cache_size");
+    die_if(pilotdb_set_cache(db, 2000) != PILOTDB_OK, db, "page cache");
     pilotdb_set_clock(db, NULL, NULL);
 }
 
@@ -122,15 +118,9 @@ static void live_writes(pilotdb *db, long ces, int frame)
     die_if(pilotdb_commit(db) != PILOTDB_OK, db, "commit");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double percentile(double *v, int n, double q)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     return v[(int)(q * (n - 1) + 0.5)];
 }
 
@@ -145,8 +135,7 @@ int main(int argc, char **argv)
     tui_view view;
     tui_draw_options dopts = { 1, "bench", "wall" };
     FILE *devnull_out, *devnull_in;
-    double t0, t1, t2, cpu0, cpu1, *update_ms, *draw_ms, *total_ms;
-    struct timespec cpu;
+    double t0, t1, t2, cpu1, *update_ms, *draw_ms, *total_ms;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
@@ -208,8 +197,6 @@ int main(int argc, char **argv)
     draw_ms = calloc((size_t)frames, sizeof *draw_ms);
     total_ms = calloc((size_t)frames, sizeof *total_ms);
     die_if(!update_ms || !draw_ms || !total_ms, NULL, "out of memory");
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-    cpu0 = (double)cpu.tv_sec * 1e3 + (double)cpu.tv_nsec * 1e-6;
     cpu1 = 0;
     for (int f = 0; f < frames; f++) {
         struct timespec c0, c1;
@@ -232,7 +219,6 @@ int main(int argc, char **argv)
         draw_ms[f] = t2 - t1;
         total_ms[f] = t2 - t0;
     }
-    (void)cpu0;
     die_if(view.totals.count[PILOT_RUNNING] < pilots * 3 / 10, NULL, "counts are wrong");
     report("frame: snapshot + view model, median", percentile(update_ms, frames, 0.5), "ms",
            -1);

@@ -30,18 +30,11 @@
 
 #include "pilotdb.h"
 #include "pilotsim.h"
+#include "bench.h"
 
 #define TARGET_MEMORY_S 8.0
 #define TARGET_FILE_S 15.0
 #define TARGET_RSS_MB 100.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Run the scenario into db_path; print one line; return 0 if the targets are
  * met (or quick), 1 if missed, 2 on error. */
@@ -81,7 +74,7 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
     }
     if (until_ms >= 0)
         quick = 1;
-    t0 = now_s();
+    t0 = bench_now_s();
     if (sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err) != SIM_OK) {
         fprintf(stderr, "bench_sim: %s\n", err);
         goto out;
@@ -91,7 +84,7 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         fprintf(stderr, "bench_sim: %s\n", sim_engine_errmsg(eng));
         goto out;
     }
-    t1 = now_s();
+    t1 = bench_now_s();
     sim_report_ce(eng, sim_report_ce_count(eng), &total);
     transitions = total.submitted + total.started + total.done +
                   total.failed_before_start + total.failed_running;

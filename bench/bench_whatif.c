@@ -35,17 +35,10 @@
 
 
 #include "pilotsim.h"
+#include "bench.h"
 
 #define TARGET_SPEEDUP 1.7
 #define MAX_ROUNDS 99
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static double cpu_s(void)
 {
@@ -60,14 +53,14 @@ static double timed_run(const sim_rep_task *tasks, size_t n, unsigned jobs,
                         sim_rep_result *results, double *cpu)
 {
     char err[1100];
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = bench_now_s(), c0 = cpu_s();
 
     if (sim_replicate(tasks, n, jobs, NULL, NULL, results, err, sizeof err) != SIM_OK) {
         fprintf(stderr, "bench_whatif: %s\n", err);
         return -1;
     }
     *cpu = cpu_s() - c0;
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 /* The machine's own baseline: the same tasks split between procs processes
@@ -75,7 +68,7 @@ static double timed_run(const sim_rep_task *tasks, size_t n, unsigned jobs,
  * The wall time, or a negative on error. */
 static double timed_processes(const sim_rep_task *tasks, size_t n, unsigned procs)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     unsigned p, started = 0;
     int failed = 0, wstatus;
 
@@ -105,20 +98,13 @@ static double timed_processes(const sim_rep_task *tasks, size_t n, unsigned proc
             failed = 1;
     if (failed)
         fprintf(stderr, "bench_whatif: a replication process failed\n");
-    return failed ? -1 : now_s() - t0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
+    return failed ? -1 : bench_now_s() - t0;
 }
 
 /* The median of v[0..n-1] (sorts v). */
 static double median(double *v, unsigned n)
 {
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, bench_cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
