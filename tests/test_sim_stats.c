@@ -29,6 +29,8 @@
 #include "pilotsim.h"
 #include "sim_check.h"
 
+#define RERUN "rerun: ctest -R '^test_sim_stats$' --output-on-failure"
+
 static sim_engine *run(const char *text, uint64_t seed, pilotdb **db, sim_scenario **scn)
 {
     sim_engine *eng = NULL;
@@ -78,15 +80,26 @@ static void test_littles_law_and_erlang_b(void **state)
     done(eng, db, scn);
 }
 
-static void check_binomial(const char *what, int64_t hits, int64_t n, double p)
-{
-    double observed = (double)hits / (double)n, se = sqrt(p * (1 - p) / (double)n);
+/* Fewer trials than this make the test too weak to mean anything (and none
+ * at all would make the share NaN, which compares as within bounds). */
+#define MIN_TRIALS 1000
 
-    print_message("[ stats    ] %s: %.4f of %lld, configured %.4f (+- %.4f)\n", what,
-                  observed, (long long)n, p, 4 * se);
+static void check_binomial(const char *what, uint64_t seed, int64_t hits, int64_t n,
+                           double p)
+{
+    double observed, se;
+
+    if (n < MIN_TRIALS)
+        fail_msg("%s (seed %llu): only %lld trials, fewer than %d; " RERUN, what,
+                 (unsigned long long)seed, (long long)n, MIN_TRIALS);
+    observed = (double)hits / (double)n;
+    se = sqrt(p * (1 - p) / (double)n);
+    print_message("[ stats    ] %s (seed %llu): %.4f of %lld, configured %.4f (+- %.4f)\n",
+                  what, (unsigned long long)seed, observed, (long long)n, p, 4 * se);
     if (fabs(observed - p) > 4 * se)
-        fail_msg("%s: observed %.4f of %lld, configured %.4f: more than 4 standard "
-                 "errors (%.4f) apart", what, observed, (long long)n, p, 4 * se);
+        fail_msg("%s (seed %llu): observed %.4f of %lld, configured %.4f: more than 4 "
+                 "standard errors (%.4f) apart; " RERUN, what, (unsigned long long)seed,
+                 observed, (long long)n, p, 4 * se);
 }
 
 static void test_success_rate_default_model(void **state)
@@ -107,8 +120,8 @@ static void test_success_rate_default_model(void **state)
         assert_int_equal(sim_report_ce(eng, 0, &st), SIM_OK);
         failed = st.failed_before_start + st.failed_running;
         ended = st.done + failed;
-        check_binomial("default model: DONE", st.done, ended, 0.8);
-        check_binomial("default model: failed before start", st.failed_before_start,
+        check_binomial("default model: DONE", seed, st.done, ended, 0.8);
+        check_binomial("default model: failed before start", seed, st.failed_before_start,
                        failed, 0.3);
         done(eng, db, scn);
     }
@@ -121,15 +134,16 @@ static void test_success_rate_tutorial_model(void **state)
                        "queue_time = exp(5m)\nrun_time = exp(20m)\n";
     sim_scenario *scn;
     pilotdb *db;
-    sim_engine *eng = run(text, 9, &db, &scn);
+    const uint64_t seed = 9;
+    sim_engine *eng = run(text, seed, &db, &scn);
     sim_ce_stats st;
 
     (void)state;
     assert_int_equal(sim_report_ce(eng, 0, &st), SIM_OK);
     assert_int_equal(st.failed_before_start, 0);
-    check_binomial("tutorial model: submissions written", st.submitted,
+    check_binomial("tutorial model: submissions written", seed, st.submitted,
                    st.submitted + st.submission_failures, 0.7);
-    check_binomial("tutorial model: DONE", st.done, st.done + st.failed_running, 0.7);
+    check_binomial("tutorial model: DONE", seed, st.done, st.done + st.failed_running, 0.7);
     done(eng, db, scn);
 }
 
