@@ -768,11 +768,12 @@ pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
         return open_failed(db, rc, errbuf, errbuf_size);
     }
     if (!is_memory) {
-        if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        int found = stat(path, &sb) == 0;
+        if (found && S_ISDIR(sb.st_mode)) {
             rc = fail(db, PILOTDB_ECANTOPEN, "is a directory");
             return open_failed(db, rc, errbuf, errbuf_size);
         }
-        if (!(flags & PILOTDB_OPEN_CREATE) && stat(path, &sb) != 0) {
+        if (!found && !(flags & PILOTDB_OPEN_CREATE)) {
             rc = fail(db, PILOTDB_ECANTOPEN, "%s", strerror(errno));
             return open_failed(db, rc, errbuf, errbuf_size);
         }

@@ -102,7 +102,8 @@ typedef enum pilot_status {
 /*
  * A scratch ":memory:" database, for a simulation whose database is thrown
  * away on any error (what-if replications): it keeps no rollback journal,
- * which makes writes about a quarter faster, so a call that fails, or
+ * which makes writes faster (bench/README.md, bench_sim), so a call that
+ * fails, or
  * pilotdb_rollback(), may leave part of a change behind.  Refused
  * (PILOTDB_EINVAL) with any other path.
  */
@@ -181,7 +182,7 @@ typedef int (*pilotdb_event_cb)(void *arg, const pilotdb_event *event);
 /*
  * Tune SQLite for the whole process: turn off its memory statistics, which
  * pilotdeck never reads and which take a process-wide lock on every
- * allocation (a fifth of the cost of a status change).  Optional; call it
+ * allocation.  Optional; call it
  * first, before any other SQLite or pilotdb call.  PILOTDB_EMISUSE once
  * SQLite is in use (nothing is changed then).
  */
