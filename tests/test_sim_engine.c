@@ -2,7 +2,9 @@
  * test_sim_engine.c - the engine's step API and its promises: stepping gives
  * the same run as one call, CE changes written by others between steps take
  * effect, common random numbers across CEs, byte-identical reports and CSV
- * for a seed, refusals that leave the database unchanged.
+ * for a seed, refusals that leave the database unchanged, and the failures
+ * of a step (a full database, a CSV that cannot be written) that stop the
+ * engine with no transaction left open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "fixtures.h"
 #include "pilotsim.h"
@@ -352,6 +355,89 @@ static void test_banning_and_reprobe(void **state)
     sim_scenario_free(scn);
 }
 
+/* A small run that writes many pilots: far more than a few pages. */
+static const char busy_scenario[] = "[scenario]\nduration = 1d\n"
+                                    "[ce a]\ncapacity = 50\nsuccess_rate = 0.7\n"
+                                    "queue_time = exp(5m)\nrun_time = exp(20m)\n"
+                                    "[ce b]\ncapacity = 20\n";
+
+/* After a failed step: nothing open, the database consistent, and the engine
+ * refusing to go on with SIM_EMISUSE while it keeps its message. */
+static void check_stopped(sim_engine *eng, pilotdb *db, const char *message)
+{
+    int64_t now = sim_engine_now(eng);
+
+    assert_false(pilotdb_in_transaction(db));
+    fx_ok(db, pilotdb_check(db, NULL));
+    assert_int_equal(sim_engine_run_until(eng, sim_engine_duration(eng)), SIM_EMISUSE);
+    assert_int_equal(sim_engine_run(eng), SIM_EMISUSE);
+    assert_true(sim_engine_now(eng) == now);
+    assert_non_null(strstr(sim_engine_errmsg(eng), message));
+}
+
+/* PRAGMA max_page_count a few pages above the database with the CEs in it:
+ * a step fails as the batch that does not fit is written. */
+static void test_database_full(void **state)
+{
+    sim_scenario *scn = parse(busy_scenario);
+    pilotdb *db = fx_memory_db();
+    sim_engine *eng = engine(scn, db, 11);
+    sqlite3 *sdb = pilotdb_sqlite(db);
+    sqlite3_stmt *stmt = NULL;
+    char sql[64];
+    long long pages;
+
+    (void)state;
+    assert_int_equal(sqlite3_prepare_v2(sdb, "PRAGMA page_count", -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    pages = sqlite3_column_int64(stmt, 0);
+    assert_int_equal(sqlite3_finalize(stmt), SQLITE_OK);
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + 3);
+    assert_int_equal(sqlite3_exec(sdb, sql, NULL, NULL, NULL), SQLITE_OK);
+
+    assert_int_equal(sim_engine_run_until(eng, sim_engine_duration(eng)), SIM_EDB);
+    print_message("[ engine   ] full after %lld s of virtual time: %s\n",
+                  (long long)(sim_engine_now(eng) / 1000), sim_engine_errmsg(eng));
+    assert_false(sim_engine_done(eng));
+    check_stopped(eng, db, "database is full");
+    sim_engine_free(eng);
+    fx_close(db);
+    sim_scenario_free(scn);
+}
+
+/* A CSV sink that refuses every write: buffered, the error shows when the
+ * step flushes; unbuffered, at the first sample inside the step's batch. */
+static void test_csv_write_error(void **state)
+{
+    sim_scenario *scn = parse(busy_scenario);
+    int buffered;
+
+    (void)state;
+    for (buffered = 1; buffered >= 0; buffered--) {
+        pilotdb *db = fx_memory_db();
+        sim_engine *eng = engine(scn, db, 12);
+        FILE *out = fopen("/dev/full", "w");
+
+        if (!out)
+            fail_msg("opening /dev/full: cannot test a CSV write error here");
+        if (!buffered)
+            assert_int_equal(setvbuf(out, NULL, _IONBF, 0), 0);
+        assert_int_equal(sim_engine_set_csv(eng, out), SIM_OK);
+        assert_int_equal(sim_engine_run_until(eng, 2 * H), SIM_EIO);
+        /* buffered: the batches were committed, only the flush failed;
+         * unbuffered: the first sample failed, its batch rolled back */
+        if (buffered)
+            assert_true(sim_engine_now(eng) == 2 * H);
+        else
+            assert_true(sim_engine_now(eng) < 2 * H);
+        check_stopped(eng, db, "CSV");
+        sim_engine_free(eng);
+        fclose(out);
+        fx_close(db);
+    }
+    sim_scenario_free(scn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_clock_is_virtual_then_restored),
         cmocka_unit_test(test_arrivals_refused_when_full),
         cmocka_unit_test(test_banning_and_reprobe),
+        cmocka_unit_test(test_database_full),
+        cmocka_unit_test(test_csv_write_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
