@@ -103,8 +103,7 @@ typedef enum pilot_status {
  * A scratch ":memory:" database, for a simulation whose database is thrown
  * away on any error (what-if replications): it keeps no rollback journal,
  * which makes writes faster (bench/README.md, bench_sim), so a call that
- * fails, or
- * pilotdb_rollback(), may leave part of a change behind.  Refused
+ * fails, or pilotdb_rollback(), may leave part of a change behind.  Refused
  * (PILOTDB_EINVAL) with any other path.
  */
 #define PILOTDB_OPEN_SCRATCH  0x4u
