@@ -216,7 +216,6 @@ static sim_rc refresh_ces(struct sim_engine *eng)
             ce->success_rate = list[j].success_rate;
             ce->enabled = list[j].enabled;
             ce->db_waiting = list[j].count[PILOT_SUBMITTED];
-            ce->db_active = list[j].active;
             ce->db_available = list[j].available_slots;
             j++;
         } else {
@@ -338,10 +337,6 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome
     ce_touch(eng, ce);
     ce->waiting++;
     ce->submitted++;
-    ce->db_waiting++;
-    ce->db_active++;
-    if (ce->db_available > 0)
-        ce->db_available--;
     active_changed(eng, ce, +1);
     return schedule(eng, eng->now + queue_ms, EV_QUEUE_END, slot, p->gen);
 }
@@ -352,6 +347,36 @@ static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
     pilotdb_rc rc = pilotdb_pilot_set_status(eng->db, p->db_id, status);
 
     return rc == PILOTDB_OK ? SIM_OK : db_fail(eng, rc, "changing a pilot's status");
+}
+
+/* End the pilot in slot (queued or running) DONE or FAILED: write it, count
+ * it, and free the slot.  count_for_ban: whether the director's ban window
+ * sees the outcome (not for pilots a timeline event fails). */
+static sim_rc end_pilot(struct sim_engine *eng, uint32_t slot, pilot_status status,
+                        int count_for_ban)
+{
+    struct sim_pilot *p = &eng->pilots[slot];
+    struct sim_ce *ce = &eng->ces[p->ce];
+    int success = status == PILOT_DONE;
+    sim_rc rc = set_status(eng, p, status);
+
+    if (rc != SIM_OK)
+        return rc;
+    ce_touch(eng, ce);
+    if (p->state == SLOT_QUEUED) {
+        ce->waiting--;
+        ce->failed_queued++;
+    } else {
+        ce->running--;
+        if (success)
+            ce->done++;
+        else
+            ce->failed_running++;
+    }
+    active_changed(eng, ce, -1);
+    rc = pilot_ended(eng, ce, p, success, count_for_ban);
+    slot_free(eng, slot);
+    return rc;
 }
 
 /* The queue wait is over: the pilot starts, or fails before starting. */
@@ -365,18 +390,8 @@ static sim_rc on_queue_end(struct sim_engine *eng, const struct sim_event *ev)
     if (p->gen != ev->gen || p->state != SLOT_QUEUED)
         return SIM_OK;
     ce = &eng->ces[p->ce];
-    if (p->fate == SIM_FATE_FAIL_QUEUED) {
-        rc = set_status(eng, p, PILOT_FAILED);
-        if (rc != SIM_OK)
-            return rc;
-        ce_touch(eng, ce);
-        ce->waiting--;
-        ce->failed_queued++;
-        active_changed(eng, ce, -1);
-        rc = pilot_ended(eng, ce, p, 0, 1);
-        slot_free(eng, ev->idx);
-        return rc;
-    }
+    if (p->fate == SIM_FATE_FAIL_QUEUED)
+        return end_pilot(eng, ev->idx, PILOT_FAILED, 1);
     rc = set_status(eng, p, PILOT_RUNNING);
     if (rc != SIM_OK)
         return rc;
@@ -392,28 +407,12 @@ static sim_rc on_queue_end(struct sim_engine *eng, const struct sim_event *ev)
 
 static sim_rc on_run_end(struct sim_engine *eng, const struct sim_event *ev)
 {
-    struct sim_pilot *p = &eng->pilots[ev->idx];
-    struct sim_ce *ce;
-    int success;
-    sim_rc rc;
+    const struct sim_pilot *p = &eng->pilots[ev->idx];
 
     if (p->gen != ev->gen || p->state != SLOT_RUNNING)
         return SIM_OK;
-    ce = &eng->ces[p->ce];
-    success = p->fate == SIM_FATE_DONE;
-    rc = set_status(eng, p, success ? PILOT_DONE : PILOT_FAILED);
-    if (rc != SIM_OK)
-        return rc;
-    ce_touch(eng, ce);
-    ce->running--;
-    if (success)
-        ce->done++;
-    else
-        ce->failed_running++;
-    active_changed(eng, ce, -1);
-    rc = pilot_ended(eng, ce, p, success, 1);
-    slot_free(eng, ev->idx);
-    return rc;
+    return end_pilot(eng, ev->idx,
+                     p->fate == SIM_FATE_DONE ? PILOT_DONE : PILOT_FAILED, 1);
 }
 
 /* A timeline event: change the CE in the database (where the director reads
@@ -452,22 +451,9 @@ static sim_rc on_timeline(struct sim_engine *eng, const struct sim_event *ev)
         struct sim_pilot *p = &eng->pilots[slot];
         if (p->state == SLOT_FREE || p->ce != ce_index)
             continue;
-        rc = set_status(eng, p, PILOT_FAILED);
+        rc = end_pilot(eng, (uint32_t)slot, PILOT_FAILED, 0);
         if (rc != SIM_OK)
             return rc;
-        ce_touch(eng, ce);
-        if (p->state == SLOT_QUEUED) {
-            ce->waiting--;
-            ce->failed_queued++;
-        } else {
-            ce->running--;
-            ce->failed_running++;
-        }
-        active_changed(eng, ce, -1);
-        rc = pilot_ended(eng, ce, p, 0, 0);
-        if (rc != SIM_OK)
-            return rc;
-        slot_free(eng, (uint32_t)slot);
     }
     return SIM_OK;
 }
@@ -853,16 +839,6 @@ struct sim_ce *sim_engine_ces(struct sim_engine *eng, size_t *n)
 pcg32_random_t *sim_engine_global_rng(struct sim_engine *eng)
 {
     return &eng->global_rng;
-}
-
-int64_t sim_engine_time(const struct sim_engine *eng)
-{
-    return eng->now;
-}
-
-int64_t sim_engine_cycle_no(const struct sim_engine *eng)
-{
-    return eng->cycle_no;
 }
 
 int64_t sim_engine_total_peak(const struct sim_engine *eng)

@@ -21,13 +21,12 @@ struct sim_ce {
     pcg32_random_t rng;          /* this CE's pilots: queue, run, fate */
     pcg32_random_t arrival_rng;  /* this CE's own arrivals */
 
-    /* read from the database at every cycle (and after our own changes) */
+    /* read from the database at every cycle, before the director uses them */
     int present;                 /* the CE still exists in the database */
     int64_t capacity;
     double success_rate;
     int enabled;
     int64_t db_waiting;          /* SUBMITTED, all writers */
-    int64_t db_active;
     int64_t db_available;
 
     /* this engine's pilots */
@@ -51,8 +50,6 @@ struct sim_ce {
     int64_t outcome_pos, outcome_count, outcome_successes;
 };
 
-int64_t sim_engine_cycle_no(const struct sim_engine *eng);
-
 /* The peak of the sum of all CEs' active pilots. */
 int64_t sim_engine_total_peak(const struct sim_engine *eng);
 
@@ -72,6 +69,5 @@ sim_rc sim_engine_schedule_arrival(struct sim_engine *eng, int64_t at, uint32_t 
 const struct sim_scenario *sim_engine_scenario(const struct sim_engine *eng);
 struct sim_ce *sim_engine_ces(struct sim_engine *eng, size_t *n);
 pcg32_random_t *sim_engine_global_rng(struct sim_engine *eng);
-int64_t sim_engine_time(const struct sim_engine *eng);
 
 #endif

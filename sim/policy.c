@@ -154,7 +154,7 @@ static sim_rc arrivals_arrival(struct sim_engine *eng, uint32_t index)
         rng = &ce->arrival_rng;
         rate = ce->spec->arrival_rate;
     }
-    rc = sim_engine_schedule_arrival(eng, sim_engine_time(eng) + next_gap(rng, rate),
+    rc = sim_engine_schedule_arrival(eng, sim_engine_now(eng) + next_gap(rng, rate),
                                      index);
     if (rc != SIM_OK)
         return rc;

@@ -25,7 +25,7 @@ static void ce_areas(const struct sim_engine *eng, const struct sim_ce *ce,
                      double *area_active, double *area_capacity)
 {
     const struct sim_scenario *scn = sim_engine_scenario(eng);
-    int64_t now = sim_engine_time(eng);
+    int64_t now = sim_engine_now(eng);
     int64_t from = ce->last_change > scn->warmup ? ce->last_change : scn->warmup;
 
     *area_active = ce->area_active;
@@ -66,7 +66,7 @@ sim_rc sim_report_ce(const sim_engine *eng, size_t i, sim_ce_stats *out)
     const struct sim_scenario *scn = sim_engine_scenario(eng);
     size_t n, k, from, to;
     struct sim_ce *ces = sim_engine_ces((struct sim_engine *)eng, &n);
-    int64_t window = sim_engine_time(eng) - scn->warmup, ended_in_window = 0;
+    int64_t window = sim_engine_now(eng) - scn->warmup, ended_in_window = 0;
     double area_active = 0, area_capacity = 0, tis = 0;
 
     memset(out, 0, sizeof *out);
@@ -190,7 +190,7 @@ char *sim_report_text(const sim_engine *eng)
         if ((int)strlen(st.name) > width)
             width = (int)strlen(st.name);
     }
-    format_time(now, sizeof now, sim_engine_time(eng));
+    format_time(now, sizeof now, sim_engine_now(eng));
     format_time(duration, sizeof duration, scn->duration);
     format_time(warmup, sizeof warmup, scn->warmup);
     text_add(&t, "scenario %s, seed %llu, policy %s, failure model %s\n", scn->name,
@@ -263,7 +263,7 @@ char *sim_report_json(const sim_engine *eng)
     json_object_set_new(root, "policy", json_string(scn->policy->name));
     json_object_set_new(root, "failure_model", json_string(scn->failure->name));
     json_object_set_new(root, "duration_ms", json_integer(scn->duration));
-    json_object_set_new(root, "time_ms", json_integer(sim_engine_time(eng)));
+    json_object_set_new(root, "time_ms", json_integer(sim_engine_now(eng)));
     json_object_set_new(root, "warmup_ms", json_integer(scn->warmup));
     for (i = 0; i <= n && !bad; i++) {
         sim_report_ce(eng, i, &st);
