@@ -105,14 +105,14 @@ static int parse_amount(const char *text, int duration, double *out)
     const char *end;
     int64_t ms;
 
+    if (text[0] == '+' || text[0] == '-')
+        return -1;
     if (duration) {
         if (sim_parse_duration(text, &ms) != 0)
             return -1;
         *out = (double)ms;
         return 0;
     }
-    if (text[0] == '+' || text[0] == '-')
-        return -1;
     return sim_parse_decimal(text, &end, out) == 0 && *end == '\0' && end != text ? 0 : -1;
 }
 
@@ -202,8 +202,8 @@ static sim_rc compute(const struct override_key *key, const void *old_field,
             if (d.cls->prepare(d.p, &why) != 0)
                 return refuse(errbuf, errbuf_size, "%s=%s: %s", what, value, why);
         } else if (sim_dist_parse(value, &d, reason, sizeof reason) != 0) {
-            return refuse(errbuf, errbuf_size, "%s=%s: %s (or a change in percent, "
-                          "e.g. +50%%)", what, value, reason);
+            return refuse(errbuf, errbuf_size, "%s=%s: %s%s", what, value, reason,
+                          absolute ? "" : " (or a change in percent, e.g. +50%)");
         }
         *(sim_dist *)new_field = d;
         return SIM_OK;

@@ -89,6 +89,15 @@ expect 2 "$PD" whatif "$TUT" --set ce.ce-flaky.example.org.capacity=lots
 has "$err" "is not a number"
 expect 2 "$PD" whatif "$TUT" --set capacity
 has "$err" "is not KEY=VALUE"
+# one sign at most, for durations as for numbers
+expect 2 "$PD" whatif "$TUT" --set scenario.cycle=++1m
+has "$err" "'++1m' is not a duration"; nothing
+expect 2 "$PD" whatif "$TUT" --set scenario.max_per_cycle=++1
+has "$err" "'++1'"; nothing
+# a sweep point is absolute: no hint at percentages
+expect 2 "$PD" sweep "$TUT" --vary 'ce.*.run_time=30m..60m:30m' --replications 2
+has "$err" "unknown distribution '30m'"
+case "$err" in *"change in percent"*) bad "sweep hints at percentages: $err" ;; *) ok ;; esac
 expect 2 "$PD" whatif "$TUT";                  has "$err" "not neither"
 expect 2 "$PD" whatif "$TUT" variant.ini --set "$SET"; has "$err" "not both"
 expect 2 "$PD" whatif;                         has "$err" "missing BASE.ini"
