@@ -72,7 +72,7 @@ int study_check_path(const char *cmd, const char *path)
     return CLI_USAGE;
 }
 
-unsigned study_default_jobs(void)
+static unsigned study_default_jobs(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -102,7 +102,7 @@ bad:
     return -1;
 }
 
-int study_parse_shard(const char *text, size_t *k, size_t *n)
+static int study_parse_shard(const char *text, size_t *k, size_t *n)
 {
     if (parse_shard(text, k, n) == 0)
         return 0;
@@ -182,6 +182,16 @@ int study_check_options(const char *cmd, const struct study_options *o,
     return CLI_OK;
 }
 
+/* Set the units from the loaded scenarios (union of CE names) and allocate
+ * the values; the CLI dies on out of memory. */
+static void study_prepare(struct study *st);
+/* Run the tasks of shard k of n (n = 1: all) on jobs threads. CLI_OK, or
+ * CLI_FAILED after a message. */
+static int study_run(struct study *st, size_t shard_k, size_t shard_n, unsigned jobs);
+/* Write the shard's description and its tasks as JSON lines to out. */
+static int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n,
+                             FILE *out);
+
 int study_finish(struct study *st, const struct study_options *o)
 {
     int status = o->sharded ? CLI_OK : study_check_output(&o->out);
@@ -212,7 +222,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void study_prepare(struct study *st)
+static void study_prepare(struct study *st)
 {
     size_t c, i, n = 0, total = 0;
     char **names;
@@ -280,7 +290,7 @@ static void show_progress(void *arg, size_t finished, size_t total)
     fflush(stderr);
 }
 
-int study_run(struct study *st, size_t shard_k, size_t shard_n, unsigned jobs)
+static int study_run(struct study *st, size_t shard_k, size_t shard_n, unsigned jobs)
 {
     size_t ntasks = 0, t, i, u;
     sim_rep_task *tasks = cli_xcalloc(task_count(st), sizeof *tasks);
@@ -397,7 +407,7 @@ static int write_line(json_t *value, FILE *out)
     return rc;
 }
 
-int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n, FILE *out)
+static int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n, FILE *out)
 {
     json_t *head = json_object();
     char shard[64];
@@ -473,7 +483,7 @@ static int study_from_json(struct study *st, json_t *o, const char **why)
     }
     if (!kind || (strcmp(kind, "whatif") != 0 && strcmp(kind, "sweep") != 0) ||
         !json_is_array(json_object_get(o, "labels")) || !json_is_array(x) ||
-        !json_is_array(json_object_get(o, "units")) || nrep < 2 || seed < 0 ||
+        !json_is_array(json_object_get(o, "units")) ||
         json_array_size(metrics) != SIM_NMETRICS)
         return -1;
     for (m = 0; m < SIM_NMETRICS; m++) {
@@ -986,8 +996,9 @@ static int whatif_text(const struct study *st)
 }
 
 /* The interval of the total's metric at each point of a sweep. */
-static sim_interval *sweep_intervals(const struct study *st, size_t unit, int m)
+static sim_interval *sweep_intervals(const struct study *st, int m)
 {
+    size_t unit = st->nunits - 1; /* the total */
     sim_interval *iv = cli_xcalloc(st->nconfigs, sizeof *iv);
     double *x = cli_xcalloc(st->nrep, sizeof *x);
     size_t c;
@@ -1000,9 +1011,9 @@ static sim_interval *sweep_intervals(const struct study *st, size_t unit, int m)
     return iv;
 }
 
-static void sweep_chart(const struct study *st, int m)
+/* The chart of metric m; iv: its intervals at each point (sweep_intervals()). */
+static void sweep_chart(const struct study *st, int m, const sim_interval *iv)
 {
-    sim_interval *iv = sweep_intervals(st, st->nunits - 1, m);
     size_t c, lw = 0;
     double lo = 0, hi = 0, span;
     int d = metric_decimals(m);
@@ -1040,7 +1051,6 @@ static void sweep_chart(const struct study *st, int m)
         printf("%*s |%s| %.*f +- %.*f\n", (int)lw, st->labels[c], bar, d, iv[c].mean, d,
                iv[c].half_width);
     }
-    free(iv);
 }
 
 static int sweep_text(const struct study *st, int chart_metric)
@@ -1056,7 +1066,7 @@ static int sweep_text(const struct study *st, int chart_metric)
     cells[0] = cli_xstrdup(st->key);
     for (m = 0; m < SIM_NMETRICS; m++) {
         cells[1 + m] = cli_xstrdup(sim_metric_name(m));
-        iv[m] = sweep_intervals(st, st->nunits - 1, m);
+        iv[m] = sweep_intervals(st, m);
     }
     for (c = 0; c < st->nconfigs; c++) {
         char **row = &cells[(c + 1) * ncols];
@@ -1067,10 +1077,10 @@ static int sweep_text(const struct study *st, int chart_metric)
         }
     }
     print_table(cells, nrows, ncols, 1);
+    sweep_chart(st, chart_metric, iv[chart_metric]);
     for (m = 0; m < SIM_NMETRICS; m++)
         free(iv[m]);
     free_cells(cells, nrows * ncols);
-    sweep_chart(st, chart_metric);
     return CLI_OK;
 }
 
@@ -1179,7 +1189,7 @@ static int sweep_plot(const struct study *st, const char *path, int m)
         free(tmp);
         return CLI_FAILED;
     }
-    iv = sweep_intervals(st, st->nunits - 1, m);
+    iv = sweep_intervals(st, m);
     fprintf(gp, "set terminal %s\nset termoption noenhanced\nset output ", plot_terminal(path));
     put_gnuplot_string(gp, tmp);
     fprintf(gp, "\nset title ");

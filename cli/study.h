@@ -50,9 +50,6 @@ struct study_output {
     int metric;           /* sweep: the metric charted and plotted */
 };
 
-/* Parse "K/N" (1 <= K <= N); 0, or -1 after a message. */
-int study_parse_shard(const char *text, size_t *k, size_t *n);
-
 /* The options whatif and sweep share, as getopt_long() values. */
 enum {
     STUDY_OPT_REPLICATIONS = 1000, STUDY_OPT_SEED, STUDY_OPT_JOBS, STUDY_OPT_SHARD,
@@ -94,17 +91,6 @@ int study_finish(struct study *st, const struct study_options *o);
 /* "2h", "90m", "1500ms": the largest unit that divides ms. */
 void study_format_duration(int64_t ms, char *buf, size_t size);
 
-/* Set the units from the loaded scenarios (union of CE names) and allocate
- * the values; the CLI dies on out of memory. */
-void study_prepare(struct study *st);
-
-/* Run the tasks of shard k of n (n = 1: all) on jobs threads. CLI_OK, or
- * CLI_FAILED after a message. */
-int study_run(struct study *st, size_t shard_k, size_t shard_n, unsigned jobs);
-
-/* Write the shard's description and its tasks as JSON lines to out. */
-int study_write_shard(const struct study *st, size_t shard_k, size_t shard_n, FILE *out);
-
 /* Read shard files into *st (zeroed first): every task exactly once, the
  * same study in every file.  CLI_OK, or CLI_FAILED/CLI_USAGE after a message. */
 int study_read_shards(struct study *st, char **paths, size_t npaths);
@@ -118,8 +104,5 @@ int study_report(const struct study *st, const struct study_output *out);
 
 /* Free what the study owns. */
 void study_free(struct study *st);
-
-/* The default number of threads: the CPUs online. */
-unsigned study_default_jobs(void);
 
 #endif
