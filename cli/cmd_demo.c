@@ -172,10 +172,8 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
     pilotdb *db = NULL;
     tui_driver driver = { &demo, demo_advance, demo_finished, 0 };
     tui_run_options ropts = { 0 };
-    pilotdb_rc prc;
     sim_rc rc;
 
-    (void)g; /* the demo never touches the default database */
     optind = 0;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
@@ -227,10 +225,12 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
                   db_path);
         goto out;
     }
-    prc = pilotdb_open(db_path, PILOTDB_OPEN_CREATE, &db, errbuf, sizeof errbuf);
-    if (prc != PILOTDB_OK) {
-        cli_error("cannot open database '%s': %s", db_path, errbuf);
-        goto out;
+    {
+        /* --db of the demo itself: the demo never touches the default one */
+        struct cli_globals demo_globals = *g;
+        demo_globals.db_path = db_path;
+        if (cli_open_db(&demo_globals, PILOTDB_OPEN_CREATE, &db) != CLI_OK)
+            goto out;
     }
     rc = sim_engine_new(scn, db, seed >= 0 ? (uint64_t)seed : sim_scenario_seed(scn),
                         &demo.engine, errbuf, sizeof errbuf);
