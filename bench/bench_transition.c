@@ -173,12 +173,9 @@ int main(int argc, char **argv)
         if (!upd)
             return 1;
     } else {
-        /* The layer's own statements (db/pilotdb.c). */
-        submit = prepare("INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
-                         " SELECT ce_id, 0, ?2, ?2 FROM ce WHERE name = ?1 AND enabled = 1"
-                         " AND n_submitted + n_running < capacity");
-        start = end = prepare("UPDATE pilot SET status = ?2, updated_at = ?3"
-                              " WHERE pilot_id = ?1 AND (?4 >> status) & 1");
+        /* The layer's own statements (db/schema.h). */
+        submit = prepare(PILOTDB_SQL_PILOT_SUBMIT);
+        start = end = prepare(PILOTDB_SQL_PILOT_SET_STATUS);
     }
     if (!submit || !start || !end)
         return 1;

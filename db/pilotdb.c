@@ -87,13 +87,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CE_LIST_AVAILABLE] = "SELECT " CE_COLUMNS " FROM ce WHERE enabled = 1"
                              " AND capacity > n_submitted + n_running",
     [ST_CE_ID] = "SELECT ce_id FROM ce WHERE name = ?1",
-    [ST_PILOT_SUBMIT] = "INSERT INTO pilot(ce_id, status, submitted_at,"
-                        " updated_at) SELECT ce_id, 0, ?2, ?2 FROM ce"
-                        " WHERE name = ?1 AND enabled = 1"
-                        " AND n_submitted + n_running < capacity",
-    /* ?4 is the set of statuses allowed to move to ?2, as a bit mask. */
-    [ST_PILOT_SET_STATUS] = "UPDATE pilot SET status = ?2, updated_at = ?3"
-                            " WHERE pilot_id = ?1 AND (?4 >> status) & 1",
+    [ST_PILOT_SUBMIT] = PILOTDB_SQL_PILOT_SUBMIT,
+    [ST_PILOT_SET_STATUS] = PILOTDB_SQL_PILOT_SET_STATUS,
     [ST_PILOT_STATUS] = "SELECT status FROM pilot WHERE pilot_id = ?1",
     [ST_PILOT_GET] = PILOT_SELECT "WHERE p.pilot_id = ?1",
     [ST_PILOTS_ALL] = PILOT_SELECT "ORDER BY p.pilot_id",

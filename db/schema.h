@@ -154,6 +154,21 @@ struct pilotdb_migration {
     PILOTDB_PILOT_INDEX_V3                                                     \
     PILOTDB_TRIGGERS_V2
 
+/*
+ * The two statements of a pilot's life, shared with bench_transition so
+ * that it measures the layer's own SQL.  Submit: ?1 CE name, ?2 time; it
+ * inserts nothing when the CE is unknown, disabled or full.  Status: ?1
+ * pilot, ?2 new status, ?3 time, ?4 the set of statuses allowed to move
+ * to ?2, as a bit mask; it changes nothing when the move is not allowed.
+ */
+#define PILOTDB_SQL_PILOT_SUBMIT                                               \
+    "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"               \
+    " SELECT ce_id, 0, ?2, ?2 FROM ce WHERE name = ?1 AND enabled = 1"         \
+    " AND n_submitted + n_running < capacity"
+#define PILOTDB_SQL_PILOT_SET_STATUS                                           \
+    "UPDATE pilot SET status = ?2, updated_at = ?3"                            \
+    " WHERE pilot_id = ?1 AND (?4 >> status) & 1"
+
 static const struct pilotdb_migration pilotdb_migrations[] = {
     {1, PILOTDB_SCHEMA_V1},
     {2, PILOTDB_SCHEMA_V2},
