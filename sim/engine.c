@@ -89,8 +89,15 @@ struct sim_engine {
 /* Record a database failure, roll back the open batch, stop the engine. */
 static sim_rc db_fail(struct sim_engine *eng, pilotdb_rc rc, const char *what)
 {
-    snprintf(eng->err, sizeof eng->err, "%s: %s", what,
-             pilotdb_errmsg(eng->db)[0] ? pilotdb_errmsg(eng->db) : pilotdb_rc_str(rc));
+    const char *msg = pilotdb_errmsg(eng->db)[0] ? pilotdb_errmsg(eng->db)
+                                                  : pilotdb_rc_str(rc);
+    size_t len = strlen(what);
+
+    /* The layer's SQL failures already say what it was doing. */
+    if (strncmp(msg, what, len) == 0 && msg[len] == ':')
+        snprintf(eng->err, sizeof eng->err, "%s", msg);
+    else
+        snprintf(eng->err, sizeof eng->err, "%s: %s", what, msg);
     if (eng->in_txn)
         (void)pilotdb_rollback(eng->db);
     eng->in_txn = 0;

@@ -107,8 +107,8 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
  * grouped in one transaction per director cycle (or per bounded number of
  * events); no transaction is left open on return, so others may write
  * between calls.  A failure of the database rolls back the current batch and
- * makes the engine unusable: this and later calls return the error and
- * sim_engine_errmsg() says why.
+ * makes the engine unusable: this call returns the error, later calls
+ * SIM_EMISUSE, and sim_engine_errmsg() says why.
  */
 sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms);
 
