@@ -685,6 +685,84 @@ static void test_check_finds_drift(void **state)
     fx_close(db);
 }
 
+/* Each other kind of drift pilotdb_check() reports, alone. */
+static void test_check_finds_history_and_key_drift(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    int64_t problems = 0;
+
+    (void)state;
+    /* A pilot whose last history row is gone. */
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "DELETE FROM pilot_event WHERE event_id ="
+                                  " (SELECT max(event_id) FROM pilot_event)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "but its history ends in ");
+    assert_int_equal(problems, 1);
+    fx_close(db);
+
+    /* A pilot with no history at all. */
+    db = fx_sample_db();
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "DELETE FROM pilot_event WHERE pilot_id = 1",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "pilot 1 is ");
+    assert_non_null(strstr(pilotdb_errmsg(db), "its history ends in nothing"));
+    assert_int_equal(problems, 1);
+    fx_close(db);
+
+    /* A pilot at a CE that does not exist, written with the keys off. */
+    db = fx_sample_db();
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "PRAGMA foreign_keys = OFF;"
+                                  "INSERT INTO pilot(ce_id, status, submitted_at,"
+                                  " updated_at) VALUES (9999, 0, 0, 0);"
+                                  "PRAGMA foreign_keys = ON",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "refers to a missing ce");
+    assert_int_equal(problems, 1);
+    fx_close(db);
+}
+
+/* Misuse and unknown ids are refused with a message, and change nothing. */
+static void test_refused_calls(void **state)
+{
+    pilotdb *db = fx_sample_db(), *none = db;
+    pilotdb_pilot_filter bad = {PILOT_NSTATUS, NULL};
+    pilotdb_pilot p;
+    pilotdb_pilot *list = NULL;
+    size_t n = 7;
+    char err[256];
+
+    (void)state;
+    expect_rc(db, pilotdb_pilot_get(db, 999999, &p), PILOTDB_ENOTFOUND,
+              "no pilot with id 999999");
+    expect_rc(db, pilotdb_pilots_list(db, &bad, &list, &n), PILOTDB_EINVAL,
+              "status 4 is not a pilot status");
+    bad.status = -2;
+    expect_rc(db, pilotdb_pilots_list(db, &bad, &list, &n), PILOTDB_EINVAL,
+              "status -2 is not a pilot status");
+    assert_null(list);
+    fx_ok(db, pilotdb_begin(db));
+    expect_rc(db, pilotdb_begin_read(db), PILOTDB_EMISUSE, "already open");
+    fx_ok(db, pilotdb_rollback(db));
+    /* SQLite is in use: the process setting can no longer change. */
+    expect_rc(db, pilotdb_setup_process(), PILOTDB_EMISUSE, NULL);
+    assert_consistent(db);
+    fx_close(db);
+
+    assert_int_equal(pilotdb_open(NULL, PILOTDB_OPEN_CREATE, &none, err, sizeof err),
+                     PILOTDB_EINVAL);
+    assert_null(none);
+    assert_non_null(strstr(err, "no database path given"));
+    assert_int_equal(pilotdb_open("", PILOTDB_OPEN_CREATE, &none, err, sizeof err),
+                     PILOTDB_EINVAL);
+    assert_null(none);
+}
+
 /* Random operations against a model of the counts, checked at every step. */
 struct model_ce {
     char name[32];
@@ -939,8 +1017,6 @@ static void test_migrate_from_v1(void **state)
     fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
     fx_ok(db, pilotdb_ce_get(db, "old", &ce));
     assert_int_equal(ce.count[PILOT_FAILED], 1);
-    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "SELECT 1", NULL, NULL,
-                                  NULL), SQLITE_OK);
     {
         sqlite3_stmt *st;
 
@@ -1230,6 +1306,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sample_data),
         cmocka_unit_test(test_caller_transaction),
         cmocka_unit_test(test_check_finds_drift),
+        cmocka_unit_test(test_check_finds_history_and_key_drift),
+        cmocka_unit_test(test_refused_calls),
         cmocka_unit_test(test_random_operations),
     };
     const struct CMUnitTest files[] = {
