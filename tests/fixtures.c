@@ -224,6 +224,14 @@ int fx_savepoint_end(pilotdb *db)
     return exec_or_say(db, "ROLLBACK TO fixture; RELEASE fixture");
 }
 
+void fx_assert_consistent(pilotdb *db)
+{
+    int64_t problems = -1;
+
+    fx_ok(db, pilotdb_check(db, &problems));
+    assert_int_equal(problems, 0);
+}
+
 void fx_close(pilotdb *db)
 {
     pilotdb_rc rc = pilotdb_close(db);

@@ -61,6 +61,9 @@ void fx_close(pilotdb *db);
                      pilotdb_errmsg(db));                                      \
     } while (0)
 
+/* Assert that pilotdb_check() finds db consistent, with no problem. */
+void fx_assert_consistent(pilotdb *db);
+
 /* A fixed virtual clock for tests: fx_clock_ms is returned by fx_clock. */
 extern int64_t fx_clock_ms;
 int64_t fx_clock(void *arg);

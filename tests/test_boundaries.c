@@ -52,14 +52,6 @@ static void expect_refusal(pilotdb *db, pilotdb_rc got, pilotdb_rc want,
                  pilotdb_errmsg(db), needle);
 }
 
-static void assert_consistent(pilotdb *db)
-{
-    int64_t problems = -1;
-
-    fx_ok(db, pilotdb_check(db, &problems));
-    assert_int_equal(problems, 0);
-}
-
 /* The CE's counters: capacity, active and free slots as read back. */
 static void expect_ce(pilotdb *db, const char *name, int64_t capacity,
                       int64_t active, int64_t available)
@@ -95,7 +87,7 @@ static void test_capacity_zero(void **state)
     expect_refusal(db, pilotdb_pilot_submit(db, "zero", NULL), PILOTDB_EFULL,
                    "full", "submit to capacity 0");
     expect_ce(db, "zero", 0, 0, 0);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -118,7 +110,7 @@ static void test_capacity_one(void **state)
     expect_ce(db, "one", 1, 0, 1);
     fx_ok(db, pilotdb_pilot_submit(db, "one", NULL)); /* the slot is free again */
     expect_ce(db, "one", 1, 1, 0);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -159,7 +151,7 @@ static void test_capacity_large(void **state)
     chg.capacity = INT64_MAX;
     fx_ok(db, pilotdb_ce_update(db, "int-max", &chg));
     expect_ce(db, "int-max", INT64_MAX, 3, INT64_MAX - 3);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -188,7 +180,7 @@ static void test_capacity_refused(void **state)
     /* Nothing was written by the refusals. */
     expect_ce(db, "ce", 5, 0, 5);
     assert_int_equal(total_ces(db, 0), 1);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -306,7 +298,7 @@ static void test_name_lengths(void **state)
     expect_name_refused(db, "", "empty");
     expect_name_refused(db, "tab\there", "control");
     expect_name_refused(db, "del\x7f", "control");
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -366,7 +358,7 @@ static void test_million_pilots(void **state)
     assert_int_equal(pilot.status, PILOT_DONE);
     expect_ce(db, "big.example.org", n, n - 1, 1);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     printf("# pilotdb_check over %lld pilots in %.2f s\n", (long long)n,
            seconds_since(&t0));
     fx_close(db);

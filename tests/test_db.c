@@ -45,14 +45,6 @@ static size_t count_status(pilotdb *db, int status, const char *ce)
     return n;
 }
 
-static void assert_consistent(pilotdb *db)
-{
-    int64_t problems = -1;
-
-    fx_ok(db, pilotdb_check(db, &problems));
-    assert_int_equal(problems, 0);
-}
-
 static void expect_rc(pilotdb *db, pilotdb_rc got, pilotdb_rc want,
                       const char *needle)
 {
@@ -194,7 +186,7 @@ static void test_capacity_tracking(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(ces[0].available_slots, 1);
     pilotdb_free(ces);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -282,7 +274,7 @@ static void test_ce_add_refusals(void **state)
         if (strcmp(ces[i].name, "negzero") == 0)
             assert_false(signbit(ces[i].success_rate));
     pilotdb_free(ces);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -354,7 +346,7 @@ static void test_submit_refusals(void **state)
     expect_rc(db, pilotdb_pilot_submit(db, "one", &id), PILOTDB_EFULL, "full");
     fx_ok(db, pilotdb_summary_get(db, &s));
     assert_int_equal(s.count[PILOT_SUBMITTED], 1);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -402,7 +394,7 @@ static void test_state_machine(void **state)
               PILOTDB_ENOTFOUND, "123456");
     expect_rc(db, pilotdb_pilot_set_status(db, 1, (pilot_status)7),
               PILOTDB_EINVAL, "7");
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -530,7 +522,7 @@ static void test_sample_data(void **state)
         assert_null(none);
         assert_int_equal(n, 0);
     }
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -601,7 +593,7 @@ static void test_second_connection(void **state)
     fx_ok(reader, pilotdb_commit(reader));
     fx_ok(reader, pilotdb_summary_get(reader, &s));
     assert_int_equal(s.count[PILOT_SUBMITTED], 2);
-    assert_consistent(reader);
+    fx_assert_consistent(reader);
     fx_close(reader);
     fx_close(writer);
     fx_tmpdir_remove(dir);
@@ -650,7 +642,7 @@ static void test_two_writers_capacity(void **state)
     fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
     assert_int_equal(ce.active, CAPACITY);
     assert_int_equal(count_status(db, PILOT_SUBMITTED, "ce"), CAPACITY);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
     fx_tmpdir_remove(dir);
 }
@@ -663,7 +655,7 @@ static void test_check_finds_drift(void **state)
     int64_t problems = 0;
 
     (void)state;
-    assert_consistent(db);
+    fx_assert_consistent(db);
     /* Drift written behind the layer's back, with the triggers bypassed. */
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
                                   "UPDATE ce SET n_running = n_running + 2"
@@ -751,7 +743,7 @@ static void test_refused_calls(void **state)
     fx_ok(db, pilotdb_rollback(db));
     /* SQLite is in use: the process setting can no longer change. */
     expect_rc(db, pilotdb_setup_process(), PILOTDB_EMISUSE, NULL);
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 
     assert_int_equal(pilotdb_open(NULL, PILOTDB_OPEN_CREATE, &none, err, sizeof err),
@@ -863,9 +855,9 @@ static void test_random_operations(void **state)
                                  ? m[i].capacity - active : 0);
         }
         if (step % 50 == 0)
-            assert_consistent(db);
+            fx_assert_consistent(db);
     }
-    assert_consistent(db);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -1272,7 +1264,7 @@ static void test_serialize_roundtrip(void **state)
     fx_ok(db, pilotdb_summary_get(db, &a));
     fx_ok(copy, pilotdb_summary_get(copy, &b));
     assert_memory_equal(&a, &b, sizeof a);
-    assert_consistent(copy);
+    fx_assert_consistent(copy);
     /* A corrupt image is refused, not crashed on. */
     memset(image, 'x', 100);
     fx_close(copy);

@@ -38,6 +38,7 @@
 #include "fault_vfs.h"
 #include "fixtures.h"
 #include "pilotdb.h"
+#include "schema.h"
 
 /* ---- fixtures ------------------------------------------------------------ */
 
@@ -159,34 +160,7 @@ static void images_make(void)
     remove_db_files(path);
 
     assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
-    exec_raw(conn, "CREATE TABLE ce (ce_id INTEGER PRIMARY KEY,"
-                   " name TEXT NOT NULL UNIQUE,"
-                   " capacity INTEGER NOT NULL CHECK (capacity >= 0),"
-                   " success_rate REAL NOT NULL"
-                   "  CHECK (success_rate >= 0.0 AND success_rate <= 1.0),"
-                   " enabled INTEGER NOT NULL DEFAULT 1"
-                   "  CHECK (enabled IN (0, 1)));"
-                   "CREATE TABLE pilot (pilot_id INTEGER PRIMARY KEY,"
-                   " ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"
-                   " status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
-                   " submitted_at INTEGER NOT NULL,"
-                   " updated_at INTEGER NOT NULL);"
-                   "CREATE INDEX pilot_by_status ON pilot(status);"
-                   "CREATE INDEX pilot_by_ce ON pilot(ce_id, status);"
-                   "CREATE TABLE pilot_event (event_id INTEGER PRIMARY KEY,"
-                   " pilot_id INTEGER NOT NULL, ce_id INTEGER NOT NULL,"
-                   " from_status INTEGER, to_status INTEGER NOT NULL,"
-                   " at INTEGER NOT NULL);"
-                   "CREATE INDEX pilot_event_by_at ON pilot_event(at);"
-                   "CREATE TRIGGER pilot_event_on_insert AFTER INSERT ON pilot"
-                   " BEGIN INSERT INTO pilot_event(pilot_id, ce_id,"
-                   " from_status, to_status, at) VALUES (NEW.pilot_id,"
-                   " NEW.ce_id, NULL, NEW.status, NEW.submitted_at); END;"
-                   "CREATE TRIGGER pilot_event_on_update AFTER UPDATE OF status"
-                   " ON pilot WHEN OLD.status <> NEW.status BEGIN"
-                   " INSERT INTO pilot_event(pilot_id, ce_id, from_status,"
-                   " to_status, at) VALUES (NEW.pilot_id, NEW.ce_id,"
-                   " OLD.status, NEW.status, NEW.updated_at); END;");
+    exec_raw(conn, pilotdb_migrations[0].sql); /* schema version 1 */
     snprintf(sql, sizeof sql,
              "PRAGMA application_id = %d; PRAGMA user_version = 1;"
              "PRAGMA journal_mode = WAL;", PILOTDB_APPLICATION_ID);
