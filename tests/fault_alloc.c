@@ -3,6 +3,7 @@
  * (see fault_alloc.h).
  */
 #include "fault_alloc.h"
+#include "fault_trigger.h"
 
 #include <stddef.h>
 
@@ -11,25 +12,14 @@
 static sqlite3_mem_methods real;
 
 static struct {
-    int armed;
-    int persistent;
-    long n;     /* the allocation to fail, counted from the arming */
-    long calls; /* allocations attempted since the arming */
-    long fired; /* allocations failed since the arming */
+    struct fault_trigger t; /* counts allocation attempts */
     int64_t live_blocks, live_bytes;
 } fa;
 
 /* Whether this allocation attempt is the one (or one of those) to fail. */
 static int must_fail(void)
 {
-    if (!fa.armed)
-        return 0;
-    fa.calls++;
-    if (fa.calls == fa.n || (fa.persistent && fa.calls > fa.n)) {
-        fa.fired++;
-        return 1;
-    }
-    return 0;
+    return fault_trigger_hit(&fa.t);
 }
 
 static void *fa_malloc(int size)
@@ -113,22 +103,17 @@ int fault_alloc_install(void)
 
 void fault_alloc_arm(long n, int persistent)
 {
-    fa.armed = 1;
-    fa.persistent = persistent;
-    fa.n = n;
-    fa.calls = 0;
-    fa.fired = 0;
+    fault_trigger_arm(&fa.t, n, persistent);
 }
 
 long fault_alloc_disarm(void)
 {
-    fa.armed = 0;
-    return fa.fired;
+    return fault_trigger_disarm(&fa.t);
 }
 
 long fault_alloc_calls(void)
 {
-    return fa.calls;
+    return fa.t.calls;
 }
 
 int64_t fault_alloc_live_blocks(void)

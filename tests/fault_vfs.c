@@ -6,6 +6,7 @@
  * right after it in the memory SQLite gives xOpen (szOsFile covers both).
  */
 #include "fault_vfs.h"
+#include "fault_trigger.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -21,24 +22,17 @@ static sqlite3_vfs *real_vfs;
 static sqlite3_vfs shim_vfs;
 
 static struct {
-    int armed;
-    int persistent;
+    struct fault_trigger t; /* counts calls of the armed kinds */
     unsigned kinds;
     int error;
-    long n, calls, fired;
 } fv;
 
 /* SQLITE_OK, or the error this call of kind must fail with. */
 static int injected(unsigned kind, int default_error)
 {
-    if (!fv.armed || !(fv.kinds & kind))
+    if (!(fv.kinds & kind) || !fault_trigger_hit(&fv.t))
         return SQLITE_OK;
-    fv.calls++;
-    if (fv.calls == fv.n || (fv.persistent && fv.calls > fv.n)) {
-        fv.fired++;
-        return fv.error ? fv.error : default_error;
-    }
-    return SQLITE_OK;
+    return fv.error ? fv.error : default_error;
 }
 
 static sqlite3_file *real_of(sqlite3_file *f)
@@ -211,22 +205,17 @@ void fault_vfs_use(int on)
 
 void fault_vfs_arm(unsigned kinds, long n, int persistent, int error)
 {
-    fv.armed = 1;
-    fv.persistent = persistent;
     fv.kinds = kinds;
     fv.error = error;
-    fv.n = n;
-    fv.calls = 0;
-    fv.fired = 0;
+    fault_trigger_arm(&fv.t, n, persistent);
 }
 
 long fault_vfs_disarm(void)
 {
-    fv.armed = 0;
-    return fv.fired;
+    return fault_trigger_disarm(&fv.t);
 }
 
 long fault_vfs_calls(void)
 {
-    return fv.calls;
+    return fv.t.calls;
 }
