@@ -17,11 +17,19 @@
  *    failing half-way; readers never block the writer.
  *  - Capacity is enforced inside the submit statement: a pilot is refused on
  *    an unknown, disabled or full CE, atomically.
- *  - Per-CE counts per status are kept by triggers in the same statement as
- *    the change, so listing CEs and the summary cost O(number of CEs).
+ *  - Per-CE counts per status are kept by the layer in the transaction that
+ *    changes them, so listing CEs and the summary cost O(number of CEs).
+ *    Inside a transaction opened with pilotdb_begin() the handle gathers
+ *    them and writes them once per CE at commit (or before any call of the
+ *    handle that reads them), so the transaction's own reads and, after
+ *    the commit, every other connection see exact counts.
  *    pilotdb_check() recomputes them from the pilot rows.
- *  - Every status change, submission included, is appended to the event
- *    history (pilot, CE, from, to, time).
+ *  - Every status change, submission included, is recorded with its time:
+ *    a pilot's row holds when it was submitted, started and ended (the
+ *    state machine allows no other change), and the history of changes
+ *    (pilot, CE, from, to, time) is read from the rows: the view
+ *    pilot_event in SQL, pilotdb_events_foreach() here.  A row whose times
+ *    disagree with its status is refused by the schema.
  *  - Timestamps are integer milliseconds from an injectable clock: the wall
  *    clock (milliseconds since the Unix epoch) unless pilotdb_set_clock()
  *    installs another, as the simulator does with virtual time.
@@ -55,7 +63,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define PILOTDB_SCHEMA_VERSION 3
+#define PILOTDB_SCHEMA_VERSION 4
 
 /* PRAGMA application_id of a pilotdeck database: "PLDK". */
 #define PILOTDB_APPLICATION_ID 0x504c444b
@@ -96,6 +104,10 @@ typedef enum pilot_status {
 
 #define PILOT_NSTATUS 4
 
+/* A time that has not happened (a pilot not yet started or ended, a CE
+ * none of whose pilots ever changed). */
+#define PILOTDB_NO_TIME INT64_MIN
+
 /* Flags for pilotdb_open(). */
 #define PILOTDB_OPEN_CREATE   0x1u /* create the file and schema if missing */
 #define PILOTDB_OPEN_READONLY 0x2u /* never write; refuse migration */
@@ -117,6 +129,8 @@ typedef struct pilotdb_ce {
     int64_t count[PILOT_NSTATUS]; /* pilots per status, indexed by pilot_status */
     int64_t active;          /* count[SUBMITTED] + count[RUNNING] */
     int64_t available_slots; /* enabled ? max(0, capacity - active) : 0 */
+    int64_t last_change_at;  /* latest time of a change of one of its pilots,
+                                or PILOTDB_NO_TIME */
 } pilotdb_ce;
 
 /* What pilotdb_ce_update() changes: the fields whose PILOTDB_SET_ bit is set. */
@@ -137,7 +151,9 @@ typedef struct pilotdb_pilot {
     char ce_name[PILOTDB_NAME_MAX + 1];
     pilot_status status;
     int64_t submitted_at;
-    int64_t updated_at;
+    int64_t started_at;  /* PILOTDB_NO_TIME until RUNNING */
+    int64_t ended_at;    /* PILOTDB_NO_TIME until DONE or FAILED */
+    int64_t updated_at;  /* the latest of the three */
 } pilotdb_pilot;
 
 /* Which pilots pilotdb_pilots_foreach() visits. */
@@ -147,7 +163,6 @@ typedef struct pilotdb_pilot_filter {
 } pilotdb_pilot_filter;
 
 typedef struct pilotdb_event {
-    int64_t id;          /* increasing in the order events were written */
     int64_t pilot_id;
     int64_t ce_id;
     int from_status;     /* a pilot_status, or -1 for the submission */
@@ -155,12 +170,11 @@ typedef struct pilotdb_event {
     int64_t at;
 } pilotdb_event;
 
-/* Which events pilotdb_events_foreach() visits: from <= at < to, and
- * id > after_id.  Use INT64_MIN / INT64_MAX / 0 for no bound. */
+/* Which events pilotdb_events_foreach() visits: from <= at < to.  Use
+ * INT64_MIN / INT64_MAX for no bound. */
 typedef struct pilotdb_event_filter {
     int64_t from;
     int64_t to;
-    int64_t after_id;
 } pilotdb_event_filter;
 
 typedef struct pilotdb_summary {
@@ -325,15 +339,21 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out);
 
 /* ---- history -------------------------------------------------------------- */
 
-/* Call cb for each event matching filter (NULL: all), in id order. */
+/*
+ * Call cb for each event matching filter (NULL: all) in time order; events
+ * at the same time by pilot id, and a pilot's own in the order they
+ * happened.  Read from the pilot rows: a full scan, meant for audits,
+ * tests and a dashboard's first frame, not for every frame (the CE
+ * counters and last_change_at serve those).
+ */
 pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
                                   pilotdb_event_cb cb, void *arg);
 
 /* ---- consistency ------------------------------------------------------------ */
 
 /*
- * Run PRAGMA integrity_check, recompute every per-CE count from the pilot
- * rows, and check that each pilot's last event leads to its status.  Returns
+ * Run PRAGMA integrity_check and the foreign key check, and recompute
+ * every per-CE count and last change time from the pilot rows.  Returns
  * PILOTDB_OK when all agree, PILOTDB_EINCONSISTENT with a message naming the
  * first problem otherwise.  *problems (if not NULL) receives how many were
  * found.
