@@ -136,6 +136,8 @@ static void test_submit_pilot(void **state)
     assert_string_equal(pilots[0].ce_name, "test-ce");
     assert_int_equal(pilots[0].status, PILOT_SUBMITTED);
     assert_int_equal(pilots[0].submitted_at, 1234);
+    assert_true(pilots[0].started_at == PILOTDB_NO_TIME);
+    assert_true(pilots[0].ended_at == PILOTDB_NO_TIME);
     assert_int_equal(pilots[0].updated_at, 1234);
     pilotdb_free(pilots);
     fx_close(db);
@@ -157,6 +159,8 @@ static void test_update_pilot_status(void **state)
     assert_int_equal(count_status(db, PILOT_RUNNING, NULL), 1);
     fx_ok(db, pilotdb_pilot_get(db, id, &p));
     assert_int_equal(p.submitted_at, 10);
+    assert_int_equal(p.started_at, 20);
+    assert_true(p.ended_at == PILOTDB_NO_TIME);
     assert_int_equal(p.updated_at, 20);
     fx_close(db);
 }
@@ -431,59 +435,245 @@ static int log_event(void *arg, const pilotdb_event *ev)
     return 0;
 }
 
+static void expect_event(const struct event_log *log, int i, int64_t pilot,
+                         int from, int to, int64_t at)
+{
+    const pilotdb_event *e = &log->ev[i];
+
+    assert_true(i < log->n);
+    if (e->pilot_id != pilot || e->from_status != from || e->to_status != to ||
+        e->at != at)
+        fail_msg("event %d: pilot %lld %d -> %d at %lld, wanted pilot %lld"
+                 " %d -> %d at %lld", i, (long long)e->pilot_id, e->from_status,
+                 e->to_status, (long long)e->at, (long long)pilot, from, to,
+                 (long long)at);
+}
+
+/* Events read with SQL: rows of (pilot_id, ce_id, from or -1, to, at). */
+static void read_events(sqlite3 *conn, const char *sql, struct event_log *log)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
+    log->n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        pilotdb_event *e = &log->ev[log->n];
+
+        assert_true(log->n < 64);
+        e->pilot_id = sqlite3_column_int64(st, 0);
+        e->ce_id = sqlite3_column_int64(st, 1);
+        e->from_status = sqlite3_column_int(st, 2);
+        e->to_status = sqlite3_column_int(st, 3);
+        e->at = sqlite3_column_int64(st, 4);
+        log->n++;
+    }
+    assert_int_equal(rc, SQLITE_DONE);
+    sqlite3_finalize(st);
+}
+
+/* The pilot_event view, in the order the layer promises (a pilot's own
+ * changes at one time: submission, start, end). */
+static void log_view(pilotdb *db, const char *where, struct event_log *log)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof sql,
+             "SELECT pilot_id, ce_id, coalesce(from_status, -1), to_status, at"
+             " FROM pilot_event %s ORDER BY at, pilot_id, coalesce(from_status, -1)",
+             where);
+    read_events(pilotdb_sqlite(db), sql, log);
+}
+
+static void assert_same_events(const struct event_log *a, const struct event_log *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (int i = 0; i < a->n; i++)
+        expect_event(b, i, a->ev[i].pilot_id, a->ev[i].from_status,
+                     a->ev[i].to_status, a->ev[i].at);
+    for (int i = 0; i < a->n; i++)
+        assert_int_equal(a->ev[i].ce_id, b->ev[i].ce_id);
+}
+
 static void test_event_history(void **state)
 {
     pilotdb *db = fx_template_db();
-    struct event_log log = {0};
-    pilotdb_event_filter window = {150, 300, 0};
-    int64_t a, b;
-    pilotdb_ce ce;
+    struct event_log log = {0}, view = {0};
+    pilotdb_event_filter window = {150, 300};
+    int64_t a, b, c, d;
+    pilotdb_ce ce, other;
 
     (void)state;
     fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "other", 5, 1.0, 1, NULL));
     fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    fx_ok(db, pilotdb_ce_get(db, "other", &other));
     fx_clock_ms = 100;
     a = submit(db, "ce");
     fx_clock_ms = 200;
-    b = submit(db, "ce");
+    b = submit(db, "other");
+    /* Written after b's submission, listed before it: same time, lower id. */
     fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_RUNNING));
     fx_clock_ms = 300;
-    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_DONE));
     fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_FAILED));
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_DONE));
     /* A refused change is not history. */
     assert_int_equal(pilotdb_pilot_set_status(db, b, PILOT_RUNNING),
                      PILOTDB_ETRANSITION);
+    /* A whole life at one time, in the order it happened. */
+    c = submit(db, "ce");
+    fx_ok(db, pilotdb_pilot_set_status(db, c, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, c, PILOT_FAILED));
+    d = submit(db, "ce");
 
     fx_ok(db, pilotdb_events_foreach(db, NULL, log_event, &log));
-    assert_int_equal(log.n, 5);
-    assert_int_equal(log.ev[0].pilot_id, a);
+    assert_int_equal(log.n, 9);
+    expect_event(&log, 0, a, -1, PILOT_SUBMITTED, 100);
     assert_int_equal(log.ev[0].ce_id, ce.id);
-    assert_int_equal(log.ev[0].from_status, -1);
-    assert_int_equal(log.ev[0].to_status, PILOT_SUBMITTED);
-    assert_int_equal(log.ev[0].at, 100);
-    assert_int_equal(log.ev[2].from_status, PILOT_SUBMITTED);
-    assert_int_equal(log.ev[2].to_status, PILOT_RUNNING);
-    assert_int_equal(log.ev[4].pilot_id, b);
-    assert_int_equal(log.ev[4].from_status, PILOT_SUBMITTED);
-    assert_int_equal(log.ev[4].to_status, PILOT_FAILED);
-    assert_int_equal(log.ev[4].at, 300);
-    for (int i = 1; i < log.n; i++)
-        assert_true(log.ev[i].id > log.ev[i - 1].id);
+    expect_event(&log, 1, a, PILOT_SUBMITTED, PILOT_RUNNING, 200);
+    assert_int_equal(log.ev[1].ce_id, ce.id);
+    expect_event(&log, 2, b, -1, PILOT_SUBMITTED, 200);
+    assert_int_equal(log.ev[2].ce_id, other.id);
+    expect_event(&log, 3, a, PILOT_RUNNING, PILOT_DONE, 300);
+    expect_event(&log, 4, b, PILOT_SUBMITTED, PILOT_FAILED, 300);
+    assert_int_equal(log.ev[4].ce_id, other.id);
+    expect_event(&log, 5, c, -1, PILOT_SUBMITTED, 300);
+    expect_event(&log, 6, c, PILOT_SUBMITTED, PILOT_RUNNING, 300);
+    expect_event(&log, 7, c, PILOT_RUNNING, PILOT_FAILED, 300);
+    expect_event(&log, 8, d, -1, PILOT_SUBMITTED, 300);
+    assert_int_equal(log.ev[8].ce_id, ce.id);
+    /* The view in SQL says the same. */
+    log_view(db, "", &view);
+    assert_same_events(&log, &view);
 
     /* [150, 300): the two events at 200. */
     log.n = 0;
     fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
     assert_int_equal(log.n, 2);
-    assert_int_equal(log.ev[0].at, 200);
-    assert_int_equal(log.ev[1].at, 200);
-    /* Incremental reading from an id on. */
-    window.from = INT64_MIN;
+    expect_event(&log, 0, a, PILOT_SUBMITTED, PILOT_RUNNING, 200);
+    expect_event(&log, 1, b, -1, PILOT_SUBMITTED, 200);
+    log_view(db, "WHERE at >= 150 AND at < 300", &view);
+    assert_same_events(&log, &view);
+    /* From 300 on, and up to but not including 100: bounds are from <= at < to. */
+    window.from = 300;
     window.to = INT64_MAX;
-    window.after_id = log.ev[1].id;
     log.n = 0;
     fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
-    assert_int_equal(log.n, 2);
-    assert_int_equal(log.ev[0].at, 300);
+    assert_int_equal(log.n, 6);
+    expect_event(&log, 0, a, PILOT_RUNNING, PILOT_DONE, 300);
+    expect_event(&log, 5, d, -1, PILOT_SUBMITTED, 300);
+    window.from = INT64_MIN;
+    window.to = 100;
+    log.n = 0;
+    fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
+    assert_int_equal(log.n, 0);
+    window.to = 101;
+    fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
+    assert_int_equal(log.n, 1);
+    expect_event(&log, 0, a, -1, PILOT_SUBMITTED, 100);
+    fx_close(db);
+}
+
+/* A pilot's row holds its three times; updated_at is the latest. */
+static void test_pilot_times(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_pilot p;
+    int64_t a, b;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_clock_ms = 1000;
+    a = submit(db, "ce");
+    b = submit(db, "ce");
+    fx_clock_ms = 2500;
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_RUNNING));
+    fx_clock_ms = 4000;
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_DONE));
+    fx_clock_ms = 4500;
+    fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_FAILED));
+    /* A refused change moves no time. */
+    fx_clock_ms = 9000;
+    assert_int_equal(pilotdb_pilot_set_status(db, a, PILOT_FAILED), PILOTDB_ETRANSITION);
+
+    fx_ok(db, pilotdb_pilot_get(db, a, &p));
+    assert_int_equal(p.status, PILOT_DONE);
+    assert_int_equal(p.submitted_at, 1000);
+    assert_int_equal(p.started_at, 2500);
+    assert_int_equal(p.ended_at, 4000);
+    assert_int_equal(p.updated_at, 4000);
+    /* Failed without ever running. */
+    fx_ok(db, pilotdb_pilot_get(db, b, &p));
+    assert_int_equal(p.status, PILOT_FAILED);
+    assert_int_equal(p.submitted_at, 1000);
+    assert_true(p.started_at == PILOTDB_NO_TIME);
+    assert_int_equal(p.ended_at, 4500);
+    assert_int_equal(p.updated_at, 4500);
+    {
+        pilotdb_pilot *list = NULL;
+        size_t n = 0;
+
+        fx_ok(db, pilotdb_pilots_list(db, NULL, &list, &n));
+        assert_int_equal(n, 2);
+        assert_int_equal(list[0].started_at, 2500);
+        assert_int_equal(list[0].ended_at, 4000);
+        assert_true(list[1].started_at == PILOTDB_NO_TIME);
+        assert_int_equal(list[1].ended_at, 4500);
+        pilotdb_free(list);
+    }
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
+/* A CE's last_change_at: none before any pilot, then the latest time any of
+ * its pilots changed, whatever order the clock gave them. */
+static void test_ce_last_change(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce ce, *ces = NULL;
+    size_t n = 0;
+    int64_t a, b;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "quiet", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_true(ce.last_change_at == PILOTDB_NO_TIME);
+    fx_clock_ms = 500;
+    a = submit(db, "ce");
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.last_change_at, 500);
+    fx_clock_ms = 700;
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_RUNNING));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.last_change_at, 700);
+    /* The clock goes backwards: the latest time stays. */
+    fx_clock_ms = 600;
+    b = submit(db, "ce");
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_DONE));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.last_change_at, 700);
+    /* A refusal, or a change of the CE itself, is not a pilot's change. */
+    fx_clock_ms = 5000;
+    assert_int_equal(pilotdb_pilot_set_status(db, a, PILOT_RUNNING), PILOTDB_ETRANSITION);
+    {
+        pilotdb_ce_change chg = {.set = PILOTDB_SET_CAPACITY, .capacity = 7};
+
+        fx_ok(db, pilotdb_ce_update(db, "ce", &chg));
+    }
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.last_change_at, 700);
+    fx_clock_ms = 800;
+    fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_FAILED));
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    assert_int_equal(n, 2);
+    assert_string_equal(ces[0].name, "ce");
+    assert_int_equal(ces[0].last_change_at, 800);
+    assert_string_equal(ces[1].name, "quiet");
+    assert_true(ces[1].last_change_at == PILOTDB_NO_TIME);
+    pilotdb_free(ces);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -599,6 +789,116 @@ static void test_second_connection(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* Counters gathered inside pilotdb_begin(): exact for the handle's own
+ * reads at any point, for other connections after the commit, and gone
+ * with a rollback. */
+static void expect_counts(pilotdb *db, const char *ce, int64_t sub, int64_t run,
+                          int64_t done, int64_t failed, int64_t last)
+{
+    pilotdb_ce c, *ces = NULL;
+    pilotdb_summary s;
+    size_t n = 0, i;
+    const int64_t want[PILOT_NSTATUS] = {sub, run, done, failed};
+
+    fx_ok(db, pilotdb_ce_get(db, ce, &c));
+    for (int st = 0; st < PILOT_NSTATUS; st++)
+        if (c.count[st] != want[st])
+            fail_msg("%s: ce_get counts %lld %s, wanted %lld", ce,
+                     (long long)c.count[st], pilot_status_name(st),
+                     (long long)want[st]);
+    assert_int_equal(c.active, sub + run);
+    assert_true(c.last_change_at == last);
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    for (i = 0; i < n && strcmp(ces[i].name, ce) != 0; i++)
+        ;
+    assert_true(i < n);
+    assert_memory_equal(ces[i].count, want, sizeof want);
+    assert_true(ces[i].last_change_at == last);
+    pilotdb_free(ces);
+    /* The summary, over this database where only ce has pilots. */
+    fx_ok(db, pilotdb_summary_get(db, &s));
+    assert_memory_equal(s.count, want, sizeof want);
+}
+
+static void test_transaction_counters(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "tx.db");
+    pilotdb *reader = fx_file_db(dir, "tx.db");
+    int64_t a, b, c;
+
+    (void)state;
+    pilotdb_set_clock(writer, fx_clock, NULL);
+    fx_ok(writer, pilotdb_ce_add(writer, "ce", 10, 1.0, 1, NULL));
+    fx_ok(writer, pilotdb_ce_add(writer, "idle", 10, 1.0, 1, NULL));
+    fx_clock_ms = 100;
+    a = submit(writer, "ce");
+    expect_counts(reader, "ce", 1, 0, 0, 0, 100);
+
+    fx_ok(writer, pilotdb_begin(writer));
+    fx_clock_ms = 200;
+    b = submit(writer, "ce");
+    fx_ok(writer, pilotdb_pilot_set_status(writer, a, PILOT_RUNNING));
+    expect_counts(writer, "ce", 1, 1, 0, 0, 200);
+    /* More changes after a read, read again. */
+    fx_clock_ms = 300;
+    fx_ok(writer, pilotdb_pilot_set_status(writer, a, PILOT_DONE));
+    c = submit(writer, "ce");
+    fx_ok(writer, pilotdb_pilot_set_status(writer, b, PILOT_FAILED));
+    expect_counts(writer, "ce", 1, 0, 1, 1, 300);
+    fx_ok(writer, pilotdb_check(writer, NULL));
+    /* Capacity inside the transaction counts the transaction's pilots. */
+    {
+        pilotdb_ce_change chg = {.set = PILOTDB_SET_CAPACITY, .capacity = 2};
+
+        fx_ok(writer, pilotdb_ce_update(writer, "ce", &chg));
+        submit(writer, "ce");
+        assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EFULL);
+        chg.capacity = 10;
+        fx_ok(writer, pilotdb_ce_update(writer, "ce", &chg));
+    }
+    fx_ok(writer, pilotdb_pilot_set_status(writer, c, PILOT_RUNNING));
+    /* The other connection still sees the state before the transaction. */
+    expect_counts(reader, "ce", 1, 0, 0, 0, 100);
+    fx_ok(writer, pilotdb_commit(writer));
+    expect_counts(reader, "ce", 1, 1, 1, 1, 300);
+    expect_counts(writer, "ce", 1, 1, 1, 1, 300);
+    fx_assert_consistent(reader);
+
+    /* A rollback takes the gathered counts and times with it. */
+    fx_ok(writer, pilotdb_begin(writer));
+    fx_clock_ms = 400;
+    submit(writer, "ce");
+    fx_ok(writer, pilotdb_pilot_set_status(writer, c, PILOT_DONE));
+    expect_counts(writer, "ce", 2, 0, 2, 1, 400);
+    fx_clock_ms = 500;
+    submit(writer, "idle");
+    fx_ok(writer, pilotdb_rollback(writer));
+    expect_counts(writer, "ce", 1, 1, 1, 1, 300);
+    /* Also when nothing was read inside the transaction. */
+    fx_ok(writer, pilotdb_begin(writer));
+    submit(writer, "ce");
+    submit(writer, "idle");
+    fx_ok(writer, pilotdb_rollback(writer));
+    expect_counts(writer, "ce", 1, 1, 1, 1, 300);
+    expect_counts(reader, "ce", 1, 1, 1, 1, 300);
+    {
+        pilotdb_ce idle;
+
+        fx_ok(reader, pilotdb_ce_get(reader, "idle", &idle));
+        assert_int_equal(idle.active, 0);
+        assert_true(idle.last_change_at == PILOTDB_NO_TIME);
+    }
+    /* The handle goes on counting after the rollback. */
+    fx_clock_ms = 600;
+    fx_ok(writer, pilotdb_pilot_set_status(writer, c, PILOT_FAILED));
+    expect_counts(reader, "ce", 1, 0, 1, 2, 600);
+    fx_assert_consistent(writer);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
 /* Two processes submit to one CE at once: capacity holds exactly. */
 static void test_two_writers_capacity(void **state)
 {
@@ -656,7 +956,7 @@ static void test_check_finds_drift(void **state)
 
     (void)state;
     fx_assert_consistent(db);
-    /* Drift written behind the layer's back, with the triggers bypassed. */
+    /* Drift written behind the layer's back. */
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
                                   "UPDATE ce SET n_running = n_running + 2"
                                   " WHERE name = 'ce-alpha.example.org'",
@@ -667,8 +967,8 @@ static void test_check_finds_drift(void **state)
     assert_int_equal(problems, 1);
     assert_non_null(strstr(pilotdb_errmsg(db), "counts 6 running pilots but has 4"));
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
-                                  "DELETE FROM pilot_event WHERE event_id ="
-                                  " (SELECT max(event_id) FROM pilot_event)",
+                                  "UPDATE ce SET last_change_at = last_change_at - 1"
+                                  " WHERE name = 'ce-beta.example.org'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
@@ -678,30 +978,46 @@ static void test_check_finds_drift(void **state)
 }
 
 /* Each other kind of drift pilotdb_check() reports, alone. */
-static void test_check_finds_history_and_key_drift(void **state)
+static void test_check_finds_time_and_key_drift(void **state)
 {
     pilotdb *db = fx_sample_db();
     int64_t problems = 0;
+    pilotdb_ce ce;
 
     (void)state;
-    /* A pilot whose last history row is gone. */
+    /* A CE's last change time moved. */
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
-                                  "DELETE FROM pilot_event WHERE event_id ="
-                                  " (SELECT max(event_id) FROM pilot_event)",
+                                  "UPDATE ce SET last_change_at = 1999"
+                                  " WHERE name = 'ce-gamma.example.org'",
                                   NULL, NULL, NULL), SQLITE_OK);
     expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
-              "but its history ends in ");
+              "ce-gamma.example.org");
     assert_int_equal(problems, 1);
     fx_close(db);
 
-    /* A pilot with no history at all. */
+    /* A pilot's time moved past its CE's last change. */
+    db = fx_sample_db();
+    fx_ok(db, pilotdb_ce_get(db, "ce-beta.example.org", &ce));
+    assert_int_equal(ce.last_change_at, 2000);
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                  "UPDATE pilot SET ended_at = 2500 WHERE pilot_id ="
+                                  " (SELECT min(pilot_id) FROM pilot JOIN ce USING (ce_id)"
+                                  "  WHERE name = 'ce-beta.example.org' AND status = 2)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_changes(pilotdb_sqlite(db)), 1);
+    expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
+              "ce-beta.example.org");
+    assert_int_equal(problems, 1);
+    fx_close(db);
+
+    /* A CE with no pilot that claims a change. */
     db = fx_sample_db();
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
-                                  "DELETE FROM pilot_event WHERE pilot_id = 1",
+                                  "UPDATE ce SET last_change_at = 5"
+                                  " WHERE name = 'ce-delta.example.org'",
                                   NULL, NULL, NULL), SQLITE_OK);
     expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
-              "pilot 1 is ");
-    assert_non_null(strstr(pilotdb_errmsg(db), "its history ends in nothing"));
+              "ce-delta.example.org");
     assert_int_equal(problems, 1);
     fx_close(db);
 
@@ -709,13 +1025,49 @@ static void test_check_finds_history_and_key_drift(void **state)
     db = fx_sample_db();
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db),
                                   "PRAGMA foreign_keys = OFF;"
-                                  "INSERT INTO pilot(ce_id, status, submitted_at,"
-                                  " updated_at) VALUES (9999, 0, 0, 0);"
+                                  "INSERT INTO pilot(ce_id, status, submitted_at)"
+                                  " VALUES (9999, 0, 0);"
                                   "PRAGMA foreign_keys = ON",
                                   NULL, NULL, NULL), SQLITE_OK);
     expect_rc(db, pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT,
               "refers to a missing ce");
     assert_int_equal(problems, 1);
+    fx_close(db);
+}
+
+/* The schema refuses a row whose times disagree with its status, whoever
+ * writes it. */
+static void test_row_times_checked(void **state)
+{
+    static const char *const bad[] = {
+        "UPDATE pilot SET started_at = NULL WHERE status = 1",
+        "UPDATE pilot SET ended_at = NULL WHERE status = 2",
+        "UPDATE pilot SET ended_at = 3000 WHERE status = 1",
+        "UPDATE pilot SET status = 1 WHERE status = 0",
+        "UPDATE pilot SET status = 2 WHERE status = 1",
+    };
+    pilotdb *db = fx_sample_db();
+    sqlite3 *conn = pilotdb_sqlite(db);
+    pilotdb_summary before, after;
+
+    (void)state;
+    fx_ok(db, pilotdb_summary_get(db, &before));
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = sqlite3_exec(conn, bad[i], NULL, NULL, NULL);
+
+        if (rc != SQLITE_CONSTRAINT)
+            fail_msg("'%s' gave %d (%s), not SQLITE_CONSTRAINT", bad[i], rc,
+                     sqlite3_errmsg(conn));
+        assert_int_equal(sqlite3_extended_errcode(conn), SQLITE_CONSTRAINT_CHECK);
+    }
+    /* A row that agrees is accepted. */
+    assert_int_equal(sqlite3_exec(conn, "UPDATE pilot SET started_at = started_at"
+                                        " WHERE status = 1", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_changes(conn), 7);
+    fx_ok(db, pilotdb_summary_get(db, &after));
+    assert_memory_equal(&before, &after, sizeof before);
+    fx_assert_consistent(db);
     fx_close(db);
 }
 
@@ -1023,6 +1375,145 @@ static void test_migrate_from_v1(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* Build a version 3 database at path from the shipped migrations. */
+static void build_v3(const char *path)
+{
+    char sql[128];
+
+    for (int v = 1; v <= 3; v++) {
+        assert_int_equal(pilotdb_migrations[v - 1].version, v);
+        sql_on_file(path, pilotdb_migrations[v - 1].sql);
+    }
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = 3;",
+             PILOTDB_APPLICATION_ID);
+    sql_on_file(path, sql);
+}
+
+static int64_t sql_int(pilotdb *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v;
+
+    if (sqlite3_prepare_v2(pilotdb_sqlite(db), sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(pilotdb_sqlite(db)));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* The event table of a version 3 file, read with SQLite alone (the layer
+ * would migrate it), ordered by time, pilot and id. */
+static void read_v3_events(const char *path, struct event_log *log)
+{
+    sqlite3 *conn = NULL;
+
+    assert_int_equal(sqlite3_open_v2(path, &conn, SQLITE_OPEN_READONLY, NULL),
+                     SQLITE_OK);
+    read_events(conn, "SELECT pilot_id, ce_id, coalesce(from_status, -1), to_status,"
+                      " at FROM pilot_event ORDER BY at, pilot_id, event_id", log);
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+}
+
+/* A version 3 file, its history in the event table written by its own
+ * triggers, arrives at version 4 with the history folded into the rows. */
+static void test_migrate_from_v3(void **state)
+{
+    static const struct {
+        int status;
+        int64_t submitted, started, ended; /* 0: not yet */
+    } want[] = {
+        {PILOT_SUBMITTED, 100, 0, 0},
+        {PILOT_RUNNING, 100, 200, 0},
+        {PILOT_DONE, 110, 200, 300},
+        {PILOT_FAILED, 120, 0, 250},
+        {PILOT_FAILED, 130, 150, 400},
+        {PILOT_DONE, 140, 140, 140},
+    };
+    enum { NP = sizeof want / sizeof want[0] };
+    char *dir = fx_tmpdir();
+    char path[4096];
+    pilotdb *db;
+    pilotdb_ce ce;
+    struct event_log before = {0}, after = {0};
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/v3.db", dir);
+    build_v3(path);
+    /* CE 1 has every status, CE 2 (disabled) one pilot, CE 3 none. */
+    sql_on_file(path,
+                "INSERT INTO ce(name, capacity, success_rate, enabled) VALUES"
+                " ('busy', 9, 0.9, 1), ('off', 4, 0.5, 1), ('empty', 2, 1.0, 1);"
+                "INSERT INTO pilot(ce_id, status, submitted_at, updated_at) VALUES"
+                " (1, 0, 100, 100), (1, 0, 100, 100), (1, 0, 110, 110),"
+                " (1, 0, 120, 120), (1, 0, 130, 130), (1, 0, 140, 140),"
+                " (2, 0, 50, 50);"
+                "UPDATE pilot SET status = 1, updated_at = 140 WHERE pilot_id = 6;"
+                "UPDATE pilot SET status = 2, updated_at = 140 WHERE pilot_id = 6;"
+                "UPDATE pilot SET status = 1, updated_at = 150 WHERE pilot_id = 5;"
+                "UPDATE pilot SET status = 1, updated_at = 200 WHERE pilot_id IN (2, 3);"
+                "UPDATE pilot SET status = 3, updated_at = 250 WHERE pilot_id = 4;"
+                "UPDATE pilot SET status = 2, updated_at = 300 WHERE pilot_id = 3;"
+                "UPDATE pilot SET status = 3, updated_at = 400 WHERE pilot_id = 5;"
+                "UPDATE pilot SET status = 1, updated_at = 60 WHERE pilot_id = 7;"
+                "UPDATE ce SET enabled = 0 WHERE name = 'off';");
+    /* The history as version 3 kept it, in the order version 4 reads it. */
+    read_v3_events(path, &before);
+    assert_int_equal(before.n, 16); /* 7 submissions, 9 changes */
+
+    db = fx_file_db(dir, "v3.db");
+    assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
+    assert_int_equal(PILOTDB_SCHEMA_VERSION, 4);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
+                                 " name = 'pilot_event' AND type = 'view'"), 1);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
+                                 " type IN ('table', 'trigger') AND name <> 'pilot'"
+                                 " AND name <> 'ce'"), 0);
+    for (int i = 0; i < NP; i++) {
+        pilotdb_pilot p;
+
+        fx_ok(db, pilotdb_pilot_get(db, i + 1, &p));
+        if ((int)p.status != want[i].status || p.submitted_at != want[i].submitted ||
+            p.started_at != (want[i].started ? want[i].started : PILOTDB_NO_TIME) ||
+            p.ended_at != (want[i].ended ? want[i].ended : PILOTDB_NO_TIME))
+            fail_msg("pilot %d: status %d, times %lld %lld %lld; wanted %d, %lld"
+                     " %lld %lld (0: none)", i + 1, (int)p.status,
+                     (long long)p.submitted_at, (long long)p.started_at,
+                     (long long)p.ended_at, want[i].status,
+                     (long long)want[i].submitted, (long long)want[i].started,
+                     (long long)want[i].ended);
+        assert_int_equal(p.updated_at, want[i].ended   ? want[i].ended
+                                       : want[i].started ? want[i].started
+                                                         : want[i].submitted);
+    }
+    fx_ok(db, pilotdb_ce_get(db, "busy", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+    assert_int_equal(ce.count[PILOT_RUNNING], 1);
+    assert_int_equal(ce.count[PILOT_DONE], 2);
+    assert_int_equal(ce.count[PILOT_FAILED], 2);
+    assert_int_equal(ce.last_change_at, 400);
+    fx_ok(db, pilotdb_ce_get(db, "off", &ce));
+    assert_int_equal(ce.count[PILOT_RUNNING], 1);
+    assert_int_equal(ce.last_change_at, 60);
+    assert_false(ce.enabled);
+    fx_ok(db, pilotdb_ce_get(db, "empty", &ce));
+    assert_int_equal(ce.active, 0);
+    assert_true(ce.last_change_at == PILOTDB_NO_TIME);
+    /* The same history, now read from the rows. */
+    fx_ok(db, pilotdb_events_foreach(db, NULL, log_event, &after));
+    assert_same_events(&before, &after);
+    fx_assert_consistent(db);
+    /* The layer goes on from there. */
+    fx_clock_ms = 500;
+    fx_ok(db, pilotdb_pilot_set_status(db, 2, PILOT_DONE));
+    submit(db, "empty");
+    fx_ok(db, pilotdb_ce_get(db, "empty", &ce));
+    assert_int_equal(ce.last_change_at, 500);
+    fx_assert_consistent(db);
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
 /* One line per schema object and per column: what a schema amounts to,
  * whatever the text of its CREATE statements. */
 static char *schema_shape(pilotdb *db)
@@ -1295,18 +1786,23 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_state_machine),
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_event_history),
+        cmocka_unit_test(test_pilot_times),
+        cmocka_unit_test(test_ce_last_change),
         cmocka_unit_test(test_sample_data),
         cmocka_unit_test(test_caller_transaction),
         cmocka_unit_test(test_check_finds_drift),
-        cmocka_unit_test(test_check_finds_history_and_key_drift),
+        cmocka_unit_test(test_check_finds_time_and_key_drift),
+        cmocka_unit_test(test_row_times_checked),
         cmocka_unit_test(test_refused_calls),
         cmocka_unit_test(test_random_operations),
     };
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_second_connection),
+        cmocka_unit_test(test_transaction_counters),
         cmocka_unit_test(test_two_writers_capacity),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_migrate_from_v1),
+        cmocka_unit_test(test_migrate_from_v3),
         cmocka_unit_test(test_fresh_equals_migrated),
         cmocka_unit_test(test_file_db_is_wal),
         cmocka_unit_test(test_scratch_db),
