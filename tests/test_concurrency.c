@@ -5,12 +5,16 @@
  *
  * Required: no call of any process fails (no "database is locked", no busy
  * snapshot, nothing else); every reader snapshot satisfies the conservation
- * invariants, checked against the event history the reader has seen so far
- * (per-CE counts, the summary, active pilots, a full pilot scan every few
- * snapshots); the -wal file stays under WAL_BOUND while checkpoints let it
+ * invariants (per-CE counts against the summary and the active pilot rows;
+ * every few snapshots a full pilot scan against every count and each CE's
+ * last change time; pilot times that agree with their status; no pilot
+ * moving back or to another CE since the reader's earlier snapshots); the
+ * -wal file stays under WAL_BOUND while checkpoints let it
  * restart; and every toggle the second writer committed is in effect: it
  * found the flag as it left it each time, the final flag is its last
- * write, and the simulator submitted nothing to the CE while it was off.
+ * write, and the simulator submitted nothing to the CE while it was off
+ * (pilot ids increase with submission order: each toggle notes the largest
+ * id committed before it).
  *
  * Environment: PILOTDECK_CONCURRENCY_MS (least run time, default 4000),
  * PILOTDECK_RELIABILITY_SCALE (multiplies it).
@@ -30,6 +34,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "fixtures.h"
 #include "pilotdb.h"
@@ -160,7 +165,7 @@ out:
 /* ---- the second writer --------------------------------------------------------- */
 
 struct toggle {
-    int64_t after_event; /* every event with a greater id came later */
+    int64_t after_pilot; /* every pilot with a greater id was submitted later */
     int64_t enabled;     /* the flag it wrote */
 };
 
@@ -173,20 +178,28 @@ struct toggler_result {
     struct toggle log[MAX_TOGGLES];
 };
 
-static int max_event(void *arg, const pilotdb_event *e)
+/* The largest pilot id in the handle's transaction (0 for none). */
+static pilotdb_rc last_pilot_id(pilotdb *db, int64_t *id)
 {
-    *(int64_t *)arg = e->id;
-    return 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(pilotdb_sqlite(db), "SELECT coalesce(max(pilot_id), 0)"
+                                " FROM pilot", -1, &st, NULL);
+
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? PILOTDB_OK : PILOTDB_EIO;
 }
 
 /* One toggle in one write transaction: read the flag, check it is what this
- * writer left, note the last event id, write the opposite. */
-static pilotdb_rc toggle_once(pilotdb *db, int64_t *last_event, int *expected,
-                              struct toggler_result *res)
+ * writer left, note the last pilot submitted, write the opposite. */
+static pilotdb_rc toggle_once(pilotdb *db, int *expected, struct toggler_result *res)
 {
-    pilotdb_event_filter newer = { INT64_MIN, INT64_MAX, *last_event };
     pilotdb_ce_change change = { PILOTDB_SET_ENABLED, 0, 0, 0 };
     pilotdb_ce ce;
+    int64_t after_pilot = 0;
     pilotdb_rc rc;
 
     rc = pilotdb_begin(db);
@@ -194,7 +207,7 @@ static pilotdb_rc toggle_once(pilotdb *db, int64_t *last_event, int *expected,
         return rc;
     rc = pilotdb_ce_get(db, TOGGLED_CE, &ce);
     if (rc == PILOTDB_OK)
-        rc = pilotdb_events_foreach(db, &newer, max_event, last_event);
+        rc = last_pilot_id(db, &after_pilot);
     if (rc == PILOTDB_OK) {
         if (*expected < 0) {
             *expected = ce.enabled;
@@ -215,7 +228,7 @@ static pilotdb_rc toggle_once(pilotdb *db, int64_t *last_event, int *expected,
         return rc;
     }
     *expected = change.enabled;
-    res->log[res->toggles].after_event = *last_event;
+    res->log[res->toggles].after_pilot = after_pilot;
     res->log[res->toggles].enabled = change.enabled;
     res->toggles++;
     return PILOTDB_OK;
@@ -227,7 +240,6 @@ static void run_toggler(const char *path, const volatile int *stop,
     pilotdb *db = NULL;
     pilotdb_ce ce;
     char err[MSG_SIZE];
-    int64_t last_event = 0;
     int expected = -1;
     pilotdb_rc rc;
 
@@ -245,7 +257,7 @@ static void run_toggler(const char *path, const volatile int *stop,
 
         rel_sleep_ms(TOGGLE_INTERVAL_MS);
         t0 = rel_now_ms();
-        rc = toggle_once(db, &last_event, &expected, res);
+        rc = toggle_once(db, &expected, res);
         calls_note(&res->calls, db, rc, t0, "toggler: toggle", res->toggles + 1);
     }
     if (pilotdb_close(db) != PILOTDB_OK)
@@ -257,25 +269,20 @@ static void run_toggler(const char *path, const volatile int *stop,
 struct reader_result {
     int64_t snapshots;
     int64_t full_scans;
-    int64_t events;        /* events seen */
     int64_t pilots;        /* pilots in the last snapshot */
     int64_t violations;
     struct calls calls;    /* snapshots */
     char violation[MSG_SIZE];
 };
 
-/* What a reader has learnt from the event history so far. */
-struct history {
-    int64_t last_event;
-    int64_t submissions;
-    int64_t count[MAX_CE_ID + 1][PILOT_NSTATUS]; /* per CE id, from events */
-    signed char *status;   /* per pilot id, from events; -1 unknown */
+/* What a reader has seen of each pilot in its earlier snapshots. */
+struct seen {
+    signed char *status;   /* per pilot id; -1 not seen yet */
     int64_t *ce_of;        /* per pilot id */
     size_t cap;
-    struct reader_result *res;
 };
 
-static int grow_history(struct history *h, int64_t pilot_id)
+static int grow_seen(struct seen *h, int64_t pilot_id)
 {
     size_t cap = h->cap ? h->cap : 4096;
     signed char *status;
@@ -297,56 +304,45 @@ static int grow_history(struct history *h, int64_t pilot_id)
     return 0;
 }
 
-/* Apply one event; note a violation when it does not follow from the past. */
-static int apply_event(void *arg, const pilotdb_event *e)
+/* Non-zero if a pilot seen in status from may later be in status to. */
+static int may_become(int from, int to)
 {
-    struct history *h = arg;
-    struct reader_result *res = h->res;
+    return from == to || pilot_status_transition_ok((pilot_status)from, (pilot_status)to) ||
+           (from == PILOT_SUBMITTED &&
+            pilot_status_transition_ok(PILOT_RUNNING, (pilot_status)to));
+}
 
-    if (e->id <= h->last_event || e->ce_id < 1 || e->ce_id > MAX_CE_ID ||
-        e->pilot_id < 1 || e->to_status < 0 || e->to_status >= PILOT_NSTATUS) {
-        note(&res->violations, res->violation, "event %lld (pilot %lld, CE %lld, to %d)"
-             " out of order or range after event %lld", (long long)e->id,
-             (long long)e->pilot_id, (long long)e->ce_id, e->to_status,
-             (long long)h->last_event);
-        return 1;
+/* Non-zero if the pilot's times agree with its status. */
+static int times_agree(const pilotdb_pilot *p)
+{
+    int64_t latest = p->submitted_at;
+    int started = p->started_at != PILOTDB_NO_TIME, ended = p->ended_at != PILOTDB_NO_TIME;
+
+    if (started != (p->status == PILOT_RUNNING || p->status == PILOT_DONE ||
+                    (p->status == PILOT_FAILED && started)) ||
+        ended != (p->status == PILOT_DONE || p->status == PILOT_FAILED))
+        return 0;
+    /* The simulator's clock never goes back. */
+    if (started) {
+        if (p->started_at < latest)
+            return 0;
+        latest = p->started_at;
     }
-    if ((size_t)e->pilot_id >= h->cap && grow_history(h, e->pilot_id) != 0) {
-        note(&res->calls.errors, res->calls.error, "reader: out of memory");
-        return 1;
+    if (ended) {
+        if (p->ended_at < latest)
+            return 0;
+        latest = p->ended_at;
     }
-    if (e->from_status < 0) {
-        if (h->status[e->pilot_id] != -1 || e->to_status != PILOT_SUBMITTED) {
-            note(&res->violations, res->violation, "event %lld submits pilot %lld twice"
-                 " or not as submitted", (long long)e->id, (long long)e->pilot_id);
-            return 1;
-        }
-        h->ce_of[e->pilot_id] = e->ce_id;
-        h->submissions++;
-    } else if (h->status[e->pilot_id] != e->from_status ||
-               h->ce_of[e->pilot_id] != e->ce_id ||
-               !pilot_status_transition_ok((pilot_status)e->from_status,
-                                           (pilot_status)e->to_status)) {
-        note(&res->violations, res->violation, "event %lld moves pilot %lld from %d to"
-             " %d at CE %lld; its history says %d at CE %lld", (long long)e->id,
-             (long long)e->pilot_id, e->from_status, e->to_status, (long long)e->ce_id,
-             h->status[e->pilot_id], (long long)h->ce_of[e->pilot_id]);
-        return 1;
-    } else {
-        h->count[e->ce_id][e->from_status]--;
-    }
-    h->count[e->ce_id][e->to_status]++;
-    h->status[e->pilot_id] = (signed char)e->to_status;
-    h->last_event = e->id;
-    res->events++;
-    return 0;
+    return p->updated_at == latest;
 }
 
 /* Pilot rows of one snapshot, counted per CE and status. */
 struct pilot_scan {
     int64_t count[MAX_CE_ID + 1][PILOT_NSTATUS];
+    int64_t last_change[MAX_CE_ID + 1];
     int64_t pilots;
-    const struct history *h;
+    struct seen *h;
+    struct reader_result *res;
     int64_t mismatches;
     char mismatch[MSG_SIZE];
 };
@@ -354,63 +350,75 @@ struct pilot_scan {
 static int scan_pilot(void *arg, const pilotdb_pilot *p)
 {
     struct pilot_scan *s = arg;
-    const struct history *h = s->h;
+    struct seen *h = s->h;
 
     s->pilots++;
-    if (p->ce_id < 1 || p->ce_id > MAX_CE_ID || p->status < 0 ||
+    if (p->id < 1 || p->ce_id < 1 || p->ce_id > MAX_CE_ID || p->status < 0 ||
         p->status >= PILOT_NSTATUS) {
         note(&s->mismatches, s->mismatch, "pilot %lld: CE %lld, status %d out of range",
              (long long)p->id, (long long)p->ce_id, (int)p->status);
         return 1;
     }
+    if ((size_t)p->id >= h->cap && grow_seen(h, p->id) != 0) {
+        note(&s->res->calls.errors, s->res->calls.error, "reader: out of memory");
+        return 1;
+    }
     s->count[p->ce_id][p->status]++;
-    if (p->id < 1 || (size_t)p->id >= h->cap || h->status[p->id] != (int)p->status ||
-        h->ce_of[p->id] != p->ce_id)
-        note(&s->mismatches, s->mismatch, "pilot %lld is %s at CE %lld, its events"
-             " say otherwise", (long long)p->id, pilot_status_name(p->status),
-             (long long)p->ce_id);
+    if (p->updated_at > s->last_change[p->ce_id])
+        s->last_change[p->ce_id] = p->updated_at;
+    if (!times_agree(p))
+        note(&s->mismatches, s->mismatch, "pilot %lld is %s with times %lld, %lld, %lld,"
+             " updated %lld", (long long)p->id, pilot_status_name(p->status),
+             (long long)p->submitted_at, (long long)p->started_at,
+             (long long)p->ended_at, (long long)p->updated_at);
+    if (h->status[p->id] >= 0 &&
+        (h->ce_of[p->id] != p->ce_id || !may_become(h->status[p->id], (int)p->status)))
+        note(&s->mismatches, s->mismatch, "pilot %lld is %s at CE %lld, an earlier"
+             " snapshot had it %s at CE %lld", (long long)p->id,
+             pilot_status_name(p->status), (long long)p->ce_id,
+             pilot_status_name(h->status[p->id]), (long long)h->ce_of[p->id]);
+    h->status[p->id] = (signed char)p->status;
+    h->ce_of[p->id] = p->ce_id;
     return 0;
 }
 
 /* Read one snapshot and check it; returns the pilotdb_rc of the reads. */
-static pilotdb_rc reader_snapshot(pilotdb *db, struct history *h, int full,
+static pilotdb_rc reader_snapshot(pilotdb *db, struct seen *h, int full,
                                   struct reader_result *res)
 {
-    pilotdb_event_filter newer = { INT64_MIN, INT64_MAX, 0 };
     pilotdb_pilot_filter active = { PILOT_SUBMITTED, NULL };
-    struct pilot_scan act, all;
+    struct pilot_scan *act = calloc(2, sizeof *act), *all = act + 1;
     pilotdb_ce *ces = NULL;
     pilotdb_summary sum;
     int64_t from_ces[PILOT_NSTATUS] = {0}, total = 0;
     size_t n = 0;
     pilotdb_rc rc;
 
-    memset(&act, 0, sizeof act);
-    memset(&all, 0, sizeof all);
-    act.h = all.h = h;
+    if (!act)
+        return PILOTDB_ENOMEM;
+    act->h = all->h = h;
+    act->res = all->res = res;
+    for (int c = 0; c <= MAX_CE_ID; c++)
+        all->last_change[c] = PILOTDB_NO_TIME;
     rc = pilotdb_begin_read(db);
     if (rc != PILOTDB_OK)
-        return rc;
+        goto out;
     rc = pilotdb_ce_list(db, 0, &ces, &n);
     if (rc == PILOTDB_OK)
         rc = pilotdb_summary_get(db, &sum);
-    newer.after_id = h->last_event;
     if (rc == PILOTDB_OK)
-        rc = pilotdb_events_foreach(db, &newer, apply_event, h);
-    if (rc == PILOTDB_OK)
-        rc = pilotdb_pilots_foreach(db, &active, scan_pilot, &act);
+        rc = pilotdb_pilots_foreach(db, &active, scan_pilot, act);
     active.status = PILOT_RUNNING;
     if (rc == PILOTDB_OK)
-        rc = pilotdb_pilots_foreach(db, &active, scan_pilot, &act);
+        rc = pilotdb_pilots_foreach(db, &active, scan_pilot, act);
     if (rc == PILOTDB_OK && full)
-        rc = pilotdb_pilots_foreach(db, NULL, scan_pilot, &all);
+        rc = pilotdb_pilots_foreach(db, NULL, scan_pilot, all);
     if (rc == PILOTDB_OK)
         rc = pilotdb_commit(db);
     if (rc != PILOTDB_OK) {
         if (pilotdb_in_transaction(db))
             (void)pilotdb_rollback(db);
-        pilotdb_free(ces);
-        return rc;
+        goto out;
     }
 
     for (size_t i = 0; i < n; i++) {
@@ -428,20 +436,20 @@ static pilotdb_rc reader_snapshot(pilotdb *db, struct history *h, int full,
                  " (%lld + %lld), available %lld", c->name, (long long)c->capacity,
                  (long long)c->active, (long long)c->count[0], (long long)c->count[1],
                  (long long)c->available_slots);
+        if (full && c->last_change_at != all->last_change[c->id])
+            note(&res->violations, res->violation, "CE %s: last change at %lld, its"
+                 " pilots' latest time %lld", c->name, (long long)c->last_change_at,
+                 (long long)all->last_change[c->id]);
         for (int s = 0; s < PILOT_NSTATUS; s++) {
             from_ces[s] += c->count[s];
-            if (c->count[s] != h->count[c->id][s])
-                note(&res->violations, res->violation, "CE %s has %lld %s pilots, its"
-                     " events say %lld", c->name, (long long)c->count[s],
-                     pilot_status_name(s), (long long)h->count[c->id][s]);
-            if (s <= PILOT_RUNNING && c->count[s] != act.count[c->id][s])
+            if (s <= PILOT_RUNNING && c->count[s] != act->count[c->id][s])
                 note(&res->violations, res->violation, "CE %s counts %lld %s pilots,"
                      " its pilot rows %lld", c->name, (long long)c->count[s],
-                     pilot_status_name(s), (long long)act.count[c->id][s]);
-            if (full && c->count[s] != all.count[c->id][s])
+                     pilot_status_name(s), (long long)act->count[c->id][s]);
+            if (full && c->count[s] != all->count[c->id][s])
                 note(&res->violations, res->violation, "CE %s counts %lld %s pilots,"
                      " a full scan %lld", c->name, (long long)c->count[s],
-                     pilot_status_name(s), (long long)all.count[c->id][s]);
+                     pilot_status_name(s), (long long)all->count[c->id][s]);
         }
     }
     for (int s = 0; s < PILOT_NSTATUS; s++) {
@@ -451,32 +459,32 @@ static pilotdb_rc reader_snapshot(pilotdb *db, struct history *h, int full,
                  " %lld", (long long)sum.count[s], pilot_status_name(s),
                  (long long)from_ces[s]);
     }
-    if (total != h->submissions || total < res->pilots)
+    if (total < res->pilots)
         note(&res->violations, res->violation, "%lld pilots in the summary, %lld"
-             " submissions in the history, %lld in the previous snapshot",
-             (long long)total, (long long)h->submissions, (long long)res->pilots);
-    if (full && all.pilots != total)
+             " in the previous snapshot", (long long)total, (long long)res->pilots);
+    if (full && all->pilots != total)
         note(&res->violations, res->violation, "a full scan finds %lld pilots, the"
-             " summary %lld", (long long)all.pilots, (long long)total);
-    if (act.mismatches)
-        note(&res->violations, res->violation, "%s", act.mismatch);
-    if (all.mismatches)
-        note(&res->violations, res->violation, "%s", all.mismatch);
+             " summary %lld", (long long)all->pilots, (long long)total);
+    if (act->mismatches)
+        note(&res->violations, res->violation, "%s", act->mismatch);
+    if (all->mismatches)
+        note(&res->violations, res->violation, "%s", all->mismatch);
     res->pilots = total;
     res->full_scans += full;
+out:
     pilotdb_free(ces);
-    return PILOTDB_OK;
+    free(act);
+    return rc;
 }
 
 static void run_reader(const char *path, unsigned flags, const volatile int *stop,
                        struct reader_result *res)
 {
-    struct history h;
+    struct seen h;
     pilotdb *db = NULL;
     char err[MSG_SIZE];
 
     memset(&h, 0, sizeof h);
-    h.res = res;
     if (pilotdb_open(path, flags, &db, err, sizeof err) != PILOTDB_OK) {
         note(&res->calls.errors, res->calls.error, "reader: opening: %s", err);
         return;
@@ -577,25 +585,26 @@ struct toggle_check {
     const struct toggler_result *t;
     int64_t ce_id;
     size_t next;            /* first toggle not yet in effect */
-    int enabled;            /* the flag in effect at the current event */
+    int enabled;            /* the flag in effect at the current submission */
     int64_t while_enabled;  /* submissions to the CE */
     int64_t while_disabled;
     int64_t after_reenable; /* submissions after the CE was enabled again */
-    int64_t sim_events_while_disabled;
-    int64_t events;
+    int64_t sim_pilots_while_disabled; /* submissions to any CE */
+    int64_t pilots;
 };
 
-static int check_toggle_event(void *arg, const pilotdb_event *e)
+/* Visit the pilots in id order, that is in the order they were submitted. */
+static int check_toggle_pilot(void *arg, const pilotdb_pilot *p)
 {
     struct toggle_check *c = arg;
 
-    c->events++;
-    /* A toggle is in effect for every event committed after it. */
-    while (c->next < (size_t)c->t->toggles && c->t->log[c->next].after_event < e->id)
+    c->pilots++;
+    /* A toggle is in effect for every pilot submitted after it. */
+    while (c->next < (size_t)c->t->toggles && c->t->log[c->next].after_pilot < p->id)
         c->enabled = (int)c->t->log[c->next++].enabled;
     if (!c->enabled)
-        c->sim_events_while_disabled++;
-    if (e->ce_id != c->ce_id || e->from_status >= 0)
+        c->sim_pilots_while_disabled++;
+    if (p->ce_id != c->ce_id)
         return 0;
     if (c->enabled) {
         c->while_enabled++;
@@ -707,11 +716,11 @@ static void test_one_writer_four_readers(void **state)
     for (size_t i = 0; i < NREADERS; i++) {
         const struct reader_result *r = &readers[i];
         print_message("concurrency: reader %zu (%s): %lld snapshots (%lld full scans),"
-                      " %lld events, %lld pilots, longest %.1f ms, %lld errors (%lld"
+                      " %lld pilots, longest %.1f ms, %lld errors (%lld"
                       " busy), %lld violations%s%s%s%s\n", i + 1,
                       procs[2 + i].flags ? "read-only" : "read-write",
                       (long long)r->snapshots, (long long)r->full_scans,
-                      (long long)r->events, (long long)r->pilots, r->calls.longest_ms,
+                      (long long)r->pilots, r->calls.longest_ms,
                       (long long)r->calls.errors, (long long)r->calls.busy,
                       (long long)r->violations, r->calls.errors ? ": " : "",
                       r->calls.error, r->violations ? ": " : "",
@@ -763,20 +772,20 @@ static void test_one_writer_four_readers(void **state)
     tc.t = toggler;
     tc.ce_id = ce.id;
     tc.enabled = (int)toggler->initial_enabled;
-    fx_ok(db, pilotdb_events_foreach(db, NULL, check_toggle_event, &tc));
+    fx_ok(db, pilotdb_pilots_foreach(db, NULL, check_toggle_pilot, &tc));
     fx_close(db);
-    print_message("concurrency: %lld events; submissions to %s: %lld while enabled (%lld"
-                  " after a re-enable), %lld while disabled; the simulator wrote %lld"
-                  " events while it was disabled\n", (long long)tc.events, TOGGLED_CE,
+    print_message("concurrency: %lld pilots; submissions to %s: %lld while enabled (%lld"
+                  " after a re-enable), %lld while disabled; the simulator submitted %lld"
+                  " pilots while it was disabled\n", (long long)tc.pilots, TOGGLED_CE,
                   (long long)tc.while_enabled, (long long)tc.after_reenable,
-                  (long long)tc.while_disabled, (long long)tc.sim_events_while_disabled);
+                  (long long)tc.while_disabled, (long long)tc.sim_pilots_while_disabled);
     if (tc.while_disabled)
         fail_msg("%lld pilots were submitted to %s while the toggler had it disabled",
                  (long long)tc.while_disabled, TOGGLED_CE);
-    if (tc.after_reenable == 0 || tc.sim_events_while_disabled == 0)
+    if (tc.after_reenable == 0 || tc.sim_pilots_while_disabled == 0)
         fail_msg("the toggles were not exercised: %lld submissions after a re-enable,"
-                 " %lld simulator events while disabled", (long long)tc.after_reenable,
-                 (long long)tc.sim_events_while_disabled);
+                 " %lld simulator submissions while disabled", (long long)tc.after_reenable,
+                 (long long)tc.sim_pilots_while_disabled);
     print_message("concurrency: %lld snapshots checked (%lld full scans), longest %.1f ms;"
                   " 0 errors in every process\n", (long long)snapshots,
                   (long long)full_scans, longest);
