@@ -10,8 +10,9 @@
 
 /*
  * Fail the running cmocka test (with what and the seed in the message) unless:
- * the event history replays to every pilot's status through legal
- * transitions in time order; no pilot was submitted to a CE at or over its
+ * the event history (read from the pilot rows) replays to every pilot's
+ * status through legal transitions in time order; each CE's last change time
+ * is the time of its last event; no pilot was submitted to a CE at or over its
  * capacity, or while a timeline event had it disabled (check_enabled); the
  * engine's counts per CE and in total agree with the database's; and
  * pilotdb_check() passes.

@@ -47,8 +47,8 @@ static sim_engine *engine(const sim_scenario *scn, pilotdb *db, uint64_t seed)
 static int append_event(void *arg, const pilotdb_event *ev)
 {
     FILE *out = arg;
-    fprintf(out, "%lld %lld %lld %d %d %lld\n", (long long)ev->id, (long long)ev->pilot_id,
-            (long long)ev->ce_id, ev->from_status, ev->to_status, (long long)ev->at);
+    fprintf(out, "%lld %lld %d %d %lld\n", (long long)ev->pilot_id, (long long)ev->ce_id,
+            ev->from_status, ev->to_status, (long long)ev->at);
     return 0;
 }
 
