@@ -9,7 +9,8 @@
  * After every run: the call returned the reference result or the documented
  * error with its outputs cleared, no transaction is left open, the same
  * handle passes pilotdb_check() and holds exactly the state from before the
- * call (failure) or the reference state after it (success), closing returns
+ * call (failure) or the reference state after it (success), its counters
+ * read in a new transaction agree with its pilot rows, closing returns
  * PILOTDB_OK, every block SQLite and the layer allocated is freed, and a
  * file database reopened through the plain VFS passes the check and holds
  * the same state.
@@ -52,19 +53,20 @@ enum fixture {
     FX_NEW_PATH,  /* a path with no file: the operation creates it */
     FX_SAMPLE_PATH, /* the sample data in a WAL file, not opened */
     FX_V1_PATH,   /* a schema version 1 file with data, not opened */
+    FX_V3_PATH,   /* a schema version 3 file with data, not opened */
     FX_COUNT
 };
 
 static const char *const fixture_names[FX_COUNT] = {
     "memory", "memory (cold)", "file", "file+checkpoints", "nothing", "new file",
-    "closed file", "version 1 file",
+    "closed file", "version 1 file", "version 3 file",
 };
 
 #define FX_BIT(f) (1u << (f))
 #define FX_OPENED (FX_BIT(FX_MEM) | FX_BIT(FX_FILE) | FX_BIT(FX_FILE_CKPT))
 #define FX_FILES                                                               \
     (FX_BIT(FX_FILE) | FX_BIT(FX_FILE_CKPT) | FX_BIT(FX_NEW_PATH) |            \
-     FX_BIT(FX_SAMPLE_PATH) | FX_BIT(FX_V1_PATH))
+     FX_BIT(FX_SAMPLE_PATH) | FX_BIT(FX_V1_PATH) | FX_BIT(FX_V3_PATH))
 
 /* File images made once per process (plain malloc). */
 struct bytes {
@@ -72,7 +74,7 @@ struct bytes {
     size_t size;
 };
 
-static struct bytes sample_file, v1_file, sample_image;
+static struct bytes sample_file, v1_file, v3_file, sample_image;
 static char *workdir;
 
 static struct bytes slurp(const char *path)
@@ -123,13 +125,43 @@ static void exec_raw(sqlite3 *conn, const char *sql)
         fail_msg("%s: %s", sql, err ? err : sqlite3_errmsg(conn));
 }
 
+/* A file of schema version (1 or 3) with two CEs and pilots in every
+ * status, their history written by that version's own triggers. */
+static struct bytes old_file(const char *path, int version)
+{
+    char sql[256];
+    sqlite3 *conn = NULL;
+    struct bytes b;
+
+    assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+    for (int v = 1; v <= version; v++) {
+        assert_int_equal(pilotdb_migrations[v - 1].version, v);
+        exec_raw(conn, pilotdb_migrations[v - 1].sql);
+    }
+    snprintf(sql, sizeof sql,
+             "PRAGMA application_id = %d; PRAGMA user_version = %d;"
+             "PRAGMA journal_mode = WAL;", PILOTDB_APPLICATION_ID, version);
+    exec_raw(conn, sql);
+    exec_raw(conn, "INSERT INTO ce(name, capacity, success_rate, enabled)"
+                   " VALUES ('ce-old.example.org', 4, 0.9, 1),"
+                   " ('ce-older.example.org', 2, 0.5, 0);"
+                   "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
+                   " VALUES (1, 0, 5, 5), (1, 0, 5, 5), (1, 0, 5, 5), (2, 0, 5, 5);"
+                   "UPDATE pilot SET status = 1, updated_at = 6 WHERE pilot_id IN (2, 3);"
+                   "UPDATE pilot SET status = 2, updated_at = 7 WHERE pilot_id = 3;"
+                   "UPDATE pilot SET status = 3, updated_at = 8 WHERE pilot_id = 4;");
+    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
+    b = slurp(path);
+    remove_db_files(path);
+    return b;
+}
+
 /* The images every test starts from: the sample data as a WAL file and as
- * an in-memory image, and a version 1 file. */
+ * an in-memory image, and files of versions 1 and 3. */
 static void images_make(void)
 {
-    char path[4200], sql[256];
+    char path[4200];
     pilotdb *db;
-    sqlite3 *conn = NULL;
     unsigned char *image;
     size_t size;
 
@@ -159,27 +191,15 @@ static void images_make(void)
     sample_file = slurp(path);
     remove_db_files(path);
 
-    assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
-    exec_raw(conn, pilotdb_migrations[0].sql); /* schema version 1 */
-    snprintf(sql, sizeof sql,
-             "PRAGMA application_id = %d; PRAGMA user_version = 1;"
-             "PRAGMA journal_mode = WAL;", PILOTDB_APPLICATION_ID);
-    exec_raw(conn, sql);
-    exec_raw(conn, "INSERT INTO ce(name, capacity, success_rate, enabled)"
-                   " VALUES ('ce-old.example.org', 4, 0.9, 1),"
-                   " ('ce-older.example.org', 2, 0.5, 0);"
-                   "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
-                   " VALUES (1, 0, 5, 5), (1, 1, 5, 6), (1, 2, 5, 7),"
-                   " (2, 3, 5, 8);");
-    assert_int_equal(sqlite3_close(conn), SQLITE_OK);
-    v1_file = slurp(path);
-    remove_db_files(path);
+    v1_file = old_file(path, 1);
+    v3_file = old_file(path, 3);
 }
 
 static void images_free(void)
 {
     free(sample_file.data);
     free(v1_file.data);
+    free(v3_file.data);
     free(sample_image.data);
     fx_tmpdir_remove(workdir);
     workdir = NULL;
@@ -339,18 +359,20 @@ static int all_zero(const void *p, size_t size)
 static void say_ce(struct run *r, const pilotdb_ce *ce)
 {
     say(r, "[%lld %s cap=%lld rate=%.3f en=%d %lld/%lld/%lld/%lld act=%lld"
-           " avail=%lld]",
+           " avail=%lld last=%lld]",
         (long long)ce->id, ce->name, (long long)ce->capacity, ce->success_rate,
         ce->enabled, (long long)ce->count[0], (long long)ce->count[1],
         (long long)ce->count[2], (long long)ce->count[3],
-        (long long)ce->active, (long long)ce->available_slots);
+        (long long)ce->active, (long long)ce->available_slots,
+        (long long)ce->last_change_at);
 }
 
 static void say_pilot(struct run *r, const pilotdb_pilot *p)
 {
-    say(r, "[%lld ce=%lld %s %s %lld %lld]", (long long)p->id,
+    say(r, "[%lld ce=%lld %s %s %lld %lld %lld %lld]", (long long)p->id,
         (long long)p->ce_id, p->ce_name, pilot_status_name((int)p->status),
-        (long long)p->submitted_at, (long long)p->updated_at);
+        (long long)p->submitted_at, (long long)p->started_at,
+        (long long)p->ended_at, (long long)p->updated_at);
 }
 
 /* An id given back: its value after success, nothing after an error
@@ -624,15 +646,14 @@ static pilotdb_rc op_summary(struct run *r)
 
 static int say_event_cb(void *arg, const pilotdb_event *e)
 {
-    say(arg, "[%lld p%lld c%lld %d>%d @%lld]", (long long)e->id,
-        (long long)e->pilot_id, (long long)e->ce_id, e->from_status,
-        e->to_status, (long long)e->at);
+    say(arg, "[p%lld c%lld %d>%d @%lld]", (long long)e->pilot_id,
+        (long long)e->ce_id, e->from_status, e->to_status, (long long)e->at);
     return 0;
 }
 
 static pilotdb_rc op_events(struct run *r)
 {
-    pilotdb_event_filter f = {1500, INT64_MAX, 3};
+    pilotdb_event_filter f = {1500, INT64_MAX};
     pilotdb_rc rc = pilotdb_events_foreach(r->db, &f, say_event_cb, r);
 
     if (rc != PILOTDB_OK)
@@ -672,6 +693,43 @@ static pilotdb_rc op_transaction(struct run *r)
         pilotdb_rollback(r->db);
     if (rc == PILOTDB_OK)
         say(r, "ce %lld pilot %lld", (long long)ce, (long long)pilot);
+    return rc;
+}
+
+/* A caller's batch with reads between its writes, as the simulator and the
+ * dashboard make them: the counters gathered so far are written before
+ * each read and the rest at the commit; a failure anywhere, the commit
+ * included, leaves the database as it was before pilotdb_begin(). */
+static pilotdb_rc op_transaction_reads(struct run *r)
+{
+    int64_t pilot = 0;
+    pilotdb_rc rc = pilotdb_begin(r->db);
+
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_set_status(r->db, 11, PILOT_RUNNING);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_submit(r->db, "ce-alpha.example.org", &pilot);
+    if (rc == PILOTDB_OK)
+        rc = op_ce_get(r);
+    fx_clock_ms += 250;
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_set_status(r->db, 7, PILOT_DONE);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_set_status(r->db, pilot, PILOT_FAILED);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_set_status(r->db, 13, PILOT_FAILED);
+    if (rc == PILOTDB_OK)
+        rc = op_summary(r);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_set_status(r->db, 12, PILOT_RUNNING);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_commit(r->db);
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(r->db))
+        pilotdb_rollback(r->db);
+    if (rc == PILOTDB_OK)
+        say(r, " pilot %lld", (long long)pilot);
+    else
+        r->result[0] = '\0';
     return rc;
 }
 
@@ -730,6 +788,8 @@ static const struct op ops[] = {
     {"pilotdb_open(existing file)", op_open_existing, FX_BIT(FX_SAMPLE_PATH), NULL},
     {"pilotdb_open(version 1 file: migration)", op_open_existing,
      FX_BIT(FX_V1_PATH), NULL},
+    {"pilotdb_open(version 3 file: migration)", op_open_existing,
+     FX_BIT(FX_V3_PATH), NULL},
     {"pilotdb_open(:memory:)", op_open_memory, FX_BIT(FX_NONE), NULL},
     {"pilotdb_open(:memory:, SCRATCH)", op_open_scratch, FX_BIT(FX_NONE), NULL},
     {"pilotdb_set_cache", op_set_cache, READS | FX_BIT(FX_FILE), NULL},
@@ -757,6 +817,7 @@ static const struct op ops[] = {
     {"pilotdb_events_foreach", op_events, READS, NULL},
     {"pilotdb_check", op_check, READS, NULL},
     {"pilotdb_begin ... pilotdb_commit", op_transaction, WRITES, NULL},
+    {"pilotdb_begin ... reads ... pilotdb_commit", op_transaction_reads, WRITES, NULL},
     {"pilotdb_begin ... pilotdb_rollback", op_transaction_rollback, WRITES, NULL},
     {"pilotdb_begin_read ... pilotdb_commit", op_read_transaction, READS, NULL},
 };
@@ -797,6 +858,10 @@ static void fixture_make(enum fixture fx, struct run *r, char *path,
         return;
     case FX_V1_PATH:
         spill(path, &v1_file);
+        r->path = path;
+        return;
+    case FX_V3_PATH:
+        spill(path, &v3_file);
         r->path = path;
         return;
     case FX_FILE:
@@ -868,6 +933,58 @@ static void require(int ok, const struct op *op, enum fixture fx,
 }
 
 /*
+ * The handle's own counters against its pilot rows, read inside a write
+ * transaction that is then rolled back: counter changes the handle kept
+ * from a transaction that failed would be written before the read, and
+ * seen.  NULL when they agree, else what differs (static).
+ */
+static const char *counters_probe(pilotdb *db)
+{
+    static char msg[256];
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+    sqlite3_stmt *st = NULL;
+    pilotdb_rc rc = pilotdb_begin(db);
+
+    msg[0] = '\0';
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_ce_list(db, 0, &ces, &n);
+    if (rc != PILOTDB_OK) {
+        snprintf(msg, sizeof msg, "reading the CEs in a transaction: %s (%s)",
+                 pilotdb_rc_str(rc), pilotdb_errmsg(db));
+    } else {
+        assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db),
+            "SELECT sum(status = 0), sum(status = 1), sum(status = 2), sum(status = 3),"
+            " max(max(submitted_at, coalesce(started_at, submitted_at),"
+            "         coalesce(ended_at, submitted_at)))"
+            " FROM pilot WHERE ce_id = ?", -1, &st, NULL), SQLITE_OK);
+        for (size_t i = 0; i < n && !msg[0]; i++) {
+            sqlite3_bind_int64(st, 1, ces[i].id);
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            for (int s = 0; s < PILOT_NSTATUS; s++)
+                if (ces[i].count[s] != sqlite3_column_int64(st, s))
+                    snprintf(msg, sizeof msg, "CE %s counts %lld %s pilots, its rows"
+                             " %lld", ces[i].name, (long long)ces[i].count[s],
+                             pilot_status_name(s),
+                             (long long)sqlite3_column_int64(st, s));
+            if (!msg[0] &&
+                ces[i].last_change_at != (sqlite3_column_type(st, 4) == SQLITE_NULL
+                                              ? PILOTDB_NO_TIME
+                                              : sqlite3_column_int64(st, 4)))
+                snprintf(msg, sizeof msg, "CE %s last changed at %lld, its rows at"
+                         " %lld", ces[i].name, (long long)ces[i].last_change_at,
+                         (long long)sqlite3_column_int64(st, 4));
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    pilotdb_free(ces);
+    if (pilotdb_in_transaction(db) && pilotdb_rollback(db) != PILOTDB_OK && !msg[0])
+        snprintf(msg, sizeof msg, "rolling back: %s", pilotdb_errmsg(db));
+    return msg[0] ? msg : NULL;
+}
+
+/*
  * Check what a run left: the handle (if any) is out of any transaction,
  * passes the check and holds want; closing it returns PILOTDB_OK; a file
  * reopened through the plain VFS passes the check and holds want.
@@ -892,6 +1009,9 @@ static void check_after(struct run *r, const char *want, const struct op *op,
             "the database holds\n%s\nwhere it should hold\n%s", state, want);
     free(state);
     if (r->db) {
+        const char *probe = counters_probe(r->db);
+
+        require(!probe, op, fx, inj, persistent, n, "the handle's counters: %s", probe);
         rc = pilotdb_close(r->db);
         r->db = NULL;
         require(rc == PILOTDB_OK, op, fx, inj, persistent, n,
