@@ -149,12 +149,10 @@ static int track_trace(unsigned type, void *ctx, void *p, void *x)
     struct rel_txn_track *t = ctx;
     const char *sql = sqlite3_sql(p);
 
+    (void)x;
     if (!sql)
         return 0;
     if (type == SQLITE_TRACE_STMT) {
-        const char *text = x;
-        if (text && text[0] == '-' && text[1] == '-')
-            return 0; /* a trigger program starting */
         if (strcmp(sql, "BEGIN IMMEDIATE") == 0)
             t->state = REL_TXN_WRITING;
         else if (strcmp(sql, "COMMIT") == 0 && t->state == REL_TXN_WRITING)
