@@ -1113,14 +1113,15 @@ struct model_ce {
     int64_t capacity;
     int enabled;
     int64_t count[PILOT_NSTATUS];
+    int64_t last_change_at;
 };
 
 static void test_random_operations(void **state)
 {
     enum { NCE = 5, STEPS = 600, MAXP = 2000 };
-    struct model_ce m[NCE];
+    struct model_ce m[NCE], saved_m[NCE];
     int64_t pid[MAXP];
-    int pce[MAXP], pst[MAXP], np = 0;
+    int pce[MAXP], pst[MAXP], np = 0, saved_pst[MAXP], saved_np = 0, in_tx = 0;
     uint64_t seed = 0x5eed0001u;
     const char *env = getenv("PILOTDECK_TEST_SEED");
     pilotdb *db = fx_template_db();
@@ -1134,6 +1135,7 @@ static void test_random_operations(void **state)
         m[c].capacity = 1 + rng_below(8);
         m[c].enabled = 1;
         memset(m[c].count, 0, sizeof m[c].count);
+        m[c].last_change_at = PILOTDB_NO_TIME;
         fx_ok(db, pilotdb_ce_add(db, m[c].name, m[c].capacity, 0.5, 1, NULL));
     }
     for (int step = 0; step < STEPS; step++) {
@@ -1142,6 +1144,24 @@ static void test_random_operations(void **state)
         pilotdb_rc rc;
 
         fx_clock_ms = step;
+        /* Now and then a caller's transaction around the next steps,
+         * committed or rolled back. */
+        if (rng_below(16) == 0) {
+            if (!in_tx) {
+                fx_ok(db, pilotdb_begin(db));
+                memcpy(saved_m, m, sizeof m);
+                memcpy(saved_pst, pst, sizeof pst);
+                saved_np = np;
+            } else if (rng_below(3) == 0) {
+                fx_ok(db, pilotdb_rollback(db));
+                memcpy(m, saved_m, sizeof m);
+                memcpy(pst, saved_pst, sizeof pst);
+                np = saved_np;
+            } else {
+                fx_ok(db, pilotdb_commit(db));
+            }
+            in_tx = !in_tx;
+        }
         if (op < 4) { /* submit */
             int64_t active = m[c].count[0] + m[c].count[1], id = 0;
             pilotdb_rc want = !m[c].enabled ? PILOTDB_EDISABLED
@@ -1160,6 +1180,7 @@ static void test_random_operations(void **state)
                 pce[np] = c;
                 pst[np++] = PILOT_SUBMITTED;
                 m[c].count[PILOT_SUBMITTED]++;
+                m[c].last_change_at = step;
             }
         } else if (op < 8 && np > 0) { /* move a pilot, legally or not */
             int k = (int)rng_below((unsigned)np);
@@ -1176,6 +1197,7 @@ static void test_random_operations(void **state)
             if (ok) {
                 m[pce[k]].count[pst[k]]--;
                 m[pce[k]].count[to]++;
+                m[pce[k]].last_change_at = step;
                 pst[k] = to;
             }
         } else if (op == 8) { /* toggle */
@@ -1191,6 +1213,9 @@ static void test_random_operations(void **state)
             fx_ok(db, pilotdb_ce_update(db, m[c].name, &chg));
             m[c].capacity = chg.capacity;
         }
+        /* Inside a transaction, several changes gather between reads. */
+        if (in_tx && step % 3 != 0)
+            continue;
         for (int i = 0; i < NCE; i++) {
             pilotdb_ce ce;
             int64_t active = m[i].count[0] + m[i].count[1];
@@ -1202,6 +1227,10 @@ static void test_random_operations(void **state)
                              (unsigned long long)seed, step, m[i].name,
                              pilot_status_name(s), (long long)ce.count[s],
                              (long long)m[i].count[s]);
+            if (ce.last_change_at != m[i].last_change_at)
+                fail_msg("seed 0x%llx step %d: %s last change at %lld, model %lld",
+                         (unsigned long long)seed, step, m[i].name,
+                         (long long)ce.last_change_at, (long long)m[i].last_change_at);
             assert_int_equal(ce.available_slots,
                              m[i].enabled && m[i].capacity > active
                                  ? m[i].capacity - active : 0);
@@ -1209,6 +1238,8 @@ static void test_random_operations(void **state)
         if (step % 50 == 0)
             fx_assert_consistent(db);
     }
+    if (in_tx)
+        fx_ok(db, pilotdb_commit(db));
     fx_assert_consistent(db);
     fx_close(db);
 }
