@@ -940,7 +940,7 @@ static void require(int ok, const struct op *op, enum fixture fx,
  */
 static const char *counters_probe(pilotdb *db)
 {
-    static char msg[256];
+    static char msg[PILOTDB_NAME_MAX + 256];
     pilotdb_ce *ces = NULL;
     size_t n = 0;
     sqlite3_stmt *st = NULL;
