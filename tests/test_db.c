@@ -575,6 +575,70 @@ static void test_event_history(void **state)
     fx_close(db);
 }
 
+/* pilotdb_pilot_move(): a change by a writer that knows the pilot's CE and
+ * status, refused whole when it does not. */
+static void test_pilot_move(void **state)
+{
+    pilotdb *db = fx_template_db();
+    pilotdb_ce a, b;
+    pilotdb_pilot p;
+    int64_t id, other;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "a", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "b", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_ce_get(db, "a", &a));
+    fx_ok(db, pilotdb_ce_get(db, "b", &b));
+    fx_clock_ms = 100;
+    id = submit(db, "a");
+    fx_clock_ms = 200;
+    fx_ok(db, pilotdb_pilot_move(db, id, a.id, PILOT_SUBMITTED, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_get(db, id, &p));
+    assert_int_equal(p.status, PILOT_RUNNING);
+    assert_int_equal(p.started_at, 200);
+    assert_true(p.ended_at == PILOTDB_NO_TIME);
+
+    /* Refusals write nothing. */
+    fx_clock_ms = 250;
+    expect_rc(db, pilotdb_pilot_move(db, id, b.id, PILOT_RUNNING, PILOT_DONE),
+              PILOTDB_EINVAL, "not");
+    expect_rc(db, pilotdb_pilot_move(db, id, a.id, PILOT_SUBMITTED, PILOT_FAILED),
+              PILOTDB_ETRANSITION, "running");
+    expect_rc(db, pilotdb_pilot_move(db, id, a.id, PILOT_RUNNING, PILOT_SUBMITTED),
+              PILOTDB_ETRANSITION, NULL);
+    expect_rc(db, pilotdb_pilot_move(db, 999999, a.id, PILOT_SUBMITTED, PILOT_RUNNING),
+              PILOTDB_ENOTFOUND, "999999");
+    expect_rc(db, pilotdb_pilot_move(db, id, a.id, (pilot_status)7, PILOT_DONE),
+              PILOTDB_EINVAL, "not a pilot status");
+    fx_ok(db, pilotdb_pilot_get(db, id, &p));
+    assert_int_equal(p.status, PILOT_RUNNING);
+    assert_int_equal(p.updated_at, 200);
+    fx_ok(db, pilotdb_ce_get(db, "a", &a));
+    assert_int_equal(a.count[PILOT_RUNNING], 1);
+    assert_int_equal(a.last_change_at, 200);
+
+    /* In a batch, as the simulator moves pilots. */
+    fx_clock_ms = 300;
+    fx_ok(db, pilotdb_begin(db));
+    fx_ok(db, pilotdb_pilot_move(db, id, a.id, PILOT_RUNNING, PILOT_DONE));
+    other = submit(db, "b");
+    fx_ok(db, pilotdb_pilot_move(db, other, b.id, PILOT_SUBMITTED, PILOT_FAILED));
+    fx_ok(db, pilotdb_ce_get(db, "b", &b));
+    assert_int_equal(b.count[PILOT_FAILED], 1);
+    assert_int_equal(b.active, 0);
+    assert_int_equal(b.last_change_at, 300);
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_pilot_get(db, id, &p));
+    assert_int_equal(p.status, PILOT_DONE);
+    assert_int_equal(p.ended_at, 300);
+    fx_ok(db, pilotdb_ce_get(db, "a", &a));
+    assert_int_equal(a.count[PILOT_DONE], 1);
+    assert_int_equal(a.active, 0);
+    assert_int_equal(a.last_change_at, 300);
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
 /* A pilot's row holds its three times; updated_at is the latest. */
 static void test_pilot_times(void **state)
 {
@@ -1818,6 +1882,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_event_history),
         cmocka_unit_test(test_pilot_times),
+        cmocka_unit_test(test_pilot_move),
         cmocka_unit_test(test_ce_last_change),
         cmocka_unit_test(test_sample_data),
         cmocka_unit_test(test_caller_transaction),

@@ -572,6 +572,17 @@ static pilotdb_rc op_set_status_illegal(struct run *r)
     return pilotdb_pilot_set_status(r->db, 1, PILOT_RUNNING);
 }
 
+/* Pilot 8 is running on ce-alpha, CE id 1; pilot 9 is not submitted. */
+static pilotdb_rc op_pilot_move(struct run *r)
+{
+    return pilotdb_pilot_move(r->db, 8, 1, PILOT_RUNNING, PILOT_DONE);
+}
+
+static pilotdb_rc op_pilot_move_refused(struct run *r)
+{
+    return pilotdb_pilot_move(r->db, 9, 1, PILOT_SUBMITTED, PILOT_RUNNING);
+}
+
 static pilotdb_rc op_pilot_get(struct run *r)
 {
     pilotdb_pilot p;
@@ -809,6 +820,8 @@ static const struct op ops[] = {
     {"pilotdb_pilot_submit(disabled CE)", op_submit_disabled, READS, NULL},
     {"pilotdb_pilot_set_status", op_set_status, WRITES, NULL},
     {"pilotdb_pilot_set_status(illegal)", op_set_status_illegal, READS, NULL},
+    {"pilotdb_pilot_move", op_pilot_move, WRITES, NULL},
+    {"pilotdb_pilot_move(not in that status)", op_pilot_move_refused, READS, NULL},
     {"pilotdb_pilot_get", op_pilot_get, READS, NULL},
     {"pilotdb_pilots_list", op_pilots_list, READS, NULL},
     {"pilotdb_pilots_list(status, CE)", op_pilots_list_filtered, READS, NULL},
