@@ -46,6 +46,22 @@ static const char *visible_name(const tui_view *view, size_t i)
     return tui_view_visible_row(view, i)->ce->name;
 }
 
+/* The id of the first pilot (by id) of CE ce_name in status. */
+static int64_t pilot_in(pilotdb *db, const char *ce_name, pilot_status status)
+{
+    pilotdb_pilot_filter filter = { (int)status, ce_name };
+    pilotdb_pilot *pilots;
+    size_t n;
+    int64_t id;
+
+    fx_ok(db, pilotdb_pilots_list(db, &filter, &pilots, &n));
+    if (n == 0)
+        fail_msg("no %s pilot on %s", pilot_status_name((int)status), ce_name);
+    id = pilots[0].id;
+    pilotdb_free(pilots);
+    return id;
+}
+
 /* ---- view ---------------------------------------------------------------------- */
 
 static void test_view_counts(void **state)
@@ -287,7 +303,8 @@ static void test_trend_and_rates(void **state)
     assert_near(view.totals.done_per_hour, 8 * 3600.0 / 63.0, 1e-6);
     assert_near(view.totals.failed_per_hour, 3 * 3600.0 / 63.0, 1e-6);
 
-    /* Only new events are read: the next frames neither lose nor repeat. */
+    /* Later frames add each CE's change since the frame before to the
+     * bucket of their now: nothing is lost or counted twice. */
     fx_clock_ms = 3500;
     fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", &id));
     fx_ok(db, tui_view_update(&view, db));
@@ -309,6 +326,9 @@ static void test_trend_and_rates(void **state)
     tui_view_trend(&view, NULL, series, 2);
     assert_int_equal(series[0], 12);
     assert_int_equal(series[1], 11);
+    /* 8 + 0 done and 3 + 1 failed over 63 full buckets and 200 ms. */
+    assert_near(view.totals.done_per_hour, 8 * 3600000.0 / 63200.0, 1e-6);
+    assert_near(view.totals.failed_per_hour, 4 * 3600000.0 / 63200.0, 1e-6);
 
     /* Long after, the history scrolls out and the line is flat. */
     fx_clock_ms = 1000000;
@@ -321,25 +341,109 @@ static void test_trend_and_rates(void **state)
     fx_close(db);
 }
 
+static void test_frame_deltas(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    int64_t series[3], id;
+    const char *alpha = "ce-alpha.example.org", *beta = "ce-beta.example.org";
+
+    (void)state;
+    view_at(&view, db, 3000);
+
+    /* Between two frames of bucket 3: 4 submissions (3 on alpha, 1 on
+     * beta), and 3 pilots finished on beta (2 done, 1 failed), one of them
+     * submitted, started and done in between. */
+    fx_clock_ms = 3200;
+    for (int i = 0; i < 3; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, alpha, NULL));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, beta, PILOT_RUNNING), PILOT_DONE));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, beta, PILOT_RUNNING), PILOT_FAILED));
+    fx_ok(db, pilotdb_pilot_submit(db, beta, &id));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
+    fx_clock_ms = 3700;
+    fx_ok(db, tui_view_update(&view, db));
+
+    tui_view_trend(&view, row_named(&view, alpha), series, 3);
+    assert_int_equal(series[0], 13); /* 1000-1999 */
+    assert_int_equal(series[1], 7);  /* 2000-2999 */
+    assert_int_equal(series[2], 10); /* bucket 3: +3 */
+    tui_view_trend(&view, row_named(&view, beta), series, 3);
+    assert_int_equal(series[1], 4);
+    assert_int_equal(series[2], 2);  /* +1 -3 */
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[1], 11);
+    assert_int_equal(series[2], 12); /* +4 -3 */
+    /* 8 + 2 done and 3 + 1 failed over 63 full buckets and 700 ms. */
+    assert_near(view.totals.done_per_hour, 10 * 3600000.0 / 63700.0, 1e-6);
+    assert_near(view.totals.failed_per_hour, 4 * 3600000.0 / 63700.0, 1e-6);
+
+    /* A frame with nothing new adds nothing. */
+    fx_clock_ms = 4200;
+    fx_ok(db, tui_view_update(&view, db));
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[0], 11);
+    assert_int_equal(series[1], 12);
+    assert_int_equal(series[2], 12);
+    assert_near(view.totals.done_per_hour, 10 * 3600000.0 / 63200.0, 1e-6);
+
+    /* A change goes to the bucket of the frame that first sees it: written
+     * at 4950, read at 5100. */
+    fx_clock_ms = 4950;
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, alpha, PILOT_SUBMITTED),
+                                       PILOT_FAILED));
+    fx_clock_ms = 5100;
+    fx_ok(db, tui_view_update(&view, db));
+    tui_view_trend(&view, row_named(&view, alpha), series, 3);
+    assert_int_equal(series[0], 10); /* bucket 3 */
+    assert_int_equal(series[1], 10); /* bucket 4 */
+    assert_int_equal(series[2], 9);  /* bucket 5 */
+    assert_near(view.totals.failed_per_hour, 5 * 3600000.0 / 63100.0, 1e-6);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
 static void test_new_ce_between_frames(void **state)
 {
     pilotdb *db = fx_sample_db();
     tui_view view;
-    int64_t series[2];
+    int64_t series[2], id;
 
     (void)state;
     view_at(&view, db, 3000);
+    /* A CE the last frame did not have starts from zero counts. */
     fx_ok(db, pilotdb_ce_add(db, "aaa-new", 5, 0.9, 1, NULL));
-    fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    for (int i = 0; i < 3; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, "aaa-new", PILOT_SUBMITTED),
+                                       PILOT_FAILED));
+    id = pilot_in(db, "aaa-new", PILOT_SUBMITTED);
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.nrows, 5);
     assert_string_equal(visible_name(&view, 0), "aaa-new");
     assert_string_equal(tui_view_selected(&view)->ce->name, "ce-alpha.example.org");
     tui_view_trend(&view, row_named(&view, "aaa-new"), series, 2);
+    assert_int_equal(series[0], 0);
     assert_int_equal(series[1], 1);
     tui_view_trend(&view, row_named(&view, "ce-alpha.example.org"), series, 2);
     assert_int_equal(series[0], 7);
     assert_int_equal(series[1], 7);
+    tui_view_trend(&view, NULL, series, 2);
+    assert_int_equal(series[0], 11);
+    assert_int_equal(series[1], 12);
+    assert_near(view.totals.done_per_hour, 9 * 3600.0 / 63.0, 1e-6);
+    assert_near(view.totals.failed_per_hour, 4 * 3600.0 / 63.0, 1e-6);
+
+    /* Its next change counts from what the frame before saw. */
+    fx_clock_ms = 4000;
+    fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    tui_view_trend(&view, row_named(&view, "aaa-new"), series, 2);
+    assert_int_equal(series[0], 1);
+    assert_int_equal(series[1], 2);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -350,22 +454,24 @@ static void test_event_clock(void **state)
     tui_view view;
     tui_view_options opts = { .bucket_ms = 1000 };
     int64_t series[3];
+    const char *beta = "ce-beta.example.org";
 
     (void)state;
-    /* A simulator's database (virtual times) read on the wall clock. */
+    /* A simulator's database (virtual times) read on the wall clock.  The
+     * newest change is on beta, not on the first CE listed. */
     fx_clock_ms = 2500;
-    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, beta, PILOT_RUNNING), PILOT_DONE));
     pilotdb_set_clock(db, NULL, NULL);
     tui_view_init(&view, &opts);
     fx_ok(db, tui_view_update(&view, db));
     assert_true(view.event_clock);
-    assert_int_equal(view.now, 2500); /* the newest event, found by id */
+    assert_int_equal(view.now, 2500); /* the latest last_change_at */
     tui_view_trend(&view, NULL, series, 3);
     assert_int_equal(series[0], 0);  /* before 1000 ms */
     assert_int_equal(series[1], 22); /* 1000-1999 */
-    assert_int_equal(series[2], 12); /* 2000-2500 */
+    assert_int_equal(series[2], 10); /* 2000-2500 */
 
-    /* The simulator writes on; the clock follows its events. */
+    /* The simulator writes on; the clock follows its changes. */
     pilotdb_set_clock(db, fx_clock, NULL);
     fx_clock_ms = 4100;
     fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
@@ -373,9 +479,27 @@ static void test_event_clock(void **state)
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.now, 4100);
     tui_view_trend(&view, NULL, series, 3);
-    assert_int_equal(series[0], 12);
-    assert_int_equal(series[1], 12);
-    assert_int_equal(series[2], 13);
+    assert_int_equal(series[0], 10);
+    assert_int_equal(series[1], 10);
+    assert_int_equal(series[2], 11);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_clock_ms = 6300;
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, beta, PILOT_RUNNING), PILOT_FAILED));
+    pilotdb_set_clock(db, NULL, NULL);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.now, 6300);
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[0], 11); /* 4000-4999 */
+    assert_int_equal(series[1], 11); /* 5000-5999 */
+    assert_int_equal(series[2], 10); /* 6000-6300 */
+    /* 8 + 1 done and 3 + 1 failed over 63 full buckets and 300 ms. */
+    assert_near(view.totals.done_per_hour, 9 * 3600000.0 / 63300.0, 1e-6);
+    assert_near(view.totals.failed_per_hour, 4 * 3600000.0 / 63300.0, 1e-6);
+    /* Nothing new: the clock stands still. */
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.now, 6300);
+    tui_view_trend(&view, NULL, series, 3);
+    assert_int_equal(series[2], 10);
     tui_view_free(&view);
 
     /* A wall-clock database keeps the wall clock. */
@@ -613,6 +737,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_and_selection),
         cmocka_unit_test(test_trend_and_rates),
+        cmocka_unit_test(test_frame_deltas),
         cmocka_unit_test(test_new_ce_between_frames),
         cmocka_unit_test(test_event_clock),
     };
