@@ -511,6 +511,23 @@ static void test_event_clock(void **state)
     assert_true(view.now > 1000000000000);
     tui_view_free(&view);
     fx_close(db);
+
+    /* So does a database in which nothing happened yet, CEs or not. */
+    db = fx_memory_db();
+    pilotdb_set_clock(db, NULL, NULL);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    fx_ok(db, pilotdb_ce_add(db, "idle", 1, 1.0, 1, NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    assert_true(view.now > 1000000000000);
+    tui_view_free(&view);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    assert_true(view.now > 1000000000000);
+    tui_view_free(&view);
+    fx_close(db);
 }
 
 /* ---- layout -------------------------------------------------------------------- */

@@ -393,27 +393,22 @@ static int64_t newest_change(const pilotdb_ce *ces, size_t n)
  * process holds virtual times (milliseconds from the start of the run) while
  * this handle runs on the wall clock; then the newest change is the clock,
  * or the trends would show an empty window.  The first frame decides; the
- * event clock then follows the newest change and never goes back.
+ * event clock then follows the newest change (CEs stay and their
+ * last_change_at only grows, so there is one from then on).
  */
 static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now)
 {
     /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
     const int64_t wall_epoch = 1000000000000;
-    int64_t newest;
 
     if (view->frames == 0) {
-        if (now < wall_epoch)
-            return now; /* the handle runs on a virtual clock already */
-        newest = newest_change(ces, n);
-        if (newest == PILOTDB_NO_TIME || newest >= wall_epoch)
-            return now;
+        int64_t newest = newest_change(ces, n);
+        if (now < wall_epoch || newest == PILOTDB_NO_TIME || newest >= wall_epoch)
+            return now; /* a virtual handle, or a database of wall times */
         view->event_clock = 1;
         return newest;
     }
-    if (!view->event_clock)
-        return now;
-    newest = newest_change(ces, n);
-    return newest > view->now ? newest : view->now;
+    return view->event_clock ? newest_change(ces, n) : now;
 }
 
 /*
