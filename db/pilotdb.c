@@ -2,13 +2,15 @@
  * pilotdb.c - the pilot database layer: connections, schema, transactions,
  * CE and pilot operations, history and the consistency check.
  *
- * Every write is a single SQL statement, so SQLite's statement atomicity
- * makes each call all-or-nothing even inside a caller's transaction; outside
- * one, the call wraps itself in BEGIN IMMEDIATE ... COMMIT.  Counts and the
- * event history are kept by triggers (schema.h), in the same statement.
- * Refusals (unknown, disabled or full CE; illegal transition) are found by
- * a guarded statement that changes no row, then diagnosed with a read in the
- * same transaction.
+ * Every call is all-or-nothing: outside a caller's transaction it wraps
+ * itself in BEGIN IMMEDIATE ... COMMIT; inside one, each write is a single
+ * SQL statement, atomic by itself.  A pilot's history is columns of its row
+ * (schema.h).  The per-CE counts are kept here: a pilot change adds to a
+ * table of changes per CE (struct ce_delta), written with one UPDATE per CE
+ * at the end of the call, or, inside a pilotdb_begin() transaction, at its
+ * commit or before the next call that reads.  Refusals (unknown, disabled
+ * or full CE; illegal transition) are decided from a read in the same
+ * transaction, before anything is written.
  */
 #include "pilotdb.h"
 
@@ -43,14 +45,20 @@ enum stmt_id {
     ST_SNAPSHOT,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST_CE_ADD,
     ST_CE_UPDATE,
     ST_CE_GET,
     ST_CE_LIST,
     ST_CE_LIST_AVAILABLE,
     ST_CE_ID,
+    ST_CE_SLOTS,
+    ST_CE_COUNT,
     ST_PILOT_SUBMIT,
-    ST_PILOT_SET_STATUS,
+    ST_PILOT_START,
+    ST_PILOT_END,
     ST_PILOT_STATUS,
     ST_PILOT_GET,
     ST_PILOTS_ALL,
@@ -64,10 +72,10 @@ enum stmt_id {
 
 #define CE_COLUMNS                                                             \
     "ce_id, name, capacity, success_rate, enabled,"                            \
-    " n_submitted, n_running, n_done, n_failed"
+    " n_submitted, n_running, n_done, n_failed, last_change_at"
 #define PILOT_SELECT                                                           \
     "SELECT p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"            \
-    " p.updated_at FROM pilot p JOIN ce c ON c.ce_id = p.ce_id "
+    " p.started_at, p.ended_at FROM pilot p JOIN ce c ON c.ce_id = p.ce_id "
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -75,6 +83,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SNAPSHOT] = "PRAGMA user_version",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT pilotdb_call",
+    [ST_RELEASE] = "RELEASE pilotdb_call",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO pilotdb_call",
     [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled)"
                   " VALUES (?1, ?2, ?3, ?4)",
     [ST_CE_UPDATE] = "UPDATE ce SET capacity = coalesce(?2, capacity),"
@@ -87,9 +98,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CE_LIST_AVAILABLE] = "SELECT " CE_COLUMNS " FROM ce WHERE enabled = 1"
                              " AND capacity > n_submitted + n_running",
     [ST_CE_ID] = "SELECT ce_id FROM ce WHERE name = ?1",
+    [ST_CE_SLOTS] = "SELECT ce_id, enabled, capacity,"
+                    " n_submitted + n_running FROM ce WHERE name = ?1",
+    [ST_CE_COUNT] = PILOTDB_SQL_CE_COUNT,
     [ST_PILOT_SUBMIT] = PILOTDB_SQL_PILOT_SUBMIT,
-    [ST_PILOT_SET_STATUS] = PILOTDB_SQL_PILOT_SET_STATUS,
-    [ST_PILOT_STATUS] = "SELECT status FROM pilot WHERE pilot_id = ?1",
+    [ST_PILOT_START] = PILOTDB_SQL_PILOT_START,
+    [ST_PILOT_END] = PILOTDB_SQL_PILOT_END,
+    [ST_PILOT_STATUS] = "SELECT status, ce_id FROM pilot WHERE pilot_id = ?1",
     [ST_PILOT_GET] = PILOT_SELECT "WHERE p.pilot_id = ?1",
     [ST_PILOTS_ALL] = PILOT_SELECT "ORDER BY p.pilot_id",
     [ST_PILOTS_BY_STATUS] = PILOT_SELECT "WHERE p.status = ?1"
@@ -101,9 +116,17 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SUMMARY] = "SELECT coalesce(sum(n_submitted), 0),"
                    " coalesce(sum(n_running), 0), coalesce(sum(n_done), 0),"
                    " coalesce(sum(n_failed), 0) FROM ce",
-    [ST_EVENTS] = "SELECT event_id, pilot_id, ce_id, coalesce(from_status, -1),"
-                  " to_status, at FROM pilot_event WHERE event_id > ?3"
-                  " AND at >= ?1 AND at < ?2 ORDER BY event_id",
+    [ST_EVENTS] = "SELECT pilot_id, ce_id, coalesce(from_status, -1),"
+                  " to_status, at FROM pilot_event"
+                  " WHERE at >= ?1 AND at < ?2 ORDER BY at, pilot_id, to_status",
+};
+
+/* The changes to one CE's counts not yet written (see delta_flush()). */
+struct ce_delta {
+    int64_t ce_id;
+    int64_t count[PILOT_NSTATUS];
+    int64_t last_at;     /* latest change time, PILOTDB_NO_TIME if none */
+    int used;
 };
 
 struct pilotdb {
@@ -115,6 +138,10 @@ struct pilotdb {
     size_t ce_count_hint; /* CEs found by the last pilotdb_ce_list() */
     int64_t busy_since;   /* when the current wait for a lock began (ms) */
     int busy_limit_ms;    /* how long a wait may last */
+    int batch;            /* in a transaction opened by pilotdb_begin() */
+    struct ce_delta *delta; /* open addressing by CE id, delta_cap slots */
+    size_t delta_cap, delta_used;
+    int delta_pending;    /* some slot holds a change not yet written */
     char errmsg[512];
 };
 
@@ -361,6 +388,115 @@ static pilotdb_rc stmt_run(pilotdb *db, enum stmt_id id, const char *what)
     return rc;
 }
 
+/* ---- CE counts ------------------------------------------------------------------ */
+
+static size_t delta_hash(int64_t ce_id, size_t cap)
+{
+    return (size_t)(((uint64_t)ce_id * UINT64_C(0x9e3779b97f4a7c15)) >> 32) &
+           (cap - 1);
+}
+
+/* Forget every change not yet written. */
+static void delta_clear(pilotdb *db)
+{
+    if (db->delta_used)
+        memset(db->delta, 0, db->delta_cap * sizeof *db->delta);
+    db->delta_used = 0;
+    db->delta_pending = 0;
+}
+
+/*
+ * The slot of CE ce_id in *slot, made if missing.  Called before the change
+ * it will record is written, so that running out of memory here leaves
+ * nothing behind.
+ */
+static pilotdb_rc delta_slot(pilotdb *db, int64_t ce_id, struct ce_delta **slot)
+{
+    size_t i;
+
+    if ((db->delta_used + 1) * 2 > db->delta_cap) {
+        size_t cap = db->delta_cap ? db->delta_cap * 2 : 64;
+        struct ce_delta *old = db->delta, *grown;
+
+        grown = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *grown);
+        if (!grown)
+            return fail(db, PILOTDB_ENOMEM, "counting pilots: out of memory");
+        memset(grown, 0, cap * sizeof *grown);
+        for (size_t k = 0; k < db->delta_cap; k++) {
+            if (!old[k].used)
+                continue;
+            for (i = delta_hash(old[k].ce_id, cap); grown[i].used;)
+                i = (i + 1) & (cap - 1);
+            grown[i] = old[k];
+        }
+        sqlite3_free(old);
+        db->delta = grown;
+        db->delta_cap = cap;
+    }
+    for (i = delta_hash(ce_id, db->delta_cap); db->delta[i].used;
+         i = (i + 1) & (db->delta_cap - 1)) {
+        if (db->delta[i].ce_id == ce_id) {
+            *slot = &db->delta[i];
+            return PILOTDB_OK;
+        }
+    }
+    db->delta[i].used = 1;
+    db->delta[i].ce_id = ce_id;
+    db->delta[i].last_at = PILOTDB_NO_TIME;
+    db->delta_used++;
+    *slot = &db->delta[i];
+    return PILOTDB_OK;
+}
+
+/* Record in slot a pilot moving from status from (-1: new) to to at time at. */
+static void delta_move(pilotdb *db, struct ce_delta *slot, int from, int to,
+                       int64_t at)
+{
+    if (from >= 0)
+        slot->count[from]--;
+    slot->count[to]++;
+    if (at > slot->last_at)
+        slot->last_at = at;
+    db->delta_pending = 1;
+}
+
+/*
+ * Write the gathered changes, one UPDATE per CE.  A slot is emptied as soon
+ * as its UPDATE succeeds, so after a failure what is written plus what is
+ * left is still exact.
+ */
+static pilotdb_rc delta_flush(pilotdb *db)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int src;
+
+    if (!db->delta_pending)
+        return PILOTDB_OK;
+    rc = stmt_get(db, ST_CE_COUNT, &st);
+    for (size_t i = 0; rc == PILOTDB_OK && i < db->delta_cap; i++) {
+        struct ce_delta *d = &db->delta[i];
+
+        if (!d->used || d->last_at == PILOTDB_NO_TIME)
+            continue;
+        sqlite3_bind_int64(st, 1, d->ce_id);
+        for (int k = 0; k < PILOT_NSTATUS; k++)
+            sqlite3_bind_int64(st, 2 + k, d->count[k]);
+        sqlite3_bind_int64(st, 6, d->last_at);
+        src = sqlite3_step(st);
+        if (src != SQLITE_DONE)
+            rc = sql_fail(db, src, "writing the CE counts");
+        stmt_done(st);
+        if (rc == PILOTDB_OK) {
+            memset(d->count, 0, sizeof d->count);
+            d->last_at = PILOTDB_NO_TIME;
+        }
+    }
+    if (rc == PILOTDB_OK)
+        delta_clear(db);
+    return rc;
+}
+
 /* ---- transactions ---------------------------------------------------------------- */
 
 static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened);
@@ -405,6 +541,15 @@ int pilotdb_in_transaction(pilotdb *db)
     return !sqlite3_get_autocommit(db->conn);
 }
 
+/* Leave pilotdb_begin()'s mode, dropping what it gathered: after commit or
+ * rollback, or when SQLite ended the transaction itself (after NOMEM, IOERR
+ * or FULL). */
+static void batch_end(pilotdb *db)
+{
+    db->batch = 0;
+    delta_clear(db);
+}
+
 /*
  * Begin a transaction for one public call unless the caller has one open.
  * *opened says whether txn_leave() must end it.
@@ -415,7 +560,8 @@ static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened)
 
     *opened = 0;
     if (pilotdb_in_transaction(db))
-        return PILOTDB_OK;
+        return write ? PILOTDB_OK : delta_flush(db);
+    batch_end(db);
     rc = txn_begin(db, write ? ST_BEGIN_WRITE : ST_BEGIN_READ,
                    "starting a transaction");
     if (rc == PILOTDB_OK)
@@ -446,10 +592,15 @@ static pilotdb_rc txn_leave(pilotdb *db, int opened, pilotdb_rc rc)
 
 pilotdb_rc pilotdb_begin(pilotdb *db)
 {
+    pilotdb_rc rc;
+
     db->errmsg[0] = '\0';
     if (pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
-    return txn_begin(db, ST_BEGIN_WRITE, "starting a write transaction");
+    batch_end(db);
+    rc = txn_begin(db, ST_BEGIN_WRITE, "starting a write transaction");
+    db->batch = rc == PILOTDB_OK;
+    return rc;
 }
 
 pilotdb_rc pilotdb_begin_read(pilotdb *db)
@@ -471,17 +622,73 @@ pilotdb_rc pilotdb_begin_read(pilotdb *db)
 
 pilotdb_rc pilotdb_commit(pilotdb *db)
 {
+    pilotdb_rc rc;
+
     db->errmsg[0] = '\0';
-    if (!pilotdb_in_transaction(db))
+    if (!pilotdb_in_transaction(db)) {
+        batch_end(db);
         return fail(db, PILOTDB_EMISUSE, "commit: no transaction is open");
-    return txn_leave(db, 1, PILOTDB_OK);
+    }
+    rc = txn_leave(db, 1, delta_flush(db));
+    batch_end(db);
+    return rc;
 }
 
 pilotdb_rc pilotdb_rollback(pilotdb *db)
 {
+    batch_end(db);
     if (!pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "rollback: no transaction is open");
     return stmt_run(db, ST_ROLLBACK, "rolling back");
+}
+
+/*
+ * The start of a call that changes pilots: enter its transaction, and
+ * inside a transaction that is neither the call's own nor pilotdb_begin()'s
+ * (raw SQL on the handle) open a savepoint, so that the counts written at
+ * the end of the call go with the change or not at all.  *opened is 1 if
+ * the call opened a transaction, 2 if a savepoint.
+ */
+static pilotdb_rc change_enter(pilotdb *db, int *opened)
+{
+    pilotdb_rc rc = txn_enter(db, 1, opened);
+
+    if (rc == PILOTDB_OK && !*opened && !db->batch) {
+        rc = stmt_run(db, ST_SAVEPOINT, "starting a savepoint");
+        if (rc == PILOTDB_OK)
+            *opened = 2;
+    }
+    return rc;
+}
+
+/* The end of a call begun with change_enter(): write the counts unless a
+ * pilotdb_begin() transaction gathers them, then commit or roll back. */
+static pilotdb_rc change_leave(pilotdb *db, int opened, pilotdb_rc rc)
+{
+    if (rc == PILOTDB_OK && !db->batch)
+        rc = delta_flush(db);
+    if (db->batch) {
+        if (!pilotdb_in_transaction(db))
+            batch_end(db);
+        return rc;
+    }
+    delta_clear(db);
+    if (opened != 2)
+        return txn_leave(db, opened, rc);
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(db)) {
+        char saved[sizeof db->errmsg];
+
+        memcpy(saved, db->errmsg, sizeof saved);
+        stmt_run(db, ST_ROLLBACK_TO, "rolling back to the savepoint");
+        memcpy(db->errmsg, saved, sizeof saved);
+    }
+    if (pilotdb_in_transaction(db)) {
+        pilotdb_rc rrc = stmt_run(db, ST_RELEASE, "releasing the savepoint");
+
+        if (rc == PILOTDB_OK)
+            rc = rrc;
+    }
+    return rc;
 }
 
 /* ---- opening, schema and migration ------------------------------------------------ */
@@ -852,9 +1059,13 @@ pilotdb_rc pilotdb_serialize(pilotdb *db, unsigned char **image, size_t *size)
 {
     sqlite3_int64 len = 0;
 
+    pilotdb_rc rc;
+
     db->errmsg[0] = '\0';
     *image = NULL;
     *size = 0;
+    if (pilotdb_in_transaction(db) && (rc = delta_flush(db)) != PILOTDB_OK)
+        return rc;
     *image = sqlite3_serialize(db->conn, "main", &len, 0);
     if (!*image)
         return fail(db, PILOTDB_ENOMEM, "serializing the database: out of memory");
@@ -873,6 +1084,7 @@ pilotdb_rc pilotdb_close(pilotdb *db)
         rc = PILOTDB_EMISUSE;
         stmt_run(db, ST_ROLLBACK, "rolling back on close");
     }
+    sqlite3_free(db->delta);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->stmt[i]);
     src = sqlite3_close(db->conn);
@@ -986,6 +1198,9 @@ static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
     ce->available_slots = 0;
     if (ce->enabled && ce->capacity > ce->active)
         ce->available_slots = ce->capacity - ce->active;
+    ce->last_change_at = sqlite3_column_type(st, 9) == SQLITE_NULL
+                             ? PILOTDB_NO_TIME
+                             : sqlite3_column_int64(st, 9);
 }
 
 pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
@@ -1224,41 +1439,56 @@ static pilotdb_rc ce_id_of(pilotdb *db, const char *name, int64_t *ce_id)
 
 /* ---- pilots --------------------------------------------------------------------------- */
 
-/* Say why a submission to name inserted nothing. */
-static pilotdb_rc submit_refusal(pilotdb *db, const char *name)
+/*
+ * Find CE name for a submission inside the current transaction: its id in
+ * *ce_id, or the refusal (unknown, disabled, full).  The active count is
+ * the written one plus what the handle has gathered and not yet written.
+ */
+static pilotdb_rc submit_check(pilotdb *db, const char *name, int64_t *ce_id,
+                               struct ce_delta **slot)
 {
     sqlite3_stmt *st;
     pilotdb_rc rc;
-    pilotdb_ce ce;
-    int src;
+    int64_t capacity, active;
+    int src, enabled;
 
-    rc = stmt_get(db, ST_CE_GET, &st);
+    rc = stmt_get(db, ST_CE_SLOTS, &st);
     if (rc != PILOTDB_OK)
         return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     src = sqlite3_step(st);
-    if (src == SQLITE_DONE) {
-        rc = fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
-    } else if (src != SQLITE_ROW) {
-        rc = sql_fail(db, src, "submitting a pilot");
-    } else {
-        ce_from_row(st, &ce);
-        if (!ce.enabled)
-            rc = fail(db, PILOTDB_EDISABLED, "CE '%s' is disabled", name);
-        else
-            rc = fail(db, PILOTDB_EFULL,
-                      "CE '%s' is full (%lld of %lld slots in use)", name,
-                      (long long)ce.active, (long long)ce.capacity);
+    if (src != SQLITE_ROW) {
+        rc = src == SQLITE_DONE
+                 ? fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name)
+                 : sql_fail(db, src, "submitting a pilot");
+        stmt_done(st);
+        return rc;
     }
+    *ce_id = sqlite3_column_int64(st, 0);
+    enabled = sqlite3_column_int(st, 1);
+    capacity = sqlite3_column_int64(st, 2);
+    active = sqlite3_column_int64(st, 3);
     stmt_done(st);
-    return rc;
+    rc = delta_slot(db, *ce_id, slot);
+    if (rc != PILOTDB_OK)
+        return rc;
+    active += (*slot)->count[PILOT_SUBMITTED] + (*slot)->count[PILOT_RUNNING];
+    if (!enabled)
+        return fail(db, PILOTDB_EDISABLED, "CE '%s' is disabled", name);
+    if (active >= capacity)
+        return fail(db, PILOTDB_EFULL,
+                    "CE '%s' is full (%lld of %lld slots in use)", name,
+                    (long long)active, (long long)capacity);
+    return PILOTDB_OK;
 }
 
 pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
                                 int64_t *pilot_id)
 {
+    struct ce_delta *slot = NULL;
     sqlite3_stmt *st;
     pilotdb_rc rc;
+    int64_t ce_id = 0, now;
     int opened, src;
 
     db->errmsg[0] = '\0';
@@ -1266,48 +1496,101 @@ pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
         *pilot_id = 0;
     if ((rc = check_name(db, ce_name)) != PILOTDB_OK)
         return rc;
-    rc = call_enter(db, 1, ST_PILOT_SUBMIT, &st, &opened);
+    rc = change_enter(db, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_text(st, 1, ce_name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, pilotdb_now(db));
-    src = sqlite3_step(st);
-    if (src != SQLITE_DONE)
-        rc = sql_fail(db, src, "submitting a pilot");
-    else if (sqlite3_changes(db->conn) == 0)
-        rc = submit_refusal(db, ce_name);
-    else if (pilot_id)
-        *pilot_id = sqlite3_last_insert_rowid(db->conn);
-    stmt_done(st);
-    rc = txn_leave(db, opened, rc);
+    rc = submit_check(db, ce_name, &ce_id, &slot);
+    if (rc == PILOTDB_OK)
+        rc = stmt_get(db, ST_PILOT_SUBMIT, &st);
+    if (rc == PILOTDB_OK) {
+        now = pilotdb_now(db);
+        sqlite3_bind_int64(st, 1, ce_id);
+        sqlite3_bind_int64(st, 2, now);
+        src = sqlite3_step(st);
+        if (src != SQLITE_DONE) {
+            rc = sql_fail(db, src, "submitting a pilot");
+        } else {
+            delta_move(db, slot, -1, PILOT_SUBMITTED, now);
+            if (pilot_id)
+                *pilot_id = sqlite3_last_insert_rowid(db->conn);
+        }
+        stmt_done(st);
+    }
+    rc = change_leave(db, opened, rc);
     if (rc != PILOTDB_OK && pilot_id)
         *pilot_id = 0;
     return rc;
 }
 
-/* Say why moving pilot_id to status changed nothing. */
-static pilotdb_rc transition_refusal(pilotdb *db, int64_t pilot_id,
-                                     pilot_status status)
+/* Read pilot_id's status and CE in the current transaction. */
+static pilotdb_rc pilot_head(pilotdb *db, int64_t pilot_id, int *status,
+                             int64_t *ce_id)
 {
     sqlite3_stmt *st;
-    pilotdb_rc rc;
+    pilotdb_rc rc = stmt_get(db, ST_PILOT_STATUS, &st);
     int src;
 
-    rc = stmt_get(db, ST_PILOT_STATUS, &st);
     if (rc != PILOTDB_OK)
         return rc;
     sqlite3_bind_int64(st, 1, pilot_id);
     src = sqlite3_step(st);
-    if (src == SQLITE_DONE)
+    if (src == SQLITE_ROW) {
+        *status = sqlite3_column_int(st, 0);
+        *ce_id = sqlite3_column_int64(st, 1);
+    } else if (src == SQLITE_DONE) {
         rc = fail(db, PILOTDB_ENOTFOUND, "no pilot with id %lld",
                   (long long)pilot_id);
-    else if (src != SQLITE_ROW)
+    } else {
         rc = sql_fail(db, src, "changing a pilot's status");
-    else
-        rc = fail(db, PILOTDB_ETRANSITION,
-                  "pilot %lld cannot go from %s to %s", (long long)pilot_id,
-                  pilot_status_name(sqlite3_column_int(st, 0)),
-                  pilot_status_name(status));
+    }
+    stmt_done(st);
+    return rc;
+}
+
+/* Refuse a move the state machine does not allow. */
+static pilotdb_rc check_move(pilotdb *db, int64_t pilot_id, int from, int to)
+{
+    if (!pilot_status_transition_ok((pilot_status)from, (pilot_status)to))
+        return fail(db, PILOTDB_ETRANSITION, "pilot %lld cannot go from %s to %s",
+                    (long long)pilot_id, pilot_status_name(from),
+                    pilot_status_name(to));
+    return PILOTDB_OK;
+}
+
+/*
+ * Move pilot_id of CE ce_id from status from to to, in the current
+ * transaction; *moved is 0 (and nothing is written) when the pilot is not
+ * that pilot of that CE in that status.
+ */
+static pilotdb_rc pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
+                             int from, int to, int *moved)
+{
+    struct ce_delta *slot;
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int64_t now;
+    int src;
+
+    *moved = 0;
+    if ((rc = check_move(db, pilot_id, from, to)) != PILOTDB_OK ||
+        (rc = delta_slot(db, ce_id, &slot)) != PILOTDB_OK ||
+        (rc = stmt_get(db, to == PILOT_RUNNING ? ST_PILOT_START : ST_PILOT_END,
+                       &st)) != PILOTDB_OK)
+        return rc;
+    now = pilotdb_now(db);
+    sqlite3_bind_int64(st, 1, pilot_id);
+    sqlite3_bind_int(st, 2, from);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, ce_id);
+    if (to != PILOT_RUNNING)
+        sqlite3_bind_int(st, 5, to);
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE) {
+        rc = sql_fail(db, src, "changing a pilot's status");
+    } else if (sqlite3_changes(db->conn) == 1) {
+        delta_move(db, slot, from, to, now);
+        *moved = 1;
+    }
     stmt_done(st);
     return rc;
 }
@@ -1315,28 +1598,54 @@ static pilotdb_rc transition_refusal(pilotdb *db, int64_t pilot_id,
 pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
                                     pilot_status status)
 {
-    sqlite3_stmt *st;
     pilotdb_rc rc;
-    int opened, src;
+    int64_t ce_id = 0;
+    int opened, from = -1, moved = 0;
 
     db->errmsg[0] = '\0';
     if ((int)status < 0 || status >= PILOT_NSTATUS)
         return fail(db, PILOTDB_EINVAL, "status %d is not a pilot status",
                     (int)status);
-    rc = call_enter(db, 1, ST_PILOT_SET_STATUS, &st, &opened);
+    rc = change_enter(db, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_int64(st, 1, pilot_id);
-    sqlite3_bind_int(st, 2, (int)status);
-    sqlite3_bind_int64(st, 3, pilotdb_now(db));
-    sqlite3_bind_int(st, 4, (int)status_from_mask[status]);
-    src = sqlite3_step(st);
-    if (src != SQLITE_DONE)
-        rc = sql_fail(db, src, "changing a pilot's status");
-    else if (sqlite3_changes(db->conn) == 0)
-        rc = transition_refusal(db, pilot_id, status);
-    stmt_done(st);
-    return txn_leave(db, opened, rc);
+    rc = pilot_head(db, pilot_id, &from, &ce_id);
+    if (rc == PILOTDB_OK)
+        rc = pilot_move(db, pilot_id, ce_id, from, (int)status, &moved);
+    if (rc == PILOTDB_OK && !moved)
+        rc = fail(db, PILOTDB_ESQL, "pilot %lld changed under the writer",
+                  (long long)pilot_id);
+    return change_leave(db, opened, rc);
+}
+
+pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
+                              pilot_status from, pilot_status to)
+{
+    pilotdb_rc rc;
+    int64_t real_ce = 0;
+    int opened, real = -1, moved = 0;
+
+    db->errmsg[0] = '\0';
+    if ((int)from < 0 || from >= PILOT_NSTATUS || (int)to < 0 ||
+        to >= PILOT_NSTATUS)
+        return fail(db, PILOTDB_EINVAL, "status %d or %d is not a pilot status",
+                    (int)from, (int)to);
+    rc = change_enter(db, &opened);
+    if (rc != PILOTDB_OK)
+        return rc;
+    rc = pilot_move(db, pilot_id, ce_id, (int)from, (int)to, &moved);
+    /* Nothing moved: say what the pilot really is. */
+    if (rc == PILOTDB_OK && !moved &&
+        (rc = pilot_head(db, pilot_id, &real, &real_ce)) == PILOTDB_OK) {
+        if (real_ce != ce_id)
+            rc = fail(db, PILOTDB_EINVAL, "pilot %lld is at CE id %lld, not %lld",
+                      (long long)pilot_id, (long long)real_ce, (long long)ce_id);
+        else
+            rc = fail(db, PILOTDB_ETRANSITION, "pilot %lld is %s, not %s",
+                      (long long)pilot_id, pilot_status_name(real),
+                      pilot_status_name((int)from));
+    }
+    return change_leave(db, opened, rc);
 }
 
 /* Fill *p from a row of PILOT_SELECT; every field is written. */
@@ -1347,7 +1656,17 @@ static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
     name_from_column(st, 2, p->ce_name);
     p->status = (pilot_status)sqlite3_column_int(st, 3);
     p->submitted_at = sqlite3_column_int64(st, 4);
-    p->updated_at = sqlite3_column_int64(st, 5);
+    p->started_at = PILOTDB_NO_TIME;
+    p->ended_at = PILOTDB_NO_TIME;
+    p->updated_at = p->submitted_at;
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+        p->started_at = sqlite3_column_int64(st, 5);
+    if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+        p->ended_at = sqlite3_column_int64(st, 6);
+    if (p->started_at > p->updated_at)
+        p->updated_at = p->started_at;
+    if (p->ended_at > p->updated_at)
+        p->updated_at = p->ended_at;
 }
 
 pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
@@ -1503,14 +1822,12 @@ pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filte
         return rc;
     sqlite3_bind_int64(st, 1, filter ? filter->from : INT64_MIN);
     sqlite3_bind_int64(st, 2, filter ? filter->to : INT64_MAX);
-    sqlite3_bind_int64(st, 3, filter ? filter->after_id : 0);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        ev.id = sqlite3_column_int64(st, 0);
-        ev.pilot_id = sqlite3_column_int64(st, 1);
-        ev.ce_id = sqlite3_column_int64(st, 2);
-        ev.from_status = sqlite3_column_int(st, 3);
-        ev.to_status = sqlite3_column_int(st, 4);
-        ev.at = sqlite3_column_int64(st, 5);
+        ev.pilot_id = sqlite3_column_int64(st, 0);
+        ev.ce_id = sqlite3_column_int64(st, 1);
+        ev.from_status = sqlite3_column_int(st, 2);
+        ev.to_status = sqlite3_column_int(st, 3);
+        ev.at = sqlite3_column_int64(st, 4);
         if (cb(arg, &ev))
             break;
     }
@@ -1573,16 +1890,15 @@ static void describe_count(pilotdb *db, sqlite3_stmt *st)
          (long long)sqlite3_column_int64(st, 3));
 }
 
-static void describe_history(pilotdb *db, sqlite3_stmt *st)
+static void describe_last_change(pilotdb *db, sqlite3_stmt *st)
 {
-    const char *last = pilot_status_name(sqlite3_column_int(st, 2));
-
     fail(db, PILOTDB_EINCONSISTENT,
-         "pilot %lld is %s but its history ends in %s",
-         (long long)sqlite3_column_int64(st, 0),
-         pilot_status_name(sqlite3_column_int(st, 1)),
-         sqlite3_column_type(st, 2) == SQLITE_NULL ? "nothing"
-                                                   : last ? last : "?");
+         "CE '%s' says its pilots last changed at %s but they did at %s",
+         (const char *)sqlite3_column_text(st, 0),
+         sqlite3_column_type(st, 1) == SQLITE_NULL
+             ? "never" : (const char *)sqlite3_column_text(st, 1),
+         sqlite3_column_type(st, 2) == SQLITE_NULL
+             ? "never" : (const char *)sqlite3_column_text(st, 2));
 }
 
 /* Each row: CE name, status, kept count, recomputed count. */
@@ -1597,14 +1913,11 @@ static void describe_history(pilotdb *db, sqlite3_stmt *st)
     " LEFT JOIN real r ON r.ce_id = k.ce_id AND r.status = k.status"           \
     " WHERE k.n <> coalesce(r.n, 0) ORDER BY k.name, k.status"
 
-/* Each row: pilot id, status, status its last event leads to (or NULL). */
-#define CHECK_HISTORY_SQL                                                      \
-    "WITH last AS (SELECT pilot_id, max(event_id) AS event_id"                 \
-    "              FROM pilot_event GROUP BY pilot_id)"                        \
-    " SELECT p.pilot_id, p.status, e.to_status FROM pilot p"                   \
-    " LEFT JOIN last l ON l.pilot_id = p.pilot_id"                             \
-    " LEFT JOIN pilot_event e ON e.event_id = l.event_id"                      \
-    " WHERE e.to_status IS NOT p.status ORDER BY p.pilot_id"
+/* Each row: CE name, kept last change time, recomputed one. */
+#define CHECK_LAST_CHANGE_SQL                                                  \
+    "SELECT c.name, c.last_change_at, l.at FROM ce c"                          \
+    " LEFT JOIN (" PILOTDB_LAST_CHANGES_SQL ") l ON l.ce_id = c.ce_id"         \
+    " WHERE c.last_change_at IS NOT l.at ORDER BY c.name"
 
 pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems)
 {
@@ -1631,7 +1944,7 @@ pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems)
     if (rc == PILOTDB_OK)
         rc = check_query(db, CHECK_COUNTS_SQL, describe_count, &found);
     if (rc == PILOTDB_OK)
-        rc = check_query(db, CHECK_HISTORY_SQL, describe_history, &found);
+        rc = check_query(db, CHECK_LAST_CHANGE_SQL, describe_last_change, &found);
     rc = txn_leave(db, opened, rc);
     if (rc == PILOTDB_OK && found > 0) {
         rc = PILOTDB_EINCONSISTENT;

@@ -219,6 +219,7 @@ static sim_rc refresh_ces(struct sim_engine *eng)
         ce_touch(eng, ce);
         if (j < n && cmp == 0) {
             ce->present = 1;
+            ce->db_id = list[j].id;
             ce->capacity = list[j].capacity;
             ce->success_rate = list[j].success_rate;
             ce->enabled = list[j].enabled;
@@ -351,7 +352,9 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome
 static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
                          pilot_status status)
 {
-    pilotdb_rc rc = pilotdb_pilot_set_status(eng->db, p->db_id, status);
+    pilot_status from = p->state == SLOT_RUNNING ? PILOT_RUNNING : PILOT_SUBMITTED;
+    pilotdb_rc rc = pilotdb_pilot_move(eng->db, p->db_id, eng->ces[p->ce].db_id,
+                                       from, status);
 
     return rc == PILOTDB_OK ? SIM_OK : db_fail(eng, rc, "changing a pilot's status");
 }
@@ -668,9 +671,9 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
     pilotdb_set_clock(db, virtual_clock, eng);
     drc = pilotdb_begin(db);
     for (i = 0; drc == PILOTDB_OK && i < eng->nces; i++) {
-        const struct sim_ce *ce = &eng->ces[i];
+        struct sim_ce *ce = &eng->ces[i];
         drc = pilotdb_ce_add(db, ce->name, ce->capacity, ce->success_rate,
-                             ce->enabled, NULL);
+                             ce->enabled, &ce->db_id);
         if (drc == PILOTDB_EEXISTS) {
             snprintf(errbuf, errbuf_size, "CE '%s' exists already in the database; "
                      "simulate into a fresh database", ce->name);

@@ -23,6 +23,7 @@ struct sim_ce {
 
     /* read from the database at every cycle, before the director uses them */
     int present;                 /* the CE still exists in the database */
+    int64_t db_id;               /* its id there */
     int64_t capacity;
     double success_rate;
     int enabled;
