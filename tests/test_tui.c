@@ -434,6 +434,45 @@ static void test_new_ce_between_frames(void **state)
     fx_close(db);
 }
 
+static void test_frame_other_writer(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "top.db"), *reader;
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    /* The dashboard's own connection to a file another one writes. */
+    fx_clock_ms = 1000;
+    fx_ok(writer, pilotdb_ce_add(writer, "site", 10, 0.9, 1, NULL));
+    for (int i = 0; i < 2; i++)
+        fx_ok(writer, pilotdb_pilot_submit(writer, "site", NULL));
+    reader = fx_file_db(dir, "top.db");
+    view_at(&view, reader, 2000);
+    expect_trend(&view, "site", 3, (int64_t[]){ 0, 2, 2 });
+
+    /* A transaction still open shows nothing; its commit shows all. */
+    fx_clock_ms = 2500;
+    fx_ok(writer, pilotdb_begin(writer));
+    for (int i = 0; i < 3; i++)
+        fx_ok(writer, pilotdb_pilot_submit(writer, "site", &id));
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id, PILOT_RUNNING));
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id, PILOT_DONE));
+    fx_clock_ms = 2600;
+    fx_ok(reader, tui_view_update(&view, reader));
+    expect_trend(&view, "site", 2, (int64_t[]){ 2, 2 });
+    fx_ok(writer, pilotdb_commit(writer));
+    fx_clock_ms = 2700;
+    fx_ok(reader, tui_view_update(&view, reader));
+    expect_trend(&view, "site", 2, (int64_t[]){ 2, 4 });
+    expect_trend(&view, NULL, 2, (int64_t[]){ 2, 4 });
+    expect_rates(&view, 1, 0, 63700);
+    tui_view_free(&view);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
 /* Set pilot id to status at virtual time at, then go back to the wall clock. */
 static void set_status_at(pilotdb *db, int64_t id, pilot_status status, int64_t at)
 {
@@ -733,6 +772,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_trend_and_rates),
         cmocka_unit_test(test_frame_deltas),
         cmocka_unit_test(test_new_ce_between_frames),
+        cmocka_unit_test(test_frame_other_writer),
         cmocka_unit_test(test_event_clock),
     };
     const struct CMUnitTest layout[] = {
