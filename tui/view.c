@@ -403,10 +403,10 @@ static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int
 
     if (view->frames == 0) {
         int64_t newest = newest_change(ces, n);
-        if (now < wall_epoch || newest == PILOTDB_NO_TIME || newest >= wall_epoch)
-            return now; /* a virtual handle, or a database of wall times */
-        view->event_clock = 1;
-        return newest;
+        /* Not for a virtual handle, nor for a database of wall times. */
+        view->event_clock = now >= wall_epoch && newest != PILOTDB_NO_TIME &&
+                            newest < wall_epoch;
+        return view->event_clock ? newest : now;
     }
     return view->event_clock ? newest_change(ces, n) : now;
 }
@@ -519,7 +519,6 @@ out:
          * next one starts again from an empty store. */
         trend_free(view->trend);
         view->trend = NULL;
-        view->event_clock = 0;
     }
     pilotdb_free(ces);
     return rc;
