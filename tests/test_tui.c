@@ -503,11 +503,9 @@ static int frame_interrupted(tui_view *view, pilotdb *db, long k)
     sqlite3_progress_handler(pilotdb_sqlite(db), 0, NULL, NULL);
     if (rc == PILOTDB_OK)
         return 0;
-    /* An interrupted BEGIN can leave SQLite's transaction open behind
-     * pilotdb_begin_read()'s error (db layer; the view cannot tell it from
-     * a transaction of its caller's). */
-    if (pilotdb_in_transaction(db))
-        fx_ok(db, pilotdb_rollback(db));
+    /* A failed frame leaves no transaction open, even when the interrupt
+     * stopped BEGIN after it had opened one. */
+    assert_false(pilotdb_in_transaction(db));
     fx_ok(db, tui_view_update(view, db));
     return 1;
 }
