@@ -1,8 +1,9 @@
 /*
  * bench_frame.c - the dashboard's frame cost: snapshot query, view model and
  * curses drawing, at 10,000 CEs and 1,000,000 pilots, on a WAL file read by
- * its own connection as `pilotdeck top` would (the writer adds pilots
- * between frames, as a live simulator does).
+ * its own connection as `pilotdeck top` would (the writer submits, starts
+ * and finishes pilots between frames, as a live simulator does).  The first
+ * frame reads the trend window's history; a later frame only the CE list.
  *
  * Prints the figures with their targets and exits 1 if one is missed.
  * Usage: bench_frame [--quick] [--ces N] [--pilots N] [--frames N] [DIR]
@@ -102,18 +103,30 @@ static void populate(pilotdb *db, long ces, long pilots)
     pilotdb_set_clock(db, NULL, NULL);
 }
 
-/* What a live writer does between two frames. */
+/* What a live writer does between two frames: submits and starts pilots,
+ * and finishes the ones it started the frame before (one in five done, one
+ * in ten failed), so that every counter a frame reads moves. */
 static void live_writes(pilotdb *db, long ces, int frame)
 {
+    static int64_t started[NEW_PILOTS_PER_FRAME];
     char name[64];
     int64_t id;
 
     die_if(pilotdb_begin(db) != PILOTDB_OK, db, "begin");
     for (int i = 0; i < NEW_PILOTS_PER_FRAME; i++) {
         long c = (frame * NEW_PILOTS_PER_FRAME + i) % ces;
+        if (started[i] > 0 && i % 5 == 0)
+            die_if(pilotdb_pilot_set_status(db, started[i], PILOT_DONE) != PILOTDB_OK, db,
+                   "done");
+        else if (started[i] > 0 && i % 10 == 1)
+            die_if(pilotdb_pilot_set_status(db, started[i], PILOT_FAILED) != PILOTDB_OK, db,
+                   "fail");
+        started[i] = 0;
         snprintf(name, sizeof name, "ce%05ld.site%03ld.example.org", c, c % 397);
-        if (pilotdb_pilot_submit(db, name, &id) == PILOTDB_OK)
+        if (pilotdb_pilot_submit(db, name, &id) == PILOTDB_OK) {
             die_if(pilotdb_pilot_set_status(db, id, PILOT_RUNNING) != PILOTDB_OK, db, "run");
+            started[i] = id;
+        }
     }
     die_if(pilotdb_commit(db) != PILOTDB_OK, db, "commit");
 }

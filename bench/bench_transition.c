@@ -11,16 +11,13 @@
  * that do not depend on the machine's load.
  *
  * Usage: bench_transition DESIGN [PILOTS]   (default 300000 pilots)
- *   current       the schema of this build (PILOTDB_SCHEMA_CURRENT): pilot
- *                 row, history row and CE counters written by triggers, in
- *                 the layer's statements
- *   no-triggers   the same tables with the triggers dropped: the pilot row
- *                 alone, a floor (history and counters are not kept)
- *   row-history   an alternative: each pilot's history as columns of its row
- *                 (submitted_at, started_at, ended_at; the state machine
- *                 allows at most three transitions), no history table, CE
- *                 counters kept by the writer as deltas and written once per
- *                 transaction; one statement per transition
+ *   current     the schema and statements of this build (db/schema.h): a
+ *               pilot's history as columns of its row, one statement per
+ *               transition, CE counts gathered by the writer and written
+ *               once per CE per transaction (PILOTDB_SQL_CE_COUNT)
+ *   version-3   schema version 3 (the migrations up to it) and its
+ *               statements, kept here as they were: a history row and the
+ *               CE counts written by triggers on every transition
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +33,16 @@
 #define END_LAG 50000
 #define TXN_EVERY 8192
 
-enum design { CURRENT, NO_TRIGGERS, ROW_HISTORY };
+enum design { CURRENT, VERSION_3 };
+
+/* The statements of schema version 3, as they were. */
+#define V3_SUBMIT                                                              \
+    "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"               \
+    " SELECT ce_id, 0, ?2, ?2 FROM ce WHERE name = ?1 AND enabled = 1"         \
+    " AND n_submitted + n_running < capacity"
+#define V3_SET_STATUS                                                          \
+    "UPDATE pilot SET status = ?2, updated_at = ?3"                            \
+    " WHERE pilot_id = ?1 AND (?4 >> status) & 1"
 
 static sqlite3 *conn;
 
@@ -83,8 +89,9 @@ static double cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* Per-CE counter deltas of the open transaction (row-history only). */
+/* Per-CE counter deltas of the open transaction (current only). */
 static int delta[NCE + 1][4];
+static long long delta_at;
 
 static int flush_deltas(sqlite3_stmt *upd)
 {
@@ -94,6 +101,7 @@ static int flush_deltas(sqlite3_stmt *upd)
         sqlite3_bind_int(upd, 1, c);
         for (int k = 0; k < 4; k++)
             sqlite3_bind_int(upd, 2 + k, delta[c][k]);
+        sqlite3_bind_int64(upd, 6, delta_at);
         if (run(upd) != 0)
             return -1;
         memset(delta[c], 0, sizeof delta[c]);
@@ -101,15 +109,14 @@ static int flush_deltas(sqlite3_stmt *upd)
     return 0;
 }
 
-static const char *const row_history_schema =
-    "CREATE TABLE ce (" PILOTDB_CE_COLUMNS_V1 ","
-    " n_submitted INTEGER NOT NULL DEFAULT 0, n_running INTEGER NOT NULL DEFAULT 0,"
-    " n_done INTEGER NOT NULL DEFAULT 0, n_failed INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE pilot (pilot_id INTEGER PRIMARY KEY,"
-    " ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"
-    " status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"
-    " submitted_at INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER);"
-    "CREATE INDEX pilot_by_ce ON pilot(ce_id);";
+/* Schema version 3, from the migrations that build it. */
+static int make_version_3(void)
+{
+    for (size_t i = 0; i < 3; i++)
+        if (exec(pilotdb_migrations[i].sql))
+            return -1;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -122,15 +129,13 @@ int main(int argc, char **argv)
     struct rusage ru;
 
     if (argc < 2 || pilots < 1) {
-        fprintf(stderr, "usage: bench_transition current|no-triggers|row-history [PILOTS]\n");
+        fprintf(stderr, "usage: bench_transition current|version-3 [PILOTS]\n");
         return 2;
     }
     if (strcmp(argv[1], "current") == 0)
         d = CURRENT;
-    else if (strcmp(argv[1], "no-triggers") == 0)
-        d = NO_TRIGGERS;
-    else if (strcmp(argv[1], "row-history") == 0)
-        d = ROW_HISTORY;
+    else if (strcmp(argv[1], "version-3") == 0)
+        d = VERSION_3;
     else {
         fprintf(stderr, "bench_transition: unknown design '%s'\n", argv[1]);
         return 2;
@@ -139,9 +144,7 @@ int main(int argc, char **argv)
     /* As pilotdeck sim opens :memory: (PILOTDB_OPEN_SCRATCH: no journal). */
     if (sqlite3_open(":memory:", &conn) != SQLITE_OK || exec("PRAGMA foreign_keys = ON") ||
         exec("PRAGMA journal_mode = OFF") ||
-        exec(d == ROW_HISTORY ? row_history_schema : PILOTDB_SCHEMA_CURRENT))
-        return 1;
-    if (d == NO_TRIGGERS && exec("DROP TRIGGER pilot_on_insert; DROP TRIGGER pilot_on_status"))
+        (d == CURRENT ? exec(PILOTDB_SCHEMA_CURRENT) : make_version_3()))
         return 1;
     if (!(add = prepare("INSERT INTO ce(name, capacity, success_rate) VALUES (?1, 1000000, 0.9)")))
         return 1;
@@ -157,25 +160,18 @@ int main(int argc, char **argv)
     if (exec("COMMIT"))
         return 1;
 
-    if (d == ROW_HISTORY) {
-        /* The writer knows each pilot's CE and status, so every statement
-         * is guarded by them and the counter deltas follow exactly. */
-        submit = prepare("INSERT INTO pilot(ce_id, status, submitted_at)"
-                         " SELECT ce_id, 0, ?2 FROM ce WHERE ce_id = ?1 AND enabled = 1"
-                         " AND n_submitted + n_running + ?3 < capacity");
-        start = prepare("UPDATE pilot SET status = 1, started_at = ?2"
-                        " WHERE pilot_id = ?1 AND ce_id = ?3 AND status = 0");
-        end = prepare("UPDATE pilot SET status = ?4, ended_at = ?2"
-                      " WHERE pilot_id = ?1 AND ce_id = ?3 AND status = 1");
-        upd = prepare("UPDATE ce SET n_submitted = n_submitted + ?2,"
-                      " n_running = n_running + ?3, n_done = n_done + ?4,"
-                      " n_failed = n_failed + ?5 WHERE ce_id = ?1");
+    if (d == CURRENT) {
+        /* The writer has read the CE (pilotdb_pilot_submit) and knows each
+         * pilot's CE and status (pilotdb_pilot_move). */
+        submit = prepare(PILOTDB_SQL_PILOT_SUBMIT);
+        start = prepare(PILOTDB_SQL_PILOT_START);
+        end = prepare(PILOTDB_SQL_PILOT_END);
+        upd = prepare(PILOTDB_SQL_CE_COUNT);
         if (!upd)
             return 1;
     } else {
-        /* The layer's own statements (db/schema.h). */
-        submit = prepare(PILOTDB_SQL_PILOT_SUBMIT);
-        start = end = prepare(PILOTDB_SQL_PILOT_SET_STATUS);
+        submit = prepare(V3_SUBMIT);
+        start = end = prepare(V3_SET_STATUS);
     }
     if (!submit || !start || !end)
         return 1;
@@ -188,11 +184,10 @@ int main(int argc, char **argv)
         clock += 73;
         if (i <= pilots) {
             int ce = (int)(i % NCE) + 1;
-            if (d == ROW_HISTORY) {
+            if (d == CURRENT) {
                 sqlite3_bind_int(submit, 1, ce);
                 sqlite3_bind_int64(submit, 2, clock);
-                sqlite3_bind_int(submit, 3, delta[ce][0] + delta[ce][1]);
-                delta[ce][0]++;
+                delta[ce][0]++, delta_at = clock;
             } else {
                 char name[32];
                 snprintf(name, sizeof name, "ce-%04d.example.org", ce - 1);
@@ -206,10 +201,11 @@ int main(int argc, char **argv)
         if (s >= 1 && s <= pilots) {
             int ce = (int)(s % NCE) + 1;
             sqlite3_bind_int64(start, 1, s);
-            if (d == ROW_HISTORY) {
-                sqlite3_bind_int64(start, 2, clock);
-                sqlite3_bind_int(start, 3, ce);
-                delta[ce][0]--, delta[ce][1]++;
+            if (d == CURRENT) {
+                sqlite3_bind_int(start, 2, 0);
+                sqlite3_bind_int64(start, 3, clock);
+                sqlite3_bind_int(start, 4, ce);
+                delta[ce][0]--, delta[ce][1]++, delta_at = clock;
             } else {
                 sqlite3_bind_int(start, 2, 1);
                 sqlite3_bind_int64(start, 3, clock);
@@ -222,11 +218,12 @@ int main(int argc, char **argv)
         if (e >= 1 && e <= pilots) {
             int ce = (int)(e % NCE) + 1, to = e % 10 == 0 ? 3 : 2;
             sqlite3_bind_int64(end, 1, e);
-            if (d == ROW_HISTORY) {
-                sqlite3_bind_int64(end, 2, clock);
-                sqlite3_bind_int(end, 3, ce);
-                sqlite3_bind_int(end, 4, to);
-                delta[ce][1]--, delta[ce][to]++;
+            if (d == CURRENT) {
+                sqlite3_bind_int(end, 2, 1);
+                sqlite3_bind_int64(end, 3, clock);
+                sqlite3_bind_int(end, 4, ce);
+                sqlite3_bind_int(end, 5, to);
+                delta[ce][1]--, delta[ce][to]++, delta_at = clock;
             } else {
                 sqlite3_bind_int(end, 2, to);
                 sqlite3_bind_int64(end, 3, clock);

@@ -388,6 +388,17 @@ static pilotdb_rc stmt_run(pilotdb *db, enum stmt_id id, const char *what)
     return rc;
 }
 
+/* Run statement id (a rollback) after a failure, keeping the message of
+ * the failure. */
+static void stmt_run_keeping_error(pilotdb *db, enum stmt_id id, const char *what)
+{
+    char saved[sizeof db->errmsg];
+
+    memcpy(saved, db->errmsg, sizeof saved);
+    stmt_run(db, id, what);
+    memcpy(db->errmsg, saved, sizeof saved);
+}
+
 /* ---- CE counts ------------------------------------------------------------------ */
 
 static size_t delta_hash(int64_t ce_id, size_t cap)
@@ -512,7 +523,12 @@ static pilotdb_rc txn_begin(pilotdb *db, enum stmt_id id, const char *what)
     sqlite3_stmt *rollback;
     pilotdb_rc rc = stmt_get(db, ST_ROLLBACK, &rollback);
 
-    return rc == PILOTDB_OK ? stmt_run(db, id, what) : rc;
+    if (rc == PILOTDB_OK)
+        rc = stmt_run(db, id, what);
+    /* An interrupted BEGIN may have opened the transaction before failing. */
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
+        stmt_run_keeping_error(db, ST_ROLLBACK, "rolling back");
+    return rc;
 }
 
 /*
@@ -580,13 +596,8 @@ static pilotdb_rc txn_leave(pilotdb *db, int opened, pilotdb_rc rc)
             return rc;
     }
     /* SQLite may have rolled back already (after NOMEM, IOERR, FULL). */
-    if (pilotdb_in_transaction(db)) {
-        char saved[sizeof db->errmsg];
-
-        memcpy(saved, db->errmsg, sizeof saved);
-        stmt_run(db, ST_ROLLBACK, "rolling back");
-        memcpy(db->errmsg, saved, sizeof saved);
-    }
+    if (pilotdb_in_transaction(db))
+        stmt_run_keeping_error(db, ST_ROLLBACK, "rolling back");
     return rc;
 }
 
@@ -675,13 +686,8 @@ static pilotdb_rc change_leave(pilotdb *db, int opened, pilotdb_rc rc)
     delta_clear(db);
     if (opened != 2)
         return txn_leave(db, opened, rc);
-    if (rc != PILOTDB_OK && pilotdb_in_transaction(db)) {
-        char saved[sizeof db->errmsg];
-
-        memcpy(saved, db->errmsg, sizeof saved);
-        stmt_run(db, ST_ROLLBACK_TO, "rolling back to the savepoint");
-        memcpy(db->errmsg, saved, sizeof saved);
-    }
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
+        stmt_run_keeping_error(db, ST_ROLLBACK_TO, "rolling back to the savepoint");
     if (pilotdb_in_transaction(db)) {
         pilotdb_rc rrc = stmt_run(db, ST_RELEASE, "releasing the savepoint");
 

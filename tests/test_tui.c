@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "fixtures.h"
 #include "pilottui.h"
@@ -44,6 +45,22 @@ static const char *visible_name(const tui_view *view, size_t i)
 {
     assert_true(i < view->nvisible);
     return tui_view_visible_row(view, i)->ce->name;
+}
+
+/* The id of the first pilot (by id) of CE ce_name in status. */
+static int64_t pilot_in(pilotdb *db, const char *ce_name, pilot_status status)
+{
+    pilotdb_pilot_filter filter = { (int)status, ce_name };
+    pilotdb_pilot *pilots;
+    size_t n;
+    int64_t id;
+
+    fx_ok(db, pilotdb_pilots_list(db, &filter, &pilots, &n));
+    if (n == 0)
+        fail_msg("no %s pilot on %s", pilot_status_name((int)status), ce_name);
+    id = pilots[0].id;
+    pilotdb_free(pilots);
+    return id;
 }
 
 /* ---- view ---------------------------------------------------------------------- */
@@ -263,60 +280,122 @@ static void test_filter_and_selection(void **state)
     fx_close(db);
 }
 
+/* The trend of CE ce_name (NULL: the total) over the last n buckets is
+ * want[0..n-1], oldest first. */
+static void expect_trend(const tui_view *view, const char *ce_name, size_t n,
+                         const int64_t *want)
+{
+    int64_t got[TUI_TREND_BUCKETS];
+
+    tui_view_trend(view, ce_name ? row_named(view, ce_name) : NULL, got, n);
+    for (size_t i = 0; i < n; i++)
+        if (got[i] != want[i])
+            fail_msg("trend of %s at frame %llu (now %lld): bucket %zu of the last %zu"
+                     " is %lld, want %lld", ce_name ? ce_name : "all",
+                     (unsigned long long)view->frames, (long long)view->now, i, n,
+                     (long long)got[i], (long long)want[i]);
+}
+
+/* done and failed pilots in the trend window of window_ms. */
+static void expect_rates(const tui_view *view, int64_t done, int64_t failed,
+                         int64_t window_ms)
+{
+    double hours = (double)window_ms / 3600000.0;
+
+    if (fabs(view->totals.done_per_hour - (double)done / hours) > 1e-6 ||
+        fabs(view->totals.failed_per_hour - (double)failed / hours) > 1e-6)
+        fail_msg("rates at frame %llu (now %lld): %.6f done and %.6f failed per hour,"
+                 " want %lld and %lld in %lld ms", (unsigned long long)view->frames,
+                 (long long)view->now, view->totals.done_per_hour,
+                 view->totals.failed_per_hour, (long long)done, (long long)failed,
+                 (long long)window_ms);
+}
+
+#define ALPHA "ce-alpha.example.org"
+#define BETA "ce-beta.example.org"
+
 static void test_trend_and_rates(void **state)
 {
     pilotdb *db = fx_sample_db();
     tui_view view;
-    int64_t series[4], id;
-    const tui_ce_row *alpha;
+    int64_t id;
 
     (void)state;
     /* Submissions at 1000 ms, changes at 2000 ms, buckets of 1 s. */
     view_at(&view, db, 3000);
-    tui_view_trend(&view, NULL, series, 4);
-    assert_int_equal(series[0], 0);
-    assert_int_equal(series[1], 22);
-    assert_int_equal(series[2], 11);
-    assert_int_equal(series[3], 11);
-    alpha = row_named(&view, "ce-alpha.example.org");
-    tui_view_trend(&view, alpha, series, 4);
-    assert_int_equal(series[1], 13);
-    assert_int_equal(series[2], 7);
-    assert_int_equal(series[3], 7);
+    expect_trend(&view, NULL, 4, (int64_t[]){ 0, 22, 11, 11 });
+    expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 7 });
     /* 8 done and 3 failed over a window of 63 full buckets of 1 s. */
-    assert_near(view.totals.done_per_hour, 8 * 3600.0 / 63.0, 1e-6);
-    assert_near(view.totals.failed_per_hour, 3 * 3600.0 / 63.0, 1e-6);
+    expect_rates(&view, 8, 3, 63000);
 
-    /* Only new events are read: the next frames neither lose nor repeat. */
+    /* Later frames add each CE's change since the frame before to the
+     * bucket of their now: nothing is lost or counted twice. */
     fx_clock_ms = 3500;
-    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", &id));
+    fx_ok(db, pilotdb_pilot_submit(db, ALPHA, &id));
     fx_ok(db, tui_view_update(&view, db));
-    alpha = row_named(&view, "ce-alpha.example.org");
-    tui_view_trend(&view, alpha, series, 3);
-    assert_int_equal(series[0], 13);
-    assert_int_equal(series[1], 7);
-    assert_int_equal(series[2], 8);
+    expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 8 });
     fx_clock_ms = 5200;
     fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
     fx_ok(db, tui_view_update(&view, db));
     fx_ok(db, tui_view_update(&view, db));
-    alpha = row_named(&view, "ce-alpha.example.org");
-    tui_view_trend(&view, alpha, series, 4);
-    assert_int_equal(series[0], 7);  /* 2000-2999 */
-    assert_int_equal(series[1], 8);  /* 3000-3999 */
-    assert_int_equal(series[2], 8);  /* 4000-4999 */
-    assert_int_equal(series[3], 7);  /* now */
-    tui_view_trend(&view, NULL, series, 2);
-    assert_int_equal(series[0], 12);
-    assert_int_equal(series[1], 11);
+    /* 2000-2999, 3000-3999, 4000-4999, now */
+    expect_trend(&view, ALPHA, 4, (int64_t[]){ 7, 8, 8, 7 });
+    expect_trend(&view, NULL, 2, (int64_t[]){ 12, 11 });
+    /* 63 full buckets and 200 ms. */
+    expect_rates(&view, 8, 4, 63200);
 
     /* Long after, the history scrolls out and the line is flat. */
     fx_clock_ms = 1000000;
     fx_ok(db, tui_view_update(&view, db));
-    tui_view_trend(&view, NULL, series, 4);
-    for (int i = 0; i < 4; i++)
-        assert_int_equal(series[i], 11);
-    assert_near(view.totals.done_per_hour, 0.0, 0);
+    expect_trend(&view, NULL, 4, (int64_t[]){ 11, 11, 11, 11 });
+    expect_rates(&view, 0, 0, 63000);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+static void test_frame_deltas(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    view_at(&view, db, 3000);
+
+    /* Between two frames of bucket 3: 4 submissions (3 on alpha, 1 on
+     * beta), and 3 pilots finished on beta (2 done, 1 failed), one of them
+     * submitted, started and done in between. */
+    fx_clock_ms = 3200;
+    for (int i = 0; i < 3; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, ALPHA, NULL));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, BETA, PILOT_RUNNING), PILOT_DONE));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, BETA, PILOT_RUNNING), PILOT_FAILED));
+    fx_ok(db, pilotdb_pilot_submit(db, BETA, &id));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
+    fx_clock_ms = 3700;
+    fx_ok(db, tui_view_update(&view, db));
+    /* Buckets 1, 2 and 3. */
+    expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 10 }); /* +3 */
+    expect_trend(&view, BETA, 2, (int64_t[]){ 4, 2 });       /* +1 -3 */
+    expect_trend(&view, NULL, 2, (int64_t[]){ 11, 12 });     /* +4 -3 */
+    expect_rates(&view, 8 + 2, 3 + 1, 63700);
+
+    /* A frame with nothing new adds nothing. */
+    fx_clock_ms = 4200;
+    fx_ok(db, tui_view_update(&view, db));
+    expect_trend(&view, NULL, 3, (int64_t[]){ 11, 12, 12 });
+    expect_rates(&view, 10, 4, 63200);
+
+    /* A change goes to the bucket of the frame that first sees it: written
+     * at 4950, read at 5100. */
+    fx_clock_ms = 4950;
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, ALPHA, PILOT_SUBMITTED),
+                                       PILOT_FAILED));
+    fx_clock_ms = 5100;
+    fx_ok(db, tui_view_update(&view, db));
+    expect_trend(&view, ALPHA, 3, (int64_t[]){ 10, 10, 9 }); /* buckets 3, 4, 5 */
+    expect_rates(&view, 10, 5, 63100);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -325,23 +404,162 @@ static void test_new_ce_between_frames(void **state)
 {
     pilotdb *db = fx_sample_db();
     tui_view view;
-    int64_t series[2];
+    int64_t id;
 
     (void)state;
     view_at(&view, db, 3000);
+    /* A CE the last frame did not have starts from zero counts. */
     fx_ok(db, pilotdb_ce_add(db, "aaa-new", 5, 0.9, 1, NULL));
-    fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    for (int i = 0; i < 3; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    fx_ok(db, pilotdb_pilot_set_status(db, pilot_in(db, "aaa-new", PILOT_SUBMITTED),
+                                       PILOT_FAILED));
+    id = pilot_in(db, "aaa-new", PILOT_SUBMITTED);
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.nrows, 5);
     assert_string_equal(visible_name(&view, 0), "aaa-new");
-    assert_string_equal(tui_view_selected(&view)->ce->name, "ce-alpha.example.org");
-    tui_view_trend(&view, row_named(&view, "aaa-new"), series, 2);
-    assert_int_equal(series[1], 1);
-    tui_view_trend(&view, row_named(&view, "ce-alpha.example.org"), series, 2);
-    assert_int_equal(series[0], 7);
-    assert_int_equal(series[1], 7);
+    assert_string_equal(tui_view_selected(&view)->ce->name, ALPHA);
+    expect_trend(&view, "aaa-new", 2, (int64_t[]){ 0, 1 });
+    expect_trend(&view, ALPHA, 2, (int64_t[]){ 7, 7 });
+    expect_trend(&view, NULL, 2, (int64_t[]){ 11, 12 });
+    expect_rates(&view, 8 + 1, 3 + 1, 63000);
+
+    /* Its next change counts from what the frame before saw. */
+    fx_clock_ms = 4000;
+    fx_ok(db, pilotdb_pilot_submit(db, "aaa-new", NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    expect_trend(&view, "aaa-new", 2, (int64_t[]){ 1, 2 });
     tui_view_free(&view);
     fx_close(db);
+}
+
+static void test_frame_other_writer(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "top.db"), *reader;
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    /* The dashboard's own connection to a file another one writes. */
+    fx_clock_ms = 1000;
+    fx_ok(writer, pilotdb_ce_add(writer, "site", 10, 0.9, 1, NULL));
+    for (int i = 0; i < 2; i++)
+        fx_ok(writer, pilotdb_pilot_submit(writer, "site", NULL));
+    reader = fx_file_db(dir, "top.db");
+    view_at(&view, reader, 2000);
+    expect_trend(&view, "site", 3, (int64_t[]){ 0, 2, 2 });
+
+    /* A transaction still open shows nothing; its commit shows all. */
+    fx_clock_ms = 2500;
+    fx_ok(writer, pilotdb_begin(writer));
+    for (int i = 0; i < 3; i++)
+        fx_ok(writer, pilotdb_pilot_submit(writer, "site", &id));
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id, PILOT_RUNNING));
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id, PILOT_DONE));
+    fx_clock_ms = 2600;
+    fx_ok(reader, tui_view_update(&view, reader));
+    expect_trend(&view, "site", 2, (int64_t[]){ 2, 2 });
+    fx_ok(writer, pilotdb_commit(writer));
+    fx_clock_ms = 2700;
+    fx_ok(reader, tui_view_update(&view, reader));
+    expect_trend(&view, "site", 2, (int64_t[]){ 2, 4 });
+    expect_trend(&view, NULL, 2, (int64_t[]){ 2, 4 });
+    expect_rates(&view, 1, 0, 63700);
+    tui_view_free(&view);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
+/* SQLite's progress handler: interrupt the step after *left steps, once
+ * (the rollback that follows must run). */
+static int interrupt_countdown(void *arg)
+{
+    long *left = arg;
+    return --*left == -1;
+}
+
+/* Set pilot id to status at virtual time at, then go back to the wall clock. */
+static void set_status_at(pilotdb *db, int64_t id, pilot_status status, int64_t at)
+{
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_clock_ms = at;
+    fx_ok(db, pilotdb_pilot_set_status(db, id, status));
+    pilotdb_set_clock(db, NULL, NULL);
+}
+
+/* The next frame of view on db, interrupted after k steps of SQLite, then
+ * again if it failed: non-zero if it failed. */
+static int frame_interrupted(tui_view *view, pilotdb *db, long k)
+{
+    long left = k;
+    pilotdb_rc rc;
+
+    sqlite3_progress_handler(pilotdb_sqlite(db), 1, interrupt_countdown, &left);
+    rc = tui_view_update(view, db);
+    sqlite3_progress_handler(pilotdb_sqlite(db), 0, NULL, NULL);
+    if (rc == PILOTDB_OK)
+        return 0;
+    /* A failed frame leaves no transaction open, even when the interrupt
+     * stopped BEGIN after it had opened one. */
+    assert_false(pilotdb_in_transaction(db));
+    fx_ok(db, tui_view_update(view, db));
+    return 1;
+}
+
+static void test_frame_retried(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    tui_view_options opts = { .bucket_ms = 1000 };
+    tui_view view;
+    long failures = 0;
+    int failed;
+
+    (void)state;
+    /* A first frame interrupted at any step, even half-way through the
+     * history, is retried from scratch: nothing is counted twice. */
+    pilotdb_set_clock(db, NULL, NULL);
+    for (long k = 0; k < 1000000; k++) {
+        tui_view_init(&view, &opts);
+        failed = frame_interrupted(&view, db, k);
+        failures += failed;
+        assert_int_equal(view.frames, 1);
+        assert_true(view.event_clock);
+        assert_int_equal(view.now, 2000);
+        expect_trend(&view, NULL, 3, (int64_t[]){ 0, 22, 11 });
+        expect_trend(&view, ALPHA, 3, (int64_t[]){ 0, 13, 7 });
+        expect_rates(&view, 8, 3, 63000);
+        tui_view_free(&view);
+        if (!failed)
+            break;
+    }
+    assert_true(failures > 0);
+
+    fx_close(db);
+
+    /* So is a later one: each change counts once. */
+    failures = 0;
+    for (long k = 0; k < 1000000; k++) {
+        db = fx_sample_db();
+        pilotdb_set_clock(db, NULL, NULL);
+        tui_view_init(&view, &opts);
+        fx_ok(db, tui_view_update(&view, db));
+        set_status_at(db, pilot_in(db, ALPHA, PILOT_RUNNING), PILOT_DONE, 3500);
+        failed = frame_interrupted(&view, db, k);
+        failures += failed;
+        assert_int_equal(view.frames, 2);
+        assert_int_equal(view.now, 3500);
+        expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 6 }); /* buckets 1, 2, 3 */
+        expect_rates(&view, 9, 3, 63500);
+        tui_view_free(&view);
+        fx_close(db);
+        if (!failed)
+            break;
+    }
+    assert_true(failures > 0);
 }
 
 static void test_event_clock(void **state)
@@ -349,39 +567,58 @@ static void test_event_clock(void **state)
     pilotdb *db = fx_sample_db();
     tui_view view;
     tui_view_options opts = { .bucket_ms = 1000 };
-    int64_t series[3];
 
     (void)state;
-    /* A simulator's database (virtual times) read on the wall clock. */
-    fx_clock_ms = 2500;
-    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
-    pilotdb_set_clock(db, NULL, NULL);
+    /* A simulator's database (virtual times) read on the wall clock.  The
+     * newest change is on beta, not on the first CE listed. */
+    set_status_at(db, pilot_in(db, BETA, PILOT_RUNNING), PILOT_DONE, 2500);
     tui_view_init(&view, &opts);
     fx_ok(db, tui_view_update(&view, db));
     assert_true(view.event_clock);
-    assert_int_equal(view.now, 2500); /* the newest event, found by id */
-    tui_view_trend(&view, NULL, series, 3);
-    assert_int_equal(series[0], 0);  /* before 1000 ms */
-    assert_int_equal(series[1], 22); /* 1000-1999 */
-    assert_int_equal(series[2], 12); /* 2000-2500 */
+    assert_int_equal(view.now, 2500); /* the latest last_change_at */
+    /* before 1000 ms, 1000-1999, 2000-2500 */
+    expect_trend(&view, NULL, 3, (int64_t[]){ 0, 22, 10 });
 
-    /* The simulator writes on; the clock follows its events. */
+    /* The simulator writes on; the clock follows its changes. */
     pilotdb_set_clock(db, fx_clock, NULL);
     fx_clock_ms = 4100;
-    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, ALPHA, NULL));
     pilotdb_set_clock(db, NULL, NULL);
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.now, 4100);
-    tui_view_trend(&view, NULL, series, 3);
-    assert_int_equal(series[0], 12);
-    assert_int_equal(series[1], 12);
-    assert_int_equal(series[2], 13);
+    expect_trend(&view, NULL, 3, (int64_t[]){ 10, 10, 11 });
+    set_status_at(db, pilot_in(db, BETA, PILOT_RUNNING), PILOT_FAILED, 6300);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.now, 6300);
+    expect_trend(&view, NULL, 3, (int64_t[]){ 11, 11, 10 }); /* buckets 4, 5, 6 */
+    expect_rates(&view, 8 + 1, 3 + 1, 63300);
+    /* Nothing new: the clock stands still. */
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.now, 6300);
+    expect_trend(&view, NULL, 3, (int64_t[]){ 11, 11, 10 });
     tui_view_free(&view);
 
     /* A wall-clock database keeps the wall clock. */
     tui_view_init(&view, &opts);
     fx_ok(db, pilotdb_ce_add(db, "wall", 1, 1.0, 1, NULL));
     fx_ok(db, pilotdb_pilot_submit(db, "wall", NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    assert_true(view.now > 1000000000000);
+    tui_view_free(&view);
+    fx_close(db);
+
+    /* So does a database in which nothing happened yet, CEs or not. */
+    db = fx_memory_db();
+    pilotdb_set_clock(db, NULL, NULL);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    fx_ok(db, pilotdb_ce_add(db, "idle", 1, 1.0, 1, NULL));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    assert_true(view.now > 1000000000000);
+    tui_view_free(&view);
+    tui_view_init(&view, &opts);
     fx_ok(db, tui_view_update(&view, db));
     assert_false(view.event_clock);
     assert_true(view.now > 1000000000000);
@@ -613,7 +850,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_and_selection),
         cmocka_unit_test(test_trend_and_rates),
+        cmocka_unit_test(test_frame_deltas),
         cmocka_unit_test(test_new_ce_between_frames),
+        cmocka_unit_test(test_frame_other_writer),
+        cmocka_unit_test(test_frame_retried),
         cmocka_unit_test(test_event_clock),
     };
     const struct CMUnitTest layout[] = {

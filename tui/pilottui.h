@@ -5,7 +5,8 @@
  *
  *   1. A view model (struct tui_view) collected from one read snapshot of a
  *      pilot database: totals, one row per CE with its state and health,
- *      sorting, filtering, selection, and trends kept from the event history.
+ *      sorting, filtering, selection, and trends (from the history on the
+ *      first frame, then from the per-CE counters).
  *      Plain data, no terminal; tui_view_update() is called once per frame.
  *   2. A layout (struct tui_layout): where every part of the screen goes, a
  *      pure function of width, height and options.
@@ -108,7 +109,7 @@ struct tui_trend;
 typedef struct tui_view {
     tui_view_options opts;
     int64_t now;              /* the snapshot's clock, ms */
-    int event_clock;          /* non-zero: now is the newest event's time (a
+    int event_clock;          /* non-zero: now is the newest change's time (a
                                  simulator's database seen from the wall clock) */
     tui_totals totals;
     tui_ce_row *rows;
@@ -137,14 +138,17 @@ void tui_view_init(tui_view *view, const tui_view_options *opts);
 void tui_view_free(tui_view *view);
 
 /*
- * Collect one frame from db: open a read transaction, list the CEs, read the
- * events written since the last frame (the first frame reads only the trend
- * window), commit, then recompute totals, states, sorting and filtering.
+ * Collect one frame from db: open a read transaction, list the CEs, commit,
+ * then recompute totals, states, sorting and filtering.  The first frame
+ * also reads the events of the trend window; a later one reads no history
+ * but puts the change of each CE's counters since the frame before (active
+ * pilots, done, failed) in the bucket of its now, so a frame costs O(CEs).
  * The clock is pilotdb_now(db), except for a database of virtual times read
- * on the wall clock (one written by `pilotdeck sim`): then it is the time of
- * the newest event, and event_clock is set.  On error the view keeps its previous frame,
- * the read transaction is rolled back and the db's rc is returned
- * (pilotdb_errmsg(db) says why); PILOTDB_ENOMEM when allocation fails.
+ * on the wall clock (one written by `pilotdeck sim`): then it is the newest
+ * change time (the latest pilotdb_ce.last_change_at), and event_clock is
+ * set.  On error the view keeps its previous frame, the read transaction is
+ * rolled back and the db's rc is returned (pilotdb_errmsg(db) says why);
+ * PILOTDB_ENOMEM when allocation fails.
  */
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db);
 

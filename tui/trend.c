@@ -6,6 +6,9 @@
  * submission, -1 when an active pilot finishes.  Active at the end of a
  * bucket is then "active now" minus the changes of the buckets after it, so
  * nothing needs to be recomputed for CEs that are not on screen.
+ *
+ * The first frame fills the window from the history; later frames add the
+ * change of each CE's counters since the frame before to the newest bucket.
  */
 #include "trend.h"
 
@@ -39,8 +42,8 @@ void trend_free(struct tui_trend *trend)
     if (!trend)
         return;
     free(trend->ids);
+    free(trend->last);
     free(trend->delta);
-    free(trend->pending);
     free(trend);
 }
 
@@ -70,11 +73,13 @@ size_t trend_slot(const struct tui_trend *trend, int64_t ce_id)
 }
 
 /* Rebuild the slots as the union of the old ones and the CEs of ces, moving
- * the history of the old ones across.  Only runs when CEs were added. */
+ * the history and last counts of the old ones across; a new CE starts from
+ * zero counts.  Only runs when CEs were added. */
 static int rebuild(struct tui_trend *trend, const pilotdb_ce *ces, size_t n)
 {
     size_t cap = trend->nslots + n, k = 0;
     int64_t *ids = malloc((cap ? cap : 1) * sizeof *ids);
+    struct trend_counts *last = NULL;
     int32_t *delta = NULL;
     int rc = -1;
 
@@ -88,24 +93,30 @@ static int rebuild(struct tui_trend *trend, const pilotdb_ce *ces, size_t n)
     for (size_t i = 0; i < cap; i++)
         if (k == 0 || ids[k - 1] != ids[i])
             ids[k++] = ids[i];
+    last = calloc(k ? k : 1, sizeof *last);
     delta = calloc(k ? k : 1, NB * sizeof *delta);
-    if (!delta)
+    if (!last || !delta)
         goto out;
     for (size_t i = 0, j = 0; i < trend->nslots; i++) {
         while (ids[j] != trend->ids[i])
             j++;
+        last[j] = trend->last[i];
         memcpy(delta + j * NB, trend->delta + i * NB, NB * sizeof *delta);
     }
     free(trend->ids);
+    free(trend->last);
     free(trend->delta);
     trend->ids = ids;
+    trend->last = last;
     trend->delta = delta;
     trend->nslots = k;
     ids = NULL;
+    last = NULL;
     delta = NULL;
     rc = 0;
 out:
     free(ids);
+    free(last);
     free(delta);
     return rc;
 }
@@ -148,137 +159,59 @@ void trend_advance(struct tui_trend *trend, int64_t now)
     trend->head = bucket;
 }
 
-pilotdb_event_filter trend_filter(const struct tui_trend *trend)
+pilotdb_event_filter trend_window(const struct tui_trend *trend)
 {
-    pilotdb_event_filter f = { INT64_MIN, INT64_MAX, trend->last_id };
-    if (trend->started)
-        f.from = (trend->head - NB + 1) * trend->bucket_ms;
+    pilotdb_event_filter f = { (trend->head - NB + 1) * trend->bucket_ms, INT64_MAX };
     return f;
+}
+
+/* Add change to the active pilots of slot (and of the total) in bucket b. */
+static void add_active(struct tui_trend *trend, size_t slot, size_t b, int64_t change)
+{
+    trend->total_delta[b] += (int32_t)change;
+    if (slot != (size_t)-1)
+        trend->delta[slot * NB + b] += (int32_t)change;
 }
 
 int trend_add_event(void *arg, const pilotdb_event *event)
 {
     struct tui_trend *trend = arg;
     int64_t bucket = floor_div(event->at, trend->bucket_ms);
-    int change = 0;
-    size_t b, slot;
+    size_t b;
 
-    if (event->id > trend->last_id)
-        trend->last_id = event->id;
     if (bucket > trend->head)
         bucket = trend->head; /* a writer whose clock runs ahead */
     if (bucket <= trend->head - NB)
         return 0;
     b = ring(bucket);
-    if (event->from_status < 0)
-        change = 1;
-    else if ((event->from_status == PILOT_SUBMITTED || event->from_status == PILOT_RUNNING) &&
-             (event->to_status == PILOT_DONE || event->to_status == PILOT_FAILED))
-        change = -1;
     if (event->to_status == PILOT_DONE)
         trend->done[b]++;
     else if (event->to_status == PILOT_FAILED)
         trend->failed[b]++;
-    if (change == 0)
-        return 0;
-    trend->total_delta[b] += change;
-    slot = trend_slot(trend, event->ce_id);
-    if (slot != (size_t)-1)
-        trend->delta[slot * NB + b] += change;
+    if (event->from_status < 0)
+        add_active(trend, trend_slot(trend, event->ce_id), b, 1);
+    else if ((event->from_status == PILOT_SUBMITTED || event->from_status == PILOT_RUNNING) &&
+             (event->to_status == PILOT_DONE || event->to_status == PILOT_FAILED))
+        add_active(trend, trend_slot(trend, event->ce_id), b, -1);
     return 0;
 }
 
-int trend_buffer_event(void *arg, const pilotdb_event *event)
+void trend_count(struct tui_trend *trend, const pilotdb_ce *ces, const size_t *slots,
+                 size_t n, int add)
 {
-    struct tui_trend *trend = arg;
+    size_t b = ring(trend->head);
 
-    if (trend->npending == trend->pending_cap) {
-        size_t cap = trend->pending_cap ? 2 * trend->pending_cap : 256;
-        pilotdb_event *grown = realloc(trend->pending, cap * sizeof *grown);
-        if (!grown) {
-            trend->pending_failed = 1;
-            return 1;
+    for (size_t i = 0; i < n; i++) {
+        struct trend_counts *last = &trend->last[slots[i]];
+        struct trend_counts now = { ces[i].count[PILOT_SUBMITTED] + ces[i].count[PILOT_RUNNING],
+                                    ces[i].count[PILOT_DONE], ces[i].count[PILOT_FAILED] };
+        if (add) {
+            add_active(trend, slots[i], b, now.active - last->active);
+            trend->done[b] += (int32_t)(now.done - last->done);
+            trend->failed[b] += (int32_t)(now.failed - last->failed);
         }
-        trend->pending = grown;
-        trend->pending_cap = cap;
+        *last = now;
     }
-    trend->pending[trend->npending++] = *event;
-    if (event->at > trend->pending_max_at)
-        trend->pending_max_at = event->at;
-    return 0;
-}
-
-int trend_apply_pending(struct tui_trend *trend)
-{
-    int failed = trend->pending_failed;
-
-    for (size_t i = 0; i < trend->npending; i++)
-        trend_add_event(trend, &trend->pending[i]);
-    trend->npending = 0;
-    trend->pending_failed = 0;
-    return failed ? -1 : 0;
-}
-
-struct probe {
-    int found;
-    pilotdb_event event;
-};
-
-static int probe_first(void *arg, const pilotdb_event *event)
-{
-    struct probe *p = arg;
-    p->found = 1;
-    p->event = *event;
-    return 1; /* the first is all we want */
-}
-
-/* The first event with id > after, if any. */
-static pilotdb_rc probe_after(pilotdb *db, int64_t after, struct probe *p)
-{
-    pilotdb_event_filter f = { INT64_MIN, INT64_MAX, after };
-    p->found = 0;
-    return pilotdb_events_foreach(db, &f, probe_first, p);
-}
-
-pilotdb_rc trend_last_event(pilotdb *db, pilotdb_event *last, int *found)
-{
-    struct probe p;
-    int64_t lo, hi;
-    pilotdb_rc rc;
-
-    *found = 0;
-    memset(last, 0, sizeof *last);
-    /* Ids increase, so the newest event is found by doubling then halving. */
-    rc = probe_after(db, 0, &p);
-    if (rc != PILOTDB_OK || !p.found)
-        return rc;
-    *last = p.event;
-    lo = hi = p.event.id;
-    for (;;) {
-        rc = probe_after(db, hi, &p);
-        if (rc != PILOTDB_OK)
-            return rc;
-        if (!p.found)
-            break;
-        *last = p.event;
-        lo = p.event.id;
-        hi = lo > INT64_MAX / 2 ? INT64_MAX : 2 * lo;
-    }
-    /* An event with id lo exists and none is above hi. */
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo + 1) / 2;
-        rc = probe_after(db, mid - 1, &p);
-        if (rc != PILOTDB_OK)
-            return rc;
-        if (p.found) {
-            *last = p.event;
-            lo = p.event.id;
-        } else {
-            hi = mid - 1;
-        }
-    }
-    *found = 1;
-    return PILOTDB_OK;
 }
 
 void trend_series(const struct tui_trend *trend, size_t slot, int64_t active,

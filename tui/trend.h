@@ -3,9 +3,11 @@
  *
  * The store keeps, per CE and in total, the net change of active pilots in
  * each of TUI_TREND_BUCKETS time buckets, plus done and failed counts per
- * bucket.  It is fed with events read incrementally (after the last id seen)
- * and turns "active now" back into "active at the end of each bucket" only
- * for the rows that are drawn, so a frame costs O(new events + CEs).
+ * bucket.  The first frame fills it from the events of the window; every
+ * later frame adds, per CE, the change of its counters since the frame
+ * before (so it keeps each CE's last counts), which costs O(CEs) and reads
+ * no history.  "Active now" is turned back into "active at the end of each
+ * bucket" only for the rows that are drawn.
  */
 #ifndef TUI_TREND_H
 #define TUI_TREND_H
@@ -16,18 +18,21 @@
 #include "pilotdb.h"
 #include "pilottui.h"
 
+/* A CE's counters as the store last saw them. */
+struct trend_counts {
+    int64_t active; /* SUBMITTED + RUNNING */
+    int64_t done;
+    int64_t failed;
+};
+
 struct tui_trend {
     int64_t bucket_ms;
     int started;          /* head is meaningful */
     int64_t head;         /* absolute index of the newest bucket */
-    int64_t last_id;      /* newest event id applied */
     size_t nslots;
     int64_t *ids;         /* CE id per slot, ascending */
+    struct trend_counts *last; /* per slot, at the last trend_count() */
     int32_t *delta;       /* [slot][bucket]: net change of active pilots */
-    pilotdb_event *pending; /* events read before the clock is known */
-    size_t npending, pending_cap;
-    int pending_failed;     /* out of memory while buffering */
-    int64_t pending_max_at;
     int32_t total_delta[TUI_TREND_BUCKETS];
     int32_t done[TUI_TREND_BUCKETS];
     int32_t failed[TUI_TREND_BUCKETS];
@@ -46,25 +51,21 @@ size_t trend_slot(const struct tui_trend *trend, int64_t ce_id);
 /* Move the newest bucket to the one holding now, clearing those passed. */
 void trend_advance(struct tui_trend *trend, int64_t now);
 
-/* The event filter that reads what the store has not seen yet. */
-pilotdb_event_filter trend_filter(const struct tui_trend *trend);
+/* The events of the window that ends with the newest bucket (after
+ * trend_advance()): the first frame's history. */
+pilotdb_event_filter trend_window(const struct tui_trend *trend);
 
-/* Apply one event (a pilotdb_event_cb; arg is the store). */
+/* Apply one event of the history (a pilotdb_event_cb; arg is the store). */
 int trend_add_event(void *arg, const pilotdb_event *event);
 
-/* Buffer one event (a pilotdb_event_cb; arg is the store) for
- * trend_apply_pending(), keeping the latest time in pending_max_at. */
-int trend_buffer_event(void *arg, const pilotdb_event *event);
-
-/* Apply the buffered events and empty the buffer; -1 if buffering ran out of
- * memory (the buffer is emptied anyway). */
-int trend_apply_pending(struct tui_trend *trend);
-
 /*
- * Find the newest event of db (inside the caller's read transaction) with a
- * few lookups by id rather than a scan: *found is 0 for an empty history.
+ * Keep the counters of the n CEs of ces, in slots slots[i], as their last
+ * counts.  With add non-zero, first put the change since the last counts
+ * (active pilots, done, failed) in the newest bucket; a CE new to the store
+ * starts from zero counts.
  */
-pilotdb_rc trend_last_event(pilotdb *db, pilotdb_event *last, int *found);
+void trend_count(struct tui_trend *trend, const pilotdb_ce *ces, const size_t *slots,
+                 size_t n, int add);
 
 /* Active pilots at the end of the last n buckets, oldest first, given the
  * active count now; slot (size_t)-1 for the total. */

@@ -377,28 +377,38 @@ void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
 
 /* ---- one frame ------------------------------------------------------------------- */
 
+/* The newest change of any pilot of the n CEs of ces, or PILOTDB_NO_TIME. */
+static int64_t newest_change(const pilotdb_ce *ces, size_t n)
+{
+    int64_t newest = PILOTDB_NO_TIME;
+
+    for (size_t i = 0; i < n; i++)
+        if (ces[i].last_change_at > newest)
+            newest = ces[i].last_change_at;
+    return newest;
+}
+
 /*
- * On the first frame, decide where "now" comes from.  A database written by
- * the simulator in another process holds virtual times (milliseconds from
- * the start of the run) while this handle runs on the wall clock; then the
- * newest event is the clock, or the trends would show an empty window.
+ * Where "now" comes from.  A database written by the simulator in another
+ * process holds virtual times (milliseconds from the start of the run) while
+ * this handle runs on the wall clock; then the newest change is the clock,
+ * or the trends would show an empty window.  The first frame decides; the
+ * event clock then follows the newest change (CEs stay and their
+ * last_change_at only grows, so there is one from then on).
  */
-static pilotdb_rc choose_clock(tui_view *view, pilotdb *db, int64_t *now)
+static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now)
 {
     /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
     const int64_t wall_epoch = 1000000000000;
-    pilotdb_event last;
-    int found;
-    pilotdb_rc rc;
 
-    if (*now < wall_epoch)
-        return PILOTDB_OK; /* the handle runs on a virtual clock already */
-    rc = trend_last_event(db, &last, &found);
-    if (rc == PILOTDB_OK && found && last.at < wall_epoch) {
-        view->event_clock = 1;
-        *now = last.at;
+    if (view->frames == 0) {
+        int64_t newest = newest_change(ces, n);
+        /* Not for a virtual handle, nor for a database of wall times. */
+        view->event_clock = now >= wall_epoch && newest != PILOTDB_NO_TIME &&
+                            newest < wall_epoch;
+        return view->event_clock ? newest : now;
     }
-    return rc;
+    return view->event_clock ? newest_change(ces, n) : now;
 }
 
 /*
@@ -438,7 +448,6 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 {
     pilotdb_ce *ces = NULL;
     size_t n = 0;
-    pilotdb_event_filter filter;
     int64_t now;
     pilotdb_rc rc;
 
@@ -450,32 +459,21 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     rc = pilotdb_ce_list(db, 0, &ces, &n);
     if (rc != PILOTDB_OK)
         goto out;
-    now = pilotdb_now(db);
-    if (view->frames == 0) {
-        rc = choose_clock(view, db, &now);
-        if (rc != PILOTDB_OK)
-            goto out;
-    }
+    now = choose_clock(view, ces, n, pilotdb_now(db));
     if (map_slots(view, ces, n) != 0) {
         rc = PILOTDB_ENOMEM;
         goto out;
     }
-    if (!view->event_clock || view->frames == 0) {
-        trend_advance(view->trend, now);
-        filter = trend_filter(view->trend);
-        rc = pilotdb_events_foreach(db, &filter, trend_add_event, view->trend);
-    } else {
-        /* The clock is the newest event: read first, then move the buckets. */
-        filter = trend_filter(view->trend);
-        view->trend->pending_max_at = view->now;
-        rc = pilotdb_events_foreach(db, &filter, trend_buffer_event, view->trend);
-        now = view->trend->pending_max_at;
-        trend_advance(view->trend, now);
-        if (trend_apply_pending(view->trend) != 0 && rc == PILOTDB_OK)
-            rc = PILOTDB_ENOMEM;
+    trend_advance(view->trend, now);
+    if (view->frames == 0) {
+        /* The first frame reads the window's history, later ones only the
+         * counters of this snapshot. */
+        pilotdb_event_filter window = trend_window(view->trend);
+        rc = pilotdb_events_foreach(db, &window, trend_add_event, view->trend);
+        if (rc != PILOTDB_OK)
+            goto out;
     }
-    if (rc != PILOTDB_OK)
-        goto out;
+    trend_count(view->trend, ces, view->slots, n, view->frames > 0);
     rc = pilotdb_commit(db);
     if (rc != PILOTDB_OK)
         goto out;
@@ -516,6 +514,12 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
         pilotdb_rollback(db);
+    if (rc != PILOTDB_OK && view->frames == 0) {
+        /* A first frame that failed may have read part of the history: the
+         * next one starts again from an empty store. */
+        trend_free(view->trend);
+        view->trend = NULL;
+    }
     pilotdb_free(ces);
     return rc;
 }
