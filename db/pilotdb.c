@@ -129,6 +129,17 @@ struct ce_delta {
     int used;
 };
 
+/* A CE as a submission inside a pilotdb_begin() transaction read it: no
+ * other writer can change it before the commit (see known_find()). */
+struct ce_known {
+    char *name;          /* NULL: empty slot */
+    uint64_t hash;
+    int64_t ce_id;
+    int64_t capacity;
+    int64_t active;      /* n_submitted + n_running as read */
+    int enabled;
+};
+
 struct pilotdb {
     sqlite3 *conn;
     sqlite3_stmt *stmt[ST_COUNT];
@@ -142,6 +153,8 @@ struct pilotdb {
     struct ce_delta *delta; /* open addressing by CE id, delta_cap slots */
     size_t delta_cap, delta_used;
     int delta_pending;    /* some slot holds a change not yet written */
+    struct ce_known *known; /* open addressing by name, known_cap slots */
+    size_t known_cap, known_used;
     char errmsg[512];
 };
 
@@ -471,6 +484,83 @@ static void delta_move(pilotdb *db, struct ce_delta *slot, int from, int to,
     db->delta_pending = 1;
 }
 
+/* Forget the CEs read in this transaction. */
+static void known_clear(pilotdb *db)
+{
+    for (size_t i = 0; db->known_used && i < db->known_cap; i++) {
+        sqlite3_free(db->known[i].name);
+        db->known[i].name = NULL;
+    }
+    db->known_used = 0;
+}
+
+static uint64_t name_hash(const char *name)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/*
+ * The slot of CE name among those read in this transaction, found or
+ * empty.  A CE read by a submission inside a pilotdb_begin() transaction
+ * is remembered until the transaction ends, the handle changes a CE, or
+ * the counts are written: the write lock keeps other writers out, so a
+ * submission to a CE it has seen needs one statement, not two.
+ */
+static struct ce_known *known_find(pilotdb *db, const char *name, uint64_t hash)
+{
+    size_t i;
+
+    if (!db->known_cap)
+        return NULL;
+    for (i = hash & (db->known_cap - 1); db->known[i].name;
+         i = (i + 1) & (db->known_cap - 1))
+        if (db->known[i].hash == hash && strcmp(db->known[i].name, name) == 0)
+            break;
+    return &db->known[i];
+}
+
+/* Remember CE name as read; out of memory only means not remembering. */
+static void known_add(pilotdb *db, const char *name, uint64_t hash,
+                      const struct ce_known *ce)
+{
+    struct ce_known *slot;
+    size_t len = strlen(name);
+
+    if ((db->known_used + 1) * 2 > db->known_cap) {
+        size_t cap = db->known_cap ? db->known_cap * 2 : 64;
+        struct ce_known *old = db->known, *grown;
+
+        grown = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *grown);
+        if (!grown)
+            return;
+        memset(grown, 0, cap * sizeof *grown);
+        for (size_t k = 0; k < db->known_cap; k++) {
+            size_t i;
+
+            if (!old[k].name)
+                continue;
+            for (i = old[k].hash & (cap - 1); grown[i].name;)
+                i = (i + 1) & (cap - 1);
+            grown[i] = old[k];
+        }
+        sqlite3_free(old);
+        db->known = grown;
+        db->known_cap = cap;
+    }
+    slot = known_find(db, name, hash);
+    *slot = *ce;
+    slot->hash = hash;
+    slot->name = sqlite3_malloc64(len + 1);
+    if (!slot->name)
+        return;
+    memcpy(slot->name, name, len + 1);
+    db->known_used++;
+}
+
 /*
  * Write the gathered changes, one UPDATE per CE.  A slot is emptied as soon
  * as its UPDATE succeeds, so after a failure what is written plus what is
@@ -484,6 +574,7 @@ static pilotdb_rc delta_flush(pilotdb *db)
 
     if (!db->delta_pending)
         return PILOTDB_OK;
+    known_clear(db);
     rc = stmt_get(db, ST_CE_COUNT, &st);
     for (size_t i = 0; rc == PILOTDB_OK && i < db->delta_cap; i++) {
         struct ce_delta *d = &db->delta[i];
@@ -564,6 +655,7 @@ static void batch_end(pilotdb *db)
 {
     db->batch = 0;
     delta_clear(db);
+    known_clear(db);
 }
 
 /*
@@ -1091,6 +1183,8 @@ pilotdb_rc pilotdb_close(pilotdb *db)
         stmt_run(db, ST_ROLLBACK, "rolling back on close");
     }
     sqlite3_free(db->delta);
+    known_clear(db);
+    sqlite3_free(db->known);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->stmt[i]);
     src = sqlite3_close(db->conn);
@@ -1226,6 +1320,7 @@ pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
     rc = call_enter(db, 1, ST_CE_ADD, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
+    known_clear(db);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, capacity);
     sqlite3_bind_double(st, 3, success_rate + 0.0); /* -0.0 is stored as 0 */
@@ -1266,6 +1361,7 @@ pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
     rc = call_enter(db, 1, ST_CE_UPDATE, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
+    known_clear(db);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (upd->set & PILOTDB_SET_CAPACITY)
         sqlite3_bind_int64(st, 2, upd->capacity);
@@ -1453,38 +1549,49 @@ static pilotdb_rc ce_id_of(pilotdb *db, const char *name, int64_t *ce_id)
 static pilotdb_rc submit_check(pilotdb *db, const char *name, int64_t *ce_id,
                                struct ce_delta **slot)
 {
+    uint64_t hash = name_hash(name);
+    struct ce_known *found = db->batch ? known_find(db, name, hash) : NULL;
+    struct ce_known ce;
     sqlite3_stmt *st;
     pilotdb_rc rc;
-    int64_t capacity, active;
-    int src, enabled;
+    int64_t active;
+    int src;
 
-    rc = stmt_get(db, ST_CE_SLOTS, &st);
-    if (rc != PILOTDB_OK)
-        return rc;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    src = sqlite3_step(st);
-    if (src != SQLITE_ROW) {
-        rc = src == SQLITE_DONE
-                 ? fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name)
-                 : sql_fail(db, src, "submitting a pilot");
+    if (found && found->name) {
+        ce = *found;
+    } else {
+        rc = stmt_get(db, ST_CE_SLOTS, &st);
+        if (rc != PILOTDB_OK)
+            return rc;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        if (src != SQLITE_ROW) {
+            rc = src == SQLITE_DONE
+                     ? fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name)
+                     : sql_fail(db, src, "submitting a pilot");
+            stmt_done(st);
+            return rc;
+        }
+        ce.ce_id = sqlite3_column_int64(st, 0);
+        ce.enabled = sqlite3_column_int(st, 1);
+        ce.capacity = sqlite3_column_int64(st, 2);
+        ce.active = sqlite3_column_int64(st, 3);
         stmt_done(st);
-        return rc;
+        if (db->batch)
+            known_add(db, name, hash, &ce);
     }
-    *ce_id = sqlite3_column_int64(st, 0);
-    enabled = sqlite3_column_int(st, 1);
-    capacity = sqlite3_column_int64(st, 2);
-    active = sqlite3_column_int64(st, 3);
-    stmt_done(st);
-    rc = delta_slot(db, *ce_id, slot);
+    *ce_id = ce.ce_id;
+    rc = delta_slot(db, ce.ce_id, slot);
     if (rc != PILOTDB_OK)
         return rc;
-    active += (*slot)->count[PILOT_SUBMITTED] + (*slot)->count[PILOT_RUNNING];
-    if (!enabled)
+    active = ce.active + (*slot)->count[PILOT_SUBMITTED] +
+             (*slot)->count[PILOT_RUNNING];
+    if (!ce.enabled)
         return fail(db, PILOTDB_EDISABLED, "CE '%s' is disabled", name);
-    if (active >= capacity)
+    if (active >= ce.capacity)
         return fail(db, PILOTDB_EFULL,
                     "CE '%s' is full (%lld of %lld slots in use)", name,
-                    (long long)active, (long long)capacity);
+                    (long long)active, (long long)ce.capacity);
     return PILOTDB_OK;
 }
 

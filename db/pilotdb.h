@@ -244,7 +244,10 @@ const char *pilotdb_rc_str(pilotdb_rc rc);
 void pilotdb_free(void *p);
 
 /* The SQLite connection behind the handle, for tests and tools (savepoints,
- * backups, pragmas).  Owned by the handle. */
+ * backups, pragmas).  Owned by the handle.  Inside a pilotdb_begin()
+ * transaction the handle holds counts it has not written yet and the CEs
+ * its submissions have read (the write lock keeps other writers out until
+ * the commit): SQL on this connection must not change CEs or pilots there. */
 struct sqlite3 *pilotdb_sqlite(pilotdb *db);
 
 /*

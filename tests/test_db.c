@@ -963,6 +963,56 @@ static void test_transaction_counters(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* Inside pilotdb_begin() the handle remembers the CEs its submissions read
+ * (one statement per submission instead of two); what it remembers never
+ * outlives a change: its own to the CE, its own reads, its commit. */
+static void test_transaction_known_ces(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "known.db");
+    pilotdb *other = fx_file_db(dir, "known.db");
+    pilotdb_ce_change off = {.set = PILOTDB_SET_ENABLED, .enabled = 0};
+    pilotdb_ce_change on = {.set = PILOTDB_SET_ENABLED, .enabled = 1};
+    pilotdb_ce ce;
+
+    (void)state;
+    fx_ok(writer, pilotdb_ce_add(writer, "ce", 3, 1.0, 1, NULL));
+    fx_ok(writer, pilotdb_begin(writer));
+    for (int i = 0; i < 3; i++)
+        submit(writer, "ce");
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EFULL);
+    assert_string_equal(pilotdb_errmsg(writer), "CE 'ce' is full (3 of 3 slots in use)");
+    /* Its own change of the CE is seen at once. */
+    fx_ok(writer, pilotdb_ce_update(writer, "ce", &off));
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EDISABLED);
+    fx_ok(writer, pilotdb_ce_update(writer, "ce", &on));
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EFULL);
+    /* A read writes the counts; capacity still counts every pilot. */
+    fx_ok(writer, pilotdb_ce_get(writer, "ce", &ce));
+    assert_int_equal(ce.active, 3);
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EFULL);
+    fx_ok(writer, pilotdb_pilot_set_status(writer, 1, PILOT_FAILED));
+    submit(writer, "ce");
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EFULL);
+    fx_ok(writer, pilotdb_commit(writer));
+    /* Another writer's change between two transactions is seen. */
+    fx_ok(other, pilotdb_pilot_set_status(other, 2, PILOT_FAILED));
+    fx_ok(writer, pilotdb_begin(writer));
+    submit(writer, "ce");
+    fx_ok(writer, pilotdb_commit(writer));
+    fx_ok(other, pilotdb_ce_update(other, "ce", &off));
+    fx_ok(writer, pilotdb_begin(writer));
+    assert_int_equal(pilotdb_pilot_submit(writer, "ce", NULL), PILOTDB_EDISABLED);
+    fx_ok(writer, pilotdb_rollback(writer));
+    fx_ok(other, pilotdb_ce_get(other, "ce", &ce));
+    assert_int_equal(ce.active, 3);
+    assert_int_equal(ce.count[PILOT_FAILED], 2);
+    fx_assert_consistent(other);
+    fx_close(other);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
 /* Two processes submit to one CE at once: capacity holds exactly. */
 static void test_two_writers_capacity(void **state)
 {
@@ -1895,6 +1945,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_second_connection),
         cmocka_unit_test(test_transaction_counters),
+        cmocka_unit_test(test_transaction_known_ces),
         cmocka_unit_test(test_two_writers_capacity),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_migrate_from_v1),
