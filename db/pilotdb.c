@@ -67,6 +67,7 @@ enum stmt_id {
     ST_PILOTS_BY_CE_STATUS,
     ST_SUMMARY,
     ST_EVENTS,
+    ST_EVENTS_ANY_ORDER,
     ST_COUNT
 };
 
@@ -119,6 +120,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_EVENTS] = "SELECT pilot_id, ce_id, coalesce(from_status, -1),"
                   " to_status, at FROM pilot_event"
                   " WHERE at >= ?1 AND at < ?2 ORDER BY at, pilot_id, to_status",
+    [ST_EVENTS_ANY_ORDER] = "SELECT pilot_id, ce_id, status, submitted_at,"
+                            " started_at, ended_at FROM pilot"
+                            " WHERE (submitted_at >= ?1 AND submitted_at < ?2)"
+                            " OR (started_at >= ?1 AND started_at < ?2)"
+                            " OR (ended_at >= ?1 AND ended_at < ?2)",
 };
 
 /* The changes to one CE's counts not yet written (see delta_flush()). */
@@ -1921,21 +1927,64 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out)
 
 /* ---- history --------------------------------------------------------------------------- */
 
+/*
+ * Visit the events of one row of ST_EVENTS_ANY_ORDER that fall in
+ * [from, to); non-zero if cb asked to stop.
+ */
+static int row_events(sqlite3_stmt *st, int64_t from, int64_t to,
+                      pilotdb_event_cb cb, void *arg)
+{
+    pilotdb_event ev;
+    int started = sqlite3_column_type(st, 4) != SQLITE_NULL;
+
+    ev.pilot_id = sqlite3_column_int64(st, 0);
+    ev.ce_id = sqlite3_column_int64(st, 1);
+    ev.at = sqlite3_column_int64(st, 3);
+    ev.from_status = -1;
+    ev.to_status = PILOT_SUBMITTED;
+    if (ev.at >= from && ev.at < to && cb(arg, &ev))
+        return 1;
+    if (started) {
+        ev.at = sqlite3_column_int64(st, 4);
+        ev.from_status = PILOT_SUBMITTED;
+        ev.to_status = PILOT_RUNNING;
+        if (ev.at >= from && ev.at < to && cb(arg, &ev))
+            return 1;
+    }
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+        ev.at = sqlite3_column_int64(st, 5);
+        ev.from_status = started ? PILOT_RUNNING : PILOT_SUBMITTED;
+        ev.to_status = sqlite3_column_int(st, 2);
+        if (ev.at >= from && ev.at < to && cb(arg, &ev))
+            return 1;
+    }
+    return 0;
+}
+
 pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
                                   pilotdb_event_cb cb, void *arg)
 {
+    int64_t from = filter ? filter->from : INT64_MIN;
+    int64_t to = filter ? filter->to : INT64_MAX;
+    int any_order = filter && filter->any_order;
     sqlite3_stmt *st;
     pilotdb_event ev;
     pilotdb_rc rc;
     int opened, src;
 
     db->errmsg[0] = '\0';
-    rc = call_enter(db, 0, ST_EVENTS, &st, &opened);
+    rc = call_enter(db, 0, any_order ? ST_EVENTS_ANY_ORDER : ST_EVENTS, &st,
+                    &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_int64(st, 1, filter ? filter->from : INT64_MIN);
-    sqlite3_bind_int64(st, 2, filter ? filter->to : INT64_MAX);
+    sqlite3_bind_int64(st, 1, from);
+    sqlite3_bind_int64(st, 2, to);
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (any_order) {
+            if (row_events(st, from, to, cb, arg))
+                break;
+            continue;
+        }
         ev.pilot_id = sqlite3_column_int64(st, 0);
         ev.ce_id = sqlite3_column_int64(st, 1);
         ev.from_status = sqlite3_column_int(st, 2);

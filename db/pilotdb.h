@@ -171,10 +171,12 @@ typedef struct pilotdb_event {
 } pilotdb_event;
 
 /* Which events pilotdb_events_foreach() visits: from <= at < to.  Use
- * INT64_MIN / INT64_MAX for no bound. */
+ * INT64_MIN / INT64_MAX for no bound.  any_order: visit them in any order
+ * (one scan of the pilots, no sort: for a reader that only counts them). */
 typedef struct pilotdb_event_filter {
     int64_t from;
     int64_t to;
+    int any_order;
 } pilotdb_event_filter;
 
 typedef struct pilotdb_summary {

@@ -496,11 +496,36 @@ static void assert_same_events(const struct event_log *a, const struct event_log
         assert_int_equal(a->ev[i].ce_id, b->ev[i].ce_id);
 }
 
+/* The history order: time, pilot, then the pilot's own order. */
+static int event_order(const void *pa, const void *pb)
+{
+    const pilotdb_event *a = pa, *b = pb;
+
+    if (a->at != b->at)
+        return a->at < b->at ? -1 : 1;
+    if (a->pilot_id != b->pilot_id)
+        return a->pilot_id < b->pilot_id ? -1 : 1;
+    return a->to_status - b->to_status;
+}
+
+/* With any_order the filter visits the same events, in some order. */
+static void assert_any_order_same(pilotdb *db, pilotdb_event_filter f)
+{
+    struct event_log ordered = {0}, any = {0};
+
+    f.any_order = 0;
+    fx_ok(db, pilotdb_events_foreach(db, &f, log_event, &ordered));
+    f.any_order = 1;
+    fx_ok(db, pilotdb_events_foreach(db, &f, log_event, &any));
+    qsort(any.ev, (size_t)any.n, sizeof any.ev[0], event_order);
+    assert_same_events(&ordered, &any);
+}
+
 static void test_event_history(void **state)
 {
     pilotdb *db = fx_template_db();
     struct event_log log = {0}, view = {0};
-    pilotdb_event_filter window = {150, 300};
+    pilotdb_event_filter window = {150, 300, 0};
     int64_t a, b, c, d;
     pilotdb_ce ce, other;
 
@@ -572,6 +597,11 @@ static void test_event_history(void **state)
     fx_ok(db, pilotdb_events_foreach(db, &window, log_event, &log));
     assert_int_equal(log.n, 1);
     expect_event(&log, 0, a, -1, PILOT_SUBMITTED, 100);
+    /* any_order: the same events for every window, bounds included. */
+    for (int64_t from = 99; from <= 301; from++)
+        for (int64_t to = from; to <= 302; to += 50)
+            assert_any_order_same(db, (pilotdb_event_filter){from, to, 0});
+    assert_any_order_same(db, (pilotdb_event_filter){INT64_MIN, INT64_MAX, 0});
     fx_close(db);
 }
 

@@ -662,14 +662,25 @@ static int say_event_cb(void *arg, const pilotdb_event *e)
     return 0;
 }
 
-static pilotdb_rc op_events(struct run *r)
+/* The history from 1500 on, in order or (any_order) as the rows come. */
+static pilotdb_rc events_from_1500(struct run *r, int any_order)
 {
-    pilotdb_event_filter f = {1500, INT64_MAX};
+    pilotdb_event_filter f = {1500, INT64_MAX, any_order};
     pilotdb_rc rc = pilotdb_events_foreach(r->db, &f, say_event_cb, r);
 
     if (rc != PILOTDB_OK)
         r->result[0] = '\0';
     return rc;
+}
+
+static pilotdb_rc op_events(struct run *r)
+{
+    return events_from_1500(r, 0);
+}
+
+static pilotdb_rc op_events_any_order(struct run *r)
+{
+    return events_from_1500(r, 1);
 }
 
 static pilotdb_rc op_check(struct run *r)
@@ -828,6 +839,7 @@ static const struct op ops[] = {
     {"pilotdb_pilots_foreach(CE)", op_pilots_foreach, READS, NULL},
     {"pilotdb_summary_get", op_summary, READS, NULL},
     {"pilotdb_events_foreach", op_events, READS, NULL},
+    {"pilotdb_events_foreach (any order)", op_events_any_order, READS, NULL},
     {"pilotdb_check", op_check, READS, NULL},
     {"pilotdb_begin ... pilotdb_commit", op_transaction, WRITES, NULL},
     {"pilotdb_begin ... reads ... pilotdb_commit", op_transaction_reads, WRITES, NULL},

@@ -161,7 +161,8 @@ void trend_advance(struct tui_trend *trend, int64_t now)
 
 pilotdb_event_filter trend_window(const struct tui_trend *trend)
 {
-    pilotdb_event_filter f = { (trend->head - NB + 1) * trend->bucket_ms, INT64_MAX };
+    pilotdb_event_filter f = { (trend->head - NB + 1) * trend->bucket_ms, INT64_MAX,
+                               1 };
     return f;
 }
 
