@@ -58,8 +58,8 @@ struct pilotdb_migration {
 /* The counter columns version 2 adds to ce, as ALTER TABLE clauses. */
 #define PILOTDB_CE_COUNTER(col) col " INTEGER NOT NULL DEFAULT 0"
 
-/* Statements of the current triggers, shared by the fresh schema and the
- * migration to version 2. */
+/* Statements of the triggers of versions 2 and 3 (frozen; version 4 drops
+ * them). */
 #define PILOTDB_EVENT_INSERT(from, at)                                         \
     "  INSERT INTO pilot_event(pilot_id, ce_id, from_status, to_status, at)"   \
     "  VALUES (NEW.pilot_id, NEW.ce_id, " from ", NEW.status, " at ");"
