@@ -327,8 +327,7 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
 /*
  * pilotdb_pilot_set_status() for a writer that knows the pilot: move pilot
  * pilot_id, of CE ce_id, from status from to status to, without reading
- * the pilot first (the simulator's way: a third of the cost of a
- * transition).  Refused, with nothing written, with PILOTDB_ENOTFOUND for
+ * the pilot first (the simulator's way; bench/README.md, bench_sim).  Refused, with nothing written, with PILOTDB_ENOTFOUND for
  * an unknown pilot, PILOTDB_EINVAL if it is not of CE ce_id,
  * PILOTDB_ETRANSITION if it is not in status from or the state machine
  * does not allow from -> to.
