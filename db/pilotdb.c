@@ -47,6 +47,8 @@ enum stmt_id {
     ST_ROLLBACK,
     ST_SAVEPOINT,
     ST_RELEASE,
+    ST_FOREIGN_KEYS_OFF,
+    ST_FOREIGN_KEYS_ON,
     ST_ROLLBACK_TO,
     ST_CE_ADD,
     ST_CE_UPDATE,
@@ -86,6 +88,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_SAVEPOINT] = "SAVEPOINT pilotdb_call",
     [ST_RELEASE] = "RELEASE pilotdb_call",
+    [ST_FOREIGN_KEYS_OFF] = "PRAGMA foreign_keys = OFF",
+    [ST_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
     [ST_ROLLBACK_TO] = "ROLLBACK TO pilotdb_call",
     [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled)"
                   " VALUES (?1, ?2, ?3, ?4)",
@@ -131,8 +135,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct ce_delta {
     int64_t ce_id;
     int64_t count[PILOT_NSTATUS];
-    int64_t last_at;     /* latest change time, PILOTDB_NO_TIME if none */
+    int64_t last_at;     /* latest change time */
     int used;
+    int dirty;           /* holds a change not yet written */
 };
 
 /* A CE as a submission inside a pilotdb_begin() transaction read it: no
@@ -156,6 +161,7 @@ struct pilotdb {
     int64_t busy_since;   /* when the current wait for a lock began (ms) */
     int busy_limit_ms;    /* how long a wait may last */
     int batch;            /* in a transaction opened by pilotdb_begin() */
+    int foreign_keys_off; /* a migration could not turn them back on */
     struct ce_delta *delta; /* open addressing by CE id, delta_cap slots */
     size_t delta_cap, delta_used;
     int delta_pending;    /* some slot holds a change not yet written */
@@ -472,7 +478,6 @@ static pilotdb_rc delta_slot(pilotdb *db, int64_t ce_id, struct ce_delta **slot)
     }
     db->delta[i].used = 1;
     db->delta[i].ce_id = ce_id;
-    db->delta[i].last_at = PILOTDB_NO_TIME;
     db->delta_used++;
     *slot = &db->delta[i];
     return PILOTDB_OK;
@@ -485,8 +490,9 @@ static void delta_move(pilotdb *db, struct ce_delta *slot, int from, int to,
     if (from >= 0)
         slot->count[from]--;
     slot->count[to]++;
-    if (at > slot->last_at)
+    if (!slot->dirty || at > slot->last_at)
         slot->last_at = at;
+    slot->dirty = 1;
     db->delta_pending = 1;
 }
 
@@ -585,7 +591,7 @@ static pilotdb_rc delta_flush(pilotdb *db)
     for (size_t i = 0; rc == PILOTDB_OK && i < db->delta_cap; i++) {
         struct ce_delta *d = &db->delta[i];
 
-        if (!d->used || d->last_at == PILOTDB_NO_TIME)
+        if (!d->used || !d->dirty)
             continue;
         sqlite3_bind_int64(st, 1, d->ce_id);
         for (int k = 0; k < PILOT_NSTATUS; k++)
@@ -597,7 +603,7 @@ static pilotdb_rc delta_flush(pilotdb *db)
         stmt_done(st);
         if (rc == PILOTDB_OK) {
             memset(d->count, 0, sizeof d->count);
-            d->last_at = PILOTDB_NO_TIME;
+            d->dirty = 0;
         }
     }
     if (rc == PILOTDB_OK)
@@ -620,6 +626,10 @@ static pilotdb_rc txn_begin(pilotdb *db, enum stmt_id id, const char *what)
     sqlite3_stmt *rollback;
     pilotdb_rc rc = stmt_get(db, ST_ROLLBACK, &rollback);
 
+    if (rc == PILOTDB_OK && db->foreign_keys_off) {
+        rc = stmt_run(db, ST_FOREIGN_KEYS_ON, "enabling foreign keys");
+        db->foreign_keys_off = rc != PILOTDB_OK;
+    }
     if (rc == PILOTDB_OK)
         rc = stmt_run(db, id, what);
     /* An interrupted BEGIN may have opened the transaction before failing. */
@@ -674,7 +684,7 @@ static pilotdb_rc txn_enter(pilotdb *db, int write, int *opened)
 
     *opened = 0;
     if (pilotdb_in_transaction(db))
-        return write ? PILOTDB_OK : delta_flush(db);
+        return write || !db->batch ? PILOTDB_OK : delta_flush(db);
     batch_end(db);
     rc = txn_begin(db, write ? ST_BEGIN_WRITE : ST_BEGIN_READ,
                    "starting a transaction");
@@ -719,6 +729,7 @@ pilotdb_rc pilotdb_begin_read(pilotdb *db)
     db->errmsg[0] = '\0';
     if (pilotdb_in_transaction(db))
         return fail(db, PILOTDB_EMISUSE, "a transaction is already open");
+    batch_end(db);
     rc = txn_begin(db, ST_BEGIN_READ, "starting a read transaction");
     /* BEGIN is deferred: read once so the snapshot is fixed from now. */
     if (rc == PILOTDB_OK) {
@@ -761,8 +772,15 @@ pilotdb_rc pilotdb_rollback(pilotdb *db)
 static pilotdb_rc change_enter(pilotdb *db, int *opened)
 {
     pilotdb_rc rc = txn_enter(db, 1, opened);
+    sqlite3_stmt *st;
 
     if (rc == PILOTDB_OK && !*opened && !db->batch) {
+        /* Everything that ends the savepoint is made first, so that
+         * running out of memory cannot leave it open. */
+        if ((rc = stmt_get(db, ST_ROLLBACK_TO, &st)) != PILOTDB_OK ||
+            (rc = stmt_get(db, ST_RELEASE, &st)) != PILOTDB_OK ||
+            (rc = stmt_get(db, ST_CE_COUNT, &st)) != PILOTDB_OK)
+            return rc;
         rc = stmt_run(db, ST_SAVEPOINT, "starting a savepoint");
         if (rc == PILOTDB_OK)
             *opened = 2;
@@ -849,8 +867,8 @@ static pilotdb_rc read_header(pilotdb *db, struct header *h)
     return rc;
 }
 
-/* Bring the schema up to PILOTDB_SCHEMA_VERSION in one write transaction. */
-static pilotdb_rc migrate(pilotdb *db)
+/* The migration's own transaction (see migrate()). */
+static pilotdb_rc migrate_in_transaction(pilotdb *db)
 {
     struct header h;
     pilotdb_rc rc;
@@ -880,6 +898,34 @@ static pilotdb_rc migrate(pilotdb *db)
         rc = exec_sql(db, sql, "marking the schema version");
     }
     return txn_leave(db, 1, rc);
+}
+
+/* Bring the schema up to PILOTDB_SCHEMA_VERSION in one write transaction. */
+static pilotdb_rc migrate(pilotdb *db, int64_t from_version)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+
+    if (from_version == 0)
+        return migrate_in_transaction(db);
+    /* A migration rebuilds tables; a pilot whose CE was deleted behind the
+     * layer's back must not stop it (pilotdb_check() reports it).  The
+     * pragma has no effect inside a transaction, hence out here; both are
+     * made first, so that turning the checks back on needs no memory. */
+    if ((rc = stmt_get(db, ST_FOREIGN_KEYS_ON, &st)) != PILOTDB_OK ||
+        (rc = stmt_get(db, ST_FOREIGN_KEYS_OFF, &st)) != PILOTDB_OK ||
+        (rc = stmt_run(db, ST_FOREIGN_KEYS_OFF, "migrating the schema")) != PILOTDB_OK)
+        return rc;
+    rc = migrate_in_transaction(db);
+    /* After a schema change the statement is made again, which needs
+     * memory; if that fails the migration stands, and the next transaction
+     * turns the checks on before it begins (txn_begin()). */
+    if (stmt_run(db, ST_FOREIGN_KEYS_ON, "enabling foreign keys") != PILOTDB_OK) {
+        db->foreign_keys_off = 1;
+        if (rc == PILOTDB_OK)
+            db->errmsg[0] = '\0';
+    }
+    return rc;
 }
 
 /*
@@ -937,7 +983,7 @@ static pilotdb_rc prepare_schema(pilotdb *db, int may_create, int is_file)
             return rc;
     }
     if (h.user_version < PILOTDB_SCHEMA_VERSION)
-        rc = migrate(db);
+        rc = migrate(db, h.user_version);
     return rc;
 }
 
@@ -1007,10 +1053,30 @@ static int busy_wait(void *arg, int tries)
     return 1;
 }
 
+/* Called by SQLite whenever a transaction rolls back, its own rollbacks
+ * after NOMEM, IOERR or FULL included: what a pilotdb_begin() transaction
+ * gathered goes with it. */
+static void rollback_hook(void *arg)
+{
+    batch_end(arg);
+}
+
+/* Called by SQLite before a commit: a commit with counts not yet written
+ * (raw COMMIT on the connection inside pilotdb_begin()) becomes a rollback,
+ * or the counts would disagree with the pilot rows. */
+static int commit_hook(void *arg)
+{
+    pilotdb *db = arg;
+
+    return db->batch && db->delta_pending;
+}
+
 /* Settings every connection gets, before anything is read. */
 static pilotdb_rc configure(pilotdb *db)
 {
     sqlite3_extended_result_codes(db->conn, 1);
+    sqlite3_rollback_hook(db->conn, rollback_hook, db);
+    sqlite3_commit_hook(db->conn, commit_hook, db);
     db->busy_limit_ms = BUSY_TIMEOUT_MS;
     sqlite3_busy_handler(db->conn, busy_wait, db);
     sqlite3_wal_hook(db->conn, wal_hook, db);
@@ -1691,8 +1757,7 @@ static pilotdb_rc pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
     int src;
 
     *moved = 0;
-    if ((rc = check_move(db, pilot_id, from, to)) != PILOTDB_OK ||
-        (rc = delta_slot(db, ce_id, &slot)) != PILOTDB_OK ||
+    if ((rc = delta_slot(db, ce_id, &slot)) != PILOTDB_OK ||
         (rc = stmt_get(db, to == PILOT_RUNNING ? ST_PILOT_START : ST_PILOT_END,
                        &st)) != PILOTDB_OK)
         return rc;
@@ -1730,6 +1795,8 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
         return rc;
     rc = pilot_head(db, pilot_id, &from, &ce_id);
     if (rc == PILOTDB_OK)
+        rc = check_move(db, pilot_id, from, (int)status);
+    if (rc == PILOTDB_OK)
         rc = pilot_move(db, pilot_id, ce_id, from, (int)status, &moved);
     if (rc == PILOTDB_OK && !moved)
         rc = fail(db, PILOTDB_ESQL, "pilot %lld changed under the writer",
@@ -1752,17 +1819,20 @@ pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
     rc = change_enter(db, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    rc = pilot_move(db, pilot_id, ce_id, (int)from, (int)to, &moved);
-    /* Nothing moved: say what the pilot really is. */
+    if (pilot_status_transition_ok(from, to))
+        rc = pilot_move(db, pilot_id, ce_id, (int)from, (int)to, &moved);
+    /* Nothing moved: say what the pilot really is, or why it cannot move. */
     if (rc == PILOTDB_OK && !moved &&
         (rc = pilot_head(db, pilot_id, &real, &real_ce)) == PILOTDB_OK) {
         if (real_ce != ce_id)
             rc = fail(db, PILOTDB_EINVAL, "pilot %lld is at CE id %lld, not %lld",
                       (long long)pilot_id, (long long)real_ce, (long long)ce_id);
-        else
+        else if (real != (int)from)
             rc = fail(db, PILOTDB_ETRANSITION, "pilot %lld is %s, not %s",
                       (long long)pilot_id, pilot_status_name(real),
                       pilot_status_name((int)from));
+        else
+            rc = check_move(db, pilot_id, real, (int)to);
     }
     return change_leave(db, opened, rc);
 }

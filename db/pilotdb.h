@@ -28,8 +28,10 @@
  *    a pilot's row holds when it was submitted, started and ended (the
  *    state machine allows no other change), and the history of changes
  *    (pilot, CE, from, to, time) is read from the rows: the view
- *    pilot_event in SQL, pilotdb_events_foreach() here.  A row whose times
- *    disagree with its status is refused by the schema.
+ *    pilot_event in SQL, pilotdb_events_foreach() here.  A pilot's times
+ *    never go back: a change the clock places before the pilot's previous
+ *    one is recorded at the previous one's time.  A row whose times
+ *    disagree with its status, or go back, is refused by the schema.
  *  - Timestamps are integer milliseconds from an injectable clock: the wall
  *    clock (milliseconds since the Unix epoch) unless pilotdb_set_clock()
  *    installs another, as the simulator does with virtual time.
@@ -249,7 +251,12 @@ void pilotdb_free(void *p);
  * backups, pragmas).  Owned by the handle.  Inside a pilotdb_begin()
  * transaction the handle holds counts it has not written yet and the CEs
  * its submissions have read (the write lock keeps other writers out until
- * the commit): SQL on this connection must not change CEs or pilots there. */
+ * the commit): SQL on this connection must not change CEs or pilots there,
+ * nor use SAVEPOINT / ROLLBACK TO.  A raw ROLLBACK drops what the handle
+ * holds with the transaction; a raw COMMIT while it holds counts not yet
+ * written becomes a rollback (commit with pilotdb_commit()).  Inside a
+ * transaction opened with raw SQL (BEGIN or SAVEPOINT) each call writes
+ * its counts itself, under a savepoint of its own. */
 struct sqlite3 *pilotdb_sqlite(pilotdb *db);
 
 /*
@@ -272,6 +279,8 @@ int64_t pilotdb_now(pilotdb *db);
 pilotdb_rc pilotdb_begin(pilotdb *db);
 /* Open a read transaction whose snapshot holds until commit or rollback. */
 pilotdb_rc pilotdb_begin_read(pilotdb *db);
+/* Commit, writing the counts a pilotdb_begin() transaction gathered first;
+ * if that or the commit fails, the whole transaction is rolled back. */
 pilotdb_rc pilotdb_commit(pilotdb *db);
 /* Roll back.  When it succeeds, pilotdb_errmsg() still says why the caller
  * gave up on the transaction, for the caller to report. */
@@ -327,8 +336,9 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
 /*
  * pilotdb_pilot_set_status() for a writer that knows the pilot: move pilot
  * pilot_id, of CE ce_id, from status from to status to, without reading
- * the pilot first (the simulator's way; bench/README.md, bench_sim).  Refused, with nothing written, with PILOTDB_ENOTFOUND for
- * an unknown pilot, PILOTDB_EINVAL if it is not of CE ce_id,
+ * the pilot first (the simulator's way; bench/README.md, bench_sim).
+ * Refused, with nothing written and in this order, with PILOTDB_ENOTFOUND
+ * for an unknown pilot, PILOTDB_EINVAL if it is not of CE ce_id,
  * PILOTDB_ETRANSITION if it is not in status from or the state machine
  * does not allow from -> to.
  */

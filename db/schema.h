@@ -147,7 +147,9 @@ struct pilotdb_migration {
  * view of them.  Writing a history row and a CE update by trigger on every
  * change was two thirds of the cost of a transition and over half of the
  * memory of a simulated database (bench/README.md, bench_transition).  The
- * CHECK makes a row's times agree with its status; last_change_at is the
+ * CHECKs make a row's times agree with its status and follow each other
+ * (a clock that steps back cannot put a start before its submission: the
+ * statements below record it at the submission's time); last_change_at is the
  * latest change of a CE's pilots, for a reader that needs "the newest
  * event" (the dashboard on a database written on a virtual clock).  The
  * index of pilots by CE goes too: keeping it was 12 % of the simulator's
@@ -165,7 +167,9 @@ struct pilotdb_migration {
     "    WHEN 0 THEN started_at IS NULL AND ended_at IS NULL"                  \
     "    WHEN 1 THEN started_at IS NOT NULL AND ended_at IS NULL"              \
     "    WHEN 2 THEN started_at IS NOT NULL AND ended_at IS NOT NULL"          \
-    "    ELSE ended_at IS NOT NULL END)"                                       \
+    "    ELSE ended_at IS NOT NULL END),"                                      \
+    "  CHECK (started_at >= submitted_at"                                      \
+    "    AND ended_at >= coalesce(started_at, submitted_at))"                  \
     ");"
 
 /* The history as (pilot, CE, from, to, time): the submission (from NULL),
@@ -192,16 +196,20 @@ struct pilotdb_migration {
     PILOTDB_PILOT_TABLE_V4("pilot_v4")                                         \
     "INSERT INTO pilot_v4(pilot_id, ce_id, status, submitted_at, started_at,"  \
     "  ended_at)"                                                              \
-    " SELECT p.pilot_id, p.ce_id, p.status, p.submitted_at,"                   \
-    "  CASE WHEN p.status = 0 THEN NULL ELSE coalesce("                        \
-    "   (SELECT max(at) FROM pilot_event e"                                    \
-    "    WHERE e.pilot_id = p.pilot_id AND e.to_status = 1),"                  \
-    "   CASE WHEN p.status IN (1, 2) THEN p.updated_at END) END,"              \
-    "  CASE WHEN p.status >= 2 THEN coalesce("                                 \
-    "   (SELECT max(at) FROM pilot_event e"                                    \
-    "    WHERE e.pilot_id = p.pilot_id AND e.to_status = p.status),"           \
-    "   p.updated_at) END"                                                     \
-    " FROM pilot p;"                                                           \
+    " SELECT pilot_id, ce_id, status, submitted_at, s,"                        \
+    "  CASE WHEN e IS NOT NULL THEN max(e, coalesce(s, submitted_at)) END"     \
+    " FROM (SELECT pilot_id, ce_id, status, submitted_at, e,"                  \
+    "  CASE WHEN s IS NOT NULL THEN max(s, submitted_at) END AS s"             \
+    "  FROM (SELECT p.pilot_id, p.ce_id, p.status, p.submitted_at,"            \
+    "   CASE WHEN p.status = 0 THEN NULL ELSE coalesce("                       \
+    "    (SELECT max(at) FROM pilot_event e"                                   \
+    "     WHERE e.pilot_id = p.pilot_id AND e.to_status = 1),"                 \
+    "    CASE WHEN p.status IN (1, 2) THEN p.updated_at END) END AS s,"        \
+    "   CASE WHEN p.status >= 2 THEN coalesce("                                \
+    "    (SELECT max(at) FROM pilot_event e"                                   \
+    "     WHERE e.pilot_id = p.pilot_id AND e.to_status = p.status),"          \
+    "    p.updated_at) END AS e"                                               \
+    "   FROM pilot p));"                                                       \
     "DROP TABLE pilot_event;"                                                  \
     "DROP TABLE pilot;"                                                        \
     "ALTER TABLE pilot_v4 RENAME TO pilot;"                                    \
@@ -228,17 +236,19 @@ struct pilotdb_migration {
 /*
  * The statements of a pilot's life, shared with bench_transition so that
  * it measures the layer's own SQL.  Submit: ?1 CE id, ?2 time.  Start and
- * end: ?1 pilot, ?2 its status now, ?3 time, ?4 its CE, ?5 (end) the new
- * status; they change nothing unless the pilot is of CE ?4 in status ?2.  Counters: ?1 CE id,
+ * end: ?1 pilot, ?2 its status now, ?3 time (or the pilot's previous
+ * change's, if later), ?4 its CE, ?5 (end) the new status; they change
+ * nothing unless the pilot is of CE ?4 in status ?2.  Counters: ?1 CE id,
  * ?2..?5 the change of each count, ?6 the latest change time.
  */
 #define PILOTDB_SQL_PILOT_SUBMIT                                               \
     "INSERT INTO pilot(ce_id, status, submitted_at) VALUES (?1, 0, ?2)"
 #define PILOTDB_SQL_PILOT_START                                                \
-    "UPDATE pilot SET status = 1, started_at = ?3"                             \
+    "UPDATE pilot SET status = 1, started_at = max(?3, submitted_at)"          \
     " WHERE pilot_id = ?1 AND status = ?2 AND ce_id = ?4"
 #define PILOTDB_SQL_PILOT_END                                                  \
-    "UPDATE pilot SET status = ?5, ended_at = ?3"                              \
+    "UPDATE pilot SET status = ?5,"                                            \
+    " ended_at = max(?3, coalesce(started_at, submitted_at))"                  \
     " WHERE pilot_id = ?1 AND status = ?2 AND ce_id = ?4"
 #define PILOTDB_SQL_CE_COUNT                                                   \
     "UPDATE ce SET n_submitted = n_submitted + ?2,"                            \

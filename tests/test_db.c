@@ -638,6 +638,14 @@ static void test_pilot_move(void **state)
               PILOTDB_ETRANSITION, NULL);
     expect_rc(db, pilotdb_pilot_move(db, 999999, a.id, PILOT_SUBMITTED, PILOT_RUNNING),
               PILOTDB_ENOTFOUND, "999999");
+    /* An unknown pilot is unknown whatever move is asked; a wrong CE is
+     * said before a move the state machine forbids. */
+    expect_rc(db, pilotdb_pilot_move(db, 999999, a.id, PILOT_DONE, PILOT_RUNNING),
+              PILOTDB_ENOTFOUND, "999999");
+    expect_rc(db, pilotdb_pilot_move(db, id, b.id, PILOT_RUNNING, PILOT_SUBMITTED),
+              PILOTDB_EINVAL, "CE id");
+    expect_rc(db, pilotdb_pilot_move(db, id, a.id, PILOT_RUNNING, PILOT_SUBMITTED),
+              PILOTDB_ETRANSITION, "cannot go from running to submitted");
     expect_rc(db, pilotdb_pilot_move(db, id, a.id, (pilot_status)7, PILOT_DONE),
               PILOTDB_EINVAL, "not a pilot status");
     fx_ok(db, pilotdb_pilot_get(db, id, &p));
@@ -1041,6 +1049,110 @@ static void test_transaction_known_ces(void **state)
     fx_close(other);
     fx_close(writer);
     fx_tmpdir_remove(dir);
+}
+
+/* A pilotdb_begin() transaction that ends without the handle (SQLite rolls
+ * it back after an error; raw SQL) takes what the handle gathered with it,
+ * and a raw COMMIT with counts not yet written becomes a rollback. */
+static void test_transaction_ended_behind(void **state)
+{
+    pilotdb *db = fx_template_db();
+    sqlite3 *conn = pilotdb_sqlite(db);
+    pilotdb_ce_change off = {.set = PILOTDB_SET_ENABLED, .enabled = 0};
+    pilotdb_ce ce;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_ok(db, pilotdb_begin(db));
+    submit(db, "ce");
+    submit(db, "ce");
+    assert_int_equal(sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    /* A read transaction next, then a write in it: nothing of the lost
+     * transaction is written, and the CE is read afresh. */
+    fx_ok(db, pilotdb_ce_update(db, "ce", &off));
+    fx_ok(db, pilotdb_begin_read(db));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.active, 0);
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_check(db, NULL));
+    off.enabled = 1;
+    fx_ok(db, pilotdb_ce_update(db, "ce", &off));
+    /* Lost again, then a caller's raw transaction straight away: the call
+     * in it writes its counts itself, and the raw COMMIT keeps them. */
+    fx_ok(db, pilotdb_begin(db));
+    submit(db, "ce");
+    assert_int_equal(sqlite3_exec(conn, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    submit(db, "ce");
+    assert_int_equal(sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.active, 1);
+    fx_ok(db, pilotdb_check(db, NULL));
+    /* A raw COMMIT while counts are gathered: rolled back, not half
+     * written. */
+    fx_ok(db, pilotdb_begin(db));
+    submit(db, "ce");
+    assert_int_not_equal(sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    assert_false(pilotdb_in_transaction(db));
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.active, 1);
+    fx_ok(db, pilotdb_check(db, NULL));
+    /* After a read wrote them, a raw COMMIT is a commit. */
+    fx_ok(db, pilotdb_begin(db));
+    submit(db, "ce");
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.active, 2);
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
+/* Clocks at the edges: a change at INT64_MIN is counted, and a clock that
+ * steps back never puts a pilot's change before its previous one. */
+static void test_clock_edges(void **state)
+{
+    pilotdb *db = fx_template_db();
+    struct event_log log = {0};
+    pilotdb_pilot p;
+    pilotdb_ce ce;
+    int64_t a, b;
+
+    (void)state;
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_ok(db, pilotdb_ce_add(db, "ce", 5, 1.0, 1, NULL));
+    fx_clock_ms = INT64_MIN;
+    a = submit(db, "ce");
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+    fx_assert_consistent(db);
+    fx_clock_ms = 1000;
+    b = submit(db, "ce");
+    fx_clock_ms = 900;
+    fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_RUNNING));
+    fx_clock_ms = 800;
+    fx_ok(db, pilotdb_pilot_set_status(db, b, PILOT_DONE));
+    fx_ok(db, pilotdb_pilot_get(db, b, &p));
+    assert_int_equal(p.started_at, 1000);
+    assert_int_equal(p.ended_at, 1000);
+    fx_ok(db, pilotdb_pilot_set_status(db, a, PILOT_FAILED));
+    fx_ok(db, pilotdb_pilot_get(db, a, &p));
+    assert_int_equal(p.ended_at, 800);
+    fx_ok(db, pilotdb_events_foreach(db, NULL, log_event, &log));
+    assert_int_equal(log.n, 5);
+    expect_event(&log, 0, a, -1, PILOT_SUBMITTED, INT64_MIN);
+    expect_event(&log, 1, a, PILOT_SUBMITTED, PILOT_FAILED, 800);
+    expect_event(&log, 2, b, -1, PILOT_SUBMITTED, 1000);
+    expect_event(&log, 3, b, PILOT_SUBMITTED, PILOT_RUNNING, 1000);
+    expect_event(&log, 4, b, PILOT_RUNNING, PILOT_DONE, 1000);
+    fx_ok(db, pilotdb_ce_get(db, "ce", &ce));
+    assert_int_equal(ce.last_change_at, 1000);
+    /* The schema refuses a row whose times go back. */
+    assert_int_not_equal(sqlite3_exec(pilotdb_sqlite(db),
+                                      "UPDATE pilot SET ended_at = 999 WHERE pilot_id = 2",
+                                      NULL, NULL, NULL), SQLITE_OK);
+    fx_assert_consistent(db);
+    fx_close(db);
 }
 
 /* Two processes submit to one CE at once: capacity holds exactly. */
@@ -1590,6 +1702,44 @@ static void read_v3_events(const char *path, struct event_log *log)
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
 }
 
+/* A version 3 file with what version 4 refuses or orders differently: a
+ * pilot whose CE was deleted behind the layer's back (the migration keeps
+ * it, pilotdb_check() reports it) and history whose times go back (a
+ * pilot's own changes keep their order). */
+static void test_migrate_odd_v3(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096];
+    struct event_log log = {0};
+    pilotdb *db;
+    int64_t problems = 0;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/odd.db", dir);
+    build_v3(path);
+    sql_on_file(path,
+                "INSERT INTO ce(name, capacity, success_rate) VALUES"
+                " ('kept', 9, 0.9), ('gone', 4, 0.5);"
+                "INSERT INTO pilot(ce_id, status, submitted_at, updated_at) VALUES"
+                " (1, 0, 500, 500), (2, 0, 100, 100);"
+                "UPDATE pilot SET status = 1, updated_at = 400 WHERE pilot_id = 1;"
+                "UPDATE pilot SET status = 2, updated_at = 300 WHERE pilot_id = 1;"
+                "DELETE FROM ce WHERE name = 'gone';");
+    db = fx_file_db(dir, "odd.db");
+    fx_ok(db, pilotdb_events_foreach(db, NULL, log_event, &log));
+    assert_int_equal(log.n, 4);
+    expect_event(&log, 0, 2, -1, PILOT_SUBMITTED, 100);
+    expect_event(&log, 1, 1, -1, PILOT_SUBMITTED, 500);
+    expect_event(&log, 2, 1, PILOT_SUBMITTED, PILOT_RUNNING, 500);
+    expect_event(&log, 3, 1, PILOT_RUNNING, PILOT_DONE, 500);
+    assert_int_equal(pilotdb_check(db, &problems), PILOTDB_EINCONSISTENT);
+    assert_true(strstr(pilotdb_errmsg(db), "pilot row 2 refers to a missing ce") != NULL);
+    /* The foreign key checks are back on after the migration. */
+    assert_int_equal(sql_int(db, "PRAGMA foreign_keys"), 1);
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
 /* A version 3 file, its history in the event table written by its own
  * triggers, arrives at version 4 with the history folded into the rows. */
 static void test_migrate_from_v3(void **state)
@@ -1976,10 +2126,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_second_connection),
         cmocka_unit_test(test_transaction_counters),
         cmocka_unit_test(test_transaction_known_ces),
+        cmocka_unit_test(test_transaction_ended_behind),
+        cmocka_unit_test(test_clock_edges),
         cmocka_unit_test(test_two_writers_capacity),
         cmocka_unit_test(test_open_refusals),
         cmocka_unit_test(test_migrate_from_v1),
         cmocka_unit_test(test_migrate_from_v3),
+        cmocka_unit_test(test_migrate_odd_v3),
         cmocka_unit_test(test_fresh_equals_migrated),
         cmocka_unit_test(test_file_db_is_wal),
         cmocka_unit_test(test_scratch_db),

@@ -755,6 +755,60 @@ static pilotdb_rc op_transaction_reads(struct run *r)
     return rc;
 }
 
+/* The rc of a raw SQL failure src, as the layer reports it. */
+static pilotdb_rc rc_of_sqlite(int src)
+{
+    switch (src & 0xff) {
+    case SQLITE_OK:
+        return PILOTDB_OK;
+    case SQLITE_NOMEM:
+        return PILOTDB_ENOMEM;
+    case SQLITE_IOERR:
+        return PILOTDB_EIO;
+    case SQLITE_FULL:
+        return PILOTDB_EDISKFULL;
+    default:
+        return PILOTDB_ESQL;
+    }
+}
+
+/*
+ * call inside a transaction the caller opened with raw SQL, as the
+ * savepoint fixture does: the layer guards the call with a savepoint, so
+ * committing the caller's transaction afterwards, even after the call
+ * failed, writes all of the call or none of it (and no savepoint is left).
+ */
+static pilotdb_rc in_raw_transaction(struct run *r, pilotdb_rc (*call)(struct run *))
+{
+    sqlite3 *conn = pilotdb_sqlite(r->db);
+    pilotdb_rc rc = rc_of_sqlite(sqlite3_exec(conn, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+
+    pilotdb_rc crc;
+
+    if (rc == PILOTDB_OK)
+        rc = call(r);
+    /* The layer's commit, whose statements raw_prepare() made: a raw one
+     * could not be made, nor its rollback, once every allocation fails. */
+    if (pilotdb_in_transaction(r->db)) {
+        crc = pilotdb_commit(r->db);
+        if (rc == PILOTDB_OK)
+            rc = crc;
+    }
+    if (rc != PILOTDB_OK)
+        r->result[0] = '\0';
+    return rc;
+}
+
+static pilotdb_rc op_raw_submit(struct run *r)
+{
+    return in_raw_transaction(r, op_submit);
+}
+
+static pilotdb_rc op_raw_set_status(struct run *r)
+{
+    return in_raw_transaction(r, op_set_status);
+}
+
 /* A caller's transaction rolled back: nothing changes, whatever fails. */
 static pilotdb_rc op_transaction_rollback(struct run *r)
 {
@@ -789,6 +843,13 @@ static pilotdb_rc op_read_transaction(struct run *r)
 }
 
 /* Writes that leave frames in the WAL for op_close to checkpoint. */
+/* Have the handle make its transaction statements (see in_raw_transaction()). */
+static void raw_prepare(pilotdb *db)
+{
+    fx_ok(db, pilotdb_begin(db));
+    fx_ok(db, pilotdb_commit(db));
+}
+
 static void before_close(pilotdb *db)
 {
     fx_ok(db, pilotdb_ce_add(db, "ce-late.example.org", 2, 1.0, 1, NULL));
@@ -845,6 +906,10 @@ static const struct op ops[] = {
     {"pilotdb_begin ... reads ... pilotdb_commit", op_transaction_reads, WRITES, NULL},
     {"pilotdb_begin ... pilotdb_rollback", op_transaction_rollback, WRITES, NULL},
     {"pilotdb_begin_read ... pilotdb_commit", op_read_transaction, READS, NULL},
+    {"raw BEGIN ... pilotdb_pilot_submit ... pilotdb_commit", op_raw_submit, WRITES,
+     raw_prepare},
+    {"raw BEGIN ... pilotdb_pilot_set_status ... pilotdb_commit", op_raw_set_status,
+     WRITES, raw_prepare},
 };
 
 #define NOPS (sizeof ops / sizeof ops[0])
