@@ -97,29 +97,48 @@ struct list_out {
 static void print_header(struct list_out *out)
 {
     if (!out->header_done && !out->array)
-        printf("%-10s %-9s %15s %15s  %s\n", "ID", "STATUS", "SUBMITTED_AT",
-               "UPDATED_AT", "CE");
+        printf("%-10s %-9s %15s %15s %15s  %s\n", "ID", "STATUS", "SUBMITTED_AT",
+               "STARTED_AT", "ENDED_AT", "CE");
     out->header_done = 1;
+}
+
+/* A time of the pilot, "-" when it has not happened. */
+static const char *time_text(int64_t at, char *buf, size_t size)
+{
+    if (at == PILOTDB_NO_TIME)
+        return "-";
+    snprintf(buf, size, "%lld", (long long)at);
+    return buf;
+}
+
+/* A time of the pilot as JSON, null when it has not happened. */
+static json_t *time_json(int64_t at)
+{
+    return at == PILOTDB_NO_TIME ? json_null() : json_integer((json_int_t)at);
 }
 
 static int print_pilot(void *arg, const pilotdb_pilot *p)
 {
     struct list_out *out = arg;
+    char started[24], ended[24];
 
     print_header(out);
     if (!out->array) {
-        if (printf("%-10lld %-9s %15lld %15lld  %s\n", (long long)p->id,
+        if (printf("%-10lld %-9s %15lld %15s %15s  %s\n", (long long)p->id,
                    pilot_status_name(p->status), (long long)p->submitted_at,
-                   (long long)p->updated_at, p->ce_name) < 0)
+                   time_text(p->started_at, started, sizeof started),
+                   time_text(p->ended_at, ended, sizeof ended), p->ce_name) < 0)
             out->failed = 1;
         return out->failed;
     }
     if (json_array_append_new(out->array,
-                              json_pack("{s:I, s:s, s:s, s:I, s:I}",
+                              json_pack("{s:I, s:s, s:s, s:I, s:o, s:o, s:I}",
                                         "pilot_id", (json_int_t)p->id,
                                         "ce_name", p->ce_name,
                                         "status", pilot_status_name(p->status),
                                         "submitted_at", (json_int_t)p->submitted_at,
+                                        "started_at", time_json(p->started_at),
+                                        "ended_at", time_json(p->ended_at),
                                         "updated_at", (json_int_t)p->updated_at)))
         out->failed = 1;
     return out->failed;

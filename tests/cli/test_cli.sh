@@ -96,6 +96,14 @@ expect 0 "$PD" summary --json;    [ "$out" = '{"submitted":2,"running":1,"done":
 expect 0 "$PD" pilot set 3 done
 expect 0 "$PD" pilot set 1 failed
 expect 0 "$PD" summary;           has "$out" "done       1"
+# A pilot's times: started and ended once they happen, null / "-" before.
+expect 0 "$PD" pilot list --status done --json
+has "$out" '"pilot_id":3,'
+printf '%s' "$out" | grep -Eq '"started_at":[0-9]+,"ended_at":[0-9]+,"updated_at":' && ok || bad "done pilot times: $out"
+expect 0 "$PD" pilot list --status failed --json
+printf '%s' "$out" | grep -Eq '"pilot_id":1,.*"started_at":null,"ended_at":[0-9]+,' && ok || bad "failed pilot times: $out"
+expect 0 "$PD" pilot list --status submitted
+printf '%s\n' "$out" | grep -Eq '^2 +submitted +[0-9]+ +- +- +reliable-ce' && ok || bad "submitted pilot: $out"
 
 # -- --db and files that are not ours ------------------------------------------
 expect 0 "$PD" --db "$work/other.db" init
