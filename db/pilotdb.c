@@ -651,6 +651,10 @@ static pilotdb_rc call_enter(pilotdb *db, int write, enum stmt_id id,
     *st = NULL;
     if (rc != PILOTDB_OK)
         return rc;
+    /* The writes made here change CEs (pilots go through change_enter()):
+     * what submissions remembered of them is stale. */
+    if (write)
+        known_clear(db);
     rc = stmt_get(db, id, st);
     if (rc != PILOTDB_OK) {
         txn_leave(db, *opened, rc);
@@ -1228,7 +1232,6 @@ pilotdb_rc pilotdb_open_image(const unsigned char *image, size_t size,
 pilotdb_rc pilotdb_serialize(pilotdb *db, unsigned char **image, size_t *size)
 {
     sqlite3_int64 len = 0;
-
     pilotdb_rc rc;
 
     db->errmsg[0] = '\0';
@@ -1392,7 +1395,6 @@ pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
     rc = call_enter(db, 1, ST_CE_ADD, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    known_clear(db);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, capacity);
     sqlite3_bind_double(st, 3, success_rate + 0.0); /* -0.0 is stored as 0 */
@@ -1433,7 +1435,6 @@ pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
     rc = call_enter(db, 1, ST_CE_UPDATE, &st, &opened);
     if (rc != PILOTDB_OK)
         return rc;
-    known_clear(db);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     if (upd->set & PILOTDB_SET_CAPACITY)
         sqlite3_bind_int64(st, 2, upd->capacity);
@@ -1621,7 +1622,7 @@ static pilotdb_rc ce_id_of(pilotdb *db, const char *name, int64_t *ce_id)
 static pilotdb_rc submit_check(pilotdb *db, const char *name, int64_t *ce_id,
                                struct ce_delta **slot)
 {
-    uint64_t hash = name_hash(name);
+    uint64_t hash = db->batch ? name_hash(name) : 0;
     struct ce_known *found = db->batch ? known_find(db, name, hash) : NULL;
     struct ce_known ce;
     sqlite3_stmt *st;

@@ -6,7 +6,8 @@
  * ties are broken by insertion order and a run is a pure function of the
  * scenario and the seed.  (Four children per node: half the depth of a
  * binary heap, and the children of a node share two cache lines; the
- * queue of a large run outgrows the caches.)  The database's clock is the engine's virtual time.
+ * queue of a large run outgrows the caches.)  The database's clock is the
+ * engine's virtual time.
  * Writes go in one transaction per director cycle, cut short after
  * BATCH_EVENTS events; run_until() always commits before returning so that
  * other connections (the dashboard) see a consistent state and may write.
