@@ -315,7 +315,8 @@ static sim_rc pilot_ended(struct sim_engine *eng, struct sim_ce *ce,
 }
 
 /* Submit one pilot; see engine.h. */
-sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome)
+sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
+                         enum sim_submit_outcome *outcome)
 {
     const struct sim_scenario *scn = eng->scn;
     struct sim_pilot *p;
@@ -324,16 +325,16 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome
     pilotdb_rc rc;
     sim_rc src;
 
-    *outcome = 0;
+    *outcome = SIM_SUBMIT_WRITTEN;
     if (scn->failure->submission_fails(eng, ce)) {
         ce->submission_failures++;
-        *outcome = 1;
+        *outcome = SIM_SUBMIT_FAILED;
         return SIM_OK;
     }
     rc = pilotdb_pilot_submit(eng->db, ce->name, &pilot_id);
     if (rc == PILOTDB_EFULL || rc == PILOTDB_EDISABLED || rc == PILOTDB_ENOTFOUND) {
         ce->refused++;
-        *outcome = 2;
+        *outcome = SIM_SUBMIT_REFUSED;
         return SIM_OK;
     }
     if (rc != PILOTDB_OK)

@@ -54,14 +54,21 @@ struct sim_ce {
 /* The peak of the sum of all CEs' active pilots. */
 int64_t sim_engine_total_peak(const struct sim_engine *eng);
 
+/* What became of one submission. */
+enum sim_submit_outcome {
+    SIM_SUBMIT_WRITTEN,   /* written to the database, its next step scheduled */
+    SIM_SUBMIT_FAILED,    /* the failure model failed it; nothing written */
+    SIM_SUBMIT_REFUSED    /* refused by the database: full, disabled or gone */
+};
+
 /*
  * Submit one pilot to ce at the current time: ask the failure model whether
  * the submission fails, write it, draw its queue and run times and fate and
- * schedule its next step.  *outcome gets 0 (written), 1 (submission failed,
- * nothing written) or 2 (refused by the database: full or disabled).
+ * schedule its next step.  *outcome says which happened.
  * Returns SIM_OK or an error that stops the engine.
  */
-sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome);
+sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
+                         enum sim_submit_outcome *outcome);
 
 /* Schedule an arrival event (policy.c) for CE index ce or UINT32_MAX. */
 sim_rc sim_engine_schedule_arrival(struct sim_engine *eng, int64_t at, uint32_t ce);
