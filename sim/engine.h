@@ -1,9 +1,7 @@
 /*
- * engine.h - the state of a running simulation (private to libpilotsim).
- *
- * engine.c owns the event queue, the virtual clock, the batching of writes
- * and the pilots in flight; policy.c and failure.c decide what to submit and
- * how pilots end; report.c reads the statistics kept here.
+ * engine.h - the engine as the policies, failure models and reports see it
+ * (private to libpilotsim): the CEs with their statistics, submission and
+ * arrivals.  The engine's own parts share engine_internal.h.
  */
 #ifndef PILOTSIM_ENGINE_H
 #define PILOTSIM_ENGINE_H
