@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys.h"
+
 struct glyphs {
     const char *running, *submitted, *free_slot;
     const char *spark[8];
@@ -442,27 +444,6 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
     draw_footer(sf, lo, chrome->demo);
 }
 
-static const char *const help_lines[] = {
-    "pilotdeck dashboard - keys",
-    "",
-    "  Up/Down, j/k     select a CE          PgUp/PgDn, Home/End  move faster",
-    "  s, >             sort by the next column",
-    "  <                sort by the previous column",
-    "  r                reverse the sort order",
-    "  /                filter CEs by name (Enter keeps it, Esc clears it)",
-    "  e                enable or disable the selected CE",
-    "  + / -            add or remove one slot of the selected CE",
-    "  F1, ?, h         this help",
-    "  q, F10           quit",
-    NULL,
-};
-
-static const char *const help_demo_lines[] = {
-    "  space            pause or resume the simulation",
-    "  [ / ]            slow down / speed up the simulated clock",
-    NULL,
-};
-
 static const char *const help_legend[] = {
     "",
     "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
@@ -475,15 +456,52 @@ static const char *const help_legend[] = {
     NULL,
 };
 
+/* The key lines of the help screen: the keys at column 2, what they do at
+ * column 19; a TUI_KEY_SAME_LINE row continues the line at column 40, its
+ * keys followed by two spaces. */
+#define HELP_KEYS_COLUMN 2
+#define HELP_KEYS_WIDTH 17
+#define HELP_SECOND_COLUMN 40
+
+struct help_line {
+    char text[256];
+    int len;              /* -1: no line started */
+};
+
+static void help_append(struct help_line *line, int column, const char *keys,
+                        int keys_width, const char *help)
+{
+    int room = (int)sizeof line->text - line->len;
+    int pad = column > line->len ? column - line->len : 0;
+    int n = snprintf(line->text + line->len, (size_t)room, "%*s%-*s%s", pad, "",
+                     keys_width, keys, help);
+
+    line->len += n < room ? n : room - 1;
+}
+
 void tui_draw_help(const struct tui_surface *sf, int demo)
 {
+    struct help_line line = { "", -1 };
     int y = 0;
 
-    for (const char *const *l = help_lines; *l; l++, y++)
-        put(sf, y, 0, sf->width, l == help_lines ? TUI_S_TITLE : TUI_S_NORMAL, *l);
-    if (demo)
-        for (const char *const *l = help_demo_lines; *l; l++, y++)
-            put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
+    put(sf, y++, 0, sf->width, TUI_S_TITLE, "pilotdeck dashboard - keys");
+    put(sf, y++, 0, sf->width, TUI_S_NORMAL, "");
+    for (size_t i = 0; i < tui_nbindings; i++) {
+        const struct tui_binding *b = &tui_bindings[i];
+        if (!b->label || ((b->flags & TUI_KEY_DEMO) && !demo))
+            continue;
+        if ((b->flags & TUI_KEY_SAME_LINE) && line.len >= 0) {
+            help_append(&line, HELP_SECOND_COLUMN, b->label, (int)strlen(b->label) + 2,
+                        b->help);
+            continue;
+        }
+        if (line.len >= 0)
+            put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
+        line.len = 0;
+        help_append(&line, HELP_KEYS_COLUMN, b->label, HELP_KEYS_WIDTH, b->help);
+    }
+    if (line.len >= 0)
+        put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
     for (const char *const *l = help_legend; *l; l++, y++)
         put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
 }
