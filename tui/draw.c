@@ -381,31 +381,22 @@ static void draw_row(const struct tui_surface *sf, const tui_view *view,
     }
 }
 
-struct footer_key {
-    const char *key, *label;
-    int demo_only;
-};
-
-static const struct footer_key footer_keys[] = {
-    { "F1", "Help", 0 },      { "q", "Quit", 0 },      { "space", "Pause", 1 },
-    { "[]", "Speed", 1 },     { "jk", "Move", 0 },     { "s<>", "Sort", 0 },
-    { "/", "Filter", 0 },     { "e", "Enable", 0 },    { "+-", "Capacity", 0 },
-};
-
+/* The footer: the main keys from the key table, as many as fit. */
 static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int demo)
 {
+    const struct tui_binding *b;
     int x = 0;
 
     blank(sf, lo->footer_y, 0, lo->width, TUI_S_NORMAL);
-    for (size_t i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
-        const struct footer_key *k = &footer_keys[i];
-        int need = (int)strlen(k->key) + 1 + (int)strlen(k->label) + 1;
-        if (k->demo_only && !demo)
+    for (int pos = 1; (b = tui_footer_binding(pos)) != NULL; pos++) {
+        int need = (int)strlen(b->footer.keys) + 1 + (int)strlen(b->footer.label) + 1;
+        if ((b->flags & TUI_KEY_DEMO) && !demo)
             continue;
         if (x + need > lo->width)
             break;
-        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_KEY, "%s", k->key);
-        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_NORMAL, " %s ", k->label);
+        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_KEY, "%s", b->footer.keys);
+        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_NORMAL, " %s ",
+                  b->footer.label);
     }
 }
 

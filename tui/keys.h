@@ -1,7 +1,8 @@
 /*
  * keys.h - the dashboard's key bindings (private to libpilottui): one row
- * per action with its keys and its line on the help screen.  app.c maps
- * keys to actions through it and draw.c draws the help screen from it.
+ * per action with its keys, its line on the help screen and its place in
+ * the footer.  app.c maps keys to actions through it; draw.c draws the help
+ * screen and the footer from it.
  */
 #ifndef TUI_KEYS_H
 #define TUI_KEYS_H
@@ -47,11 +48,19 @@ struct tui_binding {
                                       the help of another row covers it */
     const char *help;              /* what the action does */
     unsigned flags;                /* TUI_KEY_* */
+    struct {
+        int position;              /* 1, 2, ... from the left; 0: not shown */
+        const char *keys, *label;  /* e.g. "F1" "Help" */
+    } footer;
 };
 
 /* The bindings, in the order of the help screen. */
 extern const struct tui_binding tui_bindings[];
 extern const size_t tui_nbindings;
+
+/* The row shown at position (1, 2, ...) of the footer, or NULL past the
+ * last one. */
+const struct tui_binding *tui_footer_binding(int position);
 
 /* The action of key, or TUI_ACT_NONE; demo-only keys act only when demo is
  * non-zero. */
