@@ -93,30 +93,21 @@ static void scroll_to_selection(struct app *app)
 
 static void draw(struct app *app)
 {
-    struct tui_surface sf;
     struct tui_chrome chrome;
 
     tui_layout_compute(COLS, LINES, NULL, &app->layout);
     scroll_to_selection(app);
-    screen_begin(app->screen);
-    sf = screen_surface(app->screen);
-    if (app->layout.too_small) {
-        tui_draw_too_small(&sf);
-    } else if (app->help) {
-        tui_draw_help(&sf, app->opts->driver != NULL);
-    } else {
-        memset(&chrome, 0, sizeof chrome);
-        chrome.status = app->status[0] ? app->status : NULL;
-        chrome.status_error = app->status_error;
-        chrome.prompt = app->prompting ? app->prompt : NULL;
-        chrome.demo = app->opts->driver != NULL;
-        chrome.paused = app->paused;
-        chrome.speed = app->speed;
-        chrome.readonly = app->opts->readonly;
-        chrome.first_row = app->first_row;
-        tui_draw_frame(&sf, &app->view, &app->layout, &app->draw, &chrome);
-    }
-    screen_show(app->screen);
+    memset(&chrome, 0, sizeof chrome);
+    chrome.status = app->status[0] ? app->status : NULL;
+    chrome.status_error = app->status_error;
+    chrome.prompt = app->prompting ? app->prompt : NULL;
+    chrome.demo = app->opts->driver != NULL;
+    chrome.paused = app->paused;
+    chrome.speed = app->speed;
+    chrome.readonly = app->opts->readonly;
+    chrome.first_row = app->first_row;
+    chrome.help = app->help;
+    screen_draw(app->screen, &app->view, &app->layout, &app->draw, &chrome);
 }
 
 /* Write a change to the selected CE and say what happened. */

@@ -400,41 +400,6 @@ static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int 
     }
 }
 
-void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
-                    const tui_layout *lo, const tui_draw_options *opts,
-                    const struct tui_chrome *chrome)
-{
-    const struct glyphs *g = opts->unicode ? &unicode_glyphs : &ascii_glyphs;
-    long first = chrome ? chrome->first_row : 0;
-
-    if (lo->too_small) {
-        tui_draw_too_small(sf);
-        return;
-    }
-    draw_header(sf, view, lo, opts, chrome, g);
-    draw_table_header(sf, view, lo, g, chrome != NULL);
-    for (int r = 0; r < lo->table_rows; r++) {
-        long i = first + r;
-        if (i < 0 || (size_t)i >= view->nvisible)
-            break;
-        draw_row(sf, view, lo, g, lo->table_y + r, tui_view_visible_row(view, (size_t)i),
-                 chrome && i == view->selected);
-    }
-    if (view->nvisible == 0)
-        put(sf, lo->table_y, 0, lo->width, TUI_S_DIM,
-            view->nrows == 0 ? "no CEs in this database (add one with `pilotdeck ce add`)"
-                             : "no CE matches the filter");
-    if (!chrome)
-        return;
-    if (chrome->prompt)
-        putf(sf, lo->status_y, 0, lo->width, TUI_S_INFO,
-             "filter: %s_   (Enter keeps it, Esc clears it)", chrome->prompt);
-    else if (chrome->status)
-        put(sf, lo->status_y, 0, lo->width, chrome->status_error ? TUI_S_ERROR : TUI_S_INFO,
-            chrome->status);
-    draw_footer(sf, lo, chrome->demo);
-}
-
 static const char *const help_legend[] = {
     "",
     "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
@@ -470,7 +435,7 @@ static void help_append(struct help_line *line, int column, const char *keys,
     line->len += n < room ? n : room - 1;
 }
 
-void tui_draw_help(const struct tui_surface *sf, int demo)
+static void draw_help(const struct tui_surface *sf, int demo)
 {
     struct help_line line = { "", -1 };
     int y = 0;
@@ -497,7 +462,7 @@ void tui_draw_help(const struct tui_surface *sf, int demo)
         put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
 }
 
-void tui_draw_too_small(const struct tui_surface *sf)
+static void draw_too_small(const struct tui_surface *sf)
 {
     char need[64], have[64];
 
@@ -506,4 +471,43 @@ void tui_draw_too_small(const struct tui_surface *sf)
     snprintf(have, sizeof have, "have %dx%d, press q to quit", sf->width, sf->height);
     put(sf, sf->height / 2 - (sf->height > 1), 0, sf->width, TUI_S_ERROR, need);
     put(sf, sf->height / 2 + (sf->height <= 1 ? 1 : 0), 0, sf->width, TUI_S_NORMAL, have);
+}
+
+void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
+                    const tui_layout *lo, const tui_draw_options *opts,
+                    const struct tui_chrome *chrome)
+{
+    const struct glyphs *g = opts->unicode ? &unicode_glyphs : &ascii_glyphs;
+    long first = chrome ? chrome->first_row : 0;
+
+    if (lo->too_small) {
+        draw_too_small(sf);
+        return;
+    }
+    if (chrome && chrome->help) {
+        draw_help(sf, chrome->demo);
+        return;
+    }
+    draw_header(sf, view, lo, opts, chrome, g);
+    draw_table_header(sf, view, lo, g, chrome != NULL);
+    for (int r = 0; r < lo->table_rows; r++) {
+        long i = first + r;
+        if (i < 0 || (size_t)i >= view->nvisible)
+            break;
+        draw_row(sf, view, lo, g, lo->table_y + r, tui_view_visible_row(view, (size_t)i),
+                 chrome && i == view->selected);
+    }
+    if (view->nvisible == 0)
+        put(sf, lo->table_y, 0, lo->width, TUI_S_DIM,
+            view->nrows == 0 ? "no CEs in this database (add one with `pilotdeck ce add`)"
+                             : "no CE matches the filter");
+    if (!chrome)
+        return;
+    if (chrome->prompt)
+        putf(sf, lo->status_y, 0, lo->width, TUI_S_INFO,
+             "filter: %s_   (Enter keeps it, Esc clears it)", chrome->prompt);
+    else if (chrome->status)
+        put(sf, lo->status_y, 0, lo->width, chrome->status_error ? TUI_S_ERROR : TUI_S_INFO,
+            chrome->status);
+    draw_footer(sf, lo, chrome->demo);
 }
