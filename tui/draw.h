@@ -2,9 +2,8 @@
  * draw.h - drawing a view onto a surface (private to libpilottui).
  *
  * A surface is anything that can show styled text at a row and column: the
- * ncurses screen (screen.c) or a plain text grid (text.c).  draw.c decides
- * what goes where from the view and the layout and never touches ncurses,
- * so the interactive screen and the headless frame are the same picture.
+ * ncurses screen (screen.c) or a plain text grid (text.c).  Drawing reads
+ * the view, the layout and the options and writes only to the surface.
  */
 #ifndef TUI_DRAW_H
 #define TUI_DRAW_H
