@@ -1,9 +1,7 @@
 /*
- * engine.h - the state of a running simulation (private to libpilotsim).
- *
- * engine.c owns the event queue, the virtual clock, the batching of writes
- * and the pilots in flight; policy.c and failure.c decide what to submit and
- * how pilots end; report.c reads the statistics kept here.
+ * engine.h - the engine as the policies, failure models and reports see it
+ * (private to libpilotsim): the CEs with their statistics, submission and
+ * arrivals.  The engine's own parts share engine_internal.h.
  */
 #ifndef PILOTSIM_ENGINE_H
 #define PILOTSIM_ENGINE_H
@@ -54,14 +52,21 @@ struct sim_ce {
 /* The peak of the sum of all CEs' active pilots. */
 int64_t sim_engine_total_peak(const struct sim_engine *eng);
 
+/* What became of one submission. */
+enum sim_submit_outcome {
+    SIM_SUBMIT_WRITTEN,   /* written to the database, its next step scheduled */
+    SIM_SUBMIT_FAILED,    /* the failure model failed it; nothing written */
+    SIM_SUBMIT_REFUSED    /* refused by the database: full, disabled or gone */
+};
+
 /*
  * Submit one pilot to ce at the current time: ask the failure model whether
  * the submission fails, write it, draw its queue and run times and fate and
- * schedule its next step.  *outcome gets 0 (written), 1 (submission failed,
- * nothing written) or 2 (refused by the database: full or disabled).
+ * schedule its next step.  *outcome says which happened.
  * Returns SIM_OK or an error that stops the engine.
  */
-sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce, int *outcome);
+sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
+                         enum sim_submit_outcome *outcome);
 
 /* Schedule an arrival event (policy.c) for CE index ce or UINT32_MAX. */
 sim_rc sim_engine_schedule_arrival(struct sim_engine *eng, int64_t at, uint32_t ce);

@@ -45,13 +45,13 @@ static sim_rc director_cycle(struct sim_engine *eng, int64_t cycle_no)
         if (scn->max_per_cycle < attempts)
             attempts = scn->max_per_cycle;
         for (k = 0; k < attempts; k++) {
-            int outcome;
+            enum sim_submit_outcome outcome;
             sim_rc rc = sim_engine_submit(eng, ce, &outcome);
             if (rc != SIM_OK)
                 return rc;
-            if (outcome == 2)
+            if (outcome == SIM_SUBMIT_REFUSED)
                 break;
-            if (outcome == 1 && scn->backoff_cycles > 0) {
+            if (outcome == SIM_SUBMIT_FAILED && scn->backoff_cycles > 0) {
                 ce->backoff_until = cycle_no + 1 + scn->backoff_cycles;
                 break;
             }
@@ -142,7 +142,7 @@ static sim_rc arrivals_arrival(struct sim_engine *eng, uint32_t index)
     struct sim_ce *ce;
     pcg32_random_t *rng;
     double rate;
-    int outcome;
+    enum sim_submit_outcome outcome;
     sim_rc rc;
 
     if (index == UINT32_MAX) {

@@ -1,10 +1,12 @@
 /*
- * fixtures.h - fresh databases for cmocka tests (libpilotdeck_testsupport).
+ * fixtures.h - fresh databases and helpers for cmocka tests
+ * (libpilotdeck_testsupport).
  *
- * The C counterparts of the Python fixture patterns in DESIGN.md.  Every
- * function fails the running cmocka test (fail_msg) instead of returning an
- * error, and each returned handle is closed with fx_close(), which also
- * asserts that the connection closed cleanly.
+ * Every database a fixture returns has the current schema and runs on the
+ * test clock (fx_clock(): time stands at fx_clock_ms).  Every function fails
+ * the running cmocka test (fail_msg) instead of returning an error; close
+ * each returned handle with fx_close(), which also asserts that the
+ * connection closed cleanly.
  */
 #ifndef PILOTDECK_FIXTURES_H
 #define PILOTDECK_FIXTURES_H
@@ -16,14 +18,17 @@
 
 struct CMUnitTest;
 
-/* A fresh in-memory database with the current schema. */
+/* A fresh in-memory database, its schema created for this call (slower
+ * than fx_template_db(), which copies one made earlier). */
 pilotdb *fx_memory_db(void);
 
-/* A fresh in-memory database copied from a template image that is migrated
- * once per process (sqlite3_serialize / sqlite3_deserialize). */
+/* A fresh, empty in-memory database, copied from an image of the migrated
+ * schema that is made once per process (sqlite3_serialize/deserialize):
+ * the cheap way to give each test its own database. */
 pilotdb *fx_template_db(void);
 
-/* A fresh in-memory database holding the sample data below. */
+/* A fresh in-memory database holding the sample data below, copied from an
+ * image made once per process. */
 pilotdb *fx_sample_db(void);
 
 /* The sample data: CEs (name, capacity, success rate, enabled) and pilots.
@@ -34,18 +39,21 @@ pilotdb *fx_sample_db(void);
  * Pilots are submitted at t = 1000 ms and change status at t = 2000 ms. */
 #define FX_SAMPLE_NCES 4
 
-/* A temporary directory made for one test (mkdtemp under $TMPDIR or /tmp);
- * fx_tmpdir_remove() deletes it and all files in it. The string is owned by
- * the caller (free()). */
+/* A temporary directory made for one test (mkdtemp under $TMPDIR or /tmp),
+ * for file databases (WAL, two connections or processes).
+ * fx_tmpdir_remove() deletes it, the files in it and the string; the string
+ * is the caller's until then. */
 char *fx_tmpdir(void);
 void fx_tmpdir_remove(char *dir);
 
-/* Open (creating) a file database dir/name in WAL mode. */
+/* Open (creating) the file database dir/name, as pilotdb_open() opens a
+ * file (WAL mode). */
 pilotdb *fx_file_db(const char *dir, const char *name);
 
-/* Rollback isolation: open a SAVEPOINT on a shared db before a test, and
- * roll everything the test wrote back after it.  Each returns 0, or -1
- * (after a message) so they can serve as cmocka setup/teardown bodies. */
+/* Rollback isolation, for tests that share one database: begin opens a
+ * SAVEPOINT before a test, end rolls back all the test wrote and releases
+ * it.  Each returns 0, or -1 after a message on stderr, so that they can
+ * serve as cmocka setup/teardown bodies. */
 int fx_savepoint_begin(pilotdb *db);
 int fx_savepoint_end(pilotdb *db);
 

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "fixtures.h"
+#include "keys.h"
 #include "pilottui.h"
 
 /* cmocka 1.1 has no assert_double_equal. */
@@ -839,6 +840,33 @@ static void test_frame_empty_db(void **state)
     fx_close(db);
 }
 
+/* The key table: each key is bound once (a switch on keys refused a key
+ * twice at compile time; a table needs this test), every key finds its own
+ * row's action, demo-only keys do nothing outside a demo, and a row has a
+ * help text exactly when the help names its keys. */
+static void test_key_table(void **state)
+{
+    (void)state;
+    assert_true(tui_nbindings > 0);
+    for (size_t i = 0; i < tui_nbindings; i++) {
+        const struct tui_binding *b = &tui_bindings[i];
+        int demo_only = (b->flags & TUI_KEY_DEMO) != 0;
+
+        assert_int_not_equal(b->action, TUI_ACT_NONE);
+        assert_int_not_equal(b->keys[0], 0);
+        assert_int_equal(b->label == NULL, b->help == NULL);
+        for (int k = 0; k < TUI_KEYS_PER_ACTION && b->keys[k]; k++) {
+            assert_int_equal(tui_key_action(b->keys[k], 1), b->action);
+            assert_int_equal(tui_key_action(b->keys[k], 0),
+                             demo_only ? TUI_ACT_NONE : b->action);
+            for (size_t j = i + 1; j < tui_nbindings; j++)
+                for (int m = 0; m < TUI_KEYS_PER_ACTION && tui_bindings[j].keys[m]; m++)
+                    if (tui_bindings[j].keys[m] == b->keys[k])
+                        fail_msg("key %d is bound to rows %zu and %zu", b->keys[k], i, j);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest view[] = {
@@ -866,6 +894,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_text),
         cmocka_unit_test(test_frame_json),
         cmocka_unit_test(test_frame_empty_db),
+        cmocka_unit_test(test_key_table),
     };
     const struct fx_group groups[] = {
         FX_GROUP("view", view, NULL, NULL),

@@ -18,11 +18,11 @@
 #include <time.h>
 
 #include "draw.h"
+#include "keys.h"
 #include "screen.h"
 
 #define MIN_SPEED (1.0 / 64.0)
 #define MAX_SPEED 65536.0
-#define KEY_ESC 27
 
 static volatile sig_atomic_t stop_requested;
 
@@ -93,30 +93,21 @@ static void scroll_to_selection(struct app *app)
 
 static void draw(struct app *app)
 {
-    struct tui_surface sf;
     struct tui_chrome chrome;
 
     tui_layout_compute(COLS, LINES, NULL, &app->layout);
     scroll_to_selection(app);
-    screen_begin(app->screen);
-    sf = screen_surface(app->screen);
-    if (app->layout.too_small) {
-        tui_draw_too_small(&sf);
-    } else if (app->help) {
-        tui_draw_help(&sf, app->opts->driver != NULL);
-    } else {
-        memset(&chrome, 0, sizeof chrome);
-        chrome.status = app->status[0] ? app->status : NULL;
-        chrome.status_error = app->status_error;
-        chrome.prompt = app->prompting ? app->prompt : NULL;
-        chrome.demo = app->opts->driver != NULL;
-        chrome.paused = app->paused;
-        chrome.speed = app->speed;
-        chrome.readonly = app->opts->readonly;
-        chrome.first_row = app->first_row;
-        tui_draw_frame(&sf, &app->view, &app->layout, &app->draw, &chrome);
-    }
-    screen_show(app->screen);
+    memset(&chrome, 0, sizeof chrome);
+    chrome.status = app->status[0] ? app->status : NULL;
+    chrome.status_error = app->status_error;
+    chrome.prompt = app->prompting ? app->prompt : NULL;
+    chrome.demo = app->opts->driver != NULL;
+    chrome.paused = app->paused;
+    chrome.speed = app->speed;
+    chrome.readonly = app->opts->readonly;
+    chrome.first_row = app->first_row;
+    chrome.help = app->help;
+    screen_draw(app->screen, &app->view, &app->layout, &app->draw, &chrome);
 }
 
 /* Write a change to the selected CE and say what happened. */
@@ -179,7 +170,7 @@ static void prompt_key(struct app *app, int key)
         set_status(app, 0, app->prompt[0] ? "filter: %s" : "filter cleared", app->prompt);
         return;
     }
-    if (key == KEY_ESC) {
+    if (key == TUI_KEY_ESC) {
         app->prompting = 0;
         app->prompt[0] = '\0';
         set_status(app, 0, "filter cleared");
@@ -199,15 +190,25 @@ static void prompt_key(struct app *app, int key)
     tui_view_filter(&app->view, app->prompt);
 }
 
+static void change_speed(struct app *app, double factor)
+{
+    app->speed *= factor;
+    if (app->speed < MIN_SPEED)
+        app->speed = MIN_SPEED;
+    if (app->speed > MAX_SPEED)
+        app->speed = MAX_SPEED;
+    set_status(app, 0, "speed x%g", app->speed);
+}
+
 static void handle_key(struct app *app, int key)
 {
     const tui_layout *lo = &app->layout;
-    int demo = app->opts->driver != NULL;
+    enum tui_action action = tui_key_action(key, app->opts->driver != NULL);
 
     if (key == KEY_RESIZE)
         return;
     if (lo->too_small) {
-        if (key == 'q' || key == KEY_F(10))
+        if (action == TUI_ACT_QUIT)
             app->quit = 1;
         return;
     }
@@ -219,53 +220,42 @@ static void handle_key(struct app *app, int key)
         prompt_key(app, key);
         return;
     }
-    switch (key) {
-    case 'q': case KEY_F(10): app->quit = 1; break;
-    case KEY_F(1): case '?': case 'h': app->help = 1; break;
-    case KEY_UP: case 'k': tui_view_select_move(&app->view, -1); break;
-    case KEY_DOWN: case 'j': tui_view_select_move(&app->view, 1); break;
-    case KEY_PPAGE: tui_view_select_move(&app->view, -(long)lo->table_rows); break;
-    case KEY_NPAGE: tui_view_select_move(&app->view, lo->table_rows); break;
-    case KEY_HOME: case 'g': tui_view_select_move(&app->view, -(long)app->view.nvisible); break;
-    case KEY_END: case 'G': tui_view_select_move(&app->view, (long)app->view.nvisible); break;
-    case 's': case '>': cycle_sort(app, 1); break;
-    case '<': cycle_sort(app, -1); break;
-    case 'r':
+    switch (action) {
+    case TUI_ACT_QUIT: app->quit = 1; break;
+    case TUI_ACT_HELP: app->help = 1; break;
+    case TUI_ACT_SELECT_UP: tui_view_select_move(&app->view, -1); break;
+    case TUI_ACT_SELECT_DOWN: tui_view_select_move(&app->view, 1); break;
+    case TUI_ACT_PAGE_UP: tui_view_select_move(&app->view, -(long)lo->table_rows); break;
+    case TUI_ACT_PAGE_DOWN: tui_view_select_move(&app->view, lo->table_rows); break;
+    case TUI_ACT_FIRST: tui_view_select_move(&app->view, -(long)app->view.nvisible); break;
+    case TUI_ACT_LAST: tui_view_select_move(&app->view, (long)app->view.nvisible); break;
+    case TUI_ACT_SORT_NEXT: cycle_sort(app, 1); break;
+    case TUI_ACT_SORT_PREVIOUS: cycle_sort(app, -1); break;
+    case TUI_ACT_SORT_REVERSE:
         tui_view_sort(&app->view, app->view.sort, !app->view.sort_reverse);
         set_status(app, 0, "sorted by %s, %s", tui_column_title(app->view.sort),
                    app->view.sort_reverse ? "reversed" : "default order");
         break;
-    case '/':
+    case TUI_ACT_FILTER:
         app->prompting = 1;
         strcpy(app->prompt, app->view.filter);
         break;
-    case KEY_ESC:
+    case TUI_ACT_CLEAR_FILTER:
         if (app->view.filter[0]) {
             tui_view_filter(&app->view, NULL);
             set_status(app, 0, "filter cleared");
         }
         break;
-    case 'e': edit_selected(app, 'e'); break;
-    case '+': case '=': edit_selected(app, '+'); break;
-    case '-': case '_': edit_selected(app, '-'); break;
-    case ' ':
-        if (demo) {
-            app->paused = !app->paused;
-            set_status(app, 0, app->paused ? "paused" : "running");
-        }
+    case TUI_ACT_TOGGLE_ENABLED: edit_selected(app, 'e'); break;
+    case TUI_ACT_CAPACITY_UP: edit_selected(app, '+'); break;
+    case TUI_ACT_CAPACITY_DOWN: edit_selected(app, '-'); break;
+    case TUI_ACT_PAUSE:
+        app->paused = !app->paused;
+        set_status(app, 0, app->paused ? "paused" : "running");
         break;
-    case '[': case ']':
-        if (demo) {
-            app->speed *= key == ']' ? 2.0 : 0.5;
-            if (app->speed < MIN_SPEED)
-                app->speed = MIN_SPEED;
-            if (app->speed > MAX_SPEED)
-                app->speed = MAX_SPEED;
-            set_status(app, 0, "speed x%g", app->speed);
-        }
-        break;
-    default:
-        break;
+    case TUI_ACT_SLOWER: change_speed(app, 0.5); break;
+    case TUI_ACT_FASTER: change_speed(app, 2.0); break;
+    case TUI_ACT_NONE: break;
     }
 }
 

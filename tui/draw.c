@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "keys.h"
+
 struct glyphs {
     const char *running, *submitted, *free_slot;
     const char *spark[8];
@@ -379,32 +381,96 @@ static void draw_row(const struct tui_surface *sf, const tui_view *view,
     }
 }
 
-struct footer_key {
-    const char *key, *label;
-    int demo_only;
-};
-
-static const struct footer_key footer_keys[] = {
-    { "F1", "Help", 0 },      { "q", "Quit", 0 },      { "space", "Pause", 1 },
-    { "[]", "Speed", 1 },     { "jk", "Move", 0 },     { "s<>", "Sort", 0 },
-    { "/", "Filter", 0 },     { "e", "Enable", 0 },    { "+-", "Capacity", 0 },
-};
-
+/* The footer: the main keys from the key table, as many as fit. */
 static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int demo)
 {
+    const struct tui_binding *b;
     int x = 0;
 
     blank(sf, lo->footer_y, 0, lo->width, TUI_S_NORMAL);
-    for (size_t i = 0; i < sizeof footer_keys / sizeof footer_keys[0]; i++) {
-        const struct footer_key *k = &footer_keys[i];
-        int need = (int)strlen(k->key) + 1 + (int)strlen(k->label) + 1;
-        if (k->demo_only && !demo)
+    for (int pos = 1; (b = tui_footer_binding(pos)) != NULL; pos++) {
+        int need = (int)strlen(b->footer.keys) + 1 + (int)strlen(b->footer.label) + 1;
+        if ((b->flags & TUI_KEY_DEMO) && !demo)
             continue;
         if (x + need > lo->width)
             break;
-        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_KEY, "%s", k->key);
-        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_NORMAL, " %s ", k->label);
+        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_KEY, "%s", b->footer.keys);
+        x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_NORMAL, " %s ",
+                  b->footer.label);
     }
+}
+
+static const char *const help_legend[] = {
+    "",
+    "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
+    "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
+    "State: enabled, full (no free slot), degraded (health bad), disabled.",
+    "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
+    "",
+    "Changes are written to the database and confirmed in the status line.",
+    "Press any key to return.",
+    NULL,
+};
+
+/* The key lines of the help screen: the keys at column 2, what they do at
+ * column 19; a TUI_KEY_SAME_LINE row continues the line at column 40, its
+ * keys followed by two spaces. */
+#define HELP_KEYS_COLUMN 2
+#define HELP_KEYS_WIDTH 17
+#define HELP_SECOND_COLUMN 40
+
+struct help_line {
+    char text[256];
+    int len;              /* -1: no line started */
+};
+
+static void help_append(struct help_line *line, int column, const char *keys,
+                        int keys_width, const char *help)
+{
+    int room = (int)sizeof line->text - line->len;
+    int pad = column > line->len ? column - line->len : 0;
+    int n = snprintf(line->text + line->len, (size_t)room, "%*s%-*s%s", pad, "",
+                     keys_width, keys, help);
+
+    line->len += n < room ? n : room - 1;
+}
+
+static void draw_help(const struct tui_surface *sf, int demo)
+{
+    struct help_line line = { "", -1 };
+    int y = 0;
+
+    put(sf, y++, 0, sf->width, TUI_S_TITLE, "pilotdeck dashboard - keys");
+    put(sf, y++, 0, sf->width, TUI_S_NORMAL, "");
+    for (size_t i = 0; i < tui_nbindings; i++) {
+        const struct tui_binding *b = &tui_bindings[i];
+        if (!b->label || ((b->flags & TUI_KEY_DEMO) && !demo))
+            continue;
+        if ((b->flags & TUI_KEY_SAME_LINE) && line.len >= 0) {
+            help_append(&line, HELP_SECOND_COLUMN, b->label, (int)strlen(b->label) + 2,
+                        b->help);
+            continue;
+        }
+        if (line.len >= 0)
+            put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
+        line.len = 0;
+        help_append(&line, HELP_KEYS_COLUMN, b->label, HELP_KEYS_WIDTH, b->help);
+    }
+    if (line.len >= 0)
+        put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
+    for (const char *const *l = help_legend; *l; l++, y++)
+        put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
+}
+
+static void draw_too_small(const struct tui_surface *sf)
+{
+    char need[64], have[64];
+
+    snprintf(need, sizeof need, "terminal too small: need %dx%d", TUI_MIN_WIDTH,
+             TUI_MIN_HEIGHT);
+    snprintf(have, sizeof have, "have %dx%d, press q to quit", sf->width, sf->height);
+    put(sf, sf->height / 2 - (sf->height > 1), 0, sf->width, TUI_S_ERROR, need);
+    put(sf, sf->height / 2 + (sf->height <= 1 ? 1 : 0), 0, sf->width, TUI_S_NORMAL, have);
 }
 
 void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
@@ -415,7 +481,11 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
     long first = chrome ? chrome->first_row : 0;
 
     if (lo->too_small) {
-        tui_draw_too_small(sf);
+        draw_too_small(sf);
+        return;
+    }
+    if (chrome && chrome->help) {
+        draw_help(sf, chrome->demo);
         return;
     }
     draw_header(sf, view, lo, opts, chrome, g);
@@ -440,61 +510,4 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
         put(sf, lo->status_y, 0, lo->width, chrome->status_error ? TUI_S_ERROR : TUI_S_INFO,
             chrome->status);
     draw_footer(sf, lo, chrome->demo);
-}
-
-static const char *const help_lines[] = {
-    "pilotdeck dashboard - keys",
-    "",
-    "  Up/Down, j/k     select a CE          PgUp/PgDn, Home/End  move faster",
-    "  s, >             sort by the next column",
-    "  <                sort by the previous column",
-    "  r                reverse the sort order",
-    "  /                filter CEs by name (Enter keeps it, Esc clears it)",
-    "  e                enable or disable the selected CE",
-    "  + / -            add or remove one slot of the selected CE",
-    "  F1, ?, h         this help",
-    "  q, F10           quit",
-    NULL,
-};
-
-static const char *const help_demo_lines[] = {
-    "  space            pause or resume the simulation",
-    "  [ / ]            slow down / speed up the simulated clock",
-    NULL,
-};
-
-static const char *const help_legend[] = {
-    "",
-    "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
-    "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
-    "State: enabled, full (no free slot), degraded (health bad), disabled.",
-    "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
-    "",
-    "Changes are written to the database and confirmed in the status line.",
-    "Press any key to return.",
-    NULL,
-};
-
-void tui_draw_help(const struct tui_surface *sf, int demo)
-{
-    int y = 0;
-
-    for (const char *const *l = help_lines; *l; l++, y++)
-        put(sf, y, 0, sf->width, l == help_lines ? TUI_S_TITLE : TUI_S_NORMAL, *l);
-    if (demo)
-        for (const char *const *l = help_demo_lines; *l; l++, y++)
-            put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
-    for (const char *const *l = help_legend; *l; l++, y++)
-        put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
-}
-
-void tui_draw_too_small(const struct tui_surface *sf)
-{
-    char need[64], have[64];
-
-    snprintf(need, sizeof need, "terminal too small: need %dx%d", TUI_MIN_WIDTH,
-             TUI_MIN_HEIGHT);
-    snprintf(have, sizeof have, "have %dx%d, press q to quit", sf->width, sf->height);
-    put(sf, sf->height / 2 - (sf->height > 1), 0, sf->width, TUI_S_ERROR, need);
-    put(sf, sf->height / 2 + (sf->height <= 1 ? 1 : 0), 0, sf->width, TUI_S_NORMAL, have);
 }

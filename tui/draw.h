@@ -2,9 +2,8 @@
  * draw.h - drawing a view onto a surface (private to libpilottui).
  *
  * A surface is anything that can show styled text at a row and column: the
- * ncurses screen (screen.c) or a plain text grid (text.c).  draw.c decides
- * what goes where from the view and the layout and never touches ncurses,
- * so the interactive screen and the headless frame are the same picture.
+ * ncurses screen (screen.c) or a plain text grid (text.c).  Drawing reads
+ * the view, the layout and the options and writes only to the surface.
  */
 #ifndef TUI_DRAW_H
 #define TUI_DRAW_H
@@ -48,20 +47,17 @@ struct tui_chrome {
     double speed;
     int readonly;
     long first_row;       /* index into visible of the top table row */
+    int help;             /* show the help screen instead of the view */
 };
 
 /* The number of characters (UTF-8 code points) of s. */
 int tui_cells(const char *s);
 
-/* Draw the dashboard; chrome is NULL for a headless frame. */
+/* Draw the dashboard, or the "terminal too small" screen when the layout
+ * says so, or the help screen when chrome asks for it; chrome is NULL for a
+ * headless frame. */
 void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
                     const tui_layout *layout, const tui_draw_options *opts,
                     const struct tui_chrome *chrome);
-
-/* Draw the help screen (demo non-zero adds the demo keys). */
-void tui_draw_help(const struct tui_surface *sf, int demo);
-
-/* Draw the "terminal too small" screen. */
-void tui_draw_too_small(const struct tui_surface *sf);
 
 #endif

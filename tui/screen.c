@@ -130,21 +130,14 @@ static void screen_put(void *ctx, int y, int x, const char *s, int cells,
     attrset(A_NORMAL);
 }
 
-struct tui_surface screen_surface(struct tui_screen *scr)
+/* Erase without clearing the terminal, draw, and send only what changed. */
+void screen_draw(struct tui_screen *scr, const tui_view *view, const tui_layout *layout,
+                 const tui_draw_options *opts, const struct tui_chrome *chrome)
 {
     struct tui_surface sf = { scr, COLS, LINES, screen_put };
-    return sf;
-}
 
-void screen_begin(struct tui_screen *scr)
-{
-    (void)scr;
     erase();
-}
-
-void screen_show(struct tui_screen *scr)
-{
-    (void)scr;
+    tui_draw_frame(&sf, view, layout, opts, chrome);
     wnoutrefresh(stdscr);
     doupdate();
 }
@@ -152,14 +145,11 @@ void screen_show(struct tui_screen *scr)
 void tui_screen_draw_frame(tui_screen *scr, const tui_view *view,
                            const tui_draw_options *opts)
 {
-    struct tui_surface sf = screen_surface(scr);
     struct tui_chrome chrome = { 0 };
     tui_layout layout;
 
     tui_layout_compute(COLS, LINES, NULL, &layout);
-    screen_begin(scr);
-    tui_draw_frame(&sf, view, &layout, opts, &chrome);
-    screen_show(scr);
+    screen_draw(scr, view, &layout, opts, &chrome);
 }
 
 int screen_getkey(struct tui_screen *scr, int timeout_ms)

@@ -17,12 +17,10 @@ struct tui_screen {
     unsigned long attr[TUI_NSTYLES];
 };
 
-/* A surface on the whole screen at its current size. */
-struct tui_surface screen_surface(struct tui_screen *scr);
-
-/* Start a frame (erase without clearing the terminal) and show it. */
-void screen_begin(struct tui_screen *scr);
-void screen_show(struct tui_screen *scr);
+/* Draw a frame (tui_draw_frame()) on the whole screen and show it; layout
+ * is for the screen's current size. */
+void screen_draw(struct tui_screen *scr, const tui_view *view, const tui_layout *layout,
+                 const tui_draw_options *opts, const struct tui_chrome *chrome);
 
 /* Wait up to timeout_ms for a key; ERR on timeout or signal. */
 int screen_getkey(struct tui_screen *scr, int timeout_ms);
