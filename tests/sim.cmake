@@ -14,6 +14,12 @@ pilotdeck_add_test(test_scenario SOURCES test_scenario.c LIBS pilotsim m
                    LABELS sim VALGRIND TIMEOUT 120)
 target_include_directories(test_scenario PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 
+# The table of scenario keys: file and --set alike, defaults, README tables, help.
+pilotdeck_add_test(test_keys SOURCES test_keys.c LIBS pilotsim m
+                   LABELS sim VALGRIND TIMEOUT 120)
+target_include_directories(test_keys PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+target_compile_definitions(test_keys PRIVATE _DEFAULT_SOURCE) # open_memstream
+
 # Shared checks of a simulated database (event replay, counts, pilotdb_check).
 add_library(pilotdeck_simcheck STATIC sim_check.c)
 target_include_directories(pilotdeck_simcheck PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}
