@@ -34,8 +34,9 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  --set KEY=VALUE     ", out);
-    sim_scenario_keys_help(out, "change the baseline (repeatable): ", "; VALUE absolute "
-                           "(200, 0.8, 2h) or relative (+10, -0.05, +30m, +50%, -20%)", 22, 79);
+    sim_scenario_keys_help(out, "change the baseline (repeatable): ",
+                           "; VALUE absolute (200, 0.8, 2h) or relative (+10, -0.05, "
+                           "+30m, +50%, -20%)", 22, 79);
     fputs("  --replications N    replications of each (default 10, at least 2)\n"
           "  --seed S            first seed (default: the baseline scenario's)\n"
           "  --jobs J            threads (default: the CPUs online); results do not\n"

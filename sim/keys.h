@@ -39,7 +39,7 @@ struct sim_key {
     unsigned sections;         /* SIM_IN_* bits */
     size_t offset[SIM_NSTRUCTS]; /* of its field, in each structure it is in */
     double min, max;           /* SIM_KEY_INT, _REAL, _DURATION (ms) */
-    const char *unit;          /* of the value as written; "" if none */
+    const char *unit;          /* of the value, for help; NULL if none */
     const char *dflt;          /* the default in [scenario], [ce] and [group],
                                 * written as in a file; NULL: none or special */
     const char *help;          /* one line */
@@ -59,6 +59,18 @@ const struct sim_key *sim__key_find(unsigned section, const char *name);
 /* The key that fills the field at offset of the structure that section's
  * keys fill (offsetof(struct sim_scenario, seed): the seed); NULL if none. */
 const struct sim_key *sim__key_of(unsigned section, size_t offset);
+
+/* The name of the key that fills a field of struct sim_scenario, of a CE
+ * (struct sim_ce_entry) or of struct sim_event_spec, for messages and
+ * reports: code names a key by its field, never by a string of its own. */
+#define SIM_SCN_KEY(field) sim__key_name(SIM_IN_SCENARIO, \
+                                         offsetof(struct sim_scenario, field))
+#define SIM_CE_KEY(field) sim__key_name(SIM_IN_GROUP, offsetof(struct sim_ce_entry, field))
+#define SIM_EV_KEY(field) sim__key_name(SIM_IN_EVENT, \
+                                        offsetof(struct sim_event_spec, field))
+
+/* sim__key_of(section, offset)->name; the key must exist. */
+const char *sim__key_name(unsigned section, size_t offset);
 
 /* What sim__key_parse() found. */
 enum { SIM_KEY_OK = 0, SIM_KEY_BAD = -1, SIM_KEY_RANGE = -2, SIM_KEY_NOMEM = -3 };

@@ -166,9 +166,6 @@ static sim_rc compute(const struct sim_key *key, const void *old_field, void *ne
     return SIM_OK;
 }
 
-#define SCN_KEY(field) sim__key_of(SIM_IN_SCENARIO, offsetof(struct sim_scenario, field))->name
-#define CE_KEY(field) sim__key_of(SIM_IN_CE, offsetof(struct sim_ce_entry, spec.field))->name
-
 /* The key that KEY in scenario.KEY (section SIM_IN_SCENARIO) or in
  * ce.NAME.KEY (SIM_IN_CE) names, if it can be set; NULL otherwise. */
 static const struct sim_key *settable_key(unsigned section, const char *name)
@@ -186,8 +183,8 @@ static sim_rc check_whole(const struct sim_scenario *scn, const char *what,
     int any_rate = 0, arrivals = strcmp(scn->policy->name, "arrivals") == 0;
 
     if (scn->warmup >= scn->duration)
-        return refuse(errbuf, errbuf_size, "%s: the warm-up must be shorter than the "
-                      "duration", what);
+        return refuse(errbuf, errbuf_size, "%s: the warm-up must be shorter than "
+                      "the duration", what);
     for (i = 0; i < scn->nevents; i++)
         if (scn->events[i].at > scn->duration)
             return refuse(errbuf, errbuf_size, "%s: event '%s' would be after the end of "
@@ -197,13 +194,13 @@ static sim_rc check_whole(const struct sim_scenario *scn, const char *what,
             any_rate = 1;
     if (!arrivals && (any_rate || scn->arrival_rate > 0))
         return refuse(errbuf, errbuf_size, "%s: %s needs %s = arrivals", what,
-                      SCN_KEY(arrival_rate), SCN_KEY(policy));
+                      SIM_SCN_KEY(arrival_rate), SIM_SCN_KEY(policy));
     if (arrivals && any_rate && scn->arrival_rate > 0)
         return refuse(errbuf, errbuf_size, "%s: arrival rates are either global or per "
                       "CE, not both", what);
     if (arrivals && !any_rate && scn->arrival_rate <= 0)
         return refuse(errbuf, errbuf_size, "%s: %s = arrivals needs an arrival "
-                      "rate above 0", what, SCN_KEY(policy));
+                      "rate above 0", what, SIM_SCN_KEY(policy));
     return SIM_OK;
 }
 
@@ -227,8 +224,8 @@ static sim_rc scenario_set(sim_scenario *scn, const char *assignment, int absolu
     eq = strrchr(assignment, '=');
     if (!eq || eq == assignment || !eq[1])
         return refuse(errbuf, errbuf_size, "'%s' is not KEY=VALUE (e.g. ce.NAME.%s=+50%% "
-                      "or scenario.%s=200)", assignment, CE_KEY(capacity),
-                      SCN_KEY(max_per_cycle));
+                      "or scenario.%s=200)", assignment, SIM_CE_KEY(spec.capacity),
+                      SIM_SCN_KEY(max_per_cycle));
     value = eq + 1;
     key_text = strndup(assignment, (size_t)(eq - assignment));
     key_shown = strndup(assignment, (size_t)(eq - assignment));

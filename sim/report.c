@@ -248,8 +248,6 @@ static json_t *stats_json(const sim_ce_stats *st, int total)
     return o;
 }
 
-#define SCN_KEY(field) sim__key_of(SIM_IN_SCENARIO, offsetof(struct sim_scenario, field))->name
-
 /* Set the member named key + suffix of o to value. */
 static void setting(json_t *o, const char *key, const char *suffix, json_t *value)
 {
@@ -273,12 +271,12 @@ char *sim_report_json(const sim_engine *eng)
         goto out;
     json_object_set_new(root, "scenario", json_string(scn->name));
     /* the settings under their key names, durations in ms */
-    setting(root, SCN_KEY(seed), "", json_integer((json_int_t)sim_engine_seed(eng)));
-    setting(root, SCN_KEY(policy), "", json_string(scn->policy->name));
-    setting(root, SCN_KEY(failure), "", json_string(scn->failure->name));
-    setting(root, SCN_KEY(duration), "_ms", json_integer(scn->duration));
+    setting(root, SIM_SCN_KEY(seed), "", json_integer((json_int_t)sim_engine_seed(eng)));
+    setting(root, SIM_SCN_KEY(policy), "", json_string(scn->policy->name));
+    setting(root, SIM_SCN_KEY(failure), "", json_string(scn->failure->name));
+    setting(root, SIM_SCN_KEY(duration), "_ms", json_integer(scn->duration));
     json_object_set_new(root, "time_ms", json_integer(sim_engine_now(eng)));
-    setting(root, SCN_KEY(warmup), "_ms", json_integer(scn->warmup));
+    setting(root, SIM_SCN_KEY(warmup), "_ms", json_integer(scn->warmup));
     for (i = 0; i <= n && !bad; i++) {
         sim_report_ce(eng, i, &st);
         o = stats_json(&st, i == n);

@@ -23,16 +23,6 @@
 
 enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_CE, SEC_GROUP, SEC_EVENT };
 
-/* The name of the key that fills a field, for messages. */
-#define SCN_KEY(field) key_name(SIM_IN_SCENARIO, offsetof(struct sim_scenario, field))
-#define CE_KEY(field) key_name(SIM_IN_GROUP, offsetof(struct sim_ce_entry, field))
-#define EV_KEY(field) key_name(SIM_IN_EVENT, offsetof(struct sim_event_spec, field))
-
-static const char *key_name(unsigned section, size_t offset)
-{
-    return sim__key_of(section, offset)->name;
-}
-
 /* Feeds inih one line at a time and counts lines. */
 struct line_reader {
     const char *next;
@@ -360,12 +350,12 @@ static int expand_entries(struct parser *ps)
         if (!entry->capacity_line) {
             fail_at(ps, entry->spec.line, "[%s %s] needs a %s",
                     entry->is_group ? "group" : "ce", entry->spec.name,
-                    CE_KEY(spec.capacity));
+                    SIM_CE_KEY(spec.capacity));
             return -1;
         }
         if (entry->is_group && entry->count == 0) {
             fail_at(ps, entry->spec.line, "[group %s] needs a %s",
-                    entry->spec.name, CE_KEY(count));
+                    entry->spec.name, SIM_CE_KEY(count));
             return -1;
         }
         total += entry->count ? (size_t)entry->count : 1;
@@ -422,7 +412,7 @@ static int check_whole(struct parser *ps)
 
     if (SCN_LINE(duration) == 0) {
         fail_at(ps, ps->scenario_header ? ps->scenario_header : 1,
-                "[scenario] needs a %s", SCN_KEY(duration));
+                "[scenario] needs a %s", SIM_SCN_KEY(duration));
         goto out;
     }
     if (expand_entries(ps) != 0)
@@ -432,8 +422,8 @@ static int check_whole(struct parser *ps)
         goto out;
     }
     if (scn->warmup >= scn->duration) {
-        fail_at(ps, SCN_LINE(warmup), "%s must be shorter than the %s", SCN_KEY(warmup),
-                SCN_KEY(duration));
+        fail_at(ps, SCN_LINE(warmup), "%s must be shorter than the %s", SIM_SCN_KEY(warmup),
+                SIM_SCN_KEY(duration));
         goto out;
     }
 
@@ -467,19 +457,21 @@ static int check_whole(struct parser *ps)
     if (strcmp(scn->policy->name, "arrivals") == 0) {
         if (!any_rate && scn->arrival_rate <= 0) {
             fail_at(ps, SCN_LINE(policy), "%s = arrivals needs an %s (per hour) in "
-                    "[scenario] or in a CE", SCN_KEY(policy), SCN_KEY(arrival_rate));
+                    "[scenario] or in a CE", SIM_SCN_KEY(policy),
+                    SIM_SCN_KEY(arrival_rate));
             goto out;
         }
         if (any_rate && scn->arrival_rate > 0) {
             fail_at(ps, SCN_LINE(arrival_rate), "give %s either in [scenario] (routed "
-                    "to CEs) or per CE, not both", SCN_KEY(arrival_rate));
+                    "to CEs) or per CE, not both", SIM_SCN_KEY(arrival_rate));
             goto out;
         }
     } else if (any_rate || scn->arrival_rate > 0) {
         int line = SCN_LINE(arrival_rate);
         if (line == 0)
             line = SCN_LINE(policy) ? SCN_LINE(policy) : rate_line;
-        fail_at(ps, line, "%s needs %s = arrivals", SCN_KEY(arrival_rate), SCN_KEY(policy));
+        fail_at(ps, line, "%s needs %s = arrivals", SIM_SCN_KEY(arrival_rate),
+                SIM_SCN_KEY(policy));
         goto out;
     }
 
@@ -488,16 +480,17 @@ static int check_whole(struct parser *ps)
         struct name_line *hit = NULL;
         size_t lo = 0, hi = scn->nces;
         if (ev->at_line == 0) {
-            fail_at(ps, ev->line, "[event %s] needs %s = TIME", ev->name, EV_KEY(at));
+            fail_at(ps, ev->line, "[event %s] needs %s = TIME", ev->name, SIM_EV_KEY(at));
             goto out;
         }
         if (!ev->ce) {
-            fail_at(ps, ev->line, "[event %s] needs %s = NAME", ev->name, EV_KEY(ce));
+            fail_at(ps, ev->line, "[event %s] needs %s = NAME", ev->name, SIM_EV_KEY(ce));
             goto out;
         }
         if (ev->set == 0 && !ev->fail_active) {
             fail_at(ps, ev->line, "[event %s] changes nothing (give %s, %s or %s)",
-                    ev->name, EV_KEY(capacity), EV_KEY(success_rate), EV_KEY(enabled));
+                    ev->name, SIM_EV_KEY(capacity), SIM_EV_KEY(success_rate),
+                    SIM_EV_KEY(enabled));
             goto out;
         }
         if (ev->at > scn->duration) {
