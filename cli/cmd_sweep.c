@@ -26,12 +26,12 @@ static void usage(FILE *out)
           "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
           "                       [--metric M] [--shard K/N]\n"
           "\n"
-          "Run the scenario at each value FROM, FROM+STEP, ... up to TO of one key\n"
-          "(as for 'pilotdeck whatif --set': ce.NAME.capacity, ce.*.success_rate,\n"
-          "scenario.max_per_cycle, scenario.cycle, ...), N seeded replications per\n"
-          "value with the same seeds at every value (common random numbers), and\n"
-          "print the totals with 95% confidence intervals and a chart of one metric.\n"
-          "Durations take units: --vary scenario.cycle=1m..10m:1m.\n"
+          "Run the scenario at each value FROM, FROM+STEP, ... up to TO of one key\n", out);
+    sim_scenario_keys_help(out, "(as for 'pilotdeck whatif --set': ", "), N seeded "
+                           "replications per value with the same seeds at every value "
+                           "(common random numbers), and print the totals with 95% "
+                           "confidence intervals and a chart of one metric.", 0, 74);
+    fputs("Durations take units: --vary scenario.cycle=1m..10m:1m.\n"
           "\n"
           "Options:\n"
           "  --vary KEY=FROM..TO:STEP  the key and its values (at most 1000)\n"

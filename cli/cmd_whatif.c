@@ -33,13 +33,11 @@ static void usage(FILE *out)
           "significant.  A CE that only one of them has counts as 0 in the other.\n"
           "\n"
           "Options:\n"
-          "  --set KEY=VALUE     change the baseline (repeatable): ce.NAME.KEY with KEY\n"
-          "                      capacity, success_rate, enabled, max_waiting,\n"
-          "                      arrival_rate, queue_time, run_time (NAME * for every\n"
-          "                      CE), or scenario.KEY (max_per_cycle, cycle, warmup,\n"
-          "                      duration, arrival_rate, ...); VALUE absolute (200, 0.8,\n"
-          "                      2h) or relative (+10, -0.05, +30m, +50%, -20%)\n"
-          "  --replications N    replications of each (default 10, at least 2)\n"
+          "  --set KEY=VALUE     ", out);
+    sim_scenario_keys_help(out, "change the baseline (repeatable): ",
+                           "; VALUE absolute (200, 0.8, 2h) or relative (+10, -0.05, "
+                           "+30m, +50%, -20%)", 22, 79);
+    fputs("  --replications N    replications of each (default 10, at least 2)\n"
           "  --seed S            first seed (default: the baseline scenario's)\n"
           "  --jobs J            threads (default: the CPUs online); results do not\n"
           "                      depend on it\n"

@@ -217,6 +217,16 @@ sim_rc sim_scenario_set(sim_scenario *scn, const char *assignment, char *errbuf,
 sim_rc sim_scenario_set_absolute(sim_scenario *scn, const char *assignment, char *errbuf,
                                  size_t errbuf_size);
 
+/*
+ * Write to out, as one paragraph, lead, the keys sim_scenario_set() takes
+ * ("ce.NAME.KEY with KEY capacity, ... (NAME * for every CE), or scenario.KEY
+ * with KEY duration, ...") and tail, wrapped at width columns: the first line
+ * goes on from column indent, the others start with indent spaces.  For help
+ * texts.
+ */
+void sim_scenario_keys_help(FILE *out, const char *lead, const char *tail, int indent,
+                            int width);
+
 /* The scenario's warm-up in milliseconds (0 if none). */
 int64_t sim_scenario_warmup(const sim_scenario *scn);
 

@@ -9,10 +9,12 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
+#include "keys.h"
 
 static double round6(double x)
 {
@@ -246,6 +248,15 @@ static json_t *stats_json(const sim_ce_stats *st, int total)
     return o;
 }
 
+/* Set the member named key + suffix of o to value. */
+static void setting(json_t *o, const char *key, const char *suffix, json_t *value)
+{
+    char name[64];
+
+    snprintf(name, sizeof name, "%s%s", key, suffix);
+    json_object_set_new(o, name, value);
+}
+
 /* The report as indented JSON; see pilotsim.h for the layout. */
 char *sim_report_json(const sim_engine *eng)
 {
@@ -259,12 +270,13 @@ char *sim_report_json(const sim_engine *eng)
     if (bad)
         goto out;
     json_object_set_new(root, "scenario", json_string(scn->name));
-    json_object_set_new(root, "seed", json_integer((json_int_t)sim_engine_seed(eng)));
-    json_object_set_new(root, "policy", json_string(scn->policy->name));
-    json_object_set_new(root, "failure_model", json_string(scn->failure->name));
-    json_object_set_new(root, "duration_ms", json_integer(scn->duration));
+    /* the settings under their key names, durations in ms */
+    setting(root, SIM_SCN_KEY(seed), "", json_integer((json_int_t)sim_engine_seed(eng)));
+    setting(root, SIM_SCN_KEY(policy), "", json_string(scn->policy->name));
+    setting(root, SIM_SCN_KEY(failure), "", json_string(scn->failure->name));
+    setting(root, SIM_SCN_KEY(duration), "_ms", json_integer(scn->duration));
     json_object_set_new(root, "time_ms", json_integer(sim_engine_now(eng)));
-    json_object_set_new(root, "warmup_ms", json_integer(scn->warmup));
+    setting(root, SIM_SCN_KEY(warmup), "_ms", json_integer(scn->warmup));
     for (i = 0; i <= n && !bad; i++) {
         sim_report_ce(eng, i, &st);
         o = stats_json(&st, i == n);

@@ -1,13 +1,14 @@
 /*
  * scenario.c - parse and check scenario files (INI, read with inih).
  *
- * inih calls handle_key() for each "key = value" with its section.  The
- * Debian build of inih does not pass line numbers to handlers, so the text is
- * fed through a reader that counts lines: when the handler runs, the reader
- * has just returned the line being parsed.  Every value is checked as it is
- * read; what needs the whole file (required keys, events at known CEs, times
- * within the duration) is checked at the end.  The first problem in file order
- * is reported as "file:line: message" and nothing is returned.
+ * inih calls handle_key() for each "key = value" with its section; the key
+ * table (keys.c) says which keys a section takes and parses their values.
+ * The Debian build of inih does not pass line numbers to handlers, so the
+ * text is fed through a reader that counts lines: when the handler runs, the
+ * reader has just returned the line being parsed.  What needs the whole file
+ * (required keys, events at known CEs, times within the duration) is checked
+ * at the end.  The first problem in file order is reported as
+ * "file:line: message" and nothing is returned.
  */
 #include <errno.h>
 #include <ini.h>
@@ -16,83 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenario.h"
+#include "keys.h"
 
-#define SCENARIO_NAME_MAX 100
-#define GROUP_COUNT_MAX 100000
-#define CAPACITY_MAX 1000000000
 #define MAX_KEYS 32
 
 enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_CE, SEC_GROUP, SEC_EVENT };
-
-enum key_type {
-    K_STRING, K_INT, K_REAL, K_DURATION, K_BOOL, K_DIST, K_POLICY, K_FAILURE,
-    K_ROUTING, K_RUNNING, K_CE_NAME
-};
-
-/* A [ce NAME] (count 0) or [group NAME] (count >= 1) section. */
-struct ce_entry {
-    struct sim_ce_spec spec;
-    int64_t count;
-    int is_group;
-    int capacity_line; /* 0 until capacity is given */
-    int rate_line;     /* 0 until arrival_rate is given */
-};
-
-struct key_def {
-    const char *name;
-    enum key_type type;
-    size_t offset;     /* into the section's structure */
-    double min, max;   /* for K_INT, K_REAL and K_DURATION (ms) */
-    unsigned set_bit;  /* events: the PILOTDB_SET_ bit the key sets */
-};
-
-#define SCN(field) offsetof(struct sim_scenario, field)
-#define CE(field) offsetof(struct ce_entry, spec.field)
-#define EV(field) offsetof(struct sim_event_spec, field)
-#define DAY_MS 86400000.0
-
-static const struct key_def scenario_keys[] = {
-    {"name", K_STRING, SCN(name), 0, 0, 0},
-    {"seed", K_INT, SCN(seed), 0, 9223372036854775807.0, 0},
-    {"duration", K_DURATION, SCN(duration), 1000, 3660 * DAY_MS, 0},
-    {"cycle", K_DURATION, SCN(cycle), 1000, 30 * DAY_MS, 0},
-    {"max_per_cycle", K_INT, SCN(max_per_cycle), 1, 1000000, 0},
-    {"policy", K_POLICY, SCN(policy), 0, 0, 0},
-    {"failure_model", K_FAILURE, SCN(failure), 0, 0, 0},
-    {"fail_before_start", K_REAL, SCN(fail_before_start), 0, 1, 0},
-    {"sample_interval", K_DURATION, SCN(sample_interval), 1000, 3660 * DAY_MS, 0},
-    {"warmup", K_DURATION, SCN(warmup), 0, 3660 * DAY_MS, 0},
-    {"backoff_cycles", K_INT, SCN(backoff_cycles), 0, 1000000, 0},
-    {"ban_threshold", K_REAL, SCN(ban_threshold), 0, 1, 0},
-    {"ban_window", K_INT, SCN(ban_window), 1, 100000, 0},
-    {"ban_duration", K_DURATION, SCN(ban_duration), 1000, 3660 * DAY_MS, 0},
-    {"arrival_rate", K_REAL, SCN(arrival_rate), 0, 1e8, 0},
-    {"routing", K_ROUTING, SCN(routing), 0, 0, 0},
-    {NULL, K_STRING, 0, 0, 0, 0}
-};
-
-static const struct key_def ce_keys[] = {
-    {"capacity", K_INT, CE(capacity), 0, CAPACITY_MAX, 0},
-    {"success_rate", K_REAL, CE(success_rate), 0, 1, 0},
-    {"enabled", K_BOOL, CE(enabled), 0, 0, 0},
-    {"max_waiting", K_INT, CE(max_waiting), 0, CAPACITY_MAX, 0},
-    {"queue_time", K_DIST, CE(queue_time), 0, 0, 0},
-    {"run_time", K_DIST, CE(run_time), 0, 0, 0},
-    {"arrival_rate", K_REAL, CE(arrival_rate), 0, 1e8, 0},
-    {"count", K_INT, offsetof(struct ce_entry, count), 1, GROUP_COUNT_MAX, 0},
-    {NULL, K_STRING, 0, 0, 0, 0}
-};
-
-static const struct key_def event_keys[] = {
-    {"at", K_DURATION, EV(at), 0, 3660 * DAY_MS, 0},
-    {"ce", K_CE_NAME, EV(ce), 0, 0, 0},
-    {"capacity", K_INT, EV(capacity), 0, CAPACITY_MAX, PILOTDB_SET_CAPACITY},
-    {"success_rate", K_REAL, EV(success_rate), 0, 1, PILOTDB_SET_SUCCESS_RATE},
-    {"enabled", K_BOOL, EV(enabled), 0, 0, PILOTDB_SET_ENABLED},
-    {"running", K_RUNNING, EV(fail_active), 0, 0, 0},
-    {NULL, K_STRING, 0, 0, 0, 0}
-};
 
 /* Feeds inih one line at a time and counts lines. */
 struct line_reader {
@@ -125,7 +54,7 @@ struct parser {
     size_t nseen;
     int scenario_line[MAX_KEYS];
     int scenario_header;  /* line of [scenario], or 0 */
-    struct ce_entry *entries;
+    struct sim_ce_entry *entries;
     size_t nentries;
 };
 
@@ -189,226 +118,14 @@ static void fail_at(struct parser *ps, int line, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates,
- * nothing past U+10FFFF), as the database requires of CE names. */
-static int valid_utf8(const unsigned char *p)
+/* A CE's values before its section sets any. */
+static void ce_entry_defaults(struct sim_ce_entry *entry)
 {
-    while (*p) {
-        unsigned char lo = 0x80, hi = 0xbf;
-        int more;
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        if (*p >= 0xc2 && *p <= 0xdf)
-            more = 1;
-        else if (*p >= 0xe0 && *p <= 0xef)
-            more = 2, lo = *p == 0xe0 ? 0xa0 : 0x80, hi = *p == 0xed ? 0x9f : 0xbf;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            more = 3, lo = *p == 0xf0 ? 0x90 : 0x80, hi = *p == 0xf4 ? 0x8f : 0xbf;
-        else
-            return 0;
-        if (p[1] < lo || p[1] > hi)
-            return 0;
-        for (p += 2; --more > 0; p++)
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-    }
-    return 1;
+    memset(entry, 0, sizeof *entry);
+    sim__key_defaults(SIM_IN_CE, entry);
+    entry->spec.max_waiting = -1; /* no limit */
 }
 
-static int valid_name(const char *name, size_t max)
-{
-    size_t len = strlen(name);
-    const unsigned char *p;
-
-    if (len == 0 || len > max)
-        return 0;
-    for (p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    return valid_utf8((const unsigned char *)name);
-}
-
-int sim_parse_bool(const char *value, int *out)
-{
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-    size_t i;
-
-    for (i = 0; i < 4; i++) {
-        if (strcmp(value, yes[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcmp(value, no[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Digits only, so that seeds up to 2^63 - 1 are exact. */
-static int parse_int(const char *value, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = value;
-
-    if (*p == '+')
-        p++;
-    if (*p == '\0')
-        return -1;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - 9) / 10)
-            return -1;
-        v = v * 10 + (uint64_t)(*p - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-/* Parse value for key into the structure at base; 0 or -1 after fail_at(). */
-static int set_value(struct parser *ps, const struct key_def *key, void *base,
-                     const char *value)
-{
-    char *field = (char *)base + key->offset;
-    int line = ps->rd.line;
-    char why[200];
-
-    switch (key->type) {
-    case K_STRING:
-    case K_CE_NAME: {
-        size_t max = key->type == K_STRING ? SCENARIO_NAME_MAX : PILOTDB_NAME_MAX;
-        char *copy;
-        if (!valid_name(value, max)) {
-            fail_at(ps, line, "%s must be 1 to %zu bytes of UTF-8 without control "
-                    "characters", key->name, max);
-            return -1;
-        }
-        copy = strdup(value);
-        if (!copy) {
-            fail_at(ps, line, "out of memory");
-            return -1;
-        }
-        free(*(char **)field);
-        *(char **)field = copy;
-        return 0;
-    }
-    case K_INT: {
-        /* the largest max (the seed's) is INT64_MAX, not exact as a double */
-        uint64_t v, imax = key->max >= 9.2e18 ? (uint64_t)INT64_MAX : (uint64_t)key->max;
-        if (value[0] == '-' && parse_int(value + 1, &v) == 0) {
-            fail_at(ps, line, "%s = %s is out of range (%.0f to %llu)", key->name,
-                    value, key->min, (unsigned long long)imax);
-            return -1;
-        }
-        if (parse_int(value, &v) != 0) {
-            fail_at(ps, line, "%s = '%s' is not a whole number", key->name, value);
-            return -1;
-        }
-        if ((double)v < key->min || v > imax) {
-            fail_at(ps, line, "%s = %s is out of range (%.0f to %llu)", key->name,
-                    value, key->min, (unsigned long long)imax);
-            return -1;
-        }
-        /* v <= max <= INT64_MAX; the seed field is the unsigned variant */
-        *(int64_t *)field = (int64_t)v;
-        return 0;
-    }
-    case K_REAL: {
-        const char *end;
-        double v;
-        if (sim_parse_decimal(value, &end, &v) != 0 || *end != '\0') {
-            fail_at(ps, line, "%s = '%s' is not a number", key->name, value);
-            return -1;
-        }
-        if (v < key->min || v > key->max) {
-            fail_at(ps, line, "%s = %s is out of range (%g to %g)", key->name,
-                    value, key->min, key->max);
-            return -1;
-        }
-        *(double *)field = v;
-        return 0;
-    }
-    case K_DURATION: {
-        int64_t ms;
-        if (sim_parse_duration(value, &ms) != 0) {
-            fail_at(ps, line, "%s = '%s' is not a duration with a unit (ms, s, "
-                    "m, h, d), e.g. 90s or 2h", key->name, value);
-            return -1;
-        }
-        if ((double)ms < key->min || (double)ms > key->max) {
-            fail_at(ps, line, "%s = %s is out of range (%.0fs to %.0fd)", key->name,
-                    value, key->min / 1000, key->max / DAY_MS);
-            return -1;
-        }
-        *(int64_t *)field = ms;
-        return 0;
-    }
-    case K_BOOL:
-        if (sim_parse_bool(value, (int *)field) != 0) {
-            fail_at(ps, line, "%s = '%s' is not true or false", key->name, value);
-            return -1;
-        }
-        return 0;
-    case K_DIST:
-        if (sim_dist_parse(value, (sim_dist *)field, why, sizeof why) != 0) {
-            fail_at(ps, line, "%s: %s", key->name, why);
-            return -1;
-        }
-        return 0;
-    case K_POLICY:
-        *(const struct sim_policy_class **)field = sim_policy_find(value);
-        if (!*(const struct sim_policy_class **)field) {
-            fail_at(ps, line, "policy = '%s' is unknown (expected director or "
-                    "arrivals)", value);
-            return -1;
-        }
-        return 0;
-    case K_FAILURE:
-        *(const struct sim_failure_class **)field = sim_failure_find(value);
-        if (!*(const struct sim_failure_class **)field) {
-            fail_at(ps, line, "failure_model = '%s' is unknown (expected default "
-                    "or tutorial)", value);
-            return -1;
-        }
-        return 0;
-    case K_ROUTING:
-        if (strcmp(value, "capacity") == 0)
-            *(enum sim_routing *)field = SIM_ROUTE_CAPACITY;
-        else if (strcmp(value, "uniform") == 0)
-            *(enum sim_routing *)field = SIM_ROUTE_UNIFORM;
-        else {
-            fail_at(ps, line, "routing = '%s' is unknown (expected capacity or "
-                    "uniform)", value);
-            return -1;
-        }
-        return 0;
-    case K_RUNNING:
-        if (strcmp(value, "continue") == 0)
-            *(int *)field = 0;
-        else if (strcmp(value, "fail") == 0)
-            *(int *)field = 1;
-        else {
-            fail_at(ps, line, "running = '%s' is unknown (expected continue or "
-                    "fail)", value);
-            return -1;
-        }
-        return 0;
-    }
-    return -1;
-}
-
-static void ce_spec_defaults(struct sim_ce_spec *ce)
-{
-    memset(ce, 0, sizeof *ce);
-    ce->success_rate = 1.0;
-    ce->enabled = 1;
-    ce->max_waiting = -1;
-    ce->queue_time = sim_dist_fixed(60000);
-    ce->run_time = sim_dist_fixed(3600000);
-}
 
 static void *grow(void *array, size_t n, size_t size)
 {
@@ -472,7 +189,7 @@ static int begin_section(struct parser *ps, const char *section)
                     section, kind_word);
             return -1;
         }
-        if (!valid_name(name, PILOTDB_NAME_MAX)) {
+        if (!sim__valid_name(name, PILOTDB_NAME_MAX)) {
             fail_at(ps, ps->section_line, "the name in [%s] must be 1 to %d bytes "
                     "of UTF-8 without control characters", kind_word, PILOTDB_NAME_MAX);
             return -1;
@@ -494,17 +211,14 @@ static int begin_section(struct parser *ps, const char *section)
             ps->kind = SEC_EVENT;
             return 0;
         } else {
-            struct ce_entry *entry;
+            struct sim_ce_entry *entry;
             p = grow(ps->entries, ps->nentries, sizeof *ps->entries);
             if (!p)
                 goto nomem;
             ps->entries = p;
             entry = &ps->entries[ps->nentries];
-            ce_spec_defaults(&entry->spec);
-            entry->count = 0;
+            ce_entry_defaults(entry);
             entry->is_group = kind_word[0] == 'g';
-            entry->capacity_line = 0;
-            entry->rate_line = 0;
             entry->spec.line = ps->section_line;
             entry->spec.name = strdup(name);
             ps->index = ps->nentries++;
@@ -527,10 +241,11 @@ static int handle_key(void *user, const char *section, const char *name,
                       const char *value)
 {
     struct parser *ps = user;
-    const struct key_def *keys, *key;
-    void *base;
-    int *lines;
-    size_t k;
+    const struct sim_key *key;
+    char *base;
+    int *lines, line = ps->rd.line, rc;
+    unsigned in;
+    char why[300];
 
     ps->rd.keyless_header = 0;
     if (ps->err_line != 0)
@@ -543,52 +258,58 @@ static int handle_key(void *user, const char *section, const char *name,
 
     switch (ps->kind) {
     case SEC_SCENARIO:
-        keys = scenario_keys;
-        base = ps->scn;
+        in = SIM_IN_SCENARIO;
+        base = (char *)ps->scn;
         lines = ps->scenario_line;
         break;
     case SEC_CE:
     case SEC_GROUP:
-        keys = ce_keys;
-        base = &ps->entries[ps->index];
+        in = ps->kind == SEC_CE ? SIM_IN_CE : SIM_IN_GROUP;
+        base = (char *)&ps->entries[ps->index];
         lines = ps->key_line;
         break;
     case SEC_EVENT:
-        keys = event_keys;
-        base = &ps->scn->events[ps->index];
+        in = SIM_IN_EVENT;
+        base = (char *)&ps->scn->events[ps->index];
         lines = ps->key_line;
         break;
     default:
         return 0;
     }
-    for (k = 0; keys[k].name; k++)
-        if (strcmp(keys[k].name, name) == 0)
-            break;
-    key = &keys[k];
-    if (!key->name || (ps->kind == SEC_CE && key->offset == offsetof(struct ce_entry, count))) {
-        fail_at(ps, ps->rd.line, "unknown key '%s' in [%s]", name, section);
+    key = sim__key_find(in, name);
+    if (!key) {
+        fail_at(ps, line, "unknown key '%s' in [%s]", name, section);
         return 0;
     }
-    if (lines[k] != 0) {
-        fail_at(ps, ps->rd.line, "key '%s' given twice in [%s] (first on line %d)",
-                name, section, lines[k]);
+    if (lines[key - sim__keys] != 0) {
+        fail_at(ps, line, "key '%s' given twice in [%s] (first on line %d)",
+                name, section, lines[key - sim__keys]);
         return 0;
     }
-    lines[k] = ps->rd.line;
-    if (set_value(ps, key, base, value) != 0)
+    lines[key - sim__keys] = line;
+    base += key->offset[sim__key_struct(in)];
+    rc = sim__key_parse(key, value, base, why, sizeof why);
+    if (rc != SIM_KEY_OK) {
+        if (rc == SIM_KEY_NOMEM)
+            fail_at(ps, line, "out of memory");
+        else
+            fail_at(ps, line, "%s%s%s", key->name, sim__key_sep(key), why);
         return 0;
-    if (ps->kind == SEC_EVENT)
-        ps->scn->events[ps->index].set |= key->set_bit;
-    if (ps->kind == SEC_EVENT && strcmp(name, "at") == 0)
-        ps->scn->events[ps->index].at_line = ps->rd.line;
-    if (ps->kind == SEC_EVENT && strcmp(name, "ce") == 0)
-        ps->scn->events[ps->index].ce_line = ps->rd.line;
-    if (ps->kind != SEC_EVENT && ps->kind != SEC_SCENARIO &&
-        strcmp(name, "capacity") == 0)
-        ps->entries[ps->index].capacity_line = ps->rd.line;
-    if (ps->kind != SEC_EVENT && ps->kind != SEC_SCENARIO &&
-        strcmp(name, "arrival_rate") == 0)
-        ps->entries[ps->index].rate_line = ps->rd.line;
+    }
+    if (in == SIM_IN_EVENT) {
+        struct sim_event_spec *ev = &ps->scn->events[ps->index];
+        ev->set |= key->set_bit;
+        if (base == (char *)&ev->at)
+            ev->at_line = line;
+        if (base == (char *)&ev->ce)
+            ev->ce_line = line;
+    } else if (in != SIM_IN_SCENARIO) {
+        struct sim_ce_entry *entry = &ps->entries[ps->index];
+        if (base == (char *)&entry->spec.capacity)
+            entry->capacity_line = line;
+        if (base == (char *)&entry->spec.arrival_rate)
+            entry->rate_line = line;
+    }
     return 1;
 }
 
@@ -625,15 +346,16 @@ static int expand_entries(struct parser *ps)
     size_t i, total = 0, n = 0;
 
     for (i = 0; i < ps->nentries; i++) {
-        struct ce_entry *entry = &ps->entries[i];
+        struct sim_ce_entry *entry = &ps->entries[i];
         if (!entry->capacity_line) {
-            fail_at(ps, entry->spec.line, "[%s %s] needs a capacity",
-                    entry->is_group ? "group" : "ce", entry->spec.name);
+            fail_at(ps, entry->spec.line, "[%s %s] needs a %s",
+                    entry->is_group ? "group" : "ce", entry->spec.name,
+                    SIM_CE_KEY(spec.capacity));
             return -1;
         }
         if (entry->is_group && entry->count == 0) {
-            fail_at(ps, entry->spec.line, "[group %s] needs a count",
-                    entry->spec.name);
+            fail_at(ps, entry->spec.line, "[group %s] needs a %s",
+                    entry->spec.name, SIM_CE_KEY(count));
             return -1;
         }
         total += entry->count ? (size_t)entry->count : 1;
@@ -644,7 +366,7 @@ static int expand_entries(struct parser *ps)
         return -1;
     }
     for (i = 0; i < ps->nentries; i++) {
-        struct ce_entry *entry = &ps->entries[i];
+        struct sim_ce_entry *entry = &ps->entries[i];
         int64_t k, count = entry->count ? entry->count : 1;
         for (k = 0; k < count; k++) {
             struct sim_ce_spec *ce = &scn->ces[n];
@@ -673,16 +395,13 @@ static int expand_entries(struct parser *ps)
     return 0;
 }
 
-/* The line where [scenario] set key, or 0. */
-static int scenario_line(const struct parser *ps, const char *key)
+/* The line where [scenario] set the key that fills the field at offset, or 0. */
+static int scenario_line(const struct parser *ps, size_t offset)
 {
-    size_t k;
-
-    for (k = 0; scenario_keys[k].name; k++)
-        if (strcmp(scenario_keys[k].name, key) == 0)
-            return ps->scenario_line[k];
-    return 0;
+    return ps->scenario_line[sim__key_of(SIM_IN_SCENARIO, offset) - sim__keys];
 }
+
+#define SCN_LINE(field) scenario_line(ps, offsetof(struct sim_scenario, field))
 
 static int check_whole(struct parser *ps)
 {
@@ -691,9 +410,9 @@ static int check_whole(struct parser *ps)
     size_t i;
     int rc = -1, any_rate = 0, rate_line = 0;
 
-    if (scenario_line(ps, "duration") == 0) {
+    if (SCN_LINE(duration) == 0) {
         fail_at(ps, ps->scenario_header ? ps->scenario_header : 1,
-                "[scenario] needs a duration");
+                "[scenario] needs a %s", SIM_SCN_KEY(duration));
         goto out;
     }
     if (expand_entries(ps) != 0)
@@ -703,7 +422,8 @@ static int check_whole(struct parser *ps)
         goto out;
     }
     if (scn->warmup >= scn->duration) {
-        fail_at(ps, scenario_line(ps, "warmup"), "warmup must be shorter than the duration");
+        fail_at(ps, SCN_LINE(warmup), "%s must be shorter than the %s", SIM_SCN_KEY(warmup),
+                SIM_SCN_KEY(duration));
         goto out;
     }
 
@@ -736,20 +456,22 @@ static int check_whole(struct parser *ps)
             rate_line = ps->entries[i].rate_line;
     if (strcmp(scn->policy->name, "arrivals") == 0) {
         if (!any_rate && scn->arrival_rate <= 0) {
-            fail_at(ps, scenario_line(ps, "policy"), "policy = arrivals needs an "
-                    "arrival_rate (per hour) in [scenario] or in a CE");
+            fail_at(ps, SCN_LINE(policy), "%s = arrivals needs an %s (per hour) in "
+                    "[scenario] or in a CE", SIM_SCN_KEY(policy),
+                    SIM_SCN_KEY(arrival_rate));
             goto out;
         }
         if (any_rate && scn->arrival_rate > 0) {
-            fail_at(ps, scenario_line(ps, "arrival_rate"), "give arrival_rate either in "
-                    "[scenario] (routed to CEs) or per CE, not both");
+            fail_at(ps, SCN_LINE(arrival_rate), "give %s either in [scenario] (routed "
+                    "to CEs) or per CE, not both", SIM_SCN_KEY(arrival_rate));
             goto out;
         }
     } else if (any_rate || scn->arrival_rate > 0) {
-        int line = scenario_line(ps, "arrival_rate");
+        int line = SCN_LINE(arrival_rate);
         if (line == 0)
-            line = scenario_line(ps, "policy") ? scenario_line(ps, "policy") : rate_line;
-        fail_at(ps, line, "arrival_rate needs policy = arrivals");
+            line = SCN_LINE(policy) ? SCN_LINE(policy) : rate_line;
+        fail_at(ps, line, "%s needs %s = arrivals", SIM_SCN_KEY(arrival_rate),
+                SIM_SCN_KEY(policy));
         goto out;
     }
 
@@ -758,16 +480,17 @@ static int check_whole(struct parser *ps)
         struct name_line *hit = NULL;
         size_t lo = 0, hi = scn->nces;
         if (ev->at_line == 0) {
-            fail_at(ps, ev->line, "[event %s] needs at = TIME", ev->name);
+            fail_at(ps, ev->line, "[event %s] needs %s = TIME", ev->name, SIM_EV_KEY(at));
             goto out;
         }
         if (!ev->ce) {
-            fail_at(ps, ev->line, "[event %s] needs ce = NAME", ev->name);
+            fail_at(ps, ev->line, "[event %s] needs %s = NAME", ev->name, SIM_EV_KEY(ce));
             goto out;
         }
         if (ev->set == 0 && !ev->fail_active) {
-            fail_at(ps, ev->line, "[event %s] changes nothing (give capacity, "
-                    "success_rate or enabled)", ev->name);
+            fail_at(ps, ev->line, "[event %s] changes nothing (give %s, %s or %s)",
+                    ev->name, SIM_EV_KEY(capacity), SIM_EV_KEY(success_rate),
+                    SIM_EV_KEY(enabled));
             goto out;
         }
         if (ev->at > scn->duration) {
@@ -847,16 +570,7 @@ sim_rc sim_scenario_parse(const char *text, const char *filename,
     }
     ps.scn = scn;
     scn->filename = strdup(ps.filename);
-    scn->seed = 1;
-    scn->cycle = 120000;
-    scn->max_per_cycle = 100;
-    scn->policy = sim_policy_find("director");
-    scn->failure = sim_failure_find("default");
-    scn->fail_before_start = 0.25;
-    scn->sample_interval = 600000;
-    scn->ban_window = 20;
-    scn->ban_duration = 3600000;
-    scn->routing = SIM_ROUTE_CAPACITY;
+    sim__key_defaults(SIM_IN_SCENARIO, scn);
 
     ps.rd.next = text;
     ps.rd.at_line_start = 1;

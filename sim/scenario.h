@@ -1,8 +1,7 @@
 /*
- * scenario.h - the parsed form of a scenario file (private to libpilotsim).
- *
- * sim_scenario_load()/sim_scenario_parse() in scenario.c fill these
- * structures and check every value, so the engine can trust them.
+ * scenario.h - the parsed form of a scenario file (private to libpilotsim),
+ * checked when parsed (scenario.c) or changed (override.c): the engine may
+ * trust every value.
  */
 #ifndef PILOTSIM_SCENARIO_H
 #define PILOTSIM_SCENARIO_H
@@ -43,10 +42,6 @@ struct sim_failure_class {
 
 const struct sim_policy_class *sim_policy_find(const char *name);
 const struct sim_failure_class *sim_failure_find(const char *name);
-
-/* A scenario's boolean: true, yes, on, 1 or false, no, off, 0 into *out;
- * 0, or -1 for anything else. */
-int sim_parse_bool(const char *value, int *out);
 
 enum sim_routing { SIM_ROUTE_CAPACITY, SIM_ROUTE_UNIFORM };
 

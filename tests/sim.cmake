@@ -9,10 +9,12 @@ target_include_directories(pcg_oracle PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 add_test(NAME pcg_oracle COMMAND pcg_oracle)
 set_tests_properties(pcg_oracle PROPERTIES LABELS sim TIMEOUT 120)
 
-# The scenario parser, distributions and numbers (white-box: private headers).
+# The scenario parser, distributions and numbers, the key table: file and
+# --set alike, defaults, README tables, help (white-box: private headers).
 pilotdeck_add_test(test_scenario SOURCES test_scenario.c LIBS pilotsim m
                    LABELS sim VALGRIND TIMEOUT 120)
 target_include_directories(test_scenario PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+target_compile_definitions(test_scenario PRIVATE _DEFAULT_SOURCE) # open_memstream
 
 # Shared checks of a simulated database (event replay, counts, pilotdb_check).
 add_library(pilotdeck_simcheck STATIC sim_check.c)

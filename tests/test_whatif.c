@@ -278,7 +278,7 @@ static void test_override_refusals(void **state)
     set_refused(scn, "capacity", "is not KEY=VALUE");
     set_refused(scn, "ce.big.example.org.capacity=", "is not KEY=VALUE");
     set_refused(scn, "ce.big.example.org.capacity=12.5", "not a whole number");
-    set_refused(scn, "ce.big.example.org.capacity=lots", "is not a number");
+    set_refused(scn, "ce.big.example.org.capacity=lots", "is not a whole number");
     set_refused(scn, "ce.big.example.org.capacity=50%", "+P% or -P%");
     set_refused(scn, "ce.big.example.org.capacity=-200%", "out of range");
     set_refused(scn, "ce.big.example.org.success_rate=+50%", "out of range");

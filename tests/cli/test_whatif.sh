@@ -86,7 +86,7 @@ has "$err" "no CE named 'nowhere'"
 expect 2 "$PD" whatif "$TUT" --set scenario.speed=3
 has "$err" "unknown key 'scenario.speed'"
 expect 2 "$PD" whatif "$TUT" --set ce.ce-flaky.example.org.capacity=lots
-has "$err" "is not a number"
+has "$err" "is not a whole number"
 expect 2 "$PD" whatif "$TUT" --set capacity
 has "$err" "is not KEY=VALUE"
 # one sign at most, for durations as for numbers
