@@ -46,6 +46,10 @@ int cli_parse_double(const char *what, const char *text, double min, double max,
  * a message naming the file. flags as for pilotdb_open(). */
 int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db);
 
+/* Close db, opened by cli_open_db(g): status, or CLI_FAILED after a message
+ * when status was CLI_OK and the close failed. */
+int cli_close_db(const struct cli_globals *g, pilotdb *db, int status);
+
 /* Report a failed db call ("pilotdeck: WHAT: MESSAGE") and return the exit
  * status for it: CLI_FAILED. */
 int cli_db_error(pilotdb *db, const char *what);

@@ -101,8 +101,7 @@ static int ce_add(const struct cli_globals *g, int argc, char **argv)
     if (pilotdb_ce_add(db, name, chg.capacity, chg.success_rate,
                        !(chg.set & PILOTDB_SET_ENABLED), NULL) != PILOTDB_OK)
         status = cli_db_error(db, "ce add");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static int ce_set(const struct cli_globals *g, int argc, char **argv)
@@ -122,8 +121,7 @@ static int ce_set(const struct cli_globals *g, int argc, char **argv)
         return status;
     if (pilotdb_ce_update(db, argv[optind], &chg) != PILOTDB_OK)
         status = cli_db_error(db, "ce set");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static json_t *ce_json(const pilotdb_ce *ce)
@@ -207,8 +205,7 @@ static int ce_list(const struct cli_globals *g, int argc, char **argv)
         status = ce_print_table(ces, n);
     }
     pilotdb_free(ces);
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static int run_ce(const struct cli_globals *g, int argc, char **argv)

@@ -24,11 +24,7 @@ static int run_init(const struct cli_globals *g, int argc, char **argv)
         return status;
     printf("%s: pilotdeck database, schema version %d\n", g->db_path,
            PILOTDB_SCHEMA_VERSION);
-    if (pilotdb_close(db) != PILOTDB_OK) {
-        cli_error("closing '%s' failed", g->db_path);
-        return CLI_FAILED;
-    }
-    return CLI_OK;
+    return cli_close_db(g, db, CLI_OK);
 }
 
 const struct cli_command cmd_init = {

@@ -59,8 +59,7 @@ static int pilot_submit(const struct cli_globals *g, int argc, char **argv)
         status = cli_db_error(db, "pilot submit");
     else
         printf("%lld\n", (long long)id);
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static int pilot_set(const struct cli_globals *g, int argc, char **argv)
@@ -83,8 +82,7 @@ static int pilot_set(const struct cli_globals *g, int argc, char **argv)
         return status;
     if (pilotdb_pilot_set_status(db, id, to) != PILOTDB_OK)
         status = cli_db_error(db, "pilot set");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 struct list_out {
@@ -206,8 +204,7 @@ static int pilot_list(const struct cli_globals *g, int argc, char **argv)
     } else {
         print_header(&out);
     }
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static int run_pilot(const struct cli_globals *g, int argc, char **argv)

@@ -53,8 +53,7 @@ static int run_summary(const struct cli_globals *g, int argc, char **argv)
         for (int i = 0; i < PILOT_NSTATUS; i++)
             printf("%-10s %lld\n", pilot_status_name(i), (long long)s.count[i]);
     }
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 const struct cli_command cmd_summary = {

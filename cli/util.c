@@ -1,6 +1,7 @@
 /*
  * util.c - helpers the commands share: messages, number parsing, opening
- * the database, JSON output, allocation that dies on out of memory.
+ * and closing the database, JSON output, allocation that dies on out of
+ * memory.
  */
 #include "cli.h"
 
@@ -90,6 +91,15 @@ int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db)
     else
         cli_error("cannot open database '%s': %s", g->db_path, err);
     return CLI_FAILED;
+}
+
+int cli_close_db(const struct cli_globals *g, pilotdb *db, int status)
+{
+    if (pilotdb_close(db) != PILOTDB_OK && status == CLI_OK) {
+        cli_error("closing '%s' failed", g->db_path);
+        return CLI_FAILED;
+    }
+    return status;
 }
 
 int cli_db_error(pilotdb *db, const char *what)
