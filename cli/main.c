@@ -21,9 +21,8 @@ static const struct cli_command *const commands[] = {
     &cmd_whatif,
     &cmd_sweep,
     &cmd_merge,
+    NULL
 };
-
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
@@ -39,8 +38,8 @@ static void usage(FILE *out)
           "  --version    print the version\n"
           "\n"
           "Commands:\n", out);
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    for (const struct cli_command *const *c = commands; *c; c++)
+        fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
     fputs("\nExit status: 0 success, 1 refused or failed, 2 usage error.\n", out);
 }
 
@@ -62,6 +61,7 @@ static int finish_output(int status)
 int main(int argc, char **argv)
 {
     struct cli_globals g = {0};
+    const struct cli_command *cmd;
     const char *env = getenv("PILOTDECK_DB");
     int i = 1;
 
@@ -102,9 +102,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    for (size_t c = 0; c < NCOMMANDS; c++)
-        if (strcmp(argv[i], commands[c]->name) == 0)
-            return finish_output(commands[c]->run(&g, argc - i, argv + i));
-    cli_error("unknown command '%s' (see 'pilotdeck --help')", argv[i]);
-    return CLI_USAGE;
+    cmd = cli_find(commands, argv[i]);
+    if (!cmd) {
+        cli_error("unknown command '%s' (see 'pilotdeck --help')", argv[i]);
+        return CLI_USAGE;
+    }
+    return finish_output(cli_run(cmd, &g, argc - i, argv + i));
 }

@@ -157,37 +157,3 @@ char *cli_xstrdup(const char *s)
 
     return memcpy(cli_xmalloc(len), s, len);
 }
-
-int cli_is_help(const char *arg)
-{
-    return arg && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0);
-}
-
-int cli_option_error(const char *cmd, int opt, char **argv)
-{
-    extern int optind;
-    const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-    if (opt == ':')
-        cli_error("%s: option '%s' needs a value", cmd, arg);
-    else
-        cli_error("%s: unknown option '%s' (see 'pilotdeck %s --help')", cmd,
-                  arg, cmd);
-    return CLI_USAGE;
-}
-
-int cli_want_args(const char *cmd, int argc, char **argv, int first, int want,
-                  const char *what)
-{
-    int have = argc - first;
-
-    if (have < want) {
-        cli_error("%s: missing %s (see 'pilotdeck %s --help')", cmd, what, cmd);
-        return CLI_USAGE;
-    }
-    if (have > want) {
-        cli_error("%s: unexpected argument '%s'", cmd, argv[first + want]);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
-}
