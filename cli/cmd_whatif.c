@@ -40,7 +40,7 @@ static const struct cli_option whatif_options[] = {
 
 struct whatif_options {
     struct study_options *study;
-    char **sets;  /* the --set texts, in order */
+    const char **sets;  /* the --set texts, in order */
     size_t nsets;
 };
 
@@ -52,7 +52,7 @@ static int take_whatif_option(void *state, int id, const char *value)
     if (taken < 0)
         return CLI_USAGE;
     if (!taken)
-        wo->sets[wo->nsets++] = (char *)value;
+        wo->sets[wo->nsets++] = value;
     return CLI_OK;
 }
 
@@ -60,7 +60,7 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
 {
     struct study_options o;
     struct study st;
-    char **sets = cli_xcalloc((size_t)a->argc, sizeof *sets);
+    const char **sets = cli_xcalloc((size_t)a->argc, sizeof *sets);
     struct whatif_options wo = {&o, sets, 0};
     size_t nsets, i, len = 0;
     int status = CLI_USAGE;
