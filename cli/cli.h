@@ -1,12 +1,10 @@
 /*
- * cli.h - what the commands of the pilotdeck executable share.
+ * cli.h - what the commands of the pilotdeck executable share: the command
+ * table (one entry per command, exported by cli/cmd_NAME.c and listed in
+ * cli/main.c), the parser of a command's arguments, and helpers.
  *
- * Each command lives in its own file (cli/cmd_NAME.c) and exports one
- * struct cli_command that the dispatcher in cli/main.c lists.  A command's
- * run function gets the global options and its own arguments (argv[0] is the
- * command's name) and returns the process exit status:
- *   CLI_OK (0), CLI_FAILED (1: refused or failed, message on stderr),
- *   CLI_USAGE (2: bad usage, message on stderr).
+ * Exit statuses: CLI_OK (0), CLI_FAILED (1: refused or failed, message on
+ * stderr), CLI_USAGE (2: bad usage, message on stderr).
  */
 #ifndef PILOTDECK_CLI_H
 #define PILOTDECK_CLI_H
@@ -24,11 +22,101 @@ struct cli_globals {
     int db_path_given;    /* non-zero when --db or $PILOTDECK_DB set it */
 };
 
+/* Whether an option takes a value. */
+enum cli_arg { CLI_ARG_NONE, CLI_ARG_REQUIRED };
+
+/* One option of a command.  A list of them ends with a row whose name is
+ * NULL; -h/--help (cli_help_option) comes with every command. */
+struct cli_option {
+    const char *name;    /* long name, without "--" */
+    char letter;         /* short name, or 0 */
+    enum cli_arg arg;
+    const char *value;   /* the value's name in the help ("N", "PATH"), or NULL */
+    const char *help;    /* what it does, lines separated by '\n'; NULL: an
+                            alias, not listed */
+    int id;              /* what the command's cli_take_fn is given */
+};
+
+extern const struct cli_option cli_help_option;
+
+/* A numeric macro's value as a string literal, for help texts. */
+#define CLI_TEXT(macro) CLI_TEXT_(macro)
+#define CLI_TEXT_(x) #x
+
+struct cli_args;
+
+/* One command, or one subcommand of a command that has them: what the
+ * parser, the help text and the list of commands read. */
 struct cli_command {
     const char *name;
-    const char *summary;  /* one line for `pilotdeck --help` */
-    int (*run)(const struct cli_globals *g, int argc, char **argv);
+    const char *summary;      /* one line for `pilotdeck --help` */
+    const char *usage;        /* after "usage: ", continuation lines included;
+                                 a command with subcommands has none */
+    const char *description;  /* the help's paragraph(s) after the usage */
+    void (*describe)(FILE *out); /* writes the description instead, when its
+                                    text is made at run time (from a table) */
+    /* Writes the help of option o from column on, when the command makes it
+     * at run time: non-zero if it did, 0 for o's own help text. */
+    int (*option_help)(const struct cli_option *o, int column, FILE *out);
+    const char *options_title;/* the line above the listed options, or NULL */
+    int help_column;          /* where the options' help starts; 0: the
+                                 options are not listed in the help */
+    const char *epilog;       /* the help's last paragraph (an example), or NULL */
+    const struct cli_option *options; /* or NULL */
+    const char *args;         /* what is missing when too few arguments are given */
+    int min_args, max_args;   /* positional arguments; max_args -1: no limit */
+    int in_order;             /* options end at the first positional argument */
+    /* Run the command, starting with cli_parse(a, ...); its exit status. */
+    int (*run)(const struct cli_globals *g, struct cli_args *a);
+    const struct cli_command *const *subcommands; /* NULL-terminated, or NULL */
 };
+
+/* What a command's run function is given. */
+struct cli_args {
+    const struct cli_command *cmd;
+    const struct cli_command *parent; /* the command of a subcommand, or NULL */
+    char name[40];            /* "sim", "ce add": for messages */
+    int argc;                 /* argv[0] is the command's own word */
+    char **argv;
+    int nargs;                /* after cli_parse(): the positional arguments */
+    char **args;
+    int status;               /* after cli_parse() returned non-zero */
+};
+
+/* Take one parsed option (id from the table, value NULL for CLI_ARG_NONE)
+ * into the command's state: CLI_OK, or an exit status after a message. */
+typedef int cli_take_fn(void *state, int id, const char *value);
+
+/* Parse a's arguments against its command's options, in the order given,
+ * handing each option to take (may be NULL for a command without options),
+ * then check the number of positional arguments.  0: the command runs, with
+ * a->args set; otherwise the command is done and a->status is its exit
+ * status (CLI_OK after printing the help). */
+int cli_parse(struct cli_args *a, cli_take_fn *take, void *state);
+
+/* A cli_take_fn for commands whose options are all flags (ids below 32):
+ * sets bit id of the unsigned *state. */
+int cli_take_flag(void *state, int id, const char *value);
+
+/* Run cmd (argv[0] is its name), dispatching to a subcommand if it has
+ * them; the exit status. */
+int cli_run(const struct cli_command *cmd, const struct cli_globals *g, int argc,
+            char **argv);
+
+/* The command called name in a NULL-terminated table, or NULL. */
+const struct cli_command *cli_find(const struct cli_command *const *table,
+                                   const char *name);
+
+/* The subcommand of cmd called word, or NULL after a message listing them. */
+const struct cli_command *cli_find_subcommand(const struct cli_command *cmd,
+                                              const char *word);
+
+/* Write the help of cmd, a command (a subcommand's help is its command's:
+ * the usage of every subcommand and what they share), to out. */
+void cli_print_help(const struct cli_command *cmd, FILE *out);
+
+/* Non-zero if arg asks for help (-h or --help). */
+int cli_is_help(const char *arg);
 
 /* Print "pilotdeck: " and the formatted message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -46,6 +134,10 @@ int cli_parse_double(const char *what, const char *text, double min, double max,
  * a message naming the file. flags as for pilotdb_open(). */
 int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db);
 
+/* Close db, opened by cli_open_db(g): status, or CLI_FAILED after a message
+ * when status was CLI_OK and the close failed. */
+int cli_close_db(const struct cli_globals *g, pilotdb *db, int status);
+
 /* Report a failed db call ("pilotdeck: WHAT: MESSAGE") and return the exit
  * status for it: CLI_FAILED. */
 int cli_db_error(pilotdb *db, const char *what);
@@ -59,17 +151,5 @@ int cli_print_json(struct json_t *value);
 void *cli_xmalloc(size_t n);
 void *cli_xcalloc(size_t n, size_t size);
 char *cli_xstrdup(const char *s);
-
-/* Non-zero if argv[i] asks for help (-h or --help). */
-int cli_is_help(const char *arg);
-
-/* Report a getopt_long() failure ('?' unknown option, ':' missing value)
- * for command cmd and return CLI_USAGE. */
-int cli_option_error(const char *cmd, int opt, char **argv);
-
-/* Refuse extra positional arguments: CLI_USAGE after a message, or CLI_OK
- * when argv[first..argc) holds exactly want of them. */
-int cli_want_args(const char *cmd, int argc, char **argv, int first, int want,
-                  const char *what);
 
 #endif

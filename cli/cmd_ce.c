@@ -3,116 +3,99 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <jansson.h>
 
-static const char ce_usage[] =
-    "usage: pilotdeck [--db PATH] ce add NAME --capacity N --success-rate R"
-    " [--disabled]\n"
-    "       pilotdeck [--db PATH] ce set NAME [--capacity N] [--success-rate R]"
-    " [--enable | --disable]\n"
-    "       pilotdeck [--db PATH] ce list [--available] [--json]\n"
-    "\n"
-    "A CE offers CAPACITY slots (0 or more) and succeeds with SUCCESS-RATE\n"
-    "(0 to 1). 'list' shows every CE with its active, running and submitted\n"
-    "pilots and available slots; --available only the enabled ones with a\n"
-    "free slot.\n";
-
 enum { OPT_CAPACITY = 1, OPT_RATE, OPT_DISABLED, OPT_ENABLE, OPT_DISABLE,
-       OPT_AVAILABLE, OPT_JSON, OPT_HELP };
+       OPT_AVAILABLE, OPT_JSON };
 
-/* Options shared by add and set; parse them into chg. */
-static int parse_ce_options(const char *cmd, int argc, char **argv,
-                            pilotdb_ce_change *chg)
+#define CAPACITY_OPTION \
+    {"capacity", 0, CLI_ARG_REQUIRED, "N", "the CE's slots (0 or more)", OPT_CAPACITY}
+#define RATE_OPTION \
+    {"success-rate", 0, CLI_ARG_REQUIRED, "R", "the share of pilots that succeed (0 to 1)", \
+     OPT_RATE}
+
+static const struct cli_option add_options[] = {
+    CAPACITY_OPTION,
+    RATE_OPTION,
+    {"disabled", 0, CLI_ARG_NONE, NULL, "add it disabled", OPT_DISABLED},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+static const struct cli_option set_options[] = {
+    CAPACITY_OPTION,
+    RATE_OPTION,
+    {"enable", 0, CLI_ARG_NONE, NULL, "let it take pilots", OPT_ENABLE},
+    {"disable", 0, CLI_ARG_NONE, NULL, "take no more pilots", OPT_DISABLE},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+static const struct cli_option list_options[] = {
+    {"available", 0, CLI_ARG_NONE, NULL, "only enabled CEs with a free slot", OPT_AVAILABLE},
+    {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+/* The options of add and set, into a pilotdb_ce_change. */
+static int take_ce_option(void *state, int id, const char *value)
 {
-    static const struct option opts[] = {
-        {"capacity", required_argument, NULL, OPT_CAPACITY},
-        {"success-rate", required_argument, NULL, OPT_RATE},
-        {"disabled", no_argument, NULL, OPT_DISABLED},
-        {"enable", no_argument, NULL, OPT_ENABLE},
-        {"disable", no_argument, NULL, OPT_DISABLE},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
-    int add = strcmp(cmd, "ce add") == 0, c;
+    pilotdb_ce_change *chg = state;
 
-    memset(chg, 0, sizeof *chg);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_CAPACITY:
-            if (cli_parse_int("--capacity", optarg, 0, INT64_MAX, &chg->capacity))
-                return CLI_USAGE;
-            chg->set |= PILOTDB_SET_CAPACITY;
-            break;
-        case OPT_RATE:
-            if (cli_parse_double("--success-rate", optarg, 0.0, 1.0,
-                                 &chg->success_rate))
-                return CLI_USAGE;
-            chg->set |= PILOTDB_SET_SUCCESS_RATE;
-            break;
-        case OPT_DISABLED:
-        case OPT_DISABLE:
-        case OPT_ENABLE:
-            if ((c == OPT_DISABLED) != add) {
-                cli_error("%s: unknown option '%s' (see 'pilotdeck ce --help')",
-                          cmd, argv[optind - 1]);
-                return CLI_USAGE;
-            }
-            if (chg->set & PILOTDB_SET_ENABLED &&
-                chg->enabled != (c == OPT_ENABLE)) {
-                cli_error("%s: --enable and --disable together", cmd);
-                return CLI_USAGE;
-            }
-            chg->set |= PILOTDB_SET_ENABLED;
-            chg->enabled = c == OPT_ENABLE;
-            break;
-        case 'h':
-        case OPT_HELP:
-            fputs(ce_usage, stdout);
-            return -1;
-        default:
-            return cli_option_error(cmd, c, argv);
+    switch (id) {
+    case OPT_CAPACITY:
+        if (cli_parse_int("--capacity", value, 0, INT64_MAX, &chg->capacity))
+            return CLI_USAGE;
+        chg->set |= PILOTDB_SET_CAPACITY;
+        break;
+    case OPT_RATE:
+        if (cli_parse_double("--success-rate", value, 0.0, 1.0, &chg->success_rate))
+            return CLI_USAGE;
+        chg->set |= PILOTDB_SET_SUCCESS_RATE;
+        break;
+    default: /* --disabled, --enable, --disable */
+        if (chg->set & PILOTDB_SET_ENABLED && chg->enabled != (id == OPT_ENABLE)) {
+            cli_error("ce set: --enable and --disable together");
+            return CLI_USAGE;
         }
+        chg->set |= PILOTDB_SET_ENABLED;
+        chg->enabled = id == OPT_ENABLE;
+        break;
     }
-    return cli_want_args(cmd, argc, argv, optind, 1, "CE name");
+    return CLI_OK;
 }
 
-static int ce_add(const struct cli_globals *g, int argc, char **argv)
+static int ce_add(const struct cli_globals *g, struct cli_args *a)
 {
     pilotdb_ce_change chg;
     pilotdb *db = NULL;
-    int status = parse_ce_options("ce add", argc, argv, &chg);
-    const char *name;
+    int status;
 
-    if (status != CLI_OK)
-        return status < 0 ? CLI_OK : status;
-    name = argv[optind];
+    memset(&chg, 0, sizeof chg);
+    if (cli_parse(a, take_ce_option, &chg))
+        return a->status;
     if (!(chg.set & PILOTDB_SET_CAPACITY) || !(chg.set & PILOTDB_SET_SUCCESS_RATE)) {
         cli_error("ce add: --capacity and --success-rate are required");
         return CLI_USAGE;
     }
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
-    if (pilotdb_ce_add(db, name, chg.capacity, chg.success_rate,
+    if (pilotdb_ce_add(db, a->args[0], chg.capacity, chg.success_rate,
                        !(chg.set & PILOTDB_SET_ENABLED), NULL) != PILOTDB_OK)
         status = cli_db_error(db, "ce add");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
-static int ce_set(const struct cli_globals *g, int argc, char **argv)
+static int ce_set(const struct cli_globals *g, struct cli_args *a)
 {
     pilotdb_ce_change chg;
     pilotdb *db = NULL;
-    int status = parse_ce_options("ce set", argc, argv, &chg);
+    int status;
 
-    if (status != CLI_OK)
-        return status < 0 ? CLI_OK : status;
+    memset(&chg, 0, sizeof chg);
+    if (cli_parse(a, take_ce_option, &chg))
+        return a->status;
     if (!chg.set) {
         cli_error("ce set: nothing to change (give --capacity, --success-rate,"
                   " --enable or --disable)");
@@ -120,10 +103,9 @@ static int ce_set(const struct cli_globals *g, int argc, char **argv)
     }
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
-    if (pilotdb_ce_update(db, argv[optind], &chg) != PILOTDB_OK)
+    if (pilotdb_ce_update(db, a->args[0], &chg) != PILOTDB_OK)
         status = cli_db_error(db, "ce set");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 static json_t *ce_json(const pilotdb_ce *ce)
@@ -161,40 +143,21 @@ static int ce_print_table(const pilotdb_ce *ces, size_t n)
     return CLI_OK;
 }
 
-static int ce_list(const struct cli_globals *g, int argc, char **argv)
+static int ce_list(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"available", no_argument, NULL, OPT_AVAILABLE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
-    int available = 0, json = 0, c, status;
+    unsigned flags = 0;
+    int status;
     pilotdb_ce *ces = NULL;
     pilotdb *db = NULL;
     size_t n = 0;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == OPT_AVAILABLE) {
-            available = 1;
-        } else if (c == OPT_JSON) {
-            json = 1;
-        } else if (c == 'h' || c == OPT_HELP) {
-            fputs(ce_usage, stdout);
-            return CLI_OK;
-        } else {
-            return cli_option_error("ce list", c, argv);
-        }
-    }
-    if ((status = cli_want_args("ce list", argc, argv, optind, 0, "")) != CLI_OK)
-        return status;
+    if (cli_parse(a, cli_take_flag, &flags))
+        return a->status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (pilotdb_ce_list(db, available, &ces, &n) != PILOTDB_OK) {
+    if (pilotdb_ce_list(db, !!(flags & 1u << OPT_AVAILABLE), &ces, &n) != PILOTDB_OK) {
         status = cli_db_error(db, "ce list");
-    } else if (json) {
+    } else if (flags & 1u << OPT_JSON) {
         json_t *array = json_array();
 
         for (size_t i = 0; array && i < n; i++)
@@ -207,30 +170,47 @@ static int ce_list(const struct cli_globals *g, int argc, char **argv)
         status = ce_print_table(ces, n);
     }
     pilotdb_free(ces);
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
-static int run_ce(const struct cli_globals *g, int argc, char **argv)
-{
-    if (argc < 2) {
-        fputs(ce_usage, stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) {
-        fputs(ce_usage, stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "add") == 0)
-        return ce_add(g, argc - 1, argv + 1);
-    if (strcmp(argv[1], "set") == 0)
-        return ce_set(g, argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
-        return ce_list(g, argc - 1, argv + 1);
-    cli_error("ce: unknown subcommand '%s' (add, set, list)", argv[1]);
-    return CLI_USAGE;
-}
+static const struct cli_command ce_add_cmd = {
+    .name = "add",
+    .usage = "pilotdeck [--db PATH] ce add NAME --capacity N --success-rate R [--disabled]",
+    .options = add_options,
+    .args = "CE name",
+    .min_args = 1,
+    .max_args = 1,
+    .run = ce_add,
+};
+
+static const struct cli_command ce_set_cmd = {
+    .name = "set",
+    .usage = "pilotdeck [--db PATH] ce set NAME [--capacity N] [--success-rate R]"
+             " [--enable | --disable]",
+    .options = set_options,
+    .args = "CE name",
+    .min_args = 1,
+    .max_args = 1,
+    .run = ce_set,
+};
+
+static const struct cli_command ce_list_cmd = {
+    .name = "list",
+    .usage = "pilotdeck [--db PATH] ce list [--available] [--json]",
+    .options = list_options,
+    .run = ce_list,
+};
+
+static const struct cli_command *const ce_subcommands[] = {
+    &ce_add_cmd, &ce_set_cmd, &ce_list_cmd, NULL
+};
 
 const struct cli_command cmd_ce = {
-    "ce", "add, change and list Computing Elements", run_ce
+    .name = "ce",
+    .summary = "add, change and list Computing Elements",
+    .description = "A CE offers CAPACITY slots (0 or more) and succeeds with SUCCESS-RATE\n"
+                   "(0 to 1). 'list' shows every CE with its active, running and submitted\n"
+                   "pilots and available slots; --available only the enabled ones with a\n"
+                   "free slot.\n",
+    .subcommands = ce_subcommands,
 };

@@ -5,7 +5,6 @@
  * simulated clock runs at an adjustable speed, and CE changes made in the
  * dashboard reach the simulator at its next director cycle.
  */
-#include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +19,56 @@
 #include "demo_scenario.h"
 
 /* Virtual seconds per real second at start: two days in about five minutes. */
-#define DEMO_SPEED 600.0
+#define DEMO_SPEED 600
 /* Trend buckets of ten simulated minutes. */
 #define DEMO_BUCKET_MS (10 * 60 * 1000)
 
-static void usage(FILE *out)
+enum { OPT_SPEED = 1, OPT_SEED, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE };
+
+static const struct cli_option demo_options[] = {
+    {"speed", 0, CLI_ARG_REQUIRED, "X",
+     "simulated seconds per real second (default " CLI_TEXT(DEMO_SPEED) ")", OPT_SPEED},
+    {"seed", 0, CLI_ARG_REQUIRED, "N", "another seed than the scenario's", OPT_SEED},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 0.25)",
+     OPT_INTERVAL},
+    {"db", 0, CLI_ARG_REQUIRED, "PATH", "write the run into a new database file instead\n"
+     "(another terminal can watch it with pilotdeck top)", OPT_DB},
+    {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
+     OPT_NO_COLOR},
+    {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
+    {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+struct demo_options {
+    const char *db_path;
+    double speed, interval;
+    int64_t seed;  /* -1: the scenario's */
+    int color, unicode;
+};
+
+static int take_demo_option(void *state, int id, const char *value)
 {
-    fprintf(out,
-            "usage: pilotdeck demo [--speed X] [--seed N] [--interval S] [--db PATH]\n"
-            "                      [--no-color] [--no-unicode] [SCENARIO.ini]\n"
-            "\n"
-            "Play a scenario (a built-in one of six sites over two days unless a\n"
-            "file is given) into a fresh in-memory database and watch it live.\n"
-            "space pauses, [ and ] halve or double the speed, e and +/- change the\n"
-            "selected CE while the simulation runs; F1 or ? shows every key.\n"
-            "\n"
-            "  --speed X        simulated seconds per real second (default %g)\n"
-            "  --seed N         another seed than the scenario's\n"
-            "  --interval S     seconds between refreshes (default 0.25)\n"
-            "  --db PATH        write the run into a new database file instead\n"
-            "                   (another terminal can watch it with pilotdeck top)\n"
-            "  --no-color       no colour (also when NO_COLOR is set)\n"
-            "  --no-unicode     ASCII bars and sparklines\n",
-            DEMO_SPEED);
+    struct demo_options *o = state;
+
+    switch (id) {
+    case OPT_SPEED:
+        if (cli_parse_double("--speed", value, 1.0 / 64.0, 65536.0, &o->speed) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_SEED:
+        if (cli_parse_int("--seed", value, 0, INT64_MAX, &o->seed) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_INTERVAL:
+        if (cli_parse_double("--interval", value, 0.05, 60.0, &o->interval) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_DB: o->db_path = value; break;
+    case OPT_NO_COLOR: o->color = 0; break;
+    default: o->unicode = 0; break;
+    }
+    return CLI_OK;
 }
 
 struct demo {
@@ -76,23 +102,12 @@ static int demo_finished(void *arg)
     return sim_engine_done(demo->engine);
 }
 
-static int demo_run(const struct cli_globals *g, int argc, char **argv)
+static int demo_run(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option longopts[] = {
-        { "speed", required_argument, NULL, 'S' },
-        { "seed", required_argument, NULL, 's' },
-        { "interval", required_argument, NULL, 'i' },
-        { "db", required_argument, NULL, 'd' },
-        { "no-color", no_argument, NULL, 'C' },
-        { "no-colour", no_argument, NULL, 'C' },
-        { "no-unicode", no_argument, NULL, 'U' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *path = NULL, *db_path = ":memory:", *no_color = getenv("NO_COLOR");
-    double speed = DEMO_SPEED, interval = 0.25;
-    int64_t seed = -1;
-    int color = !(no_color && no_color[0]), unicode = 1, status = CLI_FAILED, opt;
+    const char *no_color = getenv("NO_COLOR");
+    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, !(no_color && no_color[0]), 1};
+    const char *path;
+    int status = CLI_FAILED;
     char errbuf[512], source[600];
     sim_scenario *scn = NULL;
     struct demo demo = { 0 };
@@ -101,42 +116,16 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
     tui_run_options ropts = { 0 };
     sim_rc rc;
 
-    optind = 0;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'S':
-            if (cli_parse_double("--speed", optarg, 1.0 / 64.0, 65536.0, &speed) != 0)
-                return CLI_USAGE;
-            break;
-        case 's':
-            if (cli_parse_int("--seed", optarg, 0, INT64_MAX, &seed) != 0)
-                return CLI_USAGE;
-            break;
-        case 'i':
-            if (cli_parse_double("--interval", optarg, 0.05, 60.0, &interval) != 0)
-                return CLI_USAGE;
-            break;
-        case 'd': db_path = optarg; break;
-        case 'C': color = 0; break;
-        case 'U': unicode = 0; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_option_error("demo", opt, argv);
-        }
-    }
-    if (optind < argc)
-        path = argv[optind++];
-    if (optind < argc) {
-        cli_error("demo: unexpected argument '%s'", argv[optind]);
-        return CLI_USAGE;
-    }
+    if (cli_parse(a, take_demo_option, &o))
+        return a->status;
+    path = a->nargs ? a->args[0] : NULL;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         cli_error("demo needs a terminal ('pilotdeck sim' runs a scenario without one)");
         return CLI_FAILED;
     }
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
-        unicode = 0;
+        o.unicode = 0;
 
     if (path)
         rc = sim_scenario_load(path, &scn, errbuf, sizeof errbuf);
@@ -147,19 +136,19 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
         cli_error("%s", errbuf);
         goto out;
     }
-    if (access(db_path, F_OK) == 0 && strcmp(db_path, ":memory:") != 0) {
+    if (access(o.db_path, F_OK) == 0 && strcmp(o.db_path, ":memory:") != 0) {
         cli_error("demo: '%s' exists already; give a new file (the demo starts afresh)",
-                  db_path);
+                  o.db_path);
         goto out;
     }
     {
         /* --db of the demo itself: the demo never touches the default one */
         struct cli_globals demo_globals = *g;
-        demo_globals.db_path = db_path;
+        demo_globals.db_path = o.db_path;
         if (cli_open_db(&demo_globals, PILOTDB_OPEN_CREATE, &db) != CLI_OK)
             goto out;
     }
-    rc = sim_engine_new(scn, db, seed >= 0 ? (uint64_t)seed : sim_scenario_seed(scn),
+    rc = sim_engine_new(scn, db, o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(scn),
                         &demo.engine, errbuf, sizeof errbuf);
     if (rc != SIM_OK) {
         cli_error("demo: %s", errbuf);
@@ -168,10 +157,10 @@ static int demo_run(const struct cli_globals *g, int argc, char **argv)
 
     snprintf(source, sizeof source, "%s%s", path ? path : "built-in scenario ",
              path ? "" : sim_scenario_name(scn));
-    driver.speed = speed;
-    ropts.interval_ms = (int)(interval * 1000.0 + 0.5);
-    ropts.color = color;
-    ropts.unicode = unicode;
+    driver.speed = o.speed;
+    ropts.interval_ms = (int)(o.interval * 1000.0 + 0.5);
+    ropts.color = o.color;
+    ropts.unicode = o.unicode;
     ropts.source = source;
     ropts.driver = &driver;
     ropts.bucket_ms = DEMO_BUCKET_MS;
@@ -190,7 +179,17 @@ out:
 }
 
 const struct cli_command cmd_demo = {
-    "demo",
-    "watch a simulation live on the dashboard (built-in scenario, or a file)",
-    demo_run,
+    .name = "demo",
+    .summary = "watch a simulation live on the dashboard (built-in scenario, or a file)",
+    .usage = "pilotdeck demo [--speed X] [--seed N] [--interval S] [--db PATH]\n"
+             "                      [--no-color] [--no-unicode] [SCENARIO.ini]",
+    .description = "Play a scenario (a built-in one of six sites over two days unless a\n"
+                   "file is given) into a fresh in-memory database and watch it live.\n"
+                   "space pauses, [ and ] halve or double the speed, e and +/- change the\n"
+                   "selected CE while the simulation runs; F1 or ? shows every key.\n",
+    .help_column = 19,
+    .options = demo_options,
+    .max_args = 1,
+    .in_order = 1,
+    .run = demo_run,
 };

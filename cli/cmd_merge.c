@@ -5,65 +5,34 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
-#include <string.h>
-
 #include "study.h"
 
-static void usage(FILE *out)
+static const struct cli_option merge_options[] = {
+    {"json", 0, CLI_ARG_NONE, NULL, "what-if report as JSON", STUDY_OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "sweep: every CE and metric as CSV", STUDY_OPT_CSV},
+    {"plot", 0, CLI_ARG_REQUIRED, "FILE", "sweep: plot (.svg or .png) drawn by gnuplot",
+     STUDY_OPT_PLOT},
+    {"metric", 0, CLI_ARG_REQUIRED, "M", "sweep: the metric charted and plotted",
+     STUDY_OPT_METRIC},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+static int take_merge_option(void *state, int id, const char *value)
 {
-    fputs("usage: pilotdeck merge FILE... [--json] [--csv FILE] [--plot FILE] [--metric M]\n"
-          "\n"
-          "Read the shards written by 'pilotdeck whatif ... --shard K/N' or\n"
-          "'pilotdeck sweep ... --shard K/N' (every K from 1 to N, in any order) and\n"
-          "print the same report as the run without --shard.  Refused, writing\n"
-          "nothing, when a shard is missing, repeated or of another study.\n"
-          "\n"
-          "Options (as for the command that wrote the shards):\n"
-          "  --json          what-if report as JSON\n"
-          "  --csv FILE      sweep: every CE and metric as CSV\n"
-          "  --plot FILE     sweep: plot (.svg or .png) drawn by gnuplot\n"
-          "  --metric M      sweep: the metric charted and plotted\n"
-          "  -h, --help      show this help\n"
-          "\n"
-          "Example: pilotdeck merge shard-*.jsonl --plot sweep.svg\n", out);
+    return study_option("merge", id, value, state) < 0 ? CLI_USAGE : CLI_OK;
 }
 
-static int run_merge(const struct cli_globals *g, int argc, char **argv)
+static int run_merge(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, STUDY_OPT_JSON},
-        {"csv", required_argument, NULL, STUDY_OPT_CSV},
-        {"plot", required_argument, NULL, STUDY_OPT_PLOT},
-        {"metric", required_argument, NULL, STUDY_OPT_METRIC},
-        {"help", no_argument, NULL, STUDY_OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
     struct study_options o;
     struct study st;
-    int c, status;
+    int status;
 
     (void)g;
     study_options_init(&o);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int taken = study_option("merge", c, optarg, &o);
-        if (taken < 0)
-            return CLI_USAGE;
-        if (taken)
-            continue;
-        if (c == 'h' || c == STUDY_OPT_HELP) {
-            usage(stdout);
-            return CLI_OK;
-        }
-        return cli_option_error("merge", c, argv);
-    }
-    if (optind >= argc) {
-        cli_error("merge: missing shard FILEs (see 'pilotdeck merge --help')");
-        return CLI_USAGE;
-    }
-    status = study_read_shards(&st, argv + optind, (size_t)(argc - optind));
+    if (cli_parse(a, take_merge_option, &o))
+        return a->status;
+    status = study_read_shards(&st, a->args, (size_t)a->nargs);
     if (status == CLI_OK && st.kind == STUDY_WHATIF &&
         (o.out.csv_path || o.out.plot_path)) {
         cli_error("merge: --csv and --plot are for sweeps; these are shards of a what-if");
@@ -82,7 +51,19 @@ static int run_merge(const struct cli_globals *g, int argc, char **argv)
 }
 
 const struct cli_command cmd_merge = {
-    "merge",
-    "combine the --shard outputs of whatif or sweep into one report",
-    run_merge,
+    .name = "merge",
+    .summary = "combine the --shard outputs of whatif or sweep into one report",
+    .usage = "pilotdeck merge FILE... [--json] [--csv FILE] [--plot FILE] [--metric M]",
+    .description = "Read the shards written by 'pilotdeck whatif ... --shard K/N' or\n"
+                   "'pilotdeck sweep ... --shard K/N' (every K from 1 to N, in any order) and\n"
+                   "print the same report as the run without --shard.  Refused, writing\n"
+                   "nothing, when a shard is missing, repeated or of another study.\n",
+    .options_title = "Options (as for the command that wrote the shards):",
+    .help_column = 18,
+    .epilog = "Example: pilotdeck merge shard-*.jsonl --plot sweep.svg\n",
+    .options = merge_options,
+    .args = "shard FILEs",
+    .min_args = 1,
+    .max_args = -1,
+    .run = run_merge,
 };

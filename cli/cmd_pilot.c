@@ -3,88 +3,58 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdint.h>
 #include <string.h>
 
 #include <jansson.h>
 
-static const char pilot_usage[] =
-    "usage: pilotdeck [--db PATH] pilot submit CE\n"
-    "       pilotdeck [--db PATH] pilot set ID STATUS\n"
-    "       pilotdeck [--db PATH] pilot list [--status S] [--ce NAME] [--json]\n"
-    "\n"
-    "'submit' prints the new pilot's id; it is refused when the CE is\n"
-    "unknown, disabled or full. STATUS is submitted, running, done or\n"
-    "failed; allowed changes: submitted->running, submitted->failed,\n"
-    "running->done, running->failed. Times are milliseconds since the Unix\n"
-    "epoch (since the start, for simulated databases).\n";
+enum { OPT_STATUS = 1, OPT_CE, OPT_JSON };
 
-enum { OPT_STATUS = 1, OPT_CE, OPT_JSON, OPT_HELP };
+static const struct cli_option list_options[] = {
+    {"status", 0, CLI_ARG_REQUIRED, "S", "only pilots in status S", OPT_STATUS},
+    {"ce", 0, CLI_ARG_REQUIRED, "NAME", "only pilots of the CE NAME", OPT_CE},
+    {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
 
-/* Parse only --help for the subcommands that take positional arguments. */
-static int help_only(const char *cmd, int argc, char **argv, int want,
-                     const char *what)
+static int pilot_submit(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
-    int c;
-
-    optind = 0;
-    opterr = 0;
-    /* '+': a negative number is an argument, not an option. */
-    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-        if (c == 'h' || c == OPT_HELP) {
-            fputs(pilot_usage, stdout);
-            return -1;
-        }
-        return cli_option_error(cmd, c, argv);
-    }
-    return cli_want_args(cmd, argc, argv, optind, want, what);
-}
-
-static int pilot_submit(const struct cli_globals *g, int argc, char **argv)
-{
-    int status = help_only("pilot submit", argc, argv, 1, "CE name");
     int64_t id = 0;
     pilotdb *db = NULL;
+    int status;
 
-    if (status != CLI_OK)
-        return status < 0 ? CLI_OK : status;
+    if (cli_parse(a, NULL, NULL))
+        return a->status;
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
-    if (pilotdb_pilot_submit(db, argv[optind], &id) != PILOTDB_OK)
+    if (pilotdb_pilot_submit(db, a->args[0], &id) != PILOTDB_OK)
         status = cli_db_error(db, "pilot submit");
     else
         printf("%lld\n", (long long)id);
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
-static int pilot_set(const struct cli_globals *g, int argc, char **argv)
+static int pilot_set(const struct cli_globals *g, struct cli_args *a)
 {
-    int status = help_only("pilot set", argc, argv, 2, "pilot id and status");
     pilot_status to;
     pilotdb *db = NULL;
     int64_t id;
+    int status;
 
-    if (status != CLI_OK)
-        return status < 0 ? CLI_OK : status;
-    if (cli_parse_int("pilot set: id", argv[optind], 1, INT64_MAX, &id))
+    if (cli_parse(a, NULL, NULL))
+        return a->status;
+    if (cli_parse_int("pilot set: id", a->args[0], 1, INT64_MAX, &id))
         return CLI_USAGE;
-    if (pilot_status_parse(argv[optind + 1], &to) != PILOTDB_OK) {
+    if (pilot_status_parse(a->args[1], &to) != PILOTDB_OK) {
         cli_error("pilot set: '%s' is not a status (submitted, running, done,"
-                  " failed)", argv[optind + 1]);
+                  " failed)", a->args[1]);
         return CLI_USAGE;
     }
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
     if (pilotdb_pilot_set_status(db, id, to) != PILOTDB_OK)
         status = cli_db_error(db, "pilot set");
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 struct list_out {
@@ -144,92 +114,100 @@ static int print_pilot(void *arg, const pilotdb_pilot *p)
     return out->failed;
 }
 
-static int pilot_list(const struct cli_globals *g, int argc, char **argv)
+struct list_options {
+    pilotdb_pilot_filter filter;
+    int json;
+};
+
+static int take_list_option(void *state, int id, const char *value)
 {
-    static const struct option opts[] = {
-        {"status", required_argument, NULL, OPT_STATUS},
-        {"ce", required_argument, NULL, OPT_CE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
-    pilotdb_pilot_filter filter = {-1, NULL};
-    struct list_out out = {NULL, 0, 0};
-    int json = 0, c, status;
-    pilotdb *db = NULL;
+    struct list_options *o = state;
     pilot_status s;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_STATUS:
-            if (pilot_status_parse(optarg, &s) != PILOTDB_OK) {
-                cli_error("pilot list: --status '%s' is not a status (submitted,"
-                          " running, done, failed)", optarg);
-                return CLI_USAGE;
-            }
-            filter.status = (int)s;
-            break;
-        case OPT_CE:
-            filter.ce_name = optarg;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case 'h':
-        case OPT_HELP:
-            fputs(pilot_usage, stdout);
-            return CLI_OK;
-        default:
-            return cli_option_error("pilot list", c, argv);
+    if (id == OPT_STATUS) {
+        if (pilot_status_parse(value, &s) != PILOTDB_OK) {
+            cli_error("pilot list: --status '%s' is not a status (submitted,"
+                      " running, done, failed)", value);
+            return CLI_USAGE;
         }
+        o->filter.status = (int)s;
+    } else if (id == OPT_CE) {
+        o->filter.ce_name = value;
+    } else {
+        o->json = 1;
     }
-    if ((status = cli_want_args("pilot list", argc, argv, optind, 0, "")) != CLI_OK)
-        return status;
+    return CLI_OK;
+}
+
+static int pilot_list(const struct cli_globals *g, struct cli_args *a)
+{
+    struct list_options o = {{-1, NULL}, 0};
+    struct list_out out = {NULL, 0, 0};
+    pilotdb *db = NULL;
+    int status;
+
+    if (cli_parse(a, take_list_option, &o))
+        return a->status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (json)
+    if (o.json)
         out.array = json_array();
-    if (json && !out.array) {
+    if (o.json && !out.array) {
         cli_error("pilot list: out of memory");
         status = CLI_FAILED;
-    } else if (pilotdb_pilots_foreach(db, &filter, print_pilot, &out) != PILOTDB_OK) {
+    } else if (pilotdb_pilots_foreach(db, &o.filter, print_pilot, &out) != PILOTDB_OK) {
         status = cli_db_error(db, "pilot list");
         json_decref(out.array);
     } else if (out.failed) {
         cli_error("pilot list: cannot write the list");
         json_decref(out.array);
         status = CLI_FAILED;
-    } else if (json) {
+    } else if (o.json) {
         status = cli_print_json(out.array);
     } else {
         print_header(&out);
     }
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
-static int run_pilot(const struct cli_globals *g, int argc, char **argv)
-{
-    if (argc < 2) {
-        fputs(pilot_usage, stderr);
-        return CLI_USAGE;
-    }
-    if (cli_is_help(argv[1])) {
-        fputs(pilot_usage, stdout);
-        return CLI_OK;
-    }
-    if (strcmp(argv[1], "submit") == 0)
-        return pilot_submit(g, argc - 1, argv + 1);
-    if (strcmp(argv[1], "set") == 0)
-        return pilot_set(g, argc - 1, argv + 1);
-    if (strcmp(argv[1], "list") == 0)
-        return pilot_list(g, argc - 1, argv + 1);
-    cli_error("pilot: unknown subcommand '%s' (submit, set, list)", argv[1]);
-    return CLI_USAGE;
-}
+static const struct cli_command pilot_submit_cmd = {
+    .name = "submit",
+    .usage = "pilotdeck [--db PATH] pilot submit CE",
+    .args = "CE name",
+    .min_args = 1,
+    .max_args = 1,
+    .in_order = 1,
+    .run = pilot_submit,
+};
+
+static const struct cli_command pilot_set_cmd = {
+    .name = "set",
+    .usage = "pilotdeck [--db PATH] pilot set ID STATUS",
+    .args = "pilot id and status",
+    .min_args = 2,
+    .max_args = 2,
+    .in_order = 1,
+    .run = pilot_set,
+};
+
+static const struct cli_command pilot_list_cmd = {
+    .name = "list",
+    .usage = "pilotdeck [--db PATH] pilot list [--status S] [--ce NAME] [--json]",
+    .options = list_options,
+    .run = pilot_list,
+};
+
+static const struct cli_command *const pilot_subcommands[] = {
+    &pilot_submit_cmd, &pilot_set_cmd, &pilot_list_cmd, NULL
+};
 
 const struct cli_command cmd_pilot = {
-    "pilot", "submit pilots, change and list their status", run_pilot
+    .name = "pilot",
+    .summary = "submit pilots, change and list their status",
+    .description = "'submit' prints the new pilot's id; it is refused when the CE is\n"
+                   "unknown, disabled or full. STATUS is submitted, running, done or\n"
+                   "failed; allowed changes: submitted->running, submitted->failed,\n"
+                   "running->done, running->failed. Times are milliseconds since the Unix\n"
+                   "epoch (since the start, for simulated databases).\n",
+    .subcommands = pilot_subcommands,
 };

@@ -10,7 +10,6 @@
 #include "cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,28 +17,56 @@
 
 #include "pilotsim.h"
 
-enum { OPT_SEED = 1, OPT_DB, OPT_UNTIL, OPT_JSON, OPT_CSV, OPT_HELP };
+enum { OPT_SEED = 1, OPT_DB, OPT_UNTIL, OPT_JSON, OPT_CSV };
 
-static void usage(FILE *out)
+static const struct cli_option sim_options[] = {
+    {"seed", 0, CLI_ARG_REQUIRED, "N", "seed instead of the scenario's own (0 to 2^63-1)",
+     OPT_SEED},
+    {"db", 0, CLI_ARG_REQUIRED, "PATH",
+     "database to write (created if missing; must not hold the\n"
+     "scenario's CEs already); default :memory: unless --db\n"
+     "or $PILOTDECK_DB names one", OPT_DB},
+    {"until", 0, CLI_ARG_REQUIRED, "T",
+     "stop at virtual time T (90s, 15m, 2h, 3d) instead of the end", OPT_UNTIL},
+    {"json", 0, CLI_ARG_NONE, NULL, "print the report as JSON", OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE",
+     "write the time series (one row per sample and CE) to FILE", OPT_CSV},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+struct sim_options {
+    const char *db_path, *until_text, *csv_path;
+    int64_t seed;  /* -1: the scenario's */
+    int json;
+};
+
+static int take_sim_option(void *state, int id, const char *value)
 {
-    fputs("usage: pilotdeck sim SCENARIO [--seed N] [--db PATH|:memory:] [--until T]\n"
-          "                     [--json] [--csv FILE]\n"
-          "\n"
-          "Play the scenario file SCENARIO (see scenarios/README.md) on a virtual\n"
-          "clock into a pilot database and print what happened per CE and in total.\n"
-          "The same scenario and seed always give the same report.\n"
-          "\n"
-          "Options:\n"
-          "  --seed N      seed instead of the scenario's own (0 to 2^63-1)\n"
-          "  --db PATH     database to write (created if missing; must not hold the\n"
-          "                scenario's CEs already); default :memory: unless --db\n"
-          "                or $PILOTDECK_DB names one\n"
-          "  --until T     stop at virtual time T (90s, 15m, 2h, 3d) instead of the end\n"
-          "  --json        print the report as JSON\n"
-          "  --csv FILE    write the time series (one row per sample and CE) to FILE\n"
-          "  -h, --help    show this help\n"
-          "\n"
-          "Example: pilotdeck sim scenarios/tutorial.ini --seed 7 --json\n", out);
+    struct sim_options *o = state;
+
+    switch (id) {
+    case OPT_SEED:
+        if (cli_parse_int("--seed", value, 0, SIM_SEED_MAX, &o->seed) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_DB:
+        if (!value[0]) {
+            cli_error("--db needs a path");
+            return CLI_USAGE;
+        }
+        o->db_path = value;
+        break;
+    case OPT_UNTIL:
+        o->until_text = value;
+        break;
+    case OPT_JSON:
+        o->json = 1;
+        break;
+    default:
+        o->csv_path = value;
+        break;
+    }
+    return CLI_OK;
 }
 
 struct progress {
@@ -75,81 +102,37 @@ static void show_progress(void *arg, int64_t now, int64_t duration)
     fflush(stderr);
 }
 
-static int run_sim(const struct cli_globals *g, int argc, char **argv)
+static int run_sim(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"db", required_argument, NULL, OPT_DB},
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"csv", required_argument, NULL, OPT_CSV},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
-    const char *db_path = g->db_path_given ? g->db_path : ":memory:";
-    const char *until_text = NULL, *csv_path = NULL;
+    struct sim_options o = {g->db_path_given ? g->db_path : ":memory:", NULL, NULL, -1, 0};
     sim_scenario *scn = NULL;
     sim_engine *eng = NULL;
     pilotdb *db = NULL;
     FILE *csv = NULL;
     struct progress pg;
-    int64_t seed = -1, until;
-    int json = 0, c, status = CLI_FAILED, started = 0;
+    int64_t until;
+    int status = CLI_FAILED, started = 0;
     char err[1024];
     char *report = NULL;
     sim_rc rc;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_SEED:
-            if (cli_parse_int("--seed", optarg, 0, SIM_SEED_MAX, &seed) != 0)
-                return CLI_USAGE;
-            break;
-        case OPT_DB:
-            if (!optarg[0]) {
-                cli_error("--db needs a path");
-                return CLI_USAGE;
-            }
-            db_path = optarg;
-            break;
-        case OPT_UNTIL:
-            until_text = optarg;
-            break;
-        case OPT_JSON:
-            json = 1;
-            break;
-        case OPT_CSV:
-            csv_path = optarg;
-            break;
-        case 'h':
-        case OPT_HELP:
-            usage(stdout);
-            return CLI_OK;
-        default:
-            return cli_option_error("sim", c, argv);
-        }
-    }
-    if ((status = cli_want_args("sim", argc, argv, optind, 1, "SCENARIO")) != CLI_OK)
-        return status;
-    status = CLI_FAILED;
-
-    rc = sim_scenario_load(argv[optind], &scn, err, sizeof err);
+    if (cli_parse(a, take_sim_option, &o))
+        return a->status;
+    rc = sim_scenario_load(a->args[0], &scn, err, sizeof err);
     if (rc != SIM_OK) {
         cli_error("%s", err);
         goto out;
     }
     until = sim_scenario_duration(scn);
-    if (until_text) {
-        if (sim_parse_duration(until_text, &until) != 0) {
+    if (o.until_text) {
+        if (sim_parse_duration(o.until_text, &until) != 0) {
             cli_error("--until '%s' is not a duration with a unit (e.g. 90s, 15m, 2h)",
-                      until_text);
+                      o.until_text);
             status = CLI_USAGE;
             goto out;
         }
         if (until > sim_scenario_duration(scn)) {
-            cli_error("--until %s is after the end of scenario '%s'", until_text,
+            cli_error("--until %s is after the end of scenario '%s'", o.until_text,
                       sim_scenario_name(scn));
             status = CLI_USAGE;
             goto out;
@@ -157,31 +140,31 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
     }
 
     /* the CSV file before the database, so that a bad path writes nothing */
-    if (csv_path) {
-        csv = fopen(csv_path, "w");
+    if (o.csv_path) {
+        csv = fopen(o.csv_path, "w");
         if (!csv) {
-            cli_error("%s: %s", csv_path, strerror(errno));
+            cli_error("%s: %s", o.csv_path, strerror(errno));
             goto out;
         }
     }
     {
         struct cli_globals sim_globals = *g;
-        sim_globals.db_path = db_path;
+        sim_globals.db_path = o.db_path;
         /* A :memory: database dies with a failed run: it needs no journal. */
         unsigned flags = PILOTDB_OPEN_CREATE |
-                         (strcmp(db_path, ":memory:") == 0 ? PILOTDB_OPEN_SCRATCH : 0);
+                         (strcmp(o.db_path, ":memory:") == 0 ? PILOTDB_OPEN_SCRATCH : 0);
         if (cli_open_db(&sim_globals, flags, &db) != CLI_OK)
             goto out;
         if (!(flags & PILOTDB_OPEN_SCRATCH) &&
             pilotdb_set_cache(db, SIM_FILE_CACHE_KIB) != PILOTDB_OK) {
-            cli_error("%s: %s", db_path, pilotdb_errmsg(db));
+            cli_error("%s: %s", o.db_path, pilotdb_errmsg(db));
             goto out;
         }
     }
-    rc = sim_engine_new(scn, db, seed >= 0 ? (uint64_t)seed : sim_scenario_seed(scn),
+    rc = sim_engine_new(scn, db, o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(scn),
                         &eng, err, sizeof err);
     if (rc != SIM_OK) {
-        cli_error("%s: %s", db_path, err);
+        cli_error("%s: %s", o.db_path, err);
         goto out;
     }
     if (csv)
@@ -199,7 +182,7 @@ static int run_sim(const struct cli_globals *g, int argc, char **argv)
         cli_error("simulating '%s': %s", sim_scenario_name(scn), sim_engine_errmsg(eng));
         goto out;
     }
-    report = json ? sim_report_json(eng) : sim_report_text(eng);
+    report = o.json ? sim_report_json(eng) : sim_report_text(eng);
     if (!report) {
         cli_error("out of memory writing the report");
         goto out;
@@ -210,13 +193,13 @@ out:
     free(report);
     sim_engine_free(eng);
     if (csv && fclose(csv) != 0 && status == CLI_OK) {
-        cli_error("%s: %s", csv_path, strerror(errno));
+        cli_error("%s: %s", o.csv_path, strerror(errno));
         status = CLI_FAILED;
     }
     if (csv && !started)
-        remove(csv_path); /* refused before simulating: leave nothing behind */
+        remove(o.csv_path); /* refused before simulating: leave nothing behind */
     if (db && pilotdb_close(db) != PILOTDB_OK && status == CLI_OK) {
-        cli_error("%s: closing the database failed", db_path);
+        cli_error("%s: closing the database failed", o.db_path);
         status = CLI_FAILED;
     }
     sim_scenario_free(scn);
@@ -224,7 +207,19 @@ out:
 }
 
 const struct cli_command cmd_sim = {
-    "sim",
-    "simulate a scenario into a database and report (pilotdeck sim SCENARIO)",
-    run_sim,
+    .name = "sim",
+    .summary = "simulate a scenario into a database and report (pilotdeck sim SCENARIO)",
+    .usage = "pilotdeck sim SCENARIO [--seed N] [--db PATH|:memory:] [--until T]\n"
+             "                     [--json] [--csv FILE]",
+    .description = "Play the scenario file SCENARIO (see scenarios/README.md) on a virtual\n"
+                   "clock into a pilot database and print what happened per CE and in total.\n"
+                   "The same scenario and seed always give the same report.\n",
+    .options_title = "Options:",
+    .help_column = 16,
+    .epilog = "Example: pilotdeck sim scenarios/tutorial.ini --seed 7 --json\n",
+    .options = sim_options,
+    .args = "SCENARIO",
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_sim,
 };

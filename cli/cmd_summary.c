@@ -3,43 +3,29 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
-
 #include <jansson.h>
 
-enum { OPT_JSON = 1, OPT_HELP };
+enum { OPT_JSON = 1 };
 
-static int run_summary(const struct cli_globals *g, int argc, char **argv)
+static const struct cli_option summary_options[] = {
+    {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+static int run_summary(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
     pilotdb_summary s;
     pilotdb *db = NULL;
-    int json = 0, c, status;
+    unsigned flags = 0;
+    int status;
 
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        if (c == OPT_JSON) {
-            json = 1;
-        } else if (c == 'h' || c == OPT_HELP) {
-            printf("usage: pilotdeck [--db PATH] summary [--json]\n\n"
-                   "Pilot counts per status, zeros included.\n");
-            return CLI_OK;
-        } else {
-            return cli_option_error("summary", c, argv);
-        }
-    }
-    if ((status = cli_want_args("summary", argc, argv, optind, 0, "")) != CLI_OK)
-        return status;
+    if (cli_parse(a, cli_take_flag, &flags))
+        return a->status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
     if (pilotdb_summary_get(db, &s) != PILOTDB_OK) {
         status = cli_db_error(db, "summary");
-    } else if (json) {
+    } else if (flags & 1u << OPT_JSON) {
         json_t *obj = json_object();
 
         for (int i = 0; obj && i < PILOT_NSTATUS; i++)
@@ -53,10 +39,14 @@ static int run_summary(const struct cli_globals *g, int argc, char **argv)
         for (int i = 0; i < PILOT_NSTATUS; i++)
             printf("%-10s %lld\n", pilot_status_name(i), (long long)s.count[i]);
     }
-    pilotdb_close(db);
-    return status;
+    return cli_close_db(g, db, status);
 }
 
 const struct cli_command cmd_summary = {
-    "summary", "pilot counts per status", run_summary
+    .name = "summary",
+    .summary = "pilot counts per status",
+    .usage = "pilotdeck [--db PATH] summary [--json]",
+    .description = "Pilot counts per status, zeros included.\n",
+    .options = summary_options,
+    .run = run_summary,
 };

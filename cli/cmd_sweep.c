@@ -8,7 +8,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,37 +19,46 @@
 
 enum { OPT_VARY = 1 };
 
-static void usage(FILE *out)
+static const struct cli_option sweep_options[] = {
+    {"vary", 0, CLI_ARG_REQUIRED, "KEY=FROM..TO:STEP",
+     "the key and its values (at most " CLI_TEXT(MAX_POINTS) ")", OPT_VARY},
+    {"replications", 0, CLI_ARG_REQUIRED, "N",
+     "replications per value (default 10, at least 2)", STUDY_OPT_REPLICATIONS},
+    {"seed", 0, CLI_ARG_REQUIRED, "S", "first seed (default: the scenario's)", STUDY_OPT_SEED},
+    {"jobs", 0, CLI_ARG_REQUIRED, "J", "threads (default: the CPUs online); results do not\n"
+     "depend on it", STUDY_OPT_JOBS},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric at every value, as CSV",
+     STUDY_OPT_CSV},
+    {"plot", 0, CLI_ARG_REQUIRED, "FILE", "draw the charted metric with gnuplot into FILE (.svg\n"
+     "or .png)", STUDY_OPT_PLOT},
+    {"metric", 0, CLI_ARG_REQUIRED, "M", "the metric charted and plotted: throughput_per_hour\n"
+     "(default), done, failed, utilization, refused,\n"
+     "peak_active", STUDY_OPT_METRIC},
+    {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
+     "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+struct sweep_options {
+    struct study_options *study;
+    const char *vary;
+};
+
+static int take_sweep_option(void *state, int id, const char *value)
 {
-    fputs("usage: pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
-          "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
-          "                       [--metric M] [--shard K/N]\n"
-          "\n"
-          "Run the scenario at each value FROM, FROM+STEP, ... up to TO of one key\n", out);
-    sim_scenario_keys_help(out, "(as for 'pilotdeck whatif --set': ", "), N seeded "
-                           "replications per value with the same seeds at every value "
-                           "(common random numbers), and print the totals with 95% "
-                           "confidence intervals and a chart of one metric.", 0, 74);
-    fputs("Durations take units: --vary scenario.cycle=1m..10m:1m.\n"
-          "\n"
-          "Options:\n"
-          "  --vary KEY=FROM..TO:STEP  the key and its values (at most 1000)\n"
-          "  --replications N    replications per value (default 10, at least 2)\n"
-          "  --seed S            first seed (default: the scenario's)\n"
-          "  --jobs J            threads (default: the CPUs online); results do not\n"
-          "                      depend on it\n"
-          "  --csv FILE          every CE and metric at every value, as CSV\n"
-          "  --plot FILE         draw the charted metric with gnuplot into FILE (.svg\n"
-          "                      or .png)\n"
-          "  --metric M          the metric charted and plotted: throughput_per_hour\n"
-          "                      (default), done, failed, utilization, refused,\n"
-          "                      peak_active\n"
-          "  --shard K/N         run only replications t with t % N = K - 1 and write\n"
-          "                      them as JSON lines, for 'pilotdeck merge'\n"
-          "  -h, --help          show this help\n"
-          "\n"
-          "Example: pilotdeck sweep scenarios/capacity_whatif.ini \\\n"
-          "             --vary ce.big.example.org.capacity=20..80:10 --plot sweep.svg\n", out);
+    struct sweep_options *so = state;
+    int taken = study_option("sweep", id, value, so->study);
+
+    if (taken < 0)
+        return CLI_USAGE;
+    if (!taken) {
+        if (so->vary) {
+            cli_error("sweep: give --vary once (one key per sweep)");
+            return CLI_USAGE;
+        }
+        so->vary = value;
+    }
+    return CLI_OK;
 }
 
 /* Digits after the decimal point in a number as written. */
@@ -174,66 +182,34 @@ out:
     return status;
 }
 
-static int run_sweep(const struct cli_globals *g, int argc, char **argv)
+static int run_sweep(const struct cli_globals *g, struct cli_args *a)
 {
-    static const struct option opts[] = {
-        {"vary", required_argument, NULL, OPT_VARY},
-        {"replications", required_argument, NULL, STUDY_OPT_REPLICATIONS},
-        {"seed", required_argument, NULL, STUDY_OPT_SEED},
-        {"jobs", required_argument, NULL, STUDY_OPT_JOBS},
-        {"csv", required_argument, NULL, STUDY_OPT_CSV},
-        {"plot", required_argument, NULL, STUDY_OPT_PLOT},
-        {"metric", required_argument, NULL, STUDY_OPT_METRIC},
-        {"shard", required_argument, NULL, STUDY_OPT_SHARD},
-        {"help", no_argument, NULL, STUDY_OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
     struct study_options o;
+    struct sweep_options so = {&o, NULL};
     struct study st;
-    const char *vary = NULL;
+    const char *vary;
     char **assignments = NULL, err[1024];
     size_t k, npoints = 0;
-    int c, status = CLI_USAGE;
+    int status = CLI_USAGE;
     sim_rc rc;
 
     (void)g;
     memset(&st, 0, sizeof st);
     study_options_init(&o);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int taken = study_option("sweep", c, optarg, &o);
-        if (taken < 0)
-            goto out;
-        if (taken)
-            continue;
-        if (c == OPT_VARY) {
-            if (vary) {
-                cli_error("sweep: give --vary once (one key per sweep)");
-                goto out;
-            }
-            vary = optarg;
-        } else if (c == 'h' || c == STUDY_OPT_HELP) {
-            usage(stdout);
-            status = CLI_OK;
-            goto out;
-        } else {
-            status = cli_option_error("sweep", c, argv);
-            goto out;
-        }
-    }
-    if ((status = cli_want_args("sweep", argc, argv, optind, 1, "SCENARIO")) != CLI_OK)
+    if (cli_parse(a, take_sweep_option, &so)) {
+        status = a->status;
         goto out;
-    status = CLI_USAGE;
+    }
+    vary = so.vary;
     if (!vary) {
         cli_error("sweep: missing --vary KEY=FROM..TO:STEP (see 'pilotdeck sweep --help')");
         goto out;
     }
-    if ((status = study_check_path("sweep", argv[optind])) != CLI_OK)
+    if ((status = study_check_path("sweep", a->args[0])) != CLI_OK)
         goto out;
     status = CLI_USAGE;
     st.kind = STUDY_SWEEP;
-    st.base = cli_xstrdup(argv[optind]);
+    st.base = cli_xstrdup(a->args[0]);
     if ((status = expand_range(vary, &st, &assignments)) != CLI_OK)
         goto out;
     npoints = st.nconfigs;
@@ -269,8 +245,31 @@ out:
     return status;
 }
 
+/* The description names the keys --vary takes, from the scenario key table. */
+static void describe_sweep(FILE *out)
+{
+    fputs("Run the scenario at each value FROM, FROM+STEP, ... up to TO of one key\n", out);
+    sim_scenario_keys_help(out, "(as for 'pilotdeck whatif --set': ", "), N seeded "
+                           "replications per value with the same seeds at every value "
+                           "(common random numbers), and print the totals with 95% "
+                           "confidence intervals and a chart of one metric.", 0, 74);
+    fputs("Durations take units: --vary scenario.cycle=1m..10m:1m.\n", out);
+}
+
 const struct cli_command cmd_sweep = {
-    "sweep",
-    "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
-    run_sweep,
+    .name = "sweep",
+    .summary = "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
+    .usage = "pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
+             "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
+             "                       [--metric M] [--shard K/N]",
+    .describe = describe_sweep,
+    .options_title = "Options:",
+    .help_column = 22,
+    .epilog = "Example: pilotdeck sweep scenarios/capacity_whatif.ini \\\n"
+              "             --vary ce.big.example.org.capacity=20..80:10 --plot sweep.svg\n",
+    .options = sweep_options,
+    .args = "SCENARIO",
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_sweep,
 };

@@ -3,7 +3,6 @@
  * with --once one frame of it as plain text or JSON.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -14,32 +13,6 @@
 
 #include "cli.h"
 #include "pilottui.h"
-
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: pilotdeck [--db PATH] top [--interval S] [--no-color] [--no-unicode]\n"
-            "       pilotdeck [--db PATH] top --once [--json] [--width W]\n"
-            "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
-            "\n"
-            "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
-            "e enables or disables the selected CE, + and - change its capacity.\n"
-            "F1 or ? shows every key.  A file that is not writable opens read-only.\n"
-            "\n"
-            "  --db PATH        the database (also before the command; default\n"
-            "                   $PILOTDECK_DB or ./pilotdeck.db)\n"
-            "  --interval S     seconds between refreshes (default 1)\n"
-            "  --no-color       no colour (also when NO_COLOR is set)\n"
-            "  --no-unicode     ASCII bars and sparklines\n"
-            "  --once           print one frame as plain text and exit\n"
-            "  --json           print one frame as JSON and exit\n"
-            "  --width W        width of the --once frame (at least %d)\n"
-            "  --sort COLUMN    name, state, slots, active, running, submitted, done,\n"
-            "                   failed, configured, observed or health\n"
-            "  --reverse        the opposite of the column's usual order\n"
-            "  --filter TEXT    only CEs whose name contains TEXT\n",
-            TUI_MIN_WIDTH);
-}
 
 static int parse_column(const char *word, tui_column *out)
 {
@@ -133,83 +106,98 @@ out:
     return status;
 }
 
-static int top_run(const struct cli_globals *g, int argc, char **argv)
+enum { OPT_DB = 1, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
+       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER };
+
+static const struct cli_option top_options[] = {
+    {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
+     "$PILOTDECK_DB or ./pilotdeck.db)", OPT_DB},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 1)",
+     OPT_INTERVAL},
+    {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
+     OPT_NO_COLOR},
+    {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
+    {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
+    {"once", 0, CLI_ARG_NONE, NULL, "print one frame as plain text and exit", OPT_ONCE},
+    {"json", 0, CLI_ARG_NONE, NULL, "print one frame as JSON and exit", OPT_JSON},
+    {"width", 0, CLI_ARG_REQUIRED, "W",
+     "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
+    {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
+     "name, state, slots, active, running, submitted, done,\n"
+     "failed, configured, observed or health", OPT_SORT},
+    {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
+     OPT_REVERSE},
+    {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+struct top_options {
+    const char *path, *filter;
+    double interval;
+    int64_t width;  /* 0: the terminal's */
+    int color, unicode, once, json, reverse;
+    tui_column sort;
+};
+
+static int take_top_option(void *state, int id, const char *value)
 {
-    static const struct option longopts[] = {
-        { "db", required_argument, NULL, 'd' },
-        { "interval", required_argument, NULL, 'i' },
-        { "no-color", no_argument, NULL, 'C' },
-        { "no-colour", no_argument, NULL, 'C' },
-        { "no-unicode", no_argument, NULL, 'U' },
-        { "once", no_argument, NULL, 'o' },
-        { "json", no_argument, NULL, 'j' },
-        { "width", required_argument, NULL, 'w' },
-        { "sort", required_argument, NULL, 's' },
-        { "reverse", no_argument, NULL, 'r' },
-        { "filter", required_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *path = g->db_path, *filter = NULL, *no_color = getenv("NO_COLOR");
-    double interval = 1.0;
-    int64_t width = 0;
-    int color = !(no_color && no_color[0]), unicode = 1, once = 0, json = 0, reverse = 0;
-    int readonly = 0, status, opt;
-    tui_column sort = TUI_COL_NAME;
+    struct top_options *o = state;
+
+    switch (id) {
+    case OPT_DB: o->path = value; break;
+    case OPT_INTERVAL:
+        if (cli_parse_double("--interval", value, 0.05, 3600.0, &o->interval) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_NO_COLOR: o->color = 0; break;
+    case OPT_NO_UNICODE: o->unicode = 0; break;
+    case OPT_ONCE: o->once = 1; break;
+    case OPT_JSON: o->json = o->once = 1; break;
+    case OPT_WIDTH:
+        if (cli_parse_int("--width", value, TUI_MIN_WIDTH, 1000, &o->width) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_SORT:
+        if (parse_column(value, &o->sort) != 0)
+            return CLI_USAGE;
+        break;
+    case OPT_REVERSE: o->reverse = 1; break;
+    default: o->filter = value; break;
+    }
+    return CLI_OK;
+}
+
+static int top_run(const struct cli_globals *g, struct cli_args *a)
+{
+    const char *no_color = getenv("NO_COLOR");
+    struct top_options o = {g->db_path, NULL, 1.0, 0, !(no_color && no_color[0]), 1, 0, 0,
+                            0, TUI_COL_NAME};
+    int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
 
-    optind = 0;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'd': path = optarg; break;
-        case 'i':
-            if (cli_parse_double("--interval", optarg, 0.05, 3600.0, &interval) != 0)
-                return CLI_USAGE;
-            break;
-        case 'C': color = 0; break;
-        case 'U': unicode = 0; break;
-        case 'o': once = 1; break;
-        case 'j': json = once = 1; break;
-        case 'w':
-            if (cli_parse_int("--width", optarg, TUI_MIN_WIDTH, 1000, &width) != 0)
-                return CLI_USAGE;
-            break;
-        case 's':
-            if (parse_column(optarg, &sort) != 0)
-                return CLI_USAGE;
-            break;
-        case 'r': reverse = 1; break;
-        case 'f': filter = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_option_error("top", opt, argv);
-        }
-    }
-    if (optind < argc) {
-        cli_error("top: unexpected argument '%s'", argv[optind]);
-        return CLI_USAGE;
-    }
+    if (cli_parse(a, take_top_option, &o))
+        return a->status;
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
-        unicode = 0;
-    if (!once && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        o.unicode = 0;
+    if (!o.once && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         cli_error("top needs a terminal; 'pilotdeck top --once' prints one frame");
         return CLI_FAILED;
     }
 
-    status = open_for_top(path, &db, &readonly, notice, sizeof notice);
+    status = open_for_top(o.path, &db, &readonly, notice, sizeof notice);
     if (status != CLI_OK)
         return status;
-    if (once) {
-        status = run_once(db, path, json, width ? (int)width : terminal_width(), unicode,
-                          sort, reverse, filter);
+    if (o.once) {
+        status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
+                          o.unicode, o.sort, o.reverse, o.filter);
     } else {
         tui_run_options ropts = { 0 };
-        ropts.interval_ms = (int)(interval * 1000.0 + 0.5);
-        ropts.color = color;
-        ropts.unicode = unicode;
-        ropts.source = path;
+        ropts.interval_ms = (int)(o.interval * 1000.0 + 0.5);
+        ropts.color = o.color;
+        ropts.unicode = o.unicode;
+        ropts.source = o.path;
         ropts.readonly = readonly;
         ropts.notice = notice[0] ? notice : NULL;
         status = CLI_OK;
@@ -224,7 +212,16 @@ static int top_run(const struct cli_globals *g, int argc, char **argv)
 }
 
 const struct cli_command cmd_top = {
-    "top",
-    "watch CEs and pilots live (--once: one frame as text or JSON)",
-    top_run,
+    .name = "top",
+    .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
+    .usage = "pilotdeck [--db PATH] top [--interval S] [--no-color] [--no-unicode]\n"
+             "       pilotdeck [--db PATH] top --once [--json] [--width W]\n"
+             "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
+    .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
+                   "e enables or disables the selected CE, + and - change its capacity.\n"
+                   "F1 or ? shows every key.  A file that is not writable opens read-only.\n",
+    .help_column = 19,
+    .options = top_options,
+    .in_order = 1,
+    .run = top_run,
 };

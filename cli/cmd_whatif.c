@@ -9,7 +9,6 @@
  */
 #include "cli.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,107 +17,88 @@
 
 enum { OPT_SET = 1 };
 
-static void usage(FILE *out)
+static const struct cli_option whatif_options[] = {
+    {"set", 0, CLI_ARG_REQUIRED, "KEY=VALUE", "change the baseline (repeatable)", OPT_SET},
+    {"replications", 0, CLI_ARG_REQUIRED, "N", "replications of each (default 10, at least 2)",
+     STUDY_OPT_REPLICATIONS},
+    {"seed", 0, CLI_ARG_REQUIRED, "S", "first seed (default: the baseline scenario's)",
+     STUDY_OPT_SEED},
+    {"jobs", 0, CLI_ARG_REQUIRED, "J", "threads (default: the CPUs online); results do not\n"
+     "depend on it", STUDY_OPT_JOBS},
+    {"json", 0, CLI_ARG_NONE, NULL, "print the report as JSON (every CE and metric)",
+     STUDY_OPT_JSON},
+    {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
+     "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+struct whatif_options {
+    struct study_options *study;
+    const char **sets;  /* the --set texts, in order */
+    size_t nsets;
+};
+
+static int take_whatif_option(void *state, int id, const char *value)
 {
-    fputs("usage: pilotdeck whatif BASE.ini (VARIANT.ini | --set KEY=VALUE ...)\n"
-          "                        [--replications N] [--seed S] [--jobs J] [--json]\n"
-          "                        [--shard K/N]\n"
-          "\n"
-          "Run N seeded replications of the baseline scenario and of a variant, with\n"
-          "common random numbers (replication i of both uses seed S + i, and each CE\n"
-          "its own stream), the warm-up discarded, and report for each metric\n"
-          "(throughput, done, failed, utilization, refused, peak active; per CE and in\n"
-          "total) the baseline's and the variant's means with 95% confidence\n"
-          "intervals (Student's t), their paired difference and whether it is\n"
-          "significant.  A CE that only one of them has counts as 0 in the other.\n"
-          "\n"
-          "Options:\n"
-          "  --set KEY=VALUE     ", out);
-    sim_scenario_keys_help(out, "change the baseline (repeatable): ",
-                           "; VALUE absolute (200, 0.8, 2h) or relative (+10, -0.05, "
-                           "+30m, +50%, -20%)", 22, 79);
-    fputs("  --replications N    replications of each (default 10, at least 2)\n"
-          "  --seed S            first seed (default: the baseline scenario's)\n"
-          "  --jobs J            threads (default: the CPUs online); results do not\n"
-          "                      depend on it\n"
-          "  --json              print the report as JSON (every CE and metric)\n"
-          "  --shard K/N         run only replications t with t % N = K - 1 and write\n"
-          "                      them as JSON lines, for 'pilotdeck merge'\n"
-          "  -h, --help          show this help\n"
-          "\n"
-          "Example: pilotdeck whatif scenarios/capacity_whatif.ini \\\n"
-          "             --set ce.big.example.org.capacity=+50% --replications 20\n", out);
+    struct whatif_options *wo = state;
+    int taken = study_option("whatif", id, value, wo->study);
+
+    if (taken < 0)
+        return CLI_USAGE;
+    if (!taken)
+        wo->sets[wo->nsets++] = value;
+    return CLI_OK;
 }
 
-static int run_whatif(const struct cli_globals *g, int argc, char **argv)
+/* --set's help lists the keys it takes, from the scenario key table. */
+static int whatif_option_help(const struct cli_option *o, int column, FILE *out)
 {
-    static const struct option opts[] = {
-        {"set", required_argument, NULL, OPT_SET},
-        {"replications", required_argument, NULL, STUDY_OPT_REPLICATIONS},
-        {"seed", required_argument, NULL, STUDY_OPT_SEED},
-        {"jobs", required_argument, NULL, STUDY_OPT_JOBS},
-        {"json", no_argument, NULL, STUDY_OPT_JSON},
-        {"shard", required_argument, NULL, STUDY_OPT_SHARD},
-        {"help", no_argument, NULL, STUDY_OPT_HELP},
-        {NULL, 0, NULL, 0}
-    };
+    if (o->id != OPT_SET)
+        return 0;
+    sim_scenario_keys_help(out, "change the baseline (repeatable): ",
+                           "; VALUE absolute (200, 0.8, 2h) or relative (+10, -0.05, "
+                           "+30m, +50%, -20%)", column, 79);
+    return 1;
+}
+
+static int run_whatif(const struct cli_globals *g, struct cli_args *a)
+{
     struct study_options o;
     struct study st;
-    char **sets = cli_xcalloc((size_t)argc, sizeof *sets);
-    size_t nsets = 0, i, len = 0;
-    int c, status = CLI_USAGE;
+    const char **sets = cli_xcalloc((size_t)a->argc, sizeof *sets);
+    struct whatif_options wo = {&o, sets, 0};
+    size_t nsets, i, len = 0;
+    int status = CLI_USAGE;
     char err[1024];
     sim_rc rc;
 
     (void)g;
     memset(&st, 0, sizeof st);
     study_options_init(&o);
-    optind = 0;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int taken = study_option("whatif", c, optarg, &o);
-        if (taken < 0)
-            goto out;
-        if (taken)
-            continue;
-        if (c == OPT_SET) {
-            sets[nsets++] = optarg;
-        } else if (c == 'h' || c == STUDY_OPT_HELP) {
-            usage(stdout);
-            status = CLI_OK;
-            goto out;
-        } else {
-            status = cli_option_error("whatif", c, argv);
-            goto out;
-        }
-    }
-    if (argc - optind < 1) {
-        cli_error("whatif: missing BASE.ini (see 'pilotdeck whatif --help')");
+    if (cli_parse(a, take_whatif_option, &wo)) {
+        status = a->status;
         goto out;
     }
-    if (argc - optind > 2) {
-        cli_error("whatif: unexpected argument '%s'", argv[optind + 2]);
-        goto out;
-    }
-    if ((argc - optind == 2) == (nsets > 0)) {
+    nsets = wo.nsets;
+    if ((a->nargs == 2) == (nsets > 0)) {
         cli_error("whatif: give a variant: either VARIANT.ini or --set KEY=VALUE, not %s",
                   nsets ? "both" : "neither");
         goto out;
     }
 
-    for (i = (size_t)optind; i < (size_t)argc; i++)
-        if ((status = study_check_path("whatif", argv[i])) != CLI_OK)
+    for (i = 0; i < (size_t)a->nargs; i++)
+        if ((status = study_check_path("whatif", a->args[i])) != CLI_OK)
             goto out;
     status = CLI_USAGE;
     st.kind = STUDY_WHATIF;
-    st.base = cli_xstrdup(argv[optind]);
+    st.base = cli_xstrdup(a->args[0]);
     st.nconfigs = 2;
     st.scns = cli_xcalloc(2, sizeof *st.scns);
     st.labels = cli_xcalloc(2, sizeof *st.labels);
     st.labels[0] = cli_xstrdup("baseline");
     st.labels[1] = cli_xstrdup("variant");
     for (i = 0; i < 2; i++) {
-        const char *path = i == 1 && nsets == 0 ? argv[optind + 1] : argv[optind];
+        const char *path = i == 1 && nsets == 0 ? a->args[1] : a->args[0];
         rc = sim_scenario_load(path, &st.scns[i], err, sizeof err);
         if (rc != SIM_OK) {
             cli_error("%s", err);
@@ -143,7 +123,7 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
             strcat(st.variant, sets[i]);
         }
     } else {
-        st.variant = cli_xstrdup(argv[optind + 1]);
+        st.variant = cli_xstrdup(a->args[1]);
     }
     st.nrep = (size_t)o.nrep;
     st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
@@ -160,7 +140,27 @@ out:
 }
 
 const struct cli_command cmd_whatif = {
-    "whatif",
-    "compare a scenario with a variant over seeded replications (confidence intervals)",
-    run_whatif,
+    .name = "whatif",
+    .summary = "compare a scenario with a variant over seeded replications (confidence intervals)",
+    .usage = "pilotdeck whatif BASE.ini (VARIANT.ini | --set KEY=VALUE ...)\n"
+             "                        [--replications N] [--seed S] [--jobs J] [--json]\n"
+             "                        [--shard K/N]",
+    .description =
+        "Run N seeded replications of the baseline scenario and of a variant, with\n"
+        "common random numbers (replication i of both uses seed S + i, and each CE\n"
+        "its own stream), the warm-up discarded, and report for each metric\n"
+        "(throughput, done, failed, utilization, refused, peak active; per CE and in\n"
+        "total) the baseline's and the variant's means with 95% confidence\n"
+        "intervals (Student's t), their paired difference and whether it is\n"
+        "significant.  A CE that only one of them has counts as 0 in the other.\n",
+    .option_help = whatif_option_help,
+    .options_title = "Options:",
+    .help_column = 22,
+    .epilog = "Example: pilotdeck whatif scenarios/capacity_whatif.ini \\\n"
+              "             --set ce.big.example.org.capacity=+50% --replications 20\n",
+    .options = whatif_options,
+    .args = "BASE.ini",
+    .min_args = 1,
+    .max_args = 2,
+    .run = run_whatif,
 };

@@ -1,5 +1,6 @@
 /*
- * main.c - the pilotdeck executable: global options and the command table.
+ * main.c - the pilotdeck executable: global options, the command table and
+ * the `help` command.
  */
 #include "cli.h"
 
@@ -9,6 +10,7 @@
 
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
     cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge;
+static const struct cli_command cmd_help;
 
 static const struct cli_command *const commands[] = {
     &cmd_init,
@@ -21,9 +23,9 @@ static const struct cli_command *const commands[] = {
     &cmd_whatif,
     &cmd_sweep,
     &cmd_merge,
+    &cmd_help,
+    NULL
 };
-
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
@@ -39,10 +41,50 @@ static void usage(FILE *out)
           "  --version    print the version\n"
           "\n"
           "Commands:\n", out);
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    for (const struct cli_command *const *c = commands; *c; c++)
+        fprintf(out, "  %-10s %s\n", (*c)->name, (*c)->summary);
     fputs("\nExit status: 0 success, 1 refused or failed, 2 usage error.\n", out);
 }
+
+/* `pilotdeck help [COMMAND [SUBCOMMAND]]`: what --help prints. */
+static int run_help(const struct cli_globals *g, struct cli_args *a)
+{
+    const struct cli_command *cmd;
+
+    (void)g;
+    if (cli_parse(a, NULL, NULL))
+        return a->status;
+    if (a->nargs == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    cmd = cli_find(commands, a->args[0]);
+    if (!cmd) {
+        cli_error("help: unknown command '%s' (see 'pilotdeck --help')", a->args[0]);
+        return CLI_USAGE;
+    }
+    if (a->nargs == 2 && !cmd->subcommands) {
+        cli_error("help: unexpected argument '%s' (%s has no subcommands)", a->args[1],
+                  cmd->name);
+        return CLI_USAGE;
+    }
+    if (a->nargs == 2 && !cli_find_subcommand(cmd, a->args[1]))
+        return CLI_USAGE;
+    cli_print_help(cmd, stdout);
+    return CLI_OK;
+}
+
+static const struct cli_command cmd_help = {
+    .name = "help",
+    .summary = "show the help of a command, as 'pilotdeck COMMAND --help' does",
+    .usage = "pilotdeck help [COMMAND [SUBCOMMAND]]",
+    .description = "Print the help of COMMAND (or of its SUBCOMMAND), the same as\n"
+                   "'pilotdeck COMMAND [SUBCOMMAND] --help'; without COMMAND, the list of\n"
+                   "commands, as 'pilotdeck --help'.\n",
+    .max_args = 2,
+    .in_order = 1,
+    .run = run_help,
+};
 
 /* Flush stdout; a full disk or closed pipe is a failure, not a success.  A
  * command that failed has said why (a write error included), so only a
@@ -62,6 +104,7 @@ static int finish_output(int status)
 int main(int argc, char **argv)
 {
     struct cli_globals g = {0};
+    const struct cli_command *cmd;
     const char *env = getenv("PILOTDECK_DB");
     int i = 1;
 
@@ -102,9 +145,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
-    for (size_t c = 0; c < NCOMMANDS; c++)
-        if (strcmp(argv[i], commands[c]->name) == 0)
-            return finish_output(commands[c]->run(&g, argc - i, argv + i));
-    cli_error("unknown command '%s' (see 'pilotdeck --help')", argv[i]);
-    return CLI_USAGE;
+    cmd = cli_find(commands, argv[i]);
+    if (!cmd) {
+        cli_error("unknown command '%s' (see 'pilotdeck --help')", argv[i]);
+        return CLI_USAGE;
+    }
+    return finish_output(cli_run(cmd, &g, argc - i, argv + i));
 }

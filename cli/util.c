@@ -1,6 +1,7 @@
 /*
  * util.c - helpers the commands share: messages, number parsing, opening
- * the database, JSON output, allocation that dies on out of memory.
+ * and closing the database, JSON output, allocation that dies on out of
+ * memory.
  */
 #include "cli.h"
 
@@ -92,6 +93,15 @@ int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db)
     return CLI_FAILED;
 }
 
+int cli_close_db(const struct cli_globals *g, pilotdb *db, int status)
+{
+    if (pilotdb_close(db) != PILOTDB_OK && status == CLI_OK) {
+        cli_error("closing '%s' failed", g->db_path);
+        return CLI_FAILED;
+    }
+    return status;
+}
+
 int cli_db_error(pilotdb *db, const char *what)
 {
     cli_error("%s: %s", what, pilotdb_errmsg(db));
@@ -146,38 +156,4 @@ char *cli_xstrdup(const char *s)
     size_t len = strlen(s) + 1;
 
     return memcpy(cli_xmalloc(len), s, len);
-}
-
-int cli_is_help(const char *arg)
-{
-    return arg && (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0);
-}
-
-int cli_option_error(const char *cmd, int opt, char **argv)
-{
-    extern int optind;
-    const char *arg = optind > 0 ? argv[optind - 1] : "?";
-
-    if (opt == ':')
-        cli_error("%s: option '%s' needs a value", cmd, arg);
-    else
-        cli_error("%s: unknown option '%s' (see 'pilotdeck %s --help')", cmd,
-                  arg, cmd);
-    return CLI_USAGE;
-}
-
-int cli_want_args(const char *cmd, int argc, char **argv, int first, int want,
-                  const char *what)
-{
-    int have = argc - first;
-
-    if (have < want) {
-        cli_error("%s: missing %s (see 'pilotdeck %s --help')", cmd, what, cmd);
-        return CLI_USAGE;
-    }
-    if (have > want) {
-        cli_error("%s: unexpected argument '%s'", cmd, argv[first + want]);
-        return CLI_USAGE;
-    }
-    return CLI_OK;
 }

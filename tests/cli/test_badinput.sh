@@ -69,6 +69,10 @@ refuse 2 "unknown subcommand" "$PD" ce frob
 refuse 2 "unknown option '--frob'" "$PD" --frob summary
 refuse 2 "--db needs a path" "$PD" --db= summary
 refuse 2 "--db needs a path" "$PD" sim "$SRC/scenarios/tutorial.ini" --db ""
+# an unknown letter in a group of short options is named by itself
+refuse 2 "unknown option '-z' (see 'pilotdeck ce list --help')" "$PD" ce list -zh
+refuse 2 "unknown option '-z'" "$PD" summary -zh
+refuse 2 "unknown option '-z'" "$PD" pilot submit -zh ce-a.example.org
 
 # -- wrong types, negative and huge numbers ------------------------------------------
 for cap in 1.5 0x10 " 5" "5 " "" -1 -0x1 9223372036854775808 -9223372036854775809 1e3 +; do

@@ -19,6 +19,22 @@ expect 2 "$PD";                   has "$err" "usage:"
 expect 2 "$PD" frobnicate;        has "$err" "unknown command 'frobnicate'"
 expect 2 "$PD" --frob;            has "$err" "unknown option '--frob'"
 expect 2 "$PD" --db;              has "$err" "--db needs a path"
+# Every command's help, from the command table: --help and -h print it and
+# exit 0, and 'pilotdeck help COMMAND [SUBCOMMAND]' prints the same.
+expect 0 "$PD" help;              [ "$out" = "$("$PD" --help)" ] && ok || bad "help differs from --help"
+commands=$("$PD" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+case "$commands" in *init*merge*help*) ok ;; *) bad "commands in --help: $commands" ;; esac
+for c in $commands "ce add" "ce set" "ce list" "pilot submit" "pilot set" "pilot list"; do
+    # shellcheck disable=SC2086
+    expect 0 "$PD" $c --help;     has "$out" "usage: pilotdeck"; help=$out
+    # shellcheck disable=SC2086
+    expect 0 "$PD" $c -h;         [ "$out" = "$help" ] && ok || bad "'$c -h' differs from '$c --help'"
+    # shellcheck disable=SC2086
+    expect 0 "$PD" help $c;       [ "$out" = "$help" ] && ok || bad "'help $c' differs from '$c --help'"
+done
+expect 2 "$PD" help frob;         has "$err" "unknown command 'frob'"
+expect 2 "$PD" help ce frob;      has "$err" "ce: unknown subcommand 'frob' (add, set, list)"
+expect 2 "$PD" help sim extra;    has "$err" "unexpected argument 'extra'"
 
 # -- a missing database is reported and not created -------------------------
 expect 1 "$PD" ce add a --capacity 1 --success-rate 1
