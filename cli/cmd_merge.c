@@ -40,8 +40,9 @@ static int run_merge(const struct cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0}
     };
     struct study_options o;
-    struct study st;
-    int c, status;
+    sim_study st;
+    char err[2048];
+    int c, status = CLI_OK;
 
     (void)g;
     study_options_init(&o);
@@ -63,13 +64,17 @@ static int run_merge(const struct cli_globals *g, int argc, char **argv)
         cli_error("merge: missing shard FILEs (see 'pilotdeck merge --help')");
         return CLI_USAGE;
     }
-    status = study_read_shards(&st, argv + optind, (size_t)(argc - optind));
-    if (status == CLI_OK && st.kind == STUDY_WHATIF &&
+    if (sim_shard_merge((const char *const *)argv + optind, (size_t)(argc - optind), &st,
+                        err, sizeof err) != SIM_OK) {
+        cli_error("merge: %s", err);
+        return CLI_FAILED;
+    }
+    if (st.kind == SIM_STUDY_WHATIF &&
         (o.out.csv_path || o.out.plot_path)) {
         cli_error("merge: --csv and --plot are for sweeps; these are shards of a what-if");
         status = CLI_USAGE;
     }
-    if (status == CLI_OK && st.kind == STUDY_SWEEP && o.out.json) {
+    if (status == CLI_OK && st.kind == SIM_STUDY_SWEEP && o.out.json) {
         cli_error("merge: --json is for what-if studies; these are shards of a sweep");
         status = CLI_USAGE;
     }
@@ -77,7 +82,7 @@ static int run_merge(const struct cli_globals *g, int argc, char **argv)
         status = study_check_output(&o.out);
     if (status == CLI_OK)
         status = study_report(&st, &o.out);
-    study_free(&st);
+    sim_study_free(&st);
     return status;
 }
 

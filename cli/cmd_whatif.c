@@ -65,15 +65,16 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         {NULL, 0, NULL, 0}
     };
     struct study_options o;
-    struct study st;
-    char **sets = cli_xcalloc((size_t)argc, sizeof *sets);
+    sim_study st;
+    sim_scenario *scns[2] = {NULL, NULL};
+    char **sets = cli_xcalloc((size_t)argc, sizeof *sets), *variant = NULL;
     size_t nsets = 0, i, len = 0;
     int c, status = CLI_USAGE;
     char err[1024];
     sim_rc rc;
 
     (void)g;
-    memset(&st, 0, sizeof st);
+    sim_study_init(&st, SIM_STUDY_WHATIF);
     study_options_init(&o);
     optind = 0;
     opterr = 0;
@@ -112,16 +113,9 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         if ((status = study_check_path("whatif", argv[i])) != CLI_OK)
             goto out;
     status = CLI_USAGE;
-    st.kind = STUDY_WHATIF;
-    st.base = cli_xstrdup(argv[optind]);
-    st.nconfigs = 2;
-    st.scns = cli_xcalloc(2, sizeof *st.scns);
-    st.labels = cli_xcalloc(2, sizeof *st.labels);
-    st.labels[0] = cli_xstrdup("baseline");
-    st.labels[1] = cli_xstrdup("variant");
     for (i = 0; i < 2; i++) {
         const char *path = i == 1 && nsets == 0 ? argv[optind + 1] : argv[optind];
-        rc = sim_scenario_load(path, &st.scns[i], err, sizeof err);
+        rc = sim_scenario_load(path, &scns[i], err, sizeof err);
         if (rc != SIM_OK) {
             cli_error("%s", err);
             status = CLI_FAILED;
@@ -129,7 +123,7 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         }
     }
     for (i = 0; i < nsets; i++) {
-        rc = sim_scenario_set(st.scns[1], sets[i], err, sizeof err);
+        rc = sim_scenario_set(scns[1], sets[i], err, sizeof err);
         if (rc != SIM_OK) {
             cli_error("whatif: --set %s", rc == SIM_ENOMEM ? "out of memory" : err);
             if (rc == SIM_ENOMEM)
@@ -138,26 +132,28 @@ static int run_whatif(const struct cli_globals *g, int argc, char **argv)
         }
         len += strlen(sets[i]) + 7;
     }
-    if (nsets) {
-        st.variant = cli_xcalloc(len + 1, 1);
-        for (i = 0; i < nsets; i++) {
-            strcat(st.variant, i ? " --set " : "--set ");
-            strcat(st.variant, sets[i]);
-        }
-    } else {
-        st.variant = cli_xstrdup(argv[optind + 1]);
+    variant = cli_xcalloc(len + 1, 1);
+    for (i = 0; i < nsets; i++) {
+        strcat(variant, i ? " --set " : "--set ");
+        strcat(variant, sets[i]);
     }
-    st.nrep = (size_t)o.nrep;
-    st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
-    study_set_windows(&st);
-    status = study_check_options("whatif", &o, st.first_seed);
-    if (status != CLI_OK)
+    rc = sim_study_whatif(&st, argv[optind], nsets ? variant : argv[optind + 1], scns[0],
+                          scns[1], err, sizeof err);
+    scns[0] = scns[1] = NULL; /* the study's now */
+    if (rc != SIM_OK) {
+        cli_error("%s", err);
+        status = CLI_FAILED;
         goto out;
+    }
     free(sets);
-    return study_finish(&st, &o);
+    free(variant);
+    return study_finish("whatif", &st, &o);
 out:
     free(sets);
-    study_free(&st);
+    free(variant);
+    sim_scenario_free(scns[0]);
+    sim_scenario_free(scns[1]);
+    sim_study_free(&st);
     return status;
 }
 
