@@ -328,7 +328,7 @@ typedef struct sim_study {
     double *x;            /* per configuration: a sweep point's value, else 0 */
     int64_t *warmup_ms;   /* per configuration: the warm-up discarded ... */
     int64_t *duration_ms; /* ... and the duration simulated */
-    sim_scenario **scns;  /* per configuration; NULL in a study read from shards */
+    sim_scenario **scns;  /* per configuration; NULLs in a study read from shards */
     size_t room;          /* configurations there is room for */
     size_t nrep;
     uint64_t first_seed;
