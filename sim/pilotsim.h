@@ -374,8 +374,8 @@ sim_rc sim_study_set_replications(sim_study *st, size_t nrep, uint64_t first_see
  * Run the tasks t of shard k of n (t % n == k - 1; 1 of 1 for all) on jobs
  * threads (sim_replicate()) and store their values; the units are the union
  * of the configurations' CEs (a CE a configuration lacks counts 0 there).
- * SIM_EINVAL for a study without scenarios or replications, or k/n out of
- * range; SIM_ENOMEM; else sim_replicate()'s error, the message naming the
+ * SIM_EINVAL for a study without scenarios or replications, one run before,
+ * or k/n out of range; SIM_ENOMEM; else sim_replicate()'s error, the message naming the
  * replication and its configuration.  The values do not depend on jobs.
  */
 sim_rc sim_study_run(sim_study *st, size_t shard_k, size_t shard_n, unsigned jobs,
@@ -407,8 +407,7 @@ typedef struct sim_study_comparison {
 sim_rc sim_study_compare(const sim_study *st, size_t unit, int metric,
                          sim_study_comparison *out);
 
-/* Non-zero if every configuration has the same warm-up (and the same
- * duration). */
+/* Non-zero if every configuration has the same warm-up; the same duration. */
 int sim_study_same_warmup(const sim_study *st);
 int sim_study_same_duration(const sim_study *st);
 
@@ -436,8 +435,9 @@ sim_rc sim_shard_parse(const char *text, size_t *k, size_t *n);
 /*
  * Write shard k of n of a study run with sim_study_run(st, k, n, ...) to
  * out: a line describing the study, then one line per task with its values
- * as JSON reals of 17 digits (read back to the same doubles).  SIM_EIO when
- * writing fails, SIM_ENOMEM (or a study text that is not UTF-8).
+ * as JSON reals of 17 digits (read back to the same doubles).  SIM_EINVAL
+ * for a study not run or k/n out of range, SIM_EIO when writing fails,
+ * SIM_ENOMEM (or a study text that is not UTF-8).
  */
 sim_rc sim_shard_write(const sim_study *st, size_t shard_k, size_t shard_n, FILE *out,
                        char *errbuf, size_t errbuf_size);
@@ -448,8 +448,9 @@ sim_rc sim_shard_write(const sim_study *st, size_t shard_k, size_t shard_n, FILE
  * shard.  The study has no scenarios; it reports byte for byte as the
  * unsharded run.  On error st is freed and errbuf says where and why:
  * SIM_EIO for a file that cannot be opened, SIM_EPARSE ("FILE:LINE: ..." or
- * "FILE is empty ...") for a line that is not a shard's, SIM_EINVAL for
- * shards of different studies or missing tasks, SIM_ENOMEM.
+ * "FILE is empty ...") for a line that is not a shard's or a task that is
+ * not the shard's or repeated, SIM_EINVAL for shards of different studies
+ * or missing tasks, SIM_ENOMEM.
  */
 sim_rc sim_shard_merge(const char *const *paths, size_t npaths, sim_study *st,
                        char *errbuf, size_t errbuf_size);
