@@ -216,7 +216,8 @@ static int whatif_json(const sim_study *st)
             jput(row, "baseline", interval_json(&c.base));
             jput(row, "variant", interval_json(&c.variant));
             jput(row, "comparable", json_boolean(sim_study_comparable(st, m)));
-            jput(row, "difference", sim_study_comparable(st, m) ? interval_json(&c.diff) : json_null());
+            jput(row, "difference",
+                 sim_study_comparable(st, m) ? interval_json(&c.diff) : json_null());
             jput(row, "significant", sim_study_comparable(st, m) ?
                  json_boolean(sim_interval_significant(&c.diff)) : json_null());
             jappend(rows, row);

@@ -443,21 +443,8 @@ static void test_shard_merge_equals_whole(void **state)
     fx_tmpdir_remove(dir);
 }
 
-/* Copy the first line of the file at path, then add tail. */
-static char *first_line_and(const char *dir, const char *path, const char *name,
-                            const char *tail)
-{
-    char line[8192], text[16384];
-    FILE *in = fopen(path, "r");
-
-    assert_non_null(in);
-    assert_non_null(fgets(line, sizeof line, in));
-    fclose(in);
-    snprintf(text, sizeof text, "%s%s", line, tail);
-    return write_text(dir, name, text);
-}
-
-/* Expect path to be refused with rc and a message holding want. */
+/* Expect the shard at path to be refused with rc and a message holding
+ * want; st is left zeroed. */
 static void refused(const char *path, sim_rc rc, const char *want)
 {
     const char *paths[1] = {path};
@@ -476,54 +463,56 @@ static void refused(const char *path, sim_rc rc, const char *want)
 /* Damaged shards: each refused with an error code and "FILE:LINE: what". */
 static void test_shard_damaged(void **state)
 {
-    char *dir = fx_tmpdir(), *good, *bad, *other, path[4096], err[512];
+    /* the head of a good shard (when with_head), then text */
+    static const struct {
+        const char *name;
+        int with_head;
+        const char *text;
+        sim_rc rc;
+        const char *message; /* after the file's path */
+    } cases[] = {
+#define ZEROS "[[0,0,0,0,0,0],[0,0,0,0,0,0]]"
+        {"cut.jsonl", 1, "{\"task\":0,\"seed\":3,\"val\n", SIM_EPARSE,
+         ":2: not a line of a pilotdeck shard ("},
+        {"neg.jsonl", 1, "{\"task\":0,\"seed\":3,\"values\":[[-1,0,0,0,0,0],[0,0,0,0,0,0]]}\n",
+         SIM_EPARSE, ":2: a value is not a number from 0 to 1e15"},
+        {"seed.jsonl", 1, "{\"task\":1,\"seed\":3,\"values\":" ZEROS "}\n",
+         SIM_EPARSE, ":2: its seed is not the study's"},
+        {"task.jsonl", 1, "{\"task\":99,\"seed\":3,\"values\":" ZEROS "}\n",
+         SIM_EPARSE, ":2: not a task of this study"},
+        {"obj.jsonl", 0, "{}\n", SIM_EPARSE, ":1: not a pilotdeck shard (written by"},
+        {"v1.jsonl", 0, "{\"pilotdeck_study\":1,\"shard\":\"1/1\",\"study\":{}}\n", SIM_EPARSE,
+         ":1: shard format 1, from another version"},
+        {"rep.jsonl", 0, "{\"pilotdeck_study\":2,\"shard\":\"1/1\",\"study\":"
+         "{\"replications\":100000000}}\n", SIM_EPARSE,
+         ":1: replications is not from 2 to 1000000"},
+        {"empty.jsonl", 0, "", SIM_EPARSE, " is empty (not a pilotdeck shard)"},
+#undef ZEROS
+    };
+    char *dir = fx_tmpdir(), *good, *other, head[8192], text[16384], want[4096], err[512];
     const char *two[2];
     sim_study st;
+    FILE *in;
+    size_t i;
 
     (void)state;
     run_whatif(&st, 2, 1, 1);
     good = write_shard(&st, dir, "good.jsonl", 1, 1);
     sim_study_free(&st);
-
-    bad = first_line_and(dir, good, "cut.jsonl", "{\"task\":0,\"seed\":3,\"val\n");
-    snprintf(path, sizeof path, "%s:2: not a line of a pilotdeck shard (", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = first_line_and(dir, good, "neg.jsonl",
-                         "{\"task\":0,\"seed\":3,\"values\":[[-1,0,0,0,0,0],[0,0,0,0,0,0]]}\n");
-    snprintf(path, sizeof path, "%s:2: a value is not a number from 0 to 1e15", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = first_line_and(dir, good, "seed.jsonl",
-                         "{\"task\":1,\"seed\":3,\"values\":[[0,0,0,0,0,0],[0,0,0,0,0,0]]}\n");
-    snprintf(path, sizeof path, "%s:2: its seed is not the study's", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = first_line_and(dir, good, "task.jsonl",
-                         "{\"task\":99,\"seed\":3,\"values\":[[0,0,0,0,0,0],[0,0,0,0,0,0]]}\n");
-    snprintf(path, sizeof path, "%s:2: not a task of this study", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-
-    bad = write_text(dir, "obj.jsonl", "{}\n");
-    snprintf(path, sizeof path, "%s:1: not a pilotdeck shard (written by", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = write_text(dir, "v1.jsonl", "{\"pilotdeck_study\":1,\"shard\":\"1/1\",\"study\":{}}\n");
-    snprintf(path, sizeof path, "%s:1: shard format 1, from another version", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = write_text(dir, "rep.jsonl", "{\"pilotdeck_study\":2,\"shard\":\"1/1\",\"study\":"
-                     "{\"replications\":100000000}}\n");
-    snprintf(path, sizeof path, "%s:1: replications is not from 2 to 1000000", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    bad = write_text(dir, "empty.jsonl", "");
-    snprintf(path, sizeof path, "%s is empty (not a pilotdeck shard)", bad);
-    refused(bad, SIM_EPARSE, path);
-    free(bad);
-    snprintf(path, sizeof path, "%s/nowhere.jsonl", dir);
-    refused(path, SIM_EIO, "nowhere.jsonl: No such file or directory");
+    in = fopen(good, "r");
+    assert_non_null(in);
+    assert_non_null(fgets(head, sizeof head, in));
+    fclose(in);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *bad;
+        snprintf(text, sizeof text, "%s%s", cases[i].with_head ? head : "", cases[i].text);
+        bad = write_text(dir, cases[i].name, text);
+        snprintf(want, sizeof want, "%s%s", bad, cases[i].message);
+        refused(bad, cases[i].rc, want);
+        free(bad);
+    }
+    snprintf(want, sizeof want, "%s/nowhere.jsonl", dir);
+    refused(want, SIM_EIO, "nowhere.jsonl: No such file or directory");
 
     /* a shard of another study */
     run_whatif(&st, 3, 1, 1);
