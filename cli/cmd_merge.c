@@ -25,20 +25,25 @@ static int take_merge_option(void *state, int id, const char *value)
 static int run_merge(const struct cli_globals *g, struct cli_args *a)
 {
     struct study_options o;
-    struct study st;
-    int status;
+    sim_study st;
+    char err[2048];
+    int status = CLI_OK;
 
     (void)g;
     study_options_init(&o);
     if (cli_parse(a, take_merge_option, &o))
         return a->status;
-    status = study_read_shards(&st, a->args, (size_t)a->nargs);
-    if (status == CLI_OK && st.kind == STUDY_WHATIF &&
+    if (sim_shard_merge((const char *const *)a->args, (size_t)a->nargs, &st,
+                        err, sizeof err) != SIM_OK) {
+        cli_error("merge: %s", err);
+        return CLI_FAILED;
+    }
+    if (st.kind == SIM_STUDY_WHATIF &&
         (o.out.csv_path || o.out.plot_path)) {
         cli_error("merge: --csv and --plot are for sweeps; these are shards of a what-if");
         status = CLI_USAGE;
     }
-    if (status == CLI_OK && st.kind == STUDY_SWEEP && o.out.json) {
+    if (status == CLI_OK && st.kind == SIM_STUDY_SWEEP && o.out.json) {
         cli_error("merge: --json is for what-if studies; these are shards of a sweep");
         status = CLI_USAGE;
     }
@@ -46,7 +51,7 @@ static int run_merge(const struct cli_globals *g, struct cli_args *a)
         status = study_check_output(&o.out);
     if (status == CLI_OK)
         status = study_report(&st, &o.out);
-    study_free(&st);
+    sim_study_free(&st);
     return status;
 }
 

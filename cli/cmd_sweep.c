@@ -82,11 +82,36 @@ static int parse_number(const char *what, const char *text, double *out)
     return 0;
 }
 
+/* The points of a sweep, from --vary KEY=FROM..TO:STEP. */
+struct points {
+    char *key, *range;
+    const char *x_unit;   /* "h" for durations, else "" */
+    size_t n;
+    char **labels;        /* per point */
+    double *x;
+    char **assignments;   /* KEY=VALUE to apply */
+};
+
+static void points_free(struct points *p)
+{
+    size_t k;
+
+    for (k = 0; k < p->n; k++) {
+        free(p->labels[k]);
+        free(p->assignments[k]);
+    }
+    free(p->labels);
+    free(p->assignments);
+    free(p->x);
+    free(p->key);
+    free(p->range);
+}
+
 /*
- * Expand "KEY=FROM..TO:STEP" into the points of st (labels, x) and the
- * assignment texts to apply, one per point.  CLI_OK or CLI_USAGE.
+ * Expand "KEY=FROM..TO:STEP" into points (zeroed first): a label, a value
+ * and the assignment to apply for each.  CLI_OK or CLI_USAGE.
  */
-static int expand_range(const char *vary, struct study *st, char ***assignments)
+static int expand_range(const char *vary, struct points *pts)
 {
     const char *eq = strrchr(vary, '=');
     char *range, *dots, *colon, *from_text, *to_text, *step_text;
@@ -95,6 +120,7 @@ static int expand_range(const char *vary, struct study *st, char ***assignments)
     size_t n, k;
     int status = CLI_USAGE, is_duration;
 
+    memset(pts, 0, sizeof *pts);
     if (!eq || eq == vary) {
         cli_error("sweep: --vary '%s' is not KEY=FROM..TO:STEP", vary);
         return CLI_USAGE;
@@ -112,9 +138,9 @@ static int expand_range(const char *vary, struct study *st, char ***assignments)
     from_text = range;
     to_text = dots + 2;
     step_text = colon + 1;
-    st->key = cli_xcalloc((size_t)(eq - vary) + 1, 1);
-    memcpy(st->key, vary, (size_t)(eq - vary));
-    st->range = cli_xstrdup(eq + 1);
+    pts->key = cli_xcalloc((size_t)(eq - vary) + 1, 1);
+    memcpy(pts->key, vary, (size_t)(eq - vary));
+    pts->range = cli_xstrdup(eq + 1);
 
     {
         /* durations if any part has a unit: then name the part without one */
@@ -153,28 +179,28 @@ static int expand_range(const char *vary, struct study *st, char ***assignments)
         goto out;
     }
     n = (size_t)floor((to - from) / step + 1e-9) + 1;
-    st->nconfigs = n;
-    st->labels = cli_xcalloc(n, sizeof *st->labels);
-    st->x = cli_xcalloc(n, sizeof *st->x);
-    st->x_unit = cli_xstrdup(is_duration ? "h" : "");
-    *assignments = cli_xcalloc(n, sizeof **assignments);
+    pts->labels = cli_xcalloc(n, sizeof *pts->labels);
+    pts->x = cli_xcalloc(n, sizeof *pts->x);
+    pts->assignments = cli_xcalloc(n, sizeof *pts->assignments);
+    pts->n = n;
+    pts->x_unit = is_duration ? "h" : "";
     for (k = 0; k < n; k++) {
         char label[64], assignment[512];
         if (is_duration) {
             int64_t ms = from_ms + (int64_t)k * step_ms;
             study_format_duration(ms, label, sizeof label);
-            st->x[k] = (double)ms / 3600000.0;
+            pts->x[k] = (double)ms / 3600000.0;
         } else {
             int d = decimals(from_text), dt = decimals(to_text), ds = decimals(step_text);
             double v = from + (double)k * step;
             d = d > dt ? d : dt;
             d = d > ds ? d : ds;
             snprintf(label, sizeof label, "%.*f", d > 15 ? 15 : d, v);
-            st->x[k] = strtod(label, NULL);
+            pts->x[k] = strtod(label, NULL);
         }
-        st->labels[k] = cli_xstrdup(label);
-        snprintf(assignment, sizeof assignment, "%s=%s", st->key, label);
-        (*assignments)[k] = cli_xstrdup(assignment);
+        pts->labels[k] = cli_xstrdup(label);
+        snprintf(assignment, sizeof assignment, "%s=%s", pts->key, label);
+        pts->assignments[k] = cli_xstrdup(assignment);
     }
     status = CLI_OK;
 out:
@@ -186,15 +212,16 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
 {
     struct study_options o;
     struct sweep_options so = {&o, NULL};
-    struct study st;
+    sim_study st;
+    struct points pts = {0};
     const char *vary;
-    char **assignments = NULL, err[1024];
-    size_t k, npoints = 0;
+    char err[1024];
+    size_t k;
     int status = CLI_USAGE;
     sim_rc rc;
 
     (void)g;
-    memset(&st, 0, sizeof st);
+    sim_study_init(&st, SIM_STUDY_SWEEP);
     study_options_init(&o);
     if (cli_parse(a, take_sweep_option, &so)) {
         status = a->status;
@@ -207,41 +234,38 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
     }
     if ((status = study_check_path("sweep", a->args[0])) != CLI_OK)
         goto out;
-    status = CLI_USAGE;
-    st.kind = STUDY_SWEEP;
-    st.base = cli_xstrdup(a->args[0]);
-    if ((status = expand_range(vary, &st, &assignments)) != CLI_OK)
+    if ((status = expand_range(vary, &pts)) != CLI_OK)
         goto out;
-    npoints = st.nconfigs;
-    st.scns = cli_xcalloc(npoints, sizeof *st.scns);
-    for (k = 0; k < npoints; k++) {
-        if (sim_scenario_load(st.base, &st.scns[k], err, sizeof err) != SIM_OK) {
+    status = CLI_FAILED;
+    if (sim_study_sweep(&st, a->args[0], pts.key, pts.range, pts.x_unit, pts.n,
+                        err, sizeof err) != SIM_OK) {
+        cli_error("%s", err);
+        goto out;
+    }
+    for (k = 0; k < pts.n; k++) {
+        sim_scenario *scn;
+        if (sim_scenario_load(st.base, &scn, err, sizeof err) != SIM_OK) {
             cli_error("%s", err);
-            status = CLI_FAILED;
             goto out;
         }
-        rc = sim_scenario_set_absolute(st.scns[k], assignments[k], err, sizeof err);
+        rc = sim_scenario_set_absolute(scn, pts.assignments[k], err, sizeof err);
         if (rc != SIM_OK) {
+            sim_scenario_free(scn);
             cli_error("sweep: --vary %s: %s", vary, rc == SIM_ENOMEM ? "out of memory" : err);
             status = rc == SIM_ENOMEM ? CLI_FAILED : CLI_USAGE;
             goto out;
         }
+        if (sim_study_add_point(&st, pts.labels[k], pts.x[k], scn, err, sizeof err) !=
+            SIM_OK) {
+            cli_error("%s", err);
+            goto out;
+        }
     }
-    st.nrep = (size_t)o.nrep;
-    st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
-    study_set_windows(&st);
-    status = study_check_options("sweep", &o, st.first_seed);
-    if (status != CLI_OK)
-        goto out;
-    for (k = 0; k < npoints; k++)
-        free(assignments[k]);
-    free(assignments);
-    return study_finish(&st, &o);
+    points_free(&pts);
+    return study_finish("sweep", &st, &o);
 out:
-    for (k = 0; assignments && k < npoints; k++)
-        free(assignments[k]);
-    free(assignments);
-    study_free(&st);
+    points_free(&pts);
+    sim_study_free(&st);
     return status;
 }
 

@@ -64,16 +64,18 @@ static int whatif_option_help(const struct cli_option *o, int column, FILE *out)
 static int run_whatif(const struct cli_globals *g, struct cli_args *a)
 {
     struct study_options o;
-    struct study st;
+    sim_study st;
+    sim_scenario *scns[2] = {NULL, NULL};
     const char **sets = cli_xcalloc((size_t)a->argc, sizeof *sets);
     struct whatif_options wo = {&o, sets, 0};
+    char *variant = NULL;
     size_t nsets, i, len = 0;
     int status = CLI_USAGE;
     char err[1024];
     sim_rc rc;
 
     (void)g;
-    memset(&st, 0, sizeof st);
+    sim_study_init(&st, SIM_STUDY_WHATIF);
     study_options_init(&o);
     if (cli_parse(a, take_whatif_option, &wo)) {
         status = a->status;
@@ -90,16 +92,9 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         if ((status = study_check_path("whatif", a->args[i])) != CLI_OK)
             goto out;
     status = CLI_USAGE;
-    st.kind = STUDY_WHATIF;
-    st.base = cli_xstrdup(a->args[0]);
-    st.nconfigs = 2;
-    st.scns = cli_xcalloc(2, sizeof *st.scns);
-    st.labels = cli_xcalloc(2, sizeof *st.labels);
-    st.labels[0] = cli_xstrdup("baseline");
-    st.labels[1] = cli_xstrdup("variant");
     for (i = 0; i < 2; i++) {
         const char *path = i == 1 && nsets == 0 ? a->args[1] : a->args[0];
-        rc = sim_scenario_load(path, &st.scns[i], err, sizeof err);
+        rc = sim_scenario_load(path, &scns[i], err, sizeof err);
         if (rc != SIM_OK) {
             cli_error("%s", err);
             status = CLI_FAILED;
@@ -107,7 +102,7 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         }
     }
     for (i = 0; i < nsets; i++) {
-        rc = sim_scenario_set(st.scns[1], sets[i], err, sizeof err);
+        rc = sim_scenario_set(scns[1], sets[i], err, sizeof err);
         if (rc != SIM_OK) {
             cli_error("whatif: --set %s", rc == SIM_ENOMEM ? "out of memory" : err);
             if (rc == SIM_ENOMEM)
@@ -116,26 +111,28 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         }
         len += strlen(sets[i]) + 7;
     }
-    if (nsets) {
-        st.variant = cli_xcalloc(len + 1, 1);
-        for (i = 0; i < nsets; i++) {
-            strcat(st.variant, i ? " --set " : "--set ");
-            strcat(st.variant, sets[i]);
-        }
-    } else {
-        st.variant = cli_xstrdup(a->args[1]);
+    variant = cli_xcalloc(len + 1, 1);
+    for (i = 0; i < nsets; i++) {
+        strcat(variant, i ? " --set " : "--set ");
+        strcat(variant, sets[i]);
     }
-    st.nrep = (size_t)o.nrep;
-    st.first_seed = o.seed >= 0 ? (uint64_t)o.seed : sim_scenario_seed(st.scns[0]);
-    study_set_windows(&st);
-    status = study_check_options("whatif", &o, st.first_seed);
-    if (status != CLI_OK)
+    rc = sim_study_whatif(&st, a->args[0], nsets ? variant : a->args[1], scns[0],
+                          scns[1], err, sizeof err);
+    scns[0] = scns[1] = NULL; /* the study's now */
+    if (rc != SIM_OK) {
+        cli_error("%s", err);
+        status = CLI_FAILED;
         goto out;
+    }
     free(sets);
-    return study_finish(&st, &o);
+    free(variant);
+    return study_finish("whatif", &st, &o);
 out:
     free(sets);
-    study_free(&st);
+    free(variant);
+    sim_scenario_free(scns[0]);
+    sim_scenario_free(scns[1]);
+    sim_study_free(&st);
     return status;
 }
 

@@ -1,46 +1,18 @@
 /*
- * study.h - what `pilotdeck whatif`, `sweep` and `merge` share: a study is
- * a list of scenario configurations (baseline and variant, or the points of
- * a sweep), each run for the same replications (seeds first_seed + r, so
- * every configuration sees common random numbers), and the metrics each
- * replication measured.
- *
- * A study can be run whole, or one shard at a time (--shard K/N: tasks
- * t with t % N == K - 1, written as JSON lines), and the shards merged back;
- * the report depends only on the study's description and its values, so a
- * merged study prints byte for byte what the unsharded run prints.
+ * study.h - what `pilotdeck whatif`, `sweep` and `merge` share: their
+ * options, the end of whatif and sweep (run the study, then write the shard
+ * or print the report), and the report of a study as text, JSON, CSV and a
+ * gnuplot plot.  The study itself is libpilotsim's (sim_study, sim_shard_*).
+ * Functions that print return CLI_OK, CLI_FAILED or CLI_USAGE after a
+ * message; they die on out of memory, as the CLI does.
  */
 #ifndef PILOTDECK_STUDY_H
 #define PILOTDECK_STUDY_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "pilotsim.h"
-
-enum study_kind { STUDY_WHATIF, STUDY_SWEEP };
-
-struct study {
-    enum study_kind kind;
-    char *base;           /* the scenario file */
-    char *variant;        /* whatif: "VARIANT.ini" or the --set list */
-    char *key;            /* sweep: the key varied */
-    char *range;          /* sweep: "FROM..TO:STEP" as given */
-    char *x_unit;         /* sweep: "" or "h" (durations are shown in hours) */
-    size_t nconfigs;      /* whatif: 2 (baseline, variant); sweep: points */
-    char **labels;        /* per configuration */
-    double *x;            /* sweep: the numeric value of each point */
-    size_t nrep;
-    uint64_t first_seed;
-    int64_t *warmup_ms;   /* per configuration: the warm-up discarded ... */
-    int64_t *duration_ms; /* ... and the duration simulated */
-    size_t nunits;        /* the CEs of every configuration in name order, then "total" */
-    char **units;
-    double *values;       /* [(config * nrep + rep) * nunits + unit][metric] */
-    unsigned char *have;  /* [config * nrep + rep]: the task's values are in */
-    sim_scenario **scns;  /* per configuration, when the study runs here */
-};
 
 /* Options of the reports. */
 struct study_output {
@@ -50,10 +22,10 @@ struct study_output {
     int metric;           /* sweep: the metric charted and plotted */
 };
 
-/* The options whatif and sweep share, as getopt_long() values. */
+/* The options whatif, sweep and merge share: ids of their option tables. */
 enum {
     STUDY_OPT_REPLICATIONS = 1000, STUDY_OPT_SEED, STUDY_OPT_JOBS, STUDY_OPT_SHARD,
-    STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC, STUDY_OPT_HELP
+    STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC
 };
 
 struct study_options {
@@ -64,6 +36,8 @@ struct study_options {
     size_t shard_k, shard_n; /* --shard K/N; 1/1 without */
     struct study_output out;
 };
+
+/* ---- study_run.c ---- */
 
 /* Refuse a scenario file name that is not UTF-8 (the report and shards
  * name it): CLI_OK, or CLI_USAGE after a message naming it. */
@@ -76,33 +50,21 @@ void study_options_init(struct study_options *o);
  * study option and valid, 0 if it is not one, -1 after a usage message. */
 int study_option(const char *cmd, int c, const char *arg, struct study_options *o);
 
-/* Check the options once all are read (no --json/--csv/--plot with --shard,
- * seeds in range); CLI_OK or CLI_USAGE after a message. */
-int study_check_options(const char *cmd, const struct study_options *o,
-                        uint64_t first_seed);
+/* The end of `whatif` and `sweep` (cmd) once st has its configurations:
+ * check the options and outputs, run the replications (of the shard), then
+ * write the shard to stdout or print the report.  Frees st. */
+int study_finish(const char *cmd, sim_study *st, const struct study_options *o);
 
-/* Take each configuration's warm-up and duration from its scenario. */
-void study_set_windows(struct study *st);
-
-/* Run the loaded study and print the report (or the shard): the end of
- * `whatif` and `sweep`.  Takes st over (frees it). */
-int study_finish(struct study *st, const struct study_options *o);
+/* ---- study_report.c ---- */
 
 /* "2h", "90m", "1500ms": the largest unit that divides ms. */
 void study_format_duration(int64_t ms, char *buf, size_t size);
-
-/* Read shard files into *st (zeroed first): every task exactly once, the
- * same study in every file.  CLI_OK, or CLI_FAILED/CLI_USAGE after a message. */
-int study_read_shards(struct study *st, char **paths, size_t npaths);
 
 /* Check the output options before anything runs: the CSV file can be
  * created, the plot has a known extension and gnuplot is there. */
 int study_check_output(const struct study_output *out);
 
 /* Print the report (and write CSV and plot) of a complete study. */
-int study_report(const struct study *st, const struct study_output *out);
-
-/* Free what the study owns. */
-void study_free(struct study *st);
+int study_report(const sim_study *st, const struct study_output *out);
 
 #endif

@@ -309,6 +309,162 @@ sim_rc sim_t_quantile(double p, double df, double *out);
  * [0, 1]; NaN otherwise. */
 double sim_incomplete_beta(double a, double b, double x);
 
+/* ---- studies: what-if comparisons and sweeps over replications ------------ */
+
+/* The confidence level of a study's intervals, and its limits. */
+#define SIM_STUDY_LEVEL 0.95
+#define SIM_STUDY_MAX_REPLICATIONS 1000000
+#define SIM_STUDY_MAX_CONFIGS 1000
+
+typedef enum sim_study_kind { SIM_STUDY_WHATIF, SIM_STUDY_SWEEP } sim_study_kind;
+
+/*
+ * A study: configurations (a what-if's baseline and variant, or the points of
+ * a sweep), each run for the same replications r = 0 .. nrep - 1 with seed
+ * first_seed + r, and what every replication measured.  Task t is
+ * replication t % nrep of configuration t / nrep.  Callers read the fields;
+ * the sim_study_* and sim_shard_* functions write them.  Every pointer is
+ * owned by the study: free it all with sim_study_free().
+ */
+typedef struct sim_study {
+    sim_study_kind kind;
+    char *base;           /* the scenario file */
+    char *variant;        /* whatif: how the variant was made; else "" */
+    char *key;            /* sweep: the key varied; else "" */
+    char *range;          /* sweep: the range as given; else "" */
+    char *x_unit;         /* sweep: the unit of x ("" or "h"); else "" */
+    size_t nconfigs;
+    char **labels;        /* per configuration */
+    double *x;            /* per configuration: a sweep point's value, else 0 */
+    int64_t *warmup_ms;   /* per configuration: the warm-up discarded ... */
+    int64_t *duration_ms; /* ... and the duration simulated */
+    sim_scenario **scns;  /* per configuration; NULLs in a study read from shards */
+    size_t room;          /* configurations there is room for */
+    size_t nrep;
+    uint64_t first_seed;
+    size_t nunits;        /* the CEs of every configuration in name order, then the total */
+    char **units;
+    double *values;       /* after a run or a merge: see sim_study_value() */
+    unsigned char *have;  /* per task: its values are in */
+} sim_study;
+
+/* Zero st and make it an empty study of kind. */
+void sim_study_init(sim_study *st, sim_study_kind kind);
+
+/*
+ * Make st (initialized) a what-if study of the scenario file base against a
+ * variant (described by variant, e.g. its file name): configurations
+ * "baseline" and "variant".  Takes both scenarios over, on error too.
+ * SIM_EINVAL if st is not an empty what-if study, SIM_ENOMEM.
+ */
+sim_rc sim_study_whatif(sim_study *st, const char *base, const char *variant,
+                        sim_scenario *baseline, sim_scenario *variant_scn,
+                        char *errbuf, size_t errbuf_size);
+
+/* Make st (initialized, a sweep) a sweep of key over range in the scenario
+ * file base, x in x_unit, with npoints points (1 to SIM_STUDY_MAX_CONFIGS)
+ * to add.  SIM_EINVAL or SIM_ENOMEM. */
+sim_rc sim_study_sweep(sim_study *st, const char *base, const char *key,
+                       const char *range, const char *x_unit, size_t npoints,
+                       char *errbuf, size_t errbuf_size);
+
+/* Add the next sweep point: its label, value x and scenario (taken over, on
+ * error too; its warm-up and duration are the point's).  SIM_EINVAL beyond
+ * the npoints announced, SIM_ENOMEM. */
+sim_rc sim_study_add_point(sim_study *st, const char *label, double x, sim_scenario *scn,
+                           char *errbuf, size_t errbuf_size);
+
+/* Set the replications: nrep from 2 to SIM_STUDY_MAX_REPLICATIONS, seeds
+ * first_seed .. first_seed + nrep - 1 at most SIM_SEED_MAX; SIM_EINVAL
+ * otherwise (the message says which), and st unchanged. */
+sim_rc sim_study_set_replications(sim_study *st, size_t nrep, uint64_t first_seed,
+                                  char *errbuf, size_t errbuf_size);
+
+/*
+ * Run the tasks t of shard k of n (t % n == k - 1; 1 of 1 for all) on jobs
+ * threads (sim_replicate()) and store their values; the units are the union
+ * of the configurations' CEs (a CE a configuration lacks counts 0 there).
+ * SIM_EINVAL for a study without scenarios or replications, one run before,
+ * or k/n out of range; SIM_ENOMEM; else sim_replicate()'s error, the message naming the
+ * replication and its configuration.  The values do not depend on jobs.
+ */
+sim_rc sim_study_run(sim_study *st, size_t shard_k, size_t shard_n, unsigned jobs,
+                     sim_rep_progress_fn progress, void *progress_arg, char *errbuf,
+                     size_t errbuf_size);
+
+/* Task count (nconfigs * nrep), and the value of a metric of a unit in
+ * replication rep of configuration config (0 when out of range). */
+size_t sim_study_task_count(const sim_study *st);
+double sim_study_value(const sim_study *st, size_t config, size_t rep, size_t unit,
+                       int metric);
+
+/* The name a unit is reported under: its CE, "total" for the total, or
+ * "(all CEs)" when a CE is called "total".  Owned by st; NULL out of range. */
+const char *sim_study_unit_name(const sim_study *st, size_t unit);
+
+/* The mean and interval (SIM_STUDY_LEVEL) of a unit's metric over the
+ * replications of a configuration.  SIM_EINVAL out of range, SIM_ENOMEM. */
+sim_rc sim_study_interval(const sim_study *st, size_t config, size_t unit, int metric,
+                          sim_interval *out);
+
+/* A what-if's baseline and variant, and their difference paired by seed. */
+typedef struct sim_study_comparison {
+    sim_interval base, variant, diff;
+} sim_study_comparison;
+
+/* Compare configurations 0 and 1 of a what-if for a unit's metric.
+ * SIM_EINVAL (and *out zeroed) out of range or for a sweep, SIM_ENOMEM. */
+sim_rc sim_study_compare(const sim_study *st, size_t unit, int metric,
+                         sim_study_comparison *out);
+
+/* Non-zero if every configuration has the same warm-up; the same duration. */
+int sim_study_same_warmup(const sim_study *st);
+int sim_study_same_duration(const sim_study *st);
+
+/* Non-zero if metric can be compared between configurations: rates always,
+ * counts after the warm-up over the same [warm-up, end], the peak over the
+ * same duration. */
+int sim_study_comparable(const sim_study *st, int metric);
+
+/* Student's t of the study's intervals (nrep - 1 degrees of freedom). */
+double sim_study_t_value(const sim_study *st);
+
+/* Free what st owns and zero it.  NULL is a no-op. */
+void sim_study_free(sim_study *st);
+
+/* ---- shards: a study run in parts, as JSON lines ---------------------------- */
+
+/* The format written and read; a shard of another format is refused. */
+#define SIM_SHARD_FORMAT 2
+#define SIM_SHARD_MAX 100000
+
+/* Parse "K/N" with 1 <= K <= N <= SIM_SHARD_MAX: SIM_OK, or SIM_EINVAL and
+ * both zero. */
+sim_rc sim_shard_parse(const char *text, size_t *k, size_t *n);
+
+/*
+ * Write shard k of n of a study run with sim_study_run(st, k, n, ...) to
+ * out: a line describing the study, then one line per task with its values
+ * as JSON reals of 17 digits (read back to the same doubles).  SIM_EINVAL
+ * for a study not run or k/n out of range, SIM_EIO when writing fails,
+ * SIM_ENOMEM (or a study text that is not UTF-8).
+ */
+sim_rc sim_shard_write(const sim_study *st, size_t shard_k, size_t shard_n, FILE *out,
+                       char *errbuf, size_t errbuf_size);
+
+/*
+ * Read the shard files paths[0 .. npaths) into st (initialized here): every
+ * task exactly once, all shards of the same study, each task in its own
+ * shard.  The study has no scenarios; it reports byte for byte as the
+ * unsharded run.  On error st is freed and errbuf says where and why:
+ * SIM_EIO for a file that cannot be opened, SIM_EPARSE ("FILE:LINE: ..." or
+ * "FILE is empty ...") for a line that is not a shard's or a task that is
+ * not the shard's or repeated, SIM_EINVAL for shards of different studies
+ * or missing tasks, SIM_ENOMEM.
+ */
+sim_rc sim_shard_merge(const char *const *paths, size_t npaths, sim_study *st,
+                       char *errbuf, size_t errbuf_size);
+
 #ifdef __cplusplus
 }
 #endif

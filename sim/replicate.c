@@ -52,6 +52,17 @@ void sim_rep_result_free(sim_rep_result *result)
     memset(result, 0, sizeof *result);
 }
 
+/* The counts a replication reports from the warm-up on: done, failed and
+ * refused so far (subtract those at the warm-up from those at the end). */
+enum { COUNT_DONE, COUNT_FAILED, COUNT_REFUSED, NCOUNTS };
+
+static void counts(const sim_ce_stats *st, int64_t out[NCOUNTS])
+{
+    out[COUNT_DONE] = st->done;
+    out[COUNT_FAILED] = st->failed_before_start + st->failed_running;
+    out[COUNT_REFUSED] = st->refused;
+}
+
 /* Run one task; on error errbuf says why. */
 static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errbuf,
                        size_t errbuf_size)
@@ -78,7 +89,7 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
         goto out;
     }
     nunits = sim_report_ce_count(eng) + 1;
-    at_warmup = calloc(nunits * 3, sizeof *at_warmup);
+    at_warmup = calloc(nunits * NCOUNTS, sizeof *at_warmup);
     out->names = calloc(nunits, sizeof *out->names);
     out->values = calloc(nunits * SIM_NMETRICS, sizeof *out->values);
     if (!at_warmup || !out->names || !out->values) {
@@ -91,9 +102,7 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
         rc = sim_engine_run_until(eng, task->scn->warmup);
         for (u = 0; rc == SIM_OK && u < nunits; u++) {
             rc = sim_report_ce(eng, u, &st);
-            at_warmup[3 * u] = st.done;
-            at_warmup[3 * u + 1] = st.failed_before_start + st.failed_running;
-            at_warmup[3 * u + 2] = st.refused;
+            counts(&st, &at_warmup[NCOUNTS * u]);
         }
     }
     if (rc == SIM_OK)
@@ -104,6 +113,8 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
     }
     for (u = 0; u < nunits; u++) {
         double *v = &out->values[u * SIM_NMETRICS];
+        const int64_t *warm = &at_warmup[NCOUNTS * u];
+        int64_t now[NCOUNTS];
         rc = sim_report_ce(eng, u, &st);
         if (rc == SIM_OK && !(out->names[u] = strdup(st.name)))
             rc = SIM_ENOMEM;
@@ -111,12 +122,12 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
             snprintf(errbuf, errbuf_size, "reading the report: %s", sim_rc_str(rc));
             goto out;
         }
+        counts(&st, now);
         v[SIM_METRIC_THROUGHPUT] = st.throughput_per_hour;
-        v[SIM_METRIC_DONE] = (double)(st.done - at_warmup[3 * u]);
-        v[SIM_METRIC_FAILED] =
-            (double)(st.failed_before_start + st.failed_running - at_warmup[3 * u + 1]);
+        v[SIM_METRIC_DONE] = (double)(now[COUNT_DONE] - warm[COUNT_DONE]);
+        v[SIM_METRIC_FAILED] = (double)(now[COUNT_FAILED] - warm[COUNT_FAILED]);
         v[SIM_METRIC_UTILIZATION] = st.utilization;
-        v[SIM_METRIC_REFUSED] = (double)(st.refused - at_warmup[3 * u + 2]);
+        v[SIM_METRIC_REFUSED] = (double)(now[COUNT_REFUSED] - warm[COUNT_REFUSED]);
         v[SIM_METRIC_PEAK_ACTIVE] = (double)st.peak_active;
     }
 out:

@@ -17,3 +17,8 @@ add_test(NAME cli_whatif
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_whatif.sh $<TARGET_FILE:pilotdeck>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(cli_whatif PROPERTIES LABELS cli TIMEOUT 300)
+
+# The study model and the shard format, called directly (small runs: the
+# valgrind twin runs them all).
+pilotdeck_add_test(test_study SOURCES test_study.c LIBS pilotsim m LABELS sim VALGRIND
+                   GROUPS model shard)
