@@ -9,27 +9,15 @@
  * scenario untouched.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "internal.h"
 #include "keys.h"
 
-static sim_rc refuse(char *errbuf, size_t errbuf_size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static sim_rc refuse(char *errbuf, size_t errbuf_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errbuf && errbuf_size) {
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errbuf_size, fmt, ap);
-        va_end(ap);
-    }
-    return SIM_EINVAL;
-}
+/* Every refusal of an assignment is SIM_EINVAL with its message. */
+#define refuse(...) sim__fail(SIM_EINVAL, __VA_ARGS__)
 
 /* A whole decimal or duration value (no sign); 0 or -1. */
 static int parse_amount(const char *text, int duration, double *out)
@@ -271,8 +259,7 @@ static sim_rc scenario_set(sim_scenario *scn, const char *assignment, int absolu
     /* change copies of the CEs, then check, then swap in */
     ces = malloc(scn->nces * sizeof *ces);
     if (!ces) {
-        rc = refuse(errbuf, errbuf_size, "out of memory");
-        rc = SIM_ENOMEM;
+        rc = sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
         goto out;
     }
     memcpy(ces, scn->ces, scn->nces * sizeof *ces);

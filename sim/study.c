@@ -3,30 +3,11 @@
  * seeded replications, their values, and the intervals and paired
  * differences computed from them (see pilotsim.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "study_internal.h"
-
-sim_rc sim__fail(sim_rc rc, char *errbuf, size_t errbuf_size, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errbuf && errbuf_size) {
-        va_start(ap, fmt);
-        vsnprintf(errbuf, errbuf_size, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
-
-sim_rc sim__strdup(const char *s, char **out)
-{
-    *out = strdup(s ? s : "");
-    return *out ? SIM_OK : SIM_ENOMEM;
-}
 
 size_t sim_study_task_count(const sim_study *st)
 {

@@ -5,7 +5,7 @@
 #ifndef PILOTSIM_STUDY_INTERNAL_H
 #define PILOTSIM_STUDY_INTERNAL_H
 
-#include "pilotsim.h"
+#include "internal.h"
 
 /* The SIM_NMETRICS values of every unit of task t (nunits of them). */
 double *sim__study_task_values(const sim_study *st, size_t task);
@@ -17,12 +17,5 @@ sim_rc sim__study_alloc_values(sim_study *st);
 /* Allocate room for n configurations (labels, x, windows, scenarios):
  * SIM_OK or SIM_ENOMEM. */
 sim_rc sim__study_alloc_configs(sim_study *st, size_t n);
-
-/* A malloc()ed copy of s into *out: SIM_OK or SIM_ENOMEM. */
-sim_rc sim__strdup(const char *s, char **out);
-
-/* Fill errbuf (when there is one) and return rc. */
-sim_rc sim__fail(sim_rc rc, char *errbuf, size_t errbuf_size, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 
 #endif
