@@ -46,8 +46,9 @@ int study_check_path(const char *cmd, const char *path);
 /* Defaults for the options. */
 void study_options_init(struct study_options *o);
 
-/* Take one option c with argument arg (as from getopt_long): 1 if it was a
- * study option and valid, 0 if it is not one, -1 after a usage message. */
+/* Take one option (c: its id in the command's option table, arg: its
+ * value): 1 if it was a study option and valid, 0 if it is not one, -1
+ * after a usage message. */
 int study_option(const char *cmd, int c, const char *arg, struct study_options *o);
 
 /* The end of `whatif` and `sweep` (cmd) once st has its configurations:

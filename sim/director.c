@@ -16,7 +16,7 @@ static sim_rc refresh_ces(struct sim_engine *eng)
     pilotdb_rc rc = pilotdb_ce_list(eng->db, 0, &list, &n);
 
     if (rc != PILOTDB_OK)
-        return sim_engine_fail_db(eng, rc, "reading CEs");
+        return sim__engine_fail_db(eng, rc, "reading CEs");
     for (i = 0; i < eng->nces; i++) {
         struct sim_ce *ce = &eng->ces[i];
         int cmp = 1;
@@ -44,30 +44,30 @@ static sim_rc refresh_ces(struct sim_engine *eng)
 
 /* A director cycle starts a fresh transaction, reads the CEs, lets the
  * policy submit and schedules the next cycle. */
-sim_rc sim_director_cycle(struct sim_engine *eng)
+sim_rc sim__director_cycle(struct sim_engine *eng)
 {
     const struct sim_scenario *scn = eng->scn;
     sim_rc rc;
 
     if (eng->batch_events > 0) {
-        rc = sim_engine_commit_batch(eng);
+        rc = sim__engine_commit_batch(eng);
         if (rc != SIM_OK)
             return rc;
     }
-    rc = sim_engine_begin_batch(eng);
+    rc = sim__engine_begin_batch(eng);
     if (rc == SIM_OK)
         rc = refresh_ces(eng);
     if (rc == SIM_OK)
         rc = scn->policy->cycle(eng, eng->cycle_no);
     eng->cycle_no++;
     if (rc == SIM_OK && eng->now + scn->cycle <= scn->duration)
-        rc = sim_engine_schedule(eng, eng->now + scn->cycle, SIM_EV_CYCLE, 0, 0);
+        rc = sim__engine_schedule(eng, eng->now + scn->cycle, SIM_EV_CYCLE, 0, 0);
     return rc;
 }
 
 /* Count a pilot's end in its CE's window of the last ban_window endings;
  * ban the CE (disable it in the database) when too few of them succeeded. */
-sim_rc sim_director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int success)
+sim_rc sim__director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int success)
 {
     const struct sim_scenario *scn = eng->scn;
 
@@ -84,20 +84,20 @@ sim_rc sim_director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int s
         pilotdb_ce_change upd = {PILOTDB_SET_ENABLED, 0, 0, 0};
         pilotdb_rc rc = pilotdb_ce_update(eng->db, ce->name, &upd);
         if (rc != PILOTDB_OK)
-            return sim_engine_fail_db(eng, rc, "banning a CE");
+            return sim__engine_fail_db(eng, rc, "banning a CE");
         ce->enabled = 0;
         ce->banned = 1;
         ce->bans++;
         ce->outcome_count = ce->outcome_successes = ce->outcome_pos = 0;
-        return sim_engine_schedule(eng, eng->now + scn->ban_duration, SIM_EV_UNBAN,
-                                   (uint32_t)(ce - eng->ces), 0);
+        return sim__engine_schedule(eng, eng->now + scn->ban_duration, SIM_EV_UNBAN,
+                                    (uint32_t)(ce - eng->ces), 0);
     }
     return SIM_OK;
 }
 
 /* The ban is over: enable the CE again, unless the timeline has changed it
  * since. */
-sim_rc sim_director_unban(struct sim_engine *eng, const struct sim_event *ev)
+sim_rc sim__director_unban(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct sim_ce *ce = &eng->ces[ev->idx];
     pilotdb_ce_change upd = {PILOTDB_SET_ENABLED, 0, 0, 1};
@@ -107,7 +107,7 @@ sim_rc sim_director_unban(struct sim_engine *eng, const struct sim_event *ev)
         return SIM_OK;
     rc = pilotdb_ce_update(eng->db, ce->name, &upd);
     if (rc != PILOTDB_OK)
-        return sim_engine_fail_db(eng, rc, "re-enabling a banned CE");
+        return sim__engine_fail_db(eng, rc, "re-enabling a banned CE");
     ce->banned = 0;
     ce->enabled = 1;
     return SIM_OK;

@@ -31,7 +31,7 @@ static sim_rc stop(struct sim_engine *eng, sim_rc rc)
 }
 
 /* Record a database failure and stop the engine. */
-sim_rc sim_engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what)
+sim_rc sim__engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what)
 {
     const char *msg = pilotdb_errmsg(eng->db)[0] ? pilotdb_errmsg(eng->db)
                                                   : pilotdb_rc_str(rc);
@@ -45,7 +45,7 @@ sim_rc sim_engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *wha
     return stop(eng, SIM_EDB);
 }
 
-sim_rc sim_engine_nomem(struct sim_engine *eng)
+sim_rc sim__engine_nomem(struct sim_engine *eng)
 {
     snprintf(eng->err, sizeof eng->err, "out of memory");
     return stop(eng, SIM_ENOMEM);
@@ -59,11 +59,11 @@ static sim_rc csv_failed(struct sim_engine *eng)
 
 /* ---- the loop ---------------------------------------------------------------- */
 
-sim_rc sim_engine_schedule(struct sim_engine *eng, int64_t at, enum sim_event_kind kind,
-                           uint32_t idx, uint32_t gen)
+sim_rc sim__engine_schedule(struct sim_engine *eng, int64_t at, enum sim_event_kind kind,
+                            uint32_t idx, uint32_t gen)
 {
     if (sim_event_queue_push(&eng->events, at, kind, idx, gen) != SIM_OK)
-        return sim_engine_nomem(eng);
+        return sim__engine_nomem(eng);
     return SIM_OK;
 }
 
@@ -74,8 +74,8 @@ static sim_rc on_sample(struct sim_engine *eng)
 
     if (eng->scn->sample_interval > 0 &&
         eng->now + eng->scn->sample_interval <= eng->scn->duration) {
-        sim_rc rc = sim_engine_schedule(eng, eng->now + eng->scn->sample_interval,
-                                        SIM_EV_SAMPLE, 0, 0);
+        sim_rc rc = sim__engine_schedule(eng, eng->now + eng->scn->sample_interval,
+                                         SIM_EV_SAMPLE, 0, 0);
         if (rc != SIM_OK)
             return rc;
     }
@@ -93,7 +93,7 @@ static sim_rc on_sample(struct sim_engine *eng)
     return ferror(eng->csv) ? csv_failed(eng) : SIM_OK;
 }
 
-sim_rc sim_engine_commit_batch(struct sim_engine *eng)
+sim_rc sim__engine_commit_batch(struct sim_engine *eng)
 {
     pilotdb_rc rc;
 
@@ -103,13 +103,13 @@ sim_rc sim_engine_commit_batch(struct sim_engine *eng)
     eng->in_txn = 0;
     eng->batch_events = 0;
     if (rc != PILOTDB_OK)
-        return sim_engine_fail_db(eng, rc, "committing a batch");
+        return sim__engine_fail_db(eng, rc, "committing a batch");
     if (eng->progress)
         eng->progress(eng->progress_arg, eng->now, eng->scn->duration);
     return SIM_OK;
 }
 
-sim_rc sim_engine_begin_batch(struct sim_engine *eng)
+sim_rc sim__engine_begin_batch(struct sim_engine *eng)
 {
     pilotdb_rc rc;
 
@@ -117,7 +117,7 @@ sim_rc sim_engine_begin_batch(struct sim_engine *eng)
         return SIM_OK;
     rc = pilotdb_begin(eng->db);
     if (rc != PILOTDB_OK)
-        return sim_engine_fail_db(eng, rc, "beginning a batch");
+        return sim__engine_fail_db(eng, rc, "beginning a batch");
     eng->in_txn = 1;
     return SIM_OK;
 }
@@ -126,19 +126,19 @@ static sim_rc dispatch(struct sim_engine *eng, const struct sim_event *ev)
 {
     switch (ev->kind) {
     case SIM_EV_TIMELINE:
-        return sim_timeline_apply(eng, ev);
+        return sim__timeline_apply(eng, ev);
     case SIM_EV_CYCLE:
-        return sim_director_cycle(eng);
+        return sim__director_cycle(eng);
     case SIM_EV_SAMPLE:
         return on_sample(eng);
     case SIM_EV_QUEUE_END:
-        return sim_pilot_queue_end(eng, ev);
+        return sim__pilot_queue_end(eng, ev);
     case SIM_EV_RUN_END:
-        return sim_pilot_run_end(eng, ev);
+        return sim__pilot_run_end(eng, ev);
     case SIM_EV_ARRIVAL:
         return eng->scn->policy->arrival(eng, ev->idx);
     case SIM_EV_UNBAN:
-        return sim_director_unban(eng, ev);
+        return sim__director_unban(eng, ev);
     }
     return SIM_OK;
 }
@@ -247,9 +247,9 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
         goto fail;
     }
 
-    if (sim_timeline_start(eng) != SIM_OK ||
-        sim_engine_schedule(eng, 0, SIM_EV_CYCLE, 0, 0) != SIM_OK ||
-        sim_engine_schedule(eng, 0, SIM_EV_SAMPLE, 0, 0) != SIM_OK)
+    if (sim__timeline_start(eng) != SIM_OK ||
+        sim__engine_schedule(eng, 0, SIM_EV_CYCLE, 0, 0) != SIM_OK ||
+        sim__engine_schedule(eng, 0, SIM_EV_SAMPLE, 0, 0) != SIM_OK)
         goto nomem;
     rc = scn->policy->start(eng);
     if (rc != SIM_OK) {
@@ -294,19 +294,19 @@ sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms)
             break;
         ev = sim_event_queue_pop(&eng->events);
         eng->now = ev.at;
-        rc = sim_engine_begin_batch(eng);
+        rc = sim__engine_begin_batch(eng);
         if (rc == SIM_OK)
             rc = dispatch(eng, &ev);
         if (rc != SIM_OK)
             return rc;
         if (++eng->batch_events >= BATCH_EVENTS) {
-            rc = sim_engine_commit_batch(eng);
+            rc = sim__engine_commit_batch(eng);
             if (rc != SIM_OK)
                 return rc;
         }
     }
     eng->now = t_ms;
-    rc = sim_engine_commit_batch(eng);
+    rc = sim__engine_commit_batch(eng);
     if (rc == SIM_OK && eng->csv && fflush(eng->csv) != 0)
         rc = csv_failed(eng);
     return rc;
@@ -385,7 +385,7 @@ sim_rc sim_engine_schedule_arrival(struct sim_engine *eng, int64_t at, uint32_t 
 {
     if (at > eng->scn->duration)
         return SIM_OK;
-    return sim_engine_schedule(eng, at, SIM_EV_ARRIVAL, ce, 0);
+    return sim__engine_schedule(eng, at, SIM_EV_ARRIVAL, ce, 0);
 }
 
 const struct sim_scenario *sim_engine_scenario(const struct sim_engine *eng)

@@ -69,31 +69,31 @@ struct sim_engine {
 };
 
 /* engine.c: stopping on a failure, the queue and the batch of writes. */
-sim_rc sim_engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what);
-sim_rc sim_engine_nomem(struct sim_engine *eng);
-sim_rc sim_engine_schedule(struct sim_engine *eng, int64_t at, enum sim_event_kind kind,
-                           uint32_t idx, uint32_t gen);
-sim_rc sim_engine_begin_batch(struct sim_engine *eng);
-sim_rc sim_engine_commit_batch(struct sim_engine *eng);
+sim_rc sim__engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what);
+sim_rc sim__engine_nomem(struct sim_engine *eng);
+sim_rc sim__engine_schedule(struct sim_engine *eng, int64_t at, enum sim_event_kind kind,
+                            uint32_t idx, uint32_t gen);
+sim_rc sim__engine_begin_batch(struct sim_engine *eng);
+sim_rc sim__engine_commit_batch(struct sim_engine *eng);
 
 /* director.c: a director cycle (SIM_EV_CYCLE) reads the CEs and lets the
  * policy submit; a pilot's end counts in its CE's ban window (when banning
  * is on and the CE is not banned), and SIM_EV_UNBAN lifts a ban. */
-sim_rc sim_director_cycle(struct sim_engine *eng);
-sim_rc sim_director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int success);
-sim_rc sim_director_unban(struct sim_engine *eng, const struct sim_event *ev);
+sim_rc sim__director_cycle(struct sim_engine *eng);
+sim_rc sim__director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int success);
+sim_rc sim__director_unban(struct sim_engine *eng, const struct sim_event *ev);
 
-/* pilot.c: a pilot's life after sim_engine_submit().  sim_pilot_end() ends
+/* pilot.c: a pilot's life after sim_engine_submit().  sim__pilot_end() ends
  * the pilot in slot (queued or running) DONE or FAILED; count_for_ban says
  * whether the ban window sees it. */
-sim_rc sim_pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev);
-sim_rc sim_pilot_run_end(struct sim_engine *eng, const struct sim_event *ev);
-sim_rc sim_pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
-                     int count_for_ban);
+sim_rc sim__pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev);
+sim_rc sim__pilot_run_end(struct sim_engine *eng, const struct sim_event *ev);
+sim_rc sim__pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
+                      int count_for_ban);
 
 /* timeline.c: queue the scenario's [event]s, and apply one (SIM_EV_TIMELINE). */
-sim_rc sim_timeline_start(struct sim_engine *eng);
-sim_rc sim_timeline_apply(struct sim_engine *eng, const struct sim_event *ev);
+sim_rc sim__timeline_start(struct sim_engine *eng);
+sim_rc sim__timeline_apply(struct sim_engine *eng, const struct sim_event *ev);
 
 /* Add the time since the CE's last change to its integrals (clipped to the
  * warm-up); call before its active count or capacity changes. */

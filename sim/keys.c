@@ -29,7 +29,7 @@
 /* Adding a key is one row here (and the field it fills).  The key tables of
  * scenarios/README.md list the same keys (test_scenario checks it).  Fields
  * left out are 0 or NULL. */
-const struct sim_key sim__keys[] = {
+const struct sim_key sim__keys[SIM_NKEYS + 1] = {
     {.name = "name", .type = SIM_KEY_STRING, .sections = S, .offset = SCN(name),
      .help = "shown in reports (default: the file name)"},
     {.name = "seed", .type = SIM_KEY_INT, .sections = S, .offset = SCN(seed),
@@ -107,6 +107,7 @@ const struct sim_key sim__keys[] = {
      .help = "fail: the CE's active pilots fail at once; continue (default)"},
     {.name = NULL}
 };
+
 
 enum sim_key_struct sim__key_struct(unsigned section)
 {

@@ -47,8 +47,12 @@ struct sim_key {
     unsigned set_bit;          /* in [event]: the PILOTDB_SET_ bit it sets */
 };
 
+/* The number of keys, which sizes per-key arrays: a row added to the table
+ * raises it (too many rows do not compile; test_scenario checks the count). */
+#define SIM_NKEYS 26
+
 /* The table, ended by a row whose name is NULL. */
-extern const struct sim_key sim__keys[];
+extern const struct sim_key sim__keys[SIM_NKEYS + 1];
 
 /* The structure a section bit's keys fill. */
 enum sim_key_struct sim__key_struct(unsigned section);

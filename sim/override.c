@@ -88,8 +88,10 @@ static sim_rc absolute_value(const struct sim_key *key, void *new_field, const c
             hint = " (or a change in percent, e.g. +50%)";
         else if (key->type == SIM_KEY_DURATION)
             hint = " (or a change: +30m, -1h, +50%)";
-        else if (key->type == SIM_KEY_INT || key->type == SIM_KEY_REAL)
+        else if (key->type == SIM_KEY_INT)
             hint = " (or a change: +10, -5, +50%)";
+        else if (key->type == SIM_KEY_REAL)
+            hint = " (or a change: +0.1, -0.05, +50%)";
     }
     return refuse(errbuf, errbuf_size, "%s=%s: %s%s", what, value, why, hint);
 }

@@ -22,11 +22,11 @@ static sim_rc slot_alloc(struct sim_engine *eng, uint32_t *slot)
         struct sim_pilot *bigger = realloc(eng->pilots, cap * sizeof *bigger);
         uint32_t *free_bigger;
         if (!bigger)
-            return sim_engine_nomem(eng);
+            return sim__engine_nomem(eng);
         eng->pilots = bigger;
         free_bigger = realloc(eng->free_slots, cap * sizeof *free_bigger);
         if (!free_bigger)
-            return sim_engine_nomem(eng);
+            return sim__engine_nomem(eng);
         eng->free_slots = free_bigger;
         eng->pilots_cap = cap;
     }
@@ -66,7 +66,7 @@ static sim_rc pilot_ended(struct sim_engine *eng, struct sim_ce *ce,
     }
     if (scn->ban_threshold <= 0 || !count_for_ban || ce->banned)
         return SIM_OK;
-    return sim_director_pilot_ended(eng, ce, success);
+    return sim__director_pilot_ended(eng, ce, success);
 }
 
 /* Submit one pilot; see engine.h. */
@@ -93,7 +93,7 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
         return SIM_OK;
     }
     if (rc != PILOTDB_OK)
-        return sim_engine_fail_db(eng, rc, "submitting a pilot");
+        return sim__engine_fail_db(eng, rc, "submitting a pilot");
     src = slot_alloc(eng, &slot);
     if (src != SIM_OK)
         return src;
@@ -110,7 +110,7 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
     ce->waiting++;
     ce->submitted++;
     active_changed(eng, ce, +1);
-    return sim_engine_schedule(eng, eng->now + queue_ms, SIM_EV_QUEUE_END, slot, p->gen);
+    return sim__engine_schedule(eng, eng->now + queue_ms, SIM_EV_QUEUE_END, slot, p->gen);
 }
 
 static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
@@ -121,14 +121,14 @@ static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
                                        from, status);
 
     return rc == PILOTDB_OK ? SIM_OK
-                            : sim_engine_fail_db(eng, rc, "changing a pilot's status");
+                            : sim__engine_fail_db(eng, rc, "changing a pilot's status");
 }
 
 /* End the pilot in slot: write it, count it, and free the slot; see
  * engine_internal.h.  Pilots a timeline event fails are not counted for
  * banning. */
-sim_rc sim_pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
-                     int count_for_ban)
+sim_rc sim__pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
+                      int count_for_ban)
 {
     struct sim_pilot *p = &eng->pilots[slot];
     struct sim_ce *ce = &eng->ces[p->ce];
@@ -155,7 +155,7 @@ sim_rc sim_pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
 }
 
 /* The queue wait is over: the pilot starts, or fails before starting. */
-sim_rc sim_pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev)
+sim_rc sim__pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev)
 {
     struct sim_pilot *p = &eng->pilots[ev->idx];
     struct sim_ce *ce;
@@ -166,7 +166,7 @@ sim_rc sim_pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev)
         return SIM_OK;
     ce = &eng->ces[p->ce];
     if (p->fate == SIM_FATE_FAIL_QUEUED)
-        return sim_pilot_end(eng, ev->idx, PILOT_FAILED, 1);
+        return sim__pilot_end(eng, ev->idx, PILOT_FAILED, 1);
     rc = set_status(eng, p, PILOT_RUNNING);
     if (rc != SIM_OK)
         return rc;
@@ -177,16 +177,16 @@ sim_rc sim_pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev)
     run_ms = p->run_ms;
     if (p->fate == SIM_FATE_FAIL_RUNNING)
         run_ms = (int64_t)((double)run_ms * p->fail_point + 0.5);
-    return sim_engine_schedule(eng, eng->now + run_ms, SIM_EV_RUN_END, ev->idx, p->gen);
+    return sim__engine_schedule(eng, eng->now + run_ms, SIM_EV_RUN_END, ev->idx, p->gen);
 }
 
 /* The run is over: the pilot ends as its fate says. */
-sim_rc sim_pilot_run_end(struct sim_engine *eng, const struct sim_event *ev)
+sim_rc sim__pilot_run_end(struct sim_engine *eng, const struct sim_event *ev)
 {
     const struct sim_pilot *p = &eng->pilots[ev->idx];
 
     if (p->gen != ev->gen || p->state != SIM_SLOT_RUNNING)
         return SIM_OK;
-    return sim_pilot_end(eng, ev->idx,
-                         p->fate == SIM_FATE_DONE ? PILOT_DONE : PILOT_FAILED, 1);
+    return sim__pilot_end(eng, ev->idx,
+                          p->fate == SIM_FATE_DONE ? PILOT_DONE : PILOT_FAILED, 1);
 }

@@ -370,13 +370,15 @@ sim_rc sim_study_sweep(sim_study *st, const char *base, const char *key,
 
 /* Add the next sweep point: its label, value x and scenario (taken over, on
  * error too; its warm-up and duration are the point's).  SIM_EINVAL beyond
- * the npoints announced, SIM_ENOMEM. */
+ * the npoints announced or once the study has run or been merged,
+ * SIM_ENOMEM. */
 sim_rc sim_study_add_point(sim_study *st, const char *label, double x, sim_scenario *scn,
                            char *errbuf, size_t errbuf_size);
 
 /* Set the replications: nrep from 2 to SIM_STUDY_MAX_REPLICATIONS, seeds
  * first_seed .. first_seed + nrep - 1 at most SIM_SEED_MAX; SIM_EINVAL
- * otherwise (the message says which), and st unchanged. */
+ * otherwise or once the study has run or been merged (the message says
+ * which), and st unchanged. */
 sim_rc sim_study_set_replications(sim_study *st, size_t nrep, uint64_t first_seed,
                                   char *errbuf, size_t errbuf_size);
 

@@ -19,7 +19,6 @@
 
 #include "keys.h"
 
-#define MAX_KEYS 32
 
 enum section_kind { SEC_NONE, SEC_SCENARIO, SEC_CE, SEC_GROUP, SEC_EVENT };
 
@@ -47,12 +46,12 @@ struct parser {
     char *section;
     enum section_kind kind;
     size_t index;      /* into entries or events */
-    int key_line[MAX_KEYS];
+    int key_line[SIM_NKEYS];
     int section_line;  /* line of its [header] */
 
     char **seen;       /* section names already finished */
     size_t nseen;
-    int scenario_line[MAX_KEYS];
+    int scenario_line[SIM_NKEYS];
     int scenario_header;  /* line of [scenario], or 0 */
     struct sim_ce_entry *entries;
     size_t nentries;

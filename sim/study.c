@@ -126,6 +126,11 @@ sim_rc sim_study_sweep(sim_study *st, const char *base, const char *key,
 sim_rc sim_study_add_point(sim_study *st, const char *label, double x, sim_scenario *scn,
                            char *errbuf, size_t errbuf_size)
 {
+    if (st->units) {
+        sim_scenario_free(scn);
+        return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the points of a sweep are "
+                         "added before it runs");
+    }
     if (st->kind != SIM_STUDY_SWEEP || !scn || st->nconfigs >= st->room) {
         sim_scenario_free(scn);
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "%zu points were announced; "
@@ -139,6 +144,9 @@ sim_rc sim_study_add_point(sim_study *st, const char *label, double x, sim_scena
 sim_rc sim_study_set_replications(sim_study *st, size_t nrep, uint64_t first_seed,
                                   char *errbuf, size_t errbuf_size)
 {
+    if (st->units)
+        return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the replications of a study "
+                         "are set before it runs");
     if (nrep < 2 || nrep > SIM_STUDY_MAX_REPLICATIONS)
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "replications is not from 2 "
                          "to %d", SIM_STUDY_MAX_REPLICATIONS);
@@ -160,6 +168,27 @@ static int cmp_str(const void *a, const void *b)
 
 /* Set the units from the scenarios (the union of their CE names, sorted,
  * then "total") and allocate the values. */
+static void free_strings(char **items, size_t n)
+{
+    size_t i;
+
+    for (i = 0; items && i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* Back to before prepare(): a study whose run failed has no values. */
+static void forget_values(sim_study *st)
+{
+    free_strings(st->units, st->nunits);
+    free(st->values);
+    free(st->have);
+    st->units = NULL;
+    st->nunits = 0;
+    st->values = NULL;
+    st->have = NULL;
+}
+
 static sim_rc prepare(sim_study *st)
 {
     size_t c, i, n = 0, total = 0;
@@ -284,6 +313,8 @@ sim_rc sim_study_run(sim_study *st, size_t shard_k, size_t shard_n, unsigned job
         sim_rep_result_free(&results[i]);
     }
 out:
+    if (rc != SIM_OK)
+        forget_values(st);
     free(results);
     free(tasks);
     free(index);
@@ -396,15 +427,6 @@ double sim_study_t_value(const sim_study *st)
 
     sim_t_quantile(1.0 - (1.0 - SIM_STUDY_LEVEL) / 2.0, (double)(st->nrep - 1), &t);
     return t;
-}
-
-static void free_strings(char **items, size_t n)
-{
-    size_t i;
-
-    for (i = 0; items && i < n; i++)
-        free(items[i]);
-    free(items);
 }
 
 void sim_study_free(sim_study *st)

@@ -8,17 +8,17 @@
 
 /* Queue every scenario event; they come before the engine's own events of
  * the same time, as they are queued first. */
-sim_rc sim_timeline_start(struct sim_engine *eng)
+sim_rc sim__timeline_start(struct sim_engine *eng)
 {
     sim_rc rc = SIM_OK;
 
     for (size_t i = 0; rc == SIM_OK && i < eng->scn->nevents; i++)
-        rc = sim_engine_schedule(eng, eng->scn->events[i].at, SIM_EV_TIMELINE,
-                                 (uint32_t)i, 0);
+        rc = sim__engine_schedule(eng, eng->scn->events[i].at, SIM_EV_TIMELINE,
+                                  (uint32_t)i, 0);
     return rc;
 }
 
-sim_rc sim_timeline_apply(struct sim_engine *eng, const struct sim_event *ev)
+sim_rc sim__timeline_apply(struct sim_engine *eng, const struct sim_event *ev)
 {
     const struct sim_event_spec *spec = &eng->scn->events[ev->idx];
     struct sim_ce *ce = &eng->ces[eng->spec_to_ce[spec->ce_index]];
@@ -35,7 +35,7 @@ sim_rc sim_timeline_apply(struct sim_engine *eng, const struct sim_event *ev)
         upd.enabled = spec->enabled;
         drc = pilotdb_ce_update(eng->db, ce->name, &upd);
         if (drc != PILOTDB_OK)
-            return sim_engine_fail_db(eng, drc, "applying a timeline event");
+            return sim__engine_fail_db(eng, drc, "applying a timeline event");
         sim_ce_touch(eng, ce);
         if (spec->set & PILOTDB_SET_CAPACITY)
             ce->capacity = spec->capacity;
@@ -52,7 +52,7 @@ sim_rc sim_timeline_apply(struct sim_engine *eng, const struct sim_event *ev)
         struct sim_pilot *p = &eng->pilots[slot];
         if (p->state == SIM_SLOT_FREE || p->ce != ce_index)
             continue;
-        rc = sim_pilot_end(eng, (uint32_t)slot, PILOT_FAILED, 0);
+        rc = sim__pilot_end(eng, (uint32_t)slot, PILOT_FAILED, 0);
         if (rc != SIM_OK)
             return rc;
     }

@@ -465,6 +465,11 @@ static void test_table(void **state)
                                      key->offset[sim__key_struct(key->sections &
                                                                  -key->sections)]), key);
     }
+    /* The parser keeps a line per key in arrays of SIM_NKEYS: a row added
+     * without raising it is refused by the compiler (excess elements); a
+     * count left too high leaves an empty row before the end, found here. */
+    if (key - sim__keys != SIM_NKEYS)
+        fail_msg("sim__keys has %td keys, SIM_NKEYS says %d", key - sim__keys, SIM_NKEYS);
 }
 
 /* The keys of one README table: "| `key` | default | meaning |" rows after

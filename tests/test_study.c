@@ -338,6 +338,10 @@ static void test_model_refusals(void **state)
     assert_int_equal(sim_study_run(&st, 1, 1, 1, NULL, NULL, err, sizeof err), SIM_OK);
     /* a study runs once */
     assert_int_equal(sim_study_run(&st, 1, 1, 1, NULL, NULL, err, sizeof err), SIM_EINVAL);
+    /* its replications are set before it runs: values stay sized for them */
+    assert_int_equal(sim_study_set_replications(&st, 1000, 0, err, sizeof err), SIM_EINVAL);
+    assert_string_equal(err, "the replications of a study are set before it runs");
+    assert_int_equal(st.nrep, 2);
     assert_int_equal(sim_study_compare(&st, st.nunits, SIM_METRIC_DONE, &c), SIM_EINVAL);
     assert_true(c.diff.n == 0 && c.base.mean == 0);
     assert_int_equal(sim_study_compare(&st, 0, SIM_NMETRICS, &c), SIM_EINVAL);
@@ -371,6 +375,20 @@ static void test_model_refusals(void **state)
     assert_int_equal(sim_study_compare(&sweep, 0, SIM_METRIC_DONE, &c), SIM_EINVAL);
     assert_int_equal(sim_study_interval(&sweep, 0, 1, SIM_METRIC_PEAK_ACTIVE, &iv), SIM_OK);
     assert_true(iv.mean == 5);
+    sim_study_free(&sweep);
+
+    /* a point added after the run would have no values */
+    sim_study_init(&sweep, SIM_STUDY_SWEEP);
+    assert_int_equal(sim_study_sweep(&sweep, "small.ini", "k", "r", "", 2, err, sizeof err),
+                     SIM_OK);
+    assert_int_equal(sim_study_add_point(&sweep, "1", 1, small(NULL), err, sizeof err),
+                     SIM_OK);
+    assert_int_equal(sim_study_set_replications(&sweep, 2, 1, err, sizeof err), SIM_OK);
+    assert_int_equal(sim_study_run(&sweep, 1, 1, 1, NULL, NULL, err, sizeof err), SIM_OK);
+    assert_int_equal(sim_study_add_point(&sweep, "2", 2, small(NULL), err, sizeof err),
+                     SIM_EINVAL);
+    assert_string_equal(err, "the points of a sweep are added before it runs");
+    assert_int_equal(sweep.nconfigs, 1);
     sim_study_free(&sweep);
 }
 
