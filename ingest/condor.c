@@ -1,0 +1,340 @@
+/*
+ * condor.c - HTCondor job ads as condor_q / condor_history print them with
+ * -json (one array, streamed: each ad is cut out by the JSON scanner and
+ * parsed alone, so memory holds one ad, never the array) or -jsonl (one ad
+ * a line, the same path).  A glidein or pilot is one job ad.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* JobStatus codes (HTCondor's job-status-codes); 6 Transferring Output and
+ * any other code is a bad record. */
+static const pilotingest_status_row condor_map[] = {
+    {"Idle", 1, PILOT_SUBMITTED, 0},
+    {"Running", 2, PILOT_RUNNING, 0},
+    {"Removed", 3, PILOT_FAILED, 0},
+    {"Completed", 4, -1, 0},           /* done, or failed by its exit */
+    {"Held", 5, -1, PILOTINGEST_HELD}, /* its last proven state */
+    {"Suspended", 7, PILOT_RUNNING, 0},
+};
+
+#define NMAP (sizeof condor_map / sizeof condor_map[0])
+
+/* An ad's first line: an array, or an object with a job ad's attributes. */
+static int condor_detect(const char *line, size_t n)
+{
+    json_t *ad;
+    int score = 0;
+
+    if (n == 0)
+        return 0;
+    if (line[0] == '[')
+        return 2;
+    if (line[0] != '{')
+        return 0;
+    ad = json_loadb(line, n, 0, NULL);
+    if (json_object_get(ad, "GlobalJobId") || json_object_get(ad, "JobStatus") ||
+        json_object_get(ad, "MyType"))
+        score = 2;
+    json_decref(ad);
+    return score;
+}
+
+static pilotingest_rc condor_open(pilotingest_reader *r)
+{
+    r->scanner.scan = pilotingest__scan_json;
+    r->scanner.lead = " \t\r\n[],";
+    return PILOTINGEST_OK;
+}
+
+/* A time attribute in epoch seconds; 0 means undefined (older HTCondor). */
+static pilotingest_rc attr_time(pilotingest_reader *r, const char *key, unsigned how, long line,
+                                pilotingest_time *t)
+{
+    json_t *v = pilotingest__json_get(r->json, key, PILOTINGEST__EXPR);
+    int present;
+    pilotingest_rc rc;
+
+    t->kind = PILOTINGEST_TIME_NONE;
+    t->at = PILOTDB_NO_TIME;
+    if (v && json_is_number(v) && json_number_value(v) == 0)
+        v = NULL;
+    if (!v) {
+        if (how & PILOTINGEST__REQUIRED)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "missing field \"%s\"", key);
+        return PILOTINGEST_OK;
+    }
+    rc = pilotingest__json_epoch(r, r->json, key, how | PILOTINGEST__EXPR, line, &t->at,
+                                 &present);
+    if (rc == PILOTINGEST_OK && present)
+        t->kind = PILOTINGEST_TIME_EXACT;
+    return rc;
+}
+
+/* The host of a URL's authority: "https://user@host:443/path" -> host. */
+static void url_host(const char *url, size_t n, const char **host, size_t *len)
+{
+    const char *p = url, *end = url + n, *q;
+
+    for (q = url; q + 3 <= end; q++) {
+        if (memcmp(q, "://", 3) == 0) {
+            p = q + 3;
+            break;
+        }
+    }
+    q = p;
+    while (q < end && *q != '/')
+        q++;
+    end = q;
+    q = memchr(p, '@', (size_t)(end - p));
+    if (q)
+        p = q + 1;
+    if (p < end && *p == '[') { /* [IPv6]:port */
+        q = memchr(p, ']', (size_t)(end - p));
+        end = q ? q + 1 : end;
+    } else {
+        q = memchr(p, ':', (size_t)(end - p));
+        end = q ? q : end;
+    }
+    *host = p;
+    *len = (size_t)(end - p);
+}
+
+/* The CE from GridResource: "condor SCHEDD COLLECTOR" -> SCHEDD, "arc URL"
+ * -> the URL's host, "batch TYPE user@host" -> host, else the second word
+ * (its host when it is a URL). */
+static pilotingest_rc grid_resource_ce(pilotingest_reader *r, long line, const char **ce)
+{
+    const char *gr, *word[3] = {NULL, NULL, NULL}, *host = NULL, *at;
+    size_t wlen[3] = {0, 0, 0}, hlen = 0;
+    char why[96], quoted[64];
+    pilotingest_rc rc;
+    int nwords = 0;
+
+    rc = pilotingest__json_string(r, r->json, "GridResource", PILOTINGEST__EXPR, line, &gr);
+    if (rc != PILOTINGEST_OK)
+        return rc;
+    if (!gr)
+        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                 "no CE: the ad has neither GlideinEntryName nor GridResource");
+    for (const char *p = gr; *p && nwords < 3;) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        word[nwords] = p;
+        while (*p && *p != ' ')
+            p++;
+        wlen[nwords] = (size_t)(p - word[nwords]);
+        nwords++;
+    }
+    if (nwords >= 2 && wlen[0] == 5 && memcmp(word[0], "batch", 5) == 0) {
+        if (nwords == 3 && (at = memchr(word[2], '@', wlen[2])) != NULL) {
+            host = at + 1;
+            hlen = wlen[2] - (size_t)(host - word[2]);
+        }
+    } else if (nwords >= 2) {
+        url_host(word[1], wlen[1], &host, &hlen);
+    }
+    pilotingest__quote(quoted, sizeof quoted, gr, strlen(gr));
+    if (!host || hlen == 0)
+        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                 "no CE: GridResource %s names no host", quoted);
+    if (pilotingest__check_text(host, hlen, 1, why, sizeof why))
+        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                 "the CE of GridResource %s %s", quoted, why);
+    *ce = pilotingest__keep(r, host, hlen);
+    return *ce ? PILOTINGEST_OK : PILOTINGEST_ENOMEM;
+}
+
+/* Done or failed by the exit of a completed ad; the reason when failed. */
+static pilotingest_rc completed(pilotingest_reader *r, long line, pilotingest_obs *obs)
+{
+    json_t *by_signal = pilotingest__json_get(r->json, "ExitBySignal", PILOTINGEST__EXPR);
+    double code, signal;
+    int has_code, has_signal;
+    char reason[64];
+    pilotingest_rc rc;
+
+    if (by_signal && !json_is_boolean(by_signal))
+        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                 "field \"ExitBySignal\" is %s, expected true or false",
+                                 pilotingest__json_type(by_signal));
+    if ((rc = pilotingest__json_number(r, r->json, "ExitCode", PILOTINGEST__EXPR, line, 1,
+                                       &code, &has_code)) ||
+        (rc = pilotingest__json_number(r, r->json, "ExitSignal", PILOTINGEST__EXPR, line, 1,
+                                       &signal, &has_signal)))
+        return rc;
+    if (by_signal && json_is_true(by_signal)) {
+        if (has_signal)
+            snprintf(reason, sizeof reason, "killed by signal %.0f", signal);
+        else
+            snprintf(reason, sizeof reason, "killed by a signal");
+    } else if (has_code && code != 0) {
+        snprintf(reason, sizeof reason, "exit code %.0f", code);
+    } else {
+        obs->status = PILOT_DONE;
+        return PILOTINGEST_OK;
+    }
+    obs->status = PILOT_FAILED;
+    obs->reason = pilotingest__keep(r, reason, strlen(reason));
+    return obs->reason ? PILOTINGEST_OK : PILOTINGEST_ENOMEM;
+}
+
+/* Status and times from the ad's JobStatus. */
+static pilotingest_rc status_and_times(pilotingest_reader *r, long line, int code,
+                                       pilotingest_obs *obs)
+{
+    pilotingest_time start, current_start, entered, completion;
+    pilotingest_rc rc;
+
+    if ((rc = attr_time(r, "QDate", PILOTINGEST__REQUIRED, line, &obs->submitted)) ||
+        (rc = attr_time(r, "JobStartDate", 0, line, &start)) ||
+        (rc = attr_time(r, "JobCurrentStartDate", 0, line, &current_start)) ||
+        (rc = attr_time(r, "EnteredCurrentStatus", 0, line, &entered)) ||
+        (rc = attr_time(r, "CompletionDate", 0, line, &completion)))
+        return rc;
+    if (!start.kind)
+        start = current_start;
+    obs->started.kind = obs->ended.kind = PILOTINGEST_TIME_NONE;
+    switch (code) {
+    case 1: /* an idle job that ran before was requeued: a pilot not yet started */
+        break;
+    case 2:
+    case 7:
+        if (!start.kind && code == 2)
+            start = entered;
+        if (!start.kind)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                     "a %s ad has no JobStartDate",
+                                     code == 2 ? "running" : "suspended");
+        obs->started = start;
+        break;
+    case 3:
+        if (!entered.kind)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                     "a removed ad has no EnteredCurrentStatus");
+        obs->started = start; /* none: it never started */
+        obs->ended = entered;
+        rc = pilotingest__json_string(r, r->json, "RemoveReason", PILOTINGEST__EXPR, line,
+                                      &obs->reason);
+        break;
+    case 4:
+        if (!completion.kind)
+            completion = entered;
+        if (!completion.kind)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                     "a completed ad has no CompletionDate or "
+                                     "EnteredCurrentStatus");
+        obs->started = start;
+        if (!start.kind)
+            obs->started.kind = PILOTINGEST_TIME_UNKNOWN;
+        obs->ended = completion;
+        rc = completed(r, line, obs);
+        break;
+    case 5:
+        obs->status = start.kind ? PILOT_RUNNING : PILOT_SUBMITTED;
+        obs->started = start;
+        rc = pilotingest__json_string(r, r->json, "HoldReason", PILOTINGEST__EXPR, line,
+                                      &obs->reason);
+        break;
+    }
+    return rc;
+}
+
+static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
+{
+    pilotingest__record rec;
+    const pilotingest_status_row *row = NULL;
+    const char *type;
+    double code;
+    int has_code;
+    long line, col;
+    size_t i;
+    pilotingest_rc rc;
+
+    for (;;) {
+        rc = pilotingest__input_next(&r->in, &r->scanner, r->flags & PILOTINGEST_FOLLOW, &rec);
+        if (rc != PILOTINGEST_OK)
+            return rc;
+        if (rec.too_long)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, rec.line, rec.col,
+                                     "job ad is longer than 1 MiB");
+        /* what precedes the ad: blanks and the array's brackets and commas */
+        line = rec.line;
+        col = rec.col;
+        for (i = 0; i < rec.len && rec.data[i] != '{'; i++) {
+            char c = rec.data[i], quoted[16];
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '[' && c != ']' &&
+                c != ',') {
+                pilotingest__quote(quoted, sizeof quoted, &c, 1);
+                return pilotingest__fail(r, PILOTINGEST_EBAD, line, col,
+                                         "malformed JSON: expected a job ad ('{'), found %s",
+                                         quoted);
+            }
+            if (c == '\n')
+                line++, col = 1;
+            else
+                col++;
+        }
+        if (i == rec.len)
+            continue; /* the end of the array */
+        if (rec.unterminated)
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, col,
+                                     "malformed JSON: the job ad is not closed at the end "
+                                     "of the input");
+        rc = pilotingest__json_parse(r, rec.data + i, rec.len - i, line, col);
+        if (rc != PILOTINGEST_OK)
+            return rc;
+        if (pilotingest__json_string(r, r->json, "MyType", PILOTINGEST__EXPR, line, &type) ==
+                PILOTINGEST_OK &&
+            type && strcmp(type, "Summary") == 0)
+            continue; /* the totals of condor_q -totals */
+        break;
+    }
+    obs->line = line;
+    obs->offset = rec.offset + (int64_t)i;
+    obs->end_offset = rec.end_offset;
+    if ((rc = pilotingest__json_string(r, r->json, "GlobalJobId",
+                                       PILOTINGEST__REQUIRED | PILOTINGEST__NAME |
+                                           PILOTINGEST__EXPR,
+                                       line, &obs->ref)) ||
+        (rc = pilotingest__json_number(r, r->json, "JobStatus",
+                                       PILOTINGEST__REQUIRED | PILOTINGEST__EXPR, line, 1, &code,
+                                       &has_code)))
+        return rc;
+    for (i = 0; i < NMAP; i++) {
+        if (condor_map[i].code == code)
+            row = &condor_map[i];
+    }
+    if (!row)
+        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
+                                 "unknown JobStatus %.0f (expected 1 to 5 or 7)", code);
+    obs->status = row->status >= 0 ? (pilot_status)row->status : PILOT_SUBMITTED;
+    obs->flags = row->flags;
+    obs->source_status = row->word;
+    if ((rc = pilotingest__json_string(r, r->json, "GlideinEntryName",
+                                       PILOTINGEST__NAME | PILOTINGEST__EXPR, line, &obs->ce)) ||
+        (!obs->ce && (rc = grid_resource_ce(r, line, &obs->ce))) ||
+        (rc = pilotingest__json_string(r, r->json, "GLIDEIN_Site",
+                                       PILOTINGEST__NAME | PILOTINGEST__EXPR, line,
+                                       &obs->site)) ||
+        (!obs->site &&
+         (rc = pilotingest__json_string(r, r->json, "GlideinSite",
+                                        PILOTINGEST__NAME | PILOTINGEST__EXPR, line,
+                                        &obs->site))))
+        return rc;
+    return status_and_times(r, line, (int)code, obs);
+}
+
+const pilotingest__format pilotingest__condor = {
+    .name = "condor",
+    .detect = condor_detect,
+    .open = condor_open,
+    .next = condor_next,
+    .close = NULL,
+    .map = condor_map,
+    .nmap = NMAP,
+};
