@@ -192,7 +192,7 @@ pilotingest_rc pilotingest__input_peek(pilotingest__input *in, int follow, const
     *line = NULL;
     *n = 0;
     for (;;) {
-        const char *p = in->buf + in->pos, *nl;
+        const char *p = in->buf ? in->buf + in->pos : "", *nl;
         size_t avail = in->len - in->pos;
         int got;
 
