@@ -22,23 +22,41 @@ static const pilotingest_status_row condor_map[] = {
 
 #define NMAP (sizeof condor_map / sizeof condor_map[0])
 
+/* The attributes read, in the order of keys[]. */
+enum {
+    A_GLOBAL_JOB_ID, A_JOB_STATUS, A_MY_TYPE, A_GLIDEIN_ENTRY_NAME, A_GRID_RESOURCE,
+    A_GLIDEIN_SITE_1, A_GLIDEIN_SITE_2, A_QDATE, A_JOB_START_DATE, A_JOB_CURRENT_START_DATE,
+    A_ENTERED_CURRENT_STATUS, A_COMPLETION_DATE, A_EXIT_CODE, A_EXIT_BY_SIGNAL, A_EXIT_SIGNAL,
+    A_REMOVE_REASON, A_HOLD_REASON, NATTRS
+};
+static const char *const keys[NATTRS] = {
+    "GlobalJobId",      "JobStatus",         "MyType",
+    "GlideinEntryName", "GridResource",      "GLIDEIN_Site",
+    "GlideinSite",      "QDate",             "JobStartDate",
+    "JobCurrentStartDate", "EnteredCurrentStatus", "CompletionDate",
+    "ExitCode",         "ExitBySignal",      "ExitSignal",
+    "RemoveReason",     "HoldReason",
+};
+
 /* An ad's first line: an array, or an object with a job ad's attributes. */
 static int condor_detect(const char *line, size_t n)
 {
-    json_t *ad;
+    pilotingest__json ad;
+    char why[96];
+    size_t where;
     int score = 0;
 
     if (n == 0)
         return 0;
     if (line[0] == '[')
         return 2;
-    if (line[0] != '{')
+    if (line[0] != '{' || pilotingest__json_init(&ad, keys, NATTRS) != 0)
         return 0;
-    ad = json_loadb(line, n, 0, NULL);
-    if (json_object_get(ad, "GlobalJobId") || json_object_get(ad, "JobStatus") ||
-        json_object_get(ad, "MyType"))
+    if (pilotingest__json_parse_raw(&ad, line, n, why, sizeof why, &where) == 0 &&
+        (ad.values[A_GLOBAL_JOB_ID].type || ad.values[A_JOB_STATUS].type ||
+         ad.values[A_MY_TYPE].type))
         score = 2;
-    json_decref(ad);
+    pilotingest__json_free(&ad);
     return score;
 }
 
@@ -46,28 +64,27 @@ static pilotingest_rc condor_open(pilotingest_reader *r)
 {
     r->scanner.scan = pilotingest__scan_json;
     r->scanner.lead = " \t\r\n[],";
-    return PILOTINGEST_OK;
+    return pilotingest__json_init(&r->json, keys, NATTRS) ? PILOTINGEST_ENOMEM : PILOTINGEST_OK;
 }
 
 /* A time attribute in epoch seconds; 0 means undefined (older HTCondor). */
-static pilotingest_rc attr_time(pilotingest_reader *r, const char *key, unsigned how, long line,
+static pilotingest_rc attr_time(pilotingest_reader *r, size_t k, unsigned how, long line,
                                 pilotingest_time *t)
 {
-    json_t *v = pilotingest__json_get(r->json, key, PILOTINGEST__EXPR);
+    const pilotingest__jvalue *v = pilotingest__json_get(r, k, PILOTINGEST__EXPR);
     int present;
     pilotingest_rc rc;
 
     t->kind = PILOTINGEST_TIME_NONE;
     t->at = PILOTDB_NO_TIME;
-    if (v && json_is_number(v) && json_number_value(v) == 0)
-        v = NULL;
-    if (!v) {
+    if (!v || ((v->type == PILOTINGEST__JINTEGER || v->type == PILOTINGEST__JREAL) &&
+               v->number == 0)) {
         if (how & PILOTINGEST__REQUIRED)
-            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "missing field \"%s\"", key);
+            return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "missing field \"%s\"",
+                                     keys[k]);
         return PILOTINGEST_OK;
     }
-    rc = pilotingest__json_epoch(r, r->json, key, how | PILOTINGEST__EXPR, line, &t->at,
-                                 &present);
+    rc = pilotingest__json_epoch(r, k, how | PILOTINGEST__EXPR, line, &t->at, &present);
     if (rc == PILOTINGEST_OK && present)
         t->kind = PILOTINGEST_TIME_EXACT;
     return rc;
@@ -113,7 +130,7 @@ static pilotingest_rc grid_resource_ce(pilotingest_reader *r, long line, const c
     pilotingest_rc rc;
     int nwords = 0;
 
-    rc = pilotingest__json_string(r, r->json, "GridResource", PILOTINGEST__EXPR, line, &gr);
+    rc = pilotingest__json_string(r, A_GRID_RESOURCE, PILOTINGEST__EXPR, line, &gr);
     if (rc != PILOTINGEST_OK)
         return rc;
     if (!gr)
@@ -152,22 +169,19 @@ static pilotingest_rc grid_resource_ce(pilotingest_reader *r, long line, const c
 /* Done or failed by the exit of a completed ad; the reason when failed. */
 static pilotingest_rc completed(pilotingest_reader *r, long line, pilotingest_obs *obs)
 {
-    json_t *by_signal = pilotingest__json_get(r->json, "ExitBySignal", PILOTINGEST__EXPR);
     double code, signal;
-    int has_code, has_signal;
+    int has_code, has_signal, by_signal;
     char reason[64];
     pilotingest_rc rc;
 
-    if (by_signal && !json_is_boolean(by_signal))
-        return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
-                                 "field \"ExitBySignal\" is %s, expected true or false",
-                                 pilotingest__json_type(by_signal));
-    if ((rc = pilotingest__json_number(r, r->json, "ExitCode", PILOTINGEST__EXPR, line, 1,
-                                       &code, &has_code)) ||
-        (rc = pilotingest__json_number(r, r->json, "ExitSignal", PILOTINGEST__EXPR, line, 1,
-                                       &signal, &has_signal)))
+    if ((rc = pilotingest__json_boolean(r, A_EXIT_BY_SIGNAL, PILOTINGEST__EXPR, line,
+                                        &by_signal)) ||
+        (rc = pilotingest__json_number(r, A_EXIT_CODE, PILOTINGEST__EXPR, line, 1, &code,
+                                       &has_code)) ||
+        (rc = pilotingest__json_number(r, A_EXIT_SIGNAL, PILOTINGEST__EXPR, line, 1, &signal,
+                                       &has_signal)))
         return rc;
-    if (by_signal && json_is_true(by_signal)) {
+    if (by_signal) {
         if (has_signal)
             snprintf(reason, sizeof reason, "killed by signal %.0f", signal);
         else
@@ -190,11 +204,11 @@ static pilotingest_rc status_and_times(pilotingest_reader *r, long line, int cod
     pilotingest_time start, current_start, entered, completion;
     pilotingest_rc rc;
 
-    if ((rc = attr_time(r, "QDate", PILOTINGEST__REQUIRED, line, &obs->submitted)) ||
-        (rc = attr_time(r, "JobStartDate", 0, line, &start)) ||
-        (rc = attr_time(r, "JobCurrentStartDate", 0, line, &current_start)) ||
-        (rc = attr_time(r, "EnteredCurrentStatus", 0, line, &entered)) ||
-        (rc = attr_time(r, "CompletionDate", 0, line, &completion)))
+    if ((rc = attr_time(r, A_QDATE, PILOTINGEST__REQUIRED, line, &obs->submitted)) ||
+        (rc = attr_time(r, A_JOB_START_DATE, 0, line, &start)) ||
+        (rc = attr_time(r, A_JOB_CURRENT_START_DATE, 0, line, &current_start)) ||
+        (rc = attr_time(r, A_ENTERED_CURRENT_STATUS, 0, line, &entered)) ||
+        (rc = attr_time(r, A_COMPLETION_DATE, 0, line, &completion)))
         return rc;
     if (!start.kind)
         start = current_start;
@@ -218,7 +232,7 @@ static pilotingest_rc status_and_times(pilotingest_reader *r, long line, int cod
                                      "a removed ad has no EnteredCurrentStatus");
         obs->started = start; /* none: it never started */
         obs->ended = entered;
-        rc = pilotingest__json_string(r, r->json, "RemoveReason", PILOTINGEST__EXPR, line,
+        rc = pilotingest__json_string(r, A_REMOVE_REASON, PILOTINGEST__EXPR, line,
                                       &obs->reason);
         break;
     case 4:
@@ -237,7 +251,7 @@ static pilotingest_rc status_and_times(pilotingest_reader *r, long line, int cod
     case 5:
         obs->status = start.kind ? PILOT_RUNNING : PILOT_SUBMITTED;
         obs->started = start;
-        rc = pilotingest__json_string(r, r->json, "HoldReason", PILOTINGEST__EXPR, line,
+        rc = pilotingest__json_string(r, A_HOLD_REASON, PILOTINGEST__EXPR, line,
                                       &obs->reason);
         break;
     }
@@ -288,7 +302,7 @@ static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
         rc = pilotingest__json_parse(r, rec.data + i, rec.len - i, line, col);
         if (rc != PILOTINGEST_OK)
             return rc;
-        if (pilotingest__json_string(r, r->json, "MyType", PILOTINGEST__EXPR, line, &type) ==
+        if (pilotingest__json_string(r, A_MY_TYPE, PILOTINGEST__EXPR, line, &type) ==
                 PILOTINGEST_OK &&
             type && strcmp(type, "Summary") == 0)
             continue; /* the totals of condor_q -totals */
@@ -297,11 +311,11 @@ static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
     obs->line = line;
     obs->offset = rec.offset + (int64_t)i;
     obs->end_offset = rec.end_offset;
-    if ((rc = pilotingest__json_string(r, r->json, "GlobalJobId",
+    if ((rc = pilotingest__json_string(r, A_GLOBAL_JOB_ID,
                                        PILOTINGEST__REQUIRED | PILOTINGEST__NAME |
                                            PILOTINGEST__EXPR,
                                        line, &obs->ref)) ||
-        (rc = pilotingest__json_number(r, r->json, "JobStatus",
+        (rc = pilotingest__json_number(r, A_JOB_STATUS,
                                        PILOTINGEST__REQUIRED | PILOTINGEST__EXPR, line, 1, &code,
                                        &has_code)))
         return rc;
@@ -315,14 +329,14 @@ static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
     obs->status = row->status >= 0 ? (pilot_status)row->status : PILOT_SUBMITTED;
     obs->flags = row->flags;
     obs->source_status = row->word;
-    if ((rc = pilotingest__json_string(r, r->json, "GlideinEntryName",
+    if ((rc = pilotingest__json_string(r, A_GLIDEIN_ENTRY_NAME,
                                        PILOTINGEST__NAME | PILOTINGEST__EXPR, line, &obs->ce)) ||
         (!obs->ce && (rc = grid_resource_ce(r, line, &obs->ce))) ||
-        (rc = pilotingest__json_string(r, r->json, "GLIDEIN_Site",
+        (rc = pilotingest__json_string(r, A_GLIDEIN_SITE_1,
                                        PILOTINGEST__NAME | PILOTINGEST__EXPR, line,
                                        &obs->site)) ||
         (!obs->site &&
-         (rc = pilotingest__json_string(r, r->json, "GlideinSite",
+         (rc = pilotingest__json_string(r, A_GLIDEIN_SITE_2,
                                         PILOTINGEST__NAME | PILOTINGEST__EXPR, line,
                                         &obs->site))))
         return rc;

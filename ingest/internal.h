@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <jansson.h>
-
 #include "pilotingest.h"
 
 #define PILOTINGEST__ERR_MAX 512
@@ -82,6 +80,48 @@ long pilotingest__scan_line(pilotingest__scanner *sc, const char *p, size_t n);
 long pilotingest__scan_csv(pilotingest__scanner *sc, const char *p, size_t n);
 long pilotingest__scan_json(pilotingest__scanner *sc, const char *p, size_t n);
 
+/* ---- JSON records (json.c) ------------------------------------------------- */
+
+typedef enum pilotingest__jtype {
+    PILOTINGEST__JABSENT = 0,
+    PILOTINGEST__JNULL,
+    PILOTINGEST__JFALSE,
+    PILOTINGEST__JTRUE,
+    PILOTINGEST__JINTEGER,
+    PILOTINGEST__JREAL,
+    PILOTINGEST__JSTRING,
+    PILOTINGEST__JOBJECT,
+    PILOTINGEST__JARRAY
+} pilotingest__jtype;
+
+/* One top-level member of a JSON object. */
+typedef struct pilotingest__jvalue {
+    pilotingest__jtype type;
+    double number;   /* JINTEGER, JREAL */
+    const char *str; /* JSTRING: NUL-terminated, len bytes (may hold a NUL) */
+    size_t len;
+    size_t offset;   /* of str in the arena, while parsing */
+} pilotingest__jvalue;
+
+/* The members a reader wants (keys[k] into values[k]) and the arena their
+ * strings live in until the next parse. */
+typedef struct pilotingest__json {
+    const char *const *keys;
+    size_t nkeys;
+    pilotingest__jvalue *values;
+    char *arena;
+    size_t arena_len, arena_cap;
+} pilotingest__json;
+
+int pilotingest__json_init(pilotingest__json *j, const char *const *keys, size_t nkeys);
+void pilotingest__json_free(pilotingest__json *j);
+
+/* Parse the object at data[0, n) into j: 0; -1 when it is not a well-formed
+ * JSON object (why, and the offset of the problem in *where); -2 out of
+ * memory. */
+int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n, char *why,
+                                size_t why_size, size_t *where);
+
 /* ---- the reader (reader.c) ------------------------------------------------- */
 
 typedef struct pilotingest__format {
@@ -111,7 +151,7 @@ struct pilotingest_reader {
     pilotingest_rc dead;  /* the error that ended the reading, or OK */
     pilotingest__scanner scanner; /* the format's, kept across AGAIN */
     void *state;          /* the format's own */
-    json_t *json;         /* the record the observation's strings point into */
+    pilotingest__json json; /* the record the observation's strings point into */
     char *text;           /* scratch the observation's strings may point into */
     size_t text_len, text_cap;
     char errmsg[PILOTINGEST__ERR_MAX];
@@ -162,7 +202,7 @@ int pilotingest__epoch_ms(double seconds, int64_t *ms);
 /* NULL when ms is in [1990, now + one day]; else why. */
 const char *pilotingest__check_range(const pilotingest_reader *r, int64_t ms);
 
-/* ---- JSON records (json.c) ------------------------------------------------- */
+/* ---- reading JSON fields (json.c) ------------------------------------------ */
 
 /* Parse the JSON object at data[0, n), whose first byte is at line/col, into
  * r->json; EBAD with the parser's message and position otherwise. */
@@ -173,26 +213,30 @@ pilotingest_rc pilotingest__json_parse(pilotingest_reader *r, const char *data, 
 #define PILOTINGEST__NAME     0x2u /* 1..255 bytes (else free text) */
 #define PILOTINGEST__EXPR     0x4u /* condor: "/Expr(...)/" is absent */
 
-/* The value of key in obj, NULL when absent, null or (with
+/* Member k of the last record, NULL when absent, null or (with
  * PILOTINGEST__EXPR) an unevaluated expression. */
-json_t *pilotingest__json_get(json_t *obj, const char *key, unsigned how);
+const pilotingest__jvalue *pilotingest__json_get(const pilotingest_reader *r, size_t k,
+                                                 unsigned how);
 
-/* A string field into *out (NULL when absent and not required), checked as
- * a name or text. */
-pilotingest_rc pilotingest__json_string(pilotingest_reader *r, json_t *obj, const char *key,
-                                        unsigned how, long line, const char **out);
+/* A string member into *out (NULL when absent and not required, or empty
+ * free text), checked as a name or text. */
+pilotingest_rc pilotingest__json_string(pilotingest_reader *r, size_t k, unsigned how,
+                                        long line, const char **out);
 
-/* A number field into *out (absent: *present 0, an error if required). */
-pilotingest_rc pilotingest__json_number(pilotingest_reader *r, json_t *obj, const char *key,
-                                        unsigned how, long line, int integer, double *out,
-                                        int *present);
+/* A number member into *out (absent: *present 0, an error if required). */
+pilotingest_rc pilotingest__json_number(pilotingest_reader *r, size_t k, unsigned how,
+                                        long line, int integer, double *out, int *present);
 
-/* A time field of epoch seconds, range-checked, into *ms (absent: 0 in
+/* A time member of epoch seconds, range-checked, into *ms (absent: 0 in
  * *present). */
-pilotingest_rc pilotingest__json_epoch(pilotingest_reader *r, json_t *obj, const char *key,
-                                       unsigned how, long line, int64_t *ms, int *present);
+pilotingest_rc pilotingest__json_epoch(pilotingest_reader *r, size_t k, unsigned how, long line,
+                                       int64_t *ms, int *present);
 
-/* "a string", "a number", ... for messages. */
-const char *pilotingest__json_type(const json_t *v);
+/* A boolean member into *out (absent: 0). */
+pilotingest_rc pilotingest__json_boolean(pilotingest_reader *r, size_t k, unsigned how,
+                                         long line, int *out);
+
+/* "a string", "an integer", ... for messages. */
+const char *pilotingest__json_type(const pilotingest__jvalue *v);
 
 #endif

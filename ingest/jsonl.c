@@ -13,6 +13,12 @@ static const pilotingest_status_row jsonl_map[] = {
     {"failed", 0, PILOT_FAILED, 0},
 };
 
+/* The fields of a line, in the order of keys[]. */
+enum { F_REF, F_CE, F_STATUS, F_AT, F_SITE, F_REASON, F_SOURCE_STATUS, F_OBSERVED, NFIELDS };
+static const char *const keys[NFIELDS] = {
+    "ref", "ce", "status", "at", "site", "reason", "source_status", "observed",
+};
+
 /* A line that starts with '{' is ours unless it reads as a condor ad. */
 static int jsonl_detect(const char *line, size_t n)
 {
@@ -22,7 +28,7 @@ static int jsonl_detect(const char *line, size_t n)
 static pilotingest_rc jsonl_open(pilotingest_reader *r)
 {
     r->scanner.scan = pilotingest__scan_line;
-    return PILOTINGEST_OK;
+    return pilotingest__json_init(&r->json, keys, NFIELDS) ? PILOTINGEST_ENOMEM : PILOTINGEST_OK;
 }
 
 /* Whether s[0, n) holds only spaces and tabs (a blank line is skipped). */
@@ -38,18 +44,19 @@ static int blank(const char *s, size_t n)
 /* The "at" field: epoch seconds or an ISO 8601 string with a zone. */
 static pilotingest_rc read_at(pilotingest_reader *r, long line, int64_t *ms)
 {
-    json_t *v = pilotingest__json_get(r->json, "at", 0);
+    const pilotingest__jvalue *v = pilotingest__json_get(r, F_AT, 0);
     char why[96];
     const char *range;
     int present;
 
     *ms = PILOTDB_NO_TIME;
-    if (v && json_is_string(v)) {
-        if (pilotingest_parse_iso8601(json_string_value(v), ms, why, sizeof why) !=
-            PILOTINGEST_OK) {
+    if (v && v->type == PILOTINGEST__JSTRING) {
+        if (strlen(v->str) != v->len ||
+            pilotingest_parse_iso8601(v->str, ms, why, sizeof why) != PILOTINGEST_OK) {
             char quoted[64];
-            pilotingest__quote(quoted, sizeof quoted, json_string_value(v),
-                               json_string_length(v));
+            pilotingest__quote(quoted, sizeof quoted, v->str, v->len);
+            if (strlen(v->str) != v->len)
+                snprintf(why, sizeof why, "has a NUL byte");
             return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "field \"at\": %s %s",
                                      quoted, why);
         }
@@ -58,7 +65,7 @@ static pilotingest_rc read_at(pilotingest_reader *r, long line, int64_t *ms)
             return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "field \"at\" %s", range);
         return PILOTINGEST_OK;
     }
-    return pilotingest__json_epoch(r, r->json, "at", PILOTINGEST__REQUIRED, line, ms, &present);
+    return pilotingest__json_epoch(r, F_AT, PILOTINGEST__REQUIRED, line, ms, &present);
 }
 
 static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
@@ -66,7 +73,7 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
     pilotingest__record rec;
     const pilotingest_status_row *row;
     const char *word;
-    json_t *observed;
+    int observed;
     int64_t at;
     pilotingest_rc rc;
     size_t len;
@@ -92,14 +99,11 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
     rc = pilotingest__json_parse(r, rec.data, len, rec.line, 1);
     if (rc != PILOTINGEST_OK)
         return rc;
-    if ((rc = pilotingest__json_string(r, r->json, "ref",
-                                       PILOTINGEST__REQUIRED | PILOTINGEST__NAME, rec.line,
-                                       &obs->ref)) ||
-        (rc = pilotingest__json_string(r, r->json, "ce",
-                                       PILOTINGEST__REQUIRED | PILOTINGEST__NAME, rec.line,
-                                       &obs->ce)) ||
-        (rc = pilotingest__json_string(r, r->json, "status", PILOTINGEST__REQUIRED, rec.line,
-                                       &word)))
+    if ((rc = pilotingest__json_string(r, F_REF, PILOTINGEST__REQUIRED | PILOTINGEST__NAME,
+                                       rec.line, &obs->ref)) ||
+        (rc = pilotingest__json_string(r, F_CE, PILOTINGEST__REQUIRED | PILOTINGEST__NAME,
+                                       rec.line, &obs->ce)) ||
+        (rc = pilotingest__json_string(r, F_STATUS, PILOTINGEST__REQUIRED, rec.line, &word)))
         return rc;
     row = word ? pilotingest__map_word(&pilotingest__jsonl, word, strlen(word)) : NULL;
     if (!row) {
@@ -110,21 +114,15 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
                                  "failed)", quoted);
     }
     if ((rc = read_at(r, rec.line, &at)) ||
-        (rc = pilotingest__json_string(r, r->json, "site", PILOTINGEST__NAME, rec.line,
-                                       &obs->site)) ||
-        (rc = pilotingest__json_string(r, r->json, "reason", 0, rec.line, &obs->reason)) ||
-        (rc = pilotingest__json_string(r, r->json, "source_status", PILOTINGEST__NAME,
-                                       rec.line, &obs->source_status)))
+        (rc = pilotingest__json_string(r, F_SITE, PILOTINGEST__NAME, rec.line, &obs->site)) ||
+        (rc = pilotingest__json_string(r, F_REASON, 0, rec.line, &obs->reason)) ||
+        (rc = pilotingest__json_string(r, F_SOURCE_STATUS, PILOTINGEST__NAME, rec.line,
+                                       &obs->source_status)) ||
+        (rc = pilotingest__json_boolean(r, F_OBSERVED, 0, rec.line, &observed)))
         return rc;
-    observed = pilotingest__json_get(r->json, "observed", 0);
-    if (observed && !json_is_boolean(observed))
-        return pilotingest__fail(r, PILOTINGEST_EBAD, rec.line, 0,
-                                 "field \"observed\" is %s, expected true or false",
-                                 pilotingest__json_type(observed));
     obs->status = (pilot_status)row->status;
     pilotingest__set_transition(obs, obs->status, at,
-                                observed && json_is_true(observed) ? PILOTINGEST_TIME_OBSERVED
-                                                                   : PILOTINGEST_TIME_EXACT);
+                                observed ? PILOTINGEST_TIME_OBSERVED : PILOTINGEST_TIME_EXACT);
     return PILOTINGEST_OK;
 }
 

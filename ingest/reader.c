@@ -265,7 +265,7 @@ void pilotingest_close(pilotingest_reader *r)
         return;
     if (r->format && r->format->close)
         r->format->close(r);
-    json_decref(r->json);
+    pilotingest__json_free(&r->json);
     pilotingest__input_free(&r->in);
     free(r->text);
     free(r->filename);

@@ -6,4 +6,3 @@
 pilotdeck_add_test(test_ingest SOURCES test_ingest.c LIBS pilotingest
                    LABELS ingest VALGRIND GROUPS corpus bad stream)
 target_include_directories(test_ingest PRIVATE ${PROJECT_SOURCE_DIR}/ingest)
-target_link_libraries(test_ingest PRIVATE PkgConfig::JANSSON)

@@ -241,7 +241,12 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
     /* jsonl */
     {PILOTINGEST_JSONL, "{\"ref\": \"p1\",\n", PILOTINGEST_EBAD,
-     "bad:1:13: malformed JSON: string or '}' expected near end of file"},
+     "bad:1:14: malformed JSON: premature EOF"},
+    {PILOTINGEST_JSONL, "{\"ref\": \"p\"} x\n", PILOTINGEST_EBAD, "bad:1:14: malformed JSON: trailing garbage"},
+    {PILOTINGEST_JSONL, "42\n", PILOTINGEST_EBAD, "bad:1:1: expected a JSON object, found a number"},
+    {PILOTINGEST_JSONL, "{'ref': 1}\n", PILOTINGEST_EBAD, "bad:1:2: malformed JSON: invalid char in json text"},
+    {PILOTINGEST_JSONL, JL("\"at\": 99999999999999999999999"), PILOTINGEST_EBAD, "bad:1:54: malformed JSON: integer overflow"},
+    {PILOTINGEST_JSONL, JL("\"at\": 1e400"), PILOTINGEST_EBAD, "bad:1:54: malformed JSON: numeric (floating point) overflow"},
     {PILOTINGEST_JSONL, "[1]\n", PILOTINGEST_EBAD,
      "bad:1:1: expected a JSON object, found an array"},
     {PILOTINGEST_JSONL, "{\"ce\": \"c\", \"status\": \"running\", " AT "}\n", PILOTINGEST_EBAD,
@@ -280,12 +285,11 @@ static const struct bad_case bad_cases[] = {
     {PILOTINGEST_JSONL, JL(AT ", \"reason\": \"line one\\nline two\""), PILOTINGEST_EBAD,
      "bad:1: field \"reason\" has a control character at byte 9"},
     {PILOTINGEST_JSONL, "{\"ref\": \"p\xff\", \"ce\": \"c\", \"status\": \"running\", " AT "}\n",
-     PILOTINGEST_EBAD, "bad:1:10: malformed JSON: unable to decode byte 0xff near '\"p'"},
+     PILOTINGEST_EBAD, "bad:1:11: malformed JSON: invalid bytes in UTF8 string"},
     {PILOTINGEST_JSONL, JL(AT ", \"site\": \"a\\u0000b\""), PILOTINGEST_EBAD,
-     "bad:1:84: malformed JSON: \\u0000 is not allowed without JSON_ALLOW_NUL near "
-     "'\"a\\u0000b\"'"},
+     "bad:1: field \"site\" has a control character at byte 2"},
     {PILOTINGEST_JSONL, JL(AT ", \"ref\": \"again\""), PILOTINGEST_EBAD,
-     "bad:1:71: malformed JSON: duplicate object key near '\"ref\"'"},
+     "bad:1:71: duplicate field \"ref\""},
     {PILOTINGEST_JSONL, "{\"ref\": \"p\", \"ce\": \"c\", \"status\": \"running\", \"at\": "
                         "\"2026-12-01T10:00:00+1\"}\n",
      PILOTINGEST_EBAD, "bad:1: field \"at\": \"2026-12-01T10:00:00+1\" has a bad zone (Z or +HH:MM)"},
@@ -329,7 +333,7 @@ static const struct bad_case bad_cases[] = {
      PILOTINGEST_EBAD,
      "bad:2:1: malformed JSON: the job ad is not closed at the end of the input"},
     {PILOTINGEST_CONDOR, "[\n{\n  \"GlobalJobId\": \"s#1.0#1\",\n  \"QDate\": 17,,\n}\n]\n",
-     PILOTINGEST_EBAD, "bad:4:15: malformed JSON: string or '}' expected near ','"},
+     PILOTINGEST_EBAD, "bad:4:15: malformed JSON: invalid object key (must be a string)"},
     {PILOTINGEST_CONDOR, "hello\n", PILOTINGEST_EBAD,
      "bad:1:1: malformed JSON: expected a job ad ('{'), found \"h\""},
     /* dirac */
