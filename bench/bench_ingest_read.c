@@ -122,6 +122,18 @@ static double file_mb(FILE *f)
     return mb;
 }
 
+/* Read f (then closed) through and print records/s. */
+static void time_records(FILE *f, pilotingest_format format, long records, const char *what)
+{
+    double mb = file_mb(f), t0 = bench_now_s(), s;
+    long n = read_through(f, format);
+
+    s = bench_now_s() - t0;
+    die_if(n != records, what);
+    printf("%-48s %12.0f records/s (%.1f MB/s)\n", what, n / s, mb / s);
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
@@ -135,23 +147,8 @@ int main(int argc, char **argv)
     printf("bench_ingest_read: parse only, no database%s\n",
            quick ? " (--quick: small sizes)" : "");
 
-    f = make_jsonl(records);
-    mb = file_mb(f);
-    t0 = bench_now_s();
-    n = read_through(f, PILOTINGEST_JSONL);
-    s = bench_now_s() - t0;
-    die_if(n != records, "jsonl count");
-    printf("%-48s %12.0f records/s (%.1f MB/s)\n", "jsonl read", n / s, mb / s);
-    fclose(f);
-
-    f = make_dirac(records);
-    mb = file_mb(f);
-    t0 = bench_now_s();
-    n = read_through(f, PILOTINGEST_DIRAC);
-    s = bench_now_s() - t0;
-    die_if(n != records, "dirac count");
-    printf("%-48s %12.0f records/s (%.1f MB/s)\n", "dirac CSV read", n / s, mb / s);
-    fclose(f);
+    time_records(make_jsonl(records), PILOTINGEST_JSONL, records, "jsonl read");
+    time_records(make_dirac(records), PILOTINGEST_DIRAC, records, "dirac CSV read");
 
     f = make_condor(ads);
     mb = file_mb(f);

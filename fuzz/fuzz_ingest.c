@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_message.h"
 #include "pilotingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -86,21 +87,11 @@ static void check_obs(const pilotingest_obs *o, size_t size)
 /* "<fuzz>:LINE[:COL]: text" with 1 <= LINE <= lines, printable. */
 static void check_message(const char *err, long lines)
 {
-    size_t prefix = strlen(FUZZ_FILENAME ":");
-    char *end;
-    long line;
+    const char *problem = fuzz_message_problem(err, FUZZ_FILENAME, lines,
+                                                 FUZZ_MESSAGE_COLUMN | FUZZ_MESSAGE_PRINTABLE);
 
-    if (strncmp(err, FUZZ_FILENAME ":", prefix) != 0)
-        contract_broken("message does not start with the file name", err);
-    line = strtol(err + prefix, &end, 10);
-    if (end == err + prefix || *end != ':')
-        contract_broken("message has no line number", err);
-    if (line < 1 || line > lines)
-        contract_broken("message names a line outside the input", err);
-    for (const unsigned char *p = (const unsigned char *)err; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            contract_broken("control byte in a message", err);
-    }
+    if (problem)
+        contract_broken(problem, err);
 }
 
 static FILE *open_input(const uint8_t *data, size_t size)

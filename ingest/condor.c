@@ -270,12 +270,9 @@ static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
     pilotingest_rc rc;
 
     for (;;) {
-        rc = pilotingest__input_next(&r->in, &r->scanner, r->flags & PILOTINGEST_FOLLOW, &rec);
+        rc = pilotingest__next_record(r, &rec, "job ad");
         if (rc != PILOTINGEST_OK)
             return rc;
-        if (rec.too_long)
-            return pilotingest__fail(r, PILOTINGEST_EBAD, rec.line, rec.col,
-                                     "job ad is longer than 1 MiB");
         /* what precedes the ad: blanks and the array's brackets and commas */
         line = rec.line;
         col = rec.col;

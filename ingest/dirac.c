@@ -242,16 +242,15 @@ static pilotingest_rc dirac_next(pilotingest_reader *r, pilotingest_obs *obs)
     pilotingest_rc rc;
 
     for (;;) {
-        rc = pilotingest__input_next(&r->in, &r->scanner, r->flags & PILOTINGEST_FOLLOW, &rec);
+        rc = pilotingest__next_record(r, &rec, "CSV record");
         if (rc == PILOTINGEST_END && !st->have_header)
             return pilotingest__fail(r, PILOTINGEST_EFORMAT, r->in.line, 0,
                                      "no CSV header (PilotJobReference, DestinationSite, "
                                      "Status, SubmissionTime, LastUpdateTime, ...)");
+        if (rc == PILOTINGEST_EBAD && !st->have_header)
+            return PILOTINGEST_EFORMAT; /* no header, nothing to read */
         if (rc != PILOTINGEST_OK)
             return rc;
-        if (rec.too_long)
-            return pilotingest__fail(r, st->have_header ? PILOTINGEST_EBAD : PILOTINGEST_EFORMAT,
-                                     rec.line, 0, "CSV record is longer than 1 MiB");
         rc = split(r, st, &rec);
         if (rc != PILOTINGEST_OK)
             return st->have_header || rc != PILOTINGEST_EBAD ? rc : PILOTINGEST_EFORMAT;

@@ -67,6 +67,11 @@ static int fill(pilotingest__input *in)
     return 1;
 }
 
+static pilotingest_rc fill_error(int got)
+{
+    return got == -2 ? PILOTINGEST_ENOMEM : PILOTINGEST_EIO;
+}
+
 /* Move the read position n bytes on, counting lines. */
 static void consume(pilotingest__input *in, size_t n)
 {
@@ -165,10 +170,8 @@ pilotingest_rc pilotingest__input_next(pilotingest__input *in, pilotingest__scan
             }
         }
         got = fill(in);
-        if (got == -2)
-            return PILOTINGEST_ENOMEM;
         if (got < 0)
-            return PILOTINGEST_EIO;
+            return fill_error(got);
         if (got == 0) {
             if (follow)
                 return PILOTINGEST_AGAIN;
@@ -214,10 +217,8 @@ pilotingest_rc pilotingest__input_peek(pilotingest__input *in, int follow, const
             }
         }
         got = fill(in);
-        if (got == -2)
-            return PILOTINGEST_ENOMEM;
         if (got < 0)
-            return PILOTINGEST_EIO;
+            return fill_error(got);
         if (got == 0) {
             size_t left = in->len - in->pos;
             if (follow)

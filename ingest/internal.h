@@ -169,6 +169,11 @@ pilotingest_rc pilotingest__fail(pilotingest_reader *r, pilotingest_rc rc, long 
 #define PILOTINGEST__KEEP_MAX 1024
 const char *pilotingest__keep(pilotingest_reader *r, const char *s, size_t n);
 
+/* The next record from the reader's input with its scanner; a record over
+ * PILOTINGEST_RECORD_MAX is EBAD, "WHAT is longer than 1 MiB". */
+pilotingest_rc pilotingest__next_record(pilotingest_reader *r, pilotingest__record *rec,
+                                       const char *what);
+
 /* Set the time of the transition into status to at (of kind kind): the
  * times before it are UNKNOWN, those after it NONE. */
 void pilotingest__set_transition(pilotingest_obs *obs, pilot_status status, int64_t at,

@@ -79,12 +79,9 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
     size_t len;
 
     for (;;) {
-        rc = pilotingest__input_next(&r->in, &r->scanner, r->flags & PILOTINGEST_FOLLOW, &rec);
+        rc = pilotingest__next_record(r, &rec, "line");
         if (rc != PILOTINGEST_OK)
             return rc;
-        if (rec.too_long)
-            return pilotingest__fail(r, PILOTINGEST_EBAD, rec.line, 0,
-                                     "line is longer than 1 MiB");
         len = rec.len;
         if (len > 0 && rec.data[len - 1] == '\n')
             len--;

@@ -83,10 +83,11 @@ extern "C" {
 
 typedef enum pilotingest_rc {
     PILOTINGEST_OK = 0,  /* an observation was read */
-    PILOTINGEST_END,     /* the input has no more records */
-    PILOTINGEST_AGAIN,   /* follow mode: the input ends inside a record (or
-                            before the format can be told); call again when
-                            it has grown */
+    PILOTINGEST_END,     /* the input has no more records (never in follow
+                            mode) */
+    PILOTINGEST_AGAIN,   /* follow mode: no whole record is there yet (the
+                            input ends, maybe inside a record, or before the
+                            format can be told); call again when it grew */
     PILOTINGEST_EBAD,    /* a bad record; the message says why; the reader
                             goes on with the next record */
     PILOTINGEST_EFORMAT, /* the input as a whole is unusable (unknown format,
@@ -206,8 +207,10 @@ pilotingest_rc pilotingest_open(FILE *in, const pilotingest_options *options,
  * Read the next observation into *obs (zeroed unless PILOTINGEST_OK).
  * PILOTINGEST_END at the end of the input; PILOTINGEST_EBAD for a bad
  * record (call again for the next one); PILOTINGEST_AGAIN in follow mode
- * when the input ends inside a record; PILOTINGEST_EFORMAT, EIO and ENOMEM
- * end the reading.  pilotingest_errmsg() says why for every error.
+ * when no whole record is there yet; PILOTINGEST_EFORMAT, EIO and ENOMEM
+ * end the reading (every later call returns the same).
+ * pilotingest_errmsg() says why for every error.  Blank lines and condor's
+ * Summary ads are skipped, not returned.
  */
 pilotingest_rc pilotingest_next(pilotingest_reader *reader, pilotingest_obs *obs);
 

@@ -60,6 +60,18 @@ const pilotingest_status_row *pilotingest__map_word(const pilotingest__format *f
     return NULL;
 }
 
+pilotingest_rc pilotingest__next_record(pilotingest_reader *r, pilotingest__record *rec,
+                                       const char *what)
+{
+    pilotingest_rc rc = pilotingest__input_next(&r->in, &r->scanner,
+                                                r->flags & PILOTINGEST_FOLLOW, rec);
+
+    if (rc == PILOTINGEST_OK && rec->too_long)
+        return pilotingest__fail(r, PILOTINGEST_EBAD, rec->line, 0, "%s is longer than 1 MiB",
+                                 what);
+    return rc;
+}
+
 void pilotingest__set_transition(pilotingest_obs *obs, pilot_status status, int64_t at,
                                  pilotingest_time_kind kind)
 {

@@ -9,37 +9,44 @@
 
 #include "internal.h"
 
+/* The multi-byte forms of UTF-8: lead byte range, length, the lead's
+ * payload bits and the smallest code point the form may carry (anything
+ * smaller is an overlong encoding). */
+static const struct utf8_form {
+    unsigned char lead_min, lead_max, len, lead_bits;
+    unsigned smallest;
+} utf8_forms[] = {
+    {0xc2, 0xdf, 2, 0x1f, 0x80},
+    {0xe0, 0xef, 3, 0x0f, 0x800},
+    {0xf0, 0xf4, 4, 0x07, 0x10000},
+};
+
 /* Length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0. */
+ * point, or 0: no surrogates, nothing past U+10FFFF. */
 static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp_out)
 {
-    size_t len;
+    const struct utf8_form *form = NULL;
     unsigned cp;
 
-    if (s[0] < 0x80) {
-        *cp_out = s[0];
+    *cp_out = s[0];
+    if (s[0] < 0x80)
         return 1;
+    for (size_t f = 0; f < sizeof utf8_forms / sizeof utf8_forms[0]; f++) {
+        if (s[0] >= utf8_forms[f].lead_min && s[0] <= utf8_forms[f].lead_max)
+            form = &utf8_forms[f];
     }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        len = 2, cp = s[0] & 0x1fu;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        len = 3, cp = s[0] & 0x0fu;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        len = 4, cp = s[0] & 0x07u;
-    else
+    if (!form || form->len > n)
         return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
+    cp = s[0] & form->lead_bits;
+    for (size_t k = 1; k < form->len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
             return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
+        cp = cp << 6 | (s[k] & 0x3fu);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
+    if (cp < form->smallest || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
     *cp_out = cp;
-    return len;
+    return form->len;
 }
 
 /* C0, DEL and C1 (U+0080..U+009F, which some terminals read as escapes). */

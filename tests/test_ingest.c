@@ -424,7 +424,7 @@ static void test_long_records(void **state)
         {PILOTINGEST_CONDOR, "[\n", "{\"GlobalJobId\": \"", "\"}\n,\n",
          "{\"GlobalJobId\": \"s#1\", \"QDate\": 1796112000, \"JobStatus\": 1, "
          "\"GlideinEntryName\": \"e\"}\n]\n",
-         "bad:2:1: job ad is longer than 1 MiB"},
+         "bad:2: job ad is longer than 1 MiB"},
         {PILOTINGEST_DIRAC, CSV_HEAD, "\"", "\",c,Running," CSV_TIMES "\n",
          "r,c,Running," CSV_TIMES "\n", "bad:2: CSV record is longer than 1 MiB"},
     };
@@ -457,6 +457,46 @@ static void test_long_records(void **state)
         pilotingest_close(r);
         fclose(in);
     }
+}
+
+/* Names and text: UTF-8 without control characters (C0, DEL, C1). */
+static void test_check_text(void **state)
+{
+    static const struct {
+        const char *text;
+        size_t len;
+        int is_name;
+        const char *why; /* NULL: accepted */
+    } cases[] = {
+        {"ce503.cern.ch", 13, 1, NULL},
+        {"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80", 14, 1, NULL},
+        {"", 0, 0, NULL},
+        {"", 0, 1, "is empty"},
+        {"a\tb", 3, 0, "has a control character at byte 2"},
+        {"a\x7f", 2, 1, "has a control character at byte 2"},
+        {"a\xc2\x9b" "2J", 5, 1, "has a control character at byte 2"},
+        {"\xc0\xaf", 2, 1, "is not valid UTF-8 at byte 1"},         /* overlong '/' */
+        {"\xe0\x80\xaf", 3, 1, "is not valid UTF-8 at byte 1"},     /* overlong */
+        {"\xed\xa0\x80", 3, 1, "is not valid UTF-8 at byte 1"},     /* surrogate */
+        {"\xf4\x90\x80\x80", 4, 1, "is not valid UTF-8 at byte 1"}, /* past U+10FFFF */
+        {"ab\xe2\x82", 4, 1, "is not valid UTF-8 at byte 3"},        /* cut short */
+        {"a\x00b", 3, 0, "has a control character at byte 2"},
+    };
+    char why[96], name[300];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = pilotingest__check_text(cases[i].text, cases[i].len, cases[i].is_name,
+                                                  why, sizeof why);
+        if (!got != !cases[i].why || (got && strcmp(got, cases[i].why) != 0))
+            fail_msg("case %zu: got \"%s\", expected \"%s\"", i, got ? got : "(ok)",
+                     cases[i].why ? cases[i].why : "(ok)");
+    }
+    memset(name, 'n', sizeof name);
+    assert_null(pilotingest__check_text(name, 255, 1, why, sizeof why));
+    assert_string_equal(pilotingest__check_text(name, 256, 1, why, sizeof why),
+                        "is 256 bytes long; the limit is 255");
+    assert_null(pilotingest__check_text(name, 300, 0, why, sizeof why));
 }
 
 /* ---- times ------------------------------------------------------------------ */
@@ -611,18 +651,18 @@ static void test_follow(void **state)
         assert_non_null(f);
         assert_int_equal(pilotingest_open(f, &o, &r, err, sizeof err), PILOTINGEST_OK);
         assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
-        append(f, cases[i].parts[0]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
-        append(f, cases[i].parts[1]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_OK);
-        assert_string_equal(obs.ref, cases[i].refs[0]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
-        append(f, cases[i].parts[2]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
-        append(f, cases[i].parts[3]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_OK);
-        assert_string_equal(obs.ref, cases[i].refs[1]);
-        assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
+        /* each record comes in two parts: the first is not enough */
+        for (int k = 0; k < 4; k++) {
+            append(f, cases[i].parts[k]);
+            if (k % 2 == 0) {
+                assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
+                continue;
+            }
+            assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_OK);
+            assert_string_equal(obs.ref, cases[i].refs[k / 2]);
+            /* in follow mode the end of the input is never the end */
+            assert_int_equal(pilotingest_next(r, &obs), PILOTINGEST_AGAIN);
+        }
         pilotingest_close(r);
         fclose(f);
     }
@@ -704,6 +744,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest bad[] = {
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_long_records),
+        cmocka_unit_test(test_check_text),
         cmocka_unit_test(test_iso8601),
     };
     const struct CMUnitTest stream[] = {
