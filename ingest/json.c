@@ -270,8 +270,8 @@ pilotingest_rc pilotingest__json_parse(pilotingest_reader *r, const char *data, 
     for (size_t i = 0; i < where; i++) {
         if (data[i] == '\n')
             eline++, ecol = 1;
-        else if (((unsigned char)data[i] & 0xc0) != 0x80)
-            ecol++;
+        else
+            ecol++; /* columns count bytes, as in CSV records */
     }
     return pilotingest__fail(r, PILOTINGEST_EBAD, eline, ecol, "%s", why);
 }

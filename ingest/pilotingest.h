@@ -57,7 +57,8 @@
  *
  * Validation: every record is checked as untrusted.  A bad one gives
  * PILOTINGEST_EBAD and a message "FILE:LINE[:COLUMN]: what was wrong"
- * (FILE "-" for standard input; LINE the record's first line): malformed
+ * (FILE "-" for standard input; LINE the record's first line, or the line
+ * of the problem where the parser knows it; COLUMN a byte column): malformed
  * JSON or CSV, a missing field, a wrong type, an unknown status, a bad,
  * zone-less, pre-1990 or more than a day in the future time, an empty or
  * longer than 255 bytes name or reference, invalid UTF-8 or any control
