@@ -1,8 +1,8 @@
 /*
  * pilotingest.h - reading pilot records from outside (libpilotingest).
  *
- * A reader turns one input (a FILE*) in one of three formats into a stream
- * of normalised, validated observations of pilots:
+ * A reader turns one input (a FILE*; fdopen() an fd) in one of three
+ * formats into a stream of normalised, validated observations of pilots:
  *
  *   jsonl   pilotdeck's own, one JSON object a line:
  *           {"ref": R, "ce": C, "status": S, "at": T, "observed": B,
@@ -40,19 +40,20 @@
  *           SCHEDD COLLECTOR:PORT" -> SCHEDD; "arc URL" -> the URL's host;
  *           "batch TYPE user@host" -> host; other types: the second word,
  *           or its host when it is a URL), else "no CE".  Site: GLIDEIN_Site,
- *           else GlideinSite.  ref: GlobalJobId.  A start without an end
- *           time of a completed pilot is UNKNOWN; a removed or idle pilot
- *           without JobStartDate never started (NONE).
+ *           else GlideinSite.  ref: GlobalJobId.  Times: QDate, JobStartDate
+ *           (else JobCurrentStartDate), all exact; 0 means undefined.  A
+ *           completed pilot without JobStartDate has an UNKNOWN start; a
+ *           removed or idle one did not start (NONE).
  *   dirac   Submitted, Waiting, Scheduled -> submitted; Running -> running;
  *           Done -> done; Failed, Aborted, Deleted -> failed;
  *           Unknown -> submitted with flag UNKNOWN (the database keeps the
- *           pilot's last known state).  SubmissionTime is the exact
- *           submission; LastUpdateTime the observed time of the transition
- *           into the status (ignored for submitted and Unknown); a pilot
- *           first seen ended has an UNKNOWN start.  Times are
- *           "YYYY-MM-DD HH:MM:SS" in UTC.  Needed columns:
- *           PilotJobReference, DestinationSite (the CE), Status,
- *           SubmissionTime, LastUpdateTime; used: GridSite (site),
+ *           pilot's last known state; its start and end are UNKNOWN).
+ *           SubmissionTime is the exact submission; LastUpdateTime the
+ *           observed time of the transition into the status (ignored for
+ *           submitted and Unknown); a pilot first seen ended has an
+ *           UNKNOWN start.  Times are "YYYY-MM-DD HH:MM:SS" in UTC.
+ *           Needed columns: PilotJobReference, DestinationSite (the CE),
+ *           Status, SubmissionTime, LastUpdateTime; used: GridSite (site),
  *           StatusReason (reason).  The raw word is the source_status.
  *
  * Validation: every record is checked as untrusted.  A bad one gives
