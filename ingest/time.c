@@ -59,8 +59,9 @@ static int parse_datetime(const char *s, const char *end, char sep, int64_t *ms,
         s >= end || *s++ != '-' || digits(&s, end, 2, &d) || s >= end || *s++ != sep ||
         digits(&s, end, 2, &h) || s >= end || *s++ != ':' || digits(&s, end, 2, &mi) ||
         s >= end || *s++ != ':' || digits(&s, end, 2, &sec)) {
-        snprintf(why, why_size, sep == 'T' ? "is not an ISO 8601 time (YYYY-MM-DDTHH:MM:SS and a zone)"
-                                           : "is not a time YYYY-MM-DD HH:MM:SS");
+        snprintf(why, why_size, "%s",
+                 sep == 'T' ? "is not an ISO 8601 time (YYYY-MM-DDTHH:MM:SS and a zone)"
+                            : "is not a time YYYY-MM-DD HH:MM:SS");
         return -1;
     }
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
