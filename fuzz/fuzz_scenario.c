@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_message.h"
 #include "pilotsim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,19 +30,10 @@ static void contract_broken(const char *what, const char *detail)
 /* Check the error message: "<fuzz>:LINE: text" with 1 <= LINE <= lines. */
 static void check_message(const char *err, long lines)
 {
-    size_t prefix = strlen(FUZZ_FILENAME ":");
-    char *end;
-    long line;
+    const char *problem = fuzz_message_problem(err, FUZZ_FILENAME, lines, 0);
 
-    if (strncmp(err, FUZZ_FILENAME ":", prefix) != 0)
-        contract_broken("message does not start with the file name", err);
-    line = strtol(err + prefix, &end, 10);
-    if (end == err + prefix || *end != ':')
-        contract_broken("message has no line number", err);
-    if (line < 1 || line > lines)
-        contract_broken("message names a line outside the input", err);
-    if (end[1] != ' ' || end[2] == '\0')
-        contract_broken("message has no text after the line", err);
+    if (problem)
+        contract_broken(problem, err);
 }
 
 /* The database's own check of CE names, on an in-memory database opened
