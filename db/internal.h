@@ -237,13 +237,12 @@ enum pilotdb__access {
 struct pilotdb__call {
     sqlite3_stmt *st;             /* its statement, reset by pilotdb__leave() */
     enum pilotdb__access access;
-    int opened;                   /* 1: its own transaction, 2: its savepoint */
+    int opened;                   /* 0: the caller's transaction, 1: its own,
+                                     2: its savepoint inside raw SQL's */
 };
 
-/* The halves of pilotdb__enter() and pilotdb__leave() (txn.c): begin a
- * call's transaction unless the caller has one open (*opened 1 if begun),
- * or for a PILOTDB__CHANGE call that, or a savepoint inside a transaction
- * opened with raw SQL (*opened 2); and end them. */
+/* The halves of pilotdb__enter() and pilotdb__leave() (txn.c), setting and
+ * reading *opened as struct pilotdb__call says. */
 pilotdb_rc pilotdb__txn_enter(pilotdb *db, int write, int *opened);
 pilotdb_rc pilotdb__change_enter(pilotdb *db, int *opened);
 pilotdb_rc pilotdb__change_leave(pilotdb *db, int opened, pilotdb_rc rc);
