@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -174,8 +175,22 @@ pilotdb_rc pilotdb__step_row(pilotdb *db, sqlite3_stmt *st, const char *what,
 /* Run SQL text that returns no rows (schema changes, pragmas). */
 pilotdb_rc pilotdb__exec_sql(pilotdb *db, const char *sql, const char *what);
 
-/* Copy a text column into a PILOTDB_NAME_MAX buffer. */
-void pilotdb__name_from_column(sqlite3_stmt *st, int col, char *out);
+/* Copy a text column into a PILOTDB_NAME_MAX buffer (names are checked on
+ * the way in; a longer one written behind the layer's back is cut).
+ * Inline: a CE listing copies one per row. */
+static inline void pilotdb__name_from_column(sqlite3_stmt *st, int col, char *out)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    size_t len = (size_t)sqlite3_column_bytes(st, col);
+
+    if (!text)
+        len = 0;
+    if (len > PILOTDB_NAME_MAX)
+        len = PILOTDB_NAME_MAX;
+    if (len)
+        memcpy(out, text, len);
+    out[len] = '\0';
+}
 
 /* A growable array of fixed-size records, allocated with sqlite3_malloc. */
 struct pilotdb__vec {

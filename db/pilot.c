@@ -222,7 +222,7 @@ static pilotdb_rc pilot_head(pilotdb *db, int64_t pilot_id, int *status,
 /* Refuse a move the state machine does not allow. */
 static pilotdb_rc check_move(pilotdb *db, int64_t pilot_id, int from, int to)
 {
-    if (!pilot_status_transition_ok((pilot_status)from, (pilot_status)to))
+    if ((unsigned)from >= PILOT_NSTATUS || !pilotdb__transition_ok(from, to))
         return pilotdb__fail(db, PILOTDB_ETRANSITION,
                              "pilot %lld cannot go from %s to %s",
                              (long long)pilot_id, pilot_status_name(from),

@@ -130,22 +130,6 @@ pilotdb_rc pilotdb__exec_sql(pilotdb *db, const char *sql, const char *what)
     return src == SQLITE_OK ? PILOTDB_OK : pilotdb__sql_fail(db, src, what);
 }
 
-/* Names are checked on the way in; a longer one written behind the layer's
- * back is cut. */
-void pilotdb__name_from_column(sqlite3_stmt *st, int col, char *out)
-{
-    const unsigned char *text = sqlite3_column_text(st, col);
-    size_t len = (size_t)sqlite3_column_bytes(st, col);
-
-    if (!text)
-        len = 0;
-    if (len > PILOTDB_NAME_MAX)
-        len = PILOTDB_NAME_MAX;
-    if (len)
-        memcpy(out, text, len);
-    out[len] = '\0';
-}
-
 void *pilotdb__vec_push(struct pilotdb__vec *v)
 {
     if (v->n == v->cap) {
