@@ -1,58 +1,30 @@
 /*
- * pilotdb.h - the pilot database layer of pilotdeck (libpilotdb).
+ * pilotdb.h - libpilotdb, the pilot database of pilotdeck.
  *
- * A pilotdb handle is one connection to a pilot database: a SQLite file (run
- * in WAL mode with a busy timeout) or ":memory:".  Computing Elements (CEs)
- * offer slots; pilots are submitted to them and move
+ * A handle is one connection to a pilot database: a SQLite file (in WAL
+ * mode) or ":memory:".  Computing Elements (CEs) offer slots; pilots are
+ * submitted to them and move
  *
  *     SUBMITTED -> RUNNING -> DONE | FAILED,   SUBMITTED -> FAILED
  *
- * Active pilots (SUBMITTED, RUNNING) hold a slot of their CE.
+ * holding a slot of their CE while SUBMITTED or RUNNING.
  *
- * Promises:
- *  - Every public call is one transaction unless the caller opened one with
- *    pilotdb_begin()/pilotdb_begin_read() (or with raw SQL on the handle from
- *    pilotdb_sqlite()).  A call that fails changes nothing.
- *  - Writers take BEGIN IMMEDIATE, so two writers serialize instead of
- *    failing half-way; readers never block the writer.
- *  - Capacity is enforced inside the submit statement: a pilot is refused on
- *    an unknown, disabled or full CE, atomically.
- *  - Per-CE counts per status are kept by the layer in the transaction that
- *    changes them, so listing CEs and the summary cost O(number of CEs).
- *    Inside a transaction opened with pilotdb_begin() the handle gathers
- *    them and writes them once per CE at commit (or before any call of the
- *    handle that reads them), so the transaction's own reads and, after
- *    the commit, every other connection see exact counts.
- *    pilotdb_check() recomputes them from the pilot rows.
- *  - Every status change, submission included, is recorded with its time:
- *    a pilot's row holds when it was submitted, started and ended (the
- *    state machine allows no other change), and the history of changes
- *    (pilot, CE, from, to, time) is read from the rows: the view
- *    pilot_event in SQL, pilotdb_events_foreach() here.  A pilot's times
- *    never go back: a change the clock places before the pilot's previous
- *    one is recorded at the previous one's time.  A row whose times
- *    disagree with its status, or go back, is refused by the schema.
- *  - Timestamps are integer milliseconds from an injectable clock: the wall
- *    clock (milliseconds since the Unix epoch) unless pilotdb_set_clock()
- *    installs another, as the simulator does with virtual time.
+ * What every call promises:
+ *  - It is one transaction, or part of the caller's (pilotdb_begin(),
+ *    pilotdb_begin_read(), or raw SQL on pilotdb_sqlite()).  A call that
+ *    fails changes nothing, and outside a transaction leaves none open.
  *  - Errors are a pilotdb_rc plus a message (pilotdb_errmsg()); the layer
- *    never exits or aborts.  Out of memory is PILOTDB_ENOMEM (from every
- *    call, pilotdb_open() and pilotdb_open_image() included); an I/O error
- *    of the operating system is PILOTDB_EIO; a full disk, or a page limit
- *    set with PRAGMA max_page_count, is PILOTDB_EDISKFULL, and the message
- *    says which.  After any of these the handle stays usable, its outputs
- *    are cleared as after any error, and a call made outside a transaction
- *    leaves none open.
- *  - Inside a caller's transaction a failed call changes nothing either,
- *    but after PILOTDB_ENOMEM, PILOTDB_EIO or PILOTDB_EDISKFULL SQLite may
- *    have rolled back the whole transaction: pilotdb_in_transaction() says
- *    whether it is still open (then roll it back, or go on).
+ *    never exits or aborts, and the handle stays usable after any error,
+ *    PILOTDB_ENOMEM, PILOTDB_EIO and PILOTDB_EDISKFULL included (the message
+ *    says whether the disk or the page limit is full).  Outputs are zeroed
+ *    on error.  After one of those three inside a caller's transaction
+ *    SQLite may have rolled it back: pilotdb_in_transaction() says.
+ *  - Times are integer milliseconds from the handle's clock: the wall clock
+ *    (since the Unix epoch) unless pilotdb_set_clock() installs another.
+ *  - Memory the layer returns is freed with pilotdb_free().
+ *  - A handle is used by one thread at a time.
  *
- * Memory returned by the layer is allocated with sqlite3_malloc() and freed
- * with pilotdb_free(), so that a test allocator installed in SQLite counts
- * every allocation the layer makes.
- *
- * A handle must be used by one thread at a time.
+ * Why it is built this way: README.md, "The database layer".
  */
 #ifndef PILOTDB_H
 #define PILOTDB_H
@@ -114,11 +86,9 @@ typedef enum pilot_status {
 #define PILOTDB_OPEN_CREATE   0x1u /* create the file and schema if missing */
 #define PILOTDB_OPEN_READONLY 0x2u /* never write; refuse migration */
 /*
- * A scratch ":memory:" database, for a simulation whose database is thrown
- * away on any error (what-if replications): it keeps no rollback journal,
- * which makes writes faster (bench/README.md, bench_sim), so a call that
- * fails, or pilotdb_rollback(), may leave part of a change behind.  Refused
- * (PILOTDB_EINVAL) with any other path.
+ * A scratch ":memory:" database with no rollback journal, for a database
+ * thrown away on any error: a call that fails, or pilotdb_rollback(), may
+ * leave part of a change behind.  PILOTDB_EINVAL with any other path.
  */
 #define PILOTDB_OPEN_SCRATCH  0x4u
 
@@ -197,22 +167,20 @@ typedef int (*pilotdb_event_cb)(void *arg, const pilotdb_event *event);
 /* ---- connections --------------------------------------------------------- */
 
 /*
- * Tune SQLite for the whole process: turn off its memory statistics, which
- * pilotdeck never reads and which take a process-wide lock on every
- * allocation.  Optional; call it
- * first, before any other SQLite or pilotdb call.  PILOTDB_EMISUSE once
- * SQLite is in use (nothing is changed then).
+ * Optional process-wide tuning of SQLite (no memory statistics), to call
+ * before any other SQLite or pilotdb call; PILOTDB_EMISUSE, changing
+ * nothing, once SQLite is in use.
  */
 pilotdb_rc pilotdb_setup_process(void);
 
 /*
- * Open the pilot database at path (":memory:" for a private in-memory one).
- * With PILOTDB_OPEN_CREATE a missing file, or an empty one, is created with
- * the current schema; without it a missing file is PILOTDB_ECANTOPEN.  An
- * older schema is migrated in one transaction; a newer one is PILOTDB_ESCHEMA;
- * a file that is not a pilotdeck database is PILOTDB_ENOTDB and is not
- * modified.  On success *out is a handle to close with pilotdb_close(); on
- * error *out is NULL and errbuf (if not NULL) holds the reason.
+ * Open the pilot database at path (":memory:": a private in-memory one).
+ * With PILOTDB_OPEN_CREATE a missing or empty file gets the current schema;
+ * without it a missing file is PILOTDB_ECANTOPEN.  An older schema is
+ * migrated; a newer one is PILOTDB_ESCHEMA; a file that is not a pilotdeck
+ * database is PILOTDB_ENOTDB, left unmodified.  On success *out is a handle
+ * to close with pilotdb_close(); on error *out is NULL and errbuf (if not
+ * NULL) holds the reason.
  */
 pilotdb_rc pilotdb_open(const char *path, unsigned flags, pilotdb **out,
                         char *errbuf, size_t errbuf_size);
@@ -247,23 +215,19 @@ const char *pilotdb_rc_str(pilotdb_rc rc);
 /* Free memory returned by the layer.  NULL is a no-op. */
 void pilotdb_free(void *p);
 
-/* The SQLite connection behind the handle, for tests and tools (savepoints,
- * backups, pragmas).  Owned by the handle.  Inside a pilotdb_begin()
- * transaction the handle holds counts it has not written yet and the CEs
- * its submissions have read (the write lock keeps other writers out until
- * the commit): SQL on this connection must not change CEs or pilots there,
- * nor use SAVEPOINT / ROLLBACK TO.  A raw ROLLBACK drops what the handle
- * holds with the transaction; a raw COMMIT while it holds counts not yet
- * written becomes a rollback (commit with pilotdb_commit()).  Inside a
- * transaction opened with raw SQL (BEGIN or SAVEPOINT) each call writes
- * its counts itself, under a savepoint of its own. */
+/*
+ * The SQLite connection behind the handle, owned by it, for tests and tools
+ * (savepoints, backups, pragmas).  Inside a pilotdb_begin() transaction SQL
+ * on it must not change CEs or pilots nor use SAVEPOINT / ROLLBACK TO; a raw
+ * ROLLBACK there is fine, and a raw COMMIT while the handle holds counts not
+ * yet written becomes a rollback.  Inside a transaction opened with raw SQL
+ * (BEGIN or SAVEPOINT) each call keeps the counts exact by itself.
+ */
 struct sqlite3 *pilotdb_sqlite(pilotdb *db);
 
 /*
  * Let the handle keep up to kib KiB of database pages in memory (SQLite's
- * default is 2 MiB).  A bulk writer into a large file database, such as the
- * simulator, reads fewer pages back from the operating system with more.
- * PILOTDB_EINVAL unless 1 <= kib <= 1 TiB.
+ * default is 2 MiB).  PILOTDB_EINVAL unless 1 <= kib <= 1 TiB.
  */
 pilotdb_rc pilotdb_set_cache(pilotdb *db, int64_t kib);
 
@@ -275,12 +239,14 @@ int64_t pilotdb_now(pilotdb *db);
 
 /* ---- transactions -------------------------------------------------------- */
 
-/* Open a write transaction (BEGIN IMMEDIATE). */
+/* Open a write transaction (BEGIN IMMEDIATE): other writers wait until it
+ * ends.  The CE counts its calls change are exact for its own reads and,
+ * after the commit, for every other connection.  PILOTDB_EMISUSE if a
+ * transaction is open. */
 pilotdb_rc pilotdb_begin(pilotdb *db);
 /* Open a read transaction whose snapshot holds until commit or rollback. */
 pilotdb_rc pilotdb_begin_read(pilotdb *db);
-/* Commit, writing the counts a pilotdb_begin() transaction gathered first;
- * if that or the commit fails, the whole transaction is rolled back. */
+/* Commit; if that fails, the whole transaction is rolled back. */
 pilotdb_rc pilotdb_commit(pilotdb *db);
 /* Roll back.  When it succeeds, pilotdb_errmsg() still says why the caller
  * gave up on the transaction, for the caller to report. */
@@ -319,8 +285,10 @@ pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate);
 /* ---- pilots --------------------------------------------------------------- */
 
 /*
- * Submit a pilot to CE ce_name; *pilot_id (if not NULL) receives its id.
- * Refused with PILOTDB_ENOTFOUND, PILOTDB_EDISABLED or PILOTDB_EFULL.
+ * Submit a pilot to CE ce_name at the clock's time; *pilot_id (if not NULL)
+ * receives its id.  Refused with PILOTDB_ENOTFOUND, PILOTDB_EDISABLED or
+ * PILOTDB_EFULL, decided in the same transaction as the write, so that two
+ * writers never overfill a CE.
  */
 pilotdb_rc pilotdb_pilot_submit(pilotdb *db, const char *ce_name,
                                 int64_t *pilot_id);
@@ -336,11 +304,10 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
 /*
  * pilotdb_pilot_set_status() for a writer that knows the pilot: move pilot
  * pilot_id, of CE ce_id, from status from to status to, without reading
- * the pilot first (the simulator's way; bench/README.md, bench_sim).
- * Refused, with nothing written and in this order, with PILOTDB_ENOTFOUND
- * for an unknown pilot, PILOTDB_EINVAL if it is not of CE ce_id,
- * PILOTDB_ETRANSITION if it is not in status from or the state machine
- * does not allow from -> to.
+ * it first.  Refused, with nothing written and in this order, with
+ * PILOTDB_ENOTFOUND for an unknown pilot, PILOTDB_EINVAL if it is not of
+ * CE ce_id, PILOTDB_ETRANSITION if it is not in status from or the state
+ * machine does not allow from -> to.
  */
 pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
                               pilot_status from, pilot_status to);
@@ -368,9 +335,11 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out);
 /*
  * Call cb for each event matching filter (NULL: all) in time order; events
  * at the same time by pilot id, and a pilot's own in the order they
- * happened.  Read from the pilot rows: a full scan, meant for audits,
- * tests and a dashboard's first frame, not for every frame (the CE
- * counters and last_change_at serve those).
+ * happened.  A pilot's events never go back: a change the clock places
+ * before the pilot's previous one is recorded at that one's time.  A full
+ * scan of the pilots, for audits and a first frame, not for every frame
+ * (the CE counts and last_change_at serve those).  The SQL view pilot_event
+ * holds the same events.
  */
 pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
                                   pilotdb_event_cb cb, void *arg);

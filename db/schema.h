@@ -100,13 +100,7 @@ struct pilotdb_migration {
     PILOTDB_EVENT_INSERT("OLD.status", "NEW.updated_at")                       \
     "END;"
 
-/*
- * Version 2: per-CE counts per status, kept by the same triggers that write
- * the history, in the statement that moves them, so that listing CEs costs
- * O(CEs) and not O(pilots).  Pilots are never deleted and never change CE;
- * a row changed that way behind the layer's back is drift that
- * pilotdb_check() reports.
- */
+/* Version 2: per-CE counts per status, kept by the history triggers. */
 #define PILOTDB_SCHEMA_V2                                                      \
     "DROP TRIGGER pilot_event_on_insert;"                                      \
     "DROP TRIGGER pilot_event_on_update;"                                      \
@@ -125,14 +119,7 @@ struct pilotdb_migration {
     "              WHERE p.ce_id = ce.ce_id AND p.status = 3);"                \
     PILOTDB_TRIGGERS_V2
 
-/*
- * Version 3: every status change maintained three indexes besides the rows
- * it wrote, and they served only listings that now scan: pilots of one
- * status (pilot_by_status), history by time (pilot_event_by_at; the
- * dashboard reads the history by id), and the status half of pilot_by_ce.
- * Dropping them halves the cost of a transition and a third of the size of
- * a simulated database (bench/README.md).
- */
+/* Version 3: only one secondary index, pilots by CE. */
 #define PILOTDB_SCHEMA_V3                                                      \
     "DROP INDEX pilot_by_status;"                                              \
     "DROP INDEX pilot_event_by_at;"                                            \
@@ -140,20 +127,10 @@ struct pilotdb_migration {
     PILOTDB_PILOT_INDEX_V3
 
 /*
- * Version 4: a pilot's history is three columns of its row, and the layer
- * keeps the CE counters itself.  The state machine allows at most three
- * changes per pilot, each to a status of its own, so the times of
- * submission, start and end are the whole history; pilot_event becomes a
- * view of them.  Writing a history row and a CE update by trigger on every
- * change was two thirds of the cost of a transition and over half of the
- * memory of a simulated database (bench/README.md, bench_transition).  The
- * CHECKs make a row's times agree with its status and follow each other
- * (a clock that steps back cannot put a start before its submission: the
- * statements below record it at the submission's time); last_change_at is the
- * latest change of a CE's pilots, for a reader that needs "the newest
- * event" (the dashboard on a database written on a virtual clock).  The
- * index of pilots by CE goes too: keeping it was 12 % of the simulator's
- * work, for a listing (`pilotdeck pilot list --ce`) that now scans.
+ * Version 4: a pilot's history is its submitted, started and ended times,
+ * which CHECKs keep in line with its status and in order; pilot_event is a
+ * view of them; the layer keeps the CE counts (no triggers) and each CE's
+ * last_change_at; no secondary index.
  */
 #define PILOTDB_PILOT_TABLE_V4(name)                                           \
     "CREATE TABLE " name " ("                                                  \

@@ -3,7 +3,7 @@
 # format string.  A source check, registered in CTest as sql_format_check:
 #
 #  1. db/: the SQL given to sqlite3_prepare*(), sqlite3_exec() and the layer's
-#     own exec_sql(), query_int() and check_query() is a string literal, a
+#     own pilotdb__exec_sql(), query_int() and check_query() is a string literal, a
 #     macro, the constant statement table stmt_sql[], the migration table, or
 #     the buffer `sql` (a wrapper's parameter, or a local filled only by rule 2).
 #  2. db/: snprintf() into SQL (a destination named *sql*, or a format that
@@ -141,7 +141,7 @@ check_tree() {
 
     # 1. SQL arguments.
     # shellcheck disable=SC2086
-    calls sqlite3_prepare,sqlite3_prepare_v2,sqlite3_prepare_v3,sqlite3_prepare16,sqlite3_prepare16_v2,sqlite3_prepare16_v3,sqlite3_exec,exec_sql,query_int,check_query $db_files |
+    calls sqlite3_prepare,sqlite3_prepare_v2,sqlite3_prepare_v3,sqlite3_prepare16,sqlite3_prepare16_v2,sqlite3_prepare16_v3,sqlite3_exec,pilotdb__exec_sql,query_int,check_query $db_files |
     while IFS= read -r rec; do
         arg=$(printf '%s' "$rec" | cut -d: -f4)
         [ "$arg" = 2 ] || continue
@@ -158,7 +158,7 @@ check_tree() {
     done >"$tmp/sql1"
     while IFS= read -r l; do problem "$l"; done <"$tmp/sql1"
     # shellcheck disable=SC2086
-    nsql=$(calls sqlite3_prepare,sqlite3_prepare_v2,sqlite3_prepare_v3,sqlite3_exec,exec_sql,query_int,check_query $db_files | grep -c ':2:')
+    nsql=$(calls sqlite3_prepare,sqlite3_prepare_v2,sqlite3_prepare_v3,sqlite3_exec,pilotdb__exec_sql,query_int,check_query $db_files | grep -c ':2:')
 
     # 2. Formatting into SQL.
     # shellcheck disable=SC2086

@@ -142,7 +142,7 @@ int64_t rel_wal_checkpoint_seq(const char *walpath)
 }
 
 /* The statements the layer uses to open and end a write transaction (see
- * db/pilotdb.c); read transactions ("BEGIN" ... "COMMIT") leave the state
+ * db/stmt.c); read transactions ("BEGIN" ... "COMMIT") leave the state
  * idle and are not counted. */
 static int track_trace(unsigned type, void *ctx, void *p, void *x)
 {

@@ -1,0 +1,79 @@
+/*
+ * history.c - the history of pilot changes (pilot, CE, from, to, time),
+ * read from the pilots' rows: in time order through the view pilot_event,
+ * or in any order from one scan of the pilots.
+ */
+#include "internal.h"
+
+/*
+ * Visit the events of one row of ST_EVENTS_ANY_ORDER that fall in
+ * [from, to); non-zero if cb asked to stop.
+ */
+static int row_events(sqlite3_stmt *st, int64_t from, int64_t to,
+                      pilotdb_event_cb cb, void *arg)
+{
+    pilotdb_event ev;
+    int started = sqlite3_column_type(st, 4) != SQLITE_NULL;
+
+    ev.pilot_id = sqlite3_column_int64(st, 0);
+    ev.ce_id = sqlite3_column_int64(st, 1);
+    ev.at = sqlite3_column_int64(st, 3);
+    ev.from_status = -1;
+    ev.to_status = PILOT_SUBMITTED;
+    if (ev.at >= from && ev.at < to && cb(arg, &ev))
+        return 1;
+    if (started) {
+        ev.at = sqlite3_column_int64(st, 4);
+        ev.from_status = PILOT_SUBMITTED;
+        ev.to_status = PILOT_RUNNING;
+        if (ev.at >= from && ev.at < to && cb(arg, &ev))
+            return 1;
+    }
+    if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
+        ev.at = sqlite3_column_int64(st, 5);
+        ev.from_status = started ? PILOT_RUNNING : PILOT_SUBMITTED;
+        ev.to_status = sqlite3_column_int(st, 2);
+        if (ev.at >= from && ev.at < to && cb(arg, &ev))
+            return 1;
+    }
+    return 0;
+}
+
+/* Visit the event of one row of ST_EVENTS; non-zero if cb asked to stop. */
+static int view_event(sqlite3_stmt *st, pilotdb_event_cb cb, void *arg)
+{
+    pilotdb_event ev;
+
+    ev.pilot_id = sqlite3_column_int64(st, 0);
+    ev.ce_id = sqlite3_column_int64(st, 1);
+    ev.from_status = sqlite3_column_int(st, 2);
+    ev.to_status = sqlite3_column_int(st, 3);
+    ev.at = sqlite3_column_int64(st, 4);
+    return cb(arg, &ev);
+}
+
+pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
+                                  pilotdb_event_cb cb, void *arg)
+{
+    int64_t from = filter ? filter->from : INT64_MIN;
+    int64_t to = filter ? filter->to : INT64_MAX;
+    int any_order = filter && filter->any_order;
+    struct pilotdb__call call;
+    pilotdb_rc rc;
+    int src;
+
+    rc = pilotdb__enter(db, PILOTDB__READ,
+                        any_order ? ST_EVENTS_ANY_ORDER : ST_EVENTS, &call);
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(call.st, 1, from);
+    sqlite3_bind_int64(call.st, 2, to);
+    while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
+        if (any_order ? row_events(call.st, from, to, cb, arg)
+                      : view_event(call.st, cb, arg))
+            break;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = pilotdb__sql_fail(db, src, "reading the event history");
+    return pilotdb__leave(db, &call, rc);
+}

@@ -1,0 +1,145 @@
+/*
+ * stmt.c - the layer's SQL statements: the table of every statement a call
+ * runs (prepared on first use, kept until close), running them, and reading
+ * their rows into the layer's records.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "schema.h"
+
+#define CE_COLUMNS                                                             \
+    "ce_id, name, capacity, success_rate, enabled,"                            \
+    " n_submitted, n_running, n_done, n_failed, last_change_at"
+#define PILOT_SELECT                                                           \
+    "SELECT p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"            \
+    " p.started_at, p.ended_at FROM pilot p JOIN ce c ON c.ce_id = p.ce_id "
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+    [ST_BEGIN_READ] = "BEGIN",
+    [ST_SNAPSHOT] = "PRAGMA user_version",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT pilotdb_call",
+    [ST_RELEASE] = "RELEASE pilotdb_call",
+    [ST_FOREIGN_KEYS_OFF] = "PRAGMA foreign_keys = OFF",
+    [ST_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO pilotdb_call",
+    [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled)"
+                  " VALUES (?1, ?2, ?3, ?4)",
+    [ST_CE_UPDATE] = "UPDATE ce SET capacity = coalesce(?2, capacity),"
+                     " success_rate = coalesce(?3, success_rate),"
+                     " enabled = coalesce(?4, enabled) WHERE name = ?1",
+    [ST_CE_GET] = "SELECT " CE_COLUMNS " FROM ce WHERE name = ?1",
+    /* Rows in table order, sorted by name in C: walking the name index
+     * would cost a table seek per CE. */
+    [ST_CE_LIST] = "SELECT " CE_COLUMNS " FROM ce",
+    [ST_CE_LIST_AVAILABLE] = "SELECT " CE_COLUMNS " FROM ce WHERE enabled = 1"
+                             " AND capacity > n_submitted + n_running",
+    [ST_CE_ID] = "SELECT ce_id FROM ce WHERE name = ?1",
+    [ST_CE_SLOTS] = "SELECT ce_id, enabled, capacity,"
+                    " n_submitted + n_running FROM ce WHERE name = ?1",
+    [ST_CE_COUNT] = PILOTDB_SQL_CE_COUNT,
+    [ST_PILOT_SUBMIT] = PILOTDB_SQL_PILOT_SUBMIT,
+    [ST_PILOT_START] = PILOTDB_SQL_PILOT_START,
+    [ST_PILOT_END] = PILOTDB_SQL_PILOT_END,
+    [ST_PILOT_STATUS] = "SELECT status, ce_id FROM pilot WHERE pilot_id = ?1",
+    [ST_PILOT_GET] = PILOT_SELECT "WHERE p.pilot_id = ?1",
+    [ST_PILOTS_ALL] = PILOT_SELECT "ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_STATUS] = PILOT_SELECT "WHERE p.status = ?1"
+                                         " ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_CE] = PILOT_SELECT "WHERE p.ce_id = ?2 ORDER BY p.pilot_id",
+    [ST_PILOTS_BY_CE_STATUS] = PILOT_SELECT "WHERE p.ce_id = ?2"
+                                            " AND p.status = ?1"
+                                            " ORDER BY p.pilot_id",
+    [ST_SUMMARY] = "SELECT coalesce(sum(n_submitted), 0),"
+                   " coalesce(sum(n_running), 0), coalesce(sum(n_done), 0),"
+                   " coalesce(sum(n_failed), 0) FROM ce",
+    [ST_EVENTS] = "SELECT pilot_id, ce_id, coalesce(from_status, -1),"
+                  " to_status, at FROM pilot_event"
+                  " WHERE at >= ?1 AND at < ?2 ORDER BY at, pilot_id, to_status",
+    [ST_EVENTS_ANY_ORDER] = "SELECT pilot_id, ce_id, status, submitted_at,"
+                            " started_at, ended_at FROM pilot"
+                            " WHERE (submitted_at >= ?1 AND submitted_at < ?2)"
+                            " OR (started_at >= ?1 AND started_at < ?2)"
+                            " OR (ended_at >= ?1 AND ended_at < ?2)",
+};
+
+
+pilotdb_rc pilotdb__stmt_prepare(pilotdb *db, enum pilotdb__stmt id,
+                                 sqlite3_stmt **st)
+{
+    int src = sqlite3_prepare_v3(db->conn, stmt_sql[id], -1,
+                                 SQLITE_PREPARE_PERSISTENT, st, NULL);
+
+    if (src != SQLITE_OK) {
+        sqlite3_finalize(*st);
+        *st = NULL;
+        return pilotdb__sql_fail(db, src, "preparing a statement");
+    }
+    db->stmt[id] = *st;
+    return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb__stmt_run(pilotdb *db, enum pilotdb__stmt id, const char *what)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc = pilotdb__stmt_get(db, id, &st);
+    int src;
+
+    if (rc != PILOTDB_OK)
+        return rc;
+    src = sqlite3_step(st);
+    if (src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = pilotdb__sql_fail(db, src, what);
+    pilotdb__stmt_done(st);
+    return rc;
+}
+
+void pilotdb__stmt_run_keeping_error(pilotdb *db, enum pilotdb__stmt id,
+                                     const char *what)
+{
+    char saved[sizeof db->errmsg];
+
+    memcpy(saved, db->errmsg, sizeof saved);
+    pilotdb__stmt_run(db, id, what);
+    memcpy(db->errmsg, saved, sizeof saved);
+}
+
+pilotdb_rc pilotdb__step_row(pilotdb *db, sqlite3_stmt *st, const char *what,
+                             const char *none_fmt, ...)
+{
+    va_list ap;
+    int src = sqlite3_step(st);
+
+    if (src == SQLITE_ROW)
+        return PILOTDB_OK;
+    if (src != SQLITE_DONE)
+        return pilotdb__sql_fail(db, src, what);
+    va_start(ap, none_fmt);
+    pilotdb__vfail(db, PILOTDB_ENOTFOUND, none_fmt, ap);
+    va_end(ap);
+    return PILOTDB_ENOTFOUND;
+}
+
+pilotdb_rc pilotdb__exec_sql(pilotdb *db, const char *sql, const char *what)
+{
+    int src = sqlite3_exec(db->conn, sql, NULL, NULL, NULL);
+
+    return src == SQLITE_OK ? PILOTDB_OK : pilotdb__sql_fail(db, src, what);
+}
+
+void *pilotdb__vec_push(struct pilotdb__vec *v)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        void *items = sqlite3_realloc64(v->items, (sqlite3_uint64)cap * v->size);
+
+        if (!items)
+            return NULL;
+        v->items = items;
+        v->cap = cap;
+    }
+    return (char *)v->items + v->n++ * v->size;
+}
