@@ -5,4 +5,4 @@
 # follow mode, a large condor array in bounded memory.
 pilotdeck_add_test(test_ingest SOURCES test_ingest.c LIBS pilotingest
                    LABELS ingest VALGRIND GROUPS corpus bad stream)
-target_include_directories(test_ingest PRIVATE ${PROJECT_SOURCE_DIR}/ingest)
+target_include_directories(test_ingest PRIVATE ${PROJECT_SOURCE_DIR})

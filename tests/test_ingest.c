@@ -19,7 +19,7 @@
 #include <cmocka.h>
 
 #include "fixtures.h"
-#include "internal.h"
+#include "ingest/internal.h" /* by its folder: db/ and sim/ have one too */
 #include "pilotingest.h"
 
 /* 2026-12-06T00:00:00Z: the "now" of every test; never the wall clock. */
