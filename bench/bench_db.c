@@ -112,6 +112,44 @@ static void bench_fixtures(int rounds)
     }
     report("fixture: temp-dir file DB (WAL)", (bench_now_s() - t0) / (rounds / 10) * 1e6,
            "us/test", "", -1);
+
+    t0 = bench_now_s();
+    for (int i = 0; i < rounds / 10; i++) {
+        void *factory = NULL;
+        die_if(fx_db_factory_setup(&factory) != 0, "factory setup");
+        (void)fx_db_factory_get(factory, "source");
+        (void)fx_db_factory_get(factory, "destination");
+        die_if(fx_db_factory_teardown(&factory) != 0, "factory teardown");
+    }
+    report("fixture: factory of two named file DBs", (bench_now_s() - t0) / (rounds / 10) * 1e6,
+           "us/test", "", -1);
+
+    t0 = bench_now_s();
+    for (int i = 0; i < rounds / 10; i++) {
+        void *factory = NULL;
+        die_if(fx_db_factory_setup(&factory) != 0, "factory setup");
+        (void)fx_blank_db(factory, "blank");
+        die_if(fx_db_factory_teardown(&factory) != 0, "factory teardown");
+    }
+    report("fixture: blank DB file (no schema)", (bench_now_s() - t0) / (rounds / 10) * 1e6,
+           "us/test", "", -1);
+
+    dir = fx_tmpdir();
+    db = fx_file_db(dir, "attached.db");
+    fx_close(db);
+    {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/attached.db", dir);
+        t0 = bench_now_s();
+        for (int i = 0; i < rounds; i++) {
+            db = fx_template_db();
+            fx_attach(db, path, "other");
+            fx_close(db);
+        }
+        report("fixture: template copy + ATTACH of a file DB",
+               (bench_now_s() - t0) / rounds * 1e6, "us/test", "", -1);
+    }
+    fx_tmpdir_remove(dir);
 }
 
 /* ---- submit throughput ---------------------------------------------------- */

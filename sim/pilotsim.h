@@ -467,6 +467,88 @@ sim_rc sim_shard_write(const sim_study *st, size_t shard_k, size_t shard_n, FILE
 sim_rc sim_shard_merge(const char *const *paths, size_t npaths, sim_study *st,
                        char *errbuf, size_t errbuf_size);
 
+/* ---- golden files: seeded regression tests --------------------------------- */
+
+/* The outputs a case compares with its goldens. */
+#define SIM_GOLDEN_REPORT 1u /* the JSON report, as `sim --json` prints it */
+#define SIM_GOLDEN_CSV    2u /* the CSV time series, as `sim --csv` writes it */
+
+/* One case: a scenario replayed with a seed up to a time, and the golden
+ * files its outputs must equal.  Every string is owned by the set. */
+typedef struct sim_golden_case {
+    char *name;      /* the scenario file's name without .ini, or a manifest's [case NAME] */
+    char *origin;    /* where it was defined: the scenario file, or MANIFEST:LINE */
+    char *scenario;  /* the scenario file */
+    int64_t seed;    /* -1: the scenario's own */
+    char *until;     /* the time to stop at ("12h"), or NULL: the end */
+    char *report;    /* the golden JSON report, or NULL: not compared */
+    char *csv;       /* the golden CSV series, or NULL: not compared */
+} sim_golden_case;
+
+/* A list of cases, zeroed to start; free with sim_golden_set_free(). */
+typedef struct sim_golden_set {
+    sim_golden_case *cases;
+    size_t ncases, room;
+} sim_golden_set;
+
+/*
+ * Add the cases of path to set:
+ *   a directory: every NAME.ini in it (in name order) with golden/NAME.json
+ *     beside it (and golden/NAME.csv, compared too when it exists), and every
+ *     manifest in it;
+ *   a manifest: an INI file whose first section is [case NAME]; each such
+ *     section one case, with keys scenario (required), seed, until, compare
+ *     (report, csv; default report), report and csv (the goldens; default
+ *     golden/NAME.json and .csv), file names relative to the manifest;
+ *   any other file: a scenario, with golden/NAME.json beside it (a missing
+ *     golden fails the case, or is written by an update).
+ * SIM_EIO (path cannot be read), SIM_EPARSE ("MANIFEST:LINE: message": the
+ * manifest's cases are not added) or SIM_ENOMEM, with errbuf saying why.
+ */
+sim_rc sim_golden_add(sim_golden_set *set, const char *path, char *errbuf,
+                      size_t errbuf_size);
+
+/* Free what set owns and zero it.  NULL is a no-op. */
+void sim_golden_set_free(sim_golden_set *set);
+
+typedef enum sim_golden_status {
+    SIM_GOLDEN_PASS,     /* every output equals its golden */
+    SIM_GOLDEN_DIFF,     /* an output differs from its golden */
+    SIM_GOLDEN_UPDATED,  /* update: the goldens that differed were rewritten */
+    SIM_GOLDEN_ERROR     /* not replayed or compared: message says why */
+} sim_golden_status;
+
+/* What one case gave.  DIFF: golden, line, where, got and want describe the
+ * first differing line (want "(end of file)" past the golden's end). */
+typedef struct sim_golden_result {
+    const sim_golden_case *c;
+    sim_golden_status status;
+    uint64_t seed;        /* the seed replayed; 0 if the scenario was not read */
+    const char *golden;   /* DIFF: the golden that differs (owned by the case) */
+    int line;             /* DIFF: its first differing line, from 1 */
+    char where[256];      /* DIFF: that line's JSON path (".ces[1].done") or CSV
+                             column ("column active") */
+    char got[256], want[256]; /* DIFF: the line in the replay and in the golden */
+    unsigned updated;     /* UPDATED: SIM_GOLDEN_REPORT and/or SIM_GOLDEN_CSV */
+    char message[1024];   /* ERROR: "FILE:LINE: message", "FILE: why" */
+    double seconds;       /* wall time of the replay */
+} sim_golden_result;
+
+/* Given each result, in the order of the cases; r is valid during the call. */
+typedef void (*sim_golden_fn)(void *arg, const sim_golden_result *r);
+
+/*
+ * Replay every case of set, each against its own fresh in-memory database as
+ * `pilotdeck --db :memory: sim SCENARIO --json` plays it, on jobs threads,
+ * and compare its outputs byte for byte with its goldens.  With update, the
+ * goldens that differ (or are missing) are rewritten, through a temporary
+ * file, and identical ones are left untouched.  fn is called from the
+ * calling thread for each case in order, whatever jobs.  SIM_OK once every
+ * case has been reported (failed cases included), SIM_ENOMEM otherwise.
+ */
+sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
+                      sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size);
+
 #ifdef __cplusplus
 }
 #endif

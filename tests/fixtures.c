@@ -1,6 +1,7 @@
 /*
  * fixtures.c - fresh databases for cmocka tests: in-memory, template copy,
- * sample data, temporary file databases.
+ * sample data, temporary file databases, a factory of named databases,
+ * blank databases, attached databases.
  */
 #include "fixtures.h"
 
@@ -201,6 +202,120 @@ pilotdb *fx_file_db(const char *dir, const char *name)
 
     snprintf(path, sizeof path, "%s/%s", dir, name);
     return open_or_fail(path, PILOTDB_OPEN_CREATE);
+}
+
+struct fx_db_factory {
+    char *dir;
+    size_t n, room;
+    struct made {
+        char *name, *path;
+        pilotdb *db;      /* NULL for a blank database */
+    } *made;
+};
+
+int fx_db_factory_setup(void **state)
+{
+    fx_db_factory *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    f->dir = fx_tmpdir();
+    *state = f;
+    return 0;
+}
+
+int fx_db_factory_teardown(void **state)
+{
+    fx_db_factory *f = *state;
+
+    for (size_t i = 0; i < f->n; i++) {
+        if (f->made[i].db)
+            fx_close(f->made[i].db);
+        free(f->made[i].name);
+        free(f->made[i].path);
+    }
+    free(f->made);
+    fx_tmpdir_remove(f->dir);
+    free(f);
+    *state = NULL;
+    return 0;
+}
+
+/* The entry of name, made (with its path, no database yet) if new. */
+static struct made *factory_entry(fx_db_factory *f, const char *name)
+{
+    struct made *m;
+    size_t len;
+
+    if (!name[0] || strchr(name, '/'))
+        fail_msg("fixture database name '%s' is not a plain file name", name);
+    for (size_t i = 0; i < f->n; i++)
+        if (strcmp(f->made[i].name, name) == 0)
+            return &f->made[i];
+    if (f->n == f->room) {
+        f->room = f->room ? 2 * f->room : 4;
+        f->made = realloc(f->made, f->room * sizeof *f->made);
+        assert_non_null(f->made);
+    }
+    m = &f->made[f->n++];
+    len = strlen(f->dir) + strlen(name) + sizeof "/.db";
+    m->name = strdup(name);
+    m->path = malloc(len);
+    assert_non_null(m->name);
+    assert_non_null(m->path);
+    snprintf(m->path, len, "%s/%s.db", f->dir, name);
+    m->db = NULL;
+    return m;
+}
+
+pilotdb *fx_db_factory_get(fx_db_factory *f, const char *name)
+{
+    struct made *m = factory_entry(f, name);
+
+    if (!m->db)
+        m->db = open_or_fail(m->path, PILOTDB_OPEN_CREATE);
+    return m->db;
+}
+
+const char *fx_db_factory_path(fx_db_factory *f, const char *name)
+{
+    return factory_entry(f, name)->path;
+}
+
+const char *fx_blank_db(fx_db_factory *f, const char *name)
+{
+    struct made *m = factory_entry(f, name);
+    sqlite3 *raw = NULL;
+    char *err = NULL;
+
+    if (m->db)
+        fail_msg("fixture database '%s' is open: it cannot be made blank", name);
+    remove(m->path);
+    if (sqlite3_open_v2(m->path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        fail_msg("creating %s: %s", m->path, raw ? sqlite3_errmsg(raw) : "out of memory");
+    /* a table made and dropped writes the header: a real database, no schema */
+    if (sqlite3_exec(raw, "CREATE TABLE fx_blank(x); DROP TABLE fx_blank;", NULL, NULL,
+                     &err) != SQLITE_OK)
+        fail_msg("writing %s: %s", m->path, err ? err : "failed");
+    if (sqlite3_close(raw) != SQLITE_OK)
+        fail_msg("closing %s", m->path);
+    return m->path;
+}
+
+void fx_attach(pilotdb *db, const char *path, const char *schema)
+{
+    sqlite3 *raw = pilotdb_sqlite(db);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(raw, "ATTACH DATABASE ?1 AS ?2", -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, schema, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(raw);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK)
+        fail_msg("attaching %s as %s: %s", path, schema, sqlite3_errmsg(raw));
 }
 
 static int exec_or_say(pilotdb *db, const char *sql)

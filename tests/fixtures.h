@@ -50,6 +50,35 @@ void fx_tmpdir_remove(char *dir);
  * file (WAL mode). */
 pilotdb *fx_file_db(const char *dir, const char *name);
 
+/* A factory of named databases for one test (several at once: the source
+ * and destination of an export/ingest round trip, a database and the one
+ * it is compared with).  fx_db_factory_setup() and _teardown() are cmocka
+ * setup/teardown functions: *state becomes a factory with its own temporary
+ * directory; teardown closes every database it made (asserting each closes
+ * cleanly) and removes their files and the directory. */
+typedef struct fx_db_factory fx_db_factory;
+int fx_db_factory_setup(void **state);
+int fx_db_factory_teardown(void **state);
+
+/* The database called name (a plain file name): the file NAME.db in the
+ * factory's directory with the current schema, on the test clock, made by
+ * the first call and the same handle after.  Owned by the factory. */
+pilotdb *fx_db_factory_get(fx_db_factory *f, const char *name);
+
+/* The file of the database called name, made or not; owned by the factory. */
+const char *fx_db_factory_path(fx_db_factory *f, const char *name);
+
+/* A blank database for migration tests: the file NAME.db in the factory's
+ * directory, a valid SQLite database with no schema at all (user_version
+ * 0, no tables), not opened; its path, owned by the factory. */
+const char *fx_blank_db(fx_db_factory *f, const char *name);
+
+/* The ATTACH-qualified form: attach the database file path to db's
+ * connection under schema (ATTACH DATABASE path AS schema), so that one
+ * connection reads both (SELECT ... FROM schema.pilot).  Closing db
+ * detaches it. */
+void fx_attach(pilotdb *db, const char *path, const char *schema);
+
 /* Rollback isolation, for tests that share one database: begin opens a
  * SAVEPOINT before a test, end rolls back all the test wrote and releases
  * it.  Each returns 0, or -1 after a message on stderr, so that they can

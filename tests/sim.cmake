@@ -27,9 +27,25 @@ pilotdeck_add_test(test_sim_invariants SOURCES test_sim_invariants.c
                    LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300
                    GROUPS tutorial outage capacity_whatif flaky_ban arrivals grid50)
 
-# Golden replays of every shipped scenario but large.ini.
-pilotdeck_add_test(test_sim_golden SOURCES test_sim_golden.c
-                   LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300)
+# Golden replays: `pilotdeck test scenarios` replays every shipped scenario
+# that has a golden (all but large.ini) against a fresh database, the same
+# command users run on theirs.  Its valgrind twin replays the short ones.
+add_test(NAME test_sim_golden COMMAND pilotdeck test scenarios
+         WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+set_tests_properties(test_sim_golden PROPERTIES LABELS sim TIMEOUT 300)
+if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
+  add_test(NAME test_sim_golden.valgrind
+           COMMAND ${VALGRIND_EXECUTABLE} --quiet --error-exitcode=99 --leak-check=full
+                   --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:pilotdeck> test
+                   scenarios/tutorial.ini scenarios/outage.ini scenarios/flaky_ban.ini --jobs 2
+           WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(test_sim_golden.valgrind PROPERTIES LABELS valgrind TIMEOUT 1200)
+endif()
+# The library behind it (cases, manifests, comparison, --update, jobs), and
+# the invariants of each golden run's database, which the command cannot see.
+pilotdeck_add_test(test_golden SOURCES test_sim_golden.c
+                   LIBS pilotdeck_simcheck pilotsim LABELS sim VALGRIND TIMEOUT 300
+                   GROUPS cases compare invariants)
 
 # The engine's step API, external CE changes, common random numbers,
 # reproducible reports and CSV, refusals.
@@ -41,10 +57,19 @@ target_compile_definitions(test_sim_engine PRIVATE _GNU_SOURCE) # open_memstream
 pilotdeck_add_test(test_sim_stats SOURCES test_sim_stats.c
                    LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300)
 
-# Regenerate scenarios/golden/*.json with this build's pilotdeck (review the
-# diff before committing): cmake --build BUILD --target regen-golden
+# Rewrite the shipped goldens that differ with this build's pilotdeck (review
+# the diff before committing): cmake --build BUILD --target regen-golden,
+# the same as `pilotdeck test --update scenarios` in the source directory.
 add_custom_target(regen-golden
-  COMMAND ${PROJECT_SOURCE_DIR}/scripts/regen-golden ${PROJECT_BINARY_DIR}
-  COMMENT "Regenerating scenarios/golden/*.json"
+  COMMAND pilotdeck test --update scenarios
+  WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+  COMMENT "Updating scenarios/golden/*.json"
   VERBATIM)
 add_dependencies(regen-golden pilotdeck)
+
+# The command end to end: a changed scenario, --update, --jobs, --json,
+# --junit (checked with xmllint), manifests, bad input.
+add_test(NAME cli_golden
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_golden.sh $<TARGET_FILE:pilotdeck>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(cli_golden PROPERTIES LABELS cli TIMEOUT 300)

@@ -1,13 +1,15 @@
 /*
- * test_sim_golden.c - replay every shipped scenario (except the benchmark's
- * large.ini) with its own seed against a fresh database and compare the JSON
- * report byte for byte with scenarios/golden/NAME.json.
+ * test_sim_golden.c - the golden-file library behind `pilotdeck test`
+ * (sim_golden_*): which cases a directory, scenario or manifest gives, bad
+ * manifests refused as FILE:LINE, a changed scenario failing with its seed,
+ * line and JSON path, --update rewriting exactly the goldens that differ,
+ * results in case order whatever the jobs; and what the command cannot do:
+ * the database each shipped scenario leaves at its own seed (the run its
+ * golden pins) passes the simulation's invariants.
  *
- * A mismatch prints the scenario, the seed, the first differing line and the
- * command that reproduces the report; scripts/regen-golden rewrites the
- * goldens when a change is intended (review them as a diff).
+ * The replay of the shipped goldens itself is `pilotdeck test scenarios`
+ * (CTest test test_sim_golden, tests/sim.cmake).
  */
-#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -25,7 +29,13 @@
 /* Scenarios short enough to replay under valgrind. */
 static const char *const valgrind_ok[] = {"tutorial", "outage", "flaky_ban"};
 
-static char *read_file(const char *path)
+static const char *source_dir(void)
+{
+    const char *src = getenv("PILOTDECK_SOURCE_DIR");
+    return src ? src : "..";
+}
+
+static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
     char *text = NULL;
@@ -46,126 +56,336 @@ static char *read_file(const char *path)
     return text;
 }
 
-/* The 1-based line where a and b first differ, and that line of each. */
-static int first_difference(const char *a, const char *b, char *la, char *lb, size_t n)
+static void spit(const char *path, const char *text)
 {
-    int line = 1;
-    size_t i = 0, start = 0;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
 
-    while (a[i] && a[i] == b[i]) {
-        if (a[i] == '\n') {
-            line++;
-            start = i + 1;
-        }
-        i++;
+/* Copy the shipped scenario NAME.ini and its golden into dir (dir/golden). */
+static void copy_case(const char *dir, const char *name)
+{
+    char from[4096], to[4096];
+    char *text;
+
+    snprintf(from, sizeof from, "%s/scenarios/%s.ini", source_dir(), name);
+    snprintf(to, sizeof to, "%s/%s.ini", dir, name);
+    assert_non_null(text = slurp(from));
+    spit(to, text);
+    free(text);
+    snprintf(from, sizeof from, "%s/scenarios/golden/%s.json", source_dir(), name);
+    snprintf(to, sizeof to, "%s/golden", dir);
+    mkdir(to, 0777);
+    snprintf(to, sizeof to, "%s/golden/%s.json", dir, name);
+    assert_non_null(text = slurp(from));
+    spit(to, text);
+    free(text);
+}
+
+/* Remove dir/golden's files and dir/golden, then dir (fx_tmpdir_remove). */
+static void remove_dir(char *dir)
+{
+    static const char *const files[] = {"tutorial.json", "outage.json", "flaky_ban.json",
+                                        "t.json", "t.csv"};
+    char path[4096];
+
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/golden/%s", dir, files[i]);
+        unlink(path);
     }
-    a += start;
-    b += start;
-    snprintf(la, n, "%.*s", (int)strcspn(a, "\n"), a);
-    snprintf(lb, n, "%.*s", (int)strcspn(b, "\n"), b);
-    return line;
+    snprintf(path, sizeof path, "%s/golden", dir);
+    rmdir(path);
+    fx_tmpdir_remove(dir);
 }
 
-/* Replay one scenario; 0 if it matches its golden, 1 after printing why. */
-static int replay(const char *name)
-{
-    const char *path = sim_check_scenario_path(name);
-    const char *src = getenv("PILOTDECK_SOURCE_DIR");
-    char golden_path[4096], what[512], la[256], lb[256], err[512];
-    sim_scenario *scn = sim_check_load(path);
-    pilotdb *db = fx_template_db();
-    sim_engine *eng = NULL;
-    char *report, *golden;
-    uint64_t seed = sim_scenario_seed(scn);
-    int bad = 0;
+/* The results of a run, kept in the order they came. */
+struct seen {
+    size_t n;
+    char names[16][64];
+    sim_golden_result r[16];
+};
 
-    snprintf(golden_path, sizeof golden_path, "%s/scenarios/golden/%s.json",
-             src ? src : "..", name);
-    snprintf(what, sizeof what, "scenario %s seed %llu", name, (unsigned long long)seed);
-    if (sim_engine_new(scn, db, seed, &eng, err, sizeof err) != SIM_OK)
-        fail_msg("%s: %s", what, err);
-    if (sim_engine_run(eng) != SIM_OK)
-        fail_msg("%s: %s", what, sim_engine_errmsg(eng));
-    sim_check_run(db, scn, eng, 0, what);
-    report = sim_report_json(eng);
-    assert_non_null(report);
-    golden = read_file(golden_path);
-    if (!golden) {
-        print_error("%s: no golden report %s (make it with scripts/regen-golden)\n",
-                    what, golden_path);
-        bad = 1;
-    } else if (strcmp(report, golden) != 0) {
-        int line = first_difference(report, golden, la, lb, sizeof la);
-        print_error("%s: report differs from %s at line %d\n  got:  %s\n  want: %s\n"
-                    "reproduce: pilotdeck --db :memory: sim %s --seed %llu --json | "
-                    "diff %s -\nif the change is intended: scripts/regen-golden BUILD_DIR "
-                    "and review git diff scenarios/golden\n",
-                    what, golden_path, line, la, lb, path, (unsigned long long)seed,
-                    golden_path);
-        bad = 1;
-    } else {
-        print_message("[ golden   ] %s seed %llu matches\n", name, (unsigned long long)seed);
-    }
-    free(golden);
-    free(report);
-    sim_engine_free(eng);
-    fx_close(db);
-    sim_scenario_free(scn);
-    return bad;
+static void keep(void *arg, const sim_golden_result *r)
+{
+    struct seen *s = arg;
+
+    assert_true(s->n < 16);
+    snprintf(s->names[s->n], sizeof s->names[0], "%s", r->c->name);
+    s->r[s->n++] = *r;
 }
 
-static int cmp_str(const void *a, const void *b)
+static void run_set(const sim_golden_set *set, int update, unsigned jobs, struct seen *s)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    char err[256];
+
+    memset(s, 0, sizeof *s);
+    assert_int_equal(sim_golden_run(set, update, jobs, keep, s, err, sizeof err), SIM_OK);
+    assert_int_equal(s->n, set->ncases);
 }
 
-static void test_golden_replays(void **state)
+/* The shipped scenarios with a golden, in name order: demo's built-in
+ * scenario among them, the benchmark's large.ini not. */
+static void test_shipped_cases(void **state)
 {
-    const char *src = getenv("PILOTDECK_SOURCE_DIR");
-    char dir_path[4096], *names[64];
-    size_t n = 0, i, k;
-    struct dirent *de;
-    DIR *dir;
-    int bad = 0;
+    static const char *const names[] = {"arrivals", "capacity_whatif", "demo", "flaky_ban",
+                                        "grid50", "outage", "tutorial"};
+    sim_golden_set set = {0};
+    char dir[4096], err[512], want[4200];
 
     (void)state;
-    snprintf(dir_path, sizeof dir_path, "%s/scenarios", src ? src : "..");
-    dir = opendir(dir_path);
-    if (!dir)
-        fail_msg("cannot list %s (set PILOTDECK_SOURCE_DIR)", dir_path);
-    while ((de = readdir(dir)) != NULL && n < 64) {
-        size_t len = strlen(de->d_name);
-        if (len > 4 && strcmp(de->d_name + len - 4, ".ini") == 0 &&
-            strcmp(de->d_name, "large.ini") != 0) {
-            names[n] = strdup(de->d_name);
-            assert_non_null(names[n]);
-            names[n][len - 4] = '\0';
-            n++;
-        }
+    snprintf(dir, sizeof dir, "%s/scenarios", source_dir());
+    assert_int_equal(sim_golden_add(&set, dir, err, sizeof err), SIM_OK);
+    assert_int_equal(set.ncases, sizeof names / sizeof names[0]);
+    for (size_t i = 0; i < set.ncases; i++) {
+        assert_string_equal(set.cases[i].name, names[i]);
+        snprintf(want, sizeof want, "%s/golden/%s.json", dir, names[i]);
+        assert_string_equal(set.cases[i].report, want);
+        assert_null(set.cases[i].csv);
+        assert_int_equal(set.cases[i].seed, -1);
     }
-    closedir(dir);
-    qsort(names, n, sizeof *names, cmp_str);
-    assert_true(n >= 6);
-    for (i = 0; i < n; i++) {
-        int run = 1;
-        if (sim_check_under_valgrind()) {
-            run = 0;
-            for (k = 0; k < sizeof valgrind_ok / sizeof valgrind_ok[0]; k++)
-                if (strcmp(names[i], valgrind_ok[k]) == 0)
-                    run = 1;
-        }
-        if (run)
-            bad += replay(names[i]);
-        free(names[i]);
-    }
-    if (bad)
-        fail_msg("%d golden replay(s) differ", bad);
+    sim_golden_set_free(&set);
 }
 
-int main(void)
+/* Each bad manifest is refused at its line, adding no case. */
+static void test_bad_manifests(void **state)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_golden_replays),
+    static const struct { const char *text, *message; } bad[] = {
+        {"[case a]\nscenario = x.ini\nbogus = 1\n", "m.ini:3: unknown key 'bogus'"},
+        {"[case a]\nseed = 3\n", "m.ini:2: [case a] needs scenario = FILE"},
+        {"[case a]\nscenario = x.ini\nseed = -1\n", "m.ini:3: seed: '-1' is not"},
+        {"[case a]\nscenario = x.ini\nuntil = 12\n", "m.ini:3: until: '12' is not a duration"},
+        {"[case a]\nscenario = x.ini\ncompare = summary\n",
+         "m.ini:3: compare: 'summary' is not supported yet"},
+        {"[case a]\nscenario = x.ini\ncompare = report, plot\n",
+         "m.ini:3: compare: unknown output 'plot'"},
+        {"[case a]\nscenario = x.ini\n[case a]\nscenario = y.ini\n",
+         "m.ini:4: case 'a' given twice"},
+        {"[case a]\nscenario = x.ini\n[ce b]\ncapacity = 1\n", "m.ini:4: unknown section [ce b]"},
+        {"[case a]\nscenario = x.ini\nscenario = y.ini\n", "m.ini:3: key 'scenario' given twice"},
+        {"[case a]\nscenario = x.ini\nthis is not ini\n", "m.ini:3: syntax error"},
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    char *dir = fx_tmpdir(), path[4096], err[512], want[4200];
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/m.ini", dir);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sim_golden_set set = {0};
+        spit(path, bad[i].text);
+        assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_EPARSE);
+        snprintf(want, sizeof want, "%s/%s", dir, bad[i].message);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fail_msg("manifest %zu: got '%s', want '%s...'", i, err, want);
+        assert_int_equal(set.ncases, 0);
+        sim_golden_set_free(&set);
+    }
+    remove_dir(dir);
+}
+
+/* A manifest's case: its keys, its defaults, paths beside the manifest. */
+static void test_manifest_case(void **state)
+{
+    sim_golden_set set = {0};
+    char *dir = fx_tmpdir(), path[4096], err[512], want[4200];
+    struct seen s;
+
+    (void)state;
+    copy_case(dir, "tutorial");
+    snprintf(path, sizeof path, "%s/m.ini", dir);
+    spit(path, "; a manifest\n[case t]\nscenario = tutorial.ini\nseed = 7\nuntil = 12h\n"
+               "compare = report, csv\n");
+    assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_OK);
+    assert_int_equal(set.ncases, 1);
+    assert_string_equal(set.cases[0].name, "t");
+    assert_int_equal(set.cases[0].seed, 7);
+    assert_string_equal(set.cases[0].until, "12h");
+    snprintf(want, sizeof want, "%s/golden/t.csv", dir);
+    assert_string_equal(set.cases[0].csv, want);
+    snprintf(want, sizeof want, "%s:2", path);
+    assert_string_equal(set.cases[0].origin, want);
+
+    /* no golden yet: an error naming it; an update writes both */
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_ERROR);
+    assert_non_null(strstr(s.r[0].message, "golden/t.json: no golden file"));
+    run_set(&set, 1, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_UPDATED);
+    assert_int_equal(s.r[0].updated, SIM_GOLDEN_REPORT | SIM_GOLDEN_CSV);
+    assert_int_equal(s.r[0].seed, 7);
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_PASS);
+
+    /* the directory holds the manifest's case and tutorial's own */
+    sim_golden_set_free(&set);
+    assert_int_equal(sim_golden_add(&set, dir, err, sizeof err), SIM_OK);
+    assert_int_equal(set.ncases, 2);
+    assert_string_equal(set.cases[0].name, "t");
+    assert_string_equal(set.cases[1].name, "tutorial");
+    sim_golden_set_free(&set);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/tutorial.ini", dir);
+    unlink(path);
+    remove_dir(dir);
+}
+
+/* A value changed in a copied scenario fails with the seed, the line and
+ * its JSON path; an update rewrites that golden only. */
+static void test_changed_scenario(void **state)
+{
+    sim_golden_set set = {0};
+    char *dir = fx_tmpdir(), path[4096], err[512], golden[4096], *text, *at;
+    struct stat before, after;
+    struct seen s;
+
+    (void)state;
+    copy_case(dir, "tutorial");
+    copy_case(dir, "outage");
+    snprintf(path, sizeof path, "%s/outage.ini", dir);
+    text = slurp(path);
+    assert_non_null(at = strstr(text, "capacity = 12\n"));
+    memcpy(at, "capacity = 17\n", 14);
+    spit(path, text);
+    free(text);
+
+    assert_int_equal(sim_golden_add(&set, dir, err, sizeof err), SIM_OK);
+    assert_int_equal(set.ncases, 2);
+    run_set(&set, 0, 1, &s);
+    assert_string_equal(s.names[0], "outage");
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_DIFF);
+    assert_int_equal(s.r[0].seed, 7);
+    assert_int_equal(s.r[0].line, 13);
+    assert_string_equal(s.r[0].where, ".ces[0].capacity");
+    assert_string_equal(s.r[0].got, "      \"capacity\": 17,");
+    assert_string_equal(s.r[0].want, "      \"capacity\": 12,");
+    assert_int_equal(s.r[1].status, SIM_GOLDEN_PASS);
+
+    snprintf(golden, sizeof golden, "%s/golden/tutorial.json", dir);
+    assert_int_equal(stat(golden, &before), 0);
+    run_set(&set, 1, 2, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_UPDATED);
+    assert_int_equal(s.r[0].updated, SIM_GOLDEN_REPORT);
+    assert_int_equal(s.r[1].status, SIM_GOLDEN_PASS);
+    assert_int_equal(s.r[1].updated, 0);
+    assert_int_equal(stat(golden, &after), 0);
+    assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+    assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+    assert_int_equal(before.st_ino, after.st_ino);
+    snprintf(golden, sizeof golden, "%s/golden/outage.json", dir);
+    assert_non_null(text = slurp(golden));
+    assert_non_null(strstr(text, "\"capacity\": 17,"));
+    free(text);
+
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_PASS);
+    assert_int_equal(s.r[1].status, SIM_GOLDEN_PASS);
+    sim_golden_set_free(&set);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/tutorial.ini", dir);
+    unlink(path);
+    remove_dir(dir);
+}
+
+/* An unreadable scenario fails its case, not the run. */
+static void test_unreadable_scenario(void **state)
+{
+    sim_golden_set set = {0};
+    char *dir = fx_tmpdir(), path[4096], err[512];
+    struct seen s;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/gone.ini", dir);
+    assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_EIO);
+    spit(path, "[scenario]\nduration = 1h\n[ce a]\ncapacity = x\n");
+    assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_OK);
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_ERROR);
+    assert_non_null(strstr(s.r[0].message, "gone.ini:4:"));
+    sim_golden_set_free(&set);
+    unlink(path);
+    remove_dir(dir);
+}
+
+/* The same results in the same order whatever the jobs. */
+static void test_jobs_keep_order(void **state)
+{
+    sim_golden_set set = {0};
+    char path[4096], err[512];
+    struct seen one, many;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof valgrind_ok / sizeof valgrind_ok[0]; i++) {
+        snprintf(path, sizeof path, "%s/scenarios/%s.ini", source_dir(), valgrind_ok[i]);
+        assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_OK);
+    }
+    run_set(&set, 0, 1, &one);
+    run_set(&set, 0, 3, &many);
+    for (size_t i = 0; i < set.ncases; i++) {
+        assert_string_equal(one.names[i], valgrind_ok[i]);
+        assert_string_equal(many.names[i], valgrind_ok[i]);
+        assert_int_equal(one.r[i].status, SIM_GOLDEN_PASS);
+        assert_int_equal(many.r[i].status, SIM_GOLDEN_PASS);
+        assert_int_equal(one.r[i].seed, many.r[i].seed);
+    }
+    sim_golden_set_free(&set);
+}
+
+/* The database each shipped scenario leaves at its own seed passes the
+ * simulation's invariants (the golden pins only the report). */
+static void test_golden_runs_consistent(void **state)
+{
+    sim_golden_set set = {0};
+    char dir[4096], err[512], what[512];
+
+    (void)state;
+    snprintf(dir, sizeof dir, "%s/scenarios", source_dir());
+    assert_int_equal(sim_golden_add(&set, dir, err, sizeof err), SIM_OK);
+    for (size_t i = 0; i < set.ncases; i++) {
+        const sim_golden_case *c = &set.cases[i];
+        int run = !sim_check_under_valgrind();
+        for (size_t k = 0; k < sizeof valgrind_ok / sizeof valgrind_ok[0]; k++)
+            run |= strcmp(c->name, valgrind_ok[k]) == 0;
+        if (!run)
+            continue;
+        sim_scenario *scn = sim_check_load(c->scenario);
+        pilotdb *db = fx_template_db();
+        sim_engine *eng = NULL;
+        uint64_t seed = sim_scenario_seed(scn);
+
+        snprintf(what, sizeof what, "scenario %s seed %llu (reproduce: pilotdeck --db check.db "
+                 "sim %s, then inspect check.db)", c->name, (unsigned long long)seed,
+                 c->scenario);
+        if (sim_engine_new(scn, db, seed, &eng, err, sizeof err) != SIM_OK)
+            fail_msg("%s: %s", what, err);
+        if (sim_engine_run(eng) != SIM_OK)
+            fail_msg("%s: %s", what, sim_engine_errmsg(eng));
+        sim_check_run(db, scn, eng, 0, what);
+        sim_engine_free(eng);
+        fx_close(db);
+        sim_scenario_free(scn);
+    }
+    sim_golden_set_free(&set);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_shipped_cases),
+        cmocka_unit_test(test_bad_manifests),
+        cmocka_unit_test(test_manifest_case),
+        cmocka_unit_test(test_unreadable_scenario),
+    };
+    const struct CMUnitTest compare[] = {
+        cmocka_unit_test(test_changed_scenario),
+        cmocka_unit_test(test_jobs_keep_order),
+    };
+    const struct CMUnitTest invariants[] = {
+        cmocka_unit_test(test_golden_runs_consistent),
+    };
+    const struct fx_group groups[] = {
+        FX_GROUP("cases", cases, NULL, NULL),
+        FX_GROUP("compare", compare, NULL, NULL),
+        FX_GROUP("invariants", invariants, NULL, NULL),
+    };
+    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
 }

@@ -1,0 +1,116 @@
+#!/bin/sh
+# End-to-end tests of pilotdeck test: the shipped goldens pass (demo's
+# built-in scenario among them), a changed scenario fails with its seed and
+# a reproduce command that works, --update rewrites exactly the changed
+# golden, --jobs keeps the order, --json and --junit (well-formed XML,
+# checked by xmllint, with the right counts), bad input refused.
+# Usage: test_golden.sh PATH/TO/pilotdeck SOURCE_DIR
+set -u
+PD=${1:?usage: test_golden.sh PATH/TO/pilotdeck SOURCE_DIR}
+SRC=${2:?usage: test_golden.sh PATH/TO/pilotdeck SOURCE_DIR}
+cli_name=golden
+. "$(dirname "$0")/common.sh"
+lacks() { case "$1" in *"$2"*) bad "'$1' has '$2'" ;; *) ok ;; esac; }
+
+# -- help -------------------------------------------------------------------------
+expect 0 "$PD" test --help;   has "$out" "usage: pilotdeck test [DIR|FILE...]"
+has "$out" "--junit FILE"
+expect 0 "$PD" --help;        has "$out" "test "
+
+# -- the shipped goldens, from the source directory and by default from it -------------
+expect 0 "$PD" test "$SRC/scenarios"
+has "$out" "ok demo"; has "$out" "ok tutorial"; has "$out" "7 passed, 0 failed"
+lacks "$out" "large"
+expect 0 sh -c "cd '$SRC/scenarios' && '$PD' test"
+has "$out" "ok grid50"
+
+# -- a changed scenario fails with its seed and a reproduce command -------------------
+mkdir -p proj/golden
+for s in tutorial outage flaky_ban; do
+    cp "$SRC/scenarios/$s.ini" proj/
+    cp "$SRC/scenarios/golden/$s.json" proj/golden/
+done
+sed -i 's/^capacity = 12$/capacity = 17/' proj/outage.ini
+cd proj || exit 1
+expect 1 "$PD" test
+has "$out" "FAIL outage: golden/outage.json:13: .ces[0].capacity differs (seed 7)"
+has "$out" '  got:        "capacity": 17,'
+has "$out" '  want:       "capacity": 12,'
+has "$out" "  reproduce: pilotdeck --db :memory: sim outage.ini --seed 7 --json | diff golden/outage.json -"
+has "$out" "ok tutorial"; has "$out" "ok flaky_ban"; has "$out" "2 passed, 1 failed"
+text=$out
+# the reproduce command shows the same difference
+command=$(printf '%s\n' "$text" | sed -n 's/^  reproduce: pilotdeck//p')
+expect 1 sh -c "'$PD'$command"
+has "$out" '"capacity": 17,'
+
+# --jobs: the same lines in the same order; --json: one object per case
+expect 1 "$PD" test --jobs 3
+[ "$out" = "$text" ] && ok || bad "--jobs 3 printed another output: $out"
+expect 1 "$PD" test --json
+[ "$(printf '%s\n' "$out" | grep -c '^{"name":')" -eq 3 ] && ok || bad "--json: $out"
+has "$out" '"name":"outage","status":"fail"'; has "$out" '"seed":7'
+has "$out" '"where":".ces[0].capacity"'; has "$out" '"reproduce":"pilotdeck --db :memory: sim outage.ini'
+
+# --junit: well-formed, counts that match
+expect 1 "$PD" test --junit report.xml
+if xmllint --noout report.xml 2>"$work/xml"; then ok; else bad "report.xml: $(cat "$work/xml")"; fi
+has "$(cat report.xml)" '<testsuite name="pilotdeck test" tests="3" failures="1" errors="0"'
+[ "$(grep -c '<testcase ' report.xml)" -eq 3 ] && ok || bad "report.xml lacks test cases"
+[ "$(grep -c '<failure ' report.xml)" -eq 1 ] && ok || bad "report.xml: not one failure"
+has "$(cat report.xml)" '.ces[0].capacity differs (seed 7)'
+
+# --update rewrites exactly the changed golden
+save golden/tutorial.json; t_saved=$saved
+save golden/flaky_ban.json; f_saved=$saved
+expect 0 "$PD" test --update
+has "$out" "updated outage: golden/outage.json"; has "$out" "ok tutorial"
+has "$out" "2 unchanged, 1 updated, 0 failed"
+saved=$t_saved saved_file=golden/tutorial.json; unchanged "test --update"
+saved=$f_saved saved_file=golden/flaky_ban.json; unchanged "test --update"
+has "$(cat golden/outage.json)" '"capacity": 17,'
+expect 0 "$PD" test;      has "$out" "3 passed, 0 failed"
+
+# -- a manifest: seed, until, the CSV series; names that XML must escape ----------------
+cat >cases.ini <<'EOF'
+; cases beyond each scenario's own seed
+[case tutorial-seed-3]
+scenario = tutorial.ini
+seed = 3
+until = 12h
+compare = report, csv
+
+[case <odd> & "quoted"]
+scenario = flaky_ban.ini
+EOF
+expect 1 "$PD" test cases.ini
+has "$out" "FAIL tutorial-seed-3: golden/tutorial-seed-3.json: no golden file"
+expect 0 "$PD" test --update cases.ini
+has "$out" "updated tutorial-seed-3: golden/tutorial-seed-3.json golden/tutorial-seed-3.csv"
+expect 0 "$PD" test cases.ini
+sed -i '2s/,[^,]*$/,999/' golden/tutorial-seed-3.csv
+expect 1 "$PD" test cases.ini --junit odd.xml
+has "$out" "FAIL tutorial-seed-3: golden/tutorial-seed-3.csv:2: column"
+has "$out" "--csv replay.csv >/dev/null && diff golden/tutorial-seed-3.csv replay.csv"
+if xmllint --noout odd.xml 2>"$work/xml"; then ok; else bad "odd.xml: $(cat "$work/xml")"; fi
+has "$(cat odd.xml)" 'name="&lt;odd&gt; &amp; &quot;quoted&quot;"'
+expect 0 "$PD" test --update cases.ini
+has "$out" "updated tutorial-seed-3: golden/tutorial-seed-3.csv"
+expect 0 "$PD" test                 # the directory: its scenarios and its manifest
+has "$out" "5 passed, 0 failed"
+cd .. || exit 1
+
+# -- bad input ---------------------------------------------------------------------------
+printf '[case a]\nscenario = x.ini\ncompare = summary\n' >m.ini
+expect 2 "$PD" test m.ini;    has "$err" "m.ini:3: compare: 'summary' is not supported yet"
+expect 2 "$PD" test nowhere;  has "$err" "nowhere: No such file or directory"
+expect 2 "$PD" test --jobs 0 proj
+expect 2 "$PD" test --bogus
+mkdir empty
+expect 1 "$PD" test empty;    has "$err" "no scenario with a golden in empty"
+expect 1 "$PD" test proj --junit /nonexistent/dir/r.xml; has "$err" "/nonexistent/dir/r.xml"
+printf '[scenario]\nduration = 1h\n[ce a]\ncapacity = x\n' >proj/broken.ini
+expect 1 "$PD" test proj/broken.ini
+has "$out" "FAIL broken: proj/broken.ini:4:"
+
+finish
