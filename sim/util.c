@@ -25,3 +25,31 @@ sim_rc sim__strdup(const char *s, char **out)
     *out = strdup(s ? s : "");
     return *out ? SIM_OK : SIM_ENOMEM;
 }
+
+char *sim__format(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *s;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !(s = malloc((size_t)n + 1)))
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+char *sim__dir_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (!slash)
+        return sim__format(".");
+    if (slash == path)
+        return sim__format("/");
+    return sim__format("%.*s", (int)(slash - path), path);
+}
