@@ -23,7 +23,8 @@
 /* Trend buckets of ten simulated minutes. */
 #define DEMO_BUCKET_MS (10 * 60 * 1000)
 
-enum { OPT_SPEED = 1, OPT_SEED, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE };
+enum { OPT_SPEED = 1, OPT_SEED, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE,
+       OPT_WINDOW };
 
 static const struct cli_option demo_options[] = {
     {"speed", 0, CLI_ARG_REQUIRED, "X",
@@ -37,6 +38,8 @@ static const struct cli_option demo_options[] = {
      OPT_NO_COLOR},
     {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
     {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
+    {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
+     "of the simulated clock (default 1h; 5m to 7d)", OPT_WINDOW},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -44,12 +47,14 @@ struct demo_options {
     const char *db_path;
     double speed, interval;
     int64_t seed;  /* -1: the scenario's */
+    int64_t window_ms;
     int color, unicode;
 };
 
 static int take_demo_option(void *state, int id, const char *value)
 {
     struct demo_options *o = state;
+    char err[128];
 
     switch (id) {
     case OPT_SPEED:
@@ -66,6 +71,12 @@ static int take_demo_option(void *state, int id, const char *value)
         break;
     case OPT_DB: o->db_path = value; break;
     case OPT_NO_COLOR: o->color = 0; break;
+    case OPT_WINDOW:
+        if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
+            cli_error("--window: %s", err);
+            return CLI_USAGE;
+        }
+        break;
     default: o->unicode = 0; break;
     }
     return CLI_OK;
@@ -105,7 +116,8 @@ static int demo_finished(void *arg)
 static int demo_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, !(no_color && no_color[0]), 1};
+    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, TUI_WINDOW_DEFAULT_MS,
+                             !(no_color && no_color[0]), 1};
     const char *path;
     int status = CLI_FAILED;
     char errbuf[512], source[600];
@@ -164,6 +176,7 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.source = source;
     ropts.driver = &driver;
     ropts.bucket_ms = DEMO_BUCKET_MS;
+    ropts.window_ms = o.window_ms;
     ropts.notice = "space pauses, [ ] change the speed, F1 shows every key";
     if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
         cli_error("demo: %s", errbuf);
@@ -182,7 +195,7 @@ const struct cli_command cmd_demo = {
     .name = "demo",
     .summary = "watch a simulation live on the dashboard (built-in scenario, or a file)",
     .usage = "pilotdeck demo [--speed X] [--seed N] [--interval S] [--db PATH]\n"
-             "                      [--no-color] [--no-unicode] [SCENARIO.ini]",
+             "                      [--window TIME] [--no-color] [--no-unicode] [SCENARIO.ini]",
     .description = "Play a scenario (a built-in one of six sites over two days unless a\n"
                    "file is given) into a fresh in-memory database and watch it live.\n"
                    "space pauses, [ and ] halve or double the speed, e and +/- change the\n"

@@ -291,7 +291,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
 {
     struct app app;
     struct sigaction sa, old_int, old_term, old_hup;
-    tui_view_options vopts = { opts->bucket_ms };
+    tui_view_options vopts = { opts->bucket_ms, opts->window_ms };
     int interval = opts->interval_ms > 0 ? opts->interval_ms : 1000;
     int64_t next_frame, last_collect;
     int rc = -1;

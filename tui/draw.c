@@ -128,6 +128,22 @@ static void fmt_clock(char *buf, size_t size, int64_t now, const char *label)
     }
 }
 
+/* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
+ * to the minute from ten minutes up). */
+static void fmt_span(char *buf, size_t size, int64_t ms)
+{
+    int64_t s = ms / 1000;
+
+    if (s >= 86400 && s % 86400 == 0)
+        snprintf(buf, size, "%lldd", (long long)(s / 86400));
+    else if (s >= 3600 && s % 3600 == 0)
+        snprintf(buf, size, "%lldh", (long long)(s / 3600));
+    else if (s >= 600 || (s >= 60 && s % 60 == 0))
+        snprintf(buf, size, "%lldm", (long long)(s / 60));
+    else
+        snprintf(buf, size, "%llds", (long long)s);
+}
+
 /* Draw a bar of width cells at (y, x), cells from tui_bar_split(). */
 static void draw_bar(const struct tui_surface *sf, const struct glyphs *g, int y, int x,
                      int width, int64_t running, int64_t submitted, int64_t capacity,
@@ -180,7 +196,7 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
                         const struct tui_chrome *chrome, const struct glyphs *g)
 {
     const tui_totals *t = &view->totals;
-    char clock[64], a[32], b[32], c[32], d[32], rate[16];
+    char clock[64], a[32], b[32], c[32], d[32], rate[16], win[32], span[32];
     int64_t series[TUI_TREND_BUCKETS], lo_v = 0, hi_v = 0;
     int x, barw = 16, pct;
     enum tui_style title = chrome ? TUI_S_TITLE : TUI_S_NORMAL;
@@ -213,14 +229,25 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     putf(sf, lo->summary_y, x + barw, lo->width - x - barw, TUI_S_NORMAL,
          " %d%%  free %s  success %s", pct, c, rate);
 
-    /* Pilots per status and finished pilots per hour over the trend window. */
+    /* Pilots per status, and per hour over the rate window, or over the
+     * history when it is shorter than the window ("only 17m of 1h"). */
     fmt_count(a, sizeof a, t->count[PILOT_SUBMITTED], 6);
     fmt_count(b, sizeof b, t->count[PILOT_RUNNING], 6);
     fmt_count(c, sizeof c, t->count[PILOT_DONE], 6);
     fmt_count(d, sizeof d, t->count[PILOT_FAILED], 6);
-    putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
-         "pilots %s submitted  %s running  %s done  %s failed  done/h %.1f  failed/h %.1f",
-         a, b, c, d, t->done_per_hour, t->failed_per_hour);
+    x = putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
+             "pilots %s sub  %s run  %s done  %s failed  ", a, b, c, d);
+    fmt_span(win, sizeof win, view->opts.window_ms);
+    if (t->rates_partial) {
+        fmt_span(span, sizeof span, t->rate_span_ms);
+        x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
+                  "only %s of %s: ", span, win);
+    } else {
+        x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL, "last %s: ", win);
+    }
+    putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
+         "done/h %.1f failed/h %.1f sub/h %.1f", t->rates.done_per_hour,
+         t->rates.failed_per_hour, t->rates.submitted_per_hour);
 
     /* Sparkline of active pilots. */
     tui_view_trend(view, NULL, series, (size_t)lo->spark_width);

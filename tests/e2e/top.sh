@@ -54,7 +54,8 @@ done
 screen | grep -E "^gamma\.site +disabled" >/dev/null || fail "gamma.site not shown disabled"
 screen | grep -E "^beta\.site +enabled" >/dev/null || fail "beta.site not shown enabled"
 screen | grep -q "CEs 2/3 enabled" || fail "header CE count"
-screen | grep -q "pilots 4 submitted  3 running  2 done  1 failed" || fail "header pilot counts"
+screen | grep -Eq "pilots 4 sub  3 run  2 done  1 failed  only [0-9]+s of 1h: done/h" ||
+    fail "header pilot counts and rates"
 ok "screen agrees with the database"
 
 # Sort: s moves to STATE (disabled first).
