@@ -23,15 +23,16 @@
 /* Trend buckets of ten simulated minutes. */
 #define DEMO_BUCKET_MS (10 * 60 * 1000)
 
-enum { OPT_SPEED = 1, OPT_SEED, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE,
+enum { OPT_SPEED = 1, OPT_SEED, OPT_DELAY, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE,
        OPT_WINDOW };
 
 static const struct cli_option demo_options[] = {
     {"speed", 0, CLI_ARG_REQUIRED, "X",
      "simulated seconds per real second (default " CLI_TEXT(DEMO_SPEED) ")", OPT_SPEED},
     {"seed", 0, CLI_ARG_REQUIRED, "N", "another seed than the scenario's", OPT_SEED},
-    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 0.25)",
-     OPT_INTERVAL},
+    {"delay", 'd', CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 0.25;\n"
+     "--interval is the same)", OPT_DELAY},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", NULL, OPT_INTERVAL},
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "write the run into a new database file instead\n"
      "(another terminal can watch it with pilotdeck top)", OPT_DB},
     {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
@@ -65,8 +66,10 @@ static int take_demo_option(void *state, int id, const char *value)
         if (cli_parse_int("--seed", value, 0, INT64_MAX, &o->seed) != 0)
             return CLI_USAGE;
         break;
+    case OPT_DELAY:
     case OPT_INTERVAL:
-        if (cli_parse_double("--interval", value, 0.05, 60.0, &o->interval) != 0)
+        if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 60.0,
+                             &o->interval) != 0)
             return CLI_USAGE;
         break;
     case OPT_DB: o->db_path = value; break;
@@ -194,7 +197,7 @@ out:
 const struct cli_command cmd_demo = {
     .name = "demo",
     .summary = "watch a simulation live on the dashboard (built-in scenario, or a file)",
-    .usage = "pilotdeck demo [--speed X] [--seed N] [--interval S] [--db PATH]\n"
+    .usage = "pilotdeck demo [--speed X] [--seed N] [-d S] [--db PATH]\n"
              "                      [--window TIME] [--no-color] [--no-unicode] [SCENARIO.ini]",
     .description = "Play a scenario (a built-in one of six sites over two days unless a\n"
                    "file is given) into a fresh in-memory database and watch it live.\n"

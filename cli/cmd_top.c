@@ -107,14 +107,15 @@ out:
     return status;
 }
 
-enum { OPT_DB = 1, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
+enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
        OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
      "$PILOTDECK_DB or ./pilotdeck.db)", OPT_DB},
-    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 1)",
-     OPT_INTERVAL},
+    {"delay", 'd', CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 1;\n"
+     "--interval is the same)", OPT_DELAY},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", NULL, OPT_INTERVAL},
     {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
      OPT_NO_COLOR},
     {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
@@ -150,8 +151,10 @@ static int take_top_option(void *state, int id, const char *value)
 
     switch (id) {
     case OPT_DB: o->path = value; break;
+    case OPT_DELAY:
     case OPT_INTERVAL:
-        if (cli_parse_double("--interval", value, 0.05, 3600.0, &o->interval) != 0)
+        if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 3600.0,
+                             &o->interval) != 0)
             return CLI_USAGE;
         break;
     case OPT_NO_COLOR: o->color = 0; break;
@@ -210,6 +213,9 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.unicode = o.unicode;
         ropts.source = o.path;
         ropts.window_ms = o.window_ms;
+        ropts.sort = o.sort;
+        ropts.sort_reverse = o.reverse;
+        ropts.filter = o.filter;
         ropts.readonly = readonly;
         ropts.notice = notice[0] ? notice : NULL;
         status = CLI_OK;
@@ -226,7 +232,8 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
 const struct cli_command cmd_top = {
     .name = "top",
     .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
-    .usage = "pilotdeck [--db PATH] top [--interval S] [--window TIME] [--no-color]\n"
+    .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
+             "                                [--reverse] [--filter TEXT] [--no-color]\n"
              "                                [--no-unicode]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]",

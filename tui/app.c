@@ -306,6 +306,8 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     if (opts->notice)
         set_status(&app, 0, "%s", opts->notice);
     tui_view_init(&app.view, &vopts);
+    tui_view_sort(&app.view, opts->sort, opts->sort_reverse);
+    tui_view_filter(&app.view, opts->filter);
 
     /* Our handlers go in before curses starts, so curses leaves them be. */
     stop_requested = 0;

@@ -344,6 +344,9 @@ typedef struct tui_run_options {
     const tui_driver *driver; /* NULL for top */
     int64_t bucket_ms;   /* trend bucket width, 0 for the default */
     int64_t window_ms;   /* rate window, 0 for the default */
+    tui_column sort;     /* the initial order (TUI_COL_NAME when zeroed) */
+    int sort_reverse;
+    const char *filter;  /* the initial filter, or NULL */
 } tui_run_options;
 
 /*

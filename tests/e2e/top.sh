@@ -154,6 +154,27 @@ status=$(wait_exit)
 check_restored
 ok "F10 quits with status 0 and the terminal restored"
 
+# The order and filter of the command line hold on the live screen too,
+# and -d sets the refresh (--interval is its alias).
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --sort done --reverse -d 0.2"
+wait_for "alpha\.site"
+order=$(screen | sed -n '6,8p' | awk '{print $1}' | tr '\n' ' ')
+[ "$order" = "beta.site gamma.site alpha.site " ] || fail "--sort done --reverse: rows '$order'"
+screen | sed -n 5p | grep -Eq "DONE(\^|▲)" || fail "--sort done: no arrow on DONE"
+"$PD" --db "$DB" pilot submit beta.site >/dev/null || fail "submit"
+wait_for "^beta\.site .* 3/4 "
+keys q
+wait_exit >/dev/null
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --filter GAM --interval 0.2"
+wait_for "filter: GAM"
+wait_for "^gamma\.site"
+[ "$(screen | grep -Ec '^(alpha|beta|gamma)\.site')" = 1 ] || fail "--filter GAM shows other CEs"
+keys q
+wait_exit >/dev/null
+ok "--sort, --reverse and --filter apply to the live screen; -d and --interval refresh"
+
 # A file the user may not write opens read-only and refuses edits clearly.
 # Root may write anything, so as root the dashboard runs as nobody.
 as_user=""
