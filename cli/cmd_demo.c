@@ -94,14 +94,9 @@ static int demo_advance(void *arg, int64_t real_ms, double speed, char *errbuf,
                         size_t errbuf_size)
 {
     struct demo *demo = arg;
-    double virtual_ms = (double)real_ms * speed + demo->carry_ms;
-    int64_t step = (int64_t)virtual_ms;
-    sim_rc rc;
+    sim_rc rc = sim_engine_advance(demo->engine, real_ms, speed,
+                                   sim_engine_duration(demo->engine), &demo->carry_ms);
 
-    demo->carry_ms = virtual_ms - (double)step;
-    if (step <= 0)
-        return 0;
-    rc = sim_engine_run_until(demo->engine, sim_engine_now(demo->engine) + step);
     if (rc != SIM_OK) {
         snprintf(errbuf, errbuf_size, "simulation failed: %s",
                  sim_engine_errmsg(demo->engine));

@@ -711,6 +711,38 @@ static void test_frame_retried(void **state)
     assert_true(failures > 0);
 }
 
+/* A dashboard started on a simulator's database before its first change
+ * (only the CEs are there) takes the simulator's clock from the first
+ * change it sees, with windows read from the history there. */
+static void test_event_clock_later(void **state)
+{
+    pilotdb *db = fx_template_db();
+    tui_view view;
+    tui_view_options opts = { .bucket_ms = 1000 };
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "site", 10, 0.9, 1, NULL));
+    pilotdb_set_clock(db, NULL, NULL);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_clock_ms = 1000;
+    fx_ok(db, pilotdb_pilot_submit(db, "site", &id));
+    fx_ok(db, pilotdb_pilot_submit(db, "site", NULL));
+    fx_clock_ms = 2500;
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
+    pilotdb_set_clock(db, NULL, NULL);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_true(view.event_clock);
+    assert_int_equal(view.now, 2500);
+    expect_trend(&view, NULL, 3, (int64_t[]){ 0, 2, 1 });
+    expect_rates(&view, 2, 0, 1, 1500);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
 static void test_event_clock(void **state)
 {
     pilotdb *db = fx_sample_db();
@@ -1050,6 +1082,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_other_writer),
         cmocka_unit_test(test_frame_retried),
         cmocka_unit_test(test_event_clock),
+        cmocka_unit_test(test_event_clock_later),
     };
     const struct CMUnitTest layout[] = {
         cmocka_unit_test(test_layout_80x24),

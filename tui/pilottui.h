@@ -135,6 +135,7 @@ typedef struct tui_view {
     int64_t now;              /* the snapshot's clock, ms */
     int event_clock;          /* non-zero: now is the newest change's time (a
                                  simulator's database seen from the wall clock) */
+    int clock_chosen;         /* private: event_clock is decided */
     tui_totals totals;
     tui_ce_row *rows;
     size_t nrows;
@@ -168,11 +169,13 @@ void tui_view_free(tui_view *view);
  * history but puts the change of each CE's counters since the frame before
  * in the bucket of its now (active pilots) and in the rate window at the
  * CE's last change (submitted, done, failed), so a frame costs O(CEs) plus
- * what entered or left the rate window.
+ * what entered or left the rate window; once the database is quiet, the
+ * rate window is read again from the history.
  * The clock is pilotdb_now(db), except for a database of virtual times read
  * on the wall clock (one written by `pilotdeck sim`): then it is the newest
  * change time (the latest pilotdb_ce.last_change_at), and event_clock is
- * set.  On error the view keeps its previous frame, the read transaction is
+ * set, from the first frame that sees a change on (the windows start
+ * again there).  On error the view keeps its previous frame, the read transaction is
  * rolled back and the db's rc is returned (pilotdb_errmsg(db) says why);
  * PILOTDB_ENOMEM when allocation fails.
  */

@@ -443,20 +443,26 @@ static int64_t newest_change(const pilotdb_ce *ces, size_t n)
  * Where "now" comes from.  A database written by the simulator in another
  * process holds virtual times (milliseconds from the start of the run) while
  * this handle runs on the wall clock; then the newest change is the clock,
- * or the trends would show an empty window.  The first frame decides; the
+ * or the trends would show an empty window.  The first frame with a change
+ * decides (a dashboard may start before the simulator's first change); the
  * event clock then follows the newest change (CEs stay and their
- * last_change_at only grows, so there is one from then on).
+ * last_change_at only grows, so there is one from then on).  *restart is
+ * set when the event clock replaces the wall clock of earlier frames.
  */
-static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now)
+static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now,
+                            int *restart)
 {
     /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
     const int64_t wall_epoch = 1000000000000;
 
-    if (view->frames == 0) {
+    *restart = 0;
+    if (!view->clock_chosen) {
         int64_t newest = newest_change(ces, n);
         /* Not for a virtual handle, nor for a database of wall times. */
+        view->clock_chosen = now < wall_epoch || newest != PILOTDB_NO_TIME;
         view->event_clock = now >= wall_epoch && newest != PILOTDB_NO_TIME &&
                             newest < wall_epoch;
+        *restart = view->event_clock;
         return view->event_clock ? newest : now;
     }
     return view->event_clock ? newest_change(ces, n) : now;
@@ -535,19 +541,29 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 {
     pilotdb_ce *ces = NULL;
     size_t n = 0;
-    int moved;
+    int moved, restart, fresh = !view->trend; /* fresh: a new, empty trend store */
     int64_t now;
     pilotdb_rc rc;
 
-    if (!view->trend && !(view->trend = trend_new(view->opts.bucket_ms, view->opts.window_ms)))
+    if (fresh && !(view->trend = trend_new(view->opts.bucket_ms, view->opts.window_ms)))
         return PILOTDB_ENOMEM;
     rc = pilotdb_begin_read(db);
     if (rc != PILOTDB_OK)
-        return rc;
+        goto out;
     rc = pilotdb_ce_list(db, 0, &ces, &n);
     if (rc != PILOTDB_OK)
         goto out;
-    now = choose_clock(view, ces, n, pilotdb_now(db));
+    now = choose_clock(view, ces, n, pilotdb_now(db), &restart);
+    if (restart && !fresh) {
+        /* The wall-clock windows of the frames before mean nothing on the
+         * simulator's clock: start again from its history. */
+        trend_free(view->trend);
+        fresh = 1;
+        if (!(view->trend = trend_new(view->opts.bucket_ms, view->opts.window_ms))) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+    }
     if (map_slots(view, ces, n) != 0) {
         rc = PILOTDB_ENOMEM;
         goto out;
@@ -556,14 +572,14 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     /* The first frame reads the windows' history, later ones only the
      * counters of this snapshot (and the rate window again when it is no
      * longer exact and the database went quiet). */
-    if (view->frames == 0 && (rc = read_history(view->trend, db, 1)) != PILOTDB_OK)
+    if (fresh && (rc = read_history(view->trend, db, 1)) != PILOTDB_OK)
         goto out;
-    moved = trend_count(view->trend, ces, view->slots, n, view->frames > 0);
+    moved = trend_count(view->trend, ces, view->slots, n, !fresh);
     if (moved < 0) {
         rc = PILOTDB_ENOMEM;
         goto out;
     }
-    if (view->frames > 0 && trend_window_stale(view->trend, moved) &&
+    if (!fresh && trend_window_stale(view->trend, moved) &&
         (rc = read_history(view->trend, db, 0)) != PILOTDB_OK)
         goto out;
     rc = pilotdb_commit(db);
@@ -606,7 +622,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
         pilotdb_rollback(db);
-    if (rc != PILOTDB_OK && view->frames == 0) {
+    if (rc != PILOTDB_OK && fresh) {
         /* A first frame that failed may have read part of the history: the
          * next one starts again from an empty store. */
         trend_free(view->trend);
