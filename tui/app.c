@@ -103,6 +103,7 @@ static void draw(struct app *app)
     chrome.prompt = app->prompting ? app->prompt : NULL;
     chrome.demo = app->opts->driver != NULL;
     chrome.paused = app->paused;
+    chrome.finished = app->finished;
     chrome.speed = app->speed;
     chrome.readonly = app->opts->readonly;
     chrome.first_row = app->first_row;

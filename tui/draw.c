@@ -208,7 +208,9 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     x = putf(sf, lo->title_y, 0, lo->width, title, "pilotdeck %s  %s  %s",
              chrome && chrome->demo ? "demo" : "top",
              opts->source ? opts->source : "", clock);
-    if (chrome && chrome->demo)
+    if (chrome && chrome->demo && chrome->finished)
+        x += putf(sf, lo->title_y, x, lo->width - x, title, "  finished");
+    else if (chrome && chrome->demo)
         x += putf(sf, lo->title_y, x, lo->width - x, title, "  %s x%g",
                   chrome->paused ? "PAUSED" : "running", chrome->speed);
     if (chrome && chrome->readonly)
