@@ -852,6 +852,28 @@ static void test_layout_80x24(void **state)
     assert_true(lo.spark_width >= 30);
 }
 
+/* A 24-line terminal under tmux's status line: every part is still there,
+ * with one table row less. */
+static void test_layout_80x23(void **state)
+{
+    tui_layout lo, lo24;
+
+    (void)state;
+    tui_layout_compute(80, 23, NULL, &lo);
+    tui_layout_compute(80, 24, NULL, &lo24);
+    assert_false(lo.too_small);
+    check_columns(&lo);
+    assert_int_equal(lo.table_y, 5);
+    assert_int_equal(lo.table_rows, 16);
+    assert_int_equal(lo.status_y, 21);
+    assert_int_equal(lo.footer_y, 22);
+    assert_int_equal(lo.spark_width, lo24.spark_width);
+    for (int c = 0; c < TUI_NCOLUMNS; c++) {
+        assert_int_equal(lo.col[c].shown, lo24.col[c].shown);
+        assert_int_equal(lo.col[c].width, lo24.col[c].width);
+    }
+}
+
 static void test_layout_120x40(void **state)
 {
     tui_layout lo;
@@ -892,7 +914,7 @@ static void test_layout_too_small(void **state)
     (void)state;
     tui_layout_compute(79, 24, NULL, &lo);
     assert_true(lo.too_small);
-    tui_layout_compute(80, 23, NULL, &lo);
+    tui_layout_compute(80, 22, NULL, &lo);
     assert_true(lo.too_small);
     tui_layout_compute(10, 3, NULL, &lo);
     assert_true(lo.too_small);
@@ -1086,6 +1108,7 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest layout[] = {
         cmocka_unit_test(test_layout_80x24),
+        cmocka_unit_test(test_layout_80x23),
         cmocka_unit_test(test_layout_120x40),
         cmocka_unit_test(test_layout_200x60),
         cmocka_unit_test(test_layout_too_small),

@@ -435,6 +435,8 @@ static const char *const help_legend[] = {
     "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
     "State: enabled, full (no free slot), degraded (health bad), disabled.",
     "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
+    "done/h, failed/h, sub/h: pilots of the last --window (default 1h) per hour;",
+    "'only 17m of 1h' when the database's history is shorter than the window.",
     "",
     "Changes are written to the database and confirmed in the status line.",
     "Press any key to return.",

@@ -28,9 +28,10 @@
 extern "C" {
 #endif
 
-/* The smallest terminal the dashboard draws into. */
+/* The smallest terminal the dashboard draws into (80x23: an 80x24 terminal
+ * with a tmux status line). */
 #define TUI_MIN_WIDTH 80
-#define TUI_MIN_HEIGHT 24
+#define TUI_MIN_HEIGHT 23
 
 /* Trend history: TUI_TREND_BUCKETS buckets of tui_view_options.bucket_ms. */
 #define TUI_TREND_BUCKETS 64

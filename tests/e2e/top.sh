@@ -122,16 +122,25 @@ ok "j, k and the arrows move the selection"
 
 # Too small, resize back, too small again and q from there.
 $T resize-window -t e2e -x 60 -y 20
-wait_for "terminal too small: need 80x24"
+wait_for "terminal too small: need 80x23"
 $T resize-window -t e2e -x 100 -y 30
 wait_for "^alpha\.site"
+$T resize-window -t e2e -x 80 -y 23
+wait_for "^alpha\.site"
+screen | sed -n 23p | grep -q "q" || fail "80x23: no footer on the last line"
+keys F1
+wait_for "pilotdeck dashboard - keys"
+keys x
+wait_for "^alpha\.site"
+$T resize-window -t e2e -x 80 -y 22
+wait_for "terminal too small: need 80x23"
 $T resize-window -t e2e -x 70 -y 30
-wait_for "terminal too small: need 80x24"
+wait_for "terminal too small: need 80x23"
 keys q
 status=$(wait_exit)
 [ "$status" = 0 ] || fail "exit status $status after q"
 check_restored
-ok "too-small screen, resize, q quits with status 0 and the terminal restored"
+ok "80x23 is drawn, 80x22 is too small; resize, q quits with status 0 and the terminal restored"
 
 # SIGTERM restores the terminal too.
 $T kill-session -t e2e
