@@ -406,6 +406,20 @@ static void expect_fresh_agrees(const tui_view *live, pilotdb *db)
 
 #define MIN_MS (60 * 1000)
 
+/* Submit a pilot to CE ce at time at. */
+static void submit_at(pilotdb *db, const char *ce, int64_t at)
+{
+    fx_clock_ms = at;
+    fx_ok(db, pilotdb_pilot_submit(db, ce, NULL));
+}
+
+/* The next frame of view, at time at. */
+static void frame_at(tui_view *view, pilotdb *db, int64_t at)
+{
+    fx_clock_ms = at;
+    fx_ok(db, tui_view_update(view, db));
+}
+
 static void test_window_rates(void **state)
 {
     pilotdb *db = fx_template_db();
@@ -456,24 +470,34 @@ static void test_window_rates(void **state)
     expect_fresh_agrees(&live, db);
 
     /* Changes between frames are dated at their CE's last change (two
-     * submissions at 428 s and 429 s, both at 429 s) until a frame sees
-     * the database quiet and reads the window again: then each has its own
-     * time, and at 728.5 s only the second is in the window. */
-    fx_clock_ms = 428000;
-    fx_ok(db, pilotdb_pilot_submit(db, "b", NULL));
-    fx_clock_ms = 429000;
-    fx_ok(db, pilotdb_pilot_submit(db, "b", NULL));
-    fx_clock_ms = 430000;
-    fx_ok(db, tui_view_update(&live, db));
+     * submissions at 428 s and 429 s, both at 429 s).  Once the window's
+     * start passes the frame before (425 s, less a minute of slack), the
+     * window is read again, even while the database is busy: then each has
+     * its own time, and at 728.5 s only the second is in the window. */
+    submit_at(db, "b", 428000);
+    submit_at(db, "b", 429000);
+    frame_at(&live, db, 430000);
     expect_rates_of(&live, row_named(&live, "b"), 3, 1, 0, 5 * MIN_MS);
-    fx_clock_ms = 728500;
-    fx_ok(db, tui_view_update(&live, db));
+    submit_at(db, "a", 728000);
+    frame_at(&live, db, 728500);
     expect_rates_of(&live, row_named(&live, "b"), 1, 0, 0, 5 * MIN_MS);
+    expect_rates_of(&live, row_named(&live, "a"), 1, 0, 0, 5 * MIN_MS);
+    expect_fresh_agrees(&live, db);
+
+    /* A writer may write changes of any time, as an ingest does: one at
+     * 400 s, before the window, is dated at a's last change (728 s) by the
+     * frame that sees it, and the next frame that sees nothing move reads
+     * the window again. */
+    submit_at(db, "a", 400000);
+    frame_at(&live, db, 729000);
+    expect_rates_of(&live, row_named(&live, "a"), 2, 0, 0, 5 * MIN_MS);
+    frame_at(&live, db, 729500);
+    expect_rates_of(&live, row_named(&live, "a"), 1, 0, 0, 5 * MIN_MS);
     expect_fresh_agrees(&live, db);
 
     /* A database whose history is older than the window divides by the
      * whole window from the first frame. */
-    fresh_view_at(&fresh, db, 1000000, 5 * MIN_MS);
+    fresh_view_at(&fresh, db, 1100000, 5 * MIN_MS);
     expect_rates(&fresh, 0, 0, 0, 5 * MIN_MS);
     tui_view_free(&fresh);
     tui_view_free(&live);

@@ -23,6 +23,10 @@
 
 #define NB TUI_TREND_BUCKETS
 
+/* A change a frame sees happened after the frame before, less this for a
+ * writer that commits a while after it stamps its changes. */
+#define BATCH_SLACK_MS 60000
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -42,6 +46,7 @@ struct tui_trend *trend_new(int64_t bucket_ms, int64_t window_ms)
         trend->bucket_ms = bucket_ms > 0 ? bucket_ms : 60000;
         trend->win.window_ms = window_ms > 0 ? window_ms : 3600000;
         trend->win.first_at = INT64_MAX;
+        trend->win.batch_since = INT64_MAX;
     }
     return trend;
 }
@@ -249,7 +254,8 @@ void trend_history_done(struct tui_trend *trend)
 int trend_window_stale(const struct tui_trend *trend, int moved)
 {
     const struct trend_window *w = &trend->win;
-    return w->unread || w->first_batched || (w->batched && moved == 0);
+    return w->unread || w->first_batched || (w->batched && moved == 0) ||
+           window_start(trend) > w->batch_since;
 }
 
 void trend_window_reset(struct tui_trend *trend)
@@ -262,6 +268,7 @@ void trend_window_reset(struct tui_trend *trend)
     w->history_before = 0;
     w->first_at = INT64_MAX;
     w->batched = w->first_batched = 0;
+    w->batch_since = INT64_MAX;
     w->unread = 1;
     trend->failed = 0;
 }
@@ -309,6 +316,7 @@ void trend_advance(struct tui_trend *trend, int64_t now)
 {
     int64_t bucket = floor_div(now, trend->bucket_ms);
 
+    trend->prev_now = trend->started ? trend->now : now;
     if (now > trend->now || !trend->started)
         trend->now = now; /* a clock that went back keeps the window */
     window_expire(trend);
@@ -398,6 +406,8 @@ int trend_count(struct tui_trend *trend, const pilotdb_ce *ces, const size_t *sl
                     continue;
                 if (window_add(&trend->win, at, slots[i], k, moved[k], 1) != 0)
                     return -1;
+                if (trend->prev_now - BATCH_SLACK_MS < trend->win.batch_since)
+                    trend->win.batch_since = trend->prev_now - BATCH_SLACK_MS;
                 added++;
             }
         }

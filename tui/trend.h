@@ -51,6 +51,8 @@ struct trend_window {
                              read last from the history */
     int64_t first_at;     /* else its first event (INT64_MAX: none yet) */
     int batched;          /* holds entries dated by trend_count() */
+    int64_t batch_since;  /* their true times are later than this
+                             (INT64_MAX: none) */
     int first_batched;    /* first_at is such an entry's */
     int unread;           /* reset and not read again yet */
 };
@@ -66,6 +68,7 @@ struct tui_trend {
     int32_t total_delta[TUI_TREND_BUCKETS];
     struct trend_window win;
     int64_t now;          /* of the last trend_advance() */
+    int64_t prev_now;     /* of the one before */
     int failed;           /* trend_add_event() ran out of memory */
 };
 
@@ -100,8 +103,9 @@ int trend_add_event(void *arg, const pilotdb_event *event);
 void trend_history_done(struct tui_trend *trend);
 
 /* Whether the rate window should be read again from the history: its first
- * event was dated by a frame, or it holds entries dated by frames and this
- * one saw nothing move (moved: what trend_count() returned), or a read
+ * event was dated by a frame; or it holds entries dated by frames and this
+ * one saw nothing move (moved: what trend_count() returned), or the
+ * window's start passed the earliest time they may truly have; or a read
  * failed.  Reading it again makes it exact. */
 int trend_window_stale(const struct tui_trend *trend, int moved);
 
