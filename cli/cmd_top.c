@@ -126,7 +126,8 @@ static const struct cli_option top_options[] = {
      "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
     {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
      "name, state, slots, active, running, submitted, done,\n"
-     "failed, configured, observed or health", OPT_SORT},
+     "failed, done_per_hour, failed_per_hour, configured,\n"
+     "observed or health", OPT_SORT},
     {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
      OPT_REVERSE},
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},

@@ -901,9 +901,12 @@ static void test_layout_120x40(void **state)
         assert_true(lo.col[c].shown);
     assert_int_equal(lo.table_rows, 33);
     assert_int_equal(lo.footer_y, 39);
-    assert_int_equal(lo.col[TUI_COL_NAME].width, 24);
-    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 20);
-    assert_int_equal(lo.col[TUI_COL_TREND].width, 12);
+    /* The rate columns come last and take the room the slot bar and the
+     * trend would grow into. */
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 22);
+    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 10);
+    assert_int_equal(lo.col[TUI_COL_TREND].width, 8);
+    assert_int_equal(lo.col[TUI_COL_DONE_RATE].width, 7);
     assert_int_equal(lo.spark_width, TUI_TREND_BUCKETS);
 }
 
@@ -994,6 +997,9 @@ static void test_frame_text(void **state)
     assert_non_null(strstr(text, "\u2588"));
     assert_non_null(strstr(text, "only 2s of 1h: done/h 14400.0 failed/h 5400.0"
                                  " sub/h 39600.0\n"));
+    /* alpha: 5 done and 1 failed in 2 s */
+    assert_non_null(strstr(text, "  DONE/H  FAIL/H "));
+    assert_non_null(strstr(text, "  9000.0  1800.0 "));
     free(text);
 
     tui_view_filter(&view, "beta");

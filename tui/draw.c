@@ -104,6 +104,14 @@ static void fmt_count(char *buf, size_t size, int64_t v, int width)
     }
 }
 
+/* Pilots per hour in at most width characters: 12.3, then 1234, 12.3k. */
+static void fmt_per_hour(char *buf, size_t size, double per_hour, int width)
+{
+    snprintf(buf, size, "%.1f", per_hour);
+    if ((int)strlen(buf) > width)
+        fmt_count(buf, size, (int64_t)(per_hour + 0.5), width);
+}
+
 static void fmt_rate(char *buf, size_t size, double rate)
 {
     if (rate < 0)
@@ -376,6 +384,13 @@ static void draw_row(const struct tui_surface *sf, const tui_view *view,
         case TUI_COL_FAILED:
             count = ce->count[PILOT_FAILED];
             break;
+        case TUI_COL_DONE_RATE:
+        case TUI_COL_FAILED_RATE:
+            fmt_per_hour(text, sizeof text, c == TUI_COL_DONE_RATE ? row->rates.done_per_hour
+                                                                  : row->rates.failed_per_hour,
+                         col->width);
+            word = text;
+            break;
         case TUI_COL_CONFIGURED:
             fmt_rate(text, sizeof text, ce->success_rate);
             word = text;
@@ -432,7 +447,8 @@ static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int 
 static const char *const help_legend[] = {
     "",
     "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
-    "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
+    "DONE and FAIL finished pilots (DONE/H, FAIL/H per hour over the window),",
+    "CONF configured and OBS observed success rate.",
     "State: enabled, full (no free slot), degraded (health bad), disabled.",
     "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
     "done/h, failed/h, sub/h: pilots of the last --window (default 1h) per hour;",

@@ -81,6 +81,8 @@ typedef enum tui_column {
     TUI_COL_SUBMITTED,
     TUI_COL_DONE,
     TUI_COL_FAILED,
+    TUI_COL_DONE_RATE,    /* done per hour over the rate window */
+    TUI_COL_FAILED_RATE,  /* failed per hour over the rate window */
     TUI_COL_CONFIGURED, /* configured success rate */
     TUI_COL_OBSERVED,   /* observed success rate */
     TUI_COL_HEALTH,

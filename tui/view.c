@@ -28,6 +28,8 @@ static const struct {
     [TUI_COL_SUBMITTED] = { "SUB", "submitted", 1 },
     [TUI_COL_DONE] = { "DONE", "done", 1 },
     [TUI_COL_FAILED] = { "FAIL", "failed", 1 },
+    [TUI_COL_DONE_RATE] = { "DONE/H", "done_per_hour", 1 },
+    [TUI_COL_FAILED_RATE] = { "FAIL/H", "failed_per_hour", 1 },
     [TUI_COL_CONFIGURED] = { "CONF", "configured", 1 },
     [TUI_COL_OBSERVED] = { "OBS", "observed", 1 },
     [TUI_COL_HEALTH] = { "HEALTH", "health", 1 },
@@ -274,6 +276,8 @@ static double sort_value(const tui_ce_row *row, tui_column column)
     case TUI_COL_SUBMITTED: return (double)ce->count[PILOT_SUBMITTED];
     case TUI_COL_DONE: return (double)ce->count[PILOT_DONE];
     case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
+    case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
+    case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
     case TUI_COL_CONFIGURED: return ce->success_rate;
     case TUI_COL_OBSERVED: return row->observed_rate;
     case TUI_COL_HEALTH: return (double)row->health;

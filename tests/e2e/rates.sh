@@ -23,13 +23,18 @@ done_h=$(echo "$rates" | sed 's/.*done\/h \([0-9.]*\).*/\1/')
 echo "$json" | grep -Eq "\"done_per_hour\":$done_h" || fail "--json done_per_hour is not $done_h"
 ok "--once text and JSON: $rates"
 
-start 120 40 "$PD --db $DB top --window 30m"
+start 120 40 "$PD --db $DB top --window 30m --sort done_per_hour"
 wait_for "last 30m: done/h"
 live=$(screen | sed -n 3p | sed 's/ *$//')
 [ "$live" = "$rates" ] || fail "live rates '$live' differ from --once '$rates'"
+# The whole picture, per-CE rates included, down to the last table row.
+"$PD" --db "$DB" top --once --width 120 --window 30m --sort done_per_hour | sed -n 1,38p > "$WORK/once38.txt"
+screen | sed -n 1,38p | sed 's/ *$//' > "$WORK/live38.txt"
+cmp -s "$WORK/once38.txt" "$WORK/live38.txt" ||
+    fail "live screen differs from --once: $(diff "$WORK/once38.txt" "$WORK/live38.txt" | head -5)"
 keys q
 wait_exit >/dev/null
-ok "live screen agrees with --once"
+ok "live screen agrees with --once, per-CE rates included"
 
 # A window the database has not filled yet is said so.
 "$PD" --db "$DB" top --once --width 120 --window 7d | sed -n 3p | grep -Eq "only [0-9]+[smhd] of 7d: done/h" ||
