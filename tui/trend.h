@@ -4,12 +4,14 @@
  * window.
  *
  * The store keeps, per CE and in total, the net change of active pilots in
- * each of TUI_TREND_BUCKETS time buckets, plus done and failed counts per
- * bucket.  The first frame fills it from the events of the window; every
- * later frame adds, per CE, the change of its counters since the frame
- * before (so it keeps each CE's last counts), which costs O(CEs) and reads
- * no history.  "Active now" is turned back into "active at the end of each
- * bucket" only for the rows that are drawn.
+ * each of TUI_TREND_BUCKETS time buckets, and the rate window's entries in
+ * time order with their counts per CE.  The first frame fills it from the
+ * events of the windows; every later frame adds, per CE, the change of its
+ * counters since the frame before (so it keeps each CE's last counts),
+ * which costs O(CEs) and reads no history, except that the rate window is
+ * read again when trend_window_stale() says so.  "Active now" is turned
+ * back into "active at the end of each bucket" only for the rows that are
+ * drawn.
  */
 #ifndef TUI_TREND_H
 #define TUI_TREND_H
