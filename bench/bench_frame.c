@@ -3,7 +3,9 @@
  * curses drawing, at 10,000 CEs and 1,000,000 pilots, on a WAL file read by
  * its own connection as `pilotdeck top` would (the writer submits, starts
  * and finishes pilots between frames, as a live simulator does).  The first
- * frame reads the trend window's history; a later frame only the CE list.
+ * frame reads the trend and rate windows' history; a later frame only the CE
+ * list, until the writer stops: the first quiet frame reads the rate window
+ * again.
  *
  * Prints the figures with their targets and exits 1 if one is missed.
  * Usage: bench_frame [--quick] [--ces N] [--pilots N] [--frames N] [DIR]
@@ -203,7 +205,7 @@ int main(int argc, char **argv)
     die_if(tui_view_update(&view, reader) != PILOTDB_OK, reader, "first frame");
     t1 = now_ms();
     tui_screen_draw_frame(screen, &view, &dopts);
-    report("first frame (reads the trend window)", now_ms() - t0, "ms", -1);
+    report("first frame (reads the trend and rate windows)", now_ms() - t0, "ms", -1);
     report("  of which snapshot + view model", t1 - t0, "ms", -1);
 
     update_ms = calloc((size_t)frames, sizeof *update_ms);
@@ -244,6 +246,11 @@ int main(int argc, char **argv)
      * 1000 ms is its idle CPU share. */
     report("idle CPU at a 1 s interval (CPU ms / 1000 ms)", cpu1 / frames / 10.0, "%",
            TARGET_IDLE_CPU);
+    /* The first frame after the writer stops reads the rate window again
+     * from the history (once per burst of writes). */
+    t0 = now_ms();
+    die_if(tui_view_update(&view, reader) != PILOTDB_OK, reader, "quiet frame");
+    report("first quiet frame (reads the rate window)", now_ms() - t0, "ms", -1);
 
     tui_view_free(&view);
     tui_screen_close(screen);

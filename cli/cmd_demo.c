@@ -23,20 +23,24 @@
 /* Trend buckets of ten simulated minutes. */
 #define DEMO_BUCKET_MS (10 * 60 * 1000)
 
-enum { OPT_SPEED = 1, OPT_SEED, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE };
+enum { OPT_SPEED = 1, OPT_SEED, OPT_DELAY, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE,
+       OPT_WINDOW };
 
 static const struct cli_option demo_options[] = {
     {"speed", 0, CLI_ARG_REQUIRED, "X",
      "simulated seconds per real second (default " CLI_TEXT(DEMO_SPEED) ")", OPT_SPEED},
     {"seed", 0, CLI_ARG_REQUIRED, "N", "another seed than the scenario's", OPT_SEED},
-    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 0.25)",
-     OPT_INTERVAL},
+    {"delay", 'd', CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 0.25;\n"
+     "--interval is the same)", OPT_DELAY},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", NULL, OPT_INTERVAL},
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "write the run into a new database file instead\n"
      "(another terminal can watch it with pilotdeck top)", OPT_DB},
     {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
      OPT_NO_COLOR},
     {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
     {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
+    {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
+     "of the simulated clock (default 1h; 5m to 7d)", OPT_WINDOW},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -44,12 +48,14 @@ struct demo_options {
     const char *db_path;
     double speed, interval;
     int64_t seed;  /* -1: the scenario's */
+    int64_t window_ms;
     int color, unicode;
 };
 
 static int take_demo_option(void *state, int id, const char *value)
 {
     struct demo_options *o = state;
+    char err[128];
 
     switch (id) {
     case OPT_SPEED:
@@ -60,12 +66,20 @@ static int take_demo_option(void *state, int id, const char *value)
         if (cli_parse_int("--seed", value, 0, INT64_MAX, &o->seed) != 0)
             return CLI_USAGE;
         break;
+    case OPT_DELAY:
     case OPT_INTERVAL:
-        if (cli_parse_double("--interval", value, 0.05, 60.0, &o->interval) != 0)
+        if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 60.0,
+                             &o->interval) != 0)
             return CLI_USAGE;
         break;
     case OPT_DB: o->db_path = value; break;
     case OPT_NO_COLOR: o->color = 0; break;
+    case OPT_WINDOW:
+        if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
+            cli_error("--window: %s", err);
+            return CLI_USAGE;
+        }
+        break;
     default: o->unicode = 0; break;
     }
     return CLI_OK;
@@ -80,14 +94,9 @@ static int demo_advance(void *arg, int64_t real_ms, double speed, char *errbuf,
                         size_t errbuf_size)
 {
     struct demo *demo = arg;
-    double virtual_ms = (double)real_ms * speed + demo->carry_ms;
-    int64_t step = (int64_t)virtual_ms;
-    sim_rc rc;
+    sim_rc rc = sim_engine_advance(demo->engine, real_ms, speed,
+                                   sim_engine_duration(demo->engine), &demo->carry_ms);
 
-    demo->carry_ms = virtual_ms - (double)step;
-    if (step <= 0)
-        return 0;
-    rc = sim_engine_run_until(demo->engine, sim_engine_now(demo->engine) + step);
     if (rc != SIM_OK) {
         snprintf(errbuf, errbuf_size, "simulation failed: %s",
                  sim_engine_errmsg(demo->engine));
@@ -105,7 +114,8 @@ static int demo_finished(void *arg)
 static int demo_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, !(no_color && no_color[0]), 1};
+    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, TUI_WINDOW_DEFAULT_MS,
+                             !(no_color && no_color[0]), 1};
     const char *path;
     int status = CLI_FAILED;
     char errbuf[512], source[600];
@@ -164,6 +174,7 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.source = source;
     ropts.driver = &driver;
     ropts.bucket_ms = DEMO_BUCKET_MS;
+    ropts.window_ms = o.window_ms;
     ropts.notice = "space pauses, [ ] change the speed, F1 shows every key";
     if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
         cli_error("demo: %s", errbuf);
@@ -181,8 +192,8 @@ out:
 const struct cli_command cmd_demo = {
     .name = "demo",
     .summary = "watch a simulation live on the dashboard (built-in scenario, or a file)",
-    .usage = "pilotdeck demo [--speed X] [--seed N] [--interval S] [--db PATH]\n"
-             "                      [--no-color] [--no-unicode] [SCENARIO.ini]",
+    .usage = "pilotdeck demo [--speed X] [--seed N] [-d S] [--db PATH]\n"
+             "                      [--window TIME] [--no-color] [--no-unicode] [SCENARIO.ini]",
     .description = "Play a scenario (a built-in one of six sites over two days unless a\n"
                    "file is given) into a fresh in-memory database and watch it live.\n"
                    "space pauses, [ and ] halve or double the speed, e and +/- change the\n"

@@ -17,7 +17,10 @@
 
 #include "pilotsim.h"
 
-enum { OPT_SEED = 1, OPT_DB, OPT_UNTIL, OPT_JSON, OPT_CSV };
+enum { OPT_SEED = 1, OPT_DB, OPT_UNTIL, OPT_SPEED, OPT_JSON, OPT_CSV };
+
+/* How often a paced run (--speed) plays the clock forward and commits. */
+#define PACE_TICK_MS 100
 
 static const struct cli_option sim_options[] = {
     {"seed", 0, CLI_ARG_REQUIRED, "N", "seed instead of the scenario's own (0 to 2^63-1)",
@@ -28,6 +31,10 @@ static const struct cli_option sim_options[] = {
      "or $PILOTDECK_DB names one", OPT_DB},
     {"until", 0, CLI_ARG_REQUIRED, "T",
      "stop at virtual time T (90s, 15m, 2h, 3d) instead of the end", OPT_UNTIL},
+    {"speed", 0, CLI_ARG_REQUIRED, "X",
+     "play the virtual clock at X times real time (60: a\n"
+     "simulated minute a second), for watching with top;\n"
+     "default: as fast as possible", OPT_SPEED},
     {"json", 0, CLI_ARG_NONE, NULL, "print the report as JSON", OPT_JSON},
     {"csv", 0, CLI_ARG_REQUIRED, "FILE",
      "write the time series (one row per sample and CE) to FILE", OPT_CSV},
@@ -37,6 +44,7 @@ static const struct cli_option sim_options[] = {
 struct sim_options {
     const char *db_path, *until_text, *csv_path;
     int64_t seed;  /* -1: the scenario's */
+    double speed;  /* 0: as fast as possible */
     int json;
 };
 
@@ -58,6 +66,10 @@ static int take_sim_option(void *state, int id, const char *value)
         break;
     case OPT_UNTIL:
         o->until_text = value;
+        break;
+    case OPT_SPEED:
+        if (cli_parse_double("--speed", value, 1.0 / 64.0, 65536.0, &o->speed) != 0)
+            return CLI_USAGE;
         break;
     case OPT_JSON:
         o->json = 1;
@@ -102,9 +114,36 @@ static void show_progress(void *arg, int64_t now, int64_t duration)
     fflush(stderr);
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Run eng to until with its clock at speed times real time, committing
+ * every PACE_TICK_MS so that a reader (pilotdeck top) watches it live. */
+static sim_rc run_paced(sim_engine *eng, int64_t until, double speed)
+{
+    const struct timespec tick = { 0, PACE_TICK_MS * 1000000L };
+    int64_t last = monotonic_ms();
+    double carry_ms = 0;
+    sim_rc rc = SIM_OK;
+
+    while (rc == SIM_OK && sim_engine_now(eng) < until) {
+        int64_t now;
+        nanosleep(&tick, NULL);
+        now = monotonic_ms();
+        rc = sim_engine_advance(eng, now - last, speed, until, &carry_ms);
+        last = now;
+    }
+    return rc;
+}
+
 static int run_sim(const struct cli_globals *g, struct cli_args *a)
 {
-    struct sim_options o = {g->db_path_given ? g->db_path : ":memory:", NULL, NULL, -1, 0};
+    struct sim_options o = {g->db_path_given ? g->db_path : ":memory:", NULL, NULL, -1, 0, 0};
     sim_scenario *scn = NULL;
     sim_engine *eng = NULL;
     pilotdb *db = NULL;
@@ -175,7 +214,7 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
         sim_engine_set_progress(eng, show_progress, &pg);
     }
     started = 1;
-    rc = sim_engine_run_until(eng, until);
+    rc = o.speed > 0 ? run_paced(eng, until, o.speed) : sim_engine_run_until(eng, until);
     if (pg.shown)
         fputs("\r\033[K", stderr);
     if (rc != SIM_OK) {
@@ -210,7 +249,7 @@ const struct cli_command cmd_sim = {
     .name = "sim",
     .summary = "simulate a scenario into a database and report (pilotdeck sim SCENARIO)",
     .usage = "pilotdeck sim SCENARIO [--seed N] [--db PATH|:memory:] [--until T]\n"
-             "                     [--json] [--csv FILE]",
+             "                     [--speed X] [--json] [--csv FILE]",
     .description = "Play the scenario file SCENARIO (see scenarios/README.md) on a virtual\n"
                    "clock into a pilot database and print what happened per CE and in total.\n"
                    "The same scenario and seed always give the same report.\n",

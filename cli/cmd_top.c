@@ -79,14 +79,15 @@ static int terminal_width(void)
 }
 
 static int run_once(pilotdb *db, const char *source, int json, int width, int unicode,
-                    tui_column sort, int reverse, const char *filter)
+                    tui_column sort, int reverse, const char *filter, int64_t window_ms)
 {
     tui_view view;
+    tui_view_options vopts = { .window_ms = window_ms };
     tui_draw_options dopts = { unicode, source, "wall" };
     int status = CLI_OK;
     pilotdb_rc rc;
 
-    tui_view_init(&view, NULL);
+    tui_view_init(&view, &vopts);
     rc = tui_view_update(&view, db);
     if (rc != PILOTDB_OK) {
         /* the view's rollback after the failure has cleared the handle's message */
@@ -106,14 +107,15 @@ out:
     return status;
 }
 
-enum { OPT_DB = 1, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
-       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER };
+enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
+       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
      "$PILOTDECK_DB or ./pilotdeck.db)", OPT_DB},
-    {"interval", 0, CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 1)",
-     OPT_INTERVAL},
+    {"delay", 'd', CLI_ARG_REQUIRED, "S", "seconds between refreshes (default 1;\n"
+     "--interval is the same)", OPT_DELAY},
+    {"interval", 0, CLI_ARG_REQUIRED, "S", NULL, OPT_INTERVAL},
     {"no-color", 0, CLI_ARG_NONE, NULL, "no colour (also when NO_COLOR is set)",
      OPT_NO_COLOR},
     {"no-colour", 0, CLI_ARG_NONE, NULL, NULL, OPT_NO_COLOR},
@@ -124,10 +126,13 @@ static const struct cli_option top_options[] = {
      "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
     {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
      "name, state, slots, active, running, submitted, done,\n"
-     "failed, configured, observed or health", OPT_SORT},
+     "failed, done_per_hour, failed_per_hour, configured,\n"
+     "observed or health", OPT_SORT},
     {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
      OPT_REVERSE},
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
+    {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
+     "(default 1h; 5m to 7d)", OPT_WINDOW},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -135,6 +140,7 @@ struct top_options {
     const char *path, *filter;
     double interval;
     int64_t width;  /* 0: the terminal's */
+    int64_t window_ms;
     int color, unicode, once, json, reverse;
     tui_column sort;
 };
@@ -142,11 +148,14 @@ struct top_options {
 static int take_top_option(void *state, int id, const char *value)
 {
     struct top_options *o = state;
+    char err[128];
 
     switch (id) {
     case OPT_DB: o->path = value; break;
+    case OPT_DELAY:
     case OPT_INTERVAL:
-        if (cli_parse_double("--interval", value, 0.05, 3600.0, &o->interval) != 0)
+        if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 3600.0,
+                             &o->interval) != 0)
             return CLI_USAGE;
         break;
     case OPT_NO_COLOR: o->color = 0; break;
@@ -162,6 +171,12 @@ static int take_top_option(void *state, int id, const char *value)
             return CLI_USAGE;
         break;
     case OPT_REVERSE: o->reverse = 1; break;
+    case OPT_WINDOW:
+        if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
+            cli_error("--window: %s", err);
+            return CLI_USAGE;
+        }
+        break;
     default: o->filter = value; break;
     }
     return CLI_OK;
@@ -170,8 +185,8 @@ static int take_top_option(void *state, int id, const char *value)
 static int top_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct top_options o = {g->db_path, NULL, 1.0, 0, !(no_color && no_color[0]), 1, 0, 0,
-                            0, TUI_COL_NAME};
+    struct top_options o = {g->db_path, NULL, 1.0, 0, TUI_WINDOW_DEFAULT_MS,
+                            !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME};
     int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
@@ -191,13 +206,17 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         return status;
     if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
-                          o.unicode, o.sort, o.reverse, o.filter);
+                          o.unicode, o.sort, o.reverse, o.filter, o.window_ms);
     } else {
         tui_run_options ropts = { 0 };
         ropts.interval_ms = (int)(o.interval * 1000.0 + 0.5);
         ropts.color = o.color;
         ropts.unicode = o.unicode;
         ropts.source = o.path;
+        ropts.window_ms = o.window_ms;
+        ropts.sort = o.sort;
+        ropts.sort_reverse = o.reverse;
+        ropts.filter = o.filter;
         ropts.readonly = readonly;
         ropts.notice = notice[0] ? notice : NULL;
         status = CLI_OK;
@@ -214,8 +233,10 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
 const struct cli_command cmd_top = {
     .name = "top",
     .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
-    .usage = "pilotdeck [--db PATH] top [--interval S] [--no-color] [--no-unicode]\n"
-             "       pilotdeck [--db PATH] top --once [--json] [--width W]\n"
+    .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
+             "                                [--reverse] [--filter TEXT] [--no-color]\n"
+             "                                [--no-unicode]\n"
+             "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity.\n"

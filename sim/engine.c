@@ -317,6 +317,18 @@ sim_rc sim_engine_run(sim_engine *eng)
     return sim_engine_run_until(eng, eng->scn->duration);
 }
 
+sim_rc sim_engine_advance(sim_engine *eng, int64_t real_ms, double speed, int64_t until,
+                          double *carry_ms)
+{
+    double virtual_ms = (double)real_ms * speed + *carry_ms;
+    int64_t step = (int64_t)virtual_ms;
+
+    *carry_ms = virtual_ms - (double)step;
+    if (step <= 0)
+        return SIM_OK;
+    return sim_engine_run_until(eng, eng->now + step < until ? eng->now + step : until);
+}
+
 /* Roll back what a failure left open and give the database its wall clock
  * back; the scenario and database stay with the caller. */
 void sim_engine_free(sim_engine *eng)

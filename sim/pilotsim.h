@@ -115,6 +115,15 @@ sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms);
 /* Run to the end of the scenario: sim_engine_run_until(eng, duration). */
 sim_rc sim_engine_run(sim_engine *eng);
 
+/*
+ * Play the clock at speed times real time: run until real_ms of wall time
+ * times speed past the engine's time (no later than until), keeping what
+ * is below a millisecond in *carry_ms (0 at the start) for the next call.
+ * Returns as sim_engine_run_until().
+ */
+sim_rc sim_engine_advance(sim_engine *eng, int64_t real_ms, double speed, int64_t until,
+                          double *carry_ms);
+
 /* The virtual time in milliseconds, the scenario's duration, whether the
  * end has been reached, and the seed in use. */
 int64_t sim_engine_now(const sim_engine *eng);

@@ -297,19 +297,34 @@ static void expect_trend(const tui_view *view, const char *ce_name, size_t n,
                      (long long)got[i], (long long)want[i]);
 }
 
-/* done and failed pilots in the trend window of window_ms. */
-static void expect_rates(const tui_view *view, int64_t done, int64_t failed,
-                         int64_t window_ms)
+/* The rates of row (NULL: the totals) count submitted, done and failed
+ * pilots of the rate window, per hour over span_ms. */
+static void expect_rates_of(const tui_view *view, const tui_ce_row *row, int64_t submitted,
+                            int64_t done, int64_t failed, int64_t span_ms)
 {
-    double hours = (double)window_ms / 3600000.0;
+    const tui_rates *r = row ? &row->rates : &view->totals.rates;
+    double hours = (double)span_ms / 3600000.0;
 
-    if (fabs(view->totals.done_per_hour - (double)done / hours) > 1e-6 ||
-        fabs(view->totals.failed_per_hour - (double)failed / hours) > 1e-6)
-        fail_msg("rates at frame %llu (now %lld): %.6f done and %.6f failed per hour,"
-                 " want %lld and %lld in %lld ms", (unsigned long long)view->frames,
-                 (long long)view->now, view->totals.done_per_hour,
-                 view->totals.failed_per_hour, (long long)done, (long long)failed,
-                 (long long)window_ms);
+    if (r->submitted != submitted || r->done != done || r->failed != failed ||
+        view->totals.rate_span_ms != span_ms ||
+        fabs(r->submitted_per_hour - (double)submitted / hours) > 1e-6 ||
+        fabs(r->done_per_hour - (double)done / hours) > 1e-6 ||
+        fabs(r->failed_per_hour - (double)failed / hours) > 1e-6)
+        fail_msg("rates of %s at frame %llu (now %lld): %lld submitted, %lld done, %lld"
+                 " failed over %lld ms (%.6f, %.6f, %.6f per hour), want %lld, %lld, %lld"
+                 " over %lld ms", row ? row->ce->name : "all",
+                 (unsigned long long)view->frames, (long long)view->now,
+                 (long long)r->submitted, (long long)r->done, (long long)r->failed,
+                 (long long)view->totals.rate_span_ms, r->submitted_per_hour,
+                 r->done_per_hour, r->failed_per_hour, (long long)submitted,
+                 (long long)done, (long long)failed, (long long)span_ms);
+    assert_int_equal(view->totals.rates_partial, span_ms < view->opts.window_ms);
+}
+
+static void expect_rates(const tui_view *view, int64_t submitted, int64_t done,
+                         int64_t failed, int64_t span_ms)
+{
+    expect_rates_of(view, NULL, submitted, done, failed, span_ms);
 }
 
 #define ALPHA "ce-alpha.example.org"
@@ -326,8 +341,9 @@ static void test_trend_and_rates(void **state)
     view_at(&view, db, 3000);
     expect_trend(&view, NULL, 4, (int64_t[]){ 0, 22, 11, 11 });
     expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 7 });
-    /* 8 done and 3 failed over a window of 63 full buckets of 1 s. */
-    expect_rates(&view, 8, 3, 63000);
+    /* 22 submitted, 8 done and 3 failed since the first event (1000 ms):
+     * the hour's window is not full. */
+    expect_rates(&view, 22, 8, 3, 2000);
 
     /* Later frames add each CE's change since the frame before to the
      * bucket of their now: nothing is lost or counted twice. */
@@ -342,16 +358,172 @@ static void test_trend_and_rates(void **state)
     /* 2000-2999, 3000-3999, 4000-4999, now */
     expect_trend(&view, ALPHA, 4, (int64_t[]){ 7, 8, 8, 7 });
     expect_trend(&view, NULL, 2, (int64_t[]){ 12, 11 });
-    /* 63 full buckets and 200 ms. */
-    expect_rates(&view, 8, 4, 63200);
+    /* Still less than the hour since the first event. */
+    expect_rates(&view, 23, 8, 4, 4200);
 
     /* Long after, the history scrolls out and the line is flat. */
     fx_clock_ms = 1000000;
     fx_ok(db, tui_view_update(&view, db));
     expect_trend(&view, NULL, 4, (int64_t[]){ 11, 11, 11, 11 });
-    expect_rates(&view, 0, 0, 63000);
+    expect_rates(&view, 23, 8, 4, 999000);
+    /* An hour after the last change, nothing is left in the window. */
+    fx_clock_ms = 5200 + 3600000 + 1;
+    fx_ok(db, tui_view_update(&view, db));
+    expect_rates(&view, 0, 0, 0, 3600000);
     tui_view_free(&view);
     fx_close(db);
+}
+
+/* A view of db at now with a rate window of window_ms, read afresh (as
+ * `top --once` reads it). */
+static void fresh_view_at(tui_view *view, pilotdb *db, int64_t now, int64_t window_ms)
+{
+    tui_view_options opts = { .bucket_ms = 1000, .window_ms = window_ms };
+
+    tui_view_init(view, &opts);
+    fx_clock_ms = now;
+    fx_ok(db, tui_view_update(view, db));
+}
+
+/* A view of db read afresh at live's clock and window (as `top --once`
+ * reads it) agrees with live on every rate. */
+static void expect_fresh_agrees(const tui_view *live, pilotdb *db)
+{
+    tui_view fresh_view, *fresh = &fresh_view;
+    const tui_rates *a = &live->totals.rates, *b;
+
+    fresh_view_at(fresh, db, live->now, live->opts.window_ms);
+    b = &fresh->totals.rates;
+
+    assert_int_equal(live->now, fresh->now);
+    assert_int_equal(live->totals.rate_span_ms, fresh->totals.rate_span_ms);
+    assert_int_equal(live->totals.rates_partial, fresh->totals.rates_partial);
+    assert_memory_equal(a, b, sizeof *a);
+    for (size_t i = 0; i < live->nrows; i++)
+        assert_memory_equal(&live->rows[i].rates, &fresh->rows[i].rates, sizeof *a);
+    tui_view_free(fresh);
+}
+
+#define MIN_MS (60 * 1000)
+
+/* Submit a pilot to CE ce at time at. */
+static void submit_at(pilotdb *db, const char *ce, int64_t at)
+{
+    fx_clock_ms = at;
+    fx_ok(db, pilotdb_pilot_submit(db, ce, NULL));
+}
+
+/* The next frame of view, at time at. */
+static void frame_at(tui_view *view, pilotdb *db, int64_t at)
+{
+    fx_clock_ms = at;
+    fx_ok(db, tui_view_update(view, db));
+}
+
+static void test_window_rates(void **state)
+{
+    pilotdb *db = fx_template_db();
+    tui_view live, fresh;
+    int64_t a1, a2, b1, b2;
+
+    (void)state;
+    fx_clock_ms = 0;
+    fx_ok(db, pilotdb_ce_add(db, "a", 10, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "b", 10, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "a", &a1));
+    fx_ok(db, pilotdb_pilot_submit(db, "a", &a2));
+    fx_ok(db, pilotdb_pilot_submit(db, "b", &b1));
+    fx_clock_ms = 1 * MIN_MS;
+    fx_ok(db, pilotdb_pilot_set_status(db, a1, PILOT_RUNNING));
+    fx_clock_ms = 2 * MIN_MS;
+    fx_ok(db, pilotdb_pilot_set_status(db, a1, PILOT_DONE));
+    fx_clock_ms = 2 * MIN_MS + 10000;
+    fx_ok(db, pilotdb_pilot_set_status(db, a2, PILOT_FAILED));
+
+    /* At 200 s with a 5 min window: the first event (0) is inside the
+     * window, so the rates divide by the 200 s since it. */
+    fresh_view_at(&live, db, 200000, 5 * MIN_MS);
+    expect_rates(&live, 3, 1, 1, 200000);
+    expect_rates_of(&live, row_named(&live, "a"), 2, 1, 1, 200000);
+    expect_rates_of(&live, row_named(&live, "b"), 1, 0, 0, 200000);
+    assert_near(row_named(&live, "a")->rates.done_per_hour, 18.0, 1e-9);
+
+    /* At 420 s the window starts at 120 s: a1's end (120 s) is in, the
+     * submissions at 0 are out and the whole window counts. */
+    fx_clock_ms = 400000;
+    fx_ok(db, pilotdb_pilot_submit(db, "b", &b2));
+    fx_clock_ms = 405000;
+    fx_ok(db, pilotdb_pilot_set_status(db, b1, PILOT_RUNNING));
+    fx_clock_ms = 410000;
+    fx_ok(db, pilotdb_pilot_set_status(db, b1, PILOT_DONE));
+    fx_clock_ms = 420000;
+    fx_ok(db, tui_view_update(&live, db));
+    expect_rates(&live, 1, 2, 1, 5 * MIN_MS);
+    expect_rates_of(&live, row_named(&live, "a"), 0, 1, 1, 5 * MIN_MS);
+    expect_rates_of(&live, row_named(&live, "b"), 1, 1, 0, 5 * MIN_MS);
+    expect_fresh_agrees(&live, db);
+
+    /* At 425 s a1's end has left the window. */
+    fx_clock_ms = 425000;
+    fx_ok(db, tui_view_update(&live, db));
+    expect_rates_of(&live, row_named(&live, "a"), 0, 0, 1, 5 * MIN_MS);
+    expect_fresh_agrees(&live, db);
+
+    /* Changes between frames are dated at their CE's last change (two
+     * submissions at 428 s and 429 s, both at 429 s).  Once the window's
+     * start passes the frame before (425 s, less a minute of slack), the
+     * window is read again, even while the database is busy: then each has
+     * its own time, and at 728.5 s only the second is in the window. */
+    submit_at(db, "b", 428000);
+    submit_at(db, "b", 429000);
+    frame_at(&live, db, 430000);
+    expect_rates_of(&live, row_named(&live, "b"), 3, 1, 0, 5 * MIN_MS);
+    submit_at(db, "a", 728000);
+    frame_at(&live, db, 728500);
+    expect_rates_of(&live, row_named(&live, "b"), 1, 0, 0, 5 * MIN_MS);
+    expect_rates_of(&live, row_named(&live, "a"), 1, 0, 0, 5 * MIN_MS);
+    expect_fresh_agrees(&live, db);
+
+    /* A writer may write changes of any time, as an ingest does: one at
+     * 400 s, before the window, is dated at a's last change (728 s) by the
+     * frame that sees it, and the next frame that sees nothing move reads
+     * the window again. */
+    submit_at(db, "a", 400000);
+    frame_at(&live, db, 729000);
+    expect_rates_of(&live, row_named(&live, "a"), 2, 0, 0, 5 * MIN_MS);
+    frame_at(&live, db, 729500);
+    expect_rates_of(&live, row_named(&live, "a"), 1, 0, 0, 5 * MIN_MS);
+    expect_fresh_agrees(&live, db);
+
+    /* A database whose history is older than the window divides by the
+     * whole window from the first frame. */
+    fresh_view_at(&fresh, db, 1100000, 5 * MIN_MS);
+    expect_rates(&fresh, 0, 0, 0, 5 * MIN_MS);
+    tui_view_free(&fresh);
+    tui_view_free(&live);
+    fx_close(db);
+}
+
+static void test_window_parse(void **state)
+{
+    char err[128];
+    int64_t ms;
+
+    (void)state;
+    assert_int_equal(tui_window_parse("1h", &ms, err, sizeof err), 0);
+    assert_int_equal(ms, 3600000);
+    assert_int_equal(tui_window_parse("5m", &ms, err, sizeof err), 0);
+    assert_int_equal(ms, 300000);
+    assert_int_equal(tui_window_parse("7d", &ms, err, sizeof err), 0);
+    assert_int_equal(ms, 7 * 86400000LL);
+    assert_int_equal(tui_window_parse("1.5h", &ms, err, sizeof err), 0);
+    assert_int_equal(ms, 5400000);
+    assert_int_equal(tui_window_parse("4m", &ms, err, sizeof err), -1);
+    assert_non_null(strstr(err, "out of range"));
+    assert_int_equal(tui_window_parse("8d", &ms, err, sizeof err), -1);
+    assert_int_equal(tui_window_parse("1 h", &ms, err, sizeof err), -1);
+    assert_int_equal(tui_window_parse("soon", &ms, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a duration"));
 }
 
 static void test_frame_deltas(void **state)
@@ -380,13 +552,13 @@ static void test_frame_deltas(void **state)
     expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 10 }); /* +3 */
     expect_trend(&view, BETA, 2, (int64_t[]){ 4, 2 });       /* +1 -3 */
     expect_trend(&view, NULL, 2, (int64_t[]){ 11, 12 });     /* +4 -3 */
-    expect_rates(&view, 8 + 2, 3 + 1, 63700);
+    expect_rates(&view, 22 + 4, 8 + 2, 3 + 1, 2700);
 
     /* A frame with nothing new adds nothing. */
     fx_clock_ms = 4200;
     fx_ok(db, tui_view_update(&view, db));
     expect_trend(&view, NULL, 3, (int64_t[]){ 11, 12, 12 });
-    expect_rates(&view, 10, 4, 63200);
+    expect_rates(&view, 26, 10, 4, 3200);
 
     /* A change goes to the bucket of the frame that first sees it: written
      * at 4950, read at 5100. */
@@ -396,7 +568,7 @@ static void test_frame_deltas(void **state)
     fx_clock_ms = 5100;
     fx_ok(db, tui_view_update(&view, db));
     expect_trend(&view, ALPHA, 3, (int64_t[]){ 10, 10, 9 }); /* buckets 3, 4, 5 */
-    expect_rates(&view, 10, 5, 63100);
+    expect_rates(&view, 26, 10, 5, 4100);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -425,7 +597,7 @@ static void test_new_ce_between_frames(void **state)
     expect_trend(&view, "aaa-new", 2, (int64_t[]){ 0, 1 });
     expect_trend(&view, ALPHA, 2, (int64_t[]){ 7, 7 });
     expect_trend(&view, NULL, 2, (int64_t[]){ 11, 12 });
-    expect_rates(&view, 8 + 1, 3 + 1, 63000);
+    expect_rates(&view, 22 + 3, 8 + 1, 3 + 1, 2000);
 
     /* Its next change counts from what the frame before saw. */
     fx_clock_ms = 4000;
@@ -468,7 +640,7 @@ static void test_frame_other_writer(void **state)
     fx_ok(reader, tui_view_update(&view, reader));
     expect_trend(&view, "site", 2, (int64_t[]){ 2, 4 });
     expect_trend(&view, NULL, 2, (int64_t[]){ 2, 4 });
-    expect_rates(&view, 1, 0, 63700);
+    expect_rates(&view, 5, 1, 0, 1700);
     tui_view_free(&view);
     fx_close(reader);
     fx_close(writer);
@@ -532,7 +704,7 @@ static void test_frame_retried(void **state)
         assert_int_equal(view.now, 2000);
         expect_trend(&view, NULL, 3, (int64_t[]){ 0, 22, 11 });
         expect_trend(&view, ALPHA, 3, (int64_t[]){ 0, 13, 7 });
-        expect_rates(&view, 8, 3, 63000);
+        expect_rates(&view, 22, 8, 3, 1000);
         tui_view_free(&view);
         if (!failed)
             break;
@@ -554,13 +726,45 @@ static void test_frame_retried(void **state)
         assert_int_equal(view.frames, 2);
         assert_int_equal(view.now, 3500);
         expect_trend(&view, ALPHA, 3, (int64_t[]){ 13, 7, 6 }); /* buckets 1, 2, 3 */
-        expect_rates(&view, 9, 3, 63500);
+        expect_rates(&view, 22, 9, 3, 2500);
         tui_view_free(&view);
         fx_close(db);
         if (!failed)
             break;
     }
     assert_true(failures > 0);
+}
+
+/* A dashboard started on a simulator's database before its first change
+ * (only the CEs are there) takes the simulator's clock from the first
+ * change it sees, with windows read from the history there. */
+static void test_event_clock_later(void **state)
+{
+    pilotdb *db = fx_template_db();
+    tui_view view;
+    tui_view_options opts = { .bucket_ms = 1000 };
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "site", 10, 0.9, 1, NULL));
+    pilotdb_set_clock(db, NULL, NULL);
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(view.event_clock);
+    pilotdb_set_clock(db, fx_clock, NULL);
+    fx_clock_ms = 1000;
+    fx_ok(db, pilotdb_pilot_submit(db, "site", &id));
+    fx_ok(db, pilotdb_pilot_submit(db, "site", NULL));
+    fx_clock_ms = 2500;
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
+    pilotdb_set_clock(db, NULL, NULL);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_true(view.event_clock);
+    assert_int_equal(view.now, 2500);
+    expect_trend(&view, NULL, 3, (int64_t[]){ 0, 2, 1 });
+    expect_rates(&view, 2, 0, 1, 1500);
+    tui_view_free(&view);
+    fx_close(db);
 }
 
 static void test_event_clock(void **state)
@@ -592,7 +796,7 @@ static void test_event_clock(void **state)
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.now, 6300);
     expect_trend(&view, NULL, 3, (int64_t[]){ 11, 11, 10 }); /* buckets 4, 5, 6 */
-    expect_rates(&view, 8 + 1, 3 + 1, 63300);
+    expect_rates(&view, 22 + 1, 8 + 1, 3 + 1, 5300);
     /* Nothing new: the clock stands still. */
     fx_ok(db, tui_view_update(&view, db));
     assert_int_equal(view.now, 6300);
@@ -650,26 +854,39 @@ static void check_columns(const tui_layout *lo)
     assert_true(lo->spark_x + lo->spark_width <= lo->width);
 }
 
-static void test_layout_80x24(void **state)
+/* 80 columns and height rows: the same columns at 24 rows and at 23 (a
+ * 24-line terminal under tmux's status line), with one table row less. */
+static void check_80_wide(int height)
 {
     tui_layout lo;
 
-    (void)state;
-    tui_layout_compute(80, 24, NULL, &lo);
+    tui_layout_compute(80, height, NULL, &lo);
     assert_false(lo.too_small);
     check_columns(&lo);
     assert_int_equal(lo.title_y, 0);
     assert_int_equal(lo.table_header_y, 4);
     assert_int_equal(lo.table_y, 5);
-    assert_int_equal(lo.table_rows, 17);
-    assert_int_equal(lo.status_y, 22);
-    assert_int_equal(lo.footer_y, 23);
+    assert_int_equal(lo.table_rows, height - 7);
+    assert_int_equal(lo.status_y, height - 2);
+    assert_int_equal(lo.footer_y, height - 1);
     assert_true(lo.col[TUI_COL_DONE].shown);
     assert_true(lo.col[TUI_COL_FAILED].shown);
     assert_true(lo.col[TUI_COL_OBSERVED].shown);
     assert_false(lo.col[TUI_COL_TREND].shown); /* no room at 80 columns */
     assert_int_equal(lo.col[TUI_COL_NAME].width, 19);
     assert_true(lo.spark_width >= 30);
+}
+
+static void test_layout_80x24(void **state)
+{
+    (void)state;
+    check_80_wide(24);
+}
+
+static void test_layout_80x23(void **state)
+{
+    (void)state;
+    check_80_wide(23);
 }
 
 static void test_layout_120x40(void **state)
@@ -684,9 +901,12 @@ static void test_layout_120x40(void **state)
         assert_true(lo.col[c].shown);
     assert_int_equal(lo.table_rows, 33);
     assert_int_equal(lo.footer_y, 39);
-    assert_int_equal(lo.col[TUI_COL_NAME].width, 24);
-    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 20);
-    assert_int_equal(lo.col[TUI_COL_TREND].width, 12);
+    /* The rate columns come last and take the room the slot bar and the
+     * trend would grow into. */
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 22);
+    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 10);
+    assert_int_equal(lo.col[TUI_COL_TREND].width, 8);
+    assert_int_equal(lo.col[TUI_COL_DONE_RATE].width, 7);
     assert_int_equal(lo.spark_width, TUI_TREND_BUCKETS);
 }
 
@@ -712,7 +932,7 @@ static void test_layout_too_small(void **state)
     (void)state;
     tui_layout_compute(79, 24, NULL, &lo);
     assert_true(lo.too_small);
-    tui_layout_compute(80, 23, NULL, &lo);
+    tui_layout_compute(80, 22, NULL, &lo);
     assert_true(lo.too_small);
     tui_layout_compute(10, 3, NULL, &lo);
     assert_true(lo.too_small);
@@ -754,7 +974,8 @@ static void test_frame_text(void **state)
     assert_non_null(strstr(text, "sample.db"));
     assert_non_null(strstr(text, "CEs 3/4 enabled"));
     assert_non_null(strstr(text, "slots 11/14 used"));
-    assert_non_null(strstr(text, "4 submitted  7 running  8 done  3 failed"));
+    assert_non_null(strstr(text, "pilots 4 sub  7 run  8 done  3 failed  "
+                                 "only 2s of 1h: done/h 14400.0"));
     assert_non_null(strstr(text, "ce-alpha.example.o~")); /* cut at 80 columns */
     assert_non_null(strstr(text, "success 73%"));
     assert_non_null(strstr(text, "disabled"));
@@ -774,6 +995,11 @@ static void test_frame_text(void **state)
     assert_non_null(strstr(text, "TREND"));
     assert_non_null(strstr(text, "ce-alpha.example.org "));
     assert_non_null(strstr(text, "\u2588"));
+    assert_non_null(strstr(text, "only 2s of 1h: done/h 14400.0 failed/h 5400.0"
+                                 " sub/h 39600.0\n"));
+    /* alpha: 5 done and 1 failed in 2 s */
+    assert_non_null(strstr(text, "  DONE/H  FAIL/H "));
+    assert_non_null(strstr(text, "  9000.0  1800.0 "));
     free(text);
 
     tui_view_filter(&view, "beta");
@@ -815,6 +1041,20 @@ static void test_frame_json(void **state)
     assert_int_equal(json_integer_value(json_object_get(alpha, "available_slots")), 3);
     assert_string_equal(json_string_value(json_object_get(alpha, "state")), "enabled");
     assert_string_equal(json_string_value(json_object_get(alpha, "health")), "ok");
+    /* alpha: 13 submitted, 5 done and 1 failed in the 2 s since the first
+     * event. */
+    assert_near(json_real_value(json_object_get(alpha, "done_per_hour")), 9000.0, 1e-9);
+    assert_near(json_real_value(json_object_get(alpha, "failed_per_hour")), 1800.0, 1e-9);
+    assert_near(json_real_value(json_object_get(alpha, "submitted_per_hour")), 23400.0,
+                1e-9);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(alpha, "in_window"),
+                                                        "done")), 5);
+    assert_near(json_real_value(json_object_get(root, "window_s")), 3600.0, 1e-9);
+    assert_near(json_real_value(json_object_get(root, "rate_span_s")), 2.0, 1e-9);
+    assert_near(json_real_value(json_object_get(root, "now_s")), 3.0, 1e-9);
+    assert_true(json_is_true(json_object_get(root, "rates_partial")));
+    assert_near(json_real_value(json_object_get(json_object_get(root, "totals"),
+                                                "done_per_hour")), 14400.0, 1e-9);
     delta = json_array_get(ces, 2);
     assert_string_equal(json_string_value(json_object_get(delta, "name")),
                         "ce-delta.example.org");
@@ -878,14 +1118,18 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_and_selection),
         cmocka_unit_test(test_trend_and_rates),
+        cmocka_unit_test(test_window_rates),
+        cmocka_unit_test(test_window_parse),
         cmocka_unit_test(test_frame_deltas),
         cmocka_unit_test(test_new_ce_between_frames),
         cmocka_unit_test(test_frame_other_writer),
         cmocka_unit_test(test_frame_retried),
         cmocka_unit_test(test_event_clock),
+        cmocka_unit_test(test_event_clock_later),
     };
     const struct CMUnitTest layout[] = {
         cmocka_unit_test(test_layout_80x24),
+        cmocka_unit_test(test_layout_80x23),
         cmocka_unit_test(test_layout_120x40),
         cmocka_unit_test(test_layout_200x60),
         cmocka_unit_test(test_layout_too_small),

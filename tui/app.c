@@ -103,6 +103,7 @@ static void draw(struct app *app)
     chrome.prompt = app->prompting ? app->prompt : NULL;
     chrome.demo = app->opts->driver != NULL;
     chrome.paused = app->paused;
+    chrome.finished = app->finished;
     chrome.speed = app->speed;
     chrome.readonly = app->opts->readonly;
     chrome.first_row = app->first_row;
@@ -291,7 +292,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
 {
     struct app app;
     struct sigaction sa, old_int, old_term, old_hup;
-    tui_view_options vopts = { opts->bucket_ms };
+    tui_view_options vopts = { opts->bucket_ms, opts->window_ms };
     int interval = opts->interval_ms > 0 ? opts->interval_ms : 1000;
     int64_t next_frame, last_collect;
     int rc = -1;
@@ -306,6 +307,8 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     if (opts->notice)
         set_status(&app, 0, "%s", opts->notice);
     tui_view_init(&app.view, &vopts);
+    tui_view_sort(&app.view, opts->sort, opts->sort_reverse);
+    tui_view_filter(&app.view, opts->filter);
 
     /* Our handlers go in before curses starts, so curses leaves them be. */
     stop_requested = 0;

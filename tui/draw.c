@@ -104,6 +104,14 @@ static void fmt_count(char *buf, size_t size, int64_t v, int width)
     }
 }
 
+/* Pilots per hour in at most width characters: 12.3, then 1234, 12.3k. */
+static void fmt_per_hour(char *buf, size_t size, double per_hour, int width)
+{
+    snprintf(buf, size, "%.1f", per_hour);
+    if ((int)strlen(buf) > width)
+        fmt_count(buf, size, (int64_t)(per_hour + 0.5), width);
+}
+
 static void fmt_rate(char *buf, size_t size, double rate)
 {
     if (rate < 0)
@@ -126,6 +134,22 @@ static void fmt_clock(char *buf, size_t size, int64_t now, const char *label)
             return;
         snprintf(buf, size, "%lld ms", (long long)now);
     }
+}
+
+/* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
+ * to the minute from ten minutes up). */
+static void fmt_span(char *buf, size_t size, int64_t ms)
+{
+    int64_t s = ms / 1000;
+
+    if (s >= 86400 && s % 86400 == 0)
+        snprintf(buf, size, "%lldd", (long long)(s / 86400));
+    else if (s >= 3600 && s % 3600 == 0)
+        snprintf(buf, size, "%lldh", (long long)(s / 3600));
+    else if (s >= 600 || (s >= 60 && s % 60 == 0))
+        snprintf(buf, size, "%lldm", (long long)(s / 60));
+    else
+        snprintf(buf, size, "%llds", (long long)s);
 }
 
 /* Draw a bar of width cells at (y, x), cells from tui_bar_split(). */
@@ -180,7 +204,7 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
                         const struct tui_chrome *chrome, const struct glyphs *g)
 {
     const tui_totals *t = &view->totals;
-    char clock[64], a[32], b[32], c[32], d[32], rate[16];
+    char clock[64], a[32], b[32], c[32], d[32], rate[16], win[32], span[32];
     int64_t series[TUI_TREND_BUCKETS], lo_v = 0, hi_v = 0;
     int x, barw = 16, pct;
     enum tui_style title = chrome ? TUI_S_TITLE : TUI_S_NORMAL;
@@ -192,7 +216,9 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     x = putf(sf, lo->title_y, 0, lo->width, title, "pilotdeck %s  %s  %s",
              chrome && chrome->demo ? "demo" : "top",
              opts->source ? opts->source : "", clock);
-    if (chrome && chrome->demo)
+    if (chrome && chrome->demo && chrome->finished)
+        x += putf(sf, lo->title_y, x, lo->width - x, title, "  finished");
+    else if (chrome && chrome->demo)
         x += putf(sf, lo->title_y, x, lo->width - x, title, "  %s x%g",
                   chrome->paused ? "PAUSED" : "running", chrome->speed);
     if (chrome && chrome->readonly)
@@ -213,14 +239,25 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     putf(sf, lo->summary_y, x + barw, lo->width - x - barw, TUI_S_NORMAL,
          " %d%%  free %s  success %s", pct, c, rate);
 
-    /* Pilots per status and finished pilots per hour over the trend window. */
+    /* Pilots per status, and per hour over the rate window, or over the
+     * history when it is shorter than the window ("only 17m of 1h"). */
     fmt_count(a, sizeof a, t->count[PILOT_SUBMITTED], 6);
     fmt_count(b, sizeof b, t->count[PILOT_RUNNING], 6);
     fmt_count(c, sizeof c, t->count[PILOT_DONE], 6);
     fmt_count(d, sizeof d, t->count[PILOT_FAILED], 6);
-    putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
-         "pilots %s submitted  %s running  %s done  %s failed  done/h %.1f  failed/h %.1f",
-         a, b, c, d, t->done_per_hour, t->failed_per_hour);
+    x = putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
+             "pilots %s sub  %s run  %s done  %s failed  ", a, b, c, d);
+    fmt_span(win, sizeof win, view->opts.window_ms);
+    if (t->rates_partial) {
+        fmt_span(span, sizeof span, t->rate_span_ms);
+        x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
+                  "only %s of %s: ", span, win);
+    } else {
+        x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL, "last %s: ", win);
+    }
+    putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
+         "done/h %.1f failed/h %.1f sub/h %.1f", t->rates.done_per_hour,
+         t->rates.failed_per_hour, t->rates.submitted_per_hour);
 
     /* Sparkline of active pilots. */
     tui_view_trend(view, NULL, series, (size_t)lo->spark_width);
@@ -347,6 +384,13 @@ static void draw_row(const struct tui_surface *sf, const tui_view *view,
         case TUI_COL_FAILED:
             count = ce->count[PILOT_FAILED];
             break;
+        case TUI_COL_DONE_RATE:
+        case TUI_COL_FAILED_RATE:
+            fmt_per_hour(text, sizeof text, c == TUI_COL_DONE_RATE ? row->rates.done_per_hour
+                                                                  : row->rates.failed_per_hour,
+                         col->width);
+            word = text;
+            break;
         case TUI_COL_CONFIGURED:
             fmt_rate(text, sizeof text, ce->success_rate);
             word = text;
@@ -403,9 +447,12 @@ static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int 
 static const char *const help_legend[] = {
     "",
     "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
-    "DONE and FAIL finished pilots, CONF configured and OBS observed success rate.",
+    "DONE and FAIL finished pilots (DONE/H, FAIL/H per hour over the window),",
+    "CONF configured and OBS observed success rate.",
     "State: enabled, full (no free slot), degraded (health bad), disabled.",
     "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
+    "done/h, failed/h, sub/h: pilots of the last --window (default 1h) per hour;",
+    "'only 17m of 1h' when the database's history is shorter than the window.",
     "",
     "Changes are written to the database and confirmed in the status line.",
     "Press any key to return.",

@@ -43,7 +43,7 @@ struct tui_chrome {
     const char *status;   /* status line text, or NULL */
     int status_error;     /* show status as an error */
     const char *prompt;   /* the filter being typed, or NULL */
-    int demo, paused;
+    int demo, paused, finished;
     double speed;
     int readonly;
     long first_row;       /* index into visible of the top table row */

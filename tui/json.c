@@ -28,11 +28,28 @@ static json_t *trend_array(const tui_view *view, const tui_ce_row *row)
     return array;
 }
 
+/* Add the rates r to object (NULL passes through: json_pack failed). */
+static json_t *with_rates(json_t *object, const tui_rates *r)
+{
+    json_t *rates = json_pack("{s:I, s:I, s:I}", "submitted", (json_int_t)r->submitted,
+                              "done", (json_int_t)r->done, "failed", (json_int_t)r->failed);
+
+    if (!object || !rates ||
+        json_object_set_new(object, "submitted_per_hour", json_real(r->submitted_per_hour)) ||
+        json_object_set_new(object, "done_per_hour", json_real(r->done_per_hour)) ||
+        json_object_set_new(object, "failed_per_hour", json_real(r->failed_per_hour)) ||
+        json_object_set_new(object, "in_window", rates)) {
+        json_decref(object);
+        return NULL;
+    }
+    return object;
+}
+
 static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
 {
     const pilotdb_ce *ce = row->ce;
 
-    return json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:o}",
+    return with_rates(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:o}",
                      "name", ce->name,
                      "state", tui_state_name(row->state),
                      "enabled", ce->enabled,
@@ -46,7 +63,7 @@ static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
                      "configured_success_rate", ce->success_rate,
                      "observed_success_rate", rate_or_null(row->observed_rate),
                      "health", tui_health_name(row->health),
-                     "trend", trend_array(view, row));
+                     "trend", trend_array(view, row)), &row->rates);
 }
 
 json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
@@ -60,16 +77,21 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
     for (size_t i = 0; i < view->nvisible; i++)
         if (json_array_append_new(ces, ce_object(view, tui_view_visible_row(view, i))) != 0)
             goto fail;
-    root = json_pack("{s:s, s:s, s:I, s:I, s:s, s:b, s:s, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:f, s:f}, s:o, s:o}",
+    root = json_pack("{s:s, s:s, s:I, s:f, s:I, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
                      "source", opts && opts->source ? opts->source : "",
                      "clock", view->event_clock ? "sim"
                               : (opts && opts->clock_label ? opts->clock_label : "wall"),
                      "now", (json_int_t)view->now,
+                     "now_s", (double)view->now / 1000.0,
                      "trend_bucket_ms", (json_int_t)view->opts.bucket_ms,
+                     "window_s", (double)view->opts.window_ms / 1000.0,
+                     "rate_span_s", (double)t->rate_span_ms / 1000.0,
+                     "rates_partial", t->rates_partial,
                      "sort", tui_column_key(view->sort),
                      "sort_reverse", view->sort_reverse,
                      "filter", view->filter,
                      "totals",
+                     with_rates(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
                      "ces", (json_int_t)t->ces,
                      "ces_enabled", (json_int_t)t->ces_enabled,
                      "capacity", (json_int_t)t->capacity,
@@ -78,9 +100,8 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
                      "running", (json_int_t)t->count[PILOT_RUNNING],
                      "done", (json_int_t)t->count[PILOT_DONE],
                      "failed", (json_int_t)t->count[PILOT_FAILED],
-                     "observed_success_rate", rate_or_null(t->observed_rate),
-                     "done_per_hour", t->done_per_hour,
-                     "failed_per_hour", t->failed_per_hour,
+                     "observed_success_rate", rate_or_null(t->observed_rate)),
+                                &t->rates),
                      "active_trend", trend_array(view, NULL),
                      "ces", ces);
     return root; /* json_pack consumed ces ("o"), even on failure */

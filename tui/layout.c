@@ -4,7 +4,7 @@
  *
  *   0  title: database, clock
  *   1  CEs enabled/total, slots used/total with a bar
- *   2  pilots per status, done and failed per hour, observed success
+ *   2  pilots per status; done, failed and submitted per hour (rate window)
  *   3  sparkline of active pilots
  *   4  table header
  *   5  CE rows ...
@@ -33,6 +33,8 @@ static const struct {
     [TUI_COL_RUNNING] = { 5, 9 },
     [TUI_COL_SUBMITTED] = { 5, 10 },
     [TUI_COL_TREND] = { 8, 11 },
+    [TUI_COL_DONE_RATE] = { 7, 12 }, /* "DONE/H" and the sort arrow */
+    [TUI_COL_FAILED_RATE] = { 7, 13 },
 };
 
 /* Spare width goes to these columns in turn, each up to its limit. */

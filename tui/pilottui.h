@@ -28,12 +28,30 @@
 extern "C" {
 #endif
 
-/* The smallest terminal the dashboard draws into. */
+/* The smallest terminal the dashboard draws into (80x23: an 80x24 terminal
+ * with a tmux status line). */
 #define TUI_MIN_WIDTH 80
-#define TUI_MIN_HEIGHT 24
+#define TUI_MIN_HEIGHT 23
 
 /* Trend history: TUI_TREND_BUCKETS buckets of tui_view_options.bucket_ms. */
 #define TUI_TREND_BUCKETS 64
+
+/* The rate window: one hour unless chosen, from 5 minutes to 7 days. */
+#define TUI_WINDOW_DEFAULT_MS (3600 * 1000LL)
+#define TUI_WINDOW_MIN_MS (5 * 60 * 1000LL)
+#define TUI_WINDOW_MAX_MS (7 * 86400 * 1000LL)
+
+/* Parse a rate window ("5m", "1h", "1.5h", "7d"; units ms, s, m, h, d) into
+ * *ms: 0, or -1 with a message in err when text is not a duration or lies
+ * outside [TUI_WINDOW_MIN_MS, TUI_WINDOW_MAX_MS]. */
+int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size);
+
+/* Pilots of a CE (or of all) that were submitted, ended done and ended
+ * failed inside the rate window, and the same per hour. */
+typedef struct tui_rates {
+    int64_t submitted, done, failed;
+    double submitted_per_hour, done_per_hour, failed_per_hour;
+} tui_rates;
 
 /* ---- view model ------------------------------------------------------------ */
 
@@ -63,6 +81,8 @@ typedef enum tui_column {
     TUI_COL_SUBMITTED,
     TUI_COL_DONE,
     TUI_COL_FAILED,
+    TUI_COL_DONE_RATE,    /* done per hour over the rate window */
+    TUI_COL_FAILED_RATE,  /* failed per hour over the rate window */
     TUI_COL_CONFIGURED, /* configured success rate */
     TUI_COL_OBSERVED,   /* observed success rate */
     TUI_COL_HEALTH,
@@ -77,12 +97,14 @@ typedef struct tui_ce_row {
     double observed_rate;   /* done / (done + failed), or -1 with none */
     tui_ce_state state;
     tui_health health;
+    tui_rates rates;        /* over the view's rate window */
     size_t trend_slot;      /* private: index in the trend store */
 } tui_ce_row;
 
 /* Options of a view; set before the first tui_view_update(). */
 typedef struct tui_view_options {
     int64_t bucket_ms;   /* trend bucket width; 0 means 60 s */
+    int64_t window_ms;   /* rate window; 0 means TUI_WINDOW_DEFAULT_MS */
 } tui_view_options;
 
 /* Totals over every CE (not only the filtered ones). */
@@ -93,8 +115,13 @@ typedef struct tui_totals {
     int64_t active;
     int64_t capacity;       /* summed over enabled CEs */
     double observed_rate;   /* done / (done + failed), or -1 with none */
-    double done_per_hour;   /* over the trend window */
-    double failed_per_hour;
+    /* Rates: pilots inside [now - window, now] divided by rate_span_ms, the
+     * window, or the time since the database's first event when that is
+     * more recent than the window's start (rates_partial set; 0 with no
+     * event at all). */
+    tui_rates rates;
+    int64_t rate_span_ms;
+    int rates_partial;
 } tui_totals;
 
 struct tui_trend;
@@ -111,6 +138,7 @@ typedef struct tui_view {
     int64_t now;              /* the snapshot's clock, ms */
     int event_clock;          /* non-zero: now is the newest change's time (a
                                  simulator's database seen from the wall clock) */
+    int clock_chosen;         /* private: event_clock is decided */
     tui_totals totals;
     tui_ce_row *rows;
     size_t nrows;
@@ -140,13 +168,17 @@ void tui_view_free(tui_view *view);
 /*
  * Collect one frame from db: open a read transaction, list the CEs, commit,
  * then recompute totals, states, sorting and filtering.  The first frame
- * also reads the events of the trend window; a later one reads no history
- * but puts the change of each CE's counters since the frame before (active
- * pilots, done, failed) in the bucket of its now, so a frame costs O(CEs).
+ * also reads the events of the trend and rate windows; a later one reads no
+ * history but puts the change of each CE's counters since the frame before
+ * in the bucket of its now (active pilots) and in the rate window at the
+ * CE's last change (submitted, done, failed), so a frame costs O(CEs) plus
+ * what entered or left the rate window; once the database is quiet, the
+ * rate window is read again from the history.
  * The clock is pilotdb_now(db), except for a database of virtual times read
  * on the wall clock (one written by `pilotdeck sim`): then it is the newest
  * change time (the latest pilotdb_ce.last_change_at), and event_clock is
- * set.  On error the view keeps its previous frame, the read transaction is
+ * set, from the first frame that sees a change on (the windows start
+ * again there).  On error the view keeps its previous frame, the read transaction is
  * rolled back and the db's rc is returned (pilotdb_errmsg(db) says why);
  * PILOTDB_ENOMEM when allocation fails.
  */
@@ -317,6 +349,10 @@ typedef struct tui_run_options {
     const char *notice;  /* an initial status line message, or NULL */
     const tui_driver *driver; /* NULL for top */
     int64_t bucket_ms;   /* trend bucket width, 0 for the default */
+    int64_t window_ms;   /* rate window, 0 for the default */
+    tui_column sort;     /* the initial order (TUI_COL_NAME when zeroed) */
+    int sort_reverse;
+    const char *filter;  /* the initial filter, or NULL */
 } tui_run_options;
 
 /*

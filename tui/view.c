@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ static const struct {
     [TUI_COL_SUBMITTED] = { "SUB", "submitted", 1 },
     [TUI_COL_DONE] = { "DONE", "done", 1 },
     [TUI_COL_FAILED] = { "FAIL", "failed", 1 },
+    [TUI_COL_DONE_RATE] = { "DONE/H", "done_per_hour", 1 },
+    [TUI_COL_FAILED_RATE] = { "FAIL/H", "failed_per_hour", 1 },
     [TUI_COL_CONFIGURED] = { "CONF", "configured", 1 },
     [TUI_COL_OBSERVED] = { "OBS", "observed", 1 },
     [TUI_COL_HEALTH] = { "HEALTH", "health", 1 },
@@ -139,6 +142,36 @@ void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
     out[2] = width - run - sub;
 }
 
+int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size)
+{
+    static const struct {
+        const char *unit;
+        double ms;
+    } units[] = { { "ms", 1 }, { "s", 1e3 }, { "m", 60e3 }, { "h", 3600e3 }, { "d", 86400e3 } };
+    char *end = NULL;
+    double value;
+
+    *ms = 0;
+    value = text ? strtod(text, &end) : 0;
+    if (!text || end == text || isspace((unsigned char)text[0]) || !(value >= 0)) {
+        snprintf(err, err_size, "'%s' is not a duration like 5m, 1h or 7d", text ? text : "");
+        return -1;
+    }
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (strcmp(end, units[u].unit) != 0)
+            continue;
+        value *= units[u].ms;
+        if (value < (double)TUI_WINDOW_MIN_MS || value > (double)TUI_WINDOW_MAX_MS) {
+            snprintf(err, err_size, "%s is out of range [5m, 7d]", text);
+            return -1;
+        }
+        *ms = (int64_t)(value + 0.5);
+        return 0;
+    }
+    snprintf(err, err_size, "'%s' is not a duration like 5m, 1h or 7d", text);
+    return -1;
+}
+
 void tui_view_init(tui_view *view, const tui_view_options *opts)
 {
     memset(view, 0, sizeof *view);
@@ -146,6 +179,8 @@ void tui_view_init(tui_view *view, const tui_view_options *opts)
         view->opts = *opts;
     if (view->opts.bucket_ms <= 0)
         view->opts.bucket_ms = 60000;
+    if (view->opts.window_ms <= 0)
+        view->opts.window_ms = TUI_WINDOW_DEFAULT_MS;
     view->selected = -1;
     view->sort = TUI_COL_NAME;
 }
@@ -166,6 +201,19 @@ static double observed_rate(const pilotdb_ce *ce)
 {
     int64_t finished = ce->count[PILOT_DONE] + ce->count[PILOT_FAILED];
     return finished > 0 ? (double)ce->count[PILOT_DONE] / (double)finished : -1.0;
+}
+
+/* counts[TREND_NKINDS] as rates over span_ms. */
+static void fill_rates(tui_rates *r, const int64_t *counts, int64_t span_ms)
+{
+    double hours = (double)span_ms / 3600000.0;
+
+    r->submitted = counts[TREND_SUBMITTED];
+    r->done = counts[TREND_DONE];
+    r->failed = counts[TREND_FAILED];
+    r->submitted_per_hour = span_ms > 0 ? (double)r->submitted / hours : 0.0;
+    r->done_per_hour = span_ms > 0 ? (double)r->done / hours : 0.0;
+    r->failed_per_hour = span_ms > 0 ? (double)r->failed / hours : 0.0;
 }
 
 static void fill_row(tui_ce_row *row, const pilotdb_ce *ce, size_t slot)
@@ -204,7 +252,12 @@ static void compute_totals(tui_view *view)
     }
     finished = t->count[PILOT_DONE] + t->count[PILOT_FAILED];
     t->observed_rate = finished > 0 ? (double)t->count[PILOT_DONE] / (double)finished : -1.0;
-    trend_rates(view->trend, view->now, &t->done_per_hour, &t->failed_per_hour);
+    t->rate_span_ms = trend_rate_span(view->trend);
+    t->rates_partial = t->rate_span_ms < view->opts.window_ms;
+    fill_rates(&t->rates, view->trend->win.total, t->rate_span_ms);
+    for (size_t i = 0; i < view->nrows; i++)
+        fill_rates(&view->rows[i].rates, view->trend->win.in[view->rows[i].trend_slot],
+                   t->rate_span_ms);
 }
 
 /* ---- sorting and filtering --------------------------------------------------- */
@@ -223,6 +276,8 @@ static double sort_value(const tui_ce_row *row, tui_column column)
     case TUI_COL_SUBMITTED: return (double)ce->count[PILOT_SUBMITTED];
     case TUI_COL_DONE: return (double)ce->count[PILOT_DONE];
     case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
+    case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
+    case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
     case TUI_COL_CONFIGURED: return ce->success_rate;
     case TUI_COL_OBSERVED: return row->observed_rate;
     case TUI_COL_HEALTH: return (double)row->health;
@@ -392,20 +447,26 @@ static int64_t newest_change(const pilotdb_ce *ces, size_t n)
  * Where "now" comes from.  A database written by the simulator in another
  * process holds virtual times (milliseconds from the start of the run) while
  * this handle runs on the wall clock; then the newest change is the clock,
- * or the trends would show an empty window.  The first frame decides; the
+ * or the trends would show an empty window.  The first frame with a change
+ * decides (a dashboard may start before the simulator's first change); the
  * event clock then follows the newest change (CEs stay and their
- * last_change_at only grows, so there is one from then on).
+ * last_change_at only grows, so there is one from then on).  *restart is
+ * set when the event clock replaces the wall clock of earlier frames.
  */
-static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now)
+static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now,
+                            int *restart)
 {
     /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
     const int64_t wall_epoch = 1000000000000;
 
-    if (view->frames == 0) {
+    *restart = 0;
+    if (!view->clock_chosen) {
         int64_t newest = newest_change(ces, n);
         /* Not for a virtual handle, nor for a database of wall times. */
+        view->clock_chosen = now < wall_epoch || newest != PILOTDB_NO_TIME;
         view->event_clock = now >= wall_epoch && newest != PILOTDB_NO_TIME &&
                             newest < wall_epoch;
+        *restart = view->event_clock;
         return view->event_clock ? newest : now;
     }
     return view->event_clock ? newest_change(ces, n) : now;
@@ -444,36 +505,87 @@ static int map_slots(tui_view *view, const pilotdb_ce *ces, size_t n)
     return 0;
 }
 
+/* A pilotdb_event_cb that notes that there is an event and stops. */
+static int found_event(void *arg, const pilotdb_event *event)
+{
+    (void)event;
+    *(int *)arg = 1;
+    return 1;
+}
+
+/*
+ * Read the history of the sparkline and rate windows into trend (with_trend
+ * non-zero: the first frame), or of the rate window alone, which is emptied
+ * first.  One event before the rate window is enough to know that the rates
+ * divide by the whole window.
+ */
+static pilotdb_rc read_history(struct tui_trend *trend, pilotdb *db, int with_trend)
+{
+    pilotdb_event_filter history = with_trend ? trend_history(trend)
+                                              : trend_rate_history(trend);
+    pilotdb_event_filter before = trend_before_window(trend);
+    pilotdb_rc rc;
+
+    if (!with_trend)
+        trend_window_reset(trend);
+    rc = pilotdb_events_foreach(db, &history,
+                                with_trend ? trend_add_event : trend_add_rate_event, trend);
+    if (rc == PILOTDB_OK && trend->failed)
+        rc = PILOTDB_ENOMEM;
+    if (rc != PILOTDB_OK)
+        return rc;
+    trend_history_done(trend);
+    rc = pilotdb_events_foreach(db, &before, found_event, &trend->win.history_before);
+    if (rc == PILOTDB_OK)
+        trend->win.unread = 0;
+    return rc;
+}
+
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 {
     pilotdb_ce *ces = NULL;
     size_t n = 0;
+    int moved, restart, fresh = !view->trend; /* fresh: a new, empty trend store */
     int64_t now;
     pilotdb_rc rc;
 
-    if (!view->trend && !(view->trend = trend_new(view->opts.bucket_ms)))
+    if (fresh && !(view->trend = trend_new(view->opts.bucket_ms, view->opts.window_ms)))
         return PILOTDB_ENOMEM;
     rc = pilotdb_begin_read(db);
     if (rc != PILOTDB_OK)
-        return rc;
+        goto out;
     rc = pilotdb_ce_list(db, 0, &ces, &n);
     if (rc != PILOTDB_OK)
         goto out;
-    now = choose_clock(view, ces, n, pilotdb_now(db));
+    now = choose_clock(view, ces, n, pilotdb_now(db), &restart);
+    if (restart && !fresh) {
+        /* The wall-clock windows of the frames before mean nothing on the
+         * simulator's clock: start again from its history. */
+        trend_free(view->trend);
+        fresh = 1;
+        if (!(view->trend = trend_new(view->opts.bucket_ms, view->opts.window_ms))) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+    }
     if (map_slots(view, ces, n) != 0) {
         rc = PILOTDB_ENOMEM;
         goto out;
     }
     trend_advance(view->trend, now);
-    if (view->frames == 0) {
-        /* The first frame reads the window's history, later ones only the
-         * counters of this snapshot. */
-        pilotdb_event_filter window = trend_window(view->trend);
-        rc = pilotdb_events_foreach(db, &window, trend_add_event, view->trend);
-        if (rc != PILOTDB_OK)
-            goto out;
+    /* The first frame reads the windows' history, later ones only the
+     * counters of this snapshot (and the rate window again when it is no
+     * longer exact and the database went quiet). */
+    if (fresh && (rc = read_history(view->trend, db, 1)) != PILOTDB_OK)
+        goto out;
+    moved = trend_count(view->trend, ces, view->slots, n, !fresh);
+    if (moved < 0) {
+        rc = PILOTDB_ENOMEM;
+        goto out;
     }
-    trend_count(view->trend, ces, view->slots, n, view->frames > 0);
+    if (!fresh && trend_window_stale(view->trend, moved) &&
+        (rc = read_history(view->trend, db, 0)) != PILOTDB_OK)
+        goto out;
     rc = pilotdb_commit(db);
     if (rc != PILOTDB_OK)
         goto out;
@@ -514,7 +626,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
         pilotdb_rollback(db);
-    if (rc != PILOTDB_OK && view->frames == 0) {
+    if (rc != PILOTDB_OK && fresh) {
         /* A first frame that failed may have read part of the history: the
          * next one starts again from an empty store. */
         trend_free(view->trend);

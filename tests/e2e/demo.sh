@@ -49,6 +49,19 @@ wait_for "running x1000"
 wait_for "^ce-cern\.example\.org +disabled"
 ok "e disables a CE while the simulation runs"
 
+# At full speed the two days end in seconds; the header says so.
+keys ']' ']' ']' ']' ']' ']' ']'
+wait_for "running x65536"
+i=0
+until screen | sed -n 1p | grep -q "  finished"; do
+    i=$((i + 1))
+    [ $i -lt 200 ] || fail "the header never said finished"
+    sleep 0.05
+done
+screen | sed -n 1p | grep -q "running" && fail "a finished demo still says running"
+wait_for "simulation finished; q quits"
+ok "the header says finished at the end"
+
 keys q
 status=$(wait_exit)
 [ "$status" = 0 ] || fail "exit status $status after q"

@@ -54,7 +54,8 @@ done
 screen | grep -E "^gamma\.site +disabled" >/dev/null || fail "gamma.site not shown disabled"
 screen | grep -E "^beta\.site +enabled" >/dev/null || fail "beta.site not shown enabled"
 screen | grep -q "CEs 2/3 enabled" || fail "header CE count"
-screen | grep -q "pilots 4 submitted  3 running  2 done  1 failed" || fail "header pilot counts"
+screen | grep -Eq "pilots 4 sub  3 run  2 done  1 failed  only [0-9]+s of 1h: done/h" ||
+    fail "header pilot counts and rates"
 ok "screen agrees with the database"
 
 # Sort: s moves to STATE (disabled first).
@@ -121,16 +122,25 @@ ok "j, k and the arrows move the selection"
 
 # Too small, resize back, too small again and q from there.
 $T resize-window -t e2e -x 60 -y 20
-wait_for "terminal too small: need 80x24"
+wait_for "terminal too small: need 80x23"
 $T resize-window -t e2e -x 100 -y 30
 wait_for "^alpha\.site"
+$T resize-window -t e2e -x 80 -y 23
+wait_for "^alpha\.site"
+screen | sed -n 23p | grep -q "q" || fail "80x23: no footer on the last line"
+keys F1
+wait_for "pilotdeck dashboard - keys"
+keys x
+wait_for "^alpha\.site"
+$T resize-window -t e2e -x 80 -y 22
+wait_for "terminal too small: need 80x23"
 $T resize-window -t e2e -x 70 -y 30
-wait_for "terminal too small: need 80x24"
+wait_for "terminal too small: need 80x23"
 keys q
 status=$(wait_exit)
 [ "$status" = 0 ] || fail "exit status $status after q"
 check_restored
-ok "too-small screen, resize, q quits with status 0 and the terminal restored"
+ok "80x23 is drawn, 80x22 is too small; resize, q quits with status 0 and the terminal restored"
 
 # SIGTERM restores the terminal too.
 $T kill-session -t e2e
@@ -152,6 +162,27 @@ status=$(wait_exit)
 [ "$status" = 0 ] || fail "exit status $status after F10"
 check_restored
 ok "F10 quits with status 0 and the terminal restored"
+
+# The order and filter of the command line hold on the live screen too,
+# and -d sets the refresh (--interval is its alias).
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --sort done --reverse -d 0.2"
+wait_for "alpha\.site"
+order=$(screen | sed -n '6,8p' | awk '{print $1}' | tr '\n' ' ')
+[ "$order" = "beta.site gamma.site alpha.site " ] || fail "--sort done --reverse: rows '$order'"
+screen | sed -n 5p | grep -Eq "DONE(\^|▲)" || fail "--sort done: no arrow on DONE"
+"$PD" --db "$DB" pilot submit beta.site >/dev/null || fail "submit"
+wait_for "^beta\.site .* 3/4 "
+keys q
+wait_exit >/dev/null
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --filter GAM --interval 0.2"
+wait_for "filter: GAM"
+wait_for "^gamma\.site"
+[ "$(screen | grep -Ec '^(alpha|beta|gamma)\.site')" = 1 ] || fail "--filter GAM shows other CEs"
+keys q
+wait_exit >/dev/null
+ok "--sort, --reverse and --filter apply to the live screen; -d and --interval refresh"
 
 # A file the user may not write opens read-only and refuses edits clearly.
 # Root may write anything, so as root the dashboard runs as nobody.
