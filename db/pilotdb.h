@@ -217,6 +217,36 @@ typedef struct pilotdb_pilot {
     char source_status[PILOTDB_WORD_MAX + 1];
 } pilotdb_pilot;
 
+/* One time of an observation: its kind, and the time for EXACT and
+ * OBSERVED (ms since the Unix epoch). */
+typedef struct pilotdb_obs_time {
+    pilotdb_time_kind kind;
+    int64_t at;
+} pilotdb_obs_time;
+
+/* Observation flags. */
+#define PILOTDB_OBSERVE_KEEP_STATE 0x1u /* the source lost track of the pilot:
+                                           a known one keeps its state */
+
+/* One pilot as one record of an outside source shows it. */
+typedef struct pilotdb_observation {
+    const char *ref;           /* 1..PILOTDB_NAME_MAX bytes */
+    const char *ce_name;
+    const char *site;          /* the CE's site, NULL when none */
+    pilot_status status;
+    pilotdb_obs_time submitted, started, ended;
+    const char *reason;        /* NULL when none; up to PILOTDB_REASON_MAX */
+    const char *source_status; /* NULL when none; up to PILOTDB_WORD_MAX */
+    unsigned flags;            /* PILOTDB_OBSERVE_ */
+} pilotdb_observation;
+
+/* What pilotdb_pilot_observe() did. */
+typedef enum pilotdb_observe_result {
+    PILOTDB_OBSERVE_NEW = 0,       /* a new ref: the pilot was created */
+    PILOTDB_OBSERVE_CHANGED = 1,   /* the pilot moved or gained facts */
+    PILOTDB_OBSERVE_UNCHANGED = 2, /* the database knew all of it */
+    PILOTDB_OBSERVE_STALE = 3      /* older than the pilot's row: ignored */
+} pilotdb_observe_result;
 
 /* Which pilots pilotdb_pilots_foreach() visits. */
 typedef struct pilotdb_pilot_filter {
@@ -452,6 +482,28 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
  */
 pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
                               pilot_status from, pilot_status to);
+
+/*
+ * Record one observation of a pilot from an outside source, inside the
+ * caller's transaction or its own.  A new obs->ref creates the pilot
+ * (never refused for capacity, nor for a disabled CE: the CE's counts stay
+ * exact and may exceed its capacity); a known one moves it forward (states
+ * may be skipped: submitted to done) and fills in what it did not know.
+ * An observation whose latest time is older than the pilot's latest is
+ * stale and ignored; the same one twice changes nothing.  The CE's site
+ * is set from obs->site when it has none.  *result (if not NULL) says
+ * which.  The database's clock must be (or becomes) the wall clock.
+ * Refusals, with nothing written: PILOTDB_EINVAL for a malformed
+ * observation (times that disagree with the status or go back, a bad
+ * name, a known ref at another CE); PILOTDB_ETRANSITION, a bad record,
+ * for a move backwards (done, then running, at a later time) or times
+ * that contradict the pilot's; PILOTDB_ENOTFOUND for an unknown CE (the
+ * message names it); PILOTDB_ECLOCK on a simulation's database.
+ * *pilot_id (if not NULL) receives the pilot's id (0 on error).
+ */
+pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
+                                 pilotdb_observe_result *result,
+                                 int64_t *pilot_id);
 
 /* Read the pilot whose ref is ref into *out (zeroed on error);
  * PILOTDB_ENOTFOUND if none. */

@@ -1,7 +1,7 @@
 /*
  * test_db_v5.c - schema version 5 of libpilotdb: migration from version 4,
  * the database's clock kind, CE sites and capacity sources, the CE change
- * log.
+ * log, and pilots observed by an outside source (pilotdb_pilot_observe()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,6 +54,33 @@ static int64_t sql_int(pilotdb *db, const char *sql)
     return v;
 }
 
+/* Every pilot row as text, for comparing whole states. */
+static char *pilot_rows(pilotdb *db)
+{
+    sqlite3_stmt *st;
+    char *text;
+
+    assert_int_equal(sqlite3_prepare_v2(pilotdb_sqlite(db),
+                                        "SELECT (SELECT group_concat(line, char(10))"
+                                        " FROM (SELECT printf('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s',"
+                                        " p.pilot_id, ce_id, status, submitted_at,"
+                                        " started_at, ended_at, time_kinds, ref,"
+                                        " reason, source_status) AS line FROM pilot p"
+                                        " LEFT JOIN pilot_source s USING (pilot_id)"
+                                        " ORDER BY p.pilot_id))"
+                                        " || ';' || (SELECT group_concat(printf("
+                                        "'%s|%s|%s|%s|%s|%s|%s', name, n_submitted,"
+                                        " n_running, n_done, n_failed, last_change_at,"
+                                        " site), ';') FROM ce)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    text = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0)
+                                             : "");
+    sqlite3_finalize(st);
+    return text;
+}
+
 /* ---- migration from version 4 ---------------------------------------------- */
 
 /* A version 4 file at path, built from the shipped migrations, with two
@@ -86,6 +113,7 @@ static void test_migrate_from_v4(void **state)
     pilotdb_ce ce;
     pilotdb_pilot p;
     pilotdb_clock_type kind;
+    pilotdb_observation obs;
 
     (void)state;
     snprintf(path, sizeof path, "%s/v4.db", dir);
@@ -120,7 +148,13 @@ static void test_migrate_from_v4(void **state)
     assert_int_equal(sql_int(db, "SELECT count(*) FROM ce_change"), 0);
     fx_ok(db, pilotdb_clock_kind(db, &kind));
     assert_int_equal(kind, PILOTDB_CLOCK_SIM);
-    expect_rc(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL), PILOTDB_ECLOCK,
+    memset(&obs, 0, sizeof obs);
+    obs.ref = "r";
+    obs.ce_name = "ce-a";
+    obs.status = PILOT_SUBMITTED;
+    obs.submitted.kind = PILOTDB_TIME_EXACT;
+    obs.submitted.at = AT(0);
+    expect_rc(db, pilotdb_pilot_observe(db, &obs, NULL, NULL), PILOTDB_ECLOCK,
               "this database holds a simulation on a virtual clock; ingest needs a"
               " wall-clock database");
     /* The layer goes on from there. */
@@ -367,6 +401,372 @@ static void test_ce_history(void **state)
     fx_close(db);
 }
 
+/* ---- observations ------------------------------------------------------------- */
+
+static pilotdb_observation obs_of(const char *ref, const char *ce, pilot_status status)
+{
+    pilotdb_observation o;
+
+    memset(&o, 0, sizeof o);
+    o.ref = ref;
+    o.ce_name = ce;
+    o.status = status;
+    o.submitted.at = o.started.at = o.ended.at = PILOTDB_NO_TIME;
+    return o;
+}
+
+static void set_time(pilotdb_obs_time *t, pilotdb_time_kind kind, int64_t at)
+{
+    t->kind = kind;
+    t->at = at;
+}
+
+static pilotdb_observe_result observe_ok(pilotdb *db, const pilotdb_observation *o)
+{
+    pilotdb_observe_result res = (pilotdb_observe_result)-1;
+    int64_t id = -1;
+
+    fx_ok(db, pilotdb_pilot_observe(db, o, &res, &id));
+    assert_true(id > 0);
+    return res;
+}
+
+static pilotdb *observe_db(void)
+{
+    pilotdb *db = fx_memory_db();
+
+    fx_ok(db, pilotdb_ce_add(db, "ce-1", 2, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "ce-off", 1, 0.9, 0, NULL));
+    return db;
+}
+
+static void test_observe_lifecycle(void **state)
+{
+    pilotdb *db = observe_db();
+    pilotdb_observation o = obs_of("job#1", "ce-1", PILOT_SUBMITTED);
+    pilotdb_observe_result res;
+    pilotdb_pilot p;
+    pilotdb_ce ce;
+    pilotdb_clock_type kind;
+    char *reason;
+    int64_t id = -1;
+
+    (void)state;
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    o.source_status = "Idle";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_UNCHANGED);
+    fx_ok(db, pilotdb_clock_kind(db, &kind));
+    assert_int_equal(kind, PILOTDB_CLOCK_WALL);
+    /* Running, observed (first seen running at 60 s). */
+    o.status = PILOT_RUNNING;
+    set_time(&o.started, PILOTDB_TIME_OBSERVED, AT(60));
+    o.source_status = "Running";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "job#1", &p));
+    assert_int_equal(p.status, PILOT_RUNNING);
+    assert_int_equal(p.started_at, AT(60));
+    assert_int_equal(p.started_kind, PILOTDB_TIME_OBSERVED);
+    assert_int_equal(p.submitted_kind, PILOTDB_TIME_EXACT);
+    assert_string_equal(p.source_status, "Running");
+    assert_string_equal(p.ref, "job#1");
+    /* The exact start, learnt later, replaces the observed one. */
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(60));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_UNCHANGED);
+    /* The submission record again, now older than the row: stale. */
+    o = obs_of("job#1", "ce-1", PILOT_SUBMITTED);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_STALE);
+    /* Held: the same state with the hold shown. */
+    o = obs_of("job#1", "ce-1", PILOT_RUNNING);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(60));
+    o.source_status = "Held";
+    o.reason = "held by the admin";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    /* Done, with a reason. */
+    o.status = PILOT_DONE;
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(600));
+    o.source_status = "Completed";
+    o.reason = NULL;
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "job#1", &p));
+    assert_int_equal(p.status, PILOT_DONE);
+    assert_int_equal(p.updated_at, AT(600));
+    fx_ok(db, pilotdb_pilot_reason(db, p.id, &reason));
+    assert_string_equal(reason, "held by the admin"); /* kept: none given */
+    pilotdb_free(reason);
+    /* Backwards at a later time: a bad record, nothing written. */
+    o.status = PILOT_RUNNING;
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(700));
+    set_time(&o.ended, PILOTDB_TIME_NONE, 0);
+    expect_rc(db, pilotdb_pilot_observe(db, &o, &res, &id), PILOTDB_ETRANSITION,
+              "cannot go back from done to running");
+    assert_int_equal(id, 0);
+    o.status = PILOT_FAILED;
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(800));
+    expect_rc(db, pilotdb_pilot_observe(db, &o, &res, &id), PILOTDB_ETRANSITION,
+              "done to failed");
+    /* ... and at an older time: stale. */
+    o.status = PILOT_RUNNING;
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(60));
+    set_time(&o.ended, PILOTDB_TIME_NONE, 0);
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_STALE);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_int_equal(ce.count[PILOT_DONE], 1);
+    assert_int_equal(ce.active, 0);
+    assert_int_equal(ce.last_change_at, AT(600));
+    fx_ok(db, pilotdb_pilot_get(db, p.id, &p));
+    assert_int_equal(p.ended_at, AT(600));
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
+/* Skipped states, unknown starts, a CE over its capacity, a disabled CE. */
+static void test_observe_facts(void **state)
+{
+    pilotdb *db = observe_db();
+    pilotdb_observation o;
+    pilotdb_pilot p;
+    pilotdb_ce ce;
+    char name[32];
+
+    (void)state;
+    /* Idle straight to Completed. */
+    o = obs_of("skip", "ce-1", PILOT_SUBMITTED);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    o.status = PILOT_DONE;
+    set_time(&o.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.ended, PILOTDB_TIME_OBSERVED, AT(100));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "skip", &p));
+    assert_int_equal(p.started_kind, PILOTDB_TIME_UNKNOWN);
+    assert_true(p.started_at == PILOTDB_NO_TIME);
+    assert_int_equal(p.ended_kind, PILOTDB_TIME_OBSERVED);
+    /* First seen failed: start unknown; removed before it started: none. */
+    o = obs_of("unknown-start", "ce-1", PILOT_FAILED);
+    set_time(&o.submitted, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(50));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "unknown-start", &p));
+    assert_int_equal(p.submitted_kind, PILOTDB_TIME_UNKNOWN);
+    assert_int_equal(p.started_kind, PILOTDB_TIME_UNKNOWN);
+    o.ref = "never-started";
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(10));
+    set_time(&o.started, PILOTDB_TIME_NONE, 0);
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "never-started", &p));
+    assert_int_equal(p.started_kind, PILOTDB_TIME_NONE);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot_event WHERE"
+                                 " from_status = 1 AND to_status = 3"), 1);
+    /* Five running pilots on a CE of two slots, and one on a disabled CE:
+     * facts, counted exactly. */
+    for (int i = 0; i < 5; i++) {
+        snprintf(name, sizeof name, "busy-%d", i);
+        o = obs_of(name, "ce-1", PILOT_RUNNING);
+        set_time(&o.submitted, PILOTDB_TIME_UNKNOWN, 0);
+        set_time(&o.started, PILOTDB_TIME_EXACT, AT(200 + i));
+        assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    }
+    o.ref = "off";
+    o.ce_name = "ce-off";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_int_equal(ce.count[PILOT_RUNNING], 5);
+    assert_int_equal(ce.count[PILOT_DONE], 1);
+    assert_int_equal(ce.count[PILOT_FAILED], 2);
+    assert_int_equal(ce.available_slots, 0);
+    assert_int_equal(ce.last_change_at, AT(204));
+    fx_ok(db, pilotdb_ce_get(db, "ce-off", &ce));
+    assert_int_equal(ce.count[PILOT_RUNNING], 1);
+    /* The simulator's calls still refuse the full CE. */
+    expect_rc(db, pilotdb_pilot_submit(db, "ce-1", NULL), PILOTDB_EFULL, "5 of 2");
+    fx_assert_consistent(db);
+    /* The check holds the times to what the source said of them. */
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "UPDATE pilot_source SET"
+                                  " time_kinds = 0 WHERE ref = 'skip'", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    expect_rc(db, pilotdb_check(db, NULL), PILOTDB_EINCONSISTENT,
+              "disagree with pilot_source");
+    fx_close(db);
+}
+
+/* Malformed observations, unknown CEs, another CE, sites, KEEP_STATE. */
+static void test_observe_refusals(void **state)
+{
+    pilotdb *db = observe_db();
+    pilotdb_observation o = obs_of("r1", "ce-1", PILOT_RUNNING), bad;
+    pilotdb_observe_result res;
+    pilotdb_ce_history_row *rows;
+    pilotdb_ce ce;
+    size_t n;
+    char *before;
+
+    (void)state;
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(5));
+    o.site = "T1_SITE";
+    fx_ok(db, pilotdb_set_actor(db, "ingest", NULL));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_string_equal(ce.site, "T1_SITE");
+    fx_ok(db, pilotdb_ce_history(db, "ce-1", INT64_MIN, &rows, &n));
+    assert_string_equal(rows[0].by, "ingest");
+    assert_int_equal(rows[0].field, PILOTDB_FIELD_SITE);
+    pilotdb_free(rows);
+    /* A CE with a site keeps it. */
+    o.site = "OTHER";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_UNCHANGED);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_string_equal(ce.site, "T1_SITE");
+    before = pilot_rows(db);
+
+    bad = o;
+    bad.ce_name = "ce-unknown.example.org";
+    bad.ref = "r2";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_ENOTFOUND,
+              "no CE named 'ce-unknown.example.org'");
+    bad = o;
+    bad.ce_name = "ce-off";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL,
+              "another CE");
+    bad = o;
+    bad.ref = "";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, "ref");
+    bad.ref = "r\x1b";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, "control");
+    bad = o;
+    bad.reason = "\xff";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, "UTF-8");
+    bad = o;
+    set_time(&bad.started, PILOTDB_TIME_UNKNOWN, 0); /* running: a start is known */
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL,
+              "start unknown");
+    bad = o;
+    bad.status = PILOT_SUBMITTED; /* with a start */
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, NULL);
+    bad = o;
+    bad.status = PILOT_DONE; /* with no end */
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL,
+              "end not happened");
+    bad = o;
+    set_time(&bad.started, PILOTDB_TIME_EXACT, AT(-1)); /* before the submission */
+    bad.ref = "r3";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL,
+              "start is before");
+    bad = o;
+    bad.status = (pilot_status)4;
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, NULL);
+    bad = o;
+    bad.flags = 0x80;
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, NULL);
+    {
+        char *after = pilot_rows(db);
+
+        assert_string_equal(before, after);
+        free(after);
+    }
+    /* Moving forward with times that contradict the database's: an exact
+     * submission after the start it holds. */
+    bad = obs_of("r4", "ce-1", PILOT_RUNNING);
+    set_time(&bad.submitted, PILOTDB_TIME_OBSERVED, AT(0));
+    set_time(&bad.started, PILOTDB_TIME_EXACT, AT(5));
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
+    bad.status = PILOT_DONE;
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(7));
+    set_time(&bad.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&bad.ended, PILOTDB_TIME_EXACT, AT(9));
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_ETRANSITION,
+              "disagree");
+    /* KEEP_STATE: a known pilot keeps its state, a new one is submitted. */
+    bad = obs_of("r1", "ce-1", PILOT_SUBMITTED);
+    bad.flags = PILOTDB_OBSERVE_KEEP_STATE;
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(0));
+    set_time(&bad.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&bad.ended, PILOTDB_TIME_UNKNOWN, 0);
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_UNCHANGED);
+    bad.ref = "lost";
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+    assert_int_equal(ce.count[PILOT_RUNNING], 2);
+    free(before);
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
+/* A batch of observations: the second run of the same input changes
+ * nothing; inside pilotdb_begin() and raw SQL's transaction alike; a bad
+ * record inside a batch takes back only itself. */
+static void test_observe_idempotent(void **state)
+{
+    pilotdb *db = observe_db();
+    pilotdb_observation in[40];
+    char refs[40][16];
+    pilotdb_observe_result res;
+    char *first, *second;
+    int counts[4] = {0, 0, 0, 0};
+
+    (void)state;
+    for (int i = 0; i < 40; i++) {
+        int pilot = i % 10, step = i / 10; /* four records per pilot */
+
+        snprintf(refs[i], sizeof refs[i], "p%d", pilot);
+        in[i] = obs_of(refs[i], pilot % 2 ? "ce-1" : "ce-off",
+                       step == 0 ? PILOT_SUBMITTED
+                       : step == 1 ? PILOT_RUNNING
+                                   : (pilot % 3 ? PILOT_DONE : PILOT_FAILED));
+        set_time(&in[i].submitted, PILOTDB_TIME_EXACT, AT(pilot));
+        if (step >= 1)
+            set_time(&in[i].started, PILOTDB_TIME_EXACT, AT(100 + pilot));
+        if (step >= 2)
+            set_time(&in[i].ended, step == 2 ? PILOTDB_TIME_OBSERVED : PILOTDB_TIME_EXACT,
+                     AT(300 + pilot));
+    }
+    fx_ok(db, pilotdb_begin(db));
+    for (int i = 0; i < 40; i++) {
+        fx_ok(db, pilotdb_pilot_observe(db, &in[i], &res, NULL));
+        counts[res]++;
+    }
+    /* A bad record in the batch: refused, the rest stands. */
+    in[0].status = PILOT_RUNNING;
+    set_time(&in[0].started, PILOTDB_TIME_EXACT, AT(900));
+    expect_rc(db, pilotdb_pilot_observe(db, &in[0], &res, NULL), PILOTDB_ETRANSITION,
+              NULL);
+    in[0].status = PILOT_SUBMITTED;
+    set_time(&in[0].started, PILOTDB_TIME_NONE, 0);
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-1", NULL)); /* slot 1 of 2 is free */
+    fx_ok(db, pilotdb_commit(db));
+    assert_int_equal(counts[PILOTDB_OBSERVE_NEW], 10);
+    assert_int_equal(counts[PILOTDB_OBSERVE_CHANGED], 30);
+    fx_assert_consistent(db);
+    first = pilot_rows(db);
+    /* Again, as single calls and inside raw SQL's transaction. */
+    memset(counts, 0, sizeof counts);
+    for (int i = 0; i < 20; i++) {
+        fx_ok(db, pilotdb_pilot_observe(db, &in[i], &res, NULL));
+        counts[res]++;
+    }
+    assert_int_equal(fx_savepoint_begin(db), SQLITE_OK);
+    for (int i = 20; i < 40; i++) {
+        fx_ok(db, pilotdb_pilot_observe(db, &in[i], &res, NULL));
+        counts[res]++;
+    }
+    assert_int_equal(fx_savepoint_end(db), SQLITE_OK);
+    assert_int_equal(counts[PILOTDB_OBSERVE_NEW] + counts[PILOTDB_OBSERVE_CHANGED], 0);
+    assert_int_equal(counts[PILOTDB_OBSERVE_UNCHANGED], 20);
+    assert_int_equal(counts[PILOTDB_OBSERVE_STALE], 20);
+    second = pilot_rows(db);
+    assert_string_equal(first, second);
+    free(first);
+    free(second);
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest schema[] = {
@@ -378,9 +778,16 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ce_site_and_source),
         cmocka_unit_test(test_ce_history),
     };
+    const struct CMUnitTest observe[] = {
+        cmocka_unit_test(test_observe_lifecycle),
+        cmocka_unit_test(test_observe_facts),
+        cmocka_unit_test(test_observe_refusals),
+        cmocka_unit_test(test_observe_idempotent),
+    };
     const struct fx_group groups[] = {
         FX_GROUP("schema", schema, NULL, NULL),
         FX_GROUP("changelog", changelog, NULL, NULL),
+        FX_GROUP("observe", observe, NULL, NULL),
     };
 
     return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
