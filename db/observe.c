@@ -171,7 +171,8 @@ static pilotdb_rc run_write(pilotdb *db, sqlite3_stmt *st)
 }
 
 /* Write the pilot (*id, or a new one of CE ce_id when !found: its id in
- * *id) and what its source said (ref for a new one). */
+ * *id) and what its source said (ref for a new one).  The strings stay
+ * valid until the write is done: bound as they are, with no copy to fail. */
 static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id,
                               int status, const struct times *t, const char *ref,
                               const char *reason, const char *source_status)
@@ -196,9 +197,9 @@ static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id
     sqlite3_bind_int64(st, 1, *id);
     sqlite3_bind_int64(st, 2, kind_bits(t));
     if (reason)
-        sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
     if (source_status)
-        sqlite3_bind_text(st, 4, source_status, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, source_status, -1, SQLITE_STATIC);
     if (!found)
         sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
     return run_write(db, st);

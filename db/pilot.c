@@ -375,27 +375,44 @@ static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
     p->source_status[len] = '\0';
 }
 
-pilotdb_rc pilotdb_pilot_get_ref(pilotdb *db, const char *ref, pilotdb_pilot *out)
+/* Read the pilot of id pilot_id, or of ref when ref is not NULL. */
+static pilotdb_rc pilot_read(pilotdb *db, int64_t pilot_id, const char *ref,
+                             pilotdb_pilot *out)
 {
     struct pilotdb__call call;
     pilotdb_rc rc;
 
     memset(out, 0, sizeof *out);
-    if ((rc = pilotdb__check_text(db, "pilot ref", ref, PILOTDB_NAME_MAX, 0)) !=
-        PILOTDB_OK)
+    if (ref && (rc = pilotdb__check_text(db, "pilot ref", ref, PILOTDB_NAME_MAX, 0)) !=
+                   PILOTDB_OK)
         return rc;
-    rc = pilotdb__enter(db, PILOTDB__READ, ST_PILOT_GET_REF, &call);
+    rc = pilotdb__enter(db, PILOTDB__READ, ref ? ST_PILOT_GET_REF : ST_PILOT_GET, &call);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_text(call.st, 1, ref, -1, SQLITE_STATIC);
-    rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with ref '%s'",
-                           ref);
+    if (ref) {
+        sqlite3_bind_text(call.st, 1, ref, -1, SQLITE_STATIC);
+        rc = pilotdb__step_row(db, call.st, "reading a pilot",
+                               "no pilot with ref '%s'", ref);
+    } else {
+        sqlite3_bind_int64(call.st, 1, pilot_id);
+        rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with id %lld",
+                               (long long)pilot_id);
+    }
     if (rc == PILOTDB_OK)
         pilot_from_row(call.st, out);
     rc = pilotdb__leave(db, &call, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
     return rc;
+}
+
+pilotdb_rc pilotdb_pilot_get_ref(pilotdb *db, const char *ref, pilotdb_pilot *out)
+{
+    if (!ref) {
+        memset(out, 0, sizeof *out);
+        return pilotdb__fail(db, PILOTDB_EINVAL, "pilot ref is empty");
+    }
+    return pilot_read(db, 0, ref, out);
 }
 
 pilotdb_rc pilotdb_pilot_reason(pilotdb *db, int64_t pilot_id, char **reason)
@@ -434,22 +451,7 @@ pilotdb_rc pilotdb_pilot_reason(pilotdb *db, int64_t pilot_id, char **reason)
 
 pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
 {
-    struct pilotdb__call call;
-    pilotdb_rc rc;
-
-    memset(out, 0, sizeof *out);
-    rc = pilotdb__enter(db, PILOTDB__READ, ST_PILOT_GET, &call);
-    if (rc != PILOTDB_OK)
-        return rc;
-    sqlite3_bind_int64(call.st, 1, pilot_id);
-    rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with id %lld",
-                           (long long)pilot_id);
-    if (rc == PILOTDB_OK)
-        pilot_from_row(call.st, out);
-    rc = pilotdb__leave(db, &call, rc);
-    if (rc != PILOTDB_OK)
-        memset(out, 0, sizeof *out);
-    return rc;
+    return pilot_read(db, pilot_id, NULL, out);
 }
 
 pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filter,
