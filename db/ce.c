@@ -10,8 +10,6 @@
 /* Fill *ce from a row of CE_COLUMNS (stmt.c); every field is written. */
 static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
 {
-    const unsigned char *source;
-
     ce->id = sqlite3_column_int64(st, 0);
     pilotdb__name_from_column(st, 1, ce->name);
     ce->capacity = sqlite3_column_int64(st, 2);
@@ -27,13 +25,9 @@ static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
                              ? PILOTDB_NO_TIME
                              : sqlite3_column_int64(st, 9);
     pilotdb__name_from_column(st, 10, ce->site);
-    source = sqlite3_column_text(st, 11);
-    ce->capacity_source = source && strcmp((const char *)source, "inferred") == 0
-                              ? PILOTDB_CAPACITY_INFERRED
-                              : PILOTDB_CAPACITY_CONFIGURED;
+    ce->capacity_source = sqlite3_column_int(st, 11) ? PILOTDB_CAPACITY_INFERRED
+                                                     : PILOTDB_CAPACITY_CONFIGURED;
 }
-
-static const char *const capacity_sources[] = {"configured", "inferred"};
 
 /* A site argument: NULL or "" is none. */
 static pilotdb_rc check_site(pilotdb *db, const char *site)
@@ -128,8 +122,7 @@ pilotdb_rc pilotdb_ce_add_spec(pilotdb *db, const pilotdb_ce_spec *spec, int64_t
     sqlite3_bind_int(call.st, 4, ce.enabled);
     if (ce.site[0])
         sqlite3_bind_text(call.st, 5, ce.site, -1, SQLITE_STATIC);
-    sqlite3_bind_text(call.st, 6, capacity_sources[spec->capacity_source], -1,
-                      SQLITE_STATIC);
+    sqlite3_bind_int(call.st, 6, (int)spec->capacity_source);
     src = sqlite3_step(call.st);
     if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
         rc = pilotdb__fail(db, PILOTDB_EEXISTS, "CE '%s' exists already", spec->name);
@@ -184,7 +177,7 @@ static pilotdb_rc ce_apply(pilotdb *db, const pilotdb_ce *ce,
         now.capacity = upd->capacity;
         sqlite3_bind_int64(st, 2, upd->capacity);
         if (!(upd->set & PILOTDB_SET_CAPACITY_SOURCE))
-            sqlite3_bind_text(st, 7, capacity_sources[0], -1, SQLITE_STATIC);
+            sqlite3_bind_int(st, 7, PILOTDB_CAPACITY_CONFIGURED);
     }
     if (upd->set & PILOTDB_SET_SUCCESS_RATE) {
         now.success_rate = upd->success_rate + 0.0;
@@ -201,8 +194,7 @@ static pilotdb_rc ce_apply(pilotdb *db, const pilotdb_ce *ce,
             sqlite3_bind_text(st, 6, now.site, -1, SQLITE_STATIC);
     }
     if (upd->set & PILOTDB_SET_CAPACITY_SOURCE)
-        sqlite3_bind_text(st, 7, capacity_sources[edit->capacity_source], -1,
-                          SQLITE_STATIC);
+        sqlite3_bind_int(st, 7, (int)edit->capacity_source);
     src = sqlite3_step(st);
     pilotdb__stmt_done(st);
     if (src != SQLITE_DONE)

@@ -212,8 +212,9 @@ struct pilotdb_migration {
  * ended one its end; a done one with no start has an unknown one, a
  * failed one never started unless pilot_source says unknown
  * (pilotdb_check() holds the two tables to that).  A CE may name its site
- * and says where its capacity came from; every change of a CE is a row of
- * ce_change; meta holds the database's clock kind.
+ * and says where its capacity came from (capacity_source: 0 configured, 1
+ * inferred; an integer, as every CE listing reads it); every change of a
+ * CE is a row of ce_change; meta holds the database's clock kind.
  */
 #define PILOTDB_KIND_SUBMITTED_OBSERVED 1
 #define PILOTDB_KIND_STARTED_OBSERVED   2
@@ -257,9 +258,8 @@ struct pilotdb_migration {
 
 #define PILOTDB_CE_COLUMNS_V5                                                  \
     "  site TEXT,"                                                             \
-    "  capacity_source TEXT NOT NULL DEFAULT 'configured'"                     \
-    "    CHECK (capacity_source = 'configured'"                                 \
-    "      OR capacity_source = 'inferred')"
+    "  capacity_source INTEGER NOT NULL DEFAULT 0"                             \
+    "    CHECK (capacity_source BETWEEN 0 AND 1)"
 
 /* What outside sources said of pilots, the CE change log and the
  * database's settings. */
@@ -301,9 +301,8 @@ struct pilotdb_migration {
     "ALTER TABLE pilot_v5 RENAME TO pilot;"                                    \
     PILOTDB_EVENT_VIEW_V5                                                      \
     "ALTER TABLE ce ADD COLUMN site TEXT;"                                     \
-    "ALTER TABLE ce ADD COLUMN capacity_source TEXT NOT NULL"                  \
-    "  DEFAULT 'configured' CHECK (capacity_source = 'configured'"             \
-    "  OR capacity_source = 'inferred');"                                      \
+    "ALTER TABLE ce ADD COLUMN capacity_source INTEGER NOT NULL DEFAULT 0"     \
+    "  CHECK (capacity_source BETWEEN 0 AND 1);"                               \
     PILOTDB_TABLES_V5                                                          \
     "INSERT INTO meta(key, value)"                                             \
     " SELECT 'clock', CASE WHEN max(coalesce(ended_at, started_at,"            \
