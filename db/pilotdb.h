@@ -499,7 +499,8 @@ pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
  * for a move backwards (done, then running, at a later time) or times
  * that contradict the pilot's; PILOTDB_ENOTFOUND for an unknown CE (the
  * message names it); PILOTDB_ECLOCK on a simulation's database.
- * *pilot_id (if not NULL) receives the pilot's id (0 on error).
+ * *pilot_id (if not NULL) receives the pilot's id (0 on error), *result
+ * PILOTDB_OBSERVE_UNCHANGED on error (not 0, which would say new).
  */
 pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
                                  pilotdb_observe_result *result,
