@@ -34,28 +34,35 @@ static size_t utf8_seq(const unsigned char *s)
     return n;
 }
 
-pilotdb_rc pilotdb__check_name(pilotdb *db, const char *name)
+pilotdb_rc pilotdb__check_text(pilotdb *db, const char *what, const char *text,
+                               size_t max, int may_be_null)
 {
-    const unsigned char *s = (const unsigned char *)name;
+    const unsigned char *s = (const unsigned char *)text;
     size_t len, n;
 
-    if (!name || !*name)
-        return pilotdb__fail(db, PILOTDB_EINVAL, "CE name is empty");
-    len = strlen(name);
-    if (len > PILOTDB_NAME_MAX)
+    if (!text && may_be_null)
+        return PILOTDB_OK;
+    if (!text || !*text)
+        return pilotdb__fail(db, PILOTDB_EINVAL, "%s is empty", what);
+    len = strlen(text);
+    if (len > max)
         return pilotdb__fail(db, PILOTDB_EINVAL,
-                             "CE name is %zu bytes long; the limit is %d", len,
-                             PILOTDB_NAME_MAX);
+                             "%s is %zu bytes long; the limit is %zu", what, len, max);
     for (size_t i = 0; i < len; i += n) {
         if (s[i] < 0x20 || s[i] == 0x7f)
             return pilotdb__fail(db, PILOTDB_EINVAL,
-                                 "CE name has a control character at byte %zu", i + 1);
+                                 "%s has a control character at byte %zu", what, i + 1);
         n = utf8_seq(s + i);
         if (n == 0)
             return pilotdb__fail(db, PILOTDB_EINVAL,
-                                 "CE name is not valid UTF-8 at byte %zu", i + 1);
+                                 "%s is not valid UTF-8 at byte %zu", what, i + 1);
     }
     return PILOTDB_OK;
+}
+
+pilotdb_rc pilotdb__check_name(pilotdb *db, const char *name)
+{
+    return pilotdb__check_text(db, "CE name", name, PILOTDB_NAME_MAX, 0);
 }
 
 pilotdb_rc pilotdb__check_capacity(pilotdb *db, int64_t capacity)

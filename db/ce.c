@@ -1,6 +1,7 @@
 /*
  * ce.c - Computing Elements: adding, changing, reading and listing them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,74 +24,224 @@ static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
     ce->last_change_at = sqlite3_column_type(st, 9) == SQLITE_NULL
                              ? PILOTDB_NO_TIME
                              : sqlite3_column_int64(st, 9);
+    pilotdb__name_from_column(st, 10, ce->site);
+    ce->capacity_source = sqlite3_column_int(st, 11) ? PILOTDB_CAPACITY_INFERRED
+                                                     : PILOTDB_CAPACITY_CONFIGURED;
+}
+
+/* A site argument: NULL or "" is none. */
+static pilotdb_rc check_site(pilotdb *db, const char *site)
+{
+    return site && *site ? pilotdb__check_text(db, "site", site, PILOTDB_NAME_MAX, 0)
+                         : PILOTDB_OK;
+}
+
+static pilotdb_rc check_capacity_source(pilotdb *db, int source)
+{
+    if (source != PILOTDB_CAPACITY_CONFIGURED && source != PILOTDB_CAPACITY_INFERRED)
+        return pilotdb__fail(db, PILOTDB_EINVAL,
+                             "capacity source %d is neither configured nor inferred",
+                             source);
+    return PILOTDB_OK;
+}
+
+/* The values of a CE's logged fields. */
+static void ce_values(const pilotdb_ce *ce, pilotdb_ce_value v[4])
+{
+    memset(v, 0, 4 * sizeof *v);
+    v[PILOTDB_FIELD_CAPACITY].i = ce->capacity;
+    v[PILOTDB_FIELD_SUCCESS_RATE].d = ce->success_rate;
+    v[PILOTDB_FIELD_ENABLED].i = ce->enabled != 0;
+    v[PILOTDB_FIELD_SITE].null = ce->site[0] == '\0';
+    memcpy(v[PILOTDB_FIELD_SITE].text, ce->site, sizeof ce->site);
+}
+
+/* Log the fields that differ between old (NULL: a new CE) and now. */
+static pilotdb_rc ce_log_changes(pilotdb *db, const pilotdb_ce *old,
+                                 const pilotdb_ce *now)
+{
+    pilotdb_ce_value was[4], is[4];
+    pilotdb_rc rc = PILOTDB_OK;
+
+    ce_values(now, is);
+    if (old)
+        ce_values(old, was);
+    for (int f = 0; f < 4 && rc == PILOTDB_OK; f++) {
+        if (old && was[f].null == is[f].null && was[f].i == is[f].i &&
+            was[f].d == is[f].d && strcmp(was[f].text, is[f].text) == 0)
+            continue;
+        if (!old && f == PILOTDB_FIELD_SITE && is[f].null)
+            continue;
+        rc = pilotdb__ce_log(db, now->id, (pilotdb_ce_field)f, old ? &was[f] : NULL,
+                             &is[f]);
+    }
+    return rc;
 }
 
 pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
                           double success_rate, int enabled, int64_t *id)
 {
+    pilotdb_ce_spec spec = {name, capacity, success_rate, enabled, NULL,
+                            PILOTDB_CAPACITY_CONFIGURED};
+
+    return pilotdb_ce_add_spec(db, &spec, id);
+}
+
+pilotdb_rc pilotdb_ce_add_spec(pilotdb *db, const pilotdb_ce_spec *spec, int64_t *id)
+{
     struct pilotdb__call call;
+    pilotdb_ce ce;
     pilotdb_rc rc;
     int src;
 
     if (id)
         *id = 0;
-    if ((rc = pilotdb__check_name(db, name)) != PILOTDB_OK ||
-        (rc = pilotdb__check_capacity(db, capacity)) != PILOTDB_OK ||
-        (rc = pilotdb__check_success_rate(db, success_rate)) != PILOTDB_OK)
+    if (!spec)
+        return pilotdb__fail(db, PILOTDB_EINVAL, "no CE given");
+    if ((rc = pilotdb__check_name(db, spec->name)) != PILOTDB_OK ||
+        (rc = pilotdb__check_capacity(db, spec->capacity)) != PILOTDB_OK ||
+        (rc = pilotdb__check_success_rate(db, spec->success_rate)) != PILOTDB_OK ||
+        (rc = check_site(db, spec->site)) != PILOTDB_OK ||
+        (rc = check_capacity_source(db, (int)spec->capacity_source)) != PILOTDB_OK)
         return rc;
     rc = pilotdb__enter(db, PILOTDB__WRITE, ST_CE_ADD, &call);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_text(call.st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(call.st, 2, capacity);
-    sqlite3_bind_double(call.st, 3, success_rate + 0.0); /* -0.0 is stored as 0 */
-    sqlite3_bind_int(call.st, 4, enabled != 0);
+    if (!call.opened && (rc = pilotdb__savepoint_begin(db, &call.opened)) != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
+    memset(&ce, 0, sizeof ce);
+    snprintf(ce.name, sizeof ce.name, "%s", spec->name);
+    ce.capacity = spec->capacity;
+    ce.success_rate = spec->success_rate + 0.0; /* -0.0 is stored as 0 */
+    ce.enabled = spec->enabled != 0;
+    if (spec->site)
+        snprintf(ce.site, sizeof ce.site, "%s", spec->site);
+    sqlite3_bind_text(call.st, 1, spec->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(call.st, 2, ce.capacity);
+    sqlite3_bind_double(call.st, 3, ce.success_rate);
+    sqlite3_bind_int(call.st, 4, ce.enabled);
+    if (ce.site[0])
+        sqlite3_bind_text(call.st, 5, ce.site, -1, SQLITE_STATIC);
+    sqlite3_bind_int(call.st, 6, (int)spec->capacity_source);
     src = sqlite3_step(call.st);
     if (src == SQLITE_CONSTRAINT_UNIQUE || src == SQLITE_CONSTRAINT_PRIMARYKEY)
-        rc = pilotdb__fail(db, PILOTDB_EEXISTS, "CE '%s' exists already", name);
+        rc = pilotdb__fail(db, PILOTDB_EEXISTS, "CE '%s' exists already", spec->name);
     else if (src != SQLITE_DONE)
         rc = pilotdb__sql_fail(db, src, "adding a CE");
-    else if (id)
-        *id = sqlite3_last_insert_rowid(db->conn);
+    else
+        ce.id = sqlite3_last_insert_rowid(db->conn);
+    if (rc == PILOTDB_OK)
+        rc = ce_log_changes(db, NULL, &ce);
     rc = pilotdb__leave(db, &call, rc);
-    if (rc != PILOTDB_OK && id)
-        *id = 0;
+    if (id)
+        *id = rc == PILOTDB_OK ? ce.id : 0;
     return rc;
+}
+
+/* Check upd's fields. */
+static pilotdb_rc check_change(pilotdb *db, const char *name,
+                               const pilotdb_ce_edit_spec *edit)
+{
+    const pilotdb_ce_change *upd = &edit->change;
+    pilotdb_rc rc = PILOTDB_OK;
+
+    if (!(upd->set & (PILOTDB_SET_CAPACITY | PILOTDB_SET_SUCCESS_RATE |
+                      PILOTDB_SET_ENABLED | PILOTDB_SET_SITE |
+                      PILOTDB_SET_CAPACITY_SOURCE)))
+        return pilotdb__fail(db, PILOTDB_EINVAL, "CE '%s': nothing to change", name);
+    if (upd->set & PILOTDB_SET_CAPACITY)
+        rc = pilotdb__check_capacity(db, upd->capacity);
+    if (rc == PILOTDB_OK && (upd->set & PILOTDB_SET_SUCCESS_RATE))
+        rc = pilotdb__check_success_rate(db, upd->success_rate);
+    if (rc == PILOTDB_OK && (upd->set & PILOTDB_SET_SITE))
+        rc = check_site(db, edit->site);
+    if (rc == PILOTDB_OK && (upd->set & PILOTDB_SET_CAPACITY_SOURCE))
+        rc = check_capacity_source(db, (int)edit->capacity_source);
+    return rc;
+}
+
+/* Write upd to CE ce (read in this transaction) and log what changed. */
+static pilotdb_rc ce_apply(pilotdb *db, const pilotdb_ce *ce,
+                           const pilotdb_ce_edit_spec *edit)
+{
+    const pilotdb_ce_change *upd = &edit->change;
+    pilotdb_ce now = *ce;
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+    int src;
+
+    if ((rc = pilotdb__stmt_get(db, ST_CE_UPDATE, &st)) != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, ce->id);
+    if (upd->set & PILOTDB_SET_CAPACITY) {
+        now.capacity = upd->capacity;
+        sqlite3_bind_int64(st, 2, upd->capacity);
+        if (!(upd->set & PILOTDB_SET_CAPACITY_SOURCE))
+            sqlite3_bind_int(st, 7, PILOTDB_CAPACITY_CONFIGURED);
+    }
+    if (upd->set & PILOTDB_SET_SUCCESS_RATE) {
+        now.success_rate = upd->success_rate + 0.0;
+        sqlite3_bind_double(st, 3, now.success_rate);
+    }
+    if (upd->set & PILOTDB_SET_ENABLED) {
+        now.enabled = upd->enabled != 0;
+        sqlite3_bind_int(st, 4, now.enabled);
+    }
+    if (upd->set & PILOTDB_SET_SITE) {
+        snprintf(now.site, sizeof now.site, "%s", edit->site ? edit->site : "");
+        sqlite3_bind_int(st, 5, 1);
+        if (now.site[0])
+            sqlite3_bind_text(st, 6, now.site, -1, SQLITE_STATIC);
+    }
+    if (upd->set & PILOTDB_SET_CAPACITY_SOURCE)
+        sqlite3_bind_int(st, 7, (int)edit->capacity_source);
+    src = sqlite3_step(st);
+    pilotdb__stmt_done(st);
+    if (src != SQLITE_DONE)
+        return pilotdb__sql_fail(db, src, "updating a CE");
+    return ce_log_changes(db, ce, &now);
 }
 
 pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
                              const pilotdb_ce_change *upd)
 {
+    pilotdb_ce_edit_spec edit;
+
+    if (upd && (upd->set & (PILOTDB_SET_SITE | PILOTDB_SET_CAPACITY_SOURCE)))
+        return pilotdb__fail(db, PILOTDB_EINVAL, "CE '%s': the site and the capacity's"
+                             " source are changed with pilotdb_ce_edit()",
+                             name ? name : "");
+    memset(&edit, 0, sizeof edit);
+    if (upd)
+        edit.change = *upd;
+    return pilotdb_ce_edit(db, name, &edit);
+}
+
+pilotdb_rc pilotdb_ce_edit(pilotdb *db, const char *name,
+                           const pilotdb_ce_edit_spec *edit)
+{
     struct pilotdb__call call;
+    pilotdb_ce ce;
     pilotdb_rc rc;
-    int src;
 
     if ((rc = pilotdb__check_name(db, name)) != PILOTDB_OK)
         return rc;
-    if (!upd || !(upd->set & (PILOTDB_SET_CAPACITY | PILOTDB_SET_SUCCESS_RATE |
-                              PILOTDB_SET_ENABLED)))
+    if (!edit)
         return pilotdb__fail(db, PILOTDB_EINVAL, "CE '%s': nothing to change", name);
-    if ((upd->set & PILOTDB_SET_CAPACITY) &&
-        (rc = pilotdb__check_capacity(db, upd->capacity)) != PILOTDB_OK)
+    if ((rc = check_change(db, name, edit)) != PILOTDB_OK)
         return rc;
-    if ((upd->set & PILOTDB_SET_SUCCESS_RATE) &&
-        (rc = pilotdb__check_success_rate(db, upd->success_rate)) != PILOTDB_OK)
-        return rc;
-    rc = pilotdb__enter(db, PILOTDB__WRITE, ST_CE_UPDATE, &call);
+    rc = pilotdb__enter(db, PILOTDB__WRITE, ST_CE_GET, &call);
     if (rc != PILOTDB_OK)
         return rc;
+    if (!call.opened && (rc = pilotdb__savepoint_begin(db, &call.opened)) != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
     sqlite3_bind_text(call.st, 1, name, -1, SQLITE_STATIC);
-    if (upd->set & PILOTDB_SET_CAPACITY)
-        sqlite3_bind_int64(call.st, 2, upd->capacity);
-    if (upd->set & PILOTDB_SET_SUCCESS_RATE)
-        sqlite3_bind_double(call.st, 3, upd->success_rate + 0.0);
-    if (upd->set & PILOTDB_SET_ENABLED)
-        sqlite3_bind_int(call.st, 4, upd->enabled != 0);
-    src = sqlite3_step(call.st);
-    if (src != SQLITE_DONE)
-        rc = pilotdb__sql_fail(db, src, "updating a CE");
-    else if (sqlite3_changes(db->conn) == 0)
-        rc = pilotdb__fail(db, PILOTDB_ENOTFOUND, "no CE named '%s'", name);
+    rc = pilotdb__step_row(db, call.st, "updating a CE", "no CE named '%s'", name);
+    if (rc == PILOTDB_OK) {
+        ce_from_row(call.st, &ce);
+        pilotdb__stmt_done(call.st);
+        rc = ce_apply(db, &ce, edit);
+    }
     return pilotdb__leave(db, &call, rc);
 }
 

@@ -1,7 +1,8 @@
 /*
  * check.c - the consistency check: SQLite's integrity and foreign key
- * checks, and every per-CE count and last change time recomputed from the
- * pilot rows and compared with what the layer kept.
+ * checks, every per-CE count and last change time recomputed from the
+ * pilot rows and compared with what the layer kept, and the pilots' times
+ * held against what their sources said of them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -86,8 +87,31 @@ static void describe_last_change(pilotdb *db, sqlite3_stmt *st)
 /* Each row: CE name, kept last change time, recomputed one. */
 #define CHECK_LAST_CHANGE_SQL                                                  \
     "SELECT c.name, c.last_change_at, l.at FROM ce c"                          \
-    " LEFT JOIN (" PILOTDB_LAST_CHANGES_SQL ") l ON l.ce_id = c.ce_id"         \
+    " LEFT JOIN (" PILOTDB_LAST_CHANGES_SQL_V5 ") l ON l.ce_id = c.ce_id"      \
     " WHERE c.last_change_at IS NOT l.at ORDER BY c.name"
+
+static void describe_source(pilotdb *db, sqlite3_stmt *st)
+{
+    pilotdb__fail(db, PILOTDB_EINCONSISTENT,
+                  "pilot %lld: %s", (long long)sqlite3_column_int64(st, 0),
+                  (const char *)sqlite3_column_text(st, 1));
+}
+
+/* Each row: a pilot whose times disagree with what its source said of
+ * them (pilot_source.time_kinds, schema.h), or a source row with no pilot. */
+#define CHECK_SOURCES_SQL                                                      \
+    "SELECT p.pilot_id, 'its times disagree with pilot_source.time_kinds'"     \
+    " FROM pilot p LEFT JOIN pilot_source s ON s.pilot_id = p.pilot_id"        \
+    " WHERE (p.submitted_at IS NULL) <> (coalesce(s.time_kinds, 0) & 8 <> 0)"  \
+    " OR (p.status = 2 AND p.started_at IS NULL"                               \
+    "     AND coalesce(s.time_kinds, 0) & 16 = 0)"                             \
+    " OR (s.time_kinds & 16 AND (p.started_at IS NOT NULL OR p.status < 2))"   \
+    " OR (s.time_kinds & 1 AND p.submitted_at IS NULL)"                        \
+    " OR (s.time_kinds & 2 AND p.started_at IS NULL)"                          \
+    " OR (s.time_kinds & 4 AND p.ended_at IS NULL)"                            \
+    " UNION ALL SELECT s.pilot_id, 'pilot_source row of a missing pilot'"      \
+    " FROM pilot_source s LEFT JOIN pilot p ON p.pilot_id = s.pilot_id"        \
+    " WHERE p.pilot_id IS NULL ORDER BY 1"
 
 pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems)
 {
@@ -114,6 +138,8 @@ pilotdb_rc pilotdb_check(pilotdb *db, int64_t *problems)
         rc = check_query(db, CHECK_COUNTS_SQL, describe_count, &found);
     if (rc == PILOTDB_OK)
         rc = check_query(db, CHECK_LAST_CHANGE_SQL, describe_last_change, &found);
+    if (rc == PILOTDB_OK)
+        rc = check_query(db, CHECK_SOURCES_SQL, describe_source, &found);
     rc = pilotdb__leave(db, &call, rc);
     if (rc == PILOTDB_OK && found > 0) {
         rc = PILOTDB_EINCONSISTENT;

@@ -32,6 +32,7 @@ static pilotdb_rc handle_new(unsigned flags, pilotdb **out)
     memset(db, 0, sizeof *db);
     db->flags = flags;
     db->clock = pilotdb__wall_clock;
+    memcpy(db->actor, "api", 4);
     *out = db;
     return PILOTDB_OK;
 }

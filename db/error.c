@@ -121,6 +121,7 @@ const char *pilotdb_rc_str(pilotdb_rc rc)
     case PILOTDB_EMISUSE: return "misuse";
     case PILOTDB_ECANTOPEN: return "cannot open database";
     case PILOTDB_ESQL: return "SQL error";
+    case PILOTDB_ECLOCK: return "database on another kind of clock";
     }
     return "unknown error";
 }

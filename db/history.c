@@ -14,13 +14,17 @@ static int row_events(sqlite3_stmt *st, int64_t from, int64_t to,
 {
     pilotdb_event ev;
     int started = sqlite3_column_type(st, 4) != SQLITE_NULL;
+    /* An ended pilot whose start is unknown ended from running. */
+    int ran = started || sqlite3_column_int(st, 2) == PILOT_DONE ||
+              sqlite3_column_int(st, 6) != 0;
 
     ev.pilot_id = sqlite3_column_int64(st, 0);
     ev.ce_id = sqlite3_column_int64(st, 1);
     ev.at = sqlite3_column_int64(st, 3);
     ev.from_status = -1;
     ev.to_status = PILOT_SUBMITTED;
-    if (ev.at >= from && ev.at < to && cb(arg, &ev))
+    if (sqlite3_column_type(st, 3) != SQLITE_NULL && ev.at >= from && ev.at < to &&
+        cb(arg, &ev))
         return 1;
     if (started) {
         ev.at = sqlite3_column_int64(st, 4);
@@ -31,7 +35,7 @@ static int row_events(sqlite3_stmt *st, int64_t from, int64_t to,
     }
     if (sqlite3_column_type(st, 5) != SQLITE_NULL) {
         ev.at = sqlite3_column_int64(st, 5);
-        ev.from_status = started ? PILOT_RUNNING : PILOT_SUBMITTED;
+        ev.from_status = ran ? PILOT_RUNNING : PILOT_SUBMITTED;
         ev.to_status = sqlite3_column_int(st, 2);
         if (ev.at >= from && ev.at < to && cb(arg, &ev))
             return 1;

@@ -48,6 +48,18 @@ enum pilotdb__stmt {
     ST_SUMMARY,
     ST_EVENTS,
     ST_EVENTS_ANY_ORDER,
+    ST_META_GET,
+    ST_META_SET,
+    ST_CE_LOG,
+    ST_CE_HISTORY,
+    ST_CE_HISTORY_CE,
+    ST_PILOT_BY_REF,
+    ST_PILOT_GET_REF,
+    ST_PILOT_REASON,
+    ST_OBS_INSERT,
+    ST_OBS_UPDATE,
+    ST_OBS_SOURCE_INSERT,
+    ST_OBS_SOURCE_UPDATE,
     ST_COUNT,
     ST_NONE = ST_COUNT /* pilotdb__enter(): the call gets its statements itself */
 };
@@ -88,6 +100,9 @@ struct pilotdb {
     int delta_pending;    /* some slot holds a change not yet written */
     struct pilotdb__ce_known *known; /* open addressing by name, known_cap slots */
     size_t known_cap, known_used;
+    int clock_wall;       /* the database's clock is known to be the wall's */
+    char actor[PILOTDB_WORD_MAX + 1]; /* who writes (pilotdb_set_actor()) */
+    char user[PILOTDB_USER_MAX + 1];  /* "" when none */
     char errmsg[512];
 };
 
@@ -307,6 +322,26 @@ static inline pilotdb_rc pilotdb__enter(pilotdb *db, enum pilotdb__access access
     return rc;
 }
 
+/*
+ * For a call of several writes inside a caller's transaction (opened 0):
+ * a savepoint, so that a failure takes all of them back; *opened becomes
+ * 2, which pilotdb__leave() ends.  Nothing is left open on failure.
+ */
+pilotdb_rc pilotdb__savepoint_begin(pilotdb *db, int *opened);
+
+/* ---- clock kind (clock.c) ------------------------------------------------- */
+
+/* Claim the database's clock for kind in the current write transaction. */
+pilotdb_rc pilotdb__clock_claim(pilotdb *db, pilotdb_clock_type kind);
+
+/* ---- CE change log (changelog.c) ------------------------------------------ */
+
+/* Log field of CE ce_id going from old (NULL: none) to new in the current
+ * transaction, at the clock's time, by the handle's actor. */
+pilotdb_rc pilotdb__ce_log(pilotdb *db, int64_t ce_id, pilotdb_ce_field field,
+                           const pilotdb_ce_value *old_value,
+                           const pilotdb_ce_value *new_value);
+
 /* ---- schema (schema.c) --------------------------------------------------- */
 
 /* Check what a freshly opened file is and bring it to the current schema;
@@ -319,5 +354,10 @@ pilotdb_rc pilotdb__schema_prepare(pilotdb *db, int may_create, int is_file);
 pilotdb_rc pilotdb__check_name(pilotdb *db, const char *name);
 pilotdb_rc pilotdb__check_capacity(pilotdb *db, int64_t capacity);
 pilotdb_rc pilotdb__check_success_rate(pilotdb *db, double rate);
+
+/* Text of what (for the message) up to max bytes, NULL allowed when
+ * may_be_null: valid UTF-8, no control characters. */
+pilotdb_rc pilotdb__check_text(pilotdb *db, const char *what, const char *text,
+                               size_t max, int may_be_null);
 
 #endif /* PILOTDB_INTERNAL_H */

@@ -327,45 +327,131 @@ pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
     return pilotdb__leave(db, &call, rc);
 }
 
+/* The kind of a time from its column (NULL: not known) and the row's
+ * time_kinds bits for it being observed or unknown. */
+static pilotdb_time_kind time_kind(sqlite3_stmt *st, int col, int64_t kinds,
+                                   int observed, int unknown)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return kinds & unknown ? PILOTDB_TIME_UNKNOWN : PILOTDB_TIME_NONE;
+    return kinds & observed ? PILOTDB_TIME_OBSERVED : PILOTDB_TIME_EXACT;
+}
+
 /* Fill *p from a row of PILOT_SELECT (stmt.c); every field is written. */
 static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
 {
+    int64_t kinds = sqlite3_column_int64(st, 7);
+    const unsigned char *word;
+    size_t len;
+
     p->id = sqlite3_column_int64(st, 0);
     p->ce_id = sqlite3_column_int64(st, 1);
     pilotdb__name_from_column(st, 2, p->ce_name);
     p->status = (pilot_status)sqlite3_column_int(st, 3);
-    p->submitted_at = sqlite3_column_int64(st, 4);
+    p->submitted_at = PILOTDB_NO_TIME;
     p->started_at = PILOTDB_NO_TIME;
     p->ended_at = PILOTDB_NO_TIME;
-    p->updated_at = p->submitted_at;
+    if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+        p->submitted_at = sqlite3_column_int64(st, 4);
     if (sqlite3_column_type(st, 5) != SQLITE_NULL)
         p->started_at = sqlite3_column_int64(st, 5);
     if (sqlite3_column_type(st, 6) != SQLITE_NULL)
         p->ended_at = sqlite3_column_int64(st, 6);
+    p->updated_at = p->submitted_at;
     if (p->started_at > p->updated_at)
         p->updated_at = p->started_at;
     if (p->ended_at > p->updated_at)
         p->updated_at = p->ended_at;
+    p->submitted_kind = time_kind(st, 4, kinds, 1, 8);
+    p->started_kind = time_kind(st, 5, kinds, 2, 16);
+    p->ended_kind = time_kind(st, 6, kinds, 4, 0);
+    pilotdb__name_from_column(st, 8, p->ref);
+    word = sqlite3_column_text(st, 9);
+    len = word ? (size_t)sqlite3_column_bytes(st, 9) : 0;
+    if (len > PILOTDB_WORD_MAX)
+        len = PILOTDB_WORD_MAX;
+    if (len)
+        memcpy(p->source_status, word, len);
+    p->source_status[len] = '\0';
 }
 
-pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
+/* Read the pilot of id pilot_id, or of ref when ref is not NULL. */
+static pilotdb_rc pilot_read(pilotdb *db, int64_t pilot_id, const char *ref,
+                             pilotdb_pilot *out)
 {
     struct pilotdb__call call;
     pilotdb_rc rc;
 
     memset(out, 0, sizeof *out);
-    rc = pilotdb__enter(db, PILOTDB__READ, ST_PILOT_GET, &call);
+    if (ref && (rc = pilotdb__check_text(db, "pilot ref", ref, PILOTDB_NAME_MAX, 0)) !=
+                   PILOTDB_OK)
+        return rc;
+    rc = pilotdb__enter(db, PILOTDB__READ, ref ? ST_PILOT_GET_REF : ST_PILOT_GET, &call);
     if (rc != PILOTDB_OK)
         return rc;
-    sqlite3_bind_int64(call.st, 1, pilot_id);
-    rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with id %lld",
-                           (long long)pilot_id);
+    if (ref) {
+        sqlite3_bind_text(call.st, 1, ref, -1, SQLITE_STATIC);
+        rc = pilotdb__step_row(db, call.st, "reading a pilot",
+                               "no pilot with ref '%s'", ref);
+    } else {
+        sqlite3_bind_int64(call.st, 1, pilot_id);
+        rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with id %lld",
+                               (long long)pilot_id);
+    }
     if (rc == PILOTDB_OK)
         pilot_from_row(call.st, out);
     rc = pilotdb__leave(db, &call, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
     return rc;
+}
+
+pilotdb_rc pilotdb_pilot_get_ref(pilotdb *db, const char *ref, pilotdb_pilot *out)
+{
+    if (!ref) {
+        memset(out, 0, sizeof *out);
+        return pilotdb__fail(db, PILOTDB_EINVAL, "pilot ref is empty");
+    }
+    return pilot_read(db, 0, ref, out);
+}
+
+pilotdb_rc pilotdb_pilot_reason(pilotdb *db, int64_t pilot_id, char **reason)
+{
+    struct pilotdb__call call;
+    const unsigned char *text;
+    pilotdb_rc rc;
+    size_t len;
+
+    *reason = NULL;
+    rc = pilotdb__enter(db, PILOTDB__READ, ST_PILOT_REASON, &call);
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(call.st, 1, pilot_id);
+    rc = pilotdb__step_row(db, call.st, "reading a pilot", "no pilot with id %lld",
+                           (long long)pilot_id);
+    if (rc == PILOTDB_OK && (text = sqlite3_column_text(call.st, 0)) != NULL) {
+        len = (size_t)sqlite3_column_bytes(call.st, 0);
+        *reason = sqlite3_malloc64(len + 1);
+        if (*reason) {
+            memcpy(*reason, text, len);
+            (*reason)[len] = '\0';
+        } else {
+            rc = pilotdb__fail(db, PILOTDB_ENOMEM, "reading a pilot: out of memory");
+        }
+    } else if (rc == PILOTDB_OK && sqlite3_column_type(call.st, 0) != SQLITE_NULL) {
+        rc = pilotdb__fail(db, PILOTDB_ENOMEM, "reading a pilot: out of memory");
+    }
+    rc = pilotdb__leave(db, &call, rc);
+    if (rc != PILOTDB_OK) {
+        sqlite3_free(*reason);
+        *reason = NULL;
+    }
+    return rc;
+}
+
+pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out)
+{
+    return pilot_read(db, pilot_id, NULL, out);
 }
 
 pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filter,

@@ -21,6 +21,8 @@
  *    SQLite may have rolled it back: pilotdb_in_transaction() says.
  *  - Times are integer milliseconds from the handle's clock: the wall clock
  *    (since the Unix epoch) unless pilotdb_set_clock() installs another.
+ *    The database says which kind of clock its times are on (wall or sim,
+ *    pilotdb_clock_kind()), once a writer has claimed one.
  *  - Memory the layer returns is freed with pilotdb_free().
  *  - A handle is used by one thread at a time.
  *
@@ -37,7 +39,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define PILOTDB_SCHEMA_VERSION 4
+#define PILOTDB_SCHEMA_VERSION 5
 
 /* PRAGMA application_id of a pilotdeck database: "PLDK". */
 #define PILOTDB_APPLICATION_ID 0x504c444b
@@ -66,7 +68,8 @@ typedef enum pilotdb_rc {
     PILOTDB_ECORRUPT,    /* the database file is malformed */
     PILOTDB_EMISUSE,     /* wrong call order (commit without begin, ...) */
     PILOTDB_ECANTOPEN,   /* the file cannot be opened or created */
-    PILOTDB_ESQL         /* any other SQLite error; the message says which */
+    PILOTDB_ESQL,        /* any other SQLite error; the message says which */
+    PILOTDB_ECLOCK       /* the database's times are on another kind of clock */
 } pilotdb_rc;
 
 typedef enum pilot_status {
@@ -77,6 +80,34 @@ typedef enum pilot_status {
 } pilot_status;
 
 #define PILOT_NSTATUS 4
+
+/* Longest source status word and actor word, and user name, in bytes. */
+#define PILOTDB_WORD_MAX 63
+#define PILOTDB_USER_MAX 63
+
+/* Longest pilot reason in bytes. */
+#define PILOTDB_REASON_MAX 4095
+
+/* The kind of clock a database's times are on (pilotdb_clock_kind()). */
+typedef enum pilotdb_clock_type {
+    PILOTDB_CLOCK_UNSET = 0, /* no writer has claimed one yet */
+    PILOTDB_CLOCK_WALL = 1,  /* ms since the Unix epoch */
+    PILOTDB_CLOCK_SIM = 2    /* virtual ms from a scenario's start */
+} pilotdb_clock_type;
+
+/* What the database knows of one time of a pilot's life. */
+typedef enum pilotdb_time_kind {
+    PILOTDB_TIME_NONE = 0,    /* it has not happened */
+    PILOTDB_TIME_UNKNOWN = 1, /* it happened; the source did not say when */
+    PILOTDB_TIME_EXACT = 2,   /* the instant the source recorded */
+    PILOTDB_TIME_OBSERVED = 3 /* the first time the source showed the state */
+} pilotdb_time_kind;
+
+/* Where a CE's capacity came from. */
+typedef enum pilotdb_capacity_source {
+    PILOTDB_CAPACITY_CONFIGURED = 0, /* given by a person or a scenario */
+    PILOTDB_CAPACITY_INFERRED = 1    /* inferred from ingested pilots */
+} pilotdb_capacity_source;
 
 /* A time that has not happened (a pilot not yet started or ended, a CE
  * none of whose pilots ever changed). */
@@ -103,12 +134,18 @@ typedef struct pilotdb_ce {
     int64_t available_slots; /* enabled ? max(0, capacity - active) : 0 */
     int64_t last_change_at;  /* latest time of a change of one of its pilots,
                                 or PILOTDB_NO_TIME */
+    char site[PILOTDB_NAME_MAX + 1]; /* "" when none */
+    pilotdb_capacity_source capacity_source;
 } pilotdb_ce;
 
 /* What pilotdb_ce_update() changes: the fields whose PILOTDB_SET_ bit is set. */
 #define PILOTDB_SET_CAPACITY     0x1u
 #define PILOTDB_SET_SUCCESS_RATE 0x2u
 #define PILOTDB_SET_ENABLED      0x4u
+/* Only in pilotdb_ce_edit(): */
+#define PILOTDB_SET_SITE         0x8u  /* site NULL or "": none */
+#define PILOTDB_SET_CAPACITY_SOURCE 0x10u /* without it a new capacity is
+                                              PILOTDB_CAPACITY_CONFIGURED */
 
 typedef struct pilotdb_ce_change {
     unsigned set;
@@ -116,6 +153,51 @@ typedef struct pilotdb_ce_change {
     double success_rate;
     int enabled;
 } pilotdb_ce_change;
+
+/* What pilotdb_ce_edit() changes: change.set selects the fields; site and
+ * capacity_source are read only when their bit is set. */
+typedef struct pilotdb_ce_edit_spec {
+    pilotdb_ce_change change;
+    const char *site;
+    pilotdb_capacity_source capacity_source;
+} pilotdb_ce_edit_spec;
+
+/* A new CE for pilotdb_ce_add_spec(). */
+typedef struct pilotdb_ce_spec {
+    const char *name;
+    int64_t capacity;
+    double success_rate;
+    int enabled;
+    const char *site;  /* NULL: none */
+    pilotdb_capacity_source capacity_source;
+} pilotdb_ce_spec;
+
+/* A field of a CE the change log records. */
+typedef enum pilotdb_ce_field {
+    PILOTDB_FIELD_CAPACITY = 0,     /* value.i */
+    PILOTDB_FIELD_SUCCESS_RATE = 1, /* value.d */
+    PILOTDB_FIELD_ENABLED = 2,      /* value.i, 0 or 1 */
+    PILOTDB_FIELD_SITE = 3          /* value.text */
+} pilotdb_ce_field;
+
+typedef struct pilotdb_ce_value {
+    int null;     /* no value: the CE was created (old), or had no site */
+    int64_t i;
+    double d;
+    char text[PILOTDB_NAME_MAX + 1];
+} pilotdb_ce_value;
+
+/* One row of the CE change log. */
+typedef struct pilotdb_ce_history_row {
+    int64_t id;
+    int64_t at;                      /* the writer's clock */
+    int64_t ce_id;
+    char ce_name[PILOTDB_NAME_MAX + 1];
+    pilotdb_ce_field field;
+    pilotdb_ce_value old_value, new_value;
+    char by[PILOTDB_WORD_MAX + 1];   /* the writer's actor word */
+    char user[PILOTDB_USER_MAX + 1]; /* "" when none */
+} pilotdb_ce_history_row;
 
 typedef struct pilotdb_pilot {
     int64_t id;
@@ -125,8 +207,46 @@ typedef struct pilotdb_pilot {
     int64_t submitted_at;
     int64_t started_at;  /* PILOTDB_NO_TIME until RUNNING */
     int64_t ended_at;    /* PILOTDB_NO_TIME until DONE or FAILED */
-    int64_t updated_at;  /* the latest of the three */
+    int64_t updated_at;  /* the latest of the three known */
+    /* Schema 5: what is known of each time (a time not EXACT or OBSERVED is
+     * PILOTDB_NO_TIME: a submitted_at or started_at UNKNOWN, or NONE), the
+     * source's reference ("" for the simulator's and pilot submit's) and
+     * status word ("" when none); the reason: pilotdb_pilot_reason(). */
+    pilotdb_time_kind submitted_kind, started_kind, ended_kind;
+    char ref[PILOTDB_NAME_MAX + 1];
+    char source_status[PILOTDB_WORD_MAX + 1];
 } pilotdb_pilot;
+
+/* One time of an observation: its kind, and the time for EXACT and
+ * OBSERVED (ms since the Unix epoch). */
+typedef struct pilotdb_obs_time {
+    pilotdb_time_kind kind;
+    int64_t at;
+} pilotdb_obs_time;
+
+/* Observation flags. */
+#define PILOTDB_OBSERVE_KEEP_STATE 0x1u /* the source lost track of the pilot:
+                                           a known one keeps its state */
+
+/* One pilot as one record of an outside source shows it. */
+typedef struct pilotdb_observation {
+    const char *ref;           /* 1..PILOTDB_NAME_MAX bytes */
+    const char *ce_name;
+    const char *site;          /* the CE's site, NULL when none */
+    pilot_status status;
+    pilotdb_obs_time submitted, started, ended;
+    const char *reason;        /* NULL when none; up to PILOTDB_REASON_MAX */
+    const char *source_status; /* NULL when none; up to PILOTDB_WORD_MAX */
+    unsigned flags;            /* PILOTDB_OBSERVE_ */
+} pilotdb_observation;
+
+/* What pilotdb_pilot_observe() did. */
+typedef enum pilotdb_observe_result {
+    PILOTDB_OBSERVE_NEW = 0,       /* a new ref: the pilot was created */
+    PILOTDB_OBSERVE_CHANGED = 1,   /* the pilot moved or gained facts */
+    PILOTDB_OBSERVE_UNCHANGED = 2, /* the database knew all of it */
+    PILOTDB_OBSERVE_STALE = 3      /* older than the pilot's row: ignored */
+} pilotdb_observe_result;
 
 /* Which pilots pilotdb_pilots_foreach() visits. */
 typedef struct pilotdb_pilot_filter {
@@ -231,6 +351,32 @@ struct sqlite3 *pilotdb_sqlite(pilotdb *db);
  */
 pilotdb_rc pilotdb_set_cache(pilotdb *db, int64_t kib);
 
+/*
+ * The kind of clock the database's times are on, in *kind
+ * (PILOTDB_CLOCK_UNSET until a writer claims one).
+ */
+pilotdb_rc pilotdb_clock_kind(pilotdb *db, pilotdb_clock_type *kind);
+
+/*
+ * Claim the database for a writer on a kind of clock (WALL or SIM): set
+ * it if none is, accept it if it is that one; PILOTDB_ECLOCK, changing
+ * nothing, when it is the other (the message says which, and what the
+ * writer needs), PILOTDB_EINVAL for another value.
+ */
+pilotdb_rc pilotdb_clock_claim(pilotdb *db, pilotdb_clock_type kind);
+
+/* "unset", "wall", "sim"; NULL for a bad value. */
+const char *pilotdb_clock_kind_name(int kind);
+
+/*
+ * Who the handle's writes are by, for the CE change log: by, a short
+ * actor word (1..PILOTDB_WORD_MAX bytes of [a-z0-9_-]: "cli", "top",
+ * "sim", "ingest"; "api" until set), and user, a user name or NULL
+ * (none; up to PILOTDB_USER_MAX bytes, no control characters).  Both are
+ * copied.  PILOTDB_EINVAL, changing nothing, for a bad one.
+ */
+pilotdb_rc pilotdb_set_actor(pilotdb *db, const char *by, const char *user);
+
 /* Install a clock (NULL restores the wall clock). */
 void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
 
@@ -264,9 +410,34 @@ int pilotdb_in_transaction(pilotdb *db);
 pilotdb_rc pilotdb_ce_add(pilotdb *db, const char *name, int64_t capacity,
                           double success_rate, int enabled, int64_t *id);
 
-/* Change the fields of CE name selected by upd->set. */
+/*
+ * pilotdb_ce_add() with a site (a name, or NULL) and where the capacity
+ * came from.
+ */
+pilotdb_rc pilotdb_ce_add_spec(pilotdb *db, const pilotdb_ce_spec *spec,
+                               int64_t *id);
+
+/* Change the fields of CE name selected by upd->set (PILOTDB_SET_SITE
+ * and PILOTDB_SET_CAPACITY_SOURCE are PILOTDB_EINVAL here).  Each field
+ * whose value changes is a row of the CE change log (pilotdb_ce_history()),
+ * as is each field of a CE added, with no old value.  A new capacity is
+ * PILOTDB_CAPACITY_CONFIGURED. */
 pilotdb_rc pilotdb_ce_update(pilotdb *db, const char *name,
                              const pilotdb_ce_change *upd);
+
+/* pilotdb_ce_update() that may also change the site and the capacity's
+ * source. */
+pilotdb_rc pilotdb_ce_edit(pilotdb *db, const char *name,
+                           const pilotdb_ce_edit_spec *edit);
+
+/*
+ * The CE change log, newest first (by time, then by the order written):
+ * the rows of CE ce_name (NULL: every CE) at or after since (INT64_MIN:
+ * all).  *out is an array of *n rows to free with pilotdb_free() (NULL
+ * when *n is 0 or on error).  An unknown ce_name is PILOTDB_ENOTFOUND.
+ */
+pilotdb_rc pilotdb_ce_history(pilotdb *db, const char *ce_name, int64_t since,
+                              pilotdb_ce_history_row **out, size_t *n);
 
 /* Read one CE by name into *out (zeroed on error). */
 pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out);
@@ -311,6 +482,37 @@ pilotdb_rc pilotdb_pilot_set_status(pilotdb *db, int64_t pilot_id,
  */
 pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
                               pilot_status from, pilot_status to);
+
+/*
+ * Record one observation of a pilot from an outside source, inside the
+ * caller's transaction or its own.  A new obs->ref creates the pilot
+ * (never refused for capacity, nor for a disabled CE: the CE's counts stay
+ * exact and may exceed its capacity); a known one moves it forward (states
+ * may be skipped: submitted to done) and fills in what it did not know.
+ * An observation whose latest time is older than the pilot's latest is
+ * stale and ignored; the same one twice changes nothing.  The CE's site
+ * is set from obs->site when it has none.  *result (if not NULL) says
+ * which.  The database's clock must be (or becomes) the wall clock.
+ * Refusals, with nothing written: PILOTDB_EINVAL for a malformed
+ * observation (times that disagree with the status or go back, a bad
+ * name, a known ref at another CE); PILOTDB_ETRANSITION, a bad record,
+ * for a move backwards (done, then running, at a later time) or times
+ * that contradict the pilot's; PILOTDB_ENOTFOUND for an unknown CE (the
+ * message names it); PILOTDB_ECLOCK on a simulation's database.
+ * *pilot_id (if not NULL) receives the pilot's id (0 on error), *result
+ * PILOTDB_OBSERVE_UNCHANGED on error (not 0, which would say new).
+ */
+pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
+                                 pilotdb_observe_result *result,
+                                 int64_t *pilot_id);
+
+/* Read the pilot whose ref is ref into *out (zeroed on error);
+ * PILOTDB_ENOTFOUND if none. */
+pilotdb_rc pilotdb_pilot_get_ref(pilotdb *db, const char *ref, pilotdb_pilot *out);
+
+/* The reason of pilot pilot_id in *reason, a string to free with
+ * pilotdb_free(), or NULL when it has none. */
+pilotdb_rc pilotdb_pilot_reason(pilotdb *db, int64_t pilot_id, char **reason);
 
 /* Read one pilot into *out (zeroed on error). */
 pilotdb_rc pilotdb_pilot_get(pilotdb *db, int64_t pilot_id, pilotdb_pilot *out);
@@ -362,6 +564,12 @@ const char *pilot_status_name(int status);
 
 /* Parse a status word (case-insensitive); PILOTDB_EINVAL if unknown. */
 pilotdb_rc pilot_status_parse(const char *word, pilot_status *out);
+
+/* "exact", "observed", "unknown", "none"; NULL for a bad value. */
+const char *pilotdb_time_kind_name(int kind);
+
+/* "capacity", "success_rate", "enabled", "site"; NULL for a bad value. */
+const char *pilotdb_ce_field_name(int field);
 
 /* Non-zero if the state machine allows from -> to. */
 int pilot_status_transition_ok(pilot_status from, pilot_status to);

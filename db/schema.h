@@ -149,6 +149,13 @@ struct pilotdb_migration {
     "    AND ended_at >= coalesce(started_at, submitted_at))"                  \
     ");"
 
+/* Whether an ended pilot ran (from_status of its end): it started, or is
+ * done, or its source said its start is unknown. */
+#define PILOTDB_RAN_SQL(p)                                                     \
+    "(" p ".started_at IS NOT NULL OR " p ".status = 2 OR EXISTS (SELECT 1"    \
+    " FROM pilot_source s WHERE s.pilot_id = " p ".pilot_id"                   \
+    " AND s.time_kinds & 16))"
+
 /* The history as (pilot, CE, from, to, time): the submission (from NULL),
  * the start, the end. */
 #define PILOTDB_EVENT_VIEW                                                     \
@@ -196,19 +203,131 @@ struct pilotdb_migration {
     " WHERE l.ce_id = ce.ce_id;"
 
 /*
+ * Version 5: real data.  A pilot from an outside source has a row of
+ * pilot_source: its ref (unique), reason, the source's status word, and
+ * for each of its times whether it is exact or observed, or, with the time
+ * NULL, unknown (time_kinds: PILOTDB_KIND_ bits).  Pilots the layer made
+ * have none: their times are exact, and that costs their rows nothing.  A
+ * submitted pilot has its submission time, a running one its start, an
+ * ended one its end; a done one with no start has an unknown one, a
+ * failed one never started unless pilot_source says unknown
+ * (pilotdb_check() holds the two tables to that).  A CE may name its site
+ * and says where its capacity came from (capacity_source: 0 configured, 1
+ * inferred; an integer, as every CE listing reads it); every change of a
+ * CE is a row of ce_change; meta holds the database's clock kind.
+ */
+#define PILOTDB_KIND_SUBMITTED_OBSERVED 1
+#define PILOTDB_KIND_STARTED_OBSERVED   2
+#define PILOTDB_KIND_ENDED_OBSERVED     4
+#define PILOTDB_KIND_SUBMITTED_UNKNOWN  8
+#define PILOTDB_KIND_STARTED_UNKNOWN    16
+
+#define PILOTDB_PILOT_TABLE_V5(name)                                           \
+    "CREATE TABLE " name " ("                                                  \
+    "  pilot_id INTEGER PRIMARY KEY,"                                          \
+    "  ce_id INTEGER NOT NULL REFERENCES ce(ce_id),"                           \
+    "  status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 3),"                \
+    "  submitted_at INTEGER,"                                                  \
+    "  started_at INTEGER,"                                                    \
+    "  ended_at INTEGER,"                                                      \
+    "  CHECK (CASE status"                                                     \
+    "    WHEN 0 THEN submitted_at IS NOT NULL AND started_at IS NULL"          \
+    "      AND ended_at IS NULL"                                               \
+    "    WHEN 1 THEN started_at IS NOT NULL AND ended_at IS NULL"              \
+    "    ELSE ended_at IS NOT NULL END),"                                      \
+    "  CHECK (started_at >= submitted_at"                                      \
+    "    AND ended_at >= coalesce(started_at, submitted_at))"                  \
+    ");"
+
+/* The history as (pilot, CE, from, to, time): the submission (from NULL),
+ * the start, the end; times not known are left out. */
+#define PILOTDB_EVENT_VIEW_V5                                                  \
+    "CREATE VIEW pilot_event(pilot_id, ce_id, from_status, to_status, at) AS"  \
+    " SELECT pilot_id, ce_id, NULL, 0, submitted_at FROM pilot"                \
+    "  WHERE submitted_at IS NOT NULL"                                         \
+    " UNION ALL SELECT pilot_id, ce_id, 0, 1, started_at FROM pilot"           \
+    "  WHERE started_at IS NOT NULL"                                           \
+    " UNION ALL SELECT pilot_id, ce_id, " PILOTDB_RAN_SQL("pilot") ", status," \
+    "  ended_at FROM pilot WHERE ended_at IS NOT NULL;"
+
+/* The latest change of each CE's pilots, from the rows, as (ce_id, at):
+ * a pilot's times are in order, so its latest is the last one known. */
+#define PILOTDB_LAST_CHANGES_SQL_V5                                            \
+    "SELECT ce_id, max(coalesce(ended_at, started_at, submitted_at)) AS at"    \
+    " FROM pilot GROUP BY ce_id"
+
+#define PILOTDB_CE_COLUMNS_V5                                                  \
+    "  site TEXT,"                                                             \
+    "  capacity_source INTEGER NOT NULL DEFAULT 0"                             \
+    "    CHECK (capacity_source BETWEEN 0 AND 1)"
+
+/* What outside sources said of pilots, the CE change log and the
+ * database's settings. */
+#define PILOTDB_TABLES_V5                                                      \
+    "CREATE TABLE pilot_source ("                                              \
+    "  pilot_id INTEGER PRIMARY KEY,"                                          \
+    "  ref TEXT NOT NULL UNIQUE,"                                              \
+    "  time_kinds INTEGER NOT NULL DEFAULT 0"                                  \
+    "    CHECK (time_kinds BETWEEN 0 AND 31),"                                 \
+    "  reason TEXT,"                                                           \
+    "  source_status TEXT"                                                     \
+    ");"                                                                       \
+    "CREATE TABLE ce_change ("                                                 \
+    "  change_id INTEGER PRIMARY KEY,"                                         \
+    "  at INTEGER NOT NULL,"                                                   \
+    "  ce_id INTEGER NOT NULL,"                                                \
+    "  field TEXT NOT NULL"                                                    \
+    "    CHECK (field = 'capacity' OR field = 'success_rate'"                   \
+    "      OR field = 'enabled' OR field = 'site'),"                             \
+    "  old_value,"                                                             \
+    "  new_value,"                                                             \
+    "  actor TEXT NOT NULL,"                                                   \
+    "  user_name TEXT"                                                         \
+    ");"                                                                       \
+    "CREATE TABLE meta ("                                                      \
+    "  key TEXT PRIMARY KEY,"                                                  \
+    "  value TEXT NOT NULL"                                                    \
+    ");"
+
+/* Times before 1990 (ms since the epoch) are a simulation's virtual ones. */
+#define PILOTDB_SCHEMA_V5                                                      \
+    "DROP VIEW pilot_event;"                                                   \
+    PILOTDB_PILOT_TABLE_V5("pilot_v5")                                         \
+    "INSERT INTO pilot_v5(pilot_id, ce_id, status, submitted_at, started_at,"  \
+    "  ended_at)"                                                              \
+    " SELECT pilot_id, ce_id, status, submitted_at, started_at, ended_at"      \
+    " FROM pilot;"                                                             \
+    "DROP TABLE pilot;"                                                        \
+    "ALTER TABLE pilot_v5 RENAME TO pilot;"                                    \
+    PILOTDB_EVENT_VIEW_V5                                                      \
+    "ALTER TABLE ce ADD COLUMN site TEXT;"                                     \
+    "ALTER TABLE ce ADD COLUMN capacity_source INTEGER NOT NULL DEFAULT 0"     \
+    "  CHECK (capacity_source BETWEEN 0 AND 1);"                               \
+    PILOTDB_TABLES_V5                                                          \
+    "INSERT INTO meta(key, value)"                                             \
+    " SELECT 'clock', CASE WHEN max(coalesce(ended_at, started_at,"            \
+    "  submitted_at)) < 631152000000 THEN 'sim' ELSE 'wall' END"               \
+    " FROM pilot HAVING count(*) > 0;"
+
+/*
  * The current schema for a new database, in one step: the same tables,
  * columns, indexes and views that the migrations arrive at (a test
- * compares the two), without replaying ALTER TABLE.
+ * compares the two), without replaying ALTER TABLE.  The CE columns of
+ * version 5 come first: the table's text ends as in version 4, and the
+ * bad-input test (tests/cli) damages it at a fixed distance from the end
+ * of page 1, where it must stay unparsable.
  */
 #define PILOTDB_SCHEMA_CURRENT                                                 \
-    "CREATE TABLE ce (" PILOTDB_CE_COLUMNS_V1 ","                              \
+    "CREATE TABLE ce (" PILOTDB_CE_COLUMNS_V5 ","                              \
+    PILOTDB_CE_COLUMNS_V1 ","                                                  \
     PILOTDB_CE_COUNTER("n_submitted") ","                                      \
     PILOTDB_CE_COUNTER("n_running") ","                                        \
     PILOTDB_CE_COUNTER("n_done") ","                                           \
     PILOTDB_CE_COUNTER("n_failed") ","                                         \
     "  last_change_at INTEGER);"                                               \
-    PILOTDB_PILOT_TABLE_V4("pilot")                                            \
-    PILOTDB_EVENT_VIEW
+    PILOTDB_PILOT_TABLE_V5("pilot")                                            \
+    PILOTDB_EVENT_VIEW_V5                                                      \
+    PILOTDB_TABLES_V5
 
 /*
  * The statements of a pilot's life, shared with bench_transition so that
@@ -239,6 +358,7 @@ static const struct pilotdb_migration pilotdb_migrations[] = {
     {2, PILOTDB_SCHEMA_V2},
     {3, PILOTDB_SCHEMA_V3},
     {4, PILOTDB_SCHEMA_V4},
+    {5, PILOTDB_SCHEMA_V5},
 };
 
 #endif

@@ -37,3 +37,10 @@ int pilot_status_transition_ok(pilot_status from, pilot_status to)
         return 0;
     return pilotdb__transition_ok((int)from, (int)to);
 }
+
+const char *pilotdb_time_kind_name(int kind)
+{
+    static const char *const names[] = {"none", "unknown", "exact", "observed"};
+
+    return kind >= 0 && kind <= PILOTDB_TIME_OBSERVED ? names[kind] : NULL;
+}

@@ -10,10 +10,18 @@
 
 #define CE_COLUMNS                                                             \
     "ce_id, name, capacity, success_rate, enabled,"                            \
-    " n_submitted, n_running, n_done, n_failed, last_change_at"
+    " n_submitted, n_running, n_done, n_failed, last_change_at, site,"          \
+    " capacity_source"
 #define PILOT_SELECT                                                           \
     "SELECT p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"            \
-    " p.started_at, p.ended_at FROM pilot p JOIN ce c ON c.ce_id = p.ce_id "
+    " p.started_at, p.ended_at, s.time_kinds, s.ref, s.source_status"          \
+    " FROM pilot p JOIN ce c ON c.ce_id = p.ce_id"                             \
+    " LEFT JOIN pilot_source s ON s.pilot_id = p.pilot_id "
+
+#define CE_HISTORY_SELECT                                                      \
+    "SELECT h.change_id, h.at, h.ce_id, c.name, h.field, h.old_value,"         \
+    " h.new_value, h.actor, h.user_name FROM ce_change h"                      \
+    " LEFT JOIN ce c ON c.ce_id = h.ce_id WHERE h.at >= ?1 "
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -26,11 +34,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FOREIGN_KEYS_OFF] = "PRAGMA foreign_keys = OFF",
     [ST_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
     [ST_ROLLBACK_TO] = "ROLLBACK TO pilotdb_call",
-    [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled)"
-                  " VALUES (?1, ?2, ?3, ?4)",
+    [ST_CE_ADD] = "INSERT INTO ce(name, capacity, success_rate, enabled, site,"
+                  " capacity_source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_CE_UPDATE] = "UPDATE ce SET capacity = coalesce(?2, capacity),"
                      " success_rate = coalesce(?3, success_rate),"
-                     " enabled = coalesce(?4, enabled) WHERE name = ?1",
+                     " enabled = coalesce(?4, enabled),"
+                     " site = CASE WHEN ?5 THEN ?6 ELSE site END,"
+                     " capacity_source = coalesce(?7, capacity_source)"
+                     " WHERE ce_id = ?1",
     [ST_CE_GET] = "SELECT " CE_COLUMNS " FROM ce WHERE name = ?1",
     /* Rows in table order, sorted by name in C: walking the name index
      * would cost a table seek per CE. */
@@ -60,10 +71,35 @@ static const char *const stmt_sql[ST_COUNT] = {
                   " to_status, at FROM pilot_event"
                   " WHERE at >= ?1 AND at < ?2 ORDER BY at, pilot_id, to_status",
     [ST_EVENTS_ANY_ORDER] = "SELECT pilot_id, ce_id, status, submitted_at,"
-                            " started_at, ended_at FROM pilot"
+                            " started_at, ended_at, CASE WHEN status = 3 AND"
+                            " started_at IS NULL THEN " PILOTDB_RAN_SQL("pilot")
+                            " END FROM pilot"
                             " WHERE (submitted_at >= ?1 AND submitted_at < ?2)"
                             " OR (started_at >= ?1 AND started_at < ?2)"
                             " OR (ended_at >= ?1 AND ended_at < ?2)",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+    [ST_CE_LOG] = "INSERT INTO ce_change(at, ce_id, field, old_value, new_value,"
+                  " actor, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_CE_HISTORY] = CE_HISTORY_SELECT "ORDER BY h.at DESC, h.change_id DESC",
+    [ST_CE_HISTORY_CE] = CE_HISTORY_SELECT "AND h.ce_id = ?2"
+                                           " ORDER BY h.at DESC, h.change_id DESC",
+    [ST_PILOT_BY_REF] = "SELECT p.pilot_id, p.ce_id, p.status, p.submitted_at,"
+                        " p.started_at, p.ended_at, s.time_kinds, s.reason,"
+                        " s.source_status FROM pilot_source s"
+                        " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
+    [ST_PILOT_GET_REF] = PILOT_SELECT "WHERE s.ref = ?1",
+    [ST_PILOT_REASON] = "SELECT s.reason FROM pilot p LEFT JOIN pilot_source s"
+                        " ON s.pilot_id = p.pilot_id WHERE p.pilot_id = ?1",
+    [ST_OBS_INSERT] = "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
+                      " ended_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_OBS_UPDATE] = "UPDATE pilot SET status = ?2, submitted_at = ?3,"
+                      " started_at = ?4, ended_at = ?5 WHERE pilot_id = ?1",
+    [ST_OBS_SOURCE_INSERT] = "INSERT INTO pilot_source(pilot_id, time_kinds,"
+                             " reason, source_status, ref)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_OBS_SOURCE_UPDATE] = "UPDATE pilot_source SET time_kinds = ?2, reason = ?3,"
+                             " source_status = ?4 WHERE pilot_id = ?1",
 };
 
 

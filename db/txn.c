@@ -42,6 +42,7 @@ int pilotdb_in_transaction(pilotdb *db)
 void pilotdb__batch_end(pilotdb *db)
 {
     db->batch = 0;
+    db->clock_wall = 0;
     pilotdb__delta_clear(db);
     pilotdb__known_clear(db);
 }
@@ -68,10 +69,43 @@ pilotdb_rc pilotdb__txn_enter(pilotdb *db, int write, int *opened)
     return txn_enter(db, write, opened);
 }
 
+/* End the savepoint of pilotdb__savepoint_begin() or change_enter(). */
+static pilotdb_rc savepoint_end(pilotdb *db, pilotdb_rc rc)
+{
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
+        pilotdb__stmt_run_keeping_error(db, ST_ROLLBACK_TO,
+                                        "rolling back to the savepoint");
+    if (pilotdb_in_transaction(db)) {
+        pilotdb_rc rrc = pilotdb__stmt_run(db, ST_RELEASE, "releasing the savepoint");
+
+        if (rc == PILOTDB_OK)
+            rc = rrc;
+    }
+    return rc;
+}
+
+pilotdb_rc pilotdb__savepoint_begin(pilotdb *db, int *opened)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+
+    /* Everything that ends the savepoint is made first, so that running
+     * out of memory cannot leave it open. */
+    if ((rc = pilotdb__stmt_get(db, ST_ROLLBACK_TO, &st)) != PILOTDB_OK ||
+        (rc = pilotdb__stmt_get(db, ST_RELEASE, &st)) != PILOTDB_OK)
+        return rc;
+    rc = pilotdb__stmt_run(db, ST_SAVEPOINT, "starting a savepoint");
+    if (rc == PILOTDB_OK)
+        *opened = 2;
+    return rc;
+}
+
 pilotdb_rc pilotdb__txn_leave(pilotdb *db, int opened, pilotdb_rc rc)
 {
     if (!opened)
         return rc;
+    if (opened == 2)
+        return savepoint_end(db, rc);
     if (rc == PILOTDB_OK) {
         rc = pilotdb__stmt_run(db, ST_COMMIT, "committing");
         if (rc == PILOTDB_OK)
@@ -163,21 +197,12 @@ pilotdb_rc pilotdb__change_leave(pilotdb *db, int opened, pilotdb_rc rc)
     if (rc == PILOTDB_OK && !db->batch)
         rc = pilotdb__delta_flush(db);
     if (db->batch) {
+        if (opened == 2)
+            rc = savepoint_end(db, rc);
         if (!pilotdb_in_transaction(db))
             pilotdb__batch_end(db);
         return rc;
     }
     pilotdb__delta_clear(db);
-    if (opened != 2)
-        return pilotdb__txn_leave(db, opened, rc);
-    if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
-        pilotdb__stmt_run_keeping_error(db, ST_ROLLBACK_TO,
-                                        "rolling back to the savepoint");
-    if (pilotdb_in_transaction(db)) {
-        pilotdb_rc rrc = pilotdb__stmt_run(db, ST_RELEASE, "releasing the savepoint");
-
-        if (rc == PILOTDB_OK)
-            rc = rrc;
-    }
-    return rc;
+    return pilotdb__txn_leave(db, opened, rc);
 }

@@ -1788,12 +1788,13 @@ static void test_migrate_from_v3(void **state)
 
     db = fx_file_db(dir, "v3.db");
     assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
-    assert_int_equal(PILOTDB_SCHEMA_VERSION, 4);
+    assert_int_equal(PILOTDB_SCHEMA_VERSION, 5);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
                                  " name = 'pilot_event' AND type = 'view'"), 1);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
-                                 " type IN ('table', 'trigger') AND name <> 'pilot'"
-                                 " AND name <> 'ce'"), 0);
+                                 " type IN ('table', 'trigger') AND name NOT IN"
+                                 " ('pilot', 'ce', 'ce_change', 'meta',"
+                                 " 'pilot_source')"), 0);
     for (int i = 0; i < NP; i++) {
         pilotdb_pilot p;
 

@@ -54,19 +54,21 @@ enum fixture {
     FX_SAMPLE_PATH, /* the sample data in a WAL file, not opened */
     FX_V1_PATH,   /* a schema version 1 file with data, not opened */
     FX_V3_PATH,   /* a schema version 3 file with data, not opened */
+    FX_V4_PATH,   /* a schema version 4 file with data, not opened */
     FX_COUNT
 };
 
 static const char *const fixture_names[FX_COUNT] = {
     "memory", "memory (cold)", "file", "file+checkpoints", "nothing", "new file",
-    "closed file", "version 1 file", "version 3 file",
+    "closed file", "version 1 file", "version 3 file", "version 4 file",
 };
 
 #define FX_BIT(f) (1u << (f))
 #define FX_OPENED (FX_BIT(FX_MEM) | FX_BIT(FX_FILE) | FX_BIT(FX_FILE_CKPT))
 #define FX_FILES                                                               \
     (FX_BIT(FX_FILE) | FX_BIT(FX_FILE_CKPT) | FX_BIT(FX_NEW_PATH) |            \
-     FX_BIT(FX_SAMPLE_PATH) | FX_BIT(FX_V1_PATH) | FX_BIT(FX_V3_PATH))
+     FX_BIT(FX_SAMPLE_PATH) | FX_BIT(FX_V1_PATH) | FX_BIT(FX_V3_PATH) |      \
+     FX_BIT(FX_V4_PATH))
 
 /* File images made once per process (plain malloc). */
 struct bytes {
@@ -74,7 +76,7 @@ struct bytes {
     size_t size;
 };
 
-static struct bytes sample_file, v1_file, v3_file, sample_image;
+static struct bytes sample_file, v1_file, v3_file, v4_file, sample_image;
 static char *workdir;
 
 static struct bytes slurp(const char *path)
@@ -125,8 +127,9 @@ static void exec_raw(sqlite3 *conn, const char *sql)
         fail_msg("%s: %s", sql, err ? err : sqlite3_errmsg(conn));
 }
 
-/* A file of schema version (1 or 3) with two CEs and pilots in every
- * status, their history written by that version's own triggers. */
+/* A file of schema version (1, 3 or 4) with two CEs and pilots in every
+ * status (in 1 and 3 their history written by that version's own
+ * triggers). */
 static struct bytes old_file(const char *path, int version)
 {
     char sql[256];
@@ -142,14 +145,24 @@ static struct bytes old_file(const char *path, int version)
              "PRAGMA application_id = %d; PRAGMA user_version = %d;"
              "PRAGMA journal_mode = WAL;", PILOTDB_APPLICATION_ID, version);
     exec_raw(conn, sql);
-    exec_raw(conn, "INSERT INTO ce(name, capacity, success_rate, enabled)"
-                   " VALUES ('ce-old.example.org', 4, 0.9, 1),"
-                   " ('ce-older.example.org', 2, 0.5, 0);"
-                   "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
-                   " VALUES (1, 0, 5, 5), (1, 0, 5, 5), (1, 0, 5, 5), (2, 0, 5, 5);"
-                   "UPDATE pilot SET status = 1, updated_at = 6 WHERE pilot_id IN (2, 3);"
-                   "UPDATE pilot SET status = 2, updated_at = 7 WHERE pilot_id = 3;"
-                   "UPDATE pilot SET status = 3, updated_at = 8 WHERE pilot_id = 4;");
+    if (version == 4)
+        exec_raw(conn, "INSERT INTO ce(name, capacity, success_rate, enabled,"
+                       " n_submitted, n_running, n_done, n_failed, last_change_at)"
+                       " VALUES ('ce-old.example.org', 4, 0.9, 1, 1, 1, 1, 0, 7),"
+                       " ('ce-older.example.org', 2, 0.5, 0, 0, 0, 0, 1, 8);"
+                       "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
+                       " ended_at) VALUES (1, 0, 5, NULL, NULL), (1, 1, 5, 6, NULL),"
+                       " (1, 2, 5, 6, 7), (2, 3, 5, NULL, 8);");
+    else
+        exec_raw(conn, "INSERT INTO ce(name, capacity, success_rate, enabled)"
+                       " VALUES ('ce-old.example.org', 4, 0.9, 1),"
+                       " ('ce-older.example.org', 2, 0.5, 0);"
+                       "INSERT INTO pilot(ce_id, status, submitted_at, updated_at)"
+                       " VALUES (1, 0, 5, 5), (1, 0, 5, 5), (1, 0, 5, 5), (2, 0, 5, 5);"
+                       "UPDATE pilot SET status = 1, updated_at = 6"
+                       " WHERE pilot_id IN (2, 3);"
+                       "UPDATE pilot SET status = 2, updated_at = 7 WHERE pilot_id = 3;"
+                       "UPDATE pilot SET status = 3, updated_at = 8 WHERE pilot_id = 4;");
     assert_int_equal(sqlite3_close(conn), SQLITE_OK);
     b = slurp(path);
     remove_db_files(path);
@@ -193,6 +206,7 @@ static void images_make(void)
 
     v1_file = old_file(path, 1);
     v3_file = old_file(path, 3);
+    v4_file = old_file(path, 4);
 }
 
 static void images_free(void)
@@ -200,6 +214,7 @@ static void images_free(void)
     free(sample_file.data);
     free(v1_file.data);
     free(v3_file.data);
+    free(v4_file.data);
     free(sample_image.data);
     fx_tmpdir_remove(workdir);
     workdir = NULL;
@@ -809,6 +824,221 @@ static pilotdb_rc op_raw_set_status(struct run *r)
     return in_raw_transaction(r, op_set_status);
 }
 
+/* ---- schema 5: CE sites and change log, clock kind, observed pilots ---- */
+
+static pilotdb_rc op_ce_add_spec(struct run *r)
+{
+    pilotdb_ce_spec spec = {"ce-new.example.org", 7, 0.25, 1, "T2_NEW",
+                            PILOTDB_CAPACITY_INFERRED};
+    int64_t id = -1;
+    pilotdb_rc rc = pilotdb_ce_add_spec(r->db, &spec, &id);
+
+    say_id(r, rc, id);
+    return rc;
+}
+
+static pilotdb_rc op_ce_edit(struct run *r)
+{
+    pilotdb_ce_edit_spec edit;
+
+    memset(&edit, 0, sizeof edit);
+    edit.change.set = PILOTDB_SET_CAPACITY | PILOTDB_SET_SITE |
+                      PILOTDB_SET_CAPACITY_SOURCE;
+    edit.change.capacity = 6;
+    edit.site = "T2_BETA";
+    edit.capacity_source = PILOTDB_CAPACITY_INFERRED;
+    return pilotdb_ce_edit(r->db, "ce-beta.example.org", &edit);
+}
+
+static pilotdb_rc op_ce_history(struct run *r)
+{
+    pilotdb_ce_history_row *rows = (pilotdb_ce_history_row *)r;
+    size_t n = 99;
+    pilotdb_rc rc = pilotdb_ce_history(r->db, "ce-alpha.example.org", INT64_MIN,
+                                       &rows, &n);
+
+    if (rc == PILOTDB_OK) {
+        say(r, "%zu rows", n);
+        for (size_t i = 0; i < n; i++)
+            say(r, " [%s %s %lld %s]", rows[i].ce_name,
+                pilotdb_ce_field_name((int)rows[i].field),
+                (long long)rows[i].new_value.i, rows[i].by);
+    } else if (rows || n) {
+        say(r, "rows not cleared after an error");
+    }
+    pilotdb_free(rows);
+    return rc;
+}
+
+static pilotdb_rc op_clock_kind(struct run *r)
+{
+    pilotdb_clock_type kind = (pilotdb_clock_type)9;
+    pilotdb_rc rc = pilotdb_clock_kind(r->db, &kind);
+
+    say(r, "%s", rc == PILOTDB_OK ? pilotdb_clock_kind_name((int)kind)
+                 : kind == PILOTDB_CLOCK_UNSET ? "" : "kind not cleared");
+    return rc;
+}
+
+static pilotdb_rc op_clock_claim(struct run *r)
+{
+    return pilotdb_clock_claim(r->db, PILOTDB_CLOCK_WALL);
+}
+
+/* An observation of pilot ref at ce-alpha: submitted at 10 s past the
+ * epoch's 2026-12-01, then status with its start and end times. */
+static pilotdb_observation observation(const char *ref, pilot_status status)
+{
+    static const int64_t t0 = INT64_C(1796083200000);
+    pilotdb_observation o;
+
+    memset(&o, 0, sizeof o);
+    o.ref = ref;
+    o.ce_name = "ce-alpha.example.org";
+    o.site = "T1_ALPHA";
+    o.status = status;
+    o.submitted.kind = PILOTDB_TIME_EXACT;
+    o.submitted.at = t0 + 10000;
+    o.started.at = o.ended.at = PILOTDB_NO_TIME;
+    if (status == PILOT_RUNNING || status == PILOT_DONE) {
+        o.started.kind = PILOTDB_TIME_OBSERVED;
+        o.started.at = t0 + 20000;
+    }
+    if (status >= PILOT_DONE) {
+        o.started.kind = status == PILOT_DONE ? o.started.kind : PILOTDB_TIME_UNKNOWN;
+        o.ended.kind = PILOTDB_TIME_EXACT;
+        o.ended.at = t0 + 30000;
+    }
+    o.reason = "a reason";
+    o.source_status = "Word";
+    return o;
+}
+
+static pilotdb_rc observe(struct run *r, const char *ref, pilot_status status)
+{
+    pilotdb_observation o = observation(ref, status);
+    pilotdb_observe_result res = (pilotdb_observe_result)9;
+    int64_t id = -1;
+    pilotdb_rc rc = pilotdb_pilot_observe(r->db, &o, &res, &id);
+
+    say_id(r, rc, id);
+    if (rc == PILOTDB_OK)
+        say(r, " result %d", (int)res);
+    return rc;
+}
+
+/* A pilot observed running, unfaulted, before the run. */
+static void observed_prepare(pilotdb *db)
+{
+    pilotdb_observation o = observation("ref-1", PILOT_RUNNING);
+
+    fx_ok(db, pilotdb_pilot_observe(db, &o, NULL, NULL));
+}
+
+static void raw_prepare(pilotdb *db);
+
+static void observed_raw_prepare(pilotdb *db)
+{
+    observed_prepare(db);
+    raw_prepare(db);
+}
+
+static pilotdb_rc op_observe_new(struct run *r)
+{
+    return observe(r, "ref-new", PILOT_FAILED);
+}
+
+static pilotdb_rc op_observe_move(struct run *r)
+{
+    return observe(r, "ref-1", PILOT_DONE);
+}
+
+static pilotdb_rc op_observe_backwards(struct run *r)
+{
+    pilotdb_observation o = observation("ref-1", PILOT_SUBMITTED);
+    int64_t id = -1;
+    pilotdb_rc rc;
+
+    o.submitted.at += 60000; /* later than the row, and back to submitted */
+    rc = pilotdb_pilot_observe(r->db, &o, NULL, &id);
+    say_id(r, rc, id);
+    return rc;
+}
+
+static pilotdb_rc op_observe_unknown_ce(struct run *r)
+{
+    pilotdb_observation o = observation("ref-2", PILOT_SUBMITTED);
+
+    o.ce_name = "ce-none.example.org";
+    return pilotdb_pilot_observe(r->db, &o, NULL, NULL);
+}
+
+static pilotdb_rc op_pilot_get_ref(struct run *r)
+{
+    pilotdb_pilot p;
+    pilotdb_rc rc;
+
+    memset(&p, 0x55, sizeof p);
+    rc = pilotdb_pilot_get_ref(r->db, "ref-1", &p);
+    if (rc == PILOTDB_OK)
+        say(r, "[%s] %s", p.ref, p.source_status), say_pilot(r, &p);
+    CLEARED(r, rc, p);
+    return rc;
+}
+
+static pilotdb_rc op_pilot_reason(struct run *r)
+{
+    char *reason = (char *)r;
+    pilotdb_rc rc = pilotdb_pilot_reason(r->db, 1, &reason);
+
+    if (rc == PILOTDB_OK)
+        say(r, "%s", reason ? reason : "(none)");
+    else if (reason)
+        say(r, "reason not cleared after an error");
+    pilotdb_free(reason);
+    if (rc == PILOTDB_OK) {
+        pilotdb_pilot p;
+
+        reason = NULL;
+        rc = pilotdb_pilot_get_ref(r->db, "ref-1", &p);
+        if (rc == PILOTDB_OK)
+            rc = pilotdb_pilot_reason(r->db, p.id, &reason);
+        if (rc == PILOTDB_OK)
+            say(r, " %s", reason ? reason : "(none)");
+        pilotdb_free(reason);
+        if (rc != PILOTDB_OK)
+            r->result[0] = '\0';
+    }
+    return rc;
+}
+
+static pilotdb_rc op_raw_observe(struct run *r)
+{
+    return in_raw_transaction(r, op_observe_move);
+}
+
+/* A caller's batch of observations and a CE change, as ingest makes them. */
+static pilotdb_rc op_observe_batch(struct run *r)
+{
+    pilotdb_rc rc = pilotdb_begin(r->db);
+
+    if (rc == PILOTDB_OK)
+        rc = op_observe_new(r);
+    if (rc == PILOTDB_OK)
+        rc = op_observe_move(r);
+    if (rc == PILOTDB_OK)
+        rc = op_ce_edit(r);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_pilot_submit(r->db, "ce-alpha.example.org", NULL);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_commit(r->db);
+    if (rc != PILOTDB_OK && pilotdb_in_transaction(r->db))
+        pilotdb_rollback(r->db);
+    if (rc != PILOTDB_OK)
+        r->result[0] = '\0';
+    return rc;
+}
+
 /* A caller's transaction rolled back: nothing changes, whatever fails. */
 static pilotdb_rc op_transaction_rollback(struct run *r)
 {
@@ -873,6 +1103,8 @@ static const struct op ops[] = {
      FX_BIT(FX_V1_PATH), NULL},
     {"pilotdb_open(version 3 file: migration)", op_open_existing,
      FX_BIT(FX_V3_PATH), NULL},
+    {"pilotdb_open(version 4 file: migration)", op_open_existing,
+     FX_BIT(FX_V4_PATH), NULL},
     {"pilotdb_open(:memory:)", op_open_memory, FX_BIT(FX_NONE), NULL},
     {"pilotdb_open(:memory:, SCRATCH)", op_open_scratch, FX_BIT(FX_NONE), NULL},
     {"pilotdb_set_cache", op_set_cache, READS | FX_BIT(FX_FILE), NULL},
@@ -910,6 +1142,22 @@ static const struct op ops[] = {
      raw_prepare},
     {"raw BEGIN ... pilotdb_pilot_set_status ... pilotdb_commit", op_raw_set_status,
      WRITES, raw_prepare},
+    {"pilotdb_ce_add_spec", op_ce_add_spec, WRITES, NULL},
+    {"pilotdb_ce_edit", op_ce_edit, WRITES, NULL},
+    {"pilotdb_ce_history", op_ce_history, READS, NULL},
+    {"pilotdb_clock_kind", op_clock_kind, READS, NULL},
+    {"pilotdb_clock_claim", op_clock_claim, WRITES, NULL},
+    {"pilotdb_pilot_observe(new)", op_observe_new, WRITES | FX_BIT(FX_MEM_COLD), NULL},
+    {"pilotdb_pilot_observe(move)", op_observe_move, WRITES, observed_prepare},
+    {"pilotdb_pilot_observe(backwards)", op_observe_backwards, READS,
+     observed_prepare},
+    {"pilotdb_pilot_observe(unknown CE)", op_observe_unknown_ce, READS, NULL},
+    {"pilotdb_pilot_get_ref", op_pilot_get_ref, READS, observed_prepare},
+    {"pilotdb_pilot_reason", op_pilot_reason, READS, observed_prepare},
+    {"raw BEGIN ... pilotdb_pilot_observe ... pilotdb_commit", op_raw_observe, WRITES,
+     observed_raw_prepare},
+    {"pilotdb_begin ... pilotdb_pilot_observe ... pilotdb_commit", op_observe_batch,
+     WRITES, observed_prepare},
 };
 
 #define NOPS (sizeof ops / sizeof ops[0])
@@ -952,6 +1200,10 @@ static void fixture_make(enum fixture fx, struct run *r, char *path,
         return;
     case FX_V3_PATH:
         spill(path, &v3_file);
+        r->path = path;
+        return;
+    case FX_V4_PATH:
+        spill(path, &v4_file);
         r->path = path;
         return;
     case FX_FILE:
