@@ -222,8 +222,18 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
         }
     }
 
+    /* The database is the simulation's: its clock is virtual, and its CE
+     * changes are logged as the simulator's. */
     pilotdb_set_clock(db, virtual_clock, eng);
-    drc = pilotdb_begin(db);
+    drc = pilotdb_set_actor(db, "sim", NULL);
+    if (drc == PILOTDB_OK)
+        drc = pilotdb_begin(db);
+    if (drc == PILOTDB_OK && (drc = pilotdb_clock_claim(db, PILOTDB_CLOCK_SIM)) != PILOTDB_OK) {
+        snprintf(errbuf, errbuf_size, "%s", pilotdb_errmsg(db));
+        (void)pilotdb_rollback(db);
+        rc = SIM_EDB;
+        goto fail;
+    }
     for (i = 0; drc == PILOTDB_OK && i < eng->nces; i++) {
         struct sim_ce *ce = &eng->ces[i];
         drc = pilotdb_ce_add(db, ce->name, ce->capacity, ce->success_rate,

@@ -283,6 +283,18 @@ static void test_refusals_leave_db_alone(void **state)
     assert_null(eng);
     assert_int_equal(count_ces(db), 1);
     fx_close(db);
+
+    /* a database of real (wall-clock) data is not the simulation's */
+    db = fx_template_db();
+    fx_ok(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL));
+    eng = (sim_engine *)1;
+    assert_int_equal(sim_engine_new(scn, db, 1, &eng, err, sizeof err), SIM_EDB);
+    assert_null(eng);
+    assert_string_equal(err, "this database holds wall-clock times (real data); "
+                             "a simulation needs a database of its own");
+    assert_int_equal(count_ces(db), 0);
+    assert_false(pilotdb_in_transaction(db));
+    fx_close(db);
     sim_scenario_free(scn);
 }
 
@@ -291,8 +303,11 @@ static void test_clock_is_virtual_then_restored(void **state)
     sim_scenario *scn = parse("[scenario]\nduration = 3h\n[ce a]\ncapacity = 2\n");
     pilotdb *db = fx_template_db();
     sim_engine *eng = engine(scn, db, 1);
+    pilotdb_clock_type kind = PILOTDB_CLOCK_UNSET;
 
     (void)state;
+    fx_ok(db, pilotdb_clock_kind(db, &kind));
+    assert_int_equal(kind, PILOTDB_CLOCK_SIM);
     assert_int_equal(sim_engine_run_until(eng, 90 * 60000), SIM_OK);
     assert_int_equal(pilotdb_now(db), 90 * 60000);
     assert_int_equal(sim_engine_now(eng), 90 * 60000);
