@@ -341,7 +341,8 @@ static void rebuild_visible(tui_view *view)
                                                            view->sort);
         sort_keys = view->sort_keys;
         sort_sign = (descending ^ (view->sort_reverse != 0)) ? -1 : 1;
-        qsort(view->visible, n, sizeof *view->visible, cmp_visible);
+        if (n > 1) /* with no CEs there is no array at all */
+            qsort(view->visible, n, sizeof *view->visible, cmp_visible);
         sort_keys = NULL;
     } else if (view->sort_reverse) {
         for (size_t i = 0; i < n / 2; i++) {
