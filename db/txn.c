@@ -179,15 +179,10 @@ pilotdb_rc pilotdb__change_enter(pilotdb *db, int *opened)
     sqlite3_stmt *st;
 
     if (rc == PILOTDB_OK && !*opened && !db->batch) {
-        /* Everything that ends the savepoint is made first, so that
-         * running out of memory cannot leave it open. */
-        if ((rc = pilotdb__stmt_get(db, ST_ROLLBACK_TO, &st)) != PILOTDB_OK ||
-            (rc = pilotdb__stmt_get(db, ST_RELEASE, &st)) != PILOTDB_OK ||
-            (rc = pilotdb__stmt_get(db, ST_CE_COUNT, &st)) != PILOTDB_OK)
+        /* The counts' statement is made before the savepoint opens too. */
+        if ((rc = pilotdb__stmt_get(db, ST_CE_COUNT, &st)) != PILOTDB_OK)
             return rc;
-        rc = pilotdb__stmt_run(db, ST_SAVEPOINT, "starting a savepoint");
-        if (rc == PILOTDB_OK)
-            *opened = 2;
+        rc = pilotdb__savepoint_begin(db, opened);
     }
     return rc;
 }
