@@ -377,6 +377,11 @@ const char *pilotdb_clock_kind_name(int kind);
  */
 pilotdb_rc pilotdb_set_actor(pilotdb *db, const char *by, const char *user);
 
+/* The handle's actor word, and in *user (if not NULL) its user name ("" when
+ * none); both owned by the handle, valid until the next
+ * pilotdb_set_actor(). */
+const char *pilotdb_actor(const pilotdb *db, const char **user);
+
 /* Install a clock (NULL restores the wall clock). */
 void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
 
