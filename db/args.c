@@ -49,7 +49,10 @@ pilotdb_rc pilotdb__check_text(pilotdb *db, const char *what, const char *text,
         return pilotdb__fail(db, PILOTDB_EINVAL,
                              "%s is %zu bytes long; the limit is %zu", what, len, max);
     for (size_t i = 0; i < len; i += n) {
-        if (s[i] < 0x20 || s[i] == 0x7f)
+        /* C0, DEL and C1 (U+0080..U+009F: some terminals read them as
+         * escapes, U+009B as CSI) */
+        if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && s[i + 1] >= 0x80 &&
+                                            s[i + 1] <= 0x9f))
             return pilotdb__fail(db, PILOTDB_EINVAL,
                                  "%s has a control character at byte %zu", what, i + 1);
         n = utf8_seq(s + i);

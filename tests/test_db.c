@@ -260,6 +260,10 @@ static void test_ce_add_refusals(void **state)
               PILOTDB_EINVAL, "control");
     expect_rc(db, pilotdb_ce_add(db, "bad\xff", 1, 0.5, 1, NULL), PILOTDB_EINVAL,
               "UTF-8");
+    /* C1 controls (U+009B is CSI on some terminals); U+00A0 is text */
+    expect_rc(db, pilotdb_ce_add(db, "csi\xc2\x9b" "2J", 1, 0.5, 1, NULL),
+              PILOTDB_EINVAL, "control");
+    expect_rc(db, pilotdb_ce_add(db, "nbsp\xc2\xa0x", 1, 0.5, 1, NULL), PILOTDB_OK, "");
     memset(long_name, 'x', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
     expect_rc(db, pilotdb_ce_add(db, long_name, 1, 0.5, 1, NULL),
@@ -273,7 +277,7 @@ static void test_ce_add_refusals(void **state)
     fx_ok(db, pilotdb_ce_add(db, "big", INT64_MAX, 0.0, 1, NULL));
     fx_ok(db, pilotdb_ce_add(db, "negzero", 0, -0.0, 1, NULL));
     fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 7);
     for (size_t i = 0; i < n; i++)
         if (strcmp(ces[i].name, "negzero") == 0)
             assert_false(signbit(ces[i].success_rate));
