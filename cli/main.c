@@ -10,6 +10,7 @@
 
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
     cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test;
+extern const struct cli_command cmd_export;
 static const struct cli_command cmd_help;
 
 static const struct cli_command *const commands[] = {
@@ -17,6 +18,7 @@ static const struct cli_command *const commands[] = {
     &cmd_ce,
     &cmd_pilot,
     &cmd_summary,
+    &cmd_export,
     &cmd_sim,
     &cmd_top,
     &cmd_demo,

@@ -803,6 +803,16 @@ static const char *visit(pilotdb *db, int64_t from, int64_t to, const char *ce,
     return v->text;
 }
 
+/* The transitions of test_transitions() from 20 s to 30 s. */
+#define FROM_20_TO_30                                                          \
+    "20 1 - ce-a SITE-A running exact start=exact\n"                           \
+    "20 2 - ce-b - submitted exact start=none\n"                               \
+    "20 4 obs-failed ce-b - failed exact last start=unknown"                   \
+    " reason=gone status=Aborted\n"                                            \
+    "20 5 obs-running ce-a SITE-A running observed last"                       \
+    " start=observed status=Running\n"                                         \
+    "25 2 - ce-b - failed exact last start=none\n"
+
 /* Pilots made by the layer's calls and observed ones: every known time is
  * a transition, in time order, with what an export writes of it. */
 static void test_transitions(void **state)
@@ -856,26 +866,13 @@ static void test_transitions(void **state)
                         "5 5 obs-running ce-a SITE-A submitted exact start=observed"
                         " status=Running\n"
                         "10 1 - ce-a SITE-A submitted exact start=exact\n"
-                        "20 1 - ce-a SITE-A running exact start=exact\n"
-                        "20 2 - ce-b - submitted exact start=none\n"
-                        "20 4 obs-failed ce-b - failed exact last start=unknown"
-                        " reason=gone status=Aborted\n"
-                        "20 5 obs-running ce-a SITE-A running observed last"
-                        " start=observed status=Running\n"
-                        "25 2 - ce-b - failed exact last start=none\n"
+                        FROM_20_TO_30
                         "30 1 - ce-a SITE-A done exact last start=exact\n"
                         "40 3 - ce-a SITE-A submitted exact last start=none\n"
                         "50 6 obs-done ce-b - done observed last start=unknown\n");
     assert_int_equal(v.n, 11);
     /* from <= at < to */
-    assert_string_equal(visit(db, AT(20), AT(30), NULL, &v),
-                        "20 1 - ce-a SITE-A running exact start=exact\n"
-                        "20 2 - ce-b - submitted exact start=none\n"
-                        "20 4 obs-failed ce-b - failed exact last start=unknown"
-                        " reason=gone status=Aborted\n"
-                        "20 5 obs-running ce-a SITE-A running observed last"
-                        " start=observed status=Running\n"
-                        "25 2 - ce-b - failed exact last start=none\n");
+    assert_string_equal(visit(db, AT(20), AT(30), NULL, &v), FROM_20_TO_30);
     assert_string_equal(visit(db, AT(51), INT64_MAX, NULL, &v), "");
     assert_string_equal(visit(db, INT64_MIN, INT64_MAX, "ce-b", &v),
                         "0 6 obs-done ce-b - submitted exact start=unknown\n"
