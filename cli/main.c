@@ -9,7 +9,8 @@
 #include <string.h>
 
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
-    cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test;
+    cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test,
+    cmd_ingest;
 extern const struct cli_command cmd_export;
 static const struct cli_command cmd_help;
 
@@ -18,6 +19,7 @@ static const struct cli_command *const commands[] = {
     &cmd_ce,
     &cmd_pilot,
     &cmd_summary,
+    &cmd_ingest,
     &cmd_export,
     &cmd_sim,
     &cmd_top,

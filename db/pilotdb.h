@@ -398,6 +398,11 @@ const char *pilotdb_clock_kind_name(int kind);
  */
 pilotdb_rc pilotdb_set_actor(pilotdb *db, const char *by, const char *user);
 
+/* The handle's actor word, and in *user (if not NULL) its user name ("" when
+ * none); both owned by the handle, valid until the next
+ * pilotdb_set_actor(). */
+const char *pilotdb_actor(const pilotdb *db, const char **user);
+
 /* Install a clock (NULL restores the wall clock). */
 void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
 
@@ -470,6 +475,11 @@ pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out);
  */
 pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
                            size_t *n);
+
+/* The most pilots CE name held active (submitted or running) at once, by
+ * its pilots' known times (a pilot whose submission is unknown counts from
+ * its first known time), in *peak. */
+pilotdb_rc pilotdb_ce_peak_active(pilotdb *db, const char *name, int64_t *peak);
 
 /* The configured success rate of CE name. */
 pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate);
@@ -579,6 +589,30 @@ pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filte
 pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
                                        const pilotdb_transition_filter *filter,
                                        pilotdb_transition_cb cb, void *arg);
+
+/* ---- positions in followed inputs ------------------------------------------ */
+
+/* Where a reader of a growing input stopped: the file's identity, the
+ * byte offset and line of the next record, and the input's format. */
+typedef struct pilotdb_position {
+    uint64_t dev, ino;
+    int64_t offset;
+    int64_t line;
+    char format[16]; /* a word of [a-z0-9_-], or "" */
+} pilotdb_position;
+
+/*
+ * The position saved under key (1..4095 bytes, such as the
+ * input's absolute path) in *pos; PILOTDB_ENOTFOUND when none is.
+ */
+pilotdb_rc pilotdb_position_get(pilotdb *db, const char *key, pilotdb_position *pos);
+
+/*
+ * Save *pos under key, in the caller's transaction (so that it commits or
+ * rolls back with what was read up to it) or its own.  PILOTDB_EINVAL for
+ * a bad key, a negative offset or line, or a bad format word.
+ */
+pilotdb_rc pilotdb_position_set(pilotdb *db, const char *key, const pilotdb_position *pos);
 
 /* ---- consistency ------------------------------------------------------------ */
 
