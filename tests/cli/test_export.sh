@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end tests of `pilotdeck export`: jsonl and CSV of a simulated
 # database (with --origin) and of a wall-clock one, the filters, refusals
-# that write nothing, write errors, and a FILE replaced only when whole.
+# that write nothing, the round trip through `pilotdeck ingest`, write
+# errors, and a FILE replaced only when whole.
 # Usage: test_export.sh PATH/TO/pilotdeck SOURCE_DIR
 set -u
 PD=${1:?usage: test_export.sh PATH/TO/pilotdeck SOURCE_DIR}
@@ -118,6 +119,48 @@ expect 0 "$PD" --db "$work/empty.db" init
 expect 0 "$PD" --db "$work/empty.db" export;                same "$out" "" "empty jsonl"
 expect 0 "$PD" --db "$work/empty.db" export --format csv
 same "$out" "ref,ce,site,status,at,observed,started,reason,source_status$CR" "empty CSV"
+
+# -- round trip: export | ingest into a fresh database keeps the history ---------------------
+# The simulation, on wall-clock times from --origin, into A, then A into B.
+A=$work/a.db B=$work/b.db
+expect 0 "$PD" --db "$A" ingest --add-ces "$work/sim.jsonl"
+has "$err" "added CE"
+expect 0 "$PD" --db "$A" export;    printf '%s\n' "$out" >"$work/a.jsonl"
+cmp -s "$work/a.jsonl" "$work/sim.jsonl" && ok || bad "A's export differs from the simulation's"
+expect 0 sh -c '"$0" --db "$1" export | "$0" --db "$2" ingest --add-ces -' "$PD" "$A" "$B"
+expect 0 "$PD" --db "$B" export;    printf '%s\n' "$out" >"$work/b.jsonl"
+cmp -s "$work/a.jsonl" "$work/b.jsonl" && ok || bad "B's export differs from A's"
+same "$("$PD" --db "$A" summary)" "$("$PD" --db "$SIM" summary)" "summary of A and of the simulation"
+same "$("$PD" --db "$B" summary --json)" "$summary" "summary of B and of the simulation"
+# Again: nothing new.
+expect 0 "$PD" --db "$B" ingest "$work/a.jsonl"
+has "$out" "0 pilots new, 0 changed"
+# Facts an outside source gives: sites, observed times, reasons (with a
+# comma and a quote, for CSV), a pilot that failed before it started.
+cat >"$work/facts.jsonl" <<'EOF_FACTS'
+{"ref":"r1","ce":"ce,\"q\"","site":"SITE-1","status":"submitted","at":"2026-12-01T10:00:00Z"}
+{"ref":"r2","ce":"ce2","status":"failed","at":"2026-12-01T10:30:00Z","started":false,"reason":"no, \"never\""}
+{"ref":"r1","ce":"ce,\"q\"","status":"running","at":"2026-12-01T11:00:00.5Z","observed":true,"source_status":"Running"}
+{"ref":"r3","ce":"ce2","status":"done","at":1796126400,"reason":"ok","source_status":"Done"}
+EOF_FACTS
+C=$work/c.db D=$work/d.db
+expect 0 "$PD" --db "$C" ingest --add-ces "$work/facts.jsonl"
+expect 0 "$PD" --db "$C" export
+same "$out" '{"ref":"r1","ce":"ce,\"q\"","site":"SITE-1","status":"submitted","at":"2026-12-01T10:00:00.000Z"}
+{"ref":"r2","ce":"ce2","status":"failed","at":"2026-12-01T10:30:00.000Z","started":false,"reason":"no, \"never\""}
+{"ref":"r1","ce":"ce,\"q\"","site":"SITE-1","status":"running","at":"2026-12-01T11:00:00.500Z","observed":true,"source_status":"Running"}
+{"ref":"r3","ce":"ce2","status":"done","at":"2026-12-01T12:00:00.000Z","reason":"ok","source_status":"Done"}' \
+    "export of ingested facts"
+printf '%s\n' "$out" >"$work/c.jsonl"
+expect 0 "$PD" --db "$D" ingest --add-ces "$work/c.jsonl"
+expect 0 "$PD" --db "$D" export
+same "$out" "$(cat "$work/c.jsonl")" "export of D and of C"
+expect 0 "$PD" --db "$C" export --format csv
+same "$out" "ref,ce,site,status,at,observed,started,reason,source_status$CR
+r1,\"ce,\"\"q\"\"\",SITE-1,submitted,2026-12-01T10:00:00.000Z,,,,$CR
+r2,ce2,,failed,2026-12-01T10:30:00.000Z,,false,\"no, \"\"never\"\"\",$CR
+r1,\"ce,\"\"q\"\"\",SITE-1,running,2026-12-01T11:00:00.500Z,true,,,Running$CR
+r3,ce2,,done,2026-12-01T12:00:00.000Z,,,ok,Done$CR" "CSV of ingested facts"
 
 # -- output files ------------------------------------------------------------------------
 # Write errors are reported: a full device, as FILE and as stdout.
