@@ -314,7 +314,8 @@ static int target_open(struct target *t)
             unlink(t->tmp);
         }
         free(t->tmp);
-        t->tmp = NULL;
+        free(t->final);
+        t->tmp = t->final = NULL;
         return CLI_FAILED;
     }
     return CLI_OK;
