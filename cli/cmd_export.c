@@ -195,11 +195,12 @@ static void put_csv_field(FILE *out, const char *s)
         return;
     }
     putc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', out);
-        putc(*s, out);
+    /* each quote is written twice: the text up to it, with it, then another */
+    for (const char *quote; (quote = strchr(s, '"')) != NULL; s = quote + 1) {
+        fwrite(s, 1, (size_t)(quote - s + 1), out);
+        putc('"', out);
     }
+    fputs(s, out);
     putc('"', out);
 }
 
