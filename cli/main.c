@@ -11,6 +11,7 @@
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
     cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test,
     cmd_ingest;
+extern const struct cli_command cmd_export;
 static const struct cli_command cmd_help;
 
 static const struct cli_command *const commands[] = {
@@ -19,6 +20,7 @@ static const struct cli_command *const commands[] = {
     &cmd_pilot,
     &cmd_summary,
     &cmd_ingest,
+    &cmd_export,
     &cmd_sim,
     &cmd_top,
     &cmd_demo,

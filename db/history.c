@@ -1,7 +1,8 @@
 /*
  * history.c - the history of pilot changes (pilot, CE, from, to, time),
  * read from the pilots' rows: in time order through the view pilot_event,
- * or in any order from one scan of the pilots.
+ * or in any order from one scan of the pilots; and each pilot's known
+ * transitions with what an export writes of them.
  */
 #include "internal.h"
 
@@ -79,5 +80,57 @@ pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filte
     }
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         rc = pilotdb__sql_fail(db, src, "reading the event history");
+    return pilotdb__leave(db, &call, rc);
+}
+
+/* Fill *t, and *pilot it points to, from a row of ST_TRANSITIONS. */
+static void transition_from_row(sqlite3_stmt *st, pilotdb_pilot *pilot,
+                                pilotdb_transition *t)
+{
+    int seq = sqlite3_column_int(st, 12);
+
+    pilotdb__pilot_from_row(st, pilot);
+    t->pilot = pilot;
+    t->site = (const char *)sqlite3_column_text(st, 10);
+    t->reason = (const char *)sqlite3_column_text(st, 11);
+    t->at = sqlite3_column_int64(st, 13);
+    t->last = sqlite3_column_int(st, 14);
+    t->to = seq == 0 ? PILOT_SUBMITTED : seq == 1 ? PILOT_RUNNING : pilot->status;
+    t->kind = seq == 0 ? pilot->submitted_kind
+              : seq == 1 ? pilot->started_kind
+                         : pilot->ended_kind;
+}
+
+pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
+                                       const pilotdb_transition_filter *filter,
+                                       pilotdb_transition_cb cb, void *arg)
+{
+    const char *ce_name = filter ? filter->ce_name : NULL;
+    struct pilotdb__call call;
+    pilotdb_transition t;
+    pilotdb_pilot pilot;
+    int64_t ce_id = 0;
+    pilotdb_rc rc;
+    int src;
+
+    if (ce_name && (rc = pilotdb__check_name(db, ce_name)) != PILOTDB_OK)
+        return rc;
+    rc = pilotdb__enter(db, PILOTDB__READ, ST_NONE, &call);
+    if (rc != PILOTDB_OK)
+        return rc;
+    if ((ce_name && (rc = pilotdb__ce_id(db, ce_name, &ce_id)) != PILOTDB_OK) ||
+        (rc = pilotdb__stmt_get(db, ST_TRANSITIONS, &call.st)) != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
+    sqlite3_bind_int64(call.st, 1, filter ? filter->from : INT64_MIN);
+    sqlite3_bind_int64(call.st, 2, filter ? filter->to : INT64_MAX);
+    if (ce_name)
+        sqlite3_bind_int64(call.st, 3, ce_id);
+    while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
+        transition_from_row(call.st, &pilot, &t);
+        if (cb(arg, &t))
+            break;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = pilotdb__sql_fail(db, src, "reading the pilots' transitions");
     return pilotdb__leave(db, &call, rc);
 }

@@ -48,6 +48,7 @@ enum pilotdb__stmt {
     ST_SUMMARY,
     ST_EVENTS,
     ST_EVENTS_ANY_ORDER,
+    ST_TRANSITIONS,
     ST_META_GET,
     ST_META_SET,
     ST_META_PUT,
@@ -248,6 +249,15 @@ pilotdb_rc pilotdb__delta_flush(pilotdb *db);
 
 /* Forget the CEs submissions read in this transaction (pilot.c). */
 void pilotdb__known_clear(pilotdb *db);
+
+/* ---- pilots (pilot.c) ------------------------------------------------------ */
+
+/* The id of CE name in *ce_id, inside the current transaction
+ * (PILOTDB_ENOTFOUND naming it when there is none). */
+pilotdb_rc pilotdb__ce_id(pilotdb *db, const char *name, int64_t *ce_id);
+
+/* Fill *p from a row whose first columns are PILOT_COLUMNS (stmt.c). */
+void pilotdb__pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p);
 
 /* ---- transactions (txn.c) ------------------------------------------------ */
 

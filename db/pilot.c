@@ -10,8 +10,7 @@
 
 #include "internal.h"
 
-/* Look up a CE id by name inside the current transaction. */
-static pilotdb_rc ce_id_of(pilotdb *db, const char *name, int64_t *ce_id)
+pilotdb_rc pilotdb__ce_id(pilotdb *db, const char *name, int64_t *ce_id)
 {
     sqlite3_stmt *st;
     pilotdb_rc rc;
@@ -337,8 +336,8 @@ static pilotdb_time_kind time_kind(sqlite3_stmt *st, int col, int64_t kinds,
     return kinds & observed ? PILOTDB_TIME_OBSERVED : PILOTDB_TIME_EXACT;
 }
 
-/* Fill *p from a row of PILOT_SELECT (stmt.c); every field is written. */
-static void pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
+/* Every field is written. */
+void pilotdb__pilot_from_row(sqlite3_stmt *st, pilotdb_pilot *p)
 {
     int64_t kinds = sqlite3_column_int64(st, 7);
     const unsigned char *word;
@@ -399,7 +398,7 @@ static pilotdb_rc pilot_read(pilotdb *db, int64_t pilot_id, const char *ref,
                                (long long)pilot_id);
     }
     if (rc == PILOTDB_OK)
-        pilot_from_row(call.st, out);
+        pilotdb__pilot_from_row(call.st, out);
     rc = pilotdb__leave(db, &call, rc);
     if (rc != PILOTDB_OK)
         memset(out, 0, sizeof *out);
@@ -475,7 +474,7 @@ pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filte
     if (rc != PILOTDB_OK)
         return rc;
     if (ce_name) {
-        rc = ce_id_of(db, ce_name, &ce_id);
+        rc = pilotdb__ce_id(db, ce_name, &ce_id);
         if (rc != PILOTDB_OK)
             goto out;
         id = status >= 0 ? ST_PILOTS_BY_CE_STATUS : ST_PILOTS_BY_CE;
@@ -490,7 +489,7 @@ pilotdb_rc pilotdb_pilots_foreach(pilotdb *db, const pilotdb_pilot_filter *filte
     if (ce_name)
         sqlite3_bind_int64(call.st, 2, ce_id);
     while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
-        pilot_from_row(call.st, &pilot);
+        pilotdb__pilot_from_row(call.st, &pilot);
         if (cb(arg, &pilot))
             break;
     }

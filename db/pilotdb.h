@@ -271,6 +271,26 @@ typedef struct pilotdb_event_filter {
     int any_order;
 } pilotdb_event_filter;
 
+/* Which transitions pilotdb_transitions_foreach() visits: from <= at < to
+ * (INT64_MIN / INT64_MAX: no bound), of CE ce_name (NULL: any CE). */
+typedef struct pilotdb_transition_filter {
+    int64_t from;
+    int64_t to;
+    const char *ce_name;
+} pilotdb_transition_filter;
+
+/* One known transition of a pilot: what a history export writes. */
+typedef struct pilotdb_transition {
+    const pilotdb_pilot *pilot; /* the pilot as it is now (ref "" when none) */
+    const char *site;           /* its CE's site, NULL when none */
+    const char *reason;         /* the pilot's reason, NULL when none or when
+                                   not last */
+    pilot_status to;            /* the status it moved into */
+    int64_t at;
+    pilotdb_time_kind kind;     /* PILOTDB_TIME_EXACT or _OBSERVED */
+    int last;                   /* non-zero: the pilot's last known transition */
+} pilotdb_transition;
+
 typedef struct pilotdb_summary {
     int64_t count[PILOT_NSTATUS];
 } pilotdb_summary;
@@ -283,6 +303,7 @@ typedef int64_t (*pilotdb_clock_fn)(void *arg);
  * the call. */
 typedef int (*pilotdb_pilot_cb)(void *arg, const pilotdb_pilot *pilot);
 typedef int (*pilotdb_event_cb)(void *arg, const pilotdb_event *event);
+typedef int (*pilotdb_transition_cb)(void *arg, const pilotdb_transition *t);
 
 /* ---- connections --------------------------------------------------------- */
 
@@ -555,6 +576,19 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out);
  */
 pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
                                   pilotdb_event_cb cb, void *arg);
+
+/*
+ * Call cb for each known transition of the pilots matching filter (NULL:
+ * all) in time order: by time, then pilot id, then the pilot's own order
+ * (submitted, running, ended); times that are not known give none.  One
+ * read snapshot and one query, sorted by SQLite (on disk when large): the
+ * memory it takes does not grow with the number of pilots.  The records
+ * (strings included) are valid only during the call.  An unknown
+ * filter->ce_name is PILOTDB_ENOTFOUND.
+ */
+pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
+                                       const pilotdb_transition_filter *filter,
+                                       pilotdb_transition_cb cb, void *arg);
 
 /* ---- positions in followed inputs ------------------------------------------ */
 

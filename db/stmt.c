@@ -12,11 +12,22 @@
     "ce_id, name, capacity, success_rate, enabled,"                            \
     " n_submitted, n_running, n_done, n_failed, last_change_at, site,"          \
     " capacity_source"
-#define PILOT_SELECT                                                           \
-    "SELECT p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"            \
-    " p.started_at, p.ended_at, s.time_kinds, s.ref, s.source_status"          \
+#define PILOT_COLUMNS                                                          \
+    "p.pilot_id, p.ce_id, c.name, p.status, p.submitted_at,"                   \
+    " p.started_at, p.ended_at, s.time_kinds, s.ref, s.source_status"
+#define PILOT_FROM                                                             \
     " FROM pilot p JOIN ce c ON c.ce_id = p.ce_id"                             \
     " LEFT JOIN pilot_source s ON s.pilot_id = p.pilot_id "
+#define PILOT_SELECT "SELECT " PILOT_COLUMNS PILOT_FROM
+
+/* The transitions into one state for ST_TRANSITIONS: the pilot's columns,
+ * then its CE's site, its reason (on its last transition only: the sort
+ * carries less), the transition's place in the pilot's life (seq), its
+ * time (the column col) and whether it is the pilot's last. */
+#define TRANSITION_SELECT(seq, col, last)                                      \
+    "SELECT " PILOT_COLUMNS ", c.site, CASE WHEN " last " THEN s.reason END, " \
+    seq ", p." col ", " last PILOT_FROM "WHERE p." col " >= ?1"                \
+    " AND p." col " < ?2 AND (?3 IS NULL OR p.ce_id = ?3)"
 
 #define CE_HISTORY_SELECT                                                      \
     "SELECT h.change_id, h.at, h.ce_id, c.name, h.field, h.old_value,"         \
@@ -77,6 +88,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                             " WHERE (submitted_at >= ?1 AND submitted_at < ?2)"
                             " OR (started_at >= ?1 AND started_at < ?2)"
                             " OR (ended_at >= ?1 AND ended_at < ?2)",
+    [ST_TRANSITIONS] =
+        TRANSITION_SELECT("0", "submitted_at",
+                          "(p.started_at IS NULL AND p.ended_at IS NULL)")
+        " UNION ALL " TRANSITION_SELECT("1", "started_at", "(p.ended_at IS NULL)")
+        " UNION ALL " TRANSITION_SELECT("2", "ended_at", "1")
+        " ORDER BY 14, 1, 13",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)",
     [ST_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"

@@ -14,9 +14,12 @@ static const pilotingest_status_row jsonl_map[] = {
 };
 
 /* The fields of a line, in the order of keys[]. */
-enum { F_REF, F_CE, F_STATUS, F_AT, F_SITE, F_REASON, F_SOURCE_STATUS, F_OBSERVED, NFIELDS };
+enum {
+    F_REF, F_CE, F_STATUS, F_AT, F_SITE, F_REASON, F_SOURCE_STATUS, F_OBSERVED, F_STARTED,
+    NFIELDS
+};
 static const char *const keys[NFIELDS] = {
-    "ref", "ce", "status", "at", "site", "reason", "source_status", "observed",
+    "ref", "ce", "status", "at", "site", "reason", "source_status", "observed", "started",
 };
 
 /* A line that starts with '{' is ours unless it reads as a condor ad. */
@@ -73,7 +76,7 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
     pilotingest__record rec;
     const pilotingest_status_row *row;
     const char *word;
-    int observed;
+    int observed, started;
     int64_t at;
     pilotingest_rc rc;
     size_t len;
@@ -115,11 +118,22 @@ static pilotingest_rc jsonl_next(pilotingest_reader *r, pilotingest_obs *obs)
         (rc = pilotingest__json_string(r, F_REASON, 0, rec.line, &obs->reason)) ||
         (rc = pilotingest__json_string(r, F_SOURCE_STATUS, PILOTINGEST__NAME, rec.line,
                                        &obs->source_status)) ||
-        (rc = pilotingest__json_boolean(r, F_OBSERVED, 0, rec.line, &observed)))
+        (rc = pilotingest__json_boolean(r, F_OBSERVED, 0, rec.line, &observed)) ||
+        (rc = pilotingest__json_boolean(r, F_STARTED, 0, rec.line, &started)))
         return rc;
+    /* absent (or null): the start is unknown, as before the field existed */
+    if (!pilotingest__json_get(r, F_STARTED, 0))
+        started = 1;
     obs->status = (pilot_status)row->status;
+    if (!started && obs->status != PILOT_FAILED)
+        return pilotingest__fail(r, PILOTINGEST_EBAD, rec.line, 0,
+                                 "field \"started\" is false on a %s line (only a failed"
+                                 " pilot may never have started)",
+                                 pilot_status_name(obs->status));
     pilotingest__set_transition(obs, obs->status, at,
                                 observed ? PILOTINGEST_TIME_OBSERVED : PILOTINGEST_TIME_EXACT);
+    if (!started)
+        obs->started.kind = PILOTINGEST_TIME_NONE;
     return PILOTINGEST_OK;
 }
 

@@ -6,8 +6,11 @@
  *
  *   jsonl   pilotdeck's own, one JSON object a line:
  *           {"ref": R, "ce": C, "status": S, "at": T, "observed": B,
- *            "reason": ..., "source_status": ..., "site": ...}
+ *            "reason": ..., "source_status": ..., "site": ...,
+ *            "started": false}
  *           ref, ce, status, at required; the rest optional (null = absent).
+ *           "started": false, only on a failed line, says the pilot never
+ *           started (its start NONE, not UNKNOWN); true or absent: unknown.
  *   condor  condor_q / condor_history -json (an array of job ads, streamed
  *           ad by ad; empty input and [] mean no jobs) and their -jsonl
  *           forms (one ad a line).  Ads with MyType "Summary" are skipped;

@@ -1,7 +1,8 @@
 /*
  * test_db_v5.c - schema version 5 of libpilotdb: migration from version 4,
  * the database's clock kind, CE sites and capacity sources, the CE change
- * log, and pilots observed by an outside source (pilotdb_pilot_observe()).
+ * log, pilots observed by an outside source (pilotdb_pilot_observe()), and
+ * the pilots' transitions in time order (pilotdb_transitions_foreach()).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -767,6 +768,174 @@ static void test_observe_idempotent(void **state)
     fx_close(db);
 }
 
+/* ---- transitions ------------------------------------------------------------- */
+
+struct visits {
+    char text[2048];
+    int n, stop_after;
+};
+
+/* One line per transition: time (s from T0), pilot id, ref, CE, site, to
+ * status, kind, last, started kind, reason, source status. */
+static int record_visit(void *arg, const pilotdb_transition *t)
+{
+    struct visits *v = arg;
+    const pilotdb_pilot *p = t->pilot;
+    size_t len = strlen(v->text);
+
+    snprintf(v->text + len, sizeof v->text - len, "%lld %lld %s %s %s %s %s%s start=%s%s%s%s%s\n",
+             (long long)((t->at - T0) / 1000), (long long)p->id, p->ref[0] ? p->ref : "-",
+             p->ce_name, t->site ? t->site : "-", pilot_status_name(t->to),
+             pilotdb_time_kind_name(t->kind), t->last ? " last" : "",
+             pilotdb_time_kind_name(p->started_kind), t->reason ? " reason=" : "",
+             t->reason ? t->reason : "", p->source_status[0] ? " status=" : "",
+             p->source_status);
+    return ++v->n == v->stop_after;
+}
+
+static const char *visit(pilotdb *db, int64_t from, int64_t to, const char *ce,
+                         struct visits *v)
+{
+    pilotdb_transition_filter f = {from, to, ce};
+
+    memset(v, 0, sizeof *v);
+    fx_ok(db, pilotdb_transitions_foreach(db, &f, record_visit, v));
+    return v->text;
+}
+
+/* The transitions of test_transitions() from 20 s to 30 s. */
+#define FROM_20_TO_30                                                          \
+    "20 1 - ce-a SITE-A running exact start=exact\n"                           \
+    "20 2 - ce-b - submitted exact start=none\n"                               \
+    "20 4 obs-failed ce-b - failed exact last start=unknown"                   \
+    " reason=gone status=Aborted\n"                                            \
+    "20 5 obs-running ce-a SITE-A running observed last"                       \
+    " start=observed status=Running\n"                                         \
+    "25 2 - ce-b - failed exact last start=none\n"
+
+/* Pilots made by the layer's calls and observed ones: every known time is
+ * a transition, in time order, with what an export writes of it. */
+static void test_transitions(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    pilotdb_ce_spec spec = {"ce-a", 5, 0.9, 1, "SITE-A", PILOTDB_CAPACITY_CONFIGURED};
+    pilotdb_observation o;
+    pilotdb_pilot p;
+    struct visits v;
+    int64_t id;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add_spec(db, &spec, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "ce-b", 5, 0.9, 1, NULL));
+    /* 1: submitted, running, done; 2: failed before it started; 3: waits. */
+    fx_clock_ms = AT(10);
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-a", &id));
+    assert_int_equal(id, 1);
+    fx_clock_ms = AT(20);
+    fx_ok(db, pilotdb_pilot_set_status(db, 1, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-b", NULL));
+    fx_clock_ms = AT(25);
+    fx_ok(db, pilotdb_pilot_set_status(db, 2, PILOT_FAILED));
+    fx_clock_ms = AT(30);
+    fx_ok(db, pilotdb_pilot_set_status(db, 1, PILOT_DONE));
+    fx_clock_ms = AT(40);
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-a", NULL));
+    /* 4: first seen failed, submission and start unknown. */
+    o = obs_of("obs-failed", "ce-b", PILOT_FAILED);
+    set_time(&o.submitted, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(20));
+    o.reason = "gone";
+    o.source_status = "Aborted";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    /* 5: running, its start observed. */
+    o = obs_of("obs-running", "ce-a", PILOT_RUNNING);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(5));
+    set_time(&o.started, PILOTDB_TIME_OBSERVED, AT(20));
+    o.source_status = "Running";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    /* 6: done, its start unknown, its end observed. */
+    o = obs_of("obs-done", "ce-b", PILOT_DONE);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    set_time(&o.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.ended, PILOTDB_TIME_OBSERVED, AT(50));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+
+    assert_string_equal(visit(db, INT64_MIN, INT64_MAX, NULL, &v),
+                        "0 6 obs-done ce-b - submitted exact start=unknown\n"
+                        "5 5 obs-running ce-a SITE-A submitted exact start=observed"
+                        " status=Running\n"
+                        "10 1 - ce-a SITE-A submitted exact start=exact\n"
+                        FROM_20_TO_30
+                        "30 1 - ce-a SITE-A done exact last start=exact\n"
+                        "40 3 - ce-a SITE-A submitted exact last start=none\n"
+                        "50 6 obs-done ce-b - done observed last start=unknown\n");
+    assert_int_equal(v.n, 11);
+    /* from <= at < to */
+    assert_string_equal(visit(db, AT(20), AT(30), NULL, &v), FROM_20_TO_30);
+    assert_string_equal(visit(db, AT(51), INT64_MAX, NULL, &v), "");
+    assert_string_equal(visit(db, INT64_MIN, INT64_MAX, "ce-b", &v),
+                        "0 6 obs-done ce-b - submitted exact start=unknown\n"
+                        "20 2 - ce-b - submitted exact start=none\n"
+                        "20 4 obs-failed ce-b - failed exact last start=unknown"
+                        " reason=gone status=Aborted\n"
+                        "25 2 - ce-b - failed exact last start=none\n"
+                        "50 6 obs-done ce-b - done observed last start=unknown\n");
+    assert_string_equal(visit(db, AT(10), AT(11), "ce-a", &v),
+                        "10 1 - ce-a SITE-A submitted exact start=exact\n");
+    /* NULL filter: all; a callback that stops; an unknown or bad CE. */
+    memset(&v, 0, sizeof v);
+    fx_ok(db, pilotdb_transitions_foreach(db, NULL, record_visit, &v));
+    assert_int_equal(v.n, 11);
+    memset(&v, 0, sizeof v);
+    v.stop_after = 2;
+    fx_ok(db, pilotdb_transitions_foreach(db, NULL, record_visit, &v));
+    assert_int_equal(v.n, 2);
+    {
+        pilotdb_transition_filter f = {INT64_MIN, INT64_MAX, "ce-nowhere"};
+
+        expect_rc(db, pilotdb_transitions_foreach(db, &f, record_visit, &v),
+                  PILOTDB_ENOTFOUND, "no CE named 'ce-nowhere'");
+        f.ce_name = "";
+        expect_rc(db, pilotdb_transitions_foreach(db, &f, record_visit, &v),
+                  PILOTDB_EINVAL, NULL);
+    }
+    assert_false(pilotdb_in_transaction(db));
+    /* Inside the caller's read snapshot too. */
+    fx_ok(db, pilotdb_begin_read(db));
+    assert_string_equal(visit(db, AT(40), AT(41), NULL, &v),
+                        "40 3 - ce-a SITE-A submitted exact last start=none\n");
+    fx_ok(db, pilotdb_commit(db));
+
+    /* A known submitted pilot seen failed: "never started" stays so, and
+     * an unknown start stays unknown. */
+    o = obs_of("late-none", "ce-a", PILOT_SUBMITTED);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(60));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    o.ref = "late-unknown";
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    o.status = PILOT_FAILED;
+    set_time(&o.submitted, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.started, PILOTDB_TIME_UNKNOWN, 0);
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(70));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    o.ref = "late-none";
+    set_time(&o.started, PILOTDB_TIME_NONE, 0);
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "late-none", &p));
+    assert_int_equal(p.started_kind, PILOTDB_TIME_NONE);
+    assert_int_equal(p.submitted_kind, PILOTDB_TIME_EXACT);
+    fx_ok(db, pilotdb_pilot_get_ref(db, "late-unknown", &p));
+    assert_int_equal(p.started_kind, PILOTDB_TIME_UNKNOWN);
+    assert_string_equal(visit(db, AT(60), INT64_MAX, NULL, &v),
+                        "60 7 late-none ce-a SITE-A submitted exact start=none\n"
+                        "60 8 late-unknown ce-a SITE-A submitted exact start=unknown\n"
+                        "70 7 late-none ce-a SITE-A failed exact last start=none\n"
+                        "70 8 late-unknown ce-a SITE-A failed exact last start=unknown\n");
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest schema[] = {
@@ -784,10 +953,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_observe_refusals),
         cmocka_unit_test(test_observe_idempotent),
     };
+    const struct CMUnitTest transitions[] = {
+        cmocka_unit_test(test_transitions),
+    };
     const struct fx_group groups[] = {
         FX_GROUP("schema", schema, NULL, NULL),
         FX_GROUP("changelog", changelog, NULL, NULL),
         FX_GROUP("observe", observe, NULL, NULL),
+        FX_GROUP("transitions", transitions, NULL, NULL),
     };
 
     return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);

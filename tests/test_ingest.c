@@ -279,6 +279,11 @@ static const struct bad_case bad_cases[] = {
      "bad:1: field \"at\" is true, expected a number"},
     {PILOTINGEST_JSONL, JL(AT ", \"observed\": 1"), PILOTINGEST_EBAD,
      "bad:1: field \"observed\" is an integer, expected true or false"},
+    {PILOTINGEST_JSONL, JL(AT ", \"started\": 0"), PILOTINGEST_EBAD,
+     "bad:1: field \"started\" is an integer, expected true or false"},
+    {PILOTINGEST_JSONL, JL(AT ", \"started\": false"), PILOTINGEST_EBAD,
+     "bad:1: field \"started\" is false on a running line (only a failed pilot may never "
+     "have started)"},
     {PILOTINGEST_JSONL, "{\"ref\": \"p\", \"ce\": \"\", \"status\": \"running\", " AT "}\n",
      PILOTINGEST_EBAD, "bad:1: field \"ce\" is empty"},
     {PILOTINGEST_JSONL,
