@@ -33,7 +33,7 @@ for c in $commands "ce add" "ce set" "ce list" "pilot submit" "pilot set" "pilot
     expect 0 "$PD" help $c;       [ "$out" = "$help" ] && ok || bad "'help $c' differs from '$c --help'"
 done
 expect 2 "$PD" help frob;         has "$err" "unknown command 'frob'"
-expect 2 "$PD" help ce frob;      has "$err" "ce: unknown subcommand 'frob' (add, set, list)"
+expect 2 "$PD" help ce frob;      has "$err" "ce: unknown subcommand 'frob' (add, set, list, history)"
 expect 2 "$PD" help sim extra;    has "$err" "unexpected argument 'extra'"
 
 # -- a missing database is reported and not created -------------------------
