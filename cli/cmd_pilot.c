@@ -200,7 +200,8 @@ struct list_out {
     int ce_width, time_width;
     json_t *array;         /* NULL for text output */
     int header_done;
-    int failed;            /* 1: cannot write, 2: a db call failed */
+    int failed;            /* 1: cannot write, 2: a db call failed, 3: JSON */
+    int64_t failed_id;     /* the pilot JSON could not be made of */
 };
 
 static int ce_by_id(const void *a, const void *b)
@@ -292,8 +293,10 @@ static int list_pilot(void *arg, const pilotdb_pilot *p)
     } else if (pilotdb_pilot_reason(out->db, p->id, &reason) != PILOTDB_OK) {
         out->failed = 2;
     } else {
-        if (json_array_append_new(out->array, pilot_json(out, p, reason)))
-            out->failed = 1;
+        if (json_array_append_new(out->array, pilot_json(out, p, reason))) {
+            out->failed = 3;
+            out->failed_id = p->id;
+        }
         pilotdb_free(reason);
     }
     out->shown++;
@@ -421,6 +424,11 @@ static int pilot_list(const struct cli_globals *g, struct cli_args *a)
             pilotdb_rollback(db);
         status = cli_db_error(db, "pilot list");
         json_decref(out.array);
+    } else if (out.failed == 3) {
+        cli_error("pilot list: pilot %lld cannot be written as JSON (out of memory, or"
+                  " text that is not UTF-8)", (long long)out.failed_id);
+        json_decref(out.array);
+        status = CLI_FAILED;
     } else if (out.failed) {
         cli_error("pilot list: cannot write the list");
         json_decref(out.array);

@@ -175,6 +175,31 @@ refused 2 "--since: 'soon' is not a time" "$PD" ce history --since soon
 refused 2 "unexpected argument" "$PD" ce history ce-a.example.org ce-b.example.org
 unchanged "reading pilots and the change log"
 
+# -- text a database file holds never reaches the terminal raw ------------------------------
+# The layer refuses control characters; a file written by other means may hold them.
+if command -v sqlite3 >/dev/null 2>&1; then
+    sqlite3 "$PILOTDECK_DB" "INSERT INTO pilot_source(pilot_id, ref, reason, source_status)
+        VALUES (2, 'raw-ref', 'esc' || char(27) || '[2J c1' || char(155) || ' bad' ||
+        CAST(x'ff' AS TEXT) || ' end', 'Rem' || char(7) || 'oved')"
+    expect 0 "$PD" pilot show raw-ref
+    like "$out" '^pilot 2$'
+    has "$out" '  reason         esc\x1b[2J c1\xc2\x9b bad\xff end'
+    has "$out" '  source status  Rem\x07oved'
+    printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177-\377]')" &&
+        bad "control character or non-ASCII byte in pilot show: $out" || ok
+    expect 0 "$PD" pilot list --ref raw-ref
+    like "$out" '^2 +failed .* raw-ref$'
+    refused 1 "pilot 2 cannot be written as JSON" "$PD" pilot list --json
+    sqlite3 "$PILOTDECK_DB" "UPDATE pilot_source SET reason = 'a' || char(27) || 'b' WHERE pilot_id = 2"
+    expect 0 "$PD" pilot list --ref raw-ref --json
+    json "$out"
+    has "$out" '"ref":"raw-ref","site":null,"source_status":"Rem\u0007oved","reason":"a\u001Bb",'
+    expect 0 "$PD" pilot show raw-ref --json
+    has "$out" '"reason":"a\u001Bb"'
+else
+    echo "sqlite3 not found: the raw text checks are skipped"
+fi
+
 # -- a simulated database: virtual times ----------------------------------------------------
 sim=$work/sim.db
 expect 0 "$PD" sim "$SRC/scenarios/outage.ini" --db "$sim"
