@@ -130,8 +130,17 @@ int cli_parse_int(const char *what, const char *text, int64_t min, int64_t max,
 int cli_parse_double(const char *what, const char *text, double min, double max,
                      double *out);
 
+/* The name of the user running pilotdeck (the password database's, else
+ * $LOGNAME or $USER), or NULL. */
+const char *cli_login_name(void);
+
+/* Say that db's writes are by actor by ("cli", "top", "ingest") and the
+ * login name, for the CE change log. */
+void cli_set_actor(pilotdb *db, const char *by);
+
 /* Open the database of g for a command: CLI_OK and *db, or CLI_FAILED after
- * a message naming the file. flags as for pilotdb_open(). */
+ * a message naming the file; its writes are by "cli". flags as for
+ * pilotdb_open(). */
 int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db);
 
 /* Close db, opened by cli_open_db(g): status, or CLI_FAILED after a message

@@ -175,6 +175,7 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.driver = &driver;
     ropts.bucket_ms = DEMO_BUCKET_MS;
     ropts.window_ms = o.window_ms;
+    ropts.user = cli_login_name();
     ropts.notice = "space pauses, [ ] change the speed, F1 shows every key";
     if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
         cli_error("demo: %s", errbuf);

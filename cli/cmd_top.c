@@ -204,6 +204,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     status = open_for_top(o.path, &db, &readonly, notice, sizeof notice);
     if (status != CLI_OK)
         return status;
+    cli_set_actor(db, "top");
     if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms);
@@ -219,6 +220,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.filter = o.filter;
         ropts.readonly = readonly;
         ropts.notice = notice[0] ? notice : NULL;
+        ropts.user = cli_login_name();
         status = CLI_OK;
         if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
             cli_error("top: %s", errbuf);

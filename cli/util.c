@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -78,13 +80,30 @@ int cli_parse_double(const char *what, const char *text, double min, double max,
     return 0;
 }
 
+const char *cli_login_name(void)
+{
+    const struct passwd *pw = getpwuid(geteuid());
+    const char *name = pw && pw->pw_name && *pw->pw_name ? pw->pw_name : getenv("LOGNAME");
+
+    return name && *name ? name : getenv("USER");
+}
+
+void cli_set_actor(pilotdb *db, const char *by)
+{
+    /* a user name the change log refuses (too long, odd bytes) goes unsaid */
+    if (pilotdb_set_actor(db, by, cli_login_name()) != PILOTDB_OK)
+        pilotdb_set_actor(db, by, NULL);
+}
+
 int cli_open_db(const struct cli_globals *g, unsigned flags, pilotdb **db)
 {
     char err[512];
     pilotdb_rc rc = pilotdb_open(g->db_path, flags, db, err, sizeof err);
 
-    if (rc == PILOTDB_OK)
+    if (rc == PILOTDB_OK) {
+        cli_set_actor(*db, "cli");
         return CLI_OK;
+    }
     if (rc == PILOTDB_ECANTOPEN && !(flags & PILOTDB_OPEN_CREATE))
         cli_error("cannot open database '%s': %s (create it with 'pilotdeck"
                   " --db %s init')", g->db_path, err, g->db_path);

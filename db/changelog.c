@@ -36,6 +36,13 @@ pilotdb_rc pilotdb_set_actor(pilotdb *db, const char *by, const char *user)
     return PILOTDB_OK;
 }
 
+const char *pilotdb_actor(const pilotdb *db, const char **user)
+{
+    if (user)
+        *user = db->user;
+    return db->actor;
+}
+
 /* Bind a logged value (NULL: none) of field to st's parameter col. */
 static void bind_value(sqlite3_stmt *st, int col, pilotdb_ce_field field,
                        const pilotdb_ce_value *v)

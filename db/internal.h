@@ -50,6 +50,7 @@ enum pilotdb__stmt {
     ST_EVENTS_ANY_ORDER,
     ST_META_GET,
     ST_META_SET,
+    ST_META_PUT,
     ST_CE_LOG,
     ST_CE_HISTORY,
     ST_CE_HISTORY_CE,

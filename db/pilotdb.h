@@ -377,6 +377,11 @@ const char *pilotdb_clock_kind_name(int kind);
  */
 pilotdb_rc pilotdb_set_actor(pilotdb *db, const char *by, const char *user);
 
+/* The handle's actor word, and in *user (if not NULL) its user name ("" when
+ * none); both owned by the handle, valid until the next
+ * pilotdb_set_actor(). */
+const char *pilotdb_actor(const pilotdb *db, const char **user);
+
 /* Install a clock (NULL restores the wall clock). */
 void pilotdb_set_clock(pilotdb *db, pilotdb_clock_fn clock, void *arg);
 
@@ -545,6 +550,30 @@ pilotdb_rc pilotdb_summary_get(pilotdb *db, pilotdb_summary *out);
  */
 pilotdb_rc pilotdb_events_foreach(pilotdb *db, const pilotdb_event_filter *filter,
                                   pilotdb_event_cb cb, void *arg);
+
+/* ---- positions in followed inputs ------------------------------------------ */
+
+/* Where a reader of a growing input stopped: the file's identity, the
+ * byte offset and line of the next record, and the input's format. */
+typedef struct pilotdb_position {
+    uint64_t dev, ino;
+    int64_t offset;
+    int64_t line;
+    char format[16]; /* a word of [a-z0-9_-], or "" */
+} pilotdb_position;
+
+/*
+ * The position saved under key (1..4095 bytes, such as the
+ * input's absolute path) in *pos; PILOTDB_ENOTFOUND when none is.
+ */
+pilotdb_rc pilotdb_position_get(pilotdb *db, const char *key, pilotdb_position *pos);
+
+/*
+ * Save *pos under key, in the caller's transaction (so that it commits or
+ * rolls back with what was read up to it) or its own.  PILOTDB_EINVAL for
+ * a bad key, a negative offset or line, or a bad format word.
+ */
+pilotdb_rc pilotdb_position_set(pilotdb *db, const char *key, const pilotdb_position *pos);
 
 /* ---- consistency ------------------------------------------------------------ */
 

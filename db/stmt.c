@@ -79,6 +79,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                             " OR (ended_at >= ?1 AND ended_at < ?2)",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)",
+    [ST_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     [ST_CE_LOG] = "INSERT INTO ce_change(at, ce_id, field, old_value, new_value,"
                   " actor, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_CE_HISTORY] = CE_HISTORY_SELECT "ORDER BY h.at DESC, h.change_id DESC",

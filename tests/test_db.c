@@ -2094,6 +2094,60 @@ static void test_serialize_roundtrip(void **state)
     fx_close(db);
 }
 
+/* A saved position reads back as written, follows the transaction it was
+ * written in, and refuses bad keys and values. */
+static void test_positions(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    pilotdb_position pos = {42, 1234567, 8192, 77, "jsonl"}, got;
+    const char *actor, *user;
+
+    (void)state;
+    assert_int_equal(pilotdb_position_get(db, "/var/log/pilots.jsonl", &got),
+                     PILOTDB_ENOTFOUND);
+    assert_int_equal(pilotdb_position_set(db, "/var/log/pilots.jsonl", &pos), PILOTDB_OK);
+    assert_int_equal(pilotdb_position_get(db, "/var/log/pilots.jsonl", &got), PILOTDB_OK);
+    assert_memory_equal(&got, &pos, sizeof pos);
+
+    /* rolled back with its transaction */
+    assert_int_equal(pilotdb_begin(db), PILOTDB_OK);
+    pos.offset = 9000;
+    pos.format[0] = '\0';
+    assert_int_equal(pilotdb_position_set(db, "/var/log/pilots.jsonl", &pos), PILOTDB_OK);
+    assert_int_equal(pilotdb_position_get(db, "/var/log/pilots.jsonl", &got), PILOTDB_OK);
+    assert_int_equal(got.offset, 9000);
+    assert_string_equal(got.format, "");
+    assert_int_equal(pilotdb_rollback(db), PILOTDB_OK);
+    assert_int_equal(pilotdb_position_get(db, "/var/log/pilots.jsonl", &got), PILOTDB_OK);
+    assert_int_equal(got.offset, 8192);
+    assert_string_equal(got.format, "jsonl");
+
+    pos.offset = -1;
+    assert_int_equal(pilotdb_position_set(db, "k", &pos), PILOTDB_EINVAL);
+    pos.offset = 0;
+    strcpy(pos.format, "JSON");
+    assert_int_equal(pilotdb_position_set(db, "k", &pos), PILOTDB_EINVAL);
+    strcpy(pos.format, "condor");
+    assert_int_equal(pilotdb_position_set(db, "", &pos), PILOTDB_EINVAL);
+    assert_int_equal(pilotdb_position_set(db, "a\033b", &pos), PILOTDB_EINVAL);
+    assert_int_equal(pilotdb_position_get(db, "k", &got), PILOTDB_ENOTFOUND);
+
+    /* a damaged value is reported, not trusted */
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "INSERT INTO meta VALUES"
+                                  " ('position:bad', '1 2 x 4 jsonl')", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(pilotdb_position_get(db, "bad", &got), PILOTDB_EINCONSISTENT);
+
+    /* the actor reads back */
+    assert_string_equal(pilotdb_actor(db, &user), "api");
+    assert_string_equal(user, "");
+    assert_int_equal(pilotdb_set_actor(db, "ingest", "alice"), PILOTDB_OK);
+    actor = pilotdb_actor(db, &user);
+    assert_string_equal(actor, "ingest");
+    assert_string_equal(user, "alice");
+    pilotdb_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tutorial[] = {
@@ -2122,6 +2176,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_row_times_checked),
         cmocka_unit_test(test_refused_calls),
         cmocka_unit_test(test_random_operations),
+        cmocka_unit_test(test_positions),
     };
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_second_connection),

@@ -111,12 +111,33 @@ static void draw(struct app *app)
     screen_draw(app->screen, &app->view, &app->layout, &app->draw, &chrome);
 }
 
+/* A CE edit from the keyboard is by "top" and the user in the change log,
+ * whoever else (a simulation) writes through the same handle. */
+static pilotdb_rc edit_as_top(struct app *app, const char *name, const pilotdb_ce_change *upd,
+                              char *why, size_t why_size)
+{
+    char by[PILOTDB_WORD_MAX + 1], user[PILOTDB_USER_MAX + 1];
+    const char *u;
+    pilotdb_rc rc;
+
+    snprintf(by, sizeof by, "%s", pilotdb_actor(app->db, &u));
+    snprintf(user, sizeof user, "%s", u);
+    rc = pilotdb_set_actor(app->db, "top", app->opts->user);
+    if (rc != PILOTDB_OK)
+        rc = pilotdb_set_actor(app->db, "top", NULL);
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_ce_update(app->db, name, upd);
+    snprintf(why, why_size, "%s", pilotdb_errmsg(app->db));
+    pilotdb_set_actor(app->db, by, user[0] ? user : NULL);
+    return rc;
+}
+
 /* Write a change to the selected CE and say what happened. */
 static void edit_selected(struct app *app, int what)
 {
     const tui_ce_row *row = tui_view_selected(&app->view);
     pilotdb_ce_change upd = { 0 };
-    char name[PILOTDB_NAME_MAX + 1];
+    char name[PILOTDB_NAME_MAX + 1], why[512];
     pilotdb_rc rc;
 
     if (!row) {
@@ -139,11 +160,11 @@ static void edit_selected(struct app *app, int what)
             return;
         }
     }
-    rc = pilotdb_ce_update(app->db, name, &upd);
+    rc = edit_as_top(app, name, &upd, why, sizeof why);
     if (rc == PILOTDB_EREADONLY)
         set_status(app, 1, "read-only database: %s was not changed", name);
     else if (rc != PILOTDB_OK)
-        set_status(app, 1, "%s was not changed: %s", name, pilotdb_errmsg(app->db));
+        set_status(app, 1, "%s was not changed: %s", name, why);
     else if (what == 'e')
         set_status(app, 0, "%s: %s", name, upd.enabled ? "enabled" : "disabled");
     else

@@ -347,6 +347,8 @@ typedef struct tui_run_options {
     const char *source;  /* the database's name for the title */
     int readonly;        /* the handle was opened read-only: refuse edits up front */
     const char *notice;  /* an initial status line message, or NULL */
+    const char *user;    /* who is at the keyboard, for the CE change log
+                            (edits are by "top"), or NULL */
     const tui_driver *driver; /* NULL for top */
     int64_t bucket_ms;   /* trend bucket width, 0 for the default */
     int64_t window_ms;   /* rate window, 0 for the default */
