@@ -164,6 +164,8 @@ json "$out"
 jqis "$out" 'length' 9
 jqis "$out" '[.[] | keys_unsorted] | unique' '[["at","ce","field","old","new","by","user"]]'
 jqis "$out" '.[0] | [.ce, .field, .old, .new]' '["ce-a.example.org","enabled",false,true]'
+jqis "$out" '[.[].by] | unique' '["cli"]'
+login=$(id -un 2>/dev/null) && jqis "$out" '[.[].user] | unique' "[\"$login\"]"
 jqis "$out" '[.[] | select(.field == "capacity") | [.old, .new]]' '[[3,4],[null,2],[null,3]]'
 jqis "$out" '[.[] | select(.field == "success_rate") | .new]' '[1,0.5]'
 like "$out" "^\\[\\{\"at\":$json_utc,\"ce\":\"ce-a.example.org\",\"field\":\"enabled\",\"old\":false,\"new\":true,\"by\":\"[a-z]+\",\"user\":"
