@@ -9,7 +9,8 @@
 #include <string.h>
 
 extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
-    cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test;
+    cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test,
+    cmd_ingest;
 static const struct cli_command cmd_help;
 
 static const struct cli_command *const commands[] = {
@@ -17,6 +18,7 @@ static const struct cli_command *const commands[] = {
     &cmd_ce,
     &cmd_pilot,
     &cmd_summary,
+    &cmd_ingest,
     &cmd_sim,
     &cmd_top,
     &cmd_demo,

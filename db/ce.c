@@ -344,6 +344,32 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     return rc;
 }
 
+pilotdb_rc pilotdb_ce_peak_active(pilotdb *db, const char *name, int64_t *peak)
+{
+    struct pilotdb__call call;
+    int64_t ce_id;
+    pilotdb_rc rc;
+
+    *peak = 0;
+    if ((rc = pilotdb__check_name(db, name)) != PILOTDB_OK)
+        return rc;
+    if ((rc = pilotdb__enter(db, PILOTDB__READ, ST_CE_ID, &call)) != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_text(call.st, 1, name, -1, SQLITE_STATIC);
+    rc = pilotdb__step_row(db, call.st, "reading a CE", "no CE named '%s'", name);
+    if (rc != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
+    ce_id = sqlite3_column_int64(call.st, 0);
+    pilotdb__stmt_done(call.st);
+    if ((rc = pilotdb__stmt_get(db, ST_CE_PEAK, &call.st)) != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
+    sqlite3_bind_int64(call.st, 1, ce_id);
+    rc = pilotdb__step_row(db, call.st, "counting a CE's active pilots", "no CE '%s'", name);
+    if (rc == PILOTDB_OK)
+        *peak = sqlite3_column_int64(call.st, 0);
+    return pilotdb__leave(db, &call, rc);
+}
+
 pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate)
 {
     pilotdb_ce ce;

@@ -57,15 +57,69 @@ static void bind_value(sqlite3_stmt *st, int col, pilotdb_ce_field field,
         sqlite3_bind_int64(st, col, v->i);
 }
 
+/* Whether CE ce_id was created in the open transaction; with add, note
+ * that it was (a note that finds no memory is left out: the log then
+ * keeps a row per change, which is true, only longer). */
+static int created_here(pilotdb *db, int64_t ce_id, int add)
+{
+    for (size_t i = 0; i < db->created_n; i++)
+        if (db->created[i] == ce_id)
+            return 1;
+    if (add && db->created_n == db->created_cap) {
+        size_t cap = db->created_cap ? db->created_cap * 2 : 16;
+        int64_t *grown = sqlite3_realloc64(db->created, cap * sizeof *grown);
+
+        if (!grown)
+            return 0;
+        db->created = grown;
+        db->created_cap = cap;
+    }
+    if (add)
+        db->created[db->created_n++] = ce_id;
+    return 0;
+}
+
+/* A change of a CE created in the same transaction amends the value it was
+ * created with: no one saw the CE before, so its log says what it was
+ * created with when the transaction committed.  *done says whether the
+ * creation row was there to amend. */
+static pilotdb_rc amend_creation(pilotdb *db, int64_t ce_id, pilotdb_ce_field field,
+                                 const pilotdb_ce_value *new_value, int *done)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc = pilotdb__stmt_get(db, ST_CE_LOG_AMEND, &st);
+    int src;
+
+    *done = 0;
+    if (rc != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, ce_id);
+    sqlite3_bind_text(st, 2, field_names[field], -1, SQLITE_STATIC);
+    bind_value(st, 3, field, new_value);
+    src = sqlite3_step(st);
+    pilotdb__stmt_done(st);
+    if (src != SQLITE_DONE)
+        return pilotdb__sql_fail(db, src, "logging a CE change");
+    *done = sqlite3_changes(db->conn) > 0;
+    return PILOTDB_OK;
+}
+
 pilotdb_rc pilotdb__ce_log(pilotdb *db, int64_t ce_id, pilotdb_ce_field field,
                            const pilotdb_ce_value *old_value,
                            const pilotdb_ce_value *new_value)
 {
     sqlite3_stmt *st;
-    pilotdb_rc rc = pilotdb__stmt_get(db, ST_CE_LOG, &st);
-    int src;
+    pilotdb_rc rc;
+    int src, done;
 
-    if (rc != PILOTDB_OK)
+    if (old_value && created_here(db, ce_id, 0)) {
+        if ((rc = amend_creation(db, ce_id, field, new_value, &done)) != PILOTDB_OK || done)
+            return rc;
+        old_value = NULL; /* a field it was created without */
+    } else if (!old_value) {
+        created_here(db, ce_id, 1);
+    }
+    if ((rc = pilotdb__stmt_get(db, ST_CE_LOG, &st)) != PILOTDB_OK)
         return rc;
     sqlite3_bind_int64(st, 1, pilotdb__now(db));
     sqlite3_bind_int64(st, 2, ce_id);

@@ -297,6 +297,7 @@ pilotdb_rc pilotdb_close(pilotdb *db)
     sqlite3_free(db->delta);
     pilotdb__known_clear(db);
     sqlite3_free(db->known);
+    sqlite3_free(db->created);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->stmt[i]);
     src = sqlite3_close(db->conn);

@@ -51,6 +51,8 @@ enum pilotdb__stmt {
     ST_META_GET,
     ST_META_SET,
     ST_META_PUT,
+    ST_CE_LOG_AMEND,
+    ST_CE_PEAK,
     ST_CE_LOG,
     ST_CE_HISTORY,
     ST_CE_HISTORY_CE,
@@ -102,6 +104,8 @@ struct pilotdb {
     struct pilotdb__ce_known *known; /* open addressing by name, known_cap slots */
     size_t known_cap, known_used;
     int clock_wall;       /* the database's clock is known to be the wall's */
+    int64_t *created;     /* CEs created in the open transaction (change log) */
+    size_t created_n, created_cap;
     char actor[PILOTDB_WORD_MAX + 1]; /* who writes (pilotdb_set_actor()) */
     char user[PILOTDB_USER_MAX + 1];  /* "" when none */
     char errmsg[512];

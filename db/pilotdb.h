@@ -455,6 +455,11 @@ pilotdb_rc pilotdb_ce_get(pilotdb *db, const char *name, pilotdb_ce *out);
 pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
                            size_t *n);
 
+/* The most pilots CE name held active (submitted or running) at once, by
+ * its pilots' known times (a pilot whose submission is unknown counts from
+ * its first known time), in *peak. */
+pilotdb_rc pilotdb_ce_peak_active(pilotdb *db, const char *name, int64_t *peak);
+
 /* The configured success rate of CE name. */
 pilotdb_rc pilotdb_ce_success_rate(pilotdb *db, const char *name, double *rate);
 

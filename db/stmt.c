@@ -81,6 +81,15 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2)",
     [ST_META_PUT] = "INSERT INTO meta(key, value) VALUES (?1, ?2)"
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    /* ends before submissions at the same time: a slot freed and taken */
+    [ST_CE_PEAK] = "SELECT coalesce(max(n), 0) FROM (SELECT sum(d) OVER (ORDER BY at, d"
+                   " ROWS UNBOUNDED PRECEDING) AS n FROM ("
+                   " SELECT coalesce(submitted_at, started_at, ended_at) AS at, 1 AS d"
+                   " FROM pilot WHERE ce_id = ?1"
+                   " UNION ALL SELECT ended_at, -1 FROM pilot"
+                   " WHERE ce_id = ?1 AND ended_at IS NOT NULL))",
+    [ST_CE_LOG_AMEND] = "UPDATE ce_change SET new_value = ?3"
+                        " WHERE ce_id = ?1 AND field = ?2 AND old_value IS NULL",
     [ST_CE_LOG] = "INSERT INTO ce_change(at, ce_id, field, old_value, new_value,"
                   " actor, user_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_CE_HISTORY] = CE_HISTORY_SELECT "ORDER BY h.at DESC, h.change_id DESC",

@@ -45,6 +45,7 @@ void pilotdb__batch_end(pilotdb *db)
     db->clock_wall = 0;
     pilotdb__delta_clear(db);
     pilotdb__known_clear(db);
+    db->created_n = 0;
 }
 
 /* *opened says whether pilotdb__txn_leave() must end it.  Static, so that

@@ -2148,6 +2148,49 @@ static void test_positions(void **state)
     pilotdb_close(db);
 }
 
+/* A CE created and changed in one transaction has one creation row per
+ * field, with the values at commit; a later change is a row of its own. */
+static void test_changelog_amends_creation(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    pilotdb_ce_spec spec = {"ce-a", 0, 1.0, 1, NULL, PILOTDB_CAPACITY_INFERRED};
+    pilotdb_ce_edit_spec edit = {{PILOTDB_SET_CAPACITY | PILOTDB_SET_SUCCESS_RATE, 37, 0.75, 1},
+                                 "SITE-A", PILOTDB_CAPACITY_INFERRED};
+    pilotdb_ce_change upd = {PILOTDB_SET_CAPACITY, 40, 0, 0};
+    pilotdb_ce_history_row *rows;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(pilotdb_begin(db), PILOTDB_OK);
+    assert_int_equal(pilotdb_ce_add_spec(db, &spec, NULL), PILOTDB_OK);
+    edit.change.set |= PILOTDB_SET_SITE | PILOTDB_SET_CAPACITY_SOURCE;
+    assert_int_equal(pilotdb_ce_edit(db, "ce-a", &edit), PILOTDB_OK);
+    assert_int_equal(pilotdb_commit(db), PILOTDB_OK);
+    assert_int_equal(pilotdb_ce_history(db, "ce-a", INT64_MIN, &rows, &n), PILOTDB_OK);
+    assert_int_equal(n, 4); /* capacity, success_rate, enabled, site: all created */
+    for (size_t i = 0; i < n; i++) {
+        assert_true(rows[i].old_value.null);
+        if (rows[i].field == PILOTDB_FIELD_CAPACITY)
+            assert_int_equal(rows[i].new_value.i, 37);
+        if (rows[i].field == PILOTDB_FIELD_SUCCESS_RATE)
+            assert_true(rows[i].new_value.d == 0.75);
+        if (rows[i].field == PILOTDB_FIELD_SITE)
+            assert_string_equal(rows[i].new_value.text, "SITE-A");
+    }
+    pilotdb_free(rows);
+
+    /* the next transaction's change is a change */
+    assert_int_equal(pilotdb_ce_update(db, "ce-a", &upd), PILOTDB_OK);
+    assert_int_equal(pilotdb_ce_history(db, "ce-a", INT64_MIN, &rows, &n), PILOTDB_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(rows[0].field, PILOTDB_FIELD_CAPACITY);
+    assert_false(rows[0].old_value.null);
+    assert_int_equal(rows[0].old_value.i, 37);
+    assert_int_equal(rows[0].new_value.i, 40);
+    pilotdb_free(rows);
+    pilotdb_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tutorial[] = {
@@ -2177,6 +2220,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_refused_calls),
         cmocka_unit_test(test_random_operations),
         cmocka_unit_test(test_positions),
+        cmocka_unit_test(test_changelog_amends_creation),
     };
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_second_connection),
