@@ -202,6 +202,124 @@ else
     echo "sqlite3 not found: the raw text checks are skipped"
 fi
 
+# -- ingested pilots: refs, sites, reasons, observed and unknown times ------------------------
+real=$work/real.db
+cat >"$work/in.jsonl" <<'EOF'
+{"ref": "grid#1.0#1", "ce": "ce-a.example.org", "status": "submitted", "at": "2026-12-01T10:00:00Z", "site": "T2_EXAMPLE"}
+{"ref": "grid#1.0#1", "ce": "ce-a.example.org", "status": "running", "at": "2026-12-01T10:05:00Z"}
+{"ref": "grid#1.0#1", "ce": "ce-a.example.org", "status": "done", "at": "2026-12-01T11:05:00Z", "source_status": "Completed"}
+{"ref": "grid#2.0#1", "ce": "ce-a.example.org", "status": "submitted", "at": "2026-12-01T10:00:00Z"}
+{"ref": "grid#2.0#1", "ce": "ce-a.example.org", "status": "running", "at": "2026-12-01T10:30:00Z", "observed": true}
+{"ref": "grid#3.0#1", "ce": "ce-b.example.org", "status": "done", "at": "2026-12-01T12:00:00+01:00"}
+{"ref": "grid#4.0#1", "ce": "ce-b.example.org", "status": "submitted", "at": 1796119200}
+{"ref": "grid#4.0#1", "ce": "ce-b.example.org", "status": "failed", "at": "2026-12-01T10:20:00Z", "reason": "removed by the factory: idle too long", "source_status": "Removed"}
+{"ref": "777", "ce": "ce-b.example.org", "status": "submitted", "at": "2026-12-01T09:00:00.250Z"}
+EOF
+# A removed idle job never started; a DIRAC row ends at an observed time.
+printf '%s\n' '{"GlobalJobId": "schedd.example.org#5.0#1796119200", "JobStatus": 3, "QDate": 1796119200, "EnteredCurrentStatus": 1796120400, "GlideinEntryName": "ce-b.example.org", "RemoveReason": "via condor_rm"}' >"$work/condor.jsonl"
+printf 'PilotJobReference,DestinationSite,Status,SubmissionTime,LastUpdateTime,StatusReason\nhttps://ce-a.example.org:8443/1,ce-a.example.org,Done,2026-12-01 10:00:00,2026-12-01 12:00:00,Job finished\n' >"$work/dirac.csv"
+expect 0 "$PD" --db "$real" init
+expect 0 "$PD" --db "$real" ce add ce-a.example.org --capacity 5 --success-rate 0.9
+expect 0 "$PD" --db "$real" ingest --add-ces "$work/in.jsonl"
+expect 0 "$PD" --db "$real" ingest --format condor "$work/condor.jsonl"
+expect 0 "$PD" --db "$real" ingest --format dirac "$work/dirac.csv"
+save "$real"
+
+expect 0 env TZ=UTC "$PD" --db "$real" pilot list
+like "$out" '^1 +done +2026-12-01T10:00:00Z +2026-12-01T10:05:00Z +2026-12-01T11:05:00Z +ce-a\.example\.org +grid#1\.0#1$'
+like "$out" '^2 +running +2026-12-01T10:00:00Z +~2026-12-01T10:30:00Z +- +ce-a\.example\.org +grid#2\.0#1$'
+like "$out" '^3 +done +\? +\? +2026-12-01T11:00:00Z +ce-b\.example\.org +grid#3\.0#1$'
+like "$out" '^5 +submitted +2026-12-01T09:00:00Z +- +- +ce-b\.example\.org +777$'
+like "$out" '^6 +failed +2026-12-01T10:00:00Z +- +2026-12-01T10:20:00Z +ce-b\.example\.org +schedd\.example\.org#5\.0#1796119200$'
+like "$out" '^7 +done +2026-12-01T10:00:00Z +\? +~2026-12-01T12:00:00Z +ce-a\.example\.org +https://ce-a\.example\.org:8443/1$'
+expect 0 env TZ=Europe/Paris "$PD" --db "$real" pilot list
+like "$out" '^1 +done +2026-12-01T11:00:00\+01:00 +2026-12-01T11:05:00\+01:00 +2026-12-01T12:05:00\+01:00 +ce-a'
+like "$out" '^2 +running +2026-12-01T11:00:00\+01:00 +~2026-12-01T11:30:00\+01:00 +- +ce-a'
+expect 0 env TZ=Europe/Paris "$PD" --db "$real" pilot list --utc
+like "$out" '^2 +running +2026-12-01T10:00:00Z +~2026-12-01T10:30:00Z +- +ce-a'
+expect 0 "$PD" --db "$real" pilot list --json
+json "$out"
+jqis "$out" '.[1] | [.ref, .site, .source_status, .reason, .submitted_kind, .started_kind, .ended_kind, .started_at, .ended_at]' \
+    '["grid#2.0#1","T2_EXAMPLE",null,null,"exact","observed","none","2026-12-01T10:30:00.000Z",null]'
+jqis "$out" '.[2] | [.submitted_at, .started_at, .submitted_kind, .started_kind, .updated_at]' \
+    '[null,null,"unknown","unknown","2026-12-01T11:00:00.000Z"]'
+jqis "$out" '.[3] | [.status, .source_status, .reason]' '["failed","Removed","removed by the factory: idle too long"]'
+jqis "$out" '.[4].submitted_at' '"2026-12-01T09:00:00.250Z"'
+jqis "$out" '.[5] | [.started_at, .started_kind, .reason]' '[null,"none","via condor_rm"]'
+jqis "$out" '.[6] | [.ended_kind, .source_status, .reason]' '["observed","Done","Job finished"]'
+expect 0 "$PD" --db "$real" pilot list --ref 'grid#2.0#1' --json;  jqis "$out" '[.[].pilot_id]' '[2]'
+expect 0 "$PD" --db "$real" pilot list --ref 'grid#1.0#1' --status running --json
+[ "$out" = "[]" ] && ok || bad "--ref with another status: $out"
+expect 0 "$PD" --db "$real" pilot list --ref 'grid#1.0#1' --ce ce-b.example.org --json
+[ "$out" = "[]" ] && ok || bad "--ref with another CE: $out"
+# [since, until): a start, two ends; then the bounds themselves, in another zone.
+expect 0 "$PD" --db "$real" pilot list --since 2026-12-01T10:10:00Z --until 2026-12-01T10:40:00Z --json
+jqis "$out" '[.[].pilot_id]' '[2,4,6]'
+expect 0 "$PD" --db "$real" pilot list --since 2026-12-01T11:00:00+01:00 --until 1796119201 --json
+jqis "$out" '[.[].pilot_id]' '[1,2,4,6,7]'
+expect 0 "$PD" --db "$real" pilot list --since 2026-12-01T09:00:00.250Z --until 2026-12-01T10:00:00Z --json
+jqis "$out" '[.[].pilot_id]' '[5]'
+expect 0 "$PD" --db "$real" pilot list --since 2026-12-01 --status done --limit 2 --json
+jqis "$out" '[.[].pilot_id]' '[1,3]'
+
+expect 0 env TZ=UTC "$PD" --db "$real" pilot show 'grid#2.0#1'
+like "$out" '^pilot 2$'
+like "$out" '^  site +T2_EXAMPLE$'
+like "$out" '^  ref +grid#2\.0#1$'
+like "$out" '^  submitted +2026-12-01T10:00:00Z +exact +queued ~0:30:00$'
+like "$out" '^  running +~2026-12-01T10:30:00Z +observed +ran ~[0-9d :]+ so far$'
+like "$out" '^  ended +- +not yet$'
+expect 0 env TZ=Europe/Paris "$PD" --db "$real" pilot show 'grid#1.0#1'
+like "$out" '^  submitted +2026-12-01T11:00:00\+01:00 +exact +queued 0:05:00$'
+like "$out" '^  running +2026-12-01T11:05:00\+01:00 +exact +ran 1:00:00$'
+like "$out" '^  done +2026-12-01T12:05:00\+01:00 +exact$'
+like "$out" '^  source status +Completed$'
+expect 0 "$PD" --db "$real" pilot show 'grid#3.0#1'
+like "$out" '^  submitted +\? +unknown +queued \?$'
+like "$out" '^  running +\? +start unknown +ran \?$'
+expect 0 "$PD" --db "$real" pilot show 'grid#4.0#1'
+like "$out" '^  reason +removed by the factory: idle too long$'
+like "$out" '^  source status +Removed$'
+expect 0 env TZ=UTC "$PD" --db "$real" pilot show 'schedd.example.org#5.0#1796119200'
+like "$out" '^  submitted +2026-12-01T10:00:00Z +exact +queued 0:20:00$'
+like "$out" '^  running +- +never started$'
+like "$out" '^  failed +2026-12-01T10:20:00Z +exact$'
+like "$out" '^  reason +via condor_rm$'
+expect 0 env TZ=UTC "$PD" --db "$real" pilot show https://ce-a.example.org:8443/1
+like "$out" '^  done +~2026-12-01T12:00:00Z +observed$'
+expect 0 "$PD" --db "$real" pilot show 777;   like "$out" '^pilot 5$'   # digits, no such id: a ref
+expect 0 "$PD" --db "$real" pilot show 5;     like "$out" '^  ref +777$'
+expect 0 "$PD" --db "$real" pilot show 'grid#1.0#1' --json
+json "$out"
+jqis "$out" '[.id, .site, .ref, .source_status, .reason, .queue_seconds, .run_seconds]' \
+    '[1,"T2_EXAMPLE","grid#1.0#1","Completed",null,300,3600]'
+jqis "$out" '.ended' '{"at":"2026-12-01T11:05:00.000Z","kind":"exact"}'
+expect 0 "$PD" --db "$real" pilot show 'grid#2.0#1' --json
+jqis "$out" '[.started, .queue_seconds, .run_seconds]' '[{"at":"2026-12-01T10:30:00.000Z","kind":"observed"},1800,null]'
+expect 0 "$PD" --db "$real" pilot show 'grid#3.0#1' --json
+jqis "$out" '[.submitted, .started, .queue_seconds, .run_seconds]' \
+    '[{"at":null,"kind":"unknown"},{"at":null,"kind":"unknown"},null,null]'
+expect 0 "$PD" --db "$real" pilot show 'schedd.example.org#5.0#1796119200' --json
+jqis "$out" '[.started, .queue_seconds, .run_seconds, .reason]' '[{"at":null,"kind":"none"},1200,null,"via condor_rm"]'
+refused 1 "no pilot with ref 'grid#9.0#1'" "$PD" --db "$real" pilot show 'grid#9.0#1'
+
+expect 0 env TZ=UTC "$PD" --db "$real" ce history
+like "$out" "^$iso_utc +ce-a\.example\.org +site +- +T2_EXAMPLE +ingest "
+like "$out" "^$iso_utc +ce-b\.example\.org +capacity +- +[0-9]+ +ingest "
+like "$out" "^$iso_utc +ce-a\.example\.org +capacity +- +5 +cli "
+expect 0 "$PD" --db "$real" ce history ce-a.example.org --json
+json "$out"
+jqis "$out" '.[0] | [.field, .old, .new, .by]' '["site",null,"T2_EXAMPLE","ingest"]'
+jqis "$out" '[.[].ce] | unique' '["ce-a.example.org"]'
+unchanged "reading ingested pilots"
+
+# An ESC in a reason cannot get in: ingest refuses the record, writes nothing.
+printf '%s\n' '{"ref": "grid#8.0#1", "ce": "ce-a.example.org", "status": "failed", "at": "2026-12-01T10:00:00Z", "reason": "x\u001b[2Jy"}' >"$work/esc.jsonl"
+expect 1 "$PD" --db "$real" ingest "$work/esc.jsonl"
+has "$err" "esc.jsonl:1: field \"reason\" has a control character"
+unchanged "an ingest refused for an ESC in a reason"
+refused 1 "no pilot with ref 'grid#8.0#1'" "$PD" --db "$real" pilot show 'grid#8.0#1'
+
 # -- a simulated database: virtual times ----------------------------------------------------
 sim=$work/sim.db
 expect 0 "$PD" sim "$SRC/scenarios/outage.ini" --db "$sim"
