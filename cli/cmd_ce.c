@@ -1,7 +1,9 @@
 /*
- * cmd_ce.c - `pilotdeck ce add|set|list`: Computing Elements.
+ * cmd_ce.c - `pilotdeck ce add|set|list|history`: Computing Elements and
+ * the log of their changes.
  */
 #include "cli.h"
+#include "clitime.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -9,7 +11,7 @@
 #include <jansson.h>
 
 enum { OPT_CAPACITY = 1, OPT_RATE, OPT_DISABLED, OPT_ENABLE, OPT_DISABLE,
-       OPT_AVAILABLE, OPT_JSON };
+       OPT_AVAILABLE, OPT_JSON, OPT_SINCE, OPT_UTC };
 
 #define CAPACITY_OPTION \
     {"capacity", 0, CLI_ARG_REQUIRED, "N", "the CE's slots (0 or more)", OPT_CAPACITY}
@@ -32,9 +34,18 @@ static const struct cli_option set_options[] = {
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
+#define JSON_OPTION {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON}
+
 static const struct cli_option list_options[] = {
     {"available", 0, CLI_ARG_NONE, NULL, "only enabled CEs with a free slot", OPT_AVAILABLE},
-    {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON},
+    JSON_OPTION,
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
+};
+
+static const struct cli_option history_options[] = {
+    {"since", 0, CLI_ARG_REQUIRED, "T", "only changes at or after T", OPT_SINCE},
+    JSON_OPTION,
+    {"utc", 0, CLI_ARG_NONE, NULL, "times in UTC, not the local zone", OPT_UTC},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -173,6 +184,169 @@ static int ce_list(const struct cli_globals *g, struct cli_args *a)
     return cli_close_db(g, db, status);
 }
 
+/* ---- history --------------------------------------------------------------- */
+
+struct history_options {
+    const char *since_text;
+    int json, utc;
+};
+
+static int take_history_option(void *state, int id, const char *value)
+{
+    struct history_options *o = state;
+
+    if (id == OPT_SINCE)
+        o->since_text = value;
+    else if (id == OPT_UTC)
+        o->utc = 1;
+    else
+        o->json = 1;
+    return CLI_OK;
+}
+
+/* A logged value for people: "-" for none (the CE was created, or had no
+ * site), enabled as yes/no. */
+static const char *value_text(pilotdb_ce_field field, const pilotdb_ce_value *v, char *buf,
+                              size_t size)
+{
+    if (v->null)
+        return "-";
+    switch (field) {
+    case PILOTDB_FIELD_CAPACITY:
+        snprintf(buf, size, "%lld", (long long)v->i);
+        return buf;
+    case PILOTDB_FIELD_SUCCESS_RATE:
+        snprintf(buf, size, "%g", v->d);
+        return buf;
+    case PILOTDB_FIELD_ENABLED:
+        return v->i ? "yes" : "no";
+    default:
+        return v->text;
+    }
+}
+
+/* A logged value as JSON: a number, a boolean or a string; null for none. */
+static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
+{
+    if (v->null)
+        return json_null();
+    switch (field) {
+    case PILOTDB_FIELD_CAPACITY:
+        return json_integer((json_int_t)v->i);
+    case PILOTDB_FIELD_SUCCESS_RATE:
+        return json_real(v->d);
+    case PILOTDB_FIELD_ENABLED:
+        return json_boolean(v->i);
+    default:
+        return json_string(v->text);
+    }
+}
+
+static int history_json(const pilotdb_ce_history_row *rows, size_t n, pilotdb_clock_type clock)
+{
+    json_t *array = json_array();
+    char at[CLI_TIME_MAX];
+
+    for (size_t i = 0; array && i < n; i++) {
+        const pilotdb_ce_history_row *r = &rows[i];
+
+        if (json_array_append_new(
+                array, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}",
+                                 "at", cli_time_text(r->at, clock, CLI_TIME_JSON, at),
+                                 "ce", r->ce_name,
+                                 "field", pilotdb_ce_field_name(r->field),
+                                 "old", value_json(r->field, &r->old_value),
+                                 "new", value_json(r->field, &r->new_value),
+                                 "by", r->by,
+                                 "user", r->user[0] ? json_string(r->user) : json_null()))) {
+            json_decref(array);
+            array = NULL;
+        }
+    }
+    return cli_print_json(array);
+}
+
+/* The columns of the history table. */
+enum { COL_AT, COL_CE, COL_FIELD, COL_OLD, COL_NEW, COL_BY, COL_USER, NCOLS };
+
+/* Row i's cells (row -1: the header) into cell, with bufs for the ones
+ * written out. */
+static void history_cells(const pilotdb_ce_history_row *r, pilotdb_clock_type clock,
+                          enum cli_time_style style, const char *cell[NCOLS],
+                          char bufs[3][CLI_TIME_MAX])
+{
+    static const char *const header[NCOLS] = {"AT", "CE", "FIELD", "OLD", "NEW", "BY",
+                                              "USER"};
+
+    if (!r) {
+        memcpy(cell, header, sizeof header);
+        return;
+    }
+    cell[COL_AT] = cli_time_text(r->at, clock, style, bufs[0]);
+    cell[COL_CE] = r->ce_name;
+    cell[COL_FIELD] = pilotdb_ce_field_name(r->field);
+    cell[COL_OLD] = value_text(r->field, &r->old_value, bufs[1], CLI_TIME_MAX);
+    cell[COL_NEW] = value_text(r->field, &r->new_value, bufs[2], CLI_TIME_MAX);
+    cell[COL_BY] = r->by;
+    cell[COL_USER] = r->user[0] ? r->user : "-";
+}
+
+static int history_table(const pilotdb_ce_history_row *rows, size_t n,
+                         pilotdb_clock_type clock, enum cli_time_style style)
+{
+    int width[NCOLS] = {0};
+    char bufs[3][CLI_TIME_MAX];
+    const char *cell[NCOLS];
+
+    for (size_t i = 0; i <= n; i++) {
+        history_cells(i ? &rows[i - 1] : NULL, clock, style, cell, bufs);
+        for (int c = 0; c < NCOLS; c++)
+            if ((int)strlen(cell[c]) > width[c])
+                width[c] = (int)strlen(cell[c]);
+    }
+    for (size_t i = 0; i <= n; i++) {
+        history_cells(i ? &rows[i - 1] : NULL, clock, style, cell, bufs);
+        for (int c = 0; c < NCOLS - 1; c++)
+            printf("%-*s  ", width[c], cell[c]);
+        printf("%s\n", cell[NCOLS - 1]);
+    }
+    if (fflush(stdout) == EOF || ferror(stdout)) {
+        cli_error("ce history: cannot write the output");
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+static int ce_history(const struct cli_globals *g, struct cli_args *a)
+{
+    struct history_options o = {NULL, 0, 0};
+    pilotdb_ce_history_row *rows = NULL;
+    pilotdb_clock_type clock;
+    int64_t since = INT64_MIN;
+    pilotdb *db = NULL;
+    size_t n = 0;
+    int status;
+
+    if (cli_parse(a, take_history_option, &o))
+        return a->status;
+    if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
+        return status;
+    if (pilotdb_clock_kind(db, &clock) != PILOTDB_OK)
+        status = cli_db_error(db, "ce history");
+    else if (o.since_text && cli_parse_time("ce history: --since", o.since_text, clock,
+                                            pilotdb_now(db), &since))
+        status = CLI_USAGE;
+    else if (pilotdb_ce_history(db, a->nargs ? a->args[0] : NULL, since, &rows, &n) !=
+             PILOTDB_OK)
+        status = cli_db_error(db, "ce history");
+    else if (o.json)
+        status = history_json(rows, n, clock);
+    else
+        status = history_table(rows, n, clock, o.utc ? CLI_TIME_UTC : CLI_TIME_LOCAL);
+    pilotdb_free(rows);
+    return cli_close_db(g, db, status);
+}
+
 static const struct cli_command ce_add_cmd = {
     .name = "add",
     .usage = "pilotdeck [--db PATH] ce add NAME --capacity N --success-rate R [--disabled]",
@@ -201,16 +375,33 @@ static const struct cli_command ce_list_cmd = {
     .run = ce_list,
 };
 
+static const struct cli_command ce_history_cmd = {
+    .name = "history",
+    .usage = "pilotdeck [--db PATH] ce history [NAME] [--since T] [--json] [--utc]",
+    .options = history_options,
+    .max_args = 1,
+    .run = ce_history,
+};
+
 static const struct cli_command *const ce_subcommands[] = {
-    &ce_add_cmd, &ce_set_cmd, &ce_list_cmd, NULL
+    &ce_add_cmd, &ce_set_cmd, &ce_list_cmd, &ce_history_cmd, NULL
 };
 
 const struct cli_command cmd_ce = {
     .name = "ce",
-    .summary = "add, change and list Computing Elements",
+    .summary = "add, change and list Computing Elements, and their history",
     .description = "A CE offers CAPACITY slots (0 or more) and succeeds with SUCCESS-RATE\n"
                    "(0 to 1). 'list' shows every CE with its active, running and submitted\n"
                    "pilots and available slots; --available only the enabled ones with a\n"
-                   "free slot.\n",
+                   "free slot.\n"
+                   "\n"
+                   "'history' lists the changes of the CEs' capacity, success rate, enabled\n"
+                   "flag and site (of CE NAME, or all), newest first: when, the field, the\n"
+                   "old value ('-' when the CE was created) and the new, and by what (cli,\n"
+                   "top, sim, ingest) and which user. --since T keeps the changes at or\n"
+                   "after T (an ISO 8601 time with a zone, a date, seconds since the epoch,\n"
+                   "or a duration before now such as 2h; from the start on a simulated\n"
+                   "database). Times are local ISO 8601 (--utc: UTC), virtual 'Dd HH:MM:SS'\n"
+                   "on a simulated database; --json gives ISO 8601 UTC strings.\n",
     .subcommands = ce_subcommands,
 };

@@ -33,7 +33,7 @@ for c in $commands "ce add" "ce set" "ce list" "pilot submit" "pilot set" "pilot
     expect 0 "$PD" help $c;       [ "$out" = "$help" ] && ok || bad "'help $c' differs from '$c --help'"
 done
 expect 2 "$PD" help frob;         has "$err" "unknown command 'frob'"
-expect 2 "$PD" help ce frob;      has "$err" "ce: unknown subcommand 'frob' (add, set, list)"
+expect 2 "$PD" help ce frob;      has "$err" "ce: unknown subcommand 'frob' (add, set, list, history)"
 expect 2 "$PD" help sim extra;    has "$err" "unexpected argument 'extra'"
 
 # -- a missing database is reported and not created -------------------------
@@ -115,11 +115,11 @@ expect 0 "$PD" summary;           has "$out" "done       1"
 # A pilot's times: started and ended once they happen, null / "-" before.
 expect 0 "$PD" pilot list --status done --json
 has "$out" '"pilot_id":3,'
-printf '%s' "$out" | grep -Eq '"started_at":[0-9]+,"ended_at":[0-9]+,"updated_at":' && ok || bad "done pilot times: $out"
+printf '%s' "$out" | grep -Eq '"started_at":"[0-9-]+T[0-9:.]+Z","ended_at":"[0-9-]+T[0-9:.]+Z","updated_at":' && ok || bad "done pilot times: $out"
 expect 0 "$PD" pilot list --status failed --json
-printf '%s' "$out" | grep -Eq '"pilot_id":1,.*"started_at":null,"ended_at":[0-9]+,' && ok || bad "failed pilot times: $out"
+printf '%s' "$out" | grep -Eq '"pilot_id":1,.*"started_at":null,"ended_at":"[0-9-]+T[0-9:.]+Z",' && ok || bad "failed pilot times: $out"
 expect 0 "$PD" pilot list --status submitted
-printf '%s\n' "$out" | grep -Eq '^2 +submitted +[0-9]+ +- +- +reliable-ce' && ok || bad "submitted pilot: $out"
+printf '%s\n' "$out" | grep -Eq '^2 +submitted +[0-9-]+T[0-9:]+(Z|[+-][0-9:]+) +- +- +reliable-ce' && ok || bad "submitted pilot: $out"
 
 # -- --db and files that are not ours ------------------------------------------
 expect 0 "$PD" --db "$work/other.db" init
