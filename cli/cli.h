@@ -156,6 +156,15 @@ int cli_db_error(pilotdb *db, const char *what);
 struct json_t;
 int cli_print_json(struct json_t *value);
 
+/*
+ * Text from a database or an input for a terminal: control characters (C0,
+ * DEL, C1) and bytes that are not UTF-8 as \xNN.  The database refuses
+ * them in what it is given, but a file written by other means could hold
+ * them, and none may reach a terminal.  The result lives in one of four
+ * static buffers, reused by the fifth call on (cut at 4 * 4096 bytes).
+ */
+const char *cli_safe(const char *text);
+
 /* xmalloc-style helpers: the CLI may die on out of memory. */
 void *cli_xmalloc(size_t n);
 void *cli_xcalloc(size_t n, size_t size);

@@ -137,15 +137,15 @@ static int ce_print_table(const pilotdb_ce *ces, size_t n)
     int width = 4;
 
     for (size_t i = 0; i < n; i++)
-        if ((int)strlen(ces[i].name) > width)
-            width = (int)strlen(ces[i].name);
+        if ((int)strlen(cli_safe(ces[i].name)) > width)
+            width = (int)strlen(cli_safe(ces[i].name));
     printf("%-*s  %-8s %9s %7s %8s %10s %10s %8s\n", width, "NAME", "STATE",
            "CAPACITY", "ACTIVE", "RUNNING", "SUBMITTED", "AVAILABLE", "SUCCESS");
     for (size_t i = 0; i < n; i++) {
         const pilotdb_ce *ce = &ces[i];
 
         printf("%-*s  %-8s %9lld %7lld %8lld %10lld %10lld %8.3f\n", width,
-               ce->name, ce->enabled ? "enabled" : "disabled",
+               cli_safe(ce->name), ce->enabled ? "enabled" : "disabled",
                (long long)ce->capacity, (long long)ce->active,
                (long long)ce->count[PILOT_RUNNING],
                (long long)ce->count[PILOT_SUBMITTED],
@@ -301,14 +301,14 @@ static int history_table(const pilotdb_ce_history_row *rows, size_t n,
     for (size_t i = 0; i <= n; i++) {
         history_cells(i ? &rows[i - 1] : NULL, clock, style, cell, bufs);
         for (int c = 0; c < NCOLS; c++)
-            if ((int)strlen(cell[c]) > width[c])
-                width[c] = (int)strlen(cell[c]);
+            if ((int)strlen(cli_safe(cell[c])) > width[c])
+                width[c] = (int)strlen(cli_safe(cell[c]));
     }
     for (size_t i = 0; i <= n; i++) {
         history_cells(i ? &rows[i - 1] : NULL, clock, style, cell, bufs);
         for (int c = 0; c < NCOLS - 1; c++)
-            printf("%-*s  ", width[c], cell[c]);
-        printf("%s\n", cell[NCOLS - 1]);
+            printf("%-*s  ", width[c], cli_safe(cell[c]));
+        printf("%s\n", cli_safe(cell[NCOLS - 1]));
     }
     if (fflush(stdout) == EOF || ferror(stdout)) {
         cli_error("ce history: cannot write the output");

@@ -118,51 +118,11 @@ static json_t *text_json(const char *text)
     return text && *text ? json_string(text) : json_null();
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 when it is not one. */
-static size_t utf8_char(const unsigned char *s, size_t n, unsigned *cp)
-{
-    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-                 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-
-    if (len == 0 || len > n)
-        return 0;
-    *cp = len == 1 ? s[0] : s[0] & (0x7fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = *cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
-        (*cp >= 0xd800 && *cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
-/*
- * Write text from the database for a terminal: control characters (C0, DEL,
- * C1) and bytes that are not UTF-8 as \xNN.  The database refuses them in
- * what it is given, but a file written by other means could hold them, and
- * none may reach a terminal.  Returns the bytes written.
- */
+/* Write text from the database for a terminal (cli_safe()); the bytes
+ * written. */
 static int put_safe(const char *text, FILE *out)
 {
-    const unsigned char *s = (const unsigned char *)text;
-    size_t n = strlen(text), len;
-    int written = 0;
-    unsigned cp = 0;
-
-    for (size_t i = 0; i < n; i += len) {
-        len = utf8_char(s + i, n - i, &cp);
-        if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
-            for (size_t k = 0; k < (len ? len : 1); k++)
-                written += fprintf(out, "\\x%02x", s[i + k]);
-            len = len ? len : 1;
-        } else {
-            written += (int)fwrite(s + i, 1, len, out);
-        }
-    }
-    return written;
+    return fprintf(out, "%s", cli_safe(text));
 }
 
 /* put_safe(), "-" for an empty or NULL text. */

@@ -198,6 +198,17 @@ if command -v sqlite3 >/dev/null 2>&1; then
     has "$out" '"ref":"raw-ref","site":null,"source_status":"Rem\u0007oved","reason":"a\u001Bb",'
     expect 0 "$PD" pilot show raw-ref --json
     has "$out" '"reason":"a\u001Bb"'
+    # CE names and the change log, in the tables
+    sqlite3 "$PILOTDECK_DB" "UPDATE ce SET name = name || char(27) || '[31m' || char(155)
+        WHERE ce_id = 1; INSERT INTO ce_change(at, ce_id, field, old_value, new_value, actor,
+        user_name) VALUES (0, 1, 'site', NULL, 'S' || char(7), 'cli', 'u' || char(27))"
+    for cmd in "ce list" "ce history" "pilot list"; do
+        # shellcheck disable=SC2086
+        expect 0 "$PD" $cmd
+        has "$out" '\x1b[31m\xc2\x9b'
+        printf '%s' "$out" | LC_ALL=C grep -q "$(printf '[\001-\011\013-\037\177]')" &&
+            bad "control character in $cmd: $out" || ok
+    done
 else
     echo "sqlite3 not found: the raw text checks are skipped"
 fi
