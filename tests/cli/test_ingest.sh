@@ -146,6 +146,20 @@ expect 1 "$PD" --db corpus.db ingest --format dirac "$DATA/pilots.jsonl"
 expect 2 "$PD" ingest --format xml first.jsonl; has "$err" "not a format"
 expect 1 "$PD" ingest no-such-file.jsonl;        has "$err" "cannot open 'no-such-file.jsonl'"
 
+# -- what the database holds after each file of the corpus ------------------------------------
+# NAME.db.expected: the export and the CE list of a fresh database after
+# `ingest --add-ces --skip-bad NAME` (UPDATE_EXPECTED=1 rewrites them).
+for f in "$DATA"/*.json "$DATA"/*.jsonl "$DATA"/*.csv; do
+    rm -f corpus1.db
+    "$PD" --db corpus1.db ingest --add-ces --skip-bad "$f" >/dev/null 2>&1
+    { echo "# export"; "$PD" --db corpus1.db export 2>&1
+      echo "# ce list"; "$PD" --db corpus1.db ce list 2>&1; } >got.txt
+    if [ -n "${UPDATE_EXPECTED:-}" ]; then cp got.txt "$f.db.expected"; fi
+    if cmp -s got.txt "$f.db.expected"; then ok; else
+        bad "$(basename "$f"): the database differs from $(basename "$f").db.expected:
+$(diff "$f.db.expected" got.txt | head -20)"; fi
+done
+
 # -- a new database is created, unless nothing could be written ---------------------------
 expect 1 "$PD" --db new.db ingest unknown.jsonl
 [ ! -e new.db ] && ok || bad "a failed ingest left new.db"
