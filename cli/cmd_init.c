@@ -5,6 +5,7 @@
 
 static int run_init(const struct cli_globals *g, struct cli_args *a)
 {
+    pilotdb_clock_type kind;
     pilotdb *db = NULL;
     int status;
 
@@ -13,8 +14,13 @@ static int run_init(const struct cli_globals *g, struct cli_args *a)
     status = cli_open_db(g, PILOTDB_OPEN_CREATE, &db);
     if (status != CLI_OK)
         return status;
-    printf("%s: pilotdeck database, schema version %d\n", g->db_path,
-           PILOTDB_SCHEMA_VERSION);
+    if (pilotdb_clock_kind(db, &kind) != PILOTDB_OK)
+        return cli_close_db(g, db, cli_db_error(db, "init"));
+    printf("%s: pilotdeck database, schema version %d, %s\n", g->db_path,
+           PILOTDB_SCHEMA_VERSION,
+           kind == PILOTDB_CLOCK_WALL  ? "wall clock (real data)"
+           : kind == PILOTDB_CLOCK_SIM ? "virtual clock (a simulation)"
+                                       : "no clock yet (the first writer sets it)");
     return cli_close_db(g, db, CLI_OK);
 }
 

@@ -36,6 +36,26 @@ static const struct cli_option show_options[] = {
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
+/* Run a pilot write of the command line, on the wall clock: a simulation's
+ * database (virtual times) is refused, and a new one becomes a wall-clock
+ * one, in the same transaction as the write, so that a refusal writes
+ * nothing. */
+static pilotdb_rc wall_clock_write(pilotdb *db, const char *ce, int64_t id, pilot_status to,
+                                   int64_t *new_id)
+{
+    pilotdb_rc rc = pilotdb_begin(db);
+
+    if (rc == PILOTDB_OK)
+        rc = pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL);
+    if (rc == PILOTDB_OK)
+        rc = ce ? pilotdb_pilot_submit(db, ce, new_id) : pilotdb_pilot_set_status(db, id, to);
+    if (rc == PILOTDB_OK)
+        return pilotdb_commit(db);
+    if (pilotdb_in_transaction(db))
+        pilotdb_rollback(db);
+    return rc;
+}
+
 static int pilot_submit(const struct cli_globals *g, struct cli_args *a)
 {
     int64_t id = 0;
@@ -46,7 +66,7 @@ static int pilot_submit(const struct cli_globals *g, struct cli_args *a)
         return a->status;
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
-    if (pilotdb_pilot_submit(db, a->args[0], &id) != PILOTDB_OK)
+    if (wall_clock_write(db, a->args[0], 0, PILOT_SUBMITTED, &id) != PILOTDB_OK)
         status = cli_db_error(db, "pilot submit");
     else
         printf("%lld\n", (long long)id);
@@ -71,7 +91,7 @@ static int pilot_set(const struct cli_globals *g, struct cli_args *a)
     }
     if ((status = cli_open_db(g, 0, &db)) != CLI_OK)
         return status;
-    if (pilotdb_pilot_set_status(db, id, to) != PILOTDB_OK)
+    if (wall_clock_write(db, NULL, id, to, NULL) != PILOTDB_OK)
         status = cli_db_error(db, "pilot set");
     return cli_close_db(g, db, status);
 }

@@ -448,14 +448,16 @@ static int64_t newest_change(const pilotdb_ce *ces, size_t n)
  * Where "now" comes from.  A database written by the simulator in another
  * process holds virtual times (milliseconds from the start of the run) while
  * this handle runs on the wall clock; then the newest change is the clock,
- * or the trends would show an empty window.  The first frame with a change
- * decides (a dashboard may start before the simulator's first change); the
- * event clock then follows the newest change (CEs stay and their
+ * or the trends would show an empty window.  The database's clock kind
+ * (kind) says which; a database no writer has claimed yet (or one of
+ * before schema 5 opened read-only) is judged by its newest change once it
+ * has one (a dashboard may start before the simulator's first change).
+ * The event clock then follows the newest change (CEs stay and their
  * last_change_at only grows, so there is one from then on).  *restart is
  * set when the event clock replaces the wall clock of earlier frames.
  */
 static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int64_t now,
-                            int *restart)
+                            pilotdb_clock_type kind, int *restart)
 {
     /* 2001-09-09 in Unix milliseconds: wall times are above, virtual below. */
     const int64_t wall_epoch = 1000000000000;
@@ -464,13 +466,20 @@ static int64_t choose_clock(tui_view *view, const pilotdb_ce *ces, size_t n, int
     if (!view->clock_chosen) {
         int64_t newest = newest_change(ces, n);
         /* Not for a virtual handle, nor for a database of wall times. */
-        view->clock_chosen = now < wall_epoch || newest != PILOTDB_NO_TIME;
-        view->event_clock = now >= wall_epoch && newest != PILOTDB_NO_TIME &&
-                            newest < wall_epoch;
+        view->clock_chosen = now < wall_epoch || newest != PILOTDB_NO_TIME ||
+                             kind != PILOTDB_CLOCK_UNSET;
+        view->event_clock = now >= wall_epoch &&
+                            (kind == PILOTDB_CLOCK_SIM ||
+                             (kind == PILOTDB_CLOCK_UNSET && newest != PILOTDB_NO_TIME &&
+                              newest < wall_epoch));
         *restart = view->event_clock;
-        return view->event_clock ? newest : now;
+        return !view->event_clock ? now : newest != PILOTDB_NO_TIME ? newest : 0;
     }
-    return view->event_clock ? newest_change(ces, n) : now;
+    if (view->event_clock) {
+        int64_t newest = newest_change(ces, n);
+        return newest != PILOTDB_NO_TIME ? newest : 0;
+    }
+    return now;
 }
 
 /*
@@ -547,6 +556,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     pilotdb_ce *ces = NULL;
     size_t n = 0;
     int moved, restart, fresh = !view->trend; /* fresh: a new, empty trend store */
+    pilotdb_clock_type kind = PILOTDB_CLOCK_UNSET;
     int64_t now;
     pilotdb_rc rc;
 
@@ -558,7 +568,9 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     rc = pilotdb_ce_list(db, 0, &ces, &n);
     if (rc != PILOTDB_OK)
         goto out;
-    now = choose_clock(view, ces, n, pilotdb_now(db), &restart);
+    if (!view->clock_chosen && (rc = pilotdb_clock_kind(db, &kind)) != PILOTDB_OK)
+        goto out;
+    now = choose_clock(view, ces, n, pilotdb_now(db), kind, &restart);
     if (restart && !fresh) {
         /* The wall-clock windows of the frames before mean nothing on the
          * simulator's clock: start again from its history. */

@@ -31,10 +31,10 @@ start 120 30 "sh -c 'cd $WORK && exec $PD --db run.db top'"
 wait_for "run\.db"
 wait_for "^pilots [0-9]"
 first=$(screen | grep "^pilots ")
-clock1=$(screen | sed -n 1p | grep -o "sim T+[^ ]*")
+clock1=$(screen | sed -n 1p | grep -o "sim T+[^ ]* [0-9:]*")
 sleep 2
 second=$(screen | grep "^pilots ")
-clock2=$(screen | sed -n 1p | grep -o "sim T+[^ ]*")
+clock2=$(screen | sed -n 1p | grep -o "sim T+[^ ]* [0-9:]*")
 [ "$first" != "$second" ] || fail "the counts did not move in 2 s: '$first'"
 [ "$clock1" != "$clock2" ] || fail "the simulated clock did not move in 2 s: $clock1"
 kill -0 "$SIM" 2>/dev/null || fail "the simulation is already over: not paced"
