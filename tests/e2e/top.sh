@@ -88,6 +88,13 @@ wait_db beta.site capacity 4
 keys Escape
 wait_for "^alpha\.site"
 ok "filter, enable/disable and capacity keys write the database"
+# ... and the change log says they came from the dashboard, and who
+hist=$("$PD" --db "$DB" ce history beta.site --json) || fail "ce history"
+case "$hist" in
+    *'"field":"capacity","old":5,"new":4,"by":"top","user":"'"$(id -un)"'"'*) ;;
+    *) fail "the dashboard's edit is not logged as by top and $(id -un): $hist" ;;
+esac
+ok "the change log names the dashboard and its user"
 
 # A change made by someone else shows up at the next refresh.
 "$PD" --db "$DB" pilot submit alpha.site >/dev/null || fail "submit"
