@@ -131,3 +131,29 @@ int cli_parse_time(const char *what, const char *text, pilotdb_clock_type kind,
               " duration before now such as 2h)", what, text);
     return -1;
 }
+
+int cli_time_note(pilotdb *db, char *buf, size_t size)
+{
+    static const char *const what[3] = {"observed times", "an unknown submission",
+                                        "an unknown start"};
+    pilotdb_time_counts c;
+    int64_t count[3];
+    size_t n = 0;
+    int first = 1;
+
+    buf[0] = '\0';
+    if (pilotdb_time_counts_get(db, &c) != PILOTDB_OK)
+        return -1;
+    count[0] = c.observed;
+    count[1] = c.submitted_unknown;
+    count[2] = c.started_unknown;
+    for (int i = 0; i < 3 && n < size; i++) {
+        if (!count[i])
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%s%lld%s with %s", first ? "" : ", ",
+                              (long long)count[i],
+                              !first ? "" : count[i] == 1 ? " pilot" : " pilots", what[i]);
+        first = 0;
+    }
+    return 0;
+}

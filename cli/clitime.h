@@ -50,4 +50,11 @@ const char *cli_span_text(int64_t ms, char *buf);
 int cli_parse_time(const char *what, const char *text, pilotdb_clock_type kind,
                    int64_t now, int64_t *out);
 
+/*
+ * Say in buf how many of db's pilots have times that are not exact ("12
+ * pilots with observed times, 3 with an unknown start"), "" when none.
+ * 0, or -1 when the database failed (buf "").
+ */
+int cli_time_note(pilotdb *db, char *buf, size_t size);
+
 #endif

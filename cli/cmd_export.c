@@ -431,6 +431,11 @@ static int run_export(const struct cli_globals *g, struct cli_args *a)
         put_csv_header(&x);
     }
     status = target_close(&t, status, x.write_errno);
+    if (status == CLI_OK) {
+        char note[256];
+        if (cli_time_note(db, note, sizeof note) == 0 && note[0])
+            fprintf(stderr, "pilotdeck: export: %s (written as such)\n", note);
+    }
 out:
     return cli_close_db(g, db, status);
 }

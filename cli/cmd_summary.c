@@ -2,6 +2,7 @@
  * cmd_summary.c - `pilotdeck summary`: pilot counts per status.
  */
 #include "cli.h"
+#include "clitime.h"
 
 #include <jansson.h>
 
@@ -36,8 +37,14 @@ static int run_summary(const struct cli_globals *g, struct cli_args *a)
             }
         status = cli_print_json(obj);
     } else {
+        char note[256];
+
         for (int i = 0; i < PILOT_NSTATUS; i++)
             printf("%-10s %lld\n", pilot_status_name(i), (long long)s.count[i]);
+        if (cli_time_note(db, note, sizeof note) != 0)
+            status = cli_db_error(db, "summary");
+        else if (note[0])
+            printf("times      %s\n", note);
     }
     return cli_close_db(g, db, status);
 }
@@ -46,7 +53,8 @@ const struct cli_command cmd_summary = {
     .name = "summary",
     .summary = "pilot counts per status",
     .usage = "pilotdeck [--db PATH] summary [--json]",
-    .description = "Pilot counts per status, zeros included.\n",
+    .description = "Pilot counts per status, zeros included, and how many pilots have\n"
+                   "times that are not exact (observed, or unknown), when some do.\n",
     .options = summary_options,
     .run = run_summary,
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clitime.h"
 #include "pilottui.h"
 
 static int parse_column(const char *word, tui_column *out)
@@ -205,6 +206,8 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     if (status != CLI_OK)
         return status;
     cli_set_actor(db, "top");
+    if (!notice[0] && cli_time_note(db, notice, sizeof notice - 40) == 0 && notice[0])
+        strcat(notice, ": their times are not exact");
     if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms);

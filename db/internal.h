@@ -54,6 +54,7 @@ enum pilotdb__stmt {
     ST_META_PUT,
     ST_CE_LOG_AMEND,
     ST_CE_PEAK,
+    ST_TIME_KINDS,
     ST_CE_LOG,
     ST_CE_HISTORY,
     ST_CE_HISTORY_CE,

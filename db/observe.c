@@ -408,3 +408,20 @@ pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
     }
     return rc;
 }
+
+pilotdb_rc pilotdb_time_counts_get(pilotdb *db, pilotdb_time_counts *out)
+{
+    struct pilotdb__call call;
+    pilotdb_rc rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = pilotdb__enter(db, PILOTDB__READ, ST_TIME_KINDS, &call)) != PILOTDB_OK)
+        return rc;
+    rc = pilotdb__step_row(db, call.st, "counting the pilots' time kinds", "no row");
+    if (rc == PILOTDB_OK) {
+        out->observed = sqlite3_column_int64(call.st, 0);
+        out->submitted_unknown = sqlite3_column_int64(call.st, 1);
+        out->started_unknown = sqlite3_column_int64(call.st, 2);
+    }
+    return pilotdb__leave(db, &call, rc);
+}

@@ -537,6 +537,15 @@ pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
                                  pilotdb_observe_result *result,
                                  int64_t *pilot_id);
 
+/* How many pilots have times that are not exact: one or more observed
+ * times, an unknown submission, an unknown start. */
+typedef struct pilotdb_time_counts {
+    int64_t observed, submitted_unknown, started_unknown;
+} pilotdb_time_counts;
+
+/* Count them (a scan of the pilots from outside sources) into *out. */
+pilotdb_rc pilotdb_time_counts_get(pilotdb *db, pilotdb_time_counts *out);
+
 /* Read the pilot whose ref is ref into *out (zeroed on error);
  * PILOTDB_ENOTFOUND if none. */
 pilotdb_rc pilotdb_pilot_get_ref(pilotdb *db, const char *ref, pilotdb_pilot *out);

@@ -105,6 +105,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                    " FROM pilot WHERE ce_id = ?1"
                    " UNION ALL SELECT ended_at, -1 FROM pilot"
                    " WHERE ce_id = ?1 AND ended_at IS NOT NULL))",
+    [ST_TIME_KINDS] = "SELECT coalesce(sum((time_kinds & 7) != 0), 0),"
+                      " coalesce(sum((time_kinds & 8) != 0), 0),"
+                      " coalesce(sum((time_kinds & 16) != 0), 0) FROM pilot_source",
     [ST_CE_LOG_AMEND] = "UPDATE ce_change SET new_value = ?3"
                         " WHERE ce_id = ?1 AND field = ?2 AND old_value IS NULL",
     [ST_CE_LOG] = "INSERT INTO ce_change(at, ce_id, field, old_value, new_value,"

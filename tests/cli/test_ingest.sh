@@ -160,6 +160,14 @@ for f in "$DATA"/*.json "$DATA"/*.jsonl "$DATA"/*.csv; do
 $(diff "$f.db.expected" got.txt | head -20)"; fi
 done
 
+# readers say how many pilots have times that are not exact
+rm -f corpus1.db
+"$PD" --db corpus1.db ingest --add-ces --skip-bad "$DATA/dirac_pilots.csv" >/dev/null 2>&1
+expect 0 "$PD" --db corpus1.db summary
+has "$out" "times      5 pilots with observed times, 3 with an unknown start"
+expect 0 "$PD" --db corpus1.db export
+has "$err" "5 pilots with observed times"
+
 # -- a new database is created, unless nothing could be written ---------------------------
 expect 1 "$PD" --db new.db ingest unknown.jsonl
 [ ! -e new.db ] && ok || bad "a failed ingest left new.db"
@@ -178,6 +186,8 @@ expect 1 "$PD" --db sim.db pilot submit grid-0001
 has "$err" "virtual clock"
 unchanged "pilot submit into a simulation's database"
 expect 0 "$PD" --db sim.db init;  has "$out" "schema version 5, virtual clock (a simulation)"
+expect 0 "$PD" --db sim.db summary
+case "$out" in *times*) bad "a simulation's exact times noted: $out" ;; *) ok ;; esac
 expect 0 "$PD" --db new.db init;  has "$out" "schema version 5, wall clock (real data)"
 expect 0 "$PD" --db fresh.db init; has "$out" "no clock yet"
 # ... and a simulation into an ingested one
