@@ -141,7 +141,7 @@ static int format_time(char *buf, size_t size, int64_t at, uint64_t *rng)
                     tm.tm_min, tm.tm_sec, (int)(at % 1000), shift ? "+01:00" : "Z");
 }
 
-/* A time within a few minutes, whole seconds half the time. */
+/* A time min_s to max_s seconds after at, in whole seconds half the time. */
 static int64_t later(int64_t at, int64_t min_s, int64_t max_s, uint64_t *rng)
 {
     int64_t s = min_s + (int64_t)(rel_rand(rng) % (uint64_t)(max_s - min_s + 1));
@@ -149,7 +149,8 @@ static int64_t later(int64_t at, int64_t min_s, int64_t max_s, uint64_t *rng)
     return (at / 1000 + s) * 1000 + ms;
 }
 
-/* The lines of npilots pilots, a minute apart, ending a week ago at most. */
+/* The lines of npilots pilots submitted a minute apart from eight days
+ * ago (ingest refuses times more than a day in the future), in time order. */
 static void corpus_make(struct corpus *c, int npilots, uint64_t seed)
 {
     uint64_t rng = seed;
