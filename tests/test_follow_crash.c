@@ -78,7 +78,7 @@
 
 #define DEFAULT_SEED 20261206u
 #define DEFAULT_KILLS 120u
-#define WRITER_MS 12000.0    /* the writer's time for the whole file */
+#define WRITER_MS 16000.0    /* the writer's time for the whole file */
 #define KILL_MEAN_MS 40.0    /* kills land in [0, 2 x this] after a start */
 #define CATCH_UP_MS 30000.0  /* the most a follower may take to catch up */
 #define POLL_MS 10.0
@@ -817,9 +817,10 @@ static void test_kills(void **state)
     if (writer == 0)
         writer_run(s.file, &c, writer_ms, seed);
 
-    /* Kill until both the kills are done and the writer is. */
+    /* Kill until the kills are done and the writer is near its end: the
+     * last follower follows the rest as it comes. */
     t0 = rel_now_ms();
-    for (k = 0; k < kills || waitpid(writer, &status, WNOHANG) == 0; k++) {
+    for (k = 0; k < kills || rel_now_ms() - t0 < 0.9 * writer_ms; k++) {
         double delay = rel_rand_unit(&rng) * 2 * KILL_MEAN_MS;
         int aim = rel_rand(&rng) % 3 == 0;
         double after_write = rel_rand(&rng) % 2 ? 0 : rel_rand_unit(&rng) * 0.5;
@@ -840,9 +841,6 @@ static void test_kills(void **state)
                      (unsigned long long)seed, (long long)kills, program);
         progressed += done > before;
     }
-    /* The loop ended when waitpid() reaped the writer. */
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("the writer failed (status %d)", status);
     print_message("follow kills: %lld kills in %.1f s: %lld at random"
                   " instants, %lld aimed at a commit (%lld of them right after a write to"
                   " the -wal file); %lld followers had committed lines when killed;"
@@ -852,9 +850,19 @@ static void test_kills(void **state)
                   (long long)(k - aimed), (long long)aimed, (long long)at_write,
                   (long long)progressed, done, c.n);
 
+    /* Most kills must come after the follower committed something, and
+     * some right after a write, or they prove little. */
+    if (4 * progressed < k || (aimed >= 8 && 8 * at_write < aimed))
+        fail_msg("only %lld of %lld kills came after a commit, %lld of %lld aimed ones"
+                 " right after a write (seed %llu)", (long long)progressed, (long long)k,
+                 (long long)at_write, (long long)aimed, (unsigned long long)seed);
+
     /* The last follower follows the rest, catches up and is stopped. */
     start_done = done;
     pid = follower_start(&s);
+    assert_int_equal(waitpid(writer, &status, 0), writer);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("the writer failed (status %d)", status);
     assert_int_equal(rel_file_size(s.file), (int64_t)c.size);
     wait_caught_up(&s, (int64_t)c.size, "the end of the file");
     follower_stop(&s, pid, &records, &created, &changed);
@@ -866,11 +874,13 @@ static void test_kills(void **state)
         model_apply(&fresh, &c, 0, start_done);
         before_pilots = fresh.pilots;
         model_apply(&fresh, &c, start_done, c.n);
+        /* Every line moves its pilot: new or changed, never unchanged. */
         if (records != (long long)(c.n - start_done) ||
-            created != (long long)(fresh.pilots - before_pilots))
+            created != (long long)(fresh.pilots - before_pilots) ||
+            changed != records - created)
             fail_msg("the last follower started after line %zu and read %lld records, %lld"
-                     " pilots new; the file has %zu more lines, %lld new pilots",
-                     start_done, records, created, c.n - start_done,
+                     " pilots new, %lld changed; the file has %zu more lines, %lld new"
+                     " pilots", start_done, records, created, changed, c.n - start_done,
                      (long long)(fresh.pilots - before_pilots));
         free(fresh.p);
     }
