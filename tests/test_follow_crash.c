@@ -13,21 +13,23 @@
  *
  * "kills": a writer process appends the lines at a steady pace, in pieces
  * that mostly end inside a line; the follower is killed at random instants
- * and restarted.  After every kill the test reopens the database and
- * requires: pilotdb_check() passes; the saved position is the end of a
- * line, never before the one saved at the previous kill; and the pilots
- * are exactly what the lines before that position make (each pilot's CE,
- * status and latest time): a pilot or a move of a later line would be
- * read twice after the restart, a missing one of an earlier line would be
- * lost.  Once the writer is done, the last follower catches up and is
- * stopped with SIGTERM: it exits 0 and its summary counts exactly the
- * lines after the position it started from.  The database then equals that
- * of one uninterrupted `pilotdeck ingest` of the whole file: every field of
- * every pilot (id, ref, CE, status, times and their kinds, source status,
- * reason) and each CE's counts, site and last change.  Not the capacity or
- * success rate that --add-ces infers: a follower infers those from the
- * pilots active at the end of each batch, a single ingest from the whole
- * history.
+ * (a third of the kills wait for its next write to the -wal file, through
+ * inotify, to land inside or just after a commit) and restarted, until
+ * there were enough kills and the writer is nearly done.  After every
+ * kill the test reopens the database and requires: pilotdb_check()
+ * passes; the saved position is the end of a line, never before the one
+ * saved at the previous kill; and the pilots are exactly what the lines
+ * before that position make (each pilot's CE, status and latest time): a
+ * pilot or a move of a later line would be read twice after the restart,
+ * a missing one of an earlier line would be lost.  The last follower
+ * follows the writer to its end, catches up and is stopped with SIGTERM:
+ * it exits 0 and its summary counts exactly the lines after the position
+ * it started from.  The database then equals that of one uninterrupted
+ * `pilotdeck ingest` of the whole file: every field of every pilot (id,
+ * ref, CE, status, times and their kinds, source status, reason) and each
+ * CE's counts, site and last change.  Not the capacity or success rate
+ * that --add-ces infers: a follower infers those from the pilots active at
+ * the end of each batch, a single ingest from the whole history.
  *
  * "rotation": one file rotated (renamed, a new one started) and truncated,
  * once while the follower runs and once while it is down, step by step:
@@ -45,7 +47,8 @@
  *
  * Environment: PILOTDECK_FOLLOW_SEED (the lines, the writer's pieces and the
  * kill instants), PILOTDECK_FOLLOW_KILLS (default 120),
- * PILOTDECK_RELIABILITY_SCALE (multiplies the kills and the writer's time).
+ * PILOTDECK_RELIABILITY_SCALE (multiplies the kills, the pilots and the
+ * writer's time).
  */
 #define _DEFAULT_SOURCE /* realpath */
 
