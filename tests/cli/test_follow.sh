@@ -19,8 +19,11 @@ t0=$(($(date +%s) - 86400)) # a day ago: ingest refuses times in the future
 line() {
     printf '{"ref": "%s", "ce": "%s", "status": "%s", "at": %d}\n' "$1" "$2" "$3" $((t0 + $4))
 }
-# counts: the summary on one line, "submitted N running N done N failed N".
-counts() { "$PD" summary 2>/dev/null | tr -s ' \n' '  ' | sed 's/ $//'; }
+# counts: the summary's counts on one line, "submitted N running N done N failed N".
+counts() {
+    "$PD" summary 2>/dev/null | grep -E '^(submitted|running|done|failed) ' |
+        tr -s ' \n' '  ' | sed 's/ $//'
+}
 shows() { [ "$(counts)" = "$1" ]; }
 # within SECONDS CMD...: CMD succeeds within SECONDS (tried every 0.1 s).
 within() {
