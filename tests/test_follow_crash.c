@@ -27,7 +27,8 @@
  * it started from.  The database then equals that of one uninterrupted
  * `pilotdeck ingest` of the whole file: every field of every pilot (id,
  * ref, CE, status, times and their kinds, source status, reason) and each
- * CE's counts, site and last change.  Not the capacity or success rate
+ * CE's counts, site and last change; and `pilotdeck export --format
+ * jsonl` writes the same bytes from both.  Not the capacity or success rate
  * that --add-ces infers: a follower infers those from the pilots active at
  * the end of each batch, a single ingest from the whole history.
  *
@@ -578,19 +579,60 @@ static void follower_stop(const struct setup *s, pid_t pid, long long *records,
         fail_msg("the follower's summary: '%s'", out);
 }
 
-/* Run `pilotdeck --db db ingest --add-ces file` to the end; it must exit 0. */
-static void ingest_once(const struct setup *s, const char *db, const char *file)
+/* Run pilotdeck with argv to the end; it must exit 0. */
+static void run_to_end(const struct setup *s, char *const argv[])
 {
-    char *const argv[] = {"pilotdeck", "--db", (char *)db, "ingest", "--add-ces",
-                          (char *)file, NULL};
     char tail[2048];
     pid_t pid = spawn(s->out, s->log, argv);
     int status;
 
     assert_int_equal(waitpid(pid, &status, 0), pid);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("pilotdeck ingest %s ended with status %d:\n%s", file, status,
+        fail_msg("pilotdeck %s %s ended with status %d:\n%s", argv[3], argv[4], status,
                  file_tail(s->log, tail, sizeof tail));
+}
+
+/* One uninterrupted `pilotdeck --db db ingest --add-ces file`. */
+static void ingest_once(const struct setup *s, const char *db, const char *file)
+{
+    char *const argv[] = {"pilotdeck", "--db", (char *)db, "ingest", "--add-ces",
+                          (char *)file, NULL};
+    run_to_end(s, argv);
+}
+
+/* Whether `pilotdeck export --format jsonl` writes the same history, byte
+ * for byte, from the databases at paths a and b; 0, or -1 with why. */
+static int exports_equal(const struct setup *s, const char *a, const char *b, char *why,
+                         size_t size)
+{
+    char out_a[PATH_MAX + 40], out_b[PATH_MAX + 40];
+    char *const argv_a[] = {"pilotdeck", "--db", (char *)a, "export", "--format", "jsonl",
+                            out_a, NULL};
+    char *const argv_b[] = {"pilotdeck", "--db", (char *)b, "export", "--format", "jsonl",
+                            out_b, NULL};
+    FILE *fa, *fb;
+    long line = 1;
+    int ca, cb;
+
+    snprintf(out_a, sizeof out_a, "%s/a.export.jsonl", s->dir);
+    snprintf(out_b, sizeof out_b, "%s/b.export.jsonl", s->dir);
+    run_to_end(s, argv_a);
+    run_to_end(s, argv_b);
+    fa = fopen(out_a, "rb");
+    fb = fopen(out_b, "rb");
+    assert_non_null(fa);
+    assert_non_null(fb);
+    do {
+        ca = getc(fa);
+        cb = getc(fb);
+        line += ca == '\n';
+    } while (ca == cb && ca != EOF);
+    fclose(fa);
+    fclose(fb);
+    if (ca == cb)
+        return 0;
+    snprintf(why, size, "their exports differ at line %ld", line);
+    return -1;
 }
 
 /* Append len bytes to path (created if missing). */
@@ -896,7 +938,8 @@ static void test_kills(void **state)
     /* One uninterrupted ingest of the same file must give the same database. */
     snprintf(ref_db, sizeof ref_db, "%s/once.db", s.dir);
     ingest_once(&s, ref_db, s.file);
-    if (databases_equal(s.db, ref_db, why, sizeof why) != 0)
+    if (databases_equal(s.db, ref_db, why, sizeof why) != 0 ||
+        exports_equal(&s, s.db, ref_db, why, sizeof why) != 0)
         fail_msg("the followed database differs from one ingest of the file: %s\n"
                  "reproduce with: PILOTDECK_FOLLOW_SEED=%llu PILOTDECK_FOLLOW_KILLS=%lld %s"
                  " kills", why, (unsigned long long)seed, (long long)kills, program);
@@ -1031,7 +1074,8 @@ static void test_rotation(void **state)
     append(ref_file, span_text(&c, f), span_size(&c, f, h));
     snprintf(ref_db, sizeof ref_db, "%s/once.db", s.dir);
     ingest_once(&s, ref_db, ref_file);
-    if (databases_equal(s.db, ref_db, why, sizeof why) != 0)
+    if (databases_equal(s.db, ref_db, why, sizeof why) != 0 ||
+        exports_equal(&s, s.db, ref_db, why, sizeof why) != 0)
         fail_msg("the followed database differs from one ingest of the lines read: %s\n"
                  "reproduce with: PILOTDECK_FOLLOW_SEED=%llu %s rotation", why,
                  (unsigned long long)seed, program);
