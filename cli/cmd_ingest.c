@@ -482,7 +482,8 @@ static int follow_open(struct followed *f, pilotingest_format format, int64_t of
 
 /* Open the file where the database says this follower stopped: the same
  * file (device and inode) at its saved offset, unless it shrank below it;
- * otherwise from its start. */
+ * otherwise from its start (a file rotated while no follower ran: the old
+ * one's lines after the saved offset are not read, as with tail -F). */
 static int follow_resume(struct run *r, struct followed *f)
 {
     pilotdb_position pos;
@@ -650,6 +651,12 @@ static int ingest_follow(const struct cli_globals *g, const struct options *o,
         if (status != CLI_OK || !idle)
             continue;
         change = file_changed(&f);
+        if (change == 1) {
+            /* what was appended between the last read and the rename */
+            status = follow_batch(&r, &f, &idle);
+            if (status != CLI_OK || !idle)
+                continue;
+        }
         if (change == 1 || change == 2) {
             /* rotated: the old file was read to its end; truncated: from 0 */
             fprintf(stderr, "pilotdeck: ingest: %s: %s; reading it from the start\n", path,

@@ -22,3 +22,18 @@ pilotdeck_add_test(test_concurrency SOURCES test_concurrency.c
 # races ahead, so that the kills land after the child's last step. They run
 # alone.
 set_tests_properties(test_crash test_concurrency PROPERTIES RUN_SERIAL TRUE)
+
+# SIGKILL `pilotdeck ingest --follow` at random instants while a writer
+# appends to its file (at least 120 times, about 16 s) and restart it: after
+# each kill the database holds exactly the lines before its saved position,
+# and at the end it equals one ingest of the file.  Then (about 1 s) a
+# rotation and a truncation while it follows and while it is down.
+pilotdeck_add_test(test_follow_crash SOURCES test_follow_crash.c
+                   LIBS pilotdeck_reliability LABELS reliability TIMEOUT 120
+                   GROUPS kills rotation)
+target_compile_definitions(test_follow_crash PRIVATE
+                           PILOTDECK_EXE="$<TARGET_FILE:pilotdeck>")
+add_dependencies(test_follow_crash pilotdeck)
+# The kills are timed against a writer's pace: they run alone, like the
+# others.  The rotation steps wait for conditions, not times.
+set_tests_properties(test_follow_crash.kills PROPERTIES RUN_SERIAL TRUE)
