@@ -64,6 +64,8 @@ struct ce_note {
     long line;
     int64_t capacity, ended; /* added: what was inferred */
     double success_rate;
+    int earlier;       /* a CE an earlier ingest added (its capacity inferred) */
+    int64_t seen;      /* its pilots when last inferred */
 };
 
 struct run {
@@ -213,10 +215,39 @@ static int store(struct run *r, const char *file, const pilotingest_obs *obs)
     }
 }
 
-/* Give each CE this run added the capacity and success rate its pilots
- * show: the most active at once, and done / ended (1 when none ended).
- * Following, a batch only raises the capacity to the pilots active now
- * (a CE's counts are at hand; its history would be a scan per batch). */
+static int64_t pilots_of(const pilotdb_ce *ce)
+{
+    int64_t n = 0;
+    for (int s = 0; s < PILOT_NSTATUS; s++)
+        n += ce->count[s];
+    return n;
+}
+
+/* The CEs earlier ingests added, whose capacity is still inferred (no one
+ * set it since): this run goes on inferring it from what it adds. */
+static int note_inferred(struct run *r)
+{
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+
+    if (pilotdb_ce_list(r->db, 0, &ces, &n) != PILOTDB_OK)
+        return cli_db_error(r->db, "ingest: listing the CEs");
+    for (size_t i = 0; i < n; i++) {
+        if (ces[i].capacity_source == PILOTDB_CAPACITY_INFERRED) {
+            struct ce_note *note = add_note(&r->added, &r->nadded, ces[i].name);
+            note->earlier = 1;
+            note->seen = pilots_of(&ces[i]);
+        }
+    }
+    pilotdb_free(ces);
+    return CLI_OK;
+}
+
+/* Give each CE whose capacity is inferred, and that gained pilots, the
+ * capacity and success rate its pilots show: the most active at once (never
+ * less than before), and done / ended (1 when none ended).  Following, a
+ * batch only raises the capacity to the pilots active now (a CE's counts
+ * are at hand; its history would be a scan per batch). */
 static int infer_added(struct run *r, int following)
 {
     for (size_t i = 0; i < r->nadded; i++) {
@@ -226,9 +257,13 @@ static int infer_added(struct run *r, int following)
         int64_t peak, ended;
         pilotdb_ce ce;
 
-        if (pilotdb_ce_get(r->db, r->added[i].name, &ce) != PILOTDB_OK ||
-            (!following &&
-             pilotdb_ce_peak_active(r->db, r->added[i].name, &peak) != PILOTDB_OK))
+        if (pilotdb_ce_get(r->db, r->added[i].name, &ce) != PILOTDB_OK)
+            return cli_db_error(r->db, "ingest: inferring a CE's capacity");
+        if (ce.capacity_source != PILOTDB_CAPACITY_INFERRED ||
+            (r->added[i].earlier && pilots_of(&ce) == r->added[i].seen))
+            continue; /* set by someone since, or nothing new */
+        r->added[i].seen = pilots_of(&ce);
+        if (!following && pilotdb_ce_peak_active(r->db, r->added[i].name, &peak) != PILOTDB_OK)
             return cli_db_error(r->db, "ingest: inferring a CE's capacity");
         if (following)
             peak = ce.active;
@@ -246,10 +281,19 @@ static int infer_added(struct run *r, int following)
     return CLI_OK;
 }
 
+static size_t count_added(const struct run *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nadded; i++)
+        n += !r->added[i].earlier;
+    return n;
+}
+
 static void report_added(const struct run *r, const char *verb)
 {
     for (size_t i = 0; i < r->nadded; i++)
-        cli_error("ingest: %s CE '%s': capacity %lld (inferred: the most pilots active at"
+        if (!r->added[i].earlier)
+            cli_error("ingest: %s CE '%s': capacity %lld (inferred: the most pilots active at"
                   " once), success rate %.3g (%s)", verb, r->added[i].name,
                   (long long)r->added[i].capacity, r->added[i].success_rate,
                   r->added[i].ended ? "from its ended pilots" : "no pilot ended");
@@ -303,7 +347,7 @@ static void print_summary(const struct run *r, const char *tail)
     printf("ingest: %lld records read, %lld pilots new, %lld changed, %lld unchanged,"
            " %lld stale, %lld bad, %zu CEs added%s\n",
            (long long)r->records, (long long)r->created, (long long)r->changed,
-           (long long)r->unchanged, (long long)r->stale, (long long)r->bad, r->nadded, tail);
+           (long long)r->unchanged, (long long)r->stale, (long long)r->bad, count_added(r), tail);
     fflush(stdout);
 }
 
@@ -376,6 +420,8 @@ static int ingest_once(const struct cli_globals *g, const struct options *o, int
         status = cli_db_error(r.db, "ingest");
     else if (pilotdb_clock_claim(r.db, PILOTDB_CLOCK_WALL) != PILOTDB_OK)
         status = cli_db_error(r.db, "ingest");
+    else
+        status = note_inferred(&r);
     for (int i = 0; status == CLI_OK && i < nfiles; i++)
         status = ingest_file(&r, files[i]);
     if (status == CLI_OK)
@@ -442,6 +488,7 @@ struct followed {
     struct stat st;
     pilotingest_reader *reader;
     pilotingest_format format;
+    pilotdb_position saved; /* the position in the database */
 };
 
 static void follow_close(struct followed *f)
@@ -494,6 +541,10 @@ static int follow_resume(struct run *r, struct followed *f)
 
     if (rc != PILOTDB_OK && rc != PILOTDB_ENOTFOUND)
         return cli_db_error(r->db, "ingest: reading the saved position");
+    if (rc == PILOTDB_OK)
+        f->saved = pos;
+    else
+        f->saved.offset = -1; /* none: the first batch saves one */
     have = rc == PILOTDB_OK && stat(f->path, &st) == 0 && (uint64_t)st.st_dev == pos.dev &&
            (uint64_t)st.st_ino == pos.ino && (int64_t)st.st_size >= pos.offset;
     if (have && pos.format[0])
@@ -554,10 +605,16 @@ static int follow_batch(struct run *r, struct followed *f, int *idle)
     int status = CLI_OK;
 
     *idle = 1;
+    /* nothing new, and the database has this position: write nothing */
+    rc = pilotingest_next(f->reader, &obs);
+    if (rc == PILOTINGEST_AGAIN && pilotingest_offset(f->reader) == f->saved.offset &&
+        (uint64_t)f->st.st_dev == f->saved.dev && (uint64_t)f->st.st_ino == f->saved.ino)
+        return CLI_OK;
     if (pilotdb_begin(r->db) != PILOTDB_OK)
         return cli_db_error(r->db, "ingest");
-    while (status == CLI_OK && !stop_signal && n < BATCH_RECORDS &&
-           (rc = pilotingest_next(f->reader, &obs)) != PILOTINGEST_AGAIN) {
+    for (; rc != PILOTINGEST_AGAIN && status == CLI_OK;
+         rc = !stop_signal && n < BATCH_RECORDS ? pilotingest_next(f->reader, &obs)
+                                                : PILOTINGEST_AGAIN) {
         n++;
         *idle = 0;
         if (rc == PILOTINGEST_OK) {
@@ -592,6 +649,8 @@ static int follow_batch(struct run *r, struct followed *f, int *idle)
         return cli_db_error(r->db, "ingest: committing");
     if (status != CLI_OK)
         pilotdb_rollback(r->db);
+    else
+        f->saved = pos;
     return status;
 }
 
@@ -644,6 +703,8 @@ static int ingest_follow(const struct cli_globals *g, const struct options *o,
     sigaction(SIGTERM, &sa, NULL);
     if (pilotdb_clock_claim(r.db, PILOTDB_CLOCK_WALL) != PILOTDB_OK)
         status = cli_db_error(r.db, "ingest");
+    if (status == CLI_OK)
+        status = note_inferred(&r);
     if (status == CLI_OK)
         status = follow_resume(&r, &f);
     while (status == CLI_OK && !stop_signal && f.reader) {
