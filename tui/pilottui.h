@@ -139,6 +139,8 @@ typedef struct tui_view {
     int event_clock;          /* non-zero: now is the newest change's time (a
                                  simulator's database seen from the wall clock) */
     int clock_chosen;         /* private: event_clock is decided */
+    int64_t reread_at, reread_cost; /* private: the last read of the rate
+                                       window (monotonic ms) and its cost */
     tui_totals totals;
     tui_ce_row *rows;
     size_t nrows;

@@ -72,6 +72,8 @@ struct tui_trend {
     int64_t now;          /* of the last trend_advance() */
     int64_t prev_now;     /* of the one before */
     int failed;           /* trend_add_event() ran out of memory */
+    struct trend_entry *pending; /* trend_count()'s entries, before sorting */
+    size_t pending_cap;
 };
 
 /* A new empty store with bucket_ms wide buckets and rates over window_ms,
@@ -106,10 +108,11 @@ void trend_history_done(struct tui_trend *trend);
 
 /* Whether the rate window should be read again from the history: its first
  * event was dated by a frame; or it holds entries dated by frames and this
- * one saw nothing move (moved: what trend_count() returned), or the
+ * one saw nothing move (moved: what trend_count() returned) while quiet_due
+ * (the caller's limit on how often a quiet frame may read it), or the
  * window's start passed the earliest time they may truly have; or a read
  * failed.  Reading it again makes it exact. */
-int trend_window_stale(const struct tui_trend *trend, int moved);
+int trend_window_stale(const struct tui_trend *trend, int moved, int quiet_due);
 
 /* Empty the rate window before reading it again: then visit the events of
  * trend_rate_history() with trend_add_rate_event(), and call

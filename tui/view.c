@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "trend.h"
 
@@ -551,6 +552,26 @@ static pilotdb_rc read_history(struct tui_trend *trend, pilotdb *db, int with_tr
     return rc;
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Whether a quiet frame may read the rate window again to date exactly what
+ * frames dated by their CE's last change.  A writer that commits in batches
+ * (an ingest, every second) makes every other frame quiet, and a read is a
+ * scan of the pilots (a few hundred ms at a million): so the reads take at
+ * most a twentieth of the time; until the next one, what the batches moved
+ * is dated at their CE's last change.  A small database reads every time.
+ */
+static int quiet_reread_due(const tui_view *view)
+{
+    return view->reread_at == 0 || monotonic_ms() - view->reread_at >= 20 * view->reread_cost;
+}
+
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
 {
     pilotdb_ce *ces = NULL;
@@ -596,9 +617,13 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         rc = PILOTDB_ENOMEM;
         goto out;
     }
-    if (!fresh && trend_window_stale(view->trend, moved) &&
-        (rc = read_history(view->trend, db, 0)) != PILOTDB_OK)
-        goto out;
+    if (!fresh && trend_window_stale(view->trend, moved, quiet_reread_due(view))) {
+        int64_t start = monotonic_ms();
+        if ((rc = read_history(view->trend, db, 0)) != PILOTDB_OK)
+            goto out;
+        view->reread_at = monotonic_ms();
+        view->reread_cost = view->reread_at - start;
+    }
     rc = pilotdb_commit(db);
     if (rc != PILOTDB_OK)
         goto out;
