@@ -11,7 +11,8 @@
  *
  * Prints the figures with their targets and exits 1 if one is missed
  * (never with --quick, whose sizes are too small for the targets).
- * Usage: bench_ingest [--quick] [--rounds N] [--memory-mb MB] [DIR]
+ * Usage: bench_ingest [--quick] [--rounds N] [--memory-mb MB]
+ *                     [--only jsonl|condor|memory] [DIR]
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -633,7 +634,7 @@ int main(int argc, char **argv)
 {
     int quick = 0, rounds = 3;
     double memory_mb = 1000;
-    const char *parent = NULL;
+    const char *parent = NULL, *only = NULL;
     char path[4200];
 
     for (int i = 1; i < argc; i++) {
@@ -643,11 +644,13 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--memory-mb") == 0 && i + 1 < argc) {
             memory_mb = atof(argv[++i]);
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
         } else if (argv[i][0] != '-' && !parent) {
             parent = argv[i];
         } else {
             fprintf(stderr, "usage: bench_ingest [--quick] [--rounds N] [--memory-mb MB]"
-                            " [DIR]\n");
+                            " [--only jsonl|condor|memory] [DIR]\n");
             return 2;
         }
     }
@@ -667,9 +670,12 @@ int main(int argc, char **argv)
            rounds == 1 ? "" : "s", quick ? " (--quick: small sizes, targets not meaningful)"
                                          : "");
 
-    bench_memory(memory_mb);
-    bench_jsonl(quick ? 3000 : 333334, rounds);
-    bench_condor(quick ? 2000 : 100000, rounds);
+    if (!only || strcmp(only, "memory") == 0)
+        bench_memory(memory_mb);
+    if (!only || strcmp(only, "jsonl") == 0)
+        bench_jsonl(quick ? 3000 : 333334, rounds);
+    if (!only || strcmp(only, "condor") == 0)
+        bench_condor(quick ? 2000 : 100000, rounds);
 
     path_in_dir(path, sizeof path, "ingest.db");
     remove_db(path);
