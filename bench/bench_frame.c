@@ -10,11 +10,12 @@
  * With --beside-ingest the frames are measured a second time while a child
  * process ingests into the same file as `pilotdeck ingest --follow` writes
  * (a transaction per 20,000 observations or per second, as fast as it
- * can), instead of the writer between frames: both medians are printed.
+ * can; --ingest-batch N: at most N a transaction), instead of the writer
+ * between frames: both medians are printed.
  *
  * Prints the figures with their targets and exits 1 if one is missed.
- * Usage: bench_frame [--quick] [--beside-ingest] [--ces N] [--pilots N]
- *                    [--frames N] [DIR]
+ * Usage: bench_frame [--quick] [--beside-ingest [--ingest-batch N]]
+ *                    [--ces N] [--pilots N] [--frames N] [DIR]
  */
 #include <signal.h>
 #include <stdint.h>
@@ -181,6 +182,7 @@ static void run_frames(tui_view *view, pilotdb *reader, pilotdb *writer, tui_scr
 }
 
 static volatile sig_atomic_t ingest_stop;
+static int ingest_batch = 20000; /* observations per transaction at most */
 
 static void on_term(int sig)
 {
@@ -196,8 +198,9 @@ struct ingest_tally {
 
 /* The ingesting child: new pilots on every CE, each observed submitted,
  * then running, then done, the three lines of a pilot apart as in a live
- * source, stored with pilotdb_pilot_observe() in a transaction per 20,000
- * observations or per second, until SIGTERM; its tally goes to fd. */
+ * source, stored with pilotdb_pilot_observe() in a transaction per
+ * ingest_batch observations or per second, until SIGTERM; its tally goes
+ * to fd. */
 static void ingest_child(const char *path, long ces, int fd)
 {
     static const int lag[3] = {0, 4, 1000};
@@ -213,7 +216,8 @@ static void ingest_child(const char *path, long ces, int fd)
     while (!ingest_stop) {
         die_if(pilotdb_begin(db) != PILOTDB_OK, db, "ingest begin");
         batch_start = now_ms();
-        for (int n = 0; n < 20000 && !ingest_stop && now_ms() - batch_start < 1000; next++) {
+        for (int n = 0; n < ingest_batch && !ingest_stop && now_ms() - batch_start < 1000;
+             next++) {
             for (int step = 0; step < 3; step++) {
                 int64_t pilot = next - lag[step], at = pilotdb_now(db);
                 long c = (long)(pilot % ces);
@@ -273,6 +277,8 @@ int main(int argc, char **argv)
             frames = 30;
         } else if (strcmp(argv[i], "--beside-ingest") == 0) {
             beside = 1;
+        } else if (strcmp(argv[i], "--ingest-batch") == 0 && i + 1 < argc) {
+            ingest_batch = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--ces") == 0 && i + 1 < argc) {
             ces = atol(argv[++i]);
         } else if (strcmp(argv[i], "--pilots") == 0 && i + 1 < argc) {
@@ -282,13 +288,14 @@ int main(int argc, char **argv)
         } else if (argv[i][0] != '-') {
             dir = argv[i];
         } else {
-            fprintf(stderr, "usage: bench_frame [--quick] [--beside-ingest] [--ces N]"
-                            " [--pilots N] [--frames N] [DIR]\n");
+            fprintf(stderr, "usage: bench_frame [--quick] [--beside-ingest [--ingest-batch N]]"
+                            " [--ces N] [--pilots N] [--frames N] [DIR]\n");
             return 2;
         }
     }
-    if (ces < 1 || pilots < ces || frames < 1) {
-        fprintf(stderr, "bench_frame: need --ces >= 1, --pilots >= --ces, --frames >= 1\n");
+    if (ces < 1 || pilots < ces || frames < 1 || ingest_batch < 1) {
+        fprintf(stderr, "bench_frame: need --ces >= 1, --pilots >= --ces, --frames >= 1,"
+                        " --ingest-batch >= 1\n");
         return 2;
     }
     snprintf(tmpl, sizeof tmpl, "%s/pilotdeck-bench-frame-XXXXXX",
