@@ -209,11 +209,12 @@ static void ingest_child(const char *path, long ces, int fd)
     char errbuf[512], ref[64], name[64];
     pilotdb *db = NULL;
     int64_t next = 0;
+    pid_t parent = getppid();
 
     signal(SIGTERM, on_term);
     die_if(pilotdb_open(path, 0, &db, errbuf, sizeof errbuf) != PILOTDB_OK, NULL, errbuf);
     die_if(pilotdb_set_actor(db, "ingest", NULL) != PILOTDB_OK, db, "actor");
-    while (!ingest_stop) {
+    while (!ingest_stop && getppid() == parent) { /* not beyond a parent that died */
         die_if(pilotdb_begin(db) != PILOTDB_OK, db, "ingest begin");
         batch_start = now_ms();
         for (int n = 0; n < ingest_batch && !ingest_stop && now_ms() - batch_start < 1000;
@@ -378,6 +379,7 @@ int main(int argc, char **argv)
         report("  (alone, as above)", alone_median, "ms", -1);
         report("beside ingest: frame total, 95th percentile",
                percentile(ft.total_ms, frames, 0.95), "ms", quick ? -1 : 2 * TARGET_FRAME_MS);
+        report("beside ingest: CPU time per frame, mean", ft.cpu_ms / frames, "ms", -1);
         report("  (the ingest: observations per second)",
                (double)tally.records / tally.seconds, "/s", -1);
     }
