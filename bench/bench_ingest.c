@@ -103,15 +103,15 @@ static void path_in_dir(char *out, size_t size, const char *name)
     snprintf(out, size, "%s/%s", dir, name);
 }
 
-static void remove_db(const char *path)
+/* Close db and delete its file (the last close removes the -wal and -shm
+ * files). */
+static void drop_db(pilotdb *db, const char *name)
 {
-    static const char *const tails[] = {"", "-wal", "-shm", "-journal"};
-    char side[4200];
+    char path[4200];
 
-    for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
-        snprintf(side, sizeof side, "%s%s", path, tails[i]);
-        unlink(side);
-    }
+    die_if(pilotdb_close(db) != PILOTDB_OK, "close", name);
+    path_in_dir(path, sizeof path, name);
+    die_if(unlink(path) != 0, "remove", path);
 }
 
 /* A fresh WAL file database with the NCES CEs, written by "ingest". */
@@ -121,7 +121,6 @@ static pilotdb *fresh_db(const char *name)
     pilotdb *db = NULL;
 
     path_in_dir(path, sizeof path, name);
-    remove_db(path);
     die_if(pilotdb_open(path, PILOTDB_OPEN_CREATE, &db, errbuf, sizeof errbuf) != PILOTDB_OK,
            path, errbuf);
     die_if(pilotdb_set_actor(db, "ingest", NULL) != PILOTDB_OK, "actor", pilotdb_errmsg(db));
@@ -545,8 +544,8 @@ static void ingest_vs_raw(const char *file, pilotingest_format format, int round
         fingerprint(raw, b, sizeof b);
         die_if(strcmp(a, b) != 0, "raw insert", "its database differs from the ingest's");
         free_rows(&rows);
-        die_if(pilotdb_close(db) != PILOTDB_OK || pilotdb_close(raw) != PILOTDB_OK, "close",
-               NULL);
+        drop_db(db, "ingest.db");
+        drop_db(raw, "raw.db");
     }
 }
 
@@ -626,8 +625,8 @@ static void bench_memory(double mb)
     report("peak RSS ingesting the array", (double)ru.ru_maxrss / 1024.0, "MB", "<=",
            TARGET_RSS_MB);
     unlink(path);
-    path_in_dir(path, sizeof path, "big.db");
-    remove_db(path);
+    path_in_dir(path, sizeof path, "big.db"); /* closed by the child */
+    unlink(path);
 }
 
 int main(int argc, char **argv)
@@ -635,7 +634,6 @@ int main(int argc, char **argv)
     int quick = 0, rounds = 3;
     double memory_mb = 1000;
     const char *parent = NULL, *only = NULL;
-    char path[4200];
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
@@ -677,10 +675,6 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "condor") == 0)
         bench_condor(quick ? 2000 : 100000, rounds);
 
-    path_in_dir(path, sizeof path, "ingest.db");
-    remove_db(path);
-    path_in_dir(path, sizeof path, "raw.db");
-    remove_db(path);
     if (rmdir(dir) != 0)
         fprintf(stderr, "bench_ingest: could not remove %s\n", dir);
     if (quick)
