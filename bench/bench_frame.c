@@ -7,13 +7,22 @@
  * list, until the writer stops: the first quiet frame reads the rate window
  * again.
  *
+ * With --beside-ingest the frames are measured a second time while a child
+ * process ingests into the same file as `pilotdeck ingest --follow` writes
+ * (a transaction per 20,000 observations or per second, as fast as it
+ * can; --ingest-batch N: at most N a transaction), instead of the writer
+ * between frames: both medians are printed.
+ *
  * Prints the figures with their targets and exits 1 if one is missed.
- * Usage: bench_frame [--quick] [--ces N] [--pilots N] [--frames N] [DIR]
+ * Usage: bench_frame [--quick] [--beside-ingest [--ingest-batch N]]
+ *                    [--ces N] [--pilots N] [--frames N] [DIR]
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,6 +142,114 @@ static void live_writes(pilotdb *db, long ces, int frame)
     die_if(pilotdb_commit(db) != PILOTDB_OK, db, "commit");
 }
 
+/* The frame loop's timings: per frame, and CPU time over all. */
+struct frame_times {
+    double *update_ms, *draw_ms, *total_ms;
+    double cpu_ms;
+};
+
+/* frames frames into ft, each after the writer's live writes (none when
+ * writer is NULL: another process writes). */
+static void run_frames(tui_view *view, pilotdb *reader, pilotdb *writer, tui_screen *screen,
+                       const tui_draw_options *dopts, long ces, int frames,
+                       struct frame_times *ft)
+{
+    double t0, t1, t2;
+
+    ft->cpu_ms = 0;
+    for (int f = 0; f < frames; f++) {
+        struct timespec c0, c1;
+        if (writer)
+            live_writes(writer, ces, f);
+        /* Alternate sort columns: a frame pays for a sort of every CE. */
+        if (f % 2)
+            tui_view_sort(view, TUI_COL_ACTIVE, 0);
+        else
+            tui_view_sort(view, TUI_COL_NAME, 0);
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+        t0 = now_ms();
+        die_if(tui_view_update(view, reader) != PILOTDB_OK, reader, "frame");
+        t1 = now_ms();
+        tui_screen_draw_frame(screen, view, dopts);
+        t2 = now_ms();
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+        ft->cpu_ms += ((double)c1.tv_sec - (double)c0.tv_sec) * 1e3 +
+                      ((double)c1.tv_nsec - (double)c0.tv_nsec) * 1e-6;
+        ft->update_ms[f] = t1 - t0;
+        ft->draw_ms[f] = t2 - t1;
+        ft->total_ms[f] = t2 - t0;
+    }
+}
+
+static volatile sig_atomic_t ingest_stop;
+static int ingest_batch = 20000; /* observations per transaction at most */
+
+static void on_term(int sig)
+{
+    (void)sig;
+    ingest_stop = 1;
+}
+
+/* What the ingesting child did, sent to the parent at its end. */
+struct ingest_tally {
+    long records;
+    double seconds;
+};
+
+/* The ingesting child: new pilots on every CE, each observed submitted,
+ * then running, then done, the three lines of a pilot apart as in a live
+ * source, stored with pilotdb_pilot_observe() in a transaction per
+ * ingest_batch observations or per second, until SIGTERM; its tally goes
+ * to fd. */
+static void ingest_child(const char *path, long ces, int fd)
+{
+    static const int lag[3] = {0, 4, 1000};
+    struct ingest_tally tally = {0, 0};
+    double start = now_ms(), batch_start;
+    char errbuf[512], ref[64], name[64];
+    pilotdb *db = NULL;
+    int64_t next = 0;
+    pid_t parent = getppid();
+
+    signal(SIGTERM, on_term);
+    die_if(pilotdb_open(path, 0, &db, errbuf, sizeof errbuf) != PILOTDB_OK, NULL, errbuf);
+    die_if(pilotdb_set_actor(db, "ingest", NULL) != PILOTDB_OK, db, "actor");
+    while (!ingest_stop && getppid() == parent) { /* not beyond a parent that died */
+        die_if(pilotdb_begin(db) != PILOTDB_OK, db, "ingest begin");
+        batch_start = now_ms();
+        for (int n = 0; n < ingest_batch && !ingest_stop && now_ms() - batch_start < 1000;
+             next++) {
+            for (int step = 0; step < 3; step++) {
+                int64_t pilot = next - lag[step], at = pilotdb_now(db);
+                long c = (long)(pilot % ces);
+                pilotdb_observation o = {
+                    ref, name, NULL, (pilot_status)(step == 2 ? PILOT_DONE : step),
+                    {step == 0 ? PILOTDB_TIME_EXACT : PILOTDB_TIME_UNKNOWN,
+                     step == 0 ? at : PILOTDB_NO_TIME},
+                    {step == 1 ? PILOTDB_TIME_EXACT
+                               : step == 2 ? PILOTDB_TIME_UNKNOWN : PILOTDB_TIME_NONE,
+                     step == 1 ? at : PILOTDB_NO_TIME},
+                    {step == 2 ? PILOTDB_TIME_EXACT : PILOTDB_TIME_NONE,
+                     step == 2 ? at : PILOTDB_NO_TIME},
+                    NULL, NULL, 0};
+                if (pilot < 0)
+                    continue;
+                snprintf(ref, sizeof ref, "beside-%lld", (long long)pilot);
+                snprintf(name, sizeof name, "ce%05ld.site%03ld.example.org", c, c % 397);
+                die_if(pilotdb_pilot_observe(db, &o, NULL, NULL) != PILOTDB_OK, db,
+                       "ingest observe");
+                tally.records++;
+                n++;
+            }
+        }
+        die_if(pilotdb_commit(db) != PILOTDB_OK, db, "ingest commit");
+    }
+    tally.seconds = (now_ms() - start) / 1000.0;
+    die_if(write(fd, &tally, sizeof tally) != (ssize_t)sizeof tally, NULL, "pipe");
+    die_if(pilotdb_close(db) != PILOTDB_OK, NULL, "ingest close");
+    _exit(0);
+}
+
 static double percentile(double *v, int n, double q)
 {
     qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
@@ -142,7 +259,7 @@ static double percentile(double *v, int n, double q)
 int main(int argc, char **argv)
 {
     long ces = 10000, pilots = 1000000;
-    int frames = 200, quick = 0;
+    int frames = 200, quick = 0, beside = 0;
     const char *dir = NULL;
     char tmpl[4096], path[4200], errbuf[512];
     pilotdb *writer = NULL, *reader = NULL;
@@ -150,7 +267,8 @@ int main(int argc, char **argv)
     tui_view view;
     tui_draw_options dopts = { 1, "bench", "wall" };
     FILE *devnull_out, *devnull_in;
-    double t0, t1, t2, cpu1, *update_ms, *draw_ms, *total_ms;
+    double t0, t1, alone_median;
+    struct frame_times ft;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
@@ -158,6 +276,10 @@ int main(int argc, char **argv)
             ces = 1000;
             pilots = 100000;
             frames = 30;
+        } else if (strcmp(argv[i], "--beside-ingest") == 0) {
+            beside = 1;
+        } else if (strcmp(argv[i], "--ingest-batch") == 0 && i + 1 < argc) {
+            ingest_batch = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--ces") == 0 && i + 1 < argc) {
             ces = atol(argv[++i]);
         } else if (strcmp(argv[i], "--pilots") == 0 && i + 1 < argc) {
@@ -167,13 +289,14 @@ int main(int argc, char **argv)
         } else if (argv[i][0] != '-') {
             dir = argv[i];
         } else {
-            fprintf(stderr, "usage: bench_frame [--quick] [--ces N] [--pilots N]"
-                            " [--frames N] [DIR]\n");
+            fprintf(stderr, "usage: bench_frame [--quick] [--beside-ingest [--ingest-batch N]]"
+                            " [--ces N] [--pilots N] [--frames N] [DIR]\n");
             return 2;
         }
     }
-    if (ces < 1 || pilots < ces || frames < 1) {
-        fprintf(stderr, "bench_frame: need --ces >= 1, --pilots >= --ces, --frames >= 1\n");
+    if (ces < 1 || pilots < ces || frames < 1 || ingest_batch < 1) {
+        fprintf(stderr, "bench_frame: need --ces >= 1, --pilots >= --ces, --frames >= 1,"
+                        " --ingest-batch >= 1\n");
         return 2;
     }
     snprintf(tmpl, sizeof tmpl, "%s/pilotdeck-bench-frame-XXXXXX",
@@ -208,44 +331,58 @@ int main(int argc, char **argv)
     report("first frame (reads the trend and rate windows)", now_ms() - t0, "ms", -1);
     report("  of which snapshot + view model", t1 - t0, "ms", -1);
 
-    update_ms = calloc((size_t)frames, sizeof *update_ms);
-    draw_ms = calloc((size_t)frames, sizeof *draw_ms);
-    total_ms = calloc((size_t)frames, sizeof *total_ms);
-    die_if(!update_ms || !draw_ms || !total_ms, NULL, "out of memory");
-    cpu1 = 0;
-    for (int f = 0; f < frames; f++) {
-        struct timespec c0, c1;
-        live_writes(writer, ces, f);
-        /* Alternate sort columns: a frame pays for a sort of every CE. */
-        if (f % 2)
-            tui_view_sort(&view, TUI_COL_ACTIVE, 0);
-        else
-            tui_view_sort(&view, TUI_COL_NAME, 0);
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
-        t0 = now_ms();
-        die_if(tui_view_update(&view, reader) != PILOTDB_OK, reader, "frame");
-        t1 = now_ms();
-        tui_screen_draw_frame(screen, &view, &dopts);
-        t2 = now_ms();
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-        cpu1 += ((double)c1.tv_sec - (double)c0.tv_sec) * 1e3 +
-                ((double)c1.tv_nsec - (double)c0.tv_nsec) * 1e-6;
-        update_ms[f] = t1 - t0;
-        draw_ms[f] = t2 - t1;
-        total_ms[f] = t2 - t0;
-    }
+    ft.update_ms = calloc((size_t)frames, sizeof *ft.update_ms);
+    ft.draw_ms = calloc((size_t)frames, sizeof *ft.draw_ms);
+    ft.total_ms = calloc((size_t)frames, sizeof *ft.total_ms);
+    die_if(!ft.update_ms || !ft.draw_ms || !ft.total_ms, NULL, "out of memory");
+    run_frames(&view, reader, writer, screen, &dopts, ces, frames, &ft);
     die_if(view.totals.count[PILOT_RUNNING] < pilots * 3 / 10, NULL, "counts are wrong");
-    report("frame: snapshot + view model, median", percentile(update_ms, frames, 0.5), "ms",
+    report("frame: snapshot + view model, median", percentile(ft.update_ms, frames, 0.5), "ms",
            -1);
-    report("frame: draw (curses, 200x60), median", percentile(draw_ms, frames, 0.5), "ms", -1);
-    report("frame: total, median", percentile(total_ms, frames, 0.5), "ms", TARGET_FRAME_MS);
-    report("frame: total, 95th percentile", percentile(total_ms, frames, 0.95), "ms",
+    report("frame: draw (curses, 200x60), median", percentile(ft.draw_ms, frames, 0.5), "ms",
+           -1);
+    alone_median = percentile(ft.total_ms, frames, 0.5);
+    report("frame: total, median", alone_median, "ms", TARGET_FRAME_MS);
+    report("frame: total, 95th percentile", percentile(ft.total_ms, frames, 0.95), "ms",
            quick ? -1 : 2 * TARGET_FRAME_MS);
     /* At the default 1 s interval a frame is the only work the dashboard
      * does while idle (it sleeps in getch), so CPU time per frame over
      * 1000 ms is its idle CPU share. */
-    report("idle CPU at a 1 s interval (CPU ms / 1000 ms)", cpu1 / frames / 10.0, "%",
+    report("idle CPU at a 1 s interval (CPU ms / 1000 ms)", ft.cpu_ms / frames / 10.0, "%",
            TARGET_IDLE_CPU);
+    if (beside) {
+        struct ingest_tally tally;
+        int fds[2], status;
+        pid_t child;
+
+        fflush(stdout);
+        die_if(pipe(fds) != 0, NULL, "pipe");
+        child = fork();
+        die_if(child < 0, NULL, "fork");
+        if (child == 0) {
+            close(fds[0]);
+            ingest_child(path, ces, fds[1]);
+        }
+        close(fds[1]);
+        usleep(500000); /* the ingest under way */
+        run_frames(&view, reader, NULL, screen, &dopts, ces, frames, &ft);
+        die_if(kill(child, SIGTERM) != 0, NULL, "kill");
+        die_if(read(fds[0], &tally, sizeof tally) != (ssize_t)sizeof tally, NULL,
+               "the ingesting child failed");
+        die_if(waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
+                   WEXITSTATUS(status) != 0, NULL, "the ingesting child failed");
+        close(fds[0]);
+        report("beside ingest: snapshot + view model, median",
+               percentile(ft.update_ms, frames, 0.5), "ms", -1);
+        report("beside ingest: frame total, median", percentile(ft.total_ms, frames, 0.5),
+               "ms", TARGET_FRAME_MS);
+        report("  (alone, as above)", alone_median, "ms", -1);
+        report("beside ingest: frame total, 95th percentile",
+               percentile(ft.total_ms, frames, 0.95), "ms", quick ? -1 : 2 * TARGET_FRAME_MS);
+        report("beside ingest: CPU time per frame, mean", ft.cpu_ms / frames, "ms", -1);
+        report("  (the ingest: observations per second)",
+               (double)tally.records / tally.seconds, "/s", -1);
+    }
     /* The first frame after the writer stops reads the rate window again
      * from the history (once per burst of writes). */
     t0 = now_ms();
@@ -256,9 +393,9 @@ int main(int argc, char **argv)
     tui_screen_close(screen);
     fclose(devnull_out);
     fclose(devnull_in);
-    free(update_ms);
-    free(draw_ms);
-    free(total_ms);
+    free(ft.update_ms);
+    free(ft.draw_ms);
+    free(ft.total_ms);
     pilotdb_close(reader);
     pilotdb_close(writer);
     snprintf(path, sizeof path, "rm -rf '%s'", tmpl);

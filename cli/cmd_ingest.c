@@ -149,12 +149,6 @@ static void free_notes(struct ce_note *notes, size_t n)
     free(notes);
 }
 
-static pilotdb_obs_time obs_time(pilotingest_time t)
-{
-    pilotdb_obs_time out = {(pilotdb_time_kind)t.kind, t.at};
-    return out;
-}
-
 /* Create CE name for --add-ces: capacity inferred at the end of the batch. */
 static pilotdb_rc add_ce(struct run *r, const pilotingest_obs *obs)
 {
@@ -170,10 +164,7 @@ static pilotdb_rc add_ce(struct run *r, const pilotingest_obs *obs)
  * reported); CLI_FAILED when the database failed. */
 static int store(struct run *r, const char *file, const pilotingest_obs *obs)
 {
-    pilotdb_observation o = {
-        obs->ref, obs->ce, obs->site, obs->status, obs_time(obs->submitted),
-        obs_time(obs->started), obs_time(obs->ended), obs->reason, obs->source_status,
-        obs->flags & PILOTINGEST_UNKNOWN ? PILOTDB_OBSERVE_KEEP_STATE : 0u};
+    pilotdb_observation o = pilotingest_to_observation(obs);
     pilotdb_observe_result result;
     pilotdb_rc rc;
     struct ce_note *note;

@@ -78,8 +78,9 @@ struct pilotdb__ce_delta {
     int dirty;           /* holds a change not yet written */
 };
 
-/* A CE as a submission inside a pilotdb_begin() transaction read it: no
- * other writer can change it before the commit (pilot.c). */
+/* A CE as a submission or an observation inside a pilotdb_begin()
+ * transaction read it: no other writer can change it before the commit
+ * (pilot.c). */
 struct pilotdb__ce_known {
     char *name;          /* NULL: empty slot */
     uint64_t hash;
@@ -87,6 +88,7 @@ struct pilotdb__ce_known {
     int64_t capacity;
     int64_t active;      /* n_submitted + n_running as read */
     int enabled;
+    int site;            /* it has a site: 1, none: 0, not read: -1 */
 };
 
 struct pilotdb {
@@ -250,6 +252,15 @@ pilotdb_rc pilotdb__delta_flush(pilotdb *db);
 
 /* Forget the CEs submissions read in this transaction (pilot.c). */
 void pilotdb__known_clear(pilotdb *db);
+
+/* The remembered CEs (pilot.c): the hash of a name, the slot of name
+ * (found: name set; or empty; NULL when none is remembered), and
+ * remembering one (out of memory only means not remembering it). */
+uint64_t pilotdb__name_hash(const char *name);
+struct pilotdb__ce_known *pilotdb__known_find(pilotdb *db, const char *name,
+                                              uint64_t hash);
+void pilotdb__known_add(pilotdb *db, const char *name, uint64_t hash,
+                        const struct pilotdb__ce_known *ce);
 
 /* ---- pilots (pilot.c) ------------------------------------------------------ */
 

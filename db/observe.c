@@ -18,7 +18,7 @@ struct times {
 
 /* What the row of a known ref holds. */
 struct row {
-    int64_t id, ce_id;
+    int64_t id, ce_id, kind_bits;
     int status;
     struct times t;
     const char *reason, *source_status; /* valid until the statement resets */
@@ -171,11 +171,14 @@ static pilotdb_rc run_write(pilotdb *db, sqlite3_stmt *st)
 }
 
 /* Write the pilot (*id, or a new one of CE ce_id when !found: its id in
- * *id) and what its source said (ref for a new one).  The strings stay
- * valid until the write is done: bound as they are, with no copy to fail. */
+ * *id) and what its source said (ref for a new one), unless source_same
+ * says a known pilot's source row holds it already (most moves change the
+ * times alone).  The strings stay valid until the write is done: bound as
+ * they are, with no copy to fail. */
 static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id,
                               int status, const struct times *t, const char *ref,
-                              const char *reason, const char *source_status)
+                              const char *reason, const char *source_status,
+                              int source_same)
 {
     sqlite3_stmt *st;
     pilotdb_rc rc;
@@ -191,6 +194,8 @@ static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id
         return rc;
     if (!found)
         *id = sqlite3_last_insert_rowid(db->conn);
+    else if (source_same)
+        return PILOTDB_OK;
     if ((rc = pilotdb__stmt_get(db, found ? ST_OBS_SOURCE_UPDATE : ST_OBS_SOURCE_INSERT,
                                 &st)))
         return rc;
@@ -259,13 +264,22 @@ static pilotdb_rc ce_site(pilotdb *db, int64_t ce_id, const char *site)
     return pilotdb__ce_log(db, ce_id, PILOTDB_FIELD_SITE, &was, &is);
 }
 
-/* Find CE name: its id, and whether it lacks a site. */
+/* Find CE name: its id, and whether it lacks a site; inside a
+ * pilotdb_begin() transaction remembered as submissions remember CEs (an
+ * ingest names the same few CEs over and over). */
 static pilotdb_rc find_ce(pilotdb *db, const char *name, int64_t *ce_id, int *no_site)
 {
+    uint64_t hash = db->batch ? pilotdb__name_hash(name) : 0;
+    struct pilotdb__ce_known *known = db->batch ? pilotdb__known_find(db, name, hash) : NULL;
     sqlite3_stmt *st;
-    pilotdb_rc rc = pilotdb__stmt_get(db, ST_CE_GET, &st);
+    pilotdb_rc rc;
 
-    if (rc != PILOTDB_OK)
+    if (known && known->name && known->site >= 0) {
+        *ce_id = known->ce_id;
+        *no_site = !known->site;
+        return PILOTDB_OK;
+    }
+    if ((rc = pilotdb__stmt_get(db, ST_CE_GET, &st)) != PILOTDB_OK)
         return rc;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     rc = pilotdb__step_row(db, st, "recording a pilot",
@@ -273,6 +287,15 @@ static pilotdb_rc find_ce(pilotdb *db, const char *name, int64_t *ce_id, int *no
     if (rc == PILOTDB_OK) {
         *ce_id = sqlite3_column_int64(st, 0);
         *no_site = sqlite3_column_type(st, 10) == SQLITE_NULL;
+        if (known && known->name) {
+            known->site = !*no_site; /* a submission's, without the site */
+        } else if (db->batch) {
+            struct pilotdb__ce_known ce = {NULL, 0, *ce_id, sqlite3_column_int64(st, 2),
+                                           sqlite3_column_int64(st, 5) +
+                                               sqlite3_column_int64(st, 6),
+                                           sqlite3_column_int(st, 4), !*no_site};
+            pilotdb__known_add(db, name, hash, &ce);
+        }
     }
     pilotdb__stmt_done(st);
     return rc;
@@ -344,6 +367,7 @@ static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int statu
         r.ce_id = sqlite3_column_int64(st, 1);
         r.status = sqlite3_column_int(st, 2);
         times_from_row(st, 3, 6, &r.t);
+        r.kind_bits = sqlite3_column_int64(st, 6);
         r.reason = (const char *)sqlite3_column_text(st, 7);
         r.source_status = (const char *)sqlite3_column_text(st, 8);
         *pilot_id = r.id;
@@ -355,17 +379,22 @@ static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int statu
     }
     if (rc == PILOTDB_OK && (*result == PILOTDB_OBSERVE_NEW ||
                              *result == PILOTDB_OBSERVE_CHANGED)) {
+        const char *reason = found && !obs->reason ? r.reason : obs->reason;
+        const char *source_status = found && !obs->source_status ? r.source_status
+                                                                 : obs->source_status;
         int64_t id = r.id;
 
-        rc = write_pilot(db, found, &id, ce_id, status, &m, obs->ref,
-                         found && !obs->reason ? r.reason : obs->reason,
-                         found && !obs->source_status ? r.source_status
-                                                      : obs->source_status);
+        rc = write_pilot(db, found, &id, ce_id, status, &m, obs->ref, reason, source_status,
+                         found && kind_bits(&m) == r.kind_bits &&
+                             same_text(reason, r.reason) &&
+                             same_text(source_status, r.source_status));
         *pilot_id = rc == PILOTDB_OK ? id : 0;
     }
     pilotdb__stmt_done(st);
-    if (rc == PILOTDB_OK && no_site && obs->site && *obs->site)
+    if (rc == PILOTDB_OK && no_site && obs->site && *obs->site) {
         rc = ce_site(db, ce_id, obs->site);
+        pilotdb__known_clear(db); /* the CE changed */
+    }
     /* Last, once every write is done: the counts follow the row. */
     if (rc == PILOTDB_OK && (*result == PILOTDB_OBSERVE_NEW ||
                              *result == PILOTDB_OBSERVE_CHANGED))

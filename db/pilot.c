@@ -28,7 +28,7 @@ pilotdb_rc pilotdb__ce_id(pilotdb *db, const char *name, int64_t *ce_id)
 }
 
 /* The CEs submissions have read inside a pilotdb_begin() transaction
- * (struct pilotdb__ce_known, open addressing by name): see known_find(). */
+ * (struct pilotdb__ce_known, open addressing by name): see pilotdb__known_find(). */
 void pilotdb__known_clear(pilotdb *db)
 {
     for (size_t i = 0; db->known_used && i < db->known_cap; i++) {
@@ -38,7 +38,7 @@ void pilotdb__known_clear(pilotdb *db)
     db->known_used = 0;
 }
 
-static uint64_t name_hash(const char *name)
+uint64_t pilotdb__name_hash(const char *name)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
 
@@ -55,8 +55,8 @@ static uint64_t name_hash(const char *name)
  * keeps other writers out, so a submission to a CE it has seen needs one
  * statement, not two.
  */
-static struct pilotdb__ce_known *known_find(pilotdb *db, const char *name,
-                                           uint64_t hash)
+struct pilotdb__ce_known *pilotdb__known_find(pilotdb *db, const char *name,
+                                              uint64_t hash)
 {
     size_t i;
 
@@ -70,8 +70,8 @@ static struct pilotdb__ce_known *known_find(pilotdb *db, const char *name,
 }
 
 /* Remember CE name as read; out of memory only means not remembering. */
-static void known_add(pilotdb *db, const char *name, uint64_t hash,
-                      const struct pilotdb__ce_known *ce)
+void pilotdb__known_add(pilotdb *db, const char *name, uint64_t hash,
+                        const struct pilotdb__ce_known *ce)
 {
     struct pilotdb__ce_known *slot;
     size_t len = strlen(name);
@@ -97,7 +97,7 @@ static void known_add(pilotdb *db, const char *name, uint64_t hash,
         db->known = grown;
         db->known_cap = cap;
     }
-    slot = known_find(db, name, hash);
+    slot = pilotdb__known_find(db, name, hash);
     *slot = *ce;
     slot->hash = hash;
     slot->name = sqlite3_malloc64(len + 1);
@@ -115,8 +115,8 @@ static void known_add(pilotdb *db, const char *name, uint64_t hash,
 static pilotdb_rc submit_check(pilotdb *db, const char *name, int64_t *ce_id,
                                struct pilotdb__ce_delta **slot)
 {
-    uint64_t hash = db->batch ? name_hash(name) : 0;
-    struct pilotdb__ce_known *found = db->batch ? known_find(db, name, hash) : NULL;
+    uint64_t hash = db->batch ? pilotdb__name_hash(name) : 0;
+    struct pilotdb__ce_known *found = db->batch ? pilotdb__known_find(db, name, hash) : NULL;
     struct pilotdb__ce_known ce;
     sqlite3_stmt *st;
     pilotdb_rc rc;
@@ -139,9 +139,10 @@ static pilotdb_rc submit_check(pilotdb *db, const char *name, int64_t *ce_id,
         ce.enabled = sqlite3_column_int(st, 1);
         ce.capacity = sqlite3_column_int64(st, 2);
         ce.active = sqlite3_column_int64(st, 3);
+        ce.site = -1;
         pilotdb__stmt_done(st);
         if (db->batch)
-            known_add(db, name, hash, &ce);
+            pilotdb__known_add(db, name, hash, &ce);
     }
     *ce_id = ce.ce_id;
     rc = pilotdb__delta_slot(db, ce.ce_id, slot);

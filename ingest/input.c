@@ -256,29 +256,48 @@ long pilotingest__scan_csv(pilotingest__scanner *sc, const char *p, size_t n)
 }
 
 /* A JSON object: from whatever precedes its '{' (separators, checked by the
- * reader) to its matching '}'. */
+ * reader) to its matching '}'.  The state lives in locals while scanning
+ * (through sc, which a char pointer may alias, it would be stored at every
+ * byte), and a string is skipped to its next quote or backslash with
+ * memchr(): most of an ad is strings. */
 long pilotingest__scan_json(pilotingest__scanner *sc, const char *p, size_t n)
 {
+    long depth = sc->depth, end = -1;
+    int in_string = sc->in_string, escape = sc->escape;
+
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
-        if (sc->in_string) {
-            if (sc->escape)
-                sc->escape = 0;
-            else if (c == '\\')
-                sc->escape = 1;
-            else if (c == '"')
-                sc->in_string = 0;
-        } else if (sc->depth == 0) {
+        if (in_string) {
+            if (escape) {
+                escape = 0;
+                continue;
+            }
+            const char *quote = memchr(p + i, '"', n - i);
+            size_t stop = quote ? (size_t)(quote - p) : n;
+            const char *backslash = memchr(p + i, '\\', stop - i);
+            if (backslash) {
+                i = (size_t)(backslash - p);
+                escape = 1;
+            } else if (quote) {
+                i = stop;
+                in_string = 0;
+            } else {
+                break;
+            }
+        } else if (depth == 0) {
             if (c == '{')
-                sc->depth = 1;
+                depth = 1;
         } else if (c == '"') {
-            sc->in_string = 1;
+            in_string = 1;
         } else if (c == '{' || c == '[') {
-            sc->depth++;
-        } else if (c == '}' || c == ']') {
-            if (--sc->depth == 0)
-                return (long)i + 1;
+            depth++;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+            end = (long)i + 1;
+            break;
         }
     }
-    return -1;
+    sc->depth = depth;
+    sc->in_string = in_string;
+    sc->escape = escape;
+    return end;
 }

@@ -222,6 +222,13 @@ pilotingest_rc pilotingest_next(pilotingest_reader *reader, pilotingest_obs *obs
 /* The message of the reader's last error ("" when none); owned by it. */
 const char *pilotingest_errmsg(const pilotingest_reader *reader);
 
+/*
+ * The observation obs is, as pilotdb_pilot_observe() takes it: the same
+ * strings (valid as long as obs's), times and status, and a DIRAC Unknown
+ * (PILOTINGEST_UNKNOWN) as PILOTDB_OBSERVE_KEEP_STATE.  Cannot fail.
+ */
+pilotdb_observation pilotingest_to_observation(const pilotingest_obs *obs);
+
 /* The format the reader reads, decided for auto at the first
  * pilotingest_next() (PILOTINGEST_AUTO until then). */
 pilotingest_format pilotingest_reader_format(const pilotingest_reader *reader);

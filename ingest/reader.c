@@ -247,6 +247,21 @@ out:
     return rc;
 }
 
+static pilotdb_obs_time to_obs_time(pilotingest_time t)
+{
+    pilotdb_obs_time out = {(pilotdb_time_kind)t.kind, t.at};
+    return out;
+}
+
+pilotdb_observation pilotingest_to_observation(const pilotingest_obs *obs)
+{
+    pilotdb_observation o = {
+        obs->ref, obs->ce, obs->site, obs->status, to_obs_time(obs->submitted),
+        to_obs_time(obs->started), to_obs_time(obs->ended), obs->reason, obs->source_status,
+        obs->flags & PILOTINGEST_UNKNOWN ? PILOTDB_OBSERVE_KEEP_STATE : 0u};
+    return o;
+}
+
 const char *pilotingest_errmsg(const pilotingest_reader *r)
 {
     return r ? r->errmsg : "";
