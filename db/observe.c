@@ -410,7 +410,7 @@ pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
     struct times t;
     pilotdb_rc rc;
     int64_t id = 0;
-    int status;
+    int status = PILOT_SUBMITTED;
 
     if (result)
         *result = PILOTDB_OBSERVE_UNCHANGED;

@@ -355,9 +355,10 @@ static int pilot_differs(pilotdb *a, pilotdb *b, const pilotdb_pilot *pa,
               strcmp(pa->source_status, pb->source_status) != 0 ||
               (ra == NULL) != (rb == NULL) || (ra && strcmp(ra, rb) != 0);
     if (differs)
-        snprintf(why, size, "pilot %lld '%s' %s on %s, times %lld/%lld/%lld kinds %d/%d/%d,"
-                 " source status '%s', reason '%s'; the reference has pilot %lld '%s' %s on"
-                 " %s, times %lld/%lld/%lld kinds %d/%d/%d, source status '%s', reason '%s'",
+        snprintf(why, size, "pilot %lld '%.60s' %s on %.60s, times %lld/%lld/%lld kinds"
+                 " %d/%d/%d, source status '%.20s', reason '%.60s'; the reference has pilot"
+                 " %lld '%.60s' %s on %.60s, times %lld/%lld/%lld kinds %d/%d/%d, source"
+                 " status '%.20s', reason '%.60s'",
                  (long long)pa->id, pa->ref, pilot_status_name(pa->status), pa->ce_name,
                  (long long)pa->submitted_at, (long long)pa->started_at,
                  (long long)pa->ended_at, pa->submitted_kind, pa->started_kind,
@@ -687,7 +688,7 @@ static int db_open(const struct setup *s, pilotdb **db, char *why, size_t size)
         return 0;
     if (rc == PILOTDB_ECANTOPEN || (rc == PILOTDB_ENOTDB && strstr(err, "empty")))
         return 1;
-    snprintf(why, size, "reopening: %s: %s", pilotdb_rc_str(rc), err);
+    snprintf(why, size, "reopening: %s: %.300s", pilotdb_rc_str(rc), err);
     return -1;
 }
 
