@@ -384,10 +384,12 @@ int main(int argc, char **argv)
                (double)tally.records / tally.seconds, "/s", -1);
     }
     /* The first frame after the writer stops reads the rate window again
-     * from the history (once per burst of writes). */
+     * from the history (once per burst of writes), unless a frame read it
+     * less than 30 s before (tui/view.c, quiet_reread_due()). */
     t0 = now_ms();
     die_if(tui_view_update(&view, reader) != PILOTDB_OK, reader, "quiet frame");
-    report("first quiet frame (reads the rate window)", now_ms() - t0, "ms", -1);
+    report("first quiet frame (reads the rate window, at most every 30 s)", now_ms() - t0,
+           "ms", -1);
 
     tui_view_free(&view);
     tui_screen_close(screen);

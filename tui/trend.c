@@ -57,6 +57,7 @@ void trend_free(struct tui_trend *trend)
         return;
     free(trend->ids);
     free(trend->pending);
+    free(trend->merge);
     free(trend->last);
     free(trend->delta);
     free(trend->win.ent);
@@ -241,6 +242,80 @@ static int cmp_entry_at(const void *a, const void *b)
 {
     int64_t x = ((const struct trend_entry *)a)->at, y = ((const struct trend_entry *)b)->at;
     return (x > y) - (x < y);
+}
+
+/* Make room for n more entries in the window's ring.  0, or -1. */
+static int window_reserve(struct trend_window *w, size_t n)
+{
+    struct trend_entry *ent;
+    size_t cap = w->cap ? w->cap : 1024;
+
+    if (w->len + n <= w->cap)
+        return 0;
+    while (cap < w->len + n)
+        cap *= 2;
+    ent = malloc(cap * sizeof *ent);
+    if (!ent)
+        return -1;
+    for (size_t k = 0; k < w->len; k++)
+        ent[k] = *entry(w, k);
+    free(w->ent);
+    w->ent = ent;
+    w->cap = cap;
+    w->head = 0;
+    return 0;
+}
+
+/*
+ * Add the n entries of add, in time order, as window_add(..., sorted) would
+ * one by one, but merging the two orders once: only the window's entries
+ * later than add's first move, each once (an ingest's batch dates its
+ * entries all over the window; inserting each in place would move the
+ * later ones once per entry).  tmp holds the moved ones (*tmp_cap entries,
+ * grown as needed).  0, or -1 on out of memory (nothing added).
+ */
+static int window_add_sorted(struct trend_window *w, const struct trend_entry *add, size_t n,
+                             struct trend_entry **tmp, size_t *tmp_cap)
+{
+    size_t lo = 0, hi, tail, i = 0, j = 0, k;
+
+    if (n == 0)
+        return 0;
+    if (window_reserve(w, n) != 0)
+        return -1;
+    /* the first entry later than add[0]: the ones from there on move */
+    hi = w->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (entry(w, mid)->at <= add[0].at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    tail = w->len - lo;
+    if (tail > *tmp_cap) {
+        struct trend_entry *t = realloc(*tmp, tail * sizeof *t);
+        if (!t)
+            return -1;
+        *tmp = t;
+        *tmp_cap = tail;
+    }
+    for (size_t m = 0; m < tail; m++)
+        (*tmp)[m] = *entry(w, lo + m);
+    for (k = lo; i < tail || j < n; k++)
+        *entry(w, k) = j == n || (i < tail && (*tmp)[i].at <= add[j].at) ? (*tmp)[i++]
+                                                                          : add[j++];
+    w->len += n;
+    w->batched = 1;
+    if (!w->history_before && add[0].at < w->first_at)
+        w->first_batched = 1;
+    for (size_t a = 0; a < n; a++) {
+        w->in[add[a].slot][add[a].kind] += add[a].count;
+        w->total[add[a].kind] += add[a].count;
+        if (add[a].at < w->first_at)
+            w->first_at = add[a].at;
+    }
+    return 0;
 }
 
 void trend_history_done(struct tui_trend *trend)
@@ -428,11 +503,9 @@ int trend_count(struct tui_trend *trend, const pilotdb_ce *ces, const size_t *sl
     }
     if (npending > 1)
         qsort(trend->pending, npending, sizeof *trend->pending, cmp_entry_at);
-    for (size_t i = 0; i < npending; i++) {
-        const struct trend_entry *e = &trend->pending[i];
-        if (window_add(&trend->win, e->at, e->slot, (int)e->kind, e->count, 1) != 0)
-            return -1;
-    }
+    if (window_add_sorted(&trend->win, trend->pending, npending, &trend->merge,
+                          &trend->merge_cap) != 0)
+        return -1;
     /* A change dated before the window (a writer whose clock lags) counts
      * for nothing, as it would in a first frame. */
     window_expire(trend);

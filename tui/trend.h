@@ -74,6 +74,8 @@ struct tui_trend {
     int failed;           /* trend_add_event() ran out of memory */
     struct trend_entry *pending; /* trend_count()'s entries, before sorting */
     size_t pending_cap;
+    struct trend_entry *merge;   /* the window's entries a merge moves */
+    size_t merge_cap;
 };
 
 /* A new empty store with bucket_ms wide buckets and rates over window_ms,

@@ -563,13 +563,21 @@ static int64_t monotonic_ms(void)
  * Whether a quiet frame may read the rate window again to date exactly what
  * frames dated by their CE's last change.  A writer that commits in batches
  * (an ingest, every second) makes every other frame quiet, and a read is a
- * scan of the pilots (a few hundred ms at a million): so the reads take at
- * most a twentieth of the time; until the next one, what the batches moved
- * is dated at their CE's last change.  A small database reads every time.
+ * scan of the pilots (a few hundred ms at a million), which would make every
+ * other frame slow: a read that costs more than QUIET_READ_CHEAP_MS waits
+ * QUIET_READ_EVERY_MS after the last one (and 20 times its cost, so that
+ * reads never take more than a twentieth of the time).  Until then what the
+ * batches moved counts as of its CE's last change: for a live source at most
+ * a batch late.  A small database reads every time.
  */
+#define QUIET_READ_CHEAP_MS 10
+#define QUIET_READ_EVERY_MS 30000
 static int quiet_reread_due(const tui_view *view)
 {
-    return view->reread_at == 0 || monotonic_ms() - view->reread_at >= 20 * view->reread_cost;
+    int64_t wait = view->reread_cost < QUIET_READ_CHEAP_MS ? 0
+                   : 20 * view->reread_cost > QUIET_READ_EVERY_MS ? 20 * view->reread_cost
+                                                                   : QUIET_READ_EVERY_MS;
+    return view->reread_at == 0 || monotonic_ms() - view->reread_at >= wait;
 }
 
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
