@@ -318,23 +318,32 @@ struct ingest_counts {
     long records, by_result[4];
 };
 
+/* A reader of file (opened in *in) as the ingest reads it. */
+static pilotingest_reader *open_reader(const char *file, pilotingest_format format, FILE **in)
+{
+    pilotingest_options io = {format, file, NOW_MS, 0, 0, 0};
+    pilotingest_reader *reader = NULL;
+    char err[512];
+
+    *in = fopen(file, "rb");
+    die_if(!*in, "open", file);
+    die_if(pilotingest_open(*in, &io, &reader, err, sizeof err) != PILOTINGEST_OK, "reader",
+           err);
+    return reader;
+}
+
 /* Ingest file into db as `pilotdeck ingest` does (one transaction); the
  * seconds it took, from opening the file to the commit. */
 static double ingest(pilotdb *db, const char *file, pilotingest_format format,
                      struct ingest_counts *counts)
 {
-    pilotingest_options io = {format, file, NOW_MS, 0, 0, 0};
-    pilotingest_reader *reader = NULL;
+    double t0 = bench_now_s();
+    FILE *in;
+    pilotingest_reader *reader = open_reader(file, format, &in);
     pilotingest_obs obs;
     pilotingest_rc rc;
-    char err[512];
-    double t0 = bench_now_s();
-    FILE *in = fopen(file, "rb");
 
     memset(counts, 0, sizeof *counts);
-    die_if(!in, "open", file);
-    die_if(pilotingest_open(in, &io, &reader, err, sizeof err) != PILOTINGEST_OK, "reader",
-           err);
     die_if(pilotdb_begin(db) != PILOTDB_OK || pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL),
            "begin", pilotdb_errmsg(db));
     while ((rc = pilotingest_next(reader, &obs)) == PILOTINGEST_OK) {
@@ -434,33 +443,65 @@ static void step_done(sqlite3 *conn, sqlite3_stmt *st, const char *what)
     sqlite3_reset(st);
 }
 
+/* The layer's SQL for a new pilot and its source row. */
+#define RAW_SQL_PILOT_INSERT                                                   \
+    "INSERT INTO pilot(ce_id, status, submitted_at, started_at, ended_at)"     \
+    " VALUES (?1, ?2, ?3, ?4, ?5)"
+#define RAW_SQL_SOURCE_INSERT                                                  \
+    "INSERT INTO pilot_source(pilot_id, time_kinds, reason, source_status,"    \
+    " ref) VALUES (?1, ?2, ?3, ?4, ?5)"
+
+/* A raw baseline's transaction and the CE counters it gathers, written
+ * once per CE moved at its end, as the layer's count cache does. */
+struct raw_txn {
+    sqlite3 *conn;
+    sqlite3_stmt *begin, *count, *commit;
+    int64_t n[NCES + 1][4], last[NCES + 1];
+};
+
+static sqlite3 *raw_begin(pilotdb *db, struct raw_txn *tx)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->conn = pilotdb_sqlite(db);
+    die_if(sqlite3_prepare_v2(tx->conn, "BEGIN IMMEDIATE", -1, &tx->begin, NULL) ||
+               sqlite3_prepare_v2(tx->conn, "COMMIT", -1, &tx->commit, NULL) ||
+               sqlite3_prepare_v2(tx->conn, PILOTDB_SQL_CE_COUNT, -1, &tx->count, NULL),
+           "raw prepare", sqlite3_errmsg(tx->conn));
+    step_done(tx->conn, tx->begin, "raw begin");
+    return tx->conn;
+}
+
+static void raw_commit(struct raw_txn *tx)
+{
+    for (int c = 1; c <= NCES; c++) {
+        if (!tx->last[c])
+            continue;
+        sqlite3_bind_int64(tx->count, 1, c);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_int64(tx->count, 2 + k, tx->n[c][k]);
+        sqlite3_bind_int64(tx->count, 6, tx->last[c]);
+        step_done(tx->conn, tx->count, "raw count");
+    }
+    step_done(tx->conn, tx->commit, "raw commit");
+    sqlite3_finalize(tx->begin);
+    sqlite3_finalize(tx->count);
+    sqlite3_finalize(tx->commit);
+}
+
 /* Raw: rows into db with prepared statements (the layer's own SQL for a
  * new pilot, its source row and the CE counts, written once per CE as the
  * layer writes them at commit) in one transaction, none of the layer's
  * checks or look-ups; the seconds it took. */
 NOINLINE static double raw_insert(pilotdb *db, const struct rows *rows)
 {
-    sqlite3 *conn = pilotdb_sqlite(db);
-    sqlite3_stmt *begin, *pilot, *source, *count, *commit;
-    int64_t n[NCES + 1][4], last[NCES + 1];
-    double t0;
+    static struct raw_txn tx;
+    double t0 = bench_now_s();
+    sqlite3 *conn = raw_begin(db, &tx);
+    sqlite3_stmt *pilot, *source;
 
-    memset(n, 0, sizeof n);
-    memset(last, 0, sizeof last);
-    t0 = bench_now_s();
-    die_if(sqlite3_prepare_v2(conn, "BEGIN IMMEDIATE", -1, &begin, NULL) ||
-               sqlite3_prepare_v2(conn, "COMMIT", -1, &commit, NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
-                                  " ended_at) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &pilot,
-                                  NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot_source(pilot_id, time_kinds, reason,"
-                                  " source_status, ref) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
-                                  &source, NULL) ||
-               sqlite3_prepare_v2(conn, PILOTDB_SQL_CE_COUNT, -1, &count, NULL),
+    die_if(sqlite3_prepare_v2(conn, RAW_SQL_PILOT_INSERT, -1, &pilot, NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_SOURCE_INSERT, -1, &source, NULL),
            "raw prepare", sqlite3_errmsg(conn));
-    step_done(conn, begin, "raw begin");
     for (size_t i = 0; i < rows->n; i++) {
         const struct row *r = &rows->v[i];
         die_if(r->ce_id < 1 || r->ce_id > NCES, "raw", "CE id out of range");
@@ -479,26 +520,14 @@ NOINLINE static double raw_insert(pilotdb *db, const struct rows *rows)
         sqlite3_bind_text(source, 4, r->source_status, -1, SQLITE_STATIC);
         sqlite3_bind_text(source, 5, r->ref, -1, SQLITE_STATIC);
         step_done(conn, source, "raw source");
-        n[r->ce_id][r->status]++;
+        tx.n[r->ce_id][r->status]++;
         for (int k = 0; k < 3; k++)
-            if (r->has[k] && r->at[k] > last[r->ce_id])
-                last[r->ce_id] = r->at[k];
+            if (r->has[k] && r->at[k] > tx.last[r->ce_id])
+                tx.last[r->ce_id] = r->at[k];
     }
-    for (int c = 1; c <= NCES; c++) {
-        if (!last[c])
-            continue;
-        sqlite3_bind_int64(count, 1, c);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(count, 2 + k, n[c][k]);
-        sqlite3_bind_int64(count, 6, last[c]);
-        step_done(conn, count, "raw count");
-    }
-    step_done(conn, commit, "raw commit");
-    sqlite3_finalize(begin);
+    raw_commit(&tx);
     sqlite3_finalize(pilot);
     sqlite3_finalize(source);
-    sqlite3_finalize(count);
-    sqlite3_finalize(commit);
     return bench_now_s() - t0;
 }
 
@@ -547,13 +576,12 @@ static const char *text_at(const struct records *recs, size_t at)
 static void load_records(pilotdb *db, const char *file, pilotingest_format format,
                          struct records *recs)
 {
-    pilotingest_options io = {format, file, NOW_MS, 0, 0, 0};
-    pilotingest_reader *reader = NULL;
+    FILE *in;
+    pilotingest_reader *reader = open_reader(file, format, &in);
     pilotingest_obs obs;
     pilotingest_rc rc;
-    char err[512], names[NCES][64];
+    char names[NCES][64];
     int64_t ids[NCES];
-    FILE *in = fopen(file, "rb");
 
     for (int i = 0; i < NCES; i++) {
         pilotdb_ce ce;
@@ -564,9 +592,6 @@ static void load_records(pilotdb *db, const char *file, pilotingest_format forma
     }
     memset(recs, 0, sizeof *recs);
     recs->used = 1;
-    die_if(!in, "open", file);
-    die_if(pilotingest_open(in, &io, &reader, err, sizeof err) != PILOTINGEST_OK, "reader",
-           err);
     while ((rc = pilotingest_next(reader, &obs)) == PILOTINGEST_OK) {
         pilotdb_observation o = pilotingest_to_observation(&obs);
         const pilotdb_obs_time *t[3] = {&o.submitted, &o.started, &o.ended};
@@ -646,41 +671,28 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
  */
 NOINLINE static double raw_per_record(pilotdb *db, const struct records *recs)
 {
-    sqlite3 *conn = pilotdb_sqlite(db);
-    sqlite3_stmt *begin, *find, *ins, *upd, *src_ins, *src_upd, *count, *commit;
-    int64_t n[NCES + 1][4], last[NCES + 1];
-    double t0;
+    static struct raw_txn tx;
+    double t0 = bench_now_s();
+    sqlite3 *conn = raw_begin(db, &tx);
+    sqlite3_stmt *find, *ins, *upd, *src_ins, *src_upd;
 
-    memset(n, 0, sizeof n);
-    memset(last, 0, sizeof last);
-    t0 = bench_now_s();
-    die_if(sqlite3_prepare_v2(conn, "BEGIN IMMEDIATE", -1, &begin, NULL) ||
-               sqlite3_prepare_v2(conn, "COMMIT", -1, &commit, NULL) ||
-               sqlite3_prepare_v2(conn,
+    die_if(sqlite3_prepare_v2(conn,
                                   "SELECT p.pilot_id, p.ce_id, p.status, p.submitted_at,"
                                   " p.started_at, p.ended_at, s.time_kinds, s.reason,"
                                   " s.source_status FROM pilot_source s"
                                   " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
                                   -1, &find, NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
-                                  " ended_at) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
-                                  NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_PILOT_INSERT, -1, &ins, NULL) ||
                sqlite3_prepare_v2(conn,
                                   "UPDATE pilot SET status = ?2, submitted_at = ?3,"
                                   " started_at = ?4, ended_at = ?5 WHERE pilot_id = ?1", -1,
                                   &upd, NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot_source(pilot_id, time_kinds, reason,"
-                                  " source_status, ref) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
-                                  &src_ins, NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_SOURCE_INSERT, -1, &src_ins, NULL) ||
                sqlite3_prepare_v2(conn,
                                   "UPDATE pilot_source SET time_kinds = ?2, reason = ?3,"
                                   " source_status = ?4 WHERE pilot_id = ?1", -1, &src_upd,
-                                  NULL) ||
-               sqlite3_prepare_v2(conn, PILOTDB_SQL_CE_COUNT, -1, &count, NULL),
+                                  NULL),
            "raw prepare", sqlite3_errmsg(conn));
-    step_done(conn, begin, "raw begin");
     for (size_t i = 0; i < recs->n; i++) {
         const struct record *r = &recs->v[i];
         const char *ref = text_at(recs, r->ref), *reason = text_at(recs, r->reason),
@@ -752,30 +764,18 @@ NOINLINE static double raw_per_record(pilotdb *db, const struct records *recs)
             sqlite3_reset(find); /* after the row's strings are used */
         }
         if (from >= 0)
-            n[r->ce_id][from]--;
-        n[r->ce_id][r->status]++;
+            tx.n[r->ce_id][from]--;
+        tx.n[r->ce_id][r->status]++;
         for (int k = 0; k < 3; k++)
-            if (time_known(kind[k]) && at[k] > last[r->ce_id])
-                last[r->ce_id] = at[k];
+            if (time_known(kind[k]) && at[k] > tx.last[r->ce_id])
+                tx.last[r->ce_id] = at[k];
     }
-    for (int c = 1; c <= NCES; c++) {
-        if (!last[c])
-            continue;
-        sqlite3_bind_int64(count, 1, c);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(count, 2 + k, n[c][k]);
-        sqlite3_bind_int64(count, 6, last[c]);
-        step_done(conn, count, "raw count");
-    }
-    step_done(conn, commit, "raw commit");
-    sqlite3_finalize(begin);
+    raw_commit(&tx);
     sqlite3_finalize(find);
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
     sqlite3_finalize(src_ins);
     sqlite3_finalize(src_upd);
-    sqlite3_finalize(count);
-    sqlite3_finalize(commit);
     return bench_now_s() - t0;
 }
 
