@@ -5,9 +5,11 @@
  * a temporary directory.  Figures: jsonl records per second (100 CEs,
  * pilots going submitted -> running -> done or failed, a line per
  * transition); condor JSON array MB per second (ads of 1-2 KB); each
- * against a raw prepared-statement insert of the same rows (pilot and
- * pilot_source rows, CE counters) into the same schema, in the same run;
- * and the peak resident memory of ingesting a 1 GB condor array.
+ * against two raw prepared-statement baselines into the same schema, in
+ * the same run: the insert of each pilot's final rows (pilot and
+ * pilot_source rows, CE counters), and each record's own writes (look-up,
+ * insert or update) from records parsed beforehand; and the peak resident
+ * memory of ingesting a 1 GB condor array.
  *
  * Prints the figures with their targets and exits 1 if one is missed
  * (never with --quick, whose sizes are too small for the targets).
