@@ -5,9 +5,11 @@
  * a temporary directory.  Figures: jsonl records per second (100 CEs,
  * pilots going submitted -> running -> done or failed, a line per
  * transition); condor JSON array MB per second (ads of 1-2 KB); each
- * against a raw prepared-statement insert of the same rows (pilot and
- * pilot_source rows, CE counters) into the same schema, in the same run;
- * and the peak resident memory of ingesting a 1 GB condor array.
+ * against two raw prepared-statement baselines into the same schema, in
+ * the same run: the insert of each pilot's final rows (pilot and
+ * pilot_source rows, CE counters), and each record's own writes (look-up,
+ * insert or update) from records parsed beforehand; and the peak resident
+ * memory of ingesting a 1 GB condor array.
  *
  * Prints the figures with their targets and exits 1 if one is missed
  * (never with --quick, whose sizes are too small for the targets).
@@ -39,6 +41,10 @@
 #define NCES 100
 #define T0_S INT64_C(1796083200)             /* 2026-12-01T00:00:00Z */
 #define NOW_MS ((T0_S + 10 * 86400) * 1000) /* the readers' "now" */
+
+/* The timed functions stay functions of their own, so that callgrind
+ * counts each (see bench/README.md). */
+#define NOINLINE __attribute__((noinline))
 
 static int missed;
 
@@ -314,23 +320,32 @@ struct ingest_counts {
     long records, by_result[4];
 };
 
+/* A reader of file (opened in *in) as the ingest reads it. */
+static pilotingest_reader *open_reader(const char *file, pilotingest_format format, FILE **in)
+{
+    pilotingest_options io = {format, file, NOW_MS, 0, 0, 0};
+    pilotingest_reader *reader = NULL;
+    char err[512];
+
+    *in = fopen(file, "rb");
+    die_if(!*in, "open", file);
+    die_if(pilotingest_open(*in, &io, &reader, err, sizeof err) != PILOTINGEST_OK, "reader",
+           err);
+    return reader;
+}
+
 /* Ingest file into db as `pilotdeck ingest` does (one transaction); the
  * seconds it took, from opening the file to the commit. */
 static double ingest(pilotdb *db, const char *file, pilotingest_format format,
                      struct ingest_counts *counts)
 {
-    pilotingest_options io = {format, file, NOW_MS, 0, 0, 0};
-    pilotingest_reader *reader = NULL;
+    double t0 = bench_now_s();
+    FILE *in;
+    pilotingest_reader *reader = open_reader(file, format, &in);
     pilotingest_obs obs;
     pilotingest_rc rc;
-    char err[512];
-    double t0 = bench_now_s();
-    FILE *in = fopen(file, "rb");
 
     memset(counts, 0, sizeof *counts);
-    die_if(!in, "open", file);
-    die_if(pilotingest_open(in, &io, &reader, err, sizeof err) != PILOTINGEST_OK, "reader",
-           err);
     die_if(pilotdb_begin(db) != PILOTDB_OK || pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL),
            "begin", pilotdb_errmsg(db));
     while ((rc = pilotingest_next(reader, &obs)) == PILOTINGEST_OK) {
@@ -430,33 +445,65 @@ static void step_done(sqlite3 *conn, sqlite3_stmt *st, const char *what)
     sqlite3_reset(st);
 }
 
+/* The layer's SQL for a new pilot and its source row. */
+#define RAW_SQL_PILOT_INSERT                                                   \
+    "INSERT INTO pilot(ce_id, status, submitted_at, started_at, ended_at)"     \
+    " VALUES (?1, ?2, ?3, ?4, ?5)"
+#define RAW_SQL_SOURCE_INSERT                                                  \
+    "INSERT INTO pilot_source(pilot_id, time_kinds, reason, source_status,"    \
+    " ref) VALUES (?1, ?2, ?3, ?4, ?5)"
+
+/* A raw baseline's transaction and the CE counters it gathers, written
+ * once per CE moved at its end, as the layer's count cache does. */
+struct raw_txn {
+    sqlite3 *conn;
+    sqlite3_stmt *begin, *count, *commit;
+    int64_t n[NCES + 1][4], last[NCES + 1];
+};
+
+static sqlite3 *raw_begin(pilotdb *db, struct raw_txn *tx)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->conn = pilotdb_sqlite(db);
+    die_if(sqlite3_prepare_v2(tx->conn, "BEGIN IMMEDIATE", -1, &tx->begin, NULL) ||
+               sqlite3_prepare_v2(tx->conn, "COMMIT", -1, &tx->commit, NULL) ||
+               sqlite3_prepare_v2(tx->conn, PILOTDB_SQL_CE_COUNT, -1, &tx->count, NULL),
+           "raw prepare", sqlite3_errmsg(tx->conn));
+    step_done(tx->conn, tx->begin, "raw begin");
+    return tx->conn;
+}
+
+static void raw_commit(struct raw_txn *tx)
+{
+    for (int c = 1; c <= NCES; c++) {
+        if (!tx->last[c])
+            continue;
+        sqlite3_bind_int64(tx->count, 1, c);
+        for (int k = 0; k < 4; k++)
+            sqlite3_bind_int64(tx->count, 2 + k, tx->n[c][k]);
+        sqlite3_bind_int64(tx->count, 6, tx->last[c]);
+        step_done(tx->conn, tx->count, "raw count");
+    }
+    step_done(tx->conn, tx->commit, "raw commit");
+    sqlite3_finalize(tx->begin);
+    sqlite3_finalize(tx->count);
+    sqlite3_finalize(tx->commit);
+}
+
 /* Raw: rows into db with prepared statements (the layer's own SQL for a
  * new pilot, its source row and the CE counts, written once per CE as the
  * layer writes them at commit) in one transaction, none of the layer's
  * checks or look-ups; the seconds it took. */
-static double raw_insert(pilotdb *db, const struct rows *rows)
+NOINLINE static double raw_insert(pilotdb *db, const struct rows *rows)
 {
-    sqlite3 *conn = pilotdb_sqlite(db);
-    sqlite3_stmt *begin, *pilot, *source, *count, *commit;
-    int64_t n[NCES + 1][4], last[NCES + 1];
-    double t0;
+    static struct raw_txn tx;
+    double t0 = bench_now_s();
+    sqlite3 *conn = raw_begin(db, &tx);
+    sqlite3_stmt *pilot, *source;
 
-    memset(n, 0, sizeof n);
-    memset(last, 0, sizeof last);
-    t0 = bench_now_s();
-    die_if(sqlite3_prepare_v2(conn, "BEGIN IMMEDIATE", -1, &begin, NULL) ||
-               sqlite3_prepare_v2(conn, "COMMIT", -1, &commit, NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
-                                  " ended_at) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &pilot,
-                                  NULL) ||
-               sqlite3_prepare_v2(conn,
-                                  "INSERT INTO pilot_source(pilot_id, time_kinds, reason,"
-                                  " source_status, ref) VALUES (?1, ?2, ?3, ?4, ?5)", -1,
-                                  &source, NULL) ||
-               sqlite3_prepare_v2(conn, PILOTDB_SQL_CE_COUNT, -1, &count, NULL),
+    die_if(sqlite3_prepare_v2(conn, RAW_SQL_PILOT_INSERT, -1, &pilot, NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_SOURCE_INSERT, -1, &source, NULL),
            "raw prepare", sqlite3_errmsg(conn));
-    step_done(conn, begin, "raw begin");
     for (size_t i = 0; i < rows->n; i++) {
         const struct row *r = &rows->v[i];
         die_if(r->ce_id < 1 || r->ce_id > NCES, "raw", "CE id out of range");
@@ -475,26 +522,262 @@ static double raw_insert(pilotdb *db, const struct rows *rows)
         sqlite3_bind_text(source, 4, r->source_status, -1, SQLITE_STATIC);
         sqlite3_bind_text(source, 5, r->ref, -1, SQLITE_STATIC);
         step_done(conn, source, "raw source");
-        n[r->ce_id][r->status]++;
+        tx.n[r->ce_id][r->status]++;
         for (int k = 0; k < 3; k++)
-            if (r->has[k] && r->at[k] > last[r->ce_id])
-                last[r->ce_id] = r->at[k];
+            if (r->has[k] && r->at[k] > tx.last[r->ce_id])
+                tx.last[r->ce_id] = r->at[k];
     }
-    for (int c = 1; c <= NCES; c++) {
-        if (!last[c])
-            continue;
-        sqlite3_bind_int64(count, 1, c);
-        for (int k = 0; k < 4; k++)
-            sqlite3_bind_int64(count, 2 + k, n[c][k]);
-        sqlite3_bind_int64(count, 6, last[c]);
-        step_done(conn, count, "raw count");
-    }
-    step_done(conn, commit, "raw commit");
-    sqlite3_finalize(begin);
+    raw_commit(&tx);
     sqlite3_finalize(pilot);
     sqlite3_finalize(source);
-    sqlite3_finalize(count);
-    sqlite3_finalize(commit);
+    return bench_now_s() - t0;
+}
+
+/* ---- the raw per-record baseline ---------------------------------------- */
+
+/* One input record, parsed before the timing starts: what it says of its
+ * pilot, strings as offsets into struct records' text. */
+struct record {
+    int64_t ce_id, at[3];
+    size_t ref, reason, source_status; /* 0: none (text[0] is unused) */
+    int status, kind[3];
+};
+
+struct records {
+    struct record *v;
+    size_t n, cap;
+    char *text;
+    size_t used, text_cap;
+};
+
+static size_t text_add(struct records *recs, const char *s)
+{
+    size_t len, at;
+
+    if (!s)
+        return 0;
+    len = strlen(s) + 1;
+    while (recs->used + len > recs->text_cap) {
+        recs->text_cap = recs->text_cap ? recs->text_cap * 2 : 1 << 20;
+        recs->text = realloc(recs->text, recs->text_cap);
+        die_if(!recs->text, "records", "out of memory");
+    }
+    at = recs->used;
+    memcpy(recs->text + at, s, len);
+    recs->used += len;
+    return at;
+}
+
+static const char *text_at(const struct records *recs, size_t at)
+{
+    return at ? recs->text + at : NULL;
+}
+
+/* Every record of file, as the ingest converts it, with its CE's id in db
+ * (the layer remembers CEs by name within a transaction too). */
+static void load_records(pilotdb *db, const char *file, pilotingest_format format,
+                         struct records *recs)
+{
+    FILE *in;
+    pilotingest_reader *reader = open_reader(file, format, &in);
+    pilotingest_obs obs;
+    pilotingest_rc rc;
+    char names[NCES][64];
+    int64_t ids[NCES];
+
+    for (int i = 0; i < NCES; i++) {
+        pilotdb_ce ce;
+        ce_name(i, names[i], sizeof names[i]);
+        die_if(pilotdb_ce_get(db, names[i], &ce) != PILOTDB_OK, "records",
+               pilotdb_errmsg(db));
+        ids[i] = ce.id;
+    }
+    memset(recs, 0, sizeof *recs);
+    recs->used = 1;
+    while ((rc = pilotingest_next(reader, &obs)) == PILOTINGEST_OK) {
+        pilotdb_observation o = pilotingest_to_observation(&obs);
+        const pilotdb_obs_time *t[3] = {&o.submitted, &o.started, &o.ended};
+        struct record *r;
+
+        die_if(o.flags != 0, "records", "the raw baseline takes no kept states");
+        if (recs->n == recs->cap) {
+            recs->cap = recs->cap ? recs->cap * 2 : 4096;
+            recs->v = realloc(recs->v, recs->cap * sizeof *recs->v);
+            die_if(!recs->v, "records", "out of memory");
+        }
+        r = &recs->v[recs->n++];
+        r->ce_id = 0;
+        for (int i = 0; i < NCES && !r->ce_id; i++)
+            if (strcmp(names[i], o.ce_name) == 0)
+                r->ce_id = ids[i];
+        die_if(!r->ce_id, "records", "a record of an unknown CE");
+        r->status = (int)o.status;
+        for (int i = 0; i < 3; i++) {
+            r->kind[i] = (int)t[i]->kind;
+            r->at[i] = t[i]->at;
+        }
+        r->ref = text_add(recs, o.ref);
+        r->reason = text_add(recs, o.reason);
+        r->source_status = text_add(recs, o.source_status);
+    }
+    die_if(rc != PILOTINGEST_END, "read", pilotingest_errmsg(reader));
+    pilotingest_close(reader);
+    fclose(in);
+}
+
+static void free_records(struct records *recs)
+{
+    free(recs->v);
+    free(recs->text);
+    memset(recs, 0, sizeof *recs);
+}
+
+static int time_known(int kind)
+{
+    return kind == PILOTDB_TIME_EXACT || kind == PILOTDB_TIME_OBSERVED;
+}
+
+static int64_t time_kind_bits(const int kind[3])
+{
+    return (kind[0] == PILOTDB_TIME_OBSERVED ? PILOTDB_KIND_SUBMITTED_OBSERVED : 0) |
+           (kind[1] == PILOTDB_TIME_OBSERVED ? PILOTDB_KIND_STARTED_OBSERVED : 0) |
+           (kind[2] == PILOTDB_TIME_OBSERVED ? PILOTDB_KIND_ENDED_OBSERVED : 0) |
+           (kind[0] == PILOTDB_TIME_UNKNOWN ? PILOTDB_KIND_SUBMITTED_UNKNOWN : 0) |
+           (kind[1] == PILOTDB_TIME_UNKNOWN ? PILOTDB_KIND_STARTED_UNKNOWN : 0);
+}
+
+static int text_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/*
+ * Raw per record: each record in order with prepared statements in the
+ * layer's own SQL, in one transaction: the ref looked up (pilot_source's
+ * UNIQUE index, with the row, as the layer reads it); a new ref's pilot and
+ * pilot_source rows inserted; a known one's pilot row updated with the
+ * record's status and times (what the row knew kept, the record's times
+ * added), and its pilot_source row only when its kinds, reason or source
+ * status change.  The CE counters gathered per CE in memory and written
+ * once per CE at the end, as the layer's count cache does within a
+ * transaction.  No checks, no decisions (every record moves its pilot
+ * forward here); the seconds it took.
+ */
+NOINLINE static double raw_per_record(pilotdb *db, const struct records *recs)
+{
+    static struct raw_txn tx;
+    double t0 = bench_now_s();
+    sqlite3 *conn = raw_begin(db, &tx);
+    sqlite3_stmt *find, *ins, *upd, *src_ins, *src_upd;
+
+    die_if(sqlite3_prepare_v2(conn,
+                                  "SELECT p.pilot_id, p.ce_id, p.status, p.submitted_at,"
+                                  " p.started_at, p.ended_at, s.time_kinds, s.reason,"
+                                  " s.source_status FROM pilot_source s"
+                                  " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
+                                  -1, &find, NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_PILOT_INSERT, -1, &ins, NULL) ||
+               sqlite3_prepare_v2(conn,
+                                  "UPDATE pilot SET status = ?2, submitted_at = ?3,"
+                                  " started_at = ?4, ended_at = ?5 WHERE pilot_id = ?1", -1,
+                                  &upd, NULL) ||
+               sqlite3_prepare_v2(conn, RAW_SQL_SOURCE_INSERT, -1, &src_ins, NULL) ||
+               sqlite3_prepare_v2(conn,
+                                  "UPDATE pilot_source SET time_kinds = ?2, reason = ?3,"
+                                  " source_status = ?4 WHERE pilot_id = ?1", -1, &src_upd,
+                                  NULL),
+           "raw prepare", sqlite3_errmsg(conn));
+    for (size_t i = 0; i < recs->n; i++) {
+        const struct record *r = &recs->v[i];
+        const char *ref = text_at(recs, r->ref), *reason = text_at(recs, r->reason),
+                   *source_status = text_at(recs, r->source_status);
+        int kind[3], step, from = -1;
+        int64_t at[3], id;
+
+        sqlite3_bind_text(find, 1, ref, -1, SQLITE_STATIC);
+        step = sqlite3_step(find);
+        die_if(step != SQLITE_ROW && step != SQLITE_DONE, "raw find", sqlite3_errmsg(conn));
+        if (step == SQLITE_DONE) {
+            sqlite3_reset(find);
+            sqlite3_bind_int64(ins, 1, r->ce_id);
+            sqlite3_bind_int(ins, 2, r->status);
+            for (int k = 0; k < 3; k++) {
+                kind[k] = r->kind[k];
+                at[k] = r->at[k];
+                if (time_known(kind[k]))
+                    sqlite3_bind_int64(ins, 3 + k, at[k]);
+                else
+                    sqlite3_bind_null(ins, 3 + k);
+            }
+            step_done(conn, ins, "raw pilot");
+            id = sqlite3_last_insert_rowid(conn);
+            sqlite3_bind_int64(src_ins, 1, id);
+            sqlite3_bind_int64(src_ins, 2, time_kind_bits(kind));
+            bind_text_or_null(src_ins, 3, reason);
+            bind_text_or_null(src_ins, 4, source_status);
+            sqlite3_bind_text(src_ins, 5, ref, -1, SQLITE_STATIC);
+            step_done(conn, src_ins, "raw source");
+        } else {
+            int64_t bits = sqlite3_column_int64(find, 6);
+            const char *was_reason = (const char *)sqlite3_column_text(find, 7);
+            const char *was_status = (const char *)sqlite3_column_text(find, 8);
+
+            id = sqlite3_column_int64(find, 0);
+            from = sqlite3_column_int(find, 2);
+            die_if(sqlite3_column_int64(find, 1) != r->ce_id, "raw", "a pilot moved CE");
+            sqlite3_bind_int64(upd, 1, id);
+            sqlite3_bind_int(upd, 2, r->status);
+            for (int k = 0; k < 3; k++) {
+                int row_has = sqlite3_column_type(find, 3 + k) != SQLITE_NULL;
+                /* the row's time stays; the record adds one the row lacks */
+                kind[k] = row_has ? PILOTDB_TIME_EXACT : r->kind[k];
+                at[k] = row_has ? sqlite3_column_int64(find, 3 + k) : r->at[k];
+                if (row_has && (bits & (INT64_C(1) << k)))
+                    kind[k] = PILOTDB_TIME_OBSERVED;
+                if (!row_has && !time_known(r->kind[k]) &&
+                    (bits & (k == 0   ? PILOTDB_KIND_SUBMITTED_UNKNOWN
+                             : k == 1 ? PILOTDB_KIND_STARTED_UNKNOWN
+                                      : 0)))
+                    kind[k] = PILOTDB_TIME_UNKNOWN;
+                if (time_known(kind[k]))
+                    sqlite3_bind_int64(upd, 3 + k, at[k]);
+                else
+                    sqlite3_bind_null(upd, 3 + k);
+            }
+            step_done(conn, upd, "raw update");
+            reason = reason ? reason : was_reason;
+            source_status = source_status ? source_status : was_status;
+            if (time_kind_bits(kind) != bits || !text_same(reason, was_reason) ||
+                !text_same(source_status, was_status)) {
+                sqlite3_bind_int64(src_upd, 1, id);
+                sqlite3_bind_int64(src_upd, 2, time_kind_bits(kind));
+                bind_text_or_null(src_upd, 3, reason);
+                bind_text_or_null(src_upd, 4, source_status);
+                step_done(conn, src_upd, "raw source update");
+            }
+            sqlite3_reset(find); /* after the row's strings are used */
+        }
+        if (from >= 0)
+            tx.n[r->ce_id][from]--;
+        tx.n[r->ce_id][r->status]++;
+        for (int k = 0; k < 3; k++)
+            if (time_known(kind[k]) && at[k] > tx.last[r->ce_id])
+                tx.last[r->ce_id] = at[k];
+    }
+    raw_commit(&tx);
+    sqlite3_finalize(find);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(upd);
+    sqlite3_finalize(src_ins);
+    sqlite3_finalize(src_upd);
     return bench_now_s() - t0;
 }
 
@@ -520,19 +803,21 @@ static void fingerprint(pilotdb *db, char *out, size_t size)
 }
 
 struct timed {
-    double ingest_s, raw_s; /* best of the rounds */
+    double ingest_s, raw_s, per_record_s; /* best of the rounds */
     struct ingest_counts counts;
 };
 
-/* Rounds of: ingest file into a fresh database, then the raw insert of
- * the rows it left into another; best time of each. */
+/* Rounds of: ingest file into a fresh database, the raw insert of the
+ * final rows it left into another, and the raw per-record writes of the
+ * records (parsed before) into a third; best time of each. */
 static void ingest_vs_raw(const char *file, pilotingest_format format, int rounds,
                           struct timed *out)
 {
-    out->ingest_s = out->raw_s = 1e30;
+    out->ingest_s = out->raw_s = out->per_record_s = 1e30;
     for (int round = 0; round < rounds; round++) {
         pilotdb *db = fresh_db("ingest.db"), *raw = fresh_db("raw.db");
         char a[4096], b[4096];
+        struct records recs;
         struct rows rows;
         double s = ingest(db, file, format, &out->counts);
 
@@ -544,6 +829,16 @@ static void ingest_vs_raw(const char *file, pilotingest_format format, int round
         fingerprint(raw, b, sizeof b);
         die_if(strcmp(a, b) != 0, "raw insert", "its database differs from the ingest's");
         free_rows(&rows);
+        drop_db(raw, "raw.db");
+
+        raw = fresh_db("raw.db");
+        load_records(raw, file, format, &recs);
+        s = raw_per_record(raw, &recs);
+        out->per_record_s = s < out->per_record_s ? s : out->per_record_s;
+        fingerprint(raw, b, sizeof b);
+        die_if(strcmp(a, b) != 0, "raw per record",
+               "its database differs from the ingest's");
+        free_records(&recs);
         drop_db(db, "ingest.db");
         drop_db(raw, "raw.db");
     }
@@ -564,9 +859,14 @@ static void bench_jsonl(int64_t pilots, int rounds)
            "jsonl", "not every line was stored");
     report("jsonl ingest into the db (one transaction)", lines / t.ingest_s, "records/s",
            ">=", TARGET_JSONL_RATE);
-    report("raw insert of the same rows", lines / t.raw_s, "records/s", "", -1);
+    report("raw insert of the final rows", lines / t.raw_s, "records/s", "", -1);
     report("  (raw, pilots per second)", (double)pilots / t.raw_s, "pilots/s", "", -1);
-    report("jsonl ingest as % of raw", t.raw_s / t.ingest_s * 100, "%", ">=", TARGET_SHARE);
+    report("raw per record (each line's writes)", lines / t.per_record_s, "records/s", "",
+           -1);
+    report("jsonl ingest as % of raw final rows", t.raw_s / t.ingest_s * 100, "%", ">=",
+           TARGET_SHARE);
+    report("jsonl ingest as % of raw per record", t.per_record_s / t.ingest_s * 100, "%",
+           ">=", TARGET_SHARE);
     unlink(path);
 }
 
@@ -587,8 +887,12 @@ static void bench_condor(int64_t ads, int rounds)
     report("condor ingest into the db (one transaction)", mb / t.ingest_s, "MB/s", ">=",
            TARGET_CONDOR_MBS);
     report("  (ads per second)", (double)ads / t.ingest_s, "ads/s", "", -1);
-    report("raw insert of the same rows", mb / t.raw_s, "MB/s", "", -1);
-    report("condor ingest as % of raw", t.raw_s / t.ingest_s * 100, "%", ">=", TARGET_SHARE);
+    report("raw insert of the final rows", mb / t.raw_s, "MB/s", "", -1);
+    report("raw per record (each ad's writes)", mb / t.per_record_s, "MB/s", "", -1);
+    report("condor ingest as % of raw final rows", t.raw_s / t.ingest_s * 100, "%", ">=",
+           TARGET_SHARE);
+    report("condor ingest as % of raw per record", t.per_record_s / t.ingest_s * 100, "%",
+           ">=", TARGET_SHARE);
     unlink(path);
 }
 

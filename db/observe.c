@@ -334,10 +334,19 @@ static pilotdb_rc decide(pilotdb *db, const pilotdb_observation *obs, int status
     return PILOTDB_OK;
 }
 
-/* Apply obs in the call's transaction (see pilotdb_pilot_observe()). */
+/* Inside a caller's transaction (*opened 0), a savepoint before a call's
+ * second write, so that a failure takes the first back: a single write
+ * is atomic by itself, and every refusal comes before the first write. */
+static pilotdb_rc before_writes(pilotdb *db, int writes, int *opened)
+{
+    return writes > 1 && !*opened ? pilotdb__savepoint_begin(db, opened) : PILOTDB_OK;
+}
+
+/* Apply obs in the call's transaction (see pilotdb_pilot_observe()),
+ * *opened as struct pilotdb__call's. */
 static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int status,
                           const struct times *t, pilotdb_observe_result *result,
-                          int64_t *pilot_id)
+                          int64_t *pilot_id, int *opened)
 {
     struct pilotdb__ce_delta *slot;
     struct times m;
@@ -345,9 +354,11 @@ static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int statu
     sqlite3_stmt *st;
     pilotdb_rc rc;
     int64_t ce_id = 0;
-    int no_site = 0, src, found;
+    int no_site = 0, src, found, site_writes;
 
-    if ((rc = pilotdb__clock_claim(db, PILOTDB_CLOCK_WALL)) != PILOTDB_OK ||
+    /* The clock's claim writes when the database has no clock yet. */
+    if ((!db->clock_wall && (rc = before_writes(db, 2, opened)) != PILOTDB_OK) ||
+        (rc = pilotdb__clock_claim(db, PILOTDB_CLOCK_WALL)) != PILOTDB_OK ||
         (rc = find_ce(db, obs->ce_name, &ce_id, &no_site)) != PILOTDB_OK ||
         (rc = pilotdb__delta_slot(db, ce_id, &slot)) != PILOTDB_OK ||
         (rc = pilotdb__stmt_get(db, ST_PILOT_BY_REF, &st)) != PILOTDB_OK)
@@ -377,21 +388,27 @@ static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int statu
         else
             rc = decide(db, obs, status, t, &r, &m, result);
     }
+    site_writes = no_site && obs->site && *obs->site ? 2 : 0; /* the CE and its log */
     if (rc == PILOTDB_OK && (*result == PILOTDB_OBSERVE_NEW ||
                              *result == PILOTDB_OBSERVE_CHANGED)) {
         const char *reason = found && !obs->reason ? r.reason : obs->reason;
         const char *source_status = found && !obs->source_status ? r.source_status
                                                                  : obs->source_status;
+        int source_same = found && kind_bits(&m) == r.kind_bits &&
+                          same_text(reason, r.reason) &&
+                          same_text(source_status, r.source_status);
         int64_t id = r.id;
 
-        rc = write_pilot(db, found, &id, ce_id, status, &m, obs->ref, reason, source_status,
-                         found && kind_bits(&m) == r.kind_bits &&
-                             same_text(reason, r.reason) &&
-                             same_text(source_status, r.source_status));
+        rc = before_writes(db, 1 + !source_same + site_writes, opened);
+        if (rc == PILOTDB_OK)
+            rc = write_pilot(db, found, &id, ce_id, status, &m, obs->ref, reason,
+                             source_status, source_same);
         *pilot_id = rc == PILOTDB_OK ? id : 0;
+    } else if (rc == PILOTDB_OK) {
+        rc = before_writes(db, site_writes, opened);
     }
     pilotdb__stmt_done(st);
-    if (rc == PILOTDB_OK && no_site && obs->site && *obs->site) {
+    if (rc == PILOTDB_OK && site_writes) {
         rc = ce_site(db, ce_id, obs->site);
         pilotdb__known_clear(db); /* the CE changed */
     }
@@ -424,10 +441,7 @@ pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
     rc = pilotdb__enter(db, PILOTDB__CHANGE, ST_NONE, &call);
     if (rc != PILOTDB_OK)
         return rc;
-    if (!call.opened)
-        rc = pilotdb__savepoint_begin(db, &call.opened);
-    if (rc == PILOTDB_OK)
-        rc = observe(db, obs, status, &t, &res, &id);
+    rc = observe(db, obs, status, &t, &res, &id, &call.opened);
     rc = pilotdb__leave(db, &call, rc);
     if (rc == PILOTDB_OK) {
         if (result)

@@ -702,6 +702,119 @@ static void test_observe_refusals(void **state)
 /* A batch of observations: the second run of the same input changes
  * nothing; inside pilotdb_begin() and raw SQL's transaction alike; a bad
  * record inside a batch takes back only itself. */
+/* A write of the layer that fails inside a caller's transaction, as an
+ * I/O error would: a TEMP trigger raising an error. */
+static void fail_writes(pilotdb *db, const char *name, const char *when)
+{
+    char sql[512];
+
+    snprintf(sql, sizeof sql, "CREATE TEMP TRIGGER %s %s BEGIN"
+             " SELECT RAISE(ABORT, 'injected fault'); END", name, when);
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void expect_failed_in_batch(pilotdb *db, const pilotdb_observation *o)
+{
+    pilotdb_observe_result res = PILOTDB_OBSERVE_NEW;
+    int64_t id = -1;
+
+    assert_int_not_equal(pilotdb_pilot_observe(db, o, &res, &id), PILOTDB_OK);
+    assert_int_equal(res, PILOTDB_OBSERVE_UNCHANGED);
+    assert_int_equal(id, 0);
+    assert_true(pilotdb_in_transaction(db));
+}
+
+/* Inside a caller's transaction an observation takes a savepoint only
+ * before its second write: one refused, or one whose first, second or
+ * fourth write fails, leaves nothing behind, and the transaction goes
+ * on to commit what the others wrote. */
+static void test_observe_in_transaction(void **state)
+{
+    pilotdb *db = observe_db();
+    pilotdb_observation o = obs_of("t1", "ce-1", PILOT_SUBMITTED), bad;
+    pilotdb_observe_result res;
+    pilotdb_clock_type kind;
+    pilotdb_pilot p;
+    pilotdb_ce ce;
+    char *before, *after;
+
+    (void)state;
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    /* Refused before the clock is claimed: the claim goes too. */
+    fx_ok(db, pilotdb_begin(db));
+    bad = o;
+    bad.ce_name = "ce-unknown";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_ENOTFOUND, NULL);
+    assert_true(pilotdb_in_transaction(db));
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_clock_kind(db, &kind));
+    assert_int_equal(kind, PILOTDB_CLOCK_UNSET);
+
+    fx_ok(db, pilotdb_begin(db));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    o.status = PILOT_RUNNING;
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(5));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED); /* one write */
+    fx_ok(db, pilotdb_commit(db));
+    before = pilot_rows(db);
+
+    fail_writes(db, "fail_source", "BEFORE INSERT ON pilot_source WHEN NEW.ref = 'boom'");
+    fail_writes(db, "fail_end", "BEFORE UPDATE ON pilot WHEN NEW.ended_at = " "1796083299000");
+    fail_writes(db, "fail_log", "BEFORE INSERT ON ce_change");
+    fx_ok(db, pilotdb_begin(db));
+    /* Refusals: another CE, an unknown one, a move back. */
+    bad = o;
+    bad.ce_name = "ce-off";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_EINVAL, "another CE");
+    bad.ce_name = "ce-unknown";
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_ENOTFOUND, NULL);
+    bad = obs_of("t1", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(9));
+    expect_rc(db, pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_ETRANSITION,
+              "back");
+    /* A new pilot whose second write (its source row) fails. */
+    bad = obs_of("boom", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(1));
+    expect_failed_in_batch(db, &bad);
+    /* A move that is a single write, failing. */
+    bad = o;
+    bad.status = PILOT_DONE;
+    set_time(&bad.ended, PILOTDB_TIME_EXACT, AT(99));
+    expect_failed_in_batch(db, &bad);
+    /* A new pilot giving its CE a site: the log, its fourth write, fails. */
+    bad = obs_of("sited", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(2));
+    bad.site = "T2_SITE";
+    expect_failed_in_batch(db, &bad);
+    fx_ok(db, pilotdb_commit(db));
+    after = pilot_rows(db);
+    assert_string_equal(before, after);
+    free(after);
+    expect_rc(db, pilotdb_pilot_get_ref(db, "boom", &p), PILOTDB_ENOTFOUND, NULL);
+    expect_rc(db, pilotdb_pilot_get_ref(db, "sited", &p), PILOTDB_ENOTFOUND, NULL);
+
+    /* The same transaction goes on after failures and keeps what works. */
+    fx_ok(db, pilotdb_begin(db));
+    expect_failed_in_batch(db, &bad);
+    bad.site = NULL;
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
+    set_time(&o.ended, PILOTDB_TIME_EXACT, AT(50));
+    o.status = PILOT_FAILED;
+    o.reason = "exit code 1"; /* two writes: the pilot and its source row */
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    fx_ok(db, pilotdb_commit(db));
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+    assert_int_equal(ce.count[PILOT_RUNNING], 0);
+    assert_int_equal(ce.count[PILOT_FAILED], 1);
+    assert_true(ce.site[0] == '\0');
+    fx_ok(db, pilotdb_pilot_get_ref(db, "t1", &p));
+    assert_int_equal(p.status, PILOT_FAILED);
+    free(before);
+    fx_assert_consistent(db);
+    fx_close(db);
+}
+
 static void test_observe_idempotent(void **state)
 {
     pilotdb *db = observe_db();
@@ -951,6 +1064,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_observe_lifecycle),
         cmocka_unit_test(test_observe_facts),
         cmocka_unit_test(test_observe_refusals),
+        cmocka_unit_test(test_observe_in_transaction),
         cmocka_unit_test(test_observe_idempotent),
     };
     const struct CMUnitTest transitions[] = {
