@@ -731,6 +731,8 @@ static int ingest_follow(const struct cli_globals *g, const struct options *o,
         report_added(&r, "added");
         print_summary(&r, "");
     }
+    free_notes(r.added, r.nadded);
+    free_notes(r.unknown, r.nunknown);
     return cli_close_db(g, r.db, status);
 }
 
