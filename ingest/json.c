@@ -211,16 +211,22 @@ static int scan_string(parser *p, int *esc)
 
     *esc = 0;
     for (;;) {
-        /* eight plain ASCII bytes at a time */
+        /* eight bytes at a time: a byte's high bit is set in m when it is
+         * no plain ASCII, and the lowest one set is exact (a borrow only
+         * carries upwards from a true match) */
         while (i + 8 <= n) {
             const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-            uint64_t w, q, b;
+            uint64_t w, q, b, m;
             memcpy(&w, s + i, 8);
             q = w ^ (ones * '"');
             b = w ^ (ones * '\\');
-            if (((w | ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) &
-                 highs) != 0)
+            m = (w | ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+            if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
                 break;
+            }
             i += 8;
         }
         while (i < n && string_class[s[i]] == 0)
@@ -267,13 +273,15 @@ static long decode_string(parser *p, size_t from, size_t to, size_t *len)
         return -1;
     out = j->arena + off;
     for (size_t i = from; i < to;) {
-        unsigned cp;
+        unsigned cp = 0;
         long n;
         if (p->s[i] != '\\') {
             out[o++] = (char)p->s[i++];
             continue;
         }
         n = escape(p, i, &cp);
+        if (n < 0)
+            break; /* never: the string was checked */
         i += (size_t)n;
         if (cp < 0x80) {
             out[o++] = (char)cp;
