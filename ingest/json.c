@@ -310,6 +310,20 @@ static int is_digit(unsigned char c)
     return c >= '0' && c <= '9';
 }
 
+/* The digits at *i, at least one as the number's part after what, moved
+ * past: 0, or -1. */
+static int digit_run(parser *p, size_t *i, const char *after)
+{
+    if (*i >= p->n)
+        return eof(p);
+    if (!is_digit(p->s[*i]))
+        return fail(p, *i, "malformed JSON: malformed number, a digit is required after the %s",
+                    after);
+    while (*i < p->n && is_digit(p->s[*i]))
+        (*i)++;
+    return 0;
+}
+
 /* Whether c may follow a value inside an object or an array. */
 static int ends_value(unsigned char c)
 {
@@ -348,14 +362,8 @@ static int number(parser *p, pilotingest__jvalue *v)
     if (i < n && s[i] == '.') {
         real = 1;
         i++;
-        if (i >= n)
-            return eof(p);
-        if (!is_digit(s[i]))
-            return fail(p, i,
-                        "malformed JSON: malformed number, a digit is required after the "
-                        "decimal point");
-        while (i < n && is_digit(s[i]))
-            i++;
+        if (digit_run(p, &i, "decimal point") != 0)
+            return -1;
     }
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         real = 1;
@@ -363,14 +371,8 @@ static int number(parser *p, pilotingest__jvalue *v)
         i++;
         if (i < n && (s[i] == '+' || s[i] == '-'))
             i++;
-        if (i >= n)
-            return eof(p);
-        if (!is_digit(s[i]))
-            return fail(p, i,
-                        "malformed JSON: malformed number, a digit is required after the "
-                        "exponent");
-        while (i < n && is_digit(s[i]))
-            i++;
+        if (digit_run(p, &i, "exponent") != 0)
+            return -1;
     }
     if (i >= n)
         return eof(p);
