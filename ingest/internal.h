@@ -111,6 +111,7 @@ typedef struct pilotingest__json {
     pilotingest__jvalue *values;
     char *arena;
     size_t arena_len, arena_cap;
+    struct pilotingest__jindex *index; /* json.c's own: the keys looked up fast */
 } pilotingest__json;
 
 int pilotingest__json_init(pilotingest__json *j, const char *const *keys, size_t nkeys);

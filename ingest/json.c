@@ -1,28 +1,71 @@
 /*
- * json.c - JSON records (jsonl lines, condor ads): one object parsed with
- * yajl's event parser, keeping only the top-level members the reader asked
- * for, and reading them with the checks and messages every reader of JSON
- * shares.
- *
- * yajl rather than a tree: a condor ad has a hundred attributes or more and
- * a pilot needs about fifteen; building jansson's tree of all of them ran at
- * about 60 MB/s, yajl's events at about 850 MB/s on the same ads
- * (bench_ingest_read measures the whole reader).
+ * json.c - JSON records (jsonl lines, condor ads): one object checked to be
+ * well-formed JSON (RFC 8259) by a parser of our own that builds values only
+ * for the top-level members the reader asked for and skips the others fast,
+ * and the reading of those members with the checks and messages every
+ * reader of JSON shares.
  */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_parse.h>
-
 #include "internal.h"
 
-typedef struct parse_ctx {
+/* Nesting deeper than this is refused (the top-level object is 1). */
+#define JSON_DEPTH_MAX 512
+
+/* The keys by first byte and length, so a member not wanted costs little. */
+struct pilotingest__jindex {
+    short first[256]; /* the first key with this first byte, or -1 */
+    short *next;      /* the next key with the same first byte, or -1 */
+    size_t *len;
+};
+
+typedef struct parser {
+    const unsigned char *s;
+    size_t n, i;
     pilotingest__json *j;
-    int depth;     /* 1 inside the top-level object */
-    long current;  /* the wanted key whose value comes next, or -1 */
+    char *why;
+    size_t why_size;
+    size_t where;
     int nomem;
-    char why[96];  /* a refusal of ours, not yajl's */
-} parse_ctx;
+} parser;
+
+/* Byte classes of string contents: 0 plain ASCII, 1 '"', 2 '\\', 3 a control
+ * character, 4 a byte of a multibyte UTF-8 sequence. */
+static const unsigned char string_class[256] = {
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+};
+
+static int fail(parser *p, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Refuse the record: why, at byte at; -1. */
+static int fail(parser *p, size_t at, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(p->why, p->why_size, fmt, ap);
+    va_end(ap);
+    p->where = at > p->n ? p->n : at;
+    return -1;
+}
+
+static int eof(parser *p)
+{
+    return fail(p, p->n, "malformed JSON: premature EOF");
+}
 
 /* Copy s[0, n) and a NUL into the arena; its offset, or -1. */
 static long arena_add(pilotingest__json *j, const void *s, size_t n)
@@ -40,132 +83,571 @@ static long arena_add(pilotingest__json *j, const void *s, size_t n)
         j->arena = bigger;
         j->arena_cap = cap;
     }
-    memcpy(j->arena + off, s, n);
+    if (s && n)
+        memcpy(j->arena + off, s, n);
     j->arena[off + n] = '\0';
     j->arena_len += n + 1;
     return (long)off;
 }
 
-/* The value slot of the member being read, or NULL when it is not wanted. */
-static pilotingest__jvalue *slot(parse_ctx *c)
+static void skip_blanks(parser *p)
 {
-    if (c->depth != 1 || c->current < 0)
-        return NULL;
-    return &c->j->values[c->current];
+    while (p->i < p->n &&
+           (p->s[p->i] == ' ' || p->s[p->i] == '\n' || p->s[p->i] == '\r' || p->s[p->i] == '\t'))
+        p->i++;
 }
 
-static int on_null(void *ctx)
+/* Whether c may start a JSON token (else it is an invalid character). */
+static int token_byte(unsigned char c)
 {
-    pilotingest__jvalue *v = slot(ctx);
-
-    if (v)
-        v->type = PILOTINGEST__JNULL;
-    return 1;
+    return strchr("{}[],:\"-0123456789tfn", c) != NULL && c != '\0';
 }
 
-static int on_boolean(void *ctx, int b)
+/* A byte no token starts with. */
+static int bad_byte(parser *p)
 {
-    pilotingest__jvalue *v = slot(ctx);
-
-    if (v)
-        v->type = b ? PILOTINGEST__JTRUE : PILOTINGEST__JFALSE;
-    return 1;
+    if (p->s[p->i] == '/')
+        return fail(p, p->i,
+                    "malformed JSON: probable comment found in input text, comments are not "
+                    "enabled");
+    return fail(p, p->i, "malformed JSON: invalid char in json text");
 }
 
-static int on_integer(void *ctx, long long i)
+/* The length of the valid UTF-8 sequence at s[0, n), or 0. */
+static size_t utf8_length(const unsigned char *s, size_t n)
 {
-    pilotingest__jvalue *v = slot(ctx);
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
 
-    if (v) {
-        v->type = PILOTINGEST__JINTEGER;
-        v->number = (double)i;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
     }
-    return 1;
+    return len;
 }
 
-static int on_double(void *ctx, double d)
+/* The four hex digits at s into *out: -1, else the index of the first
+ * byte that is no hex digit. */
+static int hex4(const unsigned char *s, unsigned *out)
 {
-    pilotingest__jvalue *v = slot(ctx);
+    unsigned v = 0;
 
-    if (v) {
-        v->type = PILOTINGEST__JREAL;
-        v->number = d;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[k];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v |= (unsigned)((c | 0x20) - 'a' + 10);
+        else
+            return k;
     }
-    return 1;
+    *out = v;
+    return -1;
 }
 
-static int on_string(void *ctx, const unsigned char *s, size_t n)
+/* The escape at s[i] (its backslash) checked: its length, its code point in
+ * *cp (a byte for the one-letter escapes), or -1 (refused in p). */
+static long escape(parser *p, size_t i, unsigned *cp)
 {
-    parse_ctx *c = ctx;
-    pilotingest__jvalue *v = slot(c);
-    long off;
+    const unsigned char *s = p->s;
+    unsigned lo;
+    int bad;
 
-    if (!v)
-        return 1;
-    off = arena_add(c->j, s, n);
-    if (off < 0) {
-        c->nomem = 1;
+    if (i + 1 >= p->n)
+        return eof(p);
+    switch (s[i + 1]) {
+    case '"': *cp = '"'; return 2;
+    case '\\': *cp = '\\'; return 2;
+    case '/': *cp = '/'; return 2;
+    case 'b': *cp = '\b'; return 2;
+    case 'f': *cp = '\f'; return 2;
+    case 'n': *cp = '\n'; return 2;
+    case 'r': *cp = '\r'; return 2;
+    case 't': *cp = '\t'; return 2;
+    case 'u': break;
+    default:
+        return fail(p, i + 1,
+                    "malformed JSON: inside a string, '\\' occurs before a character which it "
+                    "may not");
+    }
+    if (i + 6 > p->n)
+        return eof(p);
+    bad = hex4(s + i + 2, cp);
+    if (bad >= 0)
+        return fail(p, i + 2 + (size_t)bad,
+                    "malformed JSON: invalid (non-hex) character occurs after '\\u' inside "
+                    "string");
+    if (*cp < 0xd800 || *cp > 0xdfff)
+        return 6;
+    if (*cp >= 0xdc00 || i + 12 > p->n || s[i + 6] != '\\' || s[i + 7] != 'u' ||
+        hex4(s + i + 8, &lo) >= 0 || lo < 0xdc00 || lo > 0xdfff)
+        return fail(p, i,
+                    "malformed JSON: \\u%04X inside a string is half of a UTF-16 surrogate "
+                    "pair",
+                    *cp);
+    *cp = 0x10000 + ((*cp - 0xd800) << 10) + (lo - 0xdc00);
+    return 12;
+}
+
+/* Check the string whose opening quote is at p->i and move past it; *esc
+ * is set when it holds an escape.  0, or -1. */
+static int scan_string(parser *p, int *esc)
+{
+    const unsigned char *s = p->s;
+    size_t i = p->i + 1, n = p->n;
+    unsigned cp;
+
+    *esc = 0;
+    for (;;) {
+        /* eight bytes at a time: a byte's high bit is set in m when it is
+         * no plain ASCII, and the lowest one set is exact (a borrow only
+         * carries upwards from a true match) */
+        while (i + 8 <= n) {
+            const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+            uint64_t w, q, b, m;
+            memcpy(&w, s + i, 8);
+            q = w ^ (ones * '"');
+            b = w ^ (ones * '\\');
+            m = (w | ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+            if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+                break;
+            }
+            i += 8;
+        }
+        while (i < n && string_class[s[i]] == 0)
+            i++;
+        if (i >= n)
+            return eof(p);
+        switch (string_class[s[i]]) {
+        case 0:
+            break;
+        case 1:
+            p->i = i + 1;
+            return 0;
+        case 2: {
+            long len = escape(p, i, &cp);
+            if (len < 0)
+                return -1;
+            *esc = 1;
+            i += (size_t)len;
+            break;
+        }
+        case 3:
+            return fail(p, i, "malformed JSON: invalid character inside string");
+        default: {
+            size_t len = utf8_length(s + i, n - i);
+            if (len == 0)
+                return fail(p, i, "malformed JSON: invalid bytes in UTF8 string");
+            i += len;
+            break;
+        }
+        }
+    }
+}
+
+/* The checked string s[from, to) (without its quotes) into the arena with
+ * its escapes decoded; its offset and length, or -1. */
+static long decode_string(parser *p, size_t from, size_t to, size_t *len)
+{
+    pilotingest__json *j = p->j;
+    long off = arena_add(j, NULL, to - from); /* decoded is never longer */
+    char *out;
+    size_t o = 0;
+
+    if (off < 0)
+        return -1;
+    out = j->arena + off;
+    for (size_t i = from; i < to;) {
+        unsigned cp = 0;
+        long n;
+        if (p->s[i] != '\\') {
+            out[o++] = (char)p->s[i++];
+            continue;
+        }
+        n = escape(p, i, &cp);
+        if (n < 0)
+            break; /* never: the string was checked */
+        i += (size_t)n;
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xc0 | (cp >> 6));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[o++] = (char)(0xe0 | (cp >> 12));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            out[o++] = (char)(0xf0 | (cp >> 18));
+            out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    out[o] = '\0';
+    j->arena_len = (size_t)off + o + 1;
+    *len = o;
+    return off;
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* The digits at *i, at least one as the number's part after what, moved
+ * past: 0, or -1. */
+static int digit_run(parser *p, size_t *i, const char *after)
+{
+    if (*i >= p->n)
+        return eof(p);
+    if (!is_digit(p->s[*i]))
+        return fail(p, *i, "malformed JSON: malformed number, a digit is required after the %s",
+                    after);
+    while (*i < p->n && is_digit(p->s[*i]))
+        (*i)++;
+    return 0;
+}
+
+/* Whether c may follow a value inside an object or an array. */
+static int ends_value(unsigned char c)
+{
+    return c == ',' || c == '}' || c == ']' || c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/* The number at p->i: checked, moved past, and its value in v when v is
+ * not NULL (when what follows it is no token it is left for the caller's
+ * message).  Integers out of the range of a long long and reals out of that
+ * of a double are refused, wanted or not. */
+static int number(parser *p, pilotingest__jvalue *v)
+{
+    const unsigned char *s = p->s;
+    size_t start = p->i, i = p->i, n = p->n, digits;
+    int real = 0, big_exp = 0;
+
+    if (s[i] == '-') {
+        i++;
+        if (i >= n)
+            return eof(p);
+        if (!is_digit(s[i]))
+            return fail(p, i,
+                        "malformed JSON: malformed number, a digit is required after the "
+                        "minus sign");
+    }
+    digits = i;
+    if (s[i] == '0') {
+        i++;
+        if (i < n && is_digit(s[i]))
+            return fail(p, i, "malformed JSON: malformed number, a digit follows a leading zero");
+    } else {
+        while (i < n && is_digit(s[i]))
+            i++;
+    }
+    digits = i - digits;
+    if (i < n && s[i] == '.') {
+        real = 1;
+        i++;
+        if (digit_run(p, &i, "decimal point") != 0)
+            return -1;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        real = 1;
+        big_exp = 1;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (digit_run(p, &i, "exponent") != 0)
+            return -1;
+    }
+    if (i >= n)
+        return eof(p);
+    p->i = i;
+    if (!ends_value(s[i]))
+        return 0; /* the caller says what is wrong after it */
+    /* these are reported just before the number, where they always were */
+    if (!real) {
+        long long value = 0;
+        if (!v && digits < 19)
+            return 0;
+        for (size_t k = start + (s[start] == '-'); k < i; k++) {
+            int d = s[k] - '0';
+            if (value > LLONG_MAX / 10 || LLONG_MAX - value * 10 < d)
+                return fail(p, start ? start - 1 : 0, "malformed JSON: integer overflow");
+            value = value * 10 + d;
+        }
+        if (v) {
+            v->type = PILOTINGEST__JINTEGER;
+            v->number = (double)(s[start] == '-' ? -value : value);
+        }
+    } else if (v || big_exp || digits > 300) {
+        /* s[i] ends the number for strtod as well: it reads no further */
+        double d;
+        errno = 0;
+        d = strtod((const char *)s + start, NULL);
+        if ((d == HUGE_VAL || d == -HUGE_VAL) && errno == ERANGE)
+            return fail(p, start ? start - 1 : 0,
+                        "malformed JSON: numeric (floating point) overflow");
+        if (v) {
+            v->type = PILOTINGEST__JREAL;
+            v->number = d;
+        }
+    }
+    return 0;
+}
+
+/* The word true, false or null at p->i: checked, moved past, into v. */
+static int literal(parser *p, pilotingest__jvalue *v)
+{
+    static const struct {
+        const char *word;
+        size_t len;
+        pilotingest__jtype type;
+    } words[] = {{"true", 4, PILOTINGEST__JTRUE},
+                 {"false", 5, PILOTINGEST__JFALSE},
+                 {"null", 4, PILOTINGEST__JNULL}};
+    int w = p->s[p->i] == 't' ? 0 : p->s[p->i] == 'f' ? 1 : 2;
+    size_t left = p->n - p->i;
+
+    if (left < words[w].len) {
+        if (memcmp(p->s + p->i, words[w].word, left) == 0)
+            return eof(p);
+    } else if (memcmp(p->s + p->i, words[w].word, words[w].len) == 0) {
+        p->i += words[w].len;
+        if (v)
+            v->type = words[w].type;
         return 0;
     }
-    v->type = PILOTINGEST__JSTRING;
-    v->offset = (size_t)off;
-    v->len = n;
-    return 1;
+    return fail(p, p->i, "malformed JSON: invalid literal (expected true, false or null)");
 }
 
-static int on_key(void *ctx, const unsigned char *s, size_t n)
+/* After ',' or '{' inside an object: the key, blanks and ':' checked and
+ * moved past, and the blanks after it.  0, or -1. */
+static int member_key(parser *p, size_t *from, size_t *to, int *esc)
 {
-    parse_ctx *c = ctx;
+    if (p->i >= p->n)
+        return eof(p);
+    if (p->s[p->i] != '"') {
+        if (!token_byte(p->s[p->i]))
+            return bad_byte(p);
+        return fail(p, p->i, "malformed JSON: invalid object key (must be a string)");
+    }
+    *from = p->i + 1;
+    if (scan_string(p, esc) != 0)
+        return -1;
+    *to = p->i - 1;
+    skip_blanks(p);
+    if (p->i >= p->n)
+        return eof(p);
+    if (p->s[p->i] != ':')
+        return token_byte(p->s[p->i])
+                   ? fail(p, p->i,
+                          "malformed JSON: object key and value must be separated by a colon "
+                          "(':')")
+                   : bad_byte(p);
+    p->i++;
+    skip_blanks(p);
+    return 0;
+}
 
-    if (c->depth != 1)
-        return 1;
-    c->current = -1;
-    for (size_t k = 0; k < c->j->nkeys; k++) {
-        const char *key = c->j->keys[k];
-        if ((unsigned char)key[0] == s[0] && strlen(key) == n && memcmp(key, s, n) == 0) {
-            /* a duplicate would make "which value counts" a guess */
-            if (c->j->values[k].type != PILOTINGEST__JABSENT) {
-                snprintf(c->why, sizeof c->why, "duplicate field \"%s\"", key);
-                return 0;
+/* What follows a value inside the object or array closed by close. */
+static int after_value(parser *p, unsigned char close)
+{
+    if (p->i >= p->n)
+        return eof(p);
+    if (!token_byte(p->s[p->i]))
+        return bad_byte(p);
+    return fail(p, p->i,
+                close == '}' ? "malformed JSON: after key and value, inside map, I expect ',' "
+                               "or '}'"
+                             : "malformed JSON: after array element, I expect ',' or ']'");
+}
+
+/* The value at p->i (not a blank) checked and moved past without keeping
+ * anything; depth is that of the object or array holding it. */
+static int skip_value(parser *p, int depth)
+{
+    unsigned char open[JSON_DEPTH_MAX]; /* '{' or '[' of each level inside */
+    int d = 0, esc;
+    size_t from, to;
+
+    for (;;) {
+        if (p->i >= p->n)
+            return eof(p);
+        switch (p->s[p->i]) {
+        case '{':
+        case '[':
+            if (depth + d + 1 > JSON_DEPTH_MAX)
+                return fail(p, p->i, "malformed JSON: nested more than %d deep",
+                            JSON_DEPTH_MAX);
+            open[d++] = p->s[p->i++];
+            skip_blanks(p);
+            if (p->i < p->n && p->s[p->i] == (open[d - 1] == '{' ? '}' : ']')) {
+                p->i++;
+                d--;
+                break;
             }
-            c->current = (long)k;
+            if (open[d - 1] == '{' && member_key(p, &from, &to, &esc) != 0)
+                return -1;
+            continue; /* a value comes next */
+        case '"':
+            if (scan_string(p, &esc) != 0)
+                return -1;
+            break;
+        case 't':
+        case 'f':
+        case 'n':
+            if (literal(p, NULL) != 0)
+                return -1;
+            break;
+        case '-':
+        case '0': case '1': case '2': case '3': case '4':
+        case '5': case '6': case '7': case '8': case '9':
+            if (number(p, NULL) != 0)
+                return -1;
+            break;
+        default:
+            if (!token_byte(p->s[p->i]))
+                return bad_byte(p);
+            return fail(p, p->i, "malformed JSON: unallowed token at this point in JSON text");
+        }
+        /* a value ended: what follows it at each level it closes */
+        for (;;) {
+            unsigned char close;
+            if (d == 0)
+                return 0;
+            close = open[d - 1] == '{' ? '}' : ']';
+            skip_blanks(p);
+            if (p->i < p->n && p->s[p->i] == close) {
+                p->i++;
+                d--;
+                continue;
+            }
+            if (p->i >= p->n || p->s[p->i] != ',')
+                return after_value(p, close);
+            p->i++;
+            skip_blanks(p);
+            if (close == '}' && member_key(p, &from, &to, &esc) != 0)
+                return -1;
             break;
         }
     }
-    return 1;
 }
 
-static int on_start(void *ctx, pilotingest__jtype type)
+/* The wanted member k: its value at p->i kept into j->values[k]. */
+static int keep_value(parser *p, size_t k)
 {
-    parse_ctx *c = ctx;
-    pilotingest__jvalue *v = slot(c);
+    pilotingest__jvalue *v = &p->j->values[k];
+    unsigned char c;
 
-    if (v)
-        v->type = type;
-    c->depth++;
-    return 1;
+    if (p->i >= p->n)
+        return eof(p);
+    c = p->s[p->i];
+    if (c == '"') {
+        size_t from = p->i + 1, len;
+        int esc;
+        long off;
+        if (scan_string(p, &esc) != 0)
+            return -1;
+        off = esc ? decode_string(p, from, p->i - 1, &len)
+                  : arena_add(p->j, p->s + from, len = p->i - 1 - from);
+        if (off < 0) {
+            p->nomem = 1;
+            return -1;
+        }
+        v->type = PILOTINGEST__JSTRING;
+        v->offset = (size_t)off;
+        v->len = len;
+        return 0;
+    }
+    if (c == '-' || is_digit(c))
+        return number(p, v);
+    if (c == 't' || c == 'f' || c == 'n')
+        return literal(p, v);
+    if (c == '{')
+        v->type = PILOTINGEST__JOBJECT;
+    else if (c == '[')
+        v->type = PILOTINGEST__JARRAY;
+    return skip_value(p, 1);
 }
 
-static int on_start_map(void *ctx)
+/* The index of the wanted key s[0, n), or -1. */
+static long find_key(const pilotingest__json *j, const unsigned char *s, size_t n)
 {
-    return on_start(ctx, PILOTINGEST__JOBJECT);
+    const struct pilotingest__jindex *x = j->index;
+
+    if (n == 0)
+        return -1;
+    for (short k = x->first[s[0]]; k >= 0; k = x->next[k]) {
+        if (x->len[k] == n && memcmp(j->keys[k], s, n) == 0)
+            return k;
+    }
+    return -1;
 }
 
-static int on_start_array(void *ctx)
+/* The object at p->i ('{'), with its wanted members kept. */
+static int object(parser *p)
 {
-    return on_start(ctx, PILOTINGEST__JARRAY);
-}
+    pilotingest__json *j = p->j;
 
-static int on_end(void *ctx)
-{
-    ((parse_ctx *)ctx)->depth--;
-    return 1;
+    p->i++;
+    skip_blanks(p);
+    if (p->i < p->n && p->s[p->i] == '}') {
+        p->i++;
+        return 0;
+    }
+    for (;;) {
+        size_t from, to;
+        int esc;
+        long k;
+        if (member_key(p, &from, &to, &esc) != 0)
+            return -1;
+        if (!esc) {
+            k = find_key(j, p->s + from, to - from);
+        } else {
+            size_t mark = j->arena_len, len;
+            long off = decode_string(p, from, to, &len);
+            if (off < 0) {
+                p->nomem = 1;
+                return -1;
+            }
+            k = find_key(j, (const unsigned char *)j->arena + off, len);
+            j->arena_len = mark;
+        }
+        if (k >= 0) {
+            /* a duplicate would make "which value counts" a guess */
+            if (j->values[k].type != PILOTINGEST__JABSENT)
+                return fail(p, to, "duplicate field \"%s\"", j->keys[k]);
+            if (keep_value(p, (size_t)k) != 0)
+                return -1;
+        } else if (skip_value(p, 1) != 0) {
+            return -1;
+        }
+        skip_blanks(p);
+        if (p->i < p->n && p->s[p->i] == '}') {
+            p->i++;
+            return 0;
+        }
+        if (p->i >= p->n || p->s[p->i] != ',')
+            return after_value(p, '}');
+        p->i++;
+        skip_blanks(p);
+    }
 }
-
-static const yajl_callbacks callbacks = {
-    on_null, on_boolean, on_integer, on_double, NULL, on_string,
-    on_start_map, on_key, on_end, on_start_array, on_end,
-};
 
 /* What the first byte of a JSON value says it is. */
 static const char *first_byte_type(char c)
@@ -183,75 +665,44 @@ static const char *first_byte_type(char c)
 int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n, char *why,
                                 size_t why_size, size_t *where)
 {
-    parse_ctx c = {.j = j, .depth = 0, .current = -1};
-    yajl_handle h;
-    yajl_status st;
-    size_t lead = 0;
-    int rc = -1;
+    parser p = {.s = (const unsigned char *)data, .n = n, .j = j, .why = why,
+                .why_size = why_size};
+    int rc;
 
     j->arena_len = 0;
     for (size_t k = 0; k < j->nkeys; k++)
         j->values[k] = (pilotingest__jvalue){0};
     *where = 0;
-    while (lead < n && (data[lead] == ' ' || data[lead] == '\t' || data[lead] == '\r' ||
-                        data[lead] == '\n'))
-        lead++;
-    if (lead < n && data[lead] != '{') {
-        const char *type = first_byte_type(data[lead]);
-        *where = lead;
+    skip_blanks(&p);
+    if (p.i >= n) {
+        rc = eof(&p);
+    } else if (p.s[p.i] != '{') {
+        const char *type = first_byte_type(data[p.i]);
         if (type)
-            snprintf(why, why_size, "expected a JSON object, found %s", type);
+            rc = fail(&p, p.i, "expected a JSON object, found %s", type);
         else
-            snprintf(why, why_size, "malformed JSON: invalid character");
-        return -1;
+            rc = fail(&p, p.i, "malformed JSON: invalid character");
+    } else {
+        rc = object(&p);
+        if (rc == 0) {
+            skip_blanks(&p);
+            if (p.i < n)
+                rc = fail(&p, p.i, "malformed JSON: trailing garbage");
+        }
     }
-    h = yajl_alloc(&callbacks, NULL, &c);
-    if (!h) {
+    if (p.nomem) {
         snprintf(why, why_size, "out of memory");
         return -2;
     }
-    st = yajl_parse(h, (const unsigned char *)data, n);
-    if (st == yajl_status_ok) {
-        st = yajl_complete_parse(h);
-        *where = n; /* what is wrong now is where the text ends */
+    if (rc != 0) {
+        *where = p.where;
+        return -1;
     }
-    if (st == yajl_status_ok) {
-        rc = 0;
-    } else if (c.nomem) {
-        snprintf(why, why_size, "out of memory");
-        rc = -2;
-    } else {
-        if (*where == 0) /* yajl counts the byte it stopped at */
-            *where = yajl_get_bytes_consumed(h) > 0 ? yajl_get_bytes_consumed(h) - 1 : 0;
-        if (*where > n)
-            *where = n;
-        if (c.why[0]) {
-            snprintf(why, why_size, "%s", c.why);
-        } else {
-            unsigned char *text = yajl_get_error(h, 0, NULL, 0);
-            const char *msg = (const char *)text;
-            size_t len;
-            /* "lexical error: invalid char in json text.\n" and the like */
-            if (msg && strncmp(msg, "parse error: ", 13) == 0)
-                msg += 13;
-            else if (msg && strncmp(msg, "lexical error: ", 15) == 0)
-                msg += 15;
-            len = msg ? strcspn(msg, "\n") : 0;
-            while (len > 0 && (msg[len - 1] == '.' || msg[len - 1] == ' '))
-                len--;
-            snprintf(why, why_size, "malformed JSON: %.*s", (int)len,
-                     msg ? msg : "unknown error");
-            yajl_free_error(h, text);
-        }
+    for (size_t k = 0; k < j->nkeys; k++) {
+        if (j->values[k].type == PILOTINGEST__JSTRING)
+            j->values[k].str = j->arena + j->values[k].offset;
     }
-    yajl_free(h);
-    if (rc == 0) {
-        for (size_t k = 0; k < j->nkeys; k++) {
-            if (j->values[k].type == PILOTINGEST__JSTRING)
-                j->values[k].str = j->arena + j->values[k].offset;
-        }
-    }
-    return rc;
+    return 0;
 }
 
 pilotingest_rc pilotingest__json_parse(pilotingest_reader *r, const char *data, size_t n,
@@ -266,7 +717,7 @@ pilotingest_rc pilotingest__json_parse(pilotingest_reader *r, const char *data, 
         return PILOTINGEST_OK;
     if (rc == -2)
         return PILOTINGEST_ENOMEM;
-    /* yajl says how far it read: the position of the error, near enough */
+    /* the line and column of the byte the parser refused */
     for (size_t i = 0; i < where; i++) {
         if (data[i] == '\n')
             eline++, ecol = 1;
@@ -278,6 +729,11 @@ pilotingest_rc pilotingest__json_parse(pilotingest_reader *r, const char *data, 
 
 void pilotingest__json_free(pilotingest__json *j)
 {
+    if (j->index) {
+        free(j->index->next);
+        free(j->index->len);
+    }
+    free(j->index);
     free(j->arena);
     free(j->values);
     memset(j, 0, sizeof *j);
@@ -286,12 +742,29 @@ void pilotingest__json_free(pilotingest__json *j)
 int pilotingest__json_init(pilotingest__json *j, const char *const *keys, size_t nkeys)
 {
     memset(j, 0, sizeof *j);
-    j->values = calloc(nkeys, sizeof *j->values);
-    if (!j->values)
-        return -1;
     j->keys = keys;
     j->nkeys = nkeys;
+    j->values = calloc(nkeys ? nkeys : 1, sizeof *j->values);
+    j->index = calloc(1, sizeof *j->index);
+    if (!j->values || !j->index || nkeys > SHRT_MAX)
+        goto fail;
+    j->index->next = calloc(nkeys ? nkeys : 1, sizeof *j->index->next);
+    j->index->len = calloc(nkeys ? nkeys : 1, sizeof *j->index->len);
+    if (!j->index->next || !j->index->len)
+        goto fail;
+    for (int c = 0; c < 256; c++)
+        j->index->first[c] = -1;
+    /* backwards, so a chain lists its keys in order */
+    for (size_t k = nkeys; k-- > 0;) {
+        unsigned char c = (unsigned char)keys[k][0];
+        j->index->len[k] = strlen(keys[k]);
+        j->index->next[k] = j->index->first[c];
+        j->index->first[c] = (short)k;
+    }
     return 0;
+fail:
+    pilotingest__json_free(j);
+    return -1;
 }
 
 const char *pilotingest__json_type(const pilotingest__jvalue *v)
