@@ -196,54 +196,6 @@ static void window_expire(struct tui_trend *trend)
     }
 }
 
-/*
- * Add count pilots of kind on slot at time at.  With sorted non-zero the
- * entry goes to its place in time order (near the back: later frames date
- * their entries close to now); the first frame's history appends and sorts
- * once at the end.  0, or -1 on out of memory.
- */
-static int window_add(struct trend_window *w, int64_t at, size_t slot, int kind,
-                      int64_t count, int sorted)
-{
-    size_t i;
-
-    if (w->len == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 1024;
-        struct trend_entry *ent = malloc(cap * sizeof *ent);
-        if (!ent)
-            return -1;
-        for (size_t k = 0; k < w->len; k++)
-            ent[k] = *entry(w, k);
-        free(w->ent);
-        w->ent = ent;
-        w->cap = cap;
-        w->head = 0;
-    }
-    if (sorted) {
-        w->batched = 1;
-        if (!w->history_before && at < w->first_at)
-            w->first_batched = 1;
-    }
-    i = w->len++;
-    while (sorted && i > 0 && entry(w, i - 1)->at > at) {
-        *entry(w, i) = *entry(w, i - 1);
-        i--;
-    }
-    *entry(w, i) = (struct trend_entry){ at, (uint32_t)slot, (uint32_t)count,
-                                         (uint32_t)kind };
-    w->in[slot][kind] += count;
-    w->total[kind] += count;
-    if (at < w->first_at)
-        w->first_at = at;
-    return 0;
-}
-
-static int cmp_entry_at(const void *a, const void *b)
-{
-    int64_t x = ((const struct trend_entry *)a)->at, y = ((const struct trend_entry *)b)->at;
-    return (x > y) - (x < y);
-}
-
 /* Make room for n more entries in the window's ring.  0, or -1. */
 static int window_reserve(struct trend_window *w, size_t n)
 {
@@ -266,13 +218,36 @@ static int window_reserve(struct trend_window *w, size_t n)
     return 0;
 }
 
+/* Append count pilots of kind on slot at time at (the first frame's
+ * history appends and sorts once at the end).  0, or -1 on out of memory. */
+static int window_add(struct trend_window *w, int64_t at, size_t slot, int kind,
+                      int64_t count)
+{
+    if (window_reserve(w, 1) != 0)
+        return -1;
+    *entry(w, w->len++) = (struct trend_entry){ at, (uint32_t)slot, (uint32_t)count,
+                                                (uint32_t)kind };
+    w->in[slot][kind] += count;
+    w->total[kind] += count;
+    if (at < w->first_at)
+        w->first_at = at;
+    return 0;
+}
+
+static int cmp_entry_at(const void *a, const void *b)
+{
+    int64_t x = ((const struct trend_entry *)a)->at, y = ((const struct trend_entry *)b)->at;
+    return (x > y) - (x < y);
+}
+
 /*
- * Add the n entries of add, in time order, as window_add(..., sorted) would
- * one by one, but merging the two orders once: only the window's entries
- * later than add's first move, each once (an ingest's batch dates its
- * entries all over the window; inserting each in place would move the
- * later ones once per entry).  tmp holds the moved ones (*tmp_cap entries,
- * grown as needed).  0, or -1 on out of memory (nothing added).
+ * Add the n entries of add, dated by frames and in time order, to the
+ * window in time order, merging the two orders once: only the window's
+ * entries later than add's first move, each once (a frame's entries land
+ * near the back; an ingest's batch dates its entries all over the window,
+ * and inserting each in place would move the later ones once per entry).
+ * tmp holds the moved ones (*tmp_cap entries, grown as needed).  0, or -1
+ * on out of memory (nothing added).
  */
 static int window_add_sorted(struct trend_window *w, const struct trend_entry *add, size_t n,
                              struct trend_entry **tmp, size_t *tmp_cap)
@@ -370,7 +345,7 @@ int trend_add_rate_event(void *arg, const pilotdb_event *event)
     int kind = event_kind(event);
 
     if (kind >= 0 && slot != (size_t)-1 && event->at >= window_start(trend) &&
-        window_add(&trend->win, event->at, slot, kind, 1, 0) != 0) {
+        window_add(&trend->win, event->at, slot, kind, 1) != 0) {
         trend->failed = 1;
         return -1;
     }
