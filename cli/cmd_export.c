@@ -141,29 +141,12 @@ struct export_out {
     int64_t bad_pilot;
 };
 
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2
-                 : s[0] >= 0xe0 && s[0] < 0xf0 ? 3 : s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : 0;
-
-    if (len == 0 || len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    /* overlong three-byte forms, surrogates, beyond U+10FFFF */
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return len;
-}
-
 /* Write s as a JSON string; -1 if it is not valid UTF-8. */
 static int put_json_string(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), len;
+    unsigned cp;
 
     putc('"', out);
     while (n > 0) {
@@ -172,7 +155,7 @@ static int put_json_string(FILE *out, const char *s)
             putc(*p, out);
         } else if (*p < 0x20 || *p == 0x7f) {
             fprintf(out, "\\u%04x", *p);
-        } else if ((len = utf8_length(p, n)) == 0) {
+        } else if ((len = cli_utf8_char(p, n, &cp)) == 0) {
             return -1;
         } else {
             fwrite(p, 1, len, out);

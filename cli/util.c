@@ -177,9 +177,7 @@ char *cli_xstrdup(const char *s)
     return memcpy(cli_xmalloc(len), s, len);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 when it is not one. */
-static size_t utf8_char(const unsigned char *s, size_t n, unsigned *cp)
+size_t cli_utf8_char(const unsigned char *s, size_t n, unsigned *cp)
 {
     size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
                  : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
@@ -208,7 +206,7 @@ const char *cli_safe(const char *text)
     unsigned cp = 0;
 
     for (size_t i = 0; i < n && o < end; i += len) {
-        len = utf8_char(s + i, n - i, &cp);
+        len = cli_utf8_char(s + i, n - i, &cp);
         if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
             len = len ? len : 1;
             for (size_t k = 0; k < len && o < end; k++)
