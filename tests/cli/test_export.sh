@@ -205,4 +205,14 @@ refused 1 "cannot create a file next to '$work/nowhere/x'" \
 refused 1 "cannot open database" "$PD" --db "$work/none.db" export "$work/dest/new"
 [ ! -e "$work/dest/new" ] && [ ! -e "$work/none.db" ] && ok || bad "missing database: files made"
 
+# Text a database file holds that is not UTF-8 (written behind the layer's
+# back) cannot be written as JSON: refused, FILE left as it was.
+printf '{"ref": "u1", "ce": "ce-u", "status": "submitted", "at": 1796119200}\n' |
+    "$PD" --db "$work/utf.db" ingest --add-ces - >/dev/null 2>&1
+sqlite3 "$work/utf.db" "UPDATE pilot_source SET reason = CAST(x'61ff62' AS TEXT)"
+printf 'before\n' >"$work/dest/utf.jsonl"
+refused 1 "is not valid UTF-8" "$PD" --db "$work/utf.db" export "$work/dest/utf.jsonl"
+same "$(cat "$work/dest/utf.jsonl")" before "FILE after a refused export"
+same "$(ls -A "$work/dest" | grep -c utf)" 1 "files left after a refused export"
+
 finish
