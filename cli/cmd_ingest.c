@@ -100,14 +100,15 @@ static int take_option(void *state, int id, const char *value)
     return CLI_OK;
 }
 
-/* A bad record: its message, unless MAX_MESSAGES were printed already. */
+/* A bad record: its message, unless MAX_MESSAGES were printed already by
+ * one run over its inputs (a follower, which runs for days, says each). */
 static void report_bad(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void report_bad(struct run *r, const char *fmt, ...)
 {
     va_list ap;
 
     r->bad++;
-    if (r->messages++ >= MAX_MESSAGES)
+    if (!r->o->follow && r->messages++ >= MAX_MESSAGES)
         return;
     fputs("pilotdeck: ingest: ", stderr);
     va_start(ap, fmt);

@@ -92,12 +92,25 @@ stop
 has "$err" "pilots.jsonl:7: unknown status \"sleeping\""
 has "$out" "ingest: 2 records read, 0 pilots new, 1 changed, 0 unchanged, 0 stale, 1 bad"
 
+# ... each one, however many: a follower runs for days (no cap of 20)
+follow "$in"
+i=0
+while [ $i -lt 25 ]; do
+    echo '{"ref": "q'$i'", "ce": "ce-a.example.org", "status": "sleeping", "at": 1}' >>"$in"
+    i=$((i + 1))
+done
+line p9 ce-a.example.org submitted 7300 >>"$in"
+appears "submitted 3 running 0 done 1 failed 1"
+stop
+[ "$(grep -c 'unknown status "sleeping"' "$work/follow.err")" -eq 25 ] && ok ||
+    bad "not one message per bad line: $(cat "$work/follow.err")"
+
 # -- a missing file is waited for -----------------------------------------------
 follow "$work/later.jsonl"
 sleep 0.5
 kill -0 "$fpid" 2>/dev/null && ok || bad "the follower of a missing file did not wait"
 line p6 ce-c.example.org submitted 90 >"$work/later.jsonl"
-appears "submitted 3 running 0 done 1 failed 1"
+appears "submitted 4 running 0 done 1 failed 1"
 stop
 has "$out" "ingest: 1 records read, 1 pilots new"
 
