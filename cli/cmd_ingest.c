@@ -303,8 +303,15 @@ static int ingest_file(struct run *r, const char *path)
     int status = CLI_OK, told = 0;
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 
+    struct stat st;
+
     if (!in) {
         cli_error("ingest: cannot open '%s': %s", path, strerror(errno));
+        return CLI_FAILED;
+    }
+    if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("ingest: cannot read '%s': it is a directory", path);
+        fclose(in);
         return CLI_FAILED;
     }
     if (pilotingest_open(in, &io, &reader, err, sizeof err) != PILOTINGEST_OK) {
@@ -510,6 +517,11 @@ static int follow_open(struct followed *f, pilotingest_format format, int64_t of
         follow_close(f);
         return -1;
     }
+    if (S_ISDIR(f->st.st_mode)) {
+        cli_error("ingest: cannot follow '%s': it is a directory", f->path);
+        follow_close(f);
+        return -1;
+    }
     if (pilotingest_open(f->in, &io, &f->reader, err, sizeof err) != PILOTINGEST_OK) {
         cli_error("ingest: %s", err);
         follow_close(f);
@@ -685,6 +697,10 @@ static int ingest_follow(const struct cli_globals *g, const struct options *o,
     f.path = path;
     if (follow_key(path, f.key, sizeof f.key) != 0)
         return CLI_FAILED;
+    if (stat(path, &f.st) == 0 && S_ISDIR(f.st.st_mode)) {
+        cli_error("ingest: cannot follow '%s': it is a directory", path);
+        return CLI_FAILED; /* before the database is opened (or made) */
+    }
     r.o = o;
     if ((status = open_for_ingest(g, o, &created, &r.db)) != CLI_OK)
         return status;

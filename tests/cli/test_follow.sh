@@ -118,6 +118,9 @@ has "$out" "ingest: 1 records read, 1 pilots new"
 save
 expect 2 "$PD" ingest --follow -;            has "$err" "not standard input"
 expect 2 "$PD" ingest --follow "$in" "$in";  has "$err" "--follow follows exactly one FILE"
+expect 1 "$PD" ingest --follow "$work";      has "$err" "it is a directory"
+expect 1 "$PD" --db "$work/dir.db" ingest --follow "$work"
+[ ! -e "$work/dir.db" ] && ok || bad "following a directory made a database"
 unchanged "refused --follow"
 
 finish

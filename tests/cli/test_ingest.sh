@@ -158,6 +158,10 @@ has "$out" "0 records read"
 expect 1 "$PD" --db corpus.db ingest --format dirac "$DATA/pilots.jsonl"
 expect 2 "$PD" ingest --format xml first.jsonl; has "$err" "not a format"
 expect 1 "$PD" ingest no-such-file.jsonl;        has "$err" "cannot open 'no-such-file.jsonl'"
+mkdir adir
+save
+expect 1 "$PD" ingest adir;                      has "$err" "cannot read 'adir': it is a directory"
+unchanged "ingest of a directory"
 
 # -- what the database holds after each file of the corpus ------------------------------------
 # NAME.db.expected: the export and the CE list of a fresh database after
