@@ -156,11 +156,6 @@ int cli_db_error(pilotdb *db, const char *what);
 struct json_t;
 int cli_print_json(struct json_t *value);
 
-/* Length of the valid UTF-8 sequence at s (n >= 1 bytes left) and its code
- * point in *cp, or 0 when it is not one (overlong, a surrogate, beyond
- * U+10FFFF, cut short). */
-size_t cli_utf8_char(const unsigned char *s, size_t n, unsigned *cp);
-
 /*
  * Text from a database or an input for a terminal: control characters (C0,
  * DEL, C1) and bytes that are not UTF-8 as \xNN.  The database refuses

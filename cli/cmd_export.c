@@ -155,7 +155,7 @@ static int put_json_string(FILE *out, const char *s)
             putc(*p, out);
         } else if (*p < 0x20 || *p == 0x7f) {
             fprintf(out, "\\u%04x", *p);
-        } else if ((len = cli_utf8_char(p, n, &cp)) == 0) {
+        } else if ((len = pilotdb_utf8_char(p, n, &cp)) == 0) {
             return -1;
         } else {
             fwrite(p, 1, len, out);

@@ -177,25 +177,6 @@ char *cli_xstrdup(const char *s)
     return memcpy(cli_xmalloc(len), s, len);
 }
 
-size_t cli_utf8_char(const unsigned char *s, size_t n, unsigned *cp)
-{
-    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-                 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-
-    if (len == 0 || len > n)
-        return 0;
-    *cp = len == 1 ? s[0] : s[0] & (0x7fu >> len);
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = *cp << 6 | (s[i] & 0x3fu);
-    }
-    if ((len == 3 && *cp < 0x800) || (len == 4 && (*cp < 0x10000 || *cp > 0x10ffff)) ||
-        (*cp >= 0xd800 && *cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 const char *cli_safe(const char *text)
 {
     static char ring[4][4 * (PILOTDB_REASON_MAX + 1)];
@@ -206,8 +187,8 @@ const char *cli_safe(const char *text)
     unsigned cp = 0;
 
     for (size_t i = 0; i < n && o < end; i += len) {
-        len = cli_utf8_char(s + i, n - i, &cp);
-        if (len == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+        len = pilotdb_utf8_char(s + i, n - i, &cp);
+        if (len == 0 || pilotdb_is_control(cp)) {
             len = len ? len : 1;
             for (size_t k = 0; k < len && o < end; k++)
                 o += snprintf(o, 5, "\\x%02x", s[i + k]);

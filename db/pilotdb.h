@@ -648,6 +648,23 @@ const char *pilotdb_time_kind_name(int kind);
 /* "capacity", "success_rate", "enabled", "site"; NULL for a bad value. */
 const char *pilotdb_ce_field_name(int field);
 
+/*
+ * Text that may reach a terminal (names, references, reasons) must be
+ * well-formed UTF-8 without control characters; these are the one
+ * implementation of that rule.
+ *
+ * pilotdb_utf8_char: the length (1 to 4) of the well-formed UTF-8 sequence
+ * at s, which has n bytes left, with its code point in *cp; 0 when the bytes
+ * there are not one (overlong, surrogate, past U+10FFFF, cut short).
+ * pilotdb_is_control: non-zero for C0, DEL and C1 (U+0080..U+009F).
+ * pilotdb_text_fault: 0 when text[0, n) keeps the rule; else the 1-based
+ * byte where it first breaks it, with *is_control set to 1 for a control
+ * character and 0 for bytes that are not UTF-8.
+ */
+size_t pilotdb_utf8_char(const unsigned char *s, size_t n, unsigned *cp);
+int pilotdb_is_control(unsigned cp);
+size_t pilotdb_text_fault(const char *text, size_t n, int *is_control);
+
 /* Non-zero if the state machine allows from -> to. */
 int pilot_status_transition_ok(pilot_status from, pilot_status to);
 

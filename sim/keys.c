@@ -142,45 +142,12 @@ const char *sim__key_name(unsigned section, size_t offset)
     return sim__key_of(section, offset)->name;
 }
 
-/* Well-formed UTF-8 (Unicode table 3-7: no overlong forms, no surrogates,
- * nothing past U+10FFFF), as the database requires of CE names. */
-static int valid_utf8(const unsigned char *p)
-{
-    while (*p) {
-        unsigned char lo = 0x80, hi = 0xbf;
-        int more;
-        if (*p < 0x80) {
-            p++;
-            continue;
-        }
-        if (*p >= 0xc2 && *p <= 0xdf)
-            more = 1;
-        else if (*p >= 0xe0 && *p <= 0xef)
-            more = 2, lo = *p == 0xe0 ? 0xa0 : 0x80, hi = *p == 0xed ? 0x9f : 0xbf;
-        else if (*p >= 0xf0 && *p <= 0xf4)
-            more = 3, lo = *p == 0xf0 ? 0x90 : 0x80, hi = *p == 0xf4 ? 0x8f : 0xbf;
-        else
-            return 0;
-        if (p[1] < lo || p[1] > hi)
-            return 0;
-        for (p += 2; --more > 0; p++)
-            if ((*p & 0xc0) != 0x80)
-                return 0;
-    }
-    return 1;
-}
-
 int sim__valid_name(const char *name, size_t max)
 {
     size_t len = strlen(name);
-    const unsigned char *p;
+    int control;
 
-    if (len == 0 || len > max)
-        return 0;
-    for (p = (const unsigned char *)name; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return 0;
-    return valid_utf8((const unsigned char *)name);
+    return len > 0 && len <= max && pilotdb_text_fault(name, len, &control) == 0;
 }
 
 static int parse_bool(const char *value, int *out)
