@@ -234,6 +234,12 @@ static void test_refusals(void **state)
         {HEAD "policy = arrivals\narrival_rate = 100000001\n" CE_A,
          "t.ini:4: arrival_rate = 100000001 is out of range (0 to 100000000)"},
         {HEAD "[ce a]\ncapacity = 10.5\n", "t.ini:4: capacity = '10.5' is not a whole number"},
+        /* what the database refuses as a CE name: C0, DEL, C1 (U+0089), not UTF-8 */
+        {HEAD "[ce a\tb]\ncapacity = 1\n", "t.ini:3: the name in [ce] must be"},
+        {HEAD "[ce a\x7f]\ncapacity = 1\n", "t.ini:3: the name in [ce] must be"},
+        {HEAD "[ce a\xc2\x89]\ncapacity = 1\n", "t.ini:3: the name in [ce] must be"},
+        {HEAD "[ce a\xc0\xaf]\ncapacity = 1\n", "t.ini:3: the name in [ce] must be"},
+        {HEAD "[ce \xed\xa0\x80]\ncapacity = 1\n", "t.ini:3: the name in [ce] must be"},
     };
     size_t i;
 
