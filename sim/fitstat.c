@@ -661,8 +661,6 @@ double sim_time_loglik(const struct sim_obs *obs, size_t n, double fail_share,
         return lognormal_loglik(&d, th, g, h);
     }
     default:
-        if (d.ne == 0)
-            return -INFINITY;
         return uniform_loglik(&d, p, g, h);
     }
 }
