@@ -362,6 +362,183 @@ static void test_failure_model(void **state)
     check_window("uniform(2h, 10h)", SIM_FAM_UNIFORM, 0.3, careless, 0, 43);
 }
 
+/* ---- the fit is a maximum -------------------------------------------------------- */
+
+/* On the failure-model data, each family's reported log-likelihood is its
+ * value at the reported parameters, and no nearby parameters do better. */
+static void test_maximum(void **state)
+{
+    enum { N = 3000 };
+    static struct sim_obs obs[N];
+    static const double steps[] = {-0.01, -0.001, 0.001, 0.01};
+    sim_dist d = dist_of("lognormal(6h, 4h)");
+    size_t m = window_sample(&d, 0.3, 12 * HOUR, 51, FULL, obs, N), i, j;
+    struct sim_time_fit fit;
+    int f;
+
+    (void)state;
+    fit_or_fail(obs, m, 0.7, &fit, 51);
+    for (f = SIM_FAM_EXP; f < SIM_NFAMILIES; f++) {
+        const struct sim_family_fit *ff = &fit.fam[f];
+
+        assert_true(ff->usable);
+        assert_float_equal(sim_time_loglik(obs, m, 0.7, (enum sim_family)f, ff->p),
+                           ff->loglik, 1e-9 * fabs(ff->loglik));
+        assert_float_equal(ff->aic, 2.0 * ff->k - 2 * ff->loglik, 1e-9);
+        for (i = 0; i < (size_t)ff->k; i++)
+            for (j = 0; j < sizeof steps / sizeof steps[0]; j++) {
+                double p[2] = {ff->p[0], ff->p[1]};
+
+                p[i] *= 1 + steps[j];
+                if (sim_time_loglik(obs, m, 0.7, (enum sim_family)f, p) > ff->loglik)
+                    fail_msg("%s: parameter %zu moved by %g does better", sim_family_name(f),
+                             i, steps[j]);
+            }
+    }
+}
+
+/* ---- degenerate input -------------------------------------------------------------- */
+
+static int refused(const struct sim_obs *obs, size_t n, double q, const char *reason)
+{
+    struct sim_time_fit fit;
+    const char *why = NULL;
+    static const struct sim_time_fit zero;
+
+    memset(&fit, 0xff, sizeof fit);
+    if (sim_time_fit(obs, n, q, &fit, &why) != -1 || !why || memcmp(&fit, &zero, sizeof fit) != 0)
+        return 0;
+    return strstr(why, reason) != NULL;
+}
+
+static void test_degenerate(void **state)
+{
+    struct sim_obs obs[8] = {{0, SIM_OBS_EXACT}};
+    struct sim_time_fit fit;
+    size_t i;
+
+    (void)state;
+    assert_true(refused(obs, 0, 0, "no observation"));
+    obs[0] = (struct sim_obs){5000, SIM_OBS_CENSORED};
+    obs[1] = (struct sim_obs){7000, SIM_OBS_STOPPED};
+    assert_true(refused(obs, 2, 0.5, "no complete observation"));
+    obs[2] = (struct sim_obs){6000, SIM_OBS_EXACT};
+    assert_true(refused(obs, 3, 0, "fail share"));
+    assert_true(refused(obs, 3, 1.5, "fail share"));
+    assert_true(refused(obs, 3, NAN, "fail share"));
+    obs[2].t = -1;
+    assert_true(refused(obs, 3, 0.5, "negative"));
+    obs[2].t = NAN;
+    assert_true(refused(obs, 3, 0.5, "undefined"));
+
+    /* all equal, with an earlier censoring: fixed, and its KS is 0 */
+    for (i = 0; i < 7; i++)
+        obs[i] = (struct sim_obs){60000, SIM_OBS_EXACT};
+    obs[7] = (struct sim_obs){30000, SIM_OBS_CENSORED};
+    fit_or_fail(obs, 8, 0, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_int_equal(fit.chosen, SIM_FAM_FIXED);
+    assert_true(fit.mean == 60000 && fit.ks == 0 && fit.fam[SIM_FAM_FIXED].loglik == INFINITY);
+    assert_false(fit.fam[SIM_FAM_LOGNORMAL].usable || fit.fam[SIM_FAM_UNIFORM].usable);
+    assert_true(fit.fam[SIM_FAM_EXP].usable);
+    /* a censoring beyond the value rules fixed out */
+    obs[7].t = 90000;
+    fit_or_fail(obs, 8, 0, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_true(!fit.fam[SIM_FAM_FIXED].usable && fit.fam[SIM_FAM_UNIFORM].usable);
+
+    /* zeros: fixed(0); lognormal cannot; exp cannot either */
+    for (i = 0; i < 3; i++)
+        obs[i] = (struct sim_obs){0, SIM_OBS_EXACT};
+    fit_or_fail(obs, 3, 0, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_true(fit.chosen == SIM_FAM_FIXED && fit.mean == 0);
+    assert_false(fit.fam[SIM_FAM_LOGNORMAL].usable || fit.fam[SIM_FAM_EXP].usable);
+    assert_string_equal(fit.fam[SIM_FAM_LOGNORMAL].why, "a time of 0 ms");
+    /* a zero among others: exp or uniform, never lognormal; a stop at 0 ms */
+    obs[1].t = 4000;
+    obs[2].t = 9000;
+    obs[3] = (struct sim_obs){0, SIM_OBS_STOPPED};
+    fit_or_fail(obs, 4, 0.5, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_false(fit.fam[SIM_FAM_LOGNORMAL].usable);
+    assert_true(fit.fam[SIM_FAM_EXP].usable && fit.fam[SIM_FAM_UNIFORM].usable);
+
+    /* one observation: fixed; with a longer censoring beside it, finite */
+    obs[0] = (struct sim_obs){5000, SIM_OBS_EXACT};
+    fit_or_fail(obs, 1, 0, &fit, 0);
+    assert_true(fit.chosen == SIM_FAM_FIXED && fit.mean == 5000);
+    obs[1] = (struct sim_obs){9000, SIM_OBS_CENSORED};
+    fit_or_fail(obs, 2, 0.3, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_true(fit.chosen != SIM_FAM_FIXED);
+
+    /* huge values (about 300 years) stay finite */
+    for (i = 0; i < 6; i++)
+        obs[i] = (struct sim_obs){1e13 * (double)(i + 1), i % 3 ? SIM_OBS_EXACT :
+                                  i == 0 ? SIM_OBS_STOPPED : SIM_OBS_CENSORED};
+    fit_or_fail(obs, 6, 0.5, &fit, 0);
+    assert_finite_fit(&fit);
+    assert_true(fit.mean > 1e13 && fit.mean < 1e15);
+}
+
+/* ---- Kolmogorov-Smirnov ------------------------------------------------------------ */
+
+static double ks_of(const struct sim_obs *obs, size_t n, enum sim_family f, double p0, double p1)
+{
+    const double p[2] = {p0, p1};
+    const char *why = NULL;
+    double ks = -1;
+
+    assert_int_equal(sim_time_ks(obs, n, f, p, &ks, &why), 0);
+    return ks;
+}
+
+static void test_ks(void **state)
+{
+    struct sim_obs obs[5] = {{1000, SIM_OBS_EXACT}, {2000, SIM_OBS_EXACT},
+                             {3000, SIM_OBS_EXACT}, {500, SIM_OBS_STOPPED},
+                             {100, SIM_OBS_STOPPED}};
+    struct sim_time_fit fit;
+    const char *why = NULL;
+    double ks;
+
+    (void)state;
+    /* steps 1/3, 2/3, 1 against exp(2000): worst just below 1000, F = 1 - e^-1/2 */
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_EXP, 2000, 0), 1 - exp(-0.5), 1e-12);
+    /* the stopped ones do not enter Kaplan-Meier */
+    assert_float_equal(ks_of(obs, 5, SIM_FAM_EXP, 2000, 0), 1 - exp(-0.5), 1e-12);
+    /* uniform(1000, 3000): 1/3 at each end */
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_UNIFORM, 1000, 3000), 1.0 / 3, 1e-12);
+    /* 2000 censored: KM 1/3 at 1000, 1 at 3000; exp(3000) is 1 - e^-1 at 3000 */
+    obs[1].kind = SIM_OBS_CENSORED;
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_EXP, 3000, 0), exp(-1.0), 1e-12);
+    /* the last time censored: KM 1/3 at 1000, 2/3 from 1500 on up to 12000,
+     * where exp(3000) has risen to 1 - e^-4; no further */
+    obs[1] = (struct sim_obs){1500, SIM_OBS_EXACT};
+    obs[2] = (struct sim_obs){12000, SIM_OBS_CENSORED};
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_EXP, 3000, 0), 1 - exp(-4.0) - 2.0 / 3, 1e-12);
+    /* fixed: {100, 100, 200} against a step at 100 (1/3 off) and at 150 (2/3) */
+    obs[0] = (struct sim_obs){100, SIM_OBS_EXACT};
+    obs[1] = (struct sim_obs){100, SIM_OBS_EXACT};
+    obs[2] = (struct sim_obs){200, SIM_OBS_EXACT};
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_FIXED, 100, 0), 1.0 / 3, 1e-12);
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_FIXED, 150, 0), 2.0 / 3, 1e-12);
+    assert_float_equal(ks_of(obs, 3, SIM_FAM_FIXED, 500, 0), 1, 1e-12);
+    /* refusals */
+    obs[0].kind = obs[1].kind = obs[2].kind = SIM_OBS_CENSORED;
+    assert_int_equal(sim_time_ks(obs, 3, SIM_FAM_EXP, (double[2]){1000, 0}, &ks, &why), -1);
+    assert_true(ks == 0 && why != NULL);
+    assert_int_equal(sim_time_ks(obs, 3, SIM_FAM_EXP, (double[2]){-1, 0}, &ks, &why), -1);
+    /* the fit reports the KS of its choice */
+    obs[0] = (struct sim_obs){1000, SIM_OBS_EXACT};
+    obs[1] = (struct sim_obs){2500, SIM_OBS_EXACT};
+    obs[2] = (struct sim_obs){3000, SIM_OBS_EXACT};
+    fit_or_fail(obs, 5, 0.5, &fit, 0);
+    assert_float_equal(fit.ks, ks_of(obs, 5, fit.chosen, fit.fam[fit.chosen].p[0],
+                                     fit.fam[fit.chosen].p[1]), 1e-15);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +547,9 @@ int main(void)
         cmocka_unit_test(test_recovery),
         cmocka_unit_test(test_censoring),
         cmocka_unit_test(test_failure_model),
+        cmocka_unit_test(test_maximum),
+        cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_ks),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
