@@ -73,3 +73,9 @@ add_test(NAME cli_golden
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_golden.sh $<TARGET_FILE:pilotdeck>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(cli_golden PROPERTIES LABELS cli TIMEOUT 300)
+
+# The statistics of fit: likelihoods against quadrature, recovery of known
+# parameters, censoring and the failure model, degenerate input, KS.
+pilotdeck_add_test(test_fitstat SOURCES test_fitstat.c LIBS pilotsim m
+                   LABELS sim VALGRIND TIMEOUT 300)
+target_include_directories(test_fitstat PRIVATE ${PROJECT_SOURCE_DIR}/sim)
