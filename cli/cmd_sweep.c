@@ -188,7 +188,7 @@ static int expand_range(const char *vary, struct points *pts)
         char label[64], assignment[512];
         if (is_duration) {
             int64_t ms = from_ms + (int64_t)k * step_ms;
-            study_format_duration(ms, label, sizeof label);
+            sim_format_duration(ms, label, sizeof label);
             pts->x[k] = (double)ms / 3600000.0;
         } else {
             int d = decimals(from_text), dt = decimals(to_text), ds = decimals(step_text);

@@ -58,9 +58,6 @@ int study_finish(const char *cmd, sim_study *st, const struct study_options *o);
 
 /* ---- study_report.c ---- */
 
-/* "2h", "90m", "1500ms": the largest unit that divides ms. */
-void study_format_duration(int64_t ms, char *buf, size_t size);
-
 /* Check the output options before anything runs: the CSV file can be
  * created, the plot has a known extension and gnuplot is there. */
 int study_check_output(const struct study_output *out);

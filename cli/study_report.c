@@ -64,22 +64,6 @@ static int metric_decimals(int m)
     return m == SIM_METRIC_UTILIZATION ? 4 : m == SIM_METRIC_THROUGHPUT ? 2 : 1;
 }
 
-void study_format_duration(int64_t ms, char *buf, size_t size)
-{
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}
-    };
-    size_t i;
-
-    for (i = 0; i < 4; i++) {
-        if (ms > 0 && ms % units[i].ms == 0) {
-            snprintf(buf, size, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
-            return;
-        }
-    }
-    snprintf(buf, size, "%lldms", (long long)ms);
-}
-
 /* A text table: cells[row * ncols + col]; the first left_cols columns are
  * left-aligned, the others right-aligned; row 0 is the header. */
 static void print_table(char **cells, size_t nrows, size_t ncols, size_t left_cols)
@@ -140,8 +124,8 @@ static void print_preamble(const sim_study *st)
     if (!sim_study_same_warmup(st) || !sim_study_same_duration(st)) {
         printf("the measured windows differ:");
         for (c = 0; c < st->nconfigs; c++) {
-            study_format_duration(st->warmup_ms[c], warm, sizeof warm);
-            study_format_duration(st->duration_ms[c], dur, sizeof dur);
+            sim_format_duration(st->warmup_ms[c], warm, sizeof warm);
+            sim_format_duration(st->duration_ms[c], dur, sizeof dur);
             printf("%s %s [%s, %s]", c ? "," : "", st->labels[c],
                    st->warmup_ms[c] > 0 ? warm : "0", dur);
         }
@@ -151,7 +135,7 @@ static void print_preamble(const sim_study *st)
                st->kind == SIM_STUDY_WHATIF ? "no difference is given for them"
                                         : "not comparable between the values");
     } else if (st->warmup_ms[0] > 0) {
-        study_format_duration(st->warmup_ms[0], warm, sizeof warm);
+        sim_format_duration(st->warmup_ms[0], warm, sizeof warm);
         printf("warm-up %s discarded; ", warm);
     } else {
         printf("no warm-up; ");

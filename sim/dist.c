@@ -87,6 +87,21 @@ int sim_parse_duration(const char *text, int64_t *ms)
     return -1;
 }
 
+void sim_format_duration(int64_t ms, char *buf, size_t size)
+{
+    static const struct { const char *unit; int64_t ms; } units[] = {
+        {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}
+    };
+
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ms > 0 && ms % units[i].ms == 0) {
+            snprintf(buf, size, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+            return;
+        }
+    }
+    snprintf(buf, size, "%lldms", (long long)ms);
+}
+
 /* ---- classes ------------------------------------------------------------- */
 
 static int fixed_prepare(double *p, const char **why)

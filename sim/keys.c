@@ -2,6 +2,9 @@
  * keys.c - the table of scenario keys and the one parser of their values,
  * shared by scenario files and sim_scenario_set().
  */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +346,87 @@ int sim__key_parse(const struct sim_key *key, const char *value, void *field, ch
         return parse_choice(key, value, field, why, why_size);
     }
     return SIM_KEY_BAD;
+}
+
+/* A real as a scenario writes it: plain decimal (no exponent, which the
+ * parser refuses), at most 6 decimals, no trailing zeros. */
+static void format_real(double v, char *buf, size_t size)
+{
+    size_t n;
+
+    snprintf(buf, size, "%.6f", v);
+    n = strlen(buf);
+    while (n > 1 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 1 && buf[n - 1] == '.')
+        buf[--n] = '\0';
+    if (strcmp(buf, "-0") == 0)
+        snprintf(buf, size, "0");
+}
+
+/* A distribution's parameter: a whole unit ("90s", "3h"), else seconds
+ * with ms ("649.6s"), else ms. */
+static void format_param(int64_t ms, char *buf, size_t size)
+{
+    if (ms % 1000 == 0 || ms < 1000) {
+        sim_format_duration(ms, buf, size);
+        return;
+    }
+    format_real((double)ms / 1000.0, buf, size);
+    snprintf(buf + strlen(buf), size - strlen(buf), "s");
+}
+
+void sim__key_format(const struct sim_key *key, const void *field, char *buf, size_t size)
+{
+    char a[40], b[40];
+
+    switch (key->type) {
+    case SIM_KEY_STRING:
+    case SIM_KEY_CE_NAME:
+        snprintf(buf, size, "%s", *(char *const *)field ? *(char *const *)field : "");
+        return;
+    case SIM_KEY_INT:
+        if (key->offset[SIM_STRUCT_SCENARIO] == offsetof(struct sim_scenario, seed) &&
+            (key->sections & SIM_IN_SCENARIO))
+            snprintf(buf, size, "%llu", (unsigned long long)*(const uint64_t *)field);
+        else
+            snprintf(buf, size, "%lld", (long long)*(const int64_t *)field);
+        return;
+    case SIM_KEY_REAL:
+        format_real(*(const double *)field, buf, size);
+        return;
+    case SIM_KEY_DURATION:
+        sim_format_duration(*(const int64_t *)field, buf, size);
+        return;
+    case SIM_KEY_BOOL:
+        snprintf(buf, size, "%s", *(const int *)field ? "true" : "false");
+        return;
+    case SIM_KEY_DIST: {
+        const sim_dist *d = field;
+        format_param(llround(d->p[0]), a, sizeof a);
+        if (d->cls->nparams == 1) {
+            snprintf(buf, size, "%s(%s)", d->cls->name, a);
+        } else {
+            format_param(llround(d->p[1]), b, sizeof b);
+            snprintf(buf, size, "%s(%s, %s)", d->cls->name, a, b);
+        }
+        return;
+    }
+    case SIM_KEY_POLICY:
+        snprintf(buf, size, "%s", (*(const struct sim_policy_class *const *)field)->name);
+        return;
+    case SIM_KEY_FAILURE:
+        snprintf(buf, size, "%s", (*(const struct sim_failure_class *const *)field)->name);
+        return;
+    case SIM_KEY_ROUTING:
+        snprintf(buf, size, "%s", *(const enum sim_routing *)field == SIM_ROUTE_CAPACITY
+                                      ? "capacity" : "uniform");
+        return;
+    case SIM_KEY_RUNNING:
+        snprintf(buf, size, "%s", *(const int *)field ? "fail" : "continue");
+        return;
+    }
+    snprintf(buf, size, "?");
 }
 
 const char *sim__key_sep(const struct sim_key *key)

@@ -91,6 +91,11 @@ enum { SIM_KEY_OK = 0, SIM_KEY_BAD = -1, SIM_KEY_RANGE = -2, SIM_KEY_NOMEM = -3 
 int sim__key_parse(const struct sim_key *key, const char *value, void *field, char *why,
                    size_t why_size);
 
+/* Write field, a value of key's type, as a scenario file would give it
+ * (sim__key_parse() reads it back to the same value; a distribution's
+ * parameters are written in whole ms). */
+void sim__key_format(const struct sim_key *key, const void *field, char *buf, size_t size);
+
 /* The text between a key's name and a why of sim__key_parse(): " = ", ": " or " ". */
 const char *sim__key_sep(const struct sim_key *key);
 

@@ -199,6 +199,10 @@ const char *sim_rc_str(sim_rc rc);
  */
 int sim_parse_duration(const char *text, int64_t *ms);
 
+/* Write ms as sim_parse_duration() reads it, in the largest unit that
+ * divides it: "2h", "90m", "1500ms", "0ms". */
+void sim_format_duration(int64_t ms, char *buf, size_t size);
+
 /* ---- what-if studies: overrides, replications, statistics ---------------- */
 
 /*
