@@ -157,6 +157,29 @@ struct json_t;
 int cli_print_json(struct json_t *value);
 
 /*
+ * An output written whole or not at all: standard output (path NULL), a
+ * device or pipe written in place, or a regular file written to a
+ * temporary file beside it (0666 less the umask, as a shell redirection
+ * makes it) and renamed over path by a successful close.  Messages name
+ * the command.
+ */
+struct cli_output {
+    const char *path;      /* as given; NULL for standard output */
+    const char *command;   /* set by cli_output_open() */
+    char *final;           /* the file renamed over (symlinks resolved) */
+    char *tmp;             /* the temporary file, or NULL */
+    FILE *out;
+};
+
+/* Open t->path for writing into t->out: CLI_OK, or CLI_FAILED after a message. */
+int cli_output_open(struct cli_output *t, const char *command);
+
+/* Finish the output (err: a write that failed already, or 0): flush it
+ * and put a file in place when status is CLI_OK, else remove the
+ * temporary file.  The exit status. */
+int cli_output_close(struct cli_output *t, int status, int err);
+
+/*
  * Text from a database or an input for a terminal: control characters (C0,
  * DEL, C1) and bytes that are not UTF-8 as \xNN.  The database refuses
  * them in what it is given, but a file written by other means could hold
@@ -168,6 +191,7 @@ const char *cli_safe(const char *text);
 /* xmalloc-style helpers: the CLI may die on out of memory. */
 void *cli_xmalloc(size_t n);
 void *cli_xcalloc(size_t n, size_t size);
+void *cli_xrealloc(void *old, size_t n);
 char *cli_xstrdup(const char *s);
 
 #endif

@@ -7,11 +7,8 @@
 #include "clitime.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 enum { OPT_FORMAT = 1, OPT_SINCE, OPT_UNTIL, OPT_CE, OPT_ORIGIN };
 
@@ -240,102 +237,6 @@ static int put_transition(void *arg, const pilotdb_transition *t)
     return 1;
 }
 
-/* ---- the output file ------------------------------------------------------------ */
-
-/* Where the export goes: stdout, a device or pipe written in place, or a
- * temporary file renamed over path once whole. */
-struct target {
-    const char *path;   /* as given; NULL for stdout */
-    char *final;        /* the file renamed over (symlinks resolved) */
-    char *tmp;          /* the temporary file, or NULL */
-    FILE *out;
-};
-
-/* Open the output.  A regular file (or a new one) is written to a
- * temporary file in its directory, created as open(2) creates files
- * (0666 less the umask, like the file a shell redirection makes). */
-static int target_open(struct target *t)
-{
-    struct stat st;
-    const char *slash;
-    size_t size;
-    int fd = -1;
-
-    if (!t->path) {
-        t->out = stdout;
-        return CLI_OK;
-    }
-    if (stat(t->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        if (S_ISDIR(st.st_mode)) {
-            cli_error("export: '%s' is a directory", t->path);
-            return CLI_FAILED;
-        }
-        t->out = fopen(t->path, "w");
-        if (!t->out) {
-            cli_error("export: cannot open '%s': %s", t->path, strerror(errno));
-            return CLI_FAILED;
-        }
-        return CLI_OK;
-    }
-    t->final = realpath(t->path, NULL);
-    if (!t->final)
-        t->final = cli_xstrdup(t->path);
-    slash = strrchr(t->final, '/');
-    size = strlen(t->final) + 48;
-    t->tmp = cli_xmalloc(size);
-    for (unsigned n = 0; fd < 0 && n < 100; n++) {
-        snprintf(t->tmp, size, "%.*s.%s.%ld-%u.tmp", slash ? (int)(slash - t->final + 1) : 0,
-                 t->final, slash ? slash + 1 : t->final, (long)getpid(), n);
-        fd = open(t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0 || !(t->out = fdopen(fd, "w"))) {
-        cli_error("export: cannot create a file next to '%s': %s", t->path,
-                  strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(t->tmp);
-        }
-        free(t->tmp);
-        free(t->final);
-        t->tmp = t->final = NULL;
-        return CLI_FAILED;
-    }
-    return CLI_OK;
-}
-
-/* Finish the output (err: a write that failed already, or 0): flush it
- * and, for a file, put it in place when status is CLI_OK, else remove the
- * temporary file.  The exit status. */
-static int target_close(struct target *t, int status, int err)
-{
-    const char *name = t->path ? t->path : "standard output";
-
-    errno = 0;
-    if (t->out) {
-        if ((fflush(t->out) != 0 || ferror(t->out)) && !err)
-            err = errno ? errno : EIO;
-        if (!err && t->tmp && fsync(fileno(t->out)) != 0)
-            err = errno;
-        if (t->out != stdout && fclose(t->out) != 0 && !err)
-            err = errno;
-    }
-    if (status == CLI_OK && err) {
-        cli_error("export: writing %s: %s", name, strerror(err));
-        status = CLI_FAILED;
-    }
-    if (t->tmp && status == CLI_OK && rename(t->tmp, t->final) != 0) {
-        cli_error("export: cannot replace '%s': %s", t->path, strerror(errno));
-        status = CLI_FAILED;
-    }
-    if (t->tmp && status != CLI_OK)
-        unlink(t->tmp);
-    free(t->tmp);
-    free(t->final);
-    return status;
-}
-
 /* ---- the command ---------------------------------------------------------------- */
 
 /* Read --since, --until and --origin for a database on clock kind. */
@@ -382,7 +283,7 @@ static int run_export(const struct cli_globals *g, struct cli_args *a)
     struct export_options o = {0, NULL, NULL, NULL, NULL};
     pilotdb_transition_filter f = {INT64_MIN, INT64_MAX, NULL};
     struct export_out x = {0};
-    struct target t = {0};
+    struct cli_output t = {0};
     pilotdb_clock_type kind;
     pilotdb *db = NULL;
     int status;
@@ -399,7 +300,7 @@ static int run_export(const struct cli_globals *g, struct cli_args *a)
     }
     f.ce_name = o.ce_name;
     if ((status = parse_times(&o, db, kind, &f, &x.origin)) != CLI_OK ||
-        (status = target_open(&t)) != CLI_OK)
+        (status = cli_output_open(&t, "export")) != CLI_OK)
         goto out;
     x.out = t.out;
     x.csv = o.csv;
@@ -413,7 +314,7 @@ static int run_export(const struct cli_globals *g, struct cli_args *a)
     } else if (x.csv && !x.header_done) {
         put_csv_header(&x);
     }
-    status = target_close(&t, status, x.write_errno);
+    status = cli_output_close(&t, status, x.write_errno);
     if (status == CLI_OK) {
         char note[256];
         if (cli_time_note(db, note, sizeof note) == 0 && note[0])

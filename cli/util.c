@@ -7,11 +7,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -170,6 +172,13 @@ void *cli_xcalloc(size_t n, size_t size)
     return p ? p : die_oom();
 }
 
+void *cli_xrealloc(void *old, size_t n)
+{
+    void *p = realloc(old, n ? n : 1);
+
+    return p ? p : die_oom();
+}
+
 char *cli_xstrdup(const char *s)
 {
     size_t len = strlen(s) + 1;
@@ -201,4 +210,84 @@ const char *cli_safe(const char *text)
     }
     *o = '\0';
     return buf;
+}
+
+int cli_output_open(struct cli_output *t, const char *command)
+{
+    struct stat st;
+    const char *slash;
+    size_t size;
+    int fd = -1;
+
+    t->command = command;
+    if (!t->path) {
+        t->out = stdout;
+        return CLI_OK;
+    }
+    if (stat(t->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            cli_error("%s: '%s' is a directory", command, t->path);
+            return CLI_FAILED;
+        }
+        t->out = fopen(t->path, "w");
+        if (!t->out) {
+            cli_error("%s: cannot open '%s': %s", command, t->path, strerror(errno));
+            return CLI_FAILED;
+        }
+        return CLI_OK;
+    }
+    t->final = realpath(t->path, NULL);
+    if (!t->final)
+        t->final = cli_xstrdup(t->path);
+    slash = strrchr(t->final, '/');
+    size = strlen(t->final) + 48;
+    t->tmp = cli_xmalloc(size);
+    for (unsigned n = 0; fd < 0 && n < 100; n++) {
+        snprintf(t->tmp, size, "%.*s.%s.%ld-%u.tmp", slash ? (int)(slash - t->final + 1) : 0,
+                 t->final, slash ? slash + 1 : t->final, (long)getpid(), n);
+        fd = open(t->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0 || !(t->out = fdopen(fd, "w"))) {
+        cli_error("%s: cannot create a file next to '%s': %s", command, t->path,
+                  strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(t->tmp);
+        }
+        free(t->tmp);
+        free(t->final);
+        t->tmp = t->final = NULL;
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+int cli_output_close(struct cli_output *t, int status, int err)
+{
+    const char *name = t->path ? t->path : "standard output";
+
+    errno = 0;
+    if (t->out) {
+        if ((fflush(t->out) != 0 || ferror(t->out)) && !err)
+            err = errno ? errno : EIO;
+        if (!err && t->tmp && fsync(fileno(t->out)) != 0)
+            err = errno;
+        if (t->out != stdout && fclose(t->out) != 0 && !err)
+            err = errno;
+    }
+    if (status == CLI_OK && err) {
+        cli_error("%s: writing %s: %s", t->command, name, strerror(err));
+        status = CLI_FAILED;
+    }
+    if (t->tmp && status == CLI_OK && rename(t->tmp, t->final) != 0) {
+        cli_error("%s: cannot replace '%s': %s", t->command, t->path, strerror(errno));
+        status = CLI_FAILED;
+    }
+    if (t->tmp && status != CLI_OK)
+        unlink(t->tmp);
+    free(t->tmp);
+    free(t->final);
+    return status;
 }
