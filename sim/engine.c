@@ -161,8 +161,47 @@ static int cmp_name_index(const void *a, const void *b)
                   ((const struct name_index *)b)->name);
 }
 
+/* Write the pilots the scenario starts with (inside the transaction that
+ * adds the CEs).  A CE takes them whatever its capacity and state: it is
+ * opened for them, then set as the scenario says. */
+static sim_rc carry_start(struct sim_engine *eng)
+{
+    const struct sim_scenario *scn = eng->scn;
+    char key[PILOTDB_NAME_MAX + 16];
+    size_t i, k;
+
+    key[0] = '\x01';
+    for (i = 0; i < eng->nces; i++) {
+        struct sim_ce *ce = &eng->ces[i];
+        pilotdb_ce_change open = {PILOTDB_SET_CAPACITY | PILOTDB_SET_ENABLED, 0, 0, 1};
+        pilotdb_ce_change back = {PILOTDB_SET_CAPACITY | PILOTDB_SET_ENABLED, ce->capacity,
+                                  0, ce->enabled};
+        pcg32_random_t rng;
+        pilotdb_rc drc;
+        sim_rc rc;
+        for (k = 0; k < scn->nstart; k++)
+            open.capacity += eng->spec_to_ce[scn->start[k].ce] == i;
+        if (open.capacity == 0)
+            continue;
+        open.capacity += ce->capacity;
+        if ((drc = pilotdb_ce_update(eng->db, ce->name, &open)) != PILOTDB_OK)
+            return sim__engine_fail_db(eng, drc, "carrying pilots over");
+        snprintf(key + 1, sizeof key - 1, "start %s", ce->name);
+        pcg32_derive(&rng, eng->seed, key);
+        for (k = 0; k < scn->nstart; k++)
+            if (eng->spec_to_ce[scn->start[k].ce] == i &&
+                (rc = sim__pilot_carry(eng, ce, scn->start[k].running, scn->start[k].age,
+                                       &rng)) != SIM_OK)
+                return rc;
+        if ((drc = pilotdb_ce_update(eng->db, ce->name, &back)) != PILOTDB_OK)
+            return sim__engine_fail_db(eng, drc, "carrying pilots over");
+    }
+    return SIM_OK;
+}
+
 /* Set up CEs (sorted by name, each with its own streams), add them to the
- * database in one transaction, and queue the first events. */
+ * database in one transaction, carry the scenario's starting pilots over,
+ * and queue the first events. */
 sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
                       sim_engine **out, char *errbuf, size_t errbuf_size)
 {
@@ -245,6 +284,11 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
             rc = SIM_EDB;
             goto fail;
         }
+    }
+    if (drc == PILOTDB_OK && scn->nstart > 0 && (rc = carry_start(eng)) != SIM_OK) {
+        snprintf(errbuf, errbuf_size, "%s", eng->err);
+        (void)pilotdb_rollback(db);
+        goto fail;
     }
     if (drc == PILOTDB_OK)
         drc = pilotdb_commit(db);

@@ -90,6 +90,10 @@ sim_rc sim__pilot_queue_end(struct sim_engine *eng, const struct sim_event *ev);
 sim_rc sim__pilot_run_end(struct sim_engine *eng, const struct sim_event *ev);
 sim_rc sim__pilot_end(struct sim_engine *eng, uint32_t slot, pilot_status status,
                       int count_for_ban);
+/* Write a pilot that was waiting (or running) for age ms when the run
+ * starts, at time 0, and schedule the rest of its life, drawn from rng. */
+sim_rc sim__pilot_carry(struct sim_engine *eng, struct sim_ce *ce, int running, int64_t age,
+                        pcg32_random_t *rng);
 
 /* timeline.c: queue the scenario's [event]s, and apply one (SIM_EV_TIMELINE). */
 sim_rc sim__timeline_start(struct sim_engine *eng);

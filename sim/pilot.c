@@ -113,6 +113,78 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
     return sim__engine_schedule(eng, eng->now + queue_ms, SIM_EV_QUEUE_END, slot, p->gen);
 }
 
+/* Carried pilots: rejection sampling gives up after this many lives. */
+#define CARRY_TRIES 10000
+
+/* Carry a pilot over from a database's state; see engine_internal.h.  Its
+ * fate, queue and run times and fail point are drawn as a submission's are,
+ * again until the life drawn is one that is still waiting (or running)
+ * after age ms: the model's law of the rest of its life given what is
+ * known.  The draws come from rng, not the CE's stream, so that the CE's
+ * own pilots draw the same whatever is carried. */
+sim_rc sim__pilot_carry(struct sim_engine *eng, struct sim_ce *ce, int running, int64_t age,
+                        pcg32_random_t *rng)
+{
+    const struct sim_scenario *scn = eng->scn;
+    pcg32_random_t own = ce->rng;
+    struct sim_pilot *p;
+    int64_t pilot_id, queue_ms = 0, run_ms = 0, next = 1, end;
+    double fail_point = 1;
+    enum sim_fate fate = SIM_FATE_DONE;
+    uint32_t slot;
+    pilotdb_rc rc;
+    sim_rc src;
+
+    for (int tries = 0; tries < CARRY_TRIES; tries++) {
+        ce->rng = *rng; /* the failure model draws from the CE's stream */
+        fate = scn->failure->fate(eng, ce, &fail_point);
+        *rng = ce->rng;
+        queue_ms = sim_dist_sample(&ce->spec->queue_time, rng);
+        run_ms = sim_dist_sample(&ce->spec->run_time, rng);
+        if (!running && queue_ms > age) {
+            next = queue_ms - age;
+            break;
+        }
+        end = fate == SIM_FATE_FAIL_RUNNING ? (int64_t)((double)run_ms * fail_point + 0.5)
+                                            : run_ms;
+        if (running && fate != SIM_FATE_FAIL_QUEUED && end > age) {
+            next = end - age;
+            break;
+        }
+    }
+    ce->rng = own;
+    if (running && fate == SIM_FATE_FAIL_QUEUED)
+        fate = SIM_FATE_FAIL_RUNNING; /* no life drawn fits: it ends at once */
+    rc = pilotdb_pilot_submit(eng->db, ce->name, &pilot_id);
+    if (rc == PILOTDB_OK && running)
+        rc = pilotdb_pilot_move(eng->db, pilot_id, ce->db_id, PILOT_SUBMITTED, PILOT_RUNNING);
+    if (rc != PILOTDB_OK)
+        return sim__engine_fail_db(eng, rc, "carrying a pilot over");
+    if ((src = slot_alloc(eng, &slot)) != SIM_OK)
+        return src;
+    p = &eng->pilots[slot];
+    p->db_id = pilot_id;
+    p->submitted_at = -age;
+    p->ce = (uint32_t)(ce - eng->ces);
+    p->state = running ? SIM_SLOT_RUNNING : SIM_SLOT_QUEUED;
+    p->run_ms = run_ms;
+    p->fate = (unsigned char)fate;
+    /* once started, a carried pilot that was waiting runs its whole run */
+    p->fail_point = fail_point;
+    /* written at time 0, it counts as submitted (and started) then */
+    sim_ce_touch(eng, ce);
+    ce->submitted++;
+    if (running) {
+        ce->running++;
+        ce->started++;
+    } else {
+        ce->waiting++;
+    }
+    active_changed(eng, ce, +1);
+    return sim__engine_schedule(eng, next, running ? SIM_EV_RUN_END : SIM_EV_QUEUE_END, slot,
+                                p->gen);
+}
+
 static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
                          pilot_status status)
 {

@@ -538,6 +538,7 @@ void sim_scenario_free(sim_scenario *scn)
     }
     free(scn->ces);
     free(scn->events);
+    free(scn->start);
     free(scn->name);
     free(scn->filename);
     free(scn);

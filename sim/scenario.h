@@ -70,6 +70,13 @@ struct sim_event_spec {
     int line, at_line, ce_line;
 };
 
+/* A pilot a run starts with: waiting or running for age ms already. */
+struct sim_start_pilot {
+    size_t ce;                 /* index into the scenario's ces */
+    int running;
+    int64_t age;
+};
+
 struct sim_scenario {
     char *filename;
     char *name;
@@ -93,6 +100,10 @@ struct sim_scenario {
     size_t nces;
     struct sim_event_spec *events; /* sorted by time, then file order */
     size_t nevents;
+    /* Pilots active at the start (a forecast from a database's state; no
+     * scenario file holds them): by CE index, in the order carried. */
+    struct sim_start_pilot *start;
+    size_t nstart;
 };
 
 #endif
