@@ -70,7 +70,8 @@ struct fit_ce {
     int64_t cap_hits;          /* bursts that left free slots at max_waiting */
     double arrival_rate;       /* per hour, offered (arrivals) */
     double accepted_rate;      /* per hour, submitted */
-    int saturated;             /* arrivals: accepted at the CE's limit */
+    int saturated;             /* arrivals: never open: the rate is a floor */
+    double open_share;         /* arrivals: of the window, open to arrivals */
     int64_t base_capacity;     /* at the window's start (events) */
     int base_enabled;
 };
@@ -100,6 +101,9 @@ struct sim_fit {
     struct fit_event *ev;
     size_t nev;
     char *scenario;            /* the scenario file */
+    struct sim_start_pilot *active; /* active at until; ce: index into ces */
+    size_t nactive;
+    int64_t active_unknown_age;     /* of them, carried at age 0 */
 };
 
 static int push_obs(struct sim_obs **a, size_t *n, size_t *cap, double t,
@@ -393,46 +397,6 @@ out:
     return rc;
 }
 
-/* Erlang's loss formula: the share of arrivals a CE of c slots refuses at
- * offered load a erlangs. */
-static double erlang_b(int64_t c, double a)
-{
-    double b = 1.0;
-
-    for (int64_t k = 1; k <= c; k++)
-        b = a * b / ((double)k + a * b);
-    return b;
-}
-
-/* The offered rate (per hour) whose accepted part is the rate seen, for a
- * CE of c slots whose pilots hold a slot hold_h hours: arrivals at a full
- * CE are refused and leave no record.  *saturated when the rate seen is at
- * the CE's limit (then the rate that would fill it 99 % of the time). */
-static double offered_rate(double accepted, int64_t c, double hold_h, int *saturated)
-{
-    double lo = accepted, hi = accepted, limit;
-
-    *saturated = 0;
-    if (accepted <= 0 || c <= 0 || hold_h <= 0)
-        return accepted;
-    limit = (double)c / hold_h;
-    if (accepted >= 0.99 * limit) {
-        *saturated = 1;
-        accepted = 0.99 * limit;
-        lo = hi = accepted;
-    }
-    while (hi * (1 - erlang_b(c, hi * hold_h)) < accepted && hi < 1e8)
-        hi *= 2;
-    for (int i = 0; i < 100; i++) {
-        double mid = (lo + hi) / 2;
-        if (mid * (1 - erlang_b(c, mid * hold_h)) < accepted)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return (lo + hi) / 2;
-}
-
 /* ---- the waiting count -------------------------------------------------------- */
 
 struct wait_ev {
@@ -510,6 +474,67 @@ static int waiting_cap(struct sim_fit *fit, struct fit_ce *ce, const struct fit_
     }
     free(ev);
     free(after);
+    return 0;
+}
+
+/* The time in the window that CE ce was open to arrivals: enabled with a
+ * free slot, from its pilots (p[0, n), all of them: those from before the
+ * window hold slots in it) and its capacity and enabled changes.  An
+ * arrival at a full or disabled CE is refused and leaves no record, so the
+ * Poisson rate's estimate is the submissions over this time. */
+static int open_time(struct sim_fit *fit, struct fit_ce *ce, const struct fit_pilot *p,
+                     size_t n, double *open_ms)
+{
+    struct wait_ev *ev = malloc((2 * n + 1) * sizeof *ev);
+    size_t nev = 0, i, k = 0, ci = (size_t)(ce - fit->ces);
+    int64_t active = 0, capacity = ce->base_capacity, t = fit->since;
+    int enabled = ce->base_enabled;
+
+    *open_ms = 0;
+    if (!ev)
+        return -1;
+    for (i = 0; i < n; i++) {
+        int64_t first = (p[i].flags & FP_SUB) ? p[i].sub : (p[i].flags & FP_START) ? p[i].start
+                                                                                  : p[i].end;
+        if (first == PILOTDB_NO_TIME || first >= fit->until)
+            continue;
+        ev[nev++] = (struct wait_ev){first, 0, 1};
+        if (p[i].end != PILOTDB_NO_TIME)
+            ev[nev++] = (struct wait_ev){p[i].end, 0, -1};
+    }
+    qsort(ev, nev, sizeof *ev, cmp_wait_ev);
+    for (i = 0; i < nev || k < fit->nev;) {
+        int64_t at;
+        /* the next change of the CE, or of its pilots, whichever comes first */
+        while (k < fit->nev && fit->ev[k].ce != ci)
+            k++;
+        if (k < fit->nev && (i == nev || fit->since + fit->ev[k].at <= ev[i].at)) {
+            at = fit->since + fit->ev[k].at;
+        } else if (i < nev) {
+            at = ev[i].at;
+        } else {
+            break;
+        }
+        if (at > t && at > fit->since) {
+            int64_t from = t > fit->since ? t : fit->since, to = at < fit->until ? at : fit->until;
+            if (to > from && enabled && active < capacity)
+                *open_ms += (double)(to - from);
+            t = at;
+        }
+        if (k < fit->nev && fit->since + fit->ev[k].at == at && fit->ev[k].ce == ci) {
+            if (fit->ev[k].field == PILOTDB_FIELD_CAPACITY)
+                capacity = fit->ev[k].value;
+            else
+                enabled = fit->ev[k].value != 0;
+            k++;
+        } else {
+            active += ev[i].dactive;
+            i++;
+        }
+    }
+    if (t < fit->until && enabled && active < capacity)
+        *open_ms += (double)(fit->until - (t > fit->since ? t : fit->since));
+    free(ev);
     return 0;
 }
 
@@ -636,8 +661,6 @@ static sim_rc read_events(pilotdb *db, struct sim_fit *fit, char *errbuf, size_t
         fit->ces[k].base_capacity = fit->ces[k].ce.capacity;
         fit->ces[k].base_enabled = fit->ces[k].ce.enabled;
     }
-    if (!fit->events)
-        return SIM_OK;
     rc = pilotdb_ce_history(db, NULL, fit->since, &rows, &n);
     if (rc != PILOTDB_OK)
         return sim__fail(SIM_EDB, errbuf, errbuf_size, "reading the CE change log: %s",
@@ -760,13 +783,48 @@ static sim_rc read_db(pilotdb *db, const sim_fit_options *opt, struct sim_fit *f
     return SIM_OK;
 }
 
+/* The selected CEs' pilots active at until, with how long they have been
+ * waiting or running (0 when their submission or start is unknown). */
+static int collect_active(struct sim_fit *fit, const struct fit_pilot *p, size_t n)
+{
+    size_t i;
+
+    fit->active = malloc((n ? n : 1) * sizeof *fit->active);
+    if (!fit->active)
+        return -1;
+    for (i = 0; i < n; i++) {
+        const struct fit_pilot *q = &p[i];
+        struct sim_start_pilot sp = {q->ce, 0, 0};
+        int64_t first = (q->flags & FP_SUB) ? q->sub : (q->flags & FP_START) ? q->start : q->end;
+        if (!fit->ces[q->ce].selected || (q->end != PILOTDB_NO_TIME && q->end < fit->until) ||
+            (first != PILOTDB_NO_TIME && first >= fit->until))
+            continue;
+        if ((q->flags & FP_START) && q->start < fit->until) {
+            sp.running = 1;
+            sp.age = fit->until - q->start;
+        } else if ((q->flags & FP_RAN) && !(q->flags & FP_START)) {
+            sp.running = 1;
+            fit->active_unknown_age++;
+        } else if (q->flags & FP_SUB) {
+            sp.age = fit->until - q->sub;
+        } else {
+            fit->active_unknown_age++;
+        }
+        fit->active[fit->nactive++] = sp;
+    }
+    return 0;
+}
+
 /* The window, the samples and every estimate, from the pilots read. */
-static sim_rc fit_pilots(struct sim_fit *fit, const sim_fit_options *opt, struct fit_pilot *p,
-                         size_t n, char *errbuf, size_t errbuf_size)
+static sim_rc read_events(pilotdb *db, struct sim_fit *fit, char *errbuf, size_t errbuf_size);
+
+static sim_rc fit_pilots(pilotdb *db, struct sim_fit *fit, const sim_fit_options *opt,
+                         struct fit_pilot *p, size_t n, char *errbuf, size_t errbuf_size)
 {
     int64_t first, last;
     size_t i, lo;
     double hours;
+    sim_rc rc;
 
     time_span(p, n, &first, &last);
     fit->since = opt->since;
@@ -776,17 +834,23 @@ static sim_rc fit_pilots(struct sim_fit *fit, const sim_fit_options *opt, struct
     if (fit->since == INT64_MIN)
         fit->since = first;
     if (fit->until == INT64_MAX)
-        fit->until = last == INT64_MIN || last == INT64_MAX ? fit->since : last + 1;
+        fit->until = last == INT64_MIN ? fit->since : last + 1;
+    if (opt->window > 0 && opt->since == INT64_MIN)
+        fit->since = fit->until - opt->window;
     if (fit->until <= fit->since)
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the window is empty: it ends "
                          "before it starts");
     if (fit->until - fit->since < 1000)
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the window is %lld ms long; a "
                          "scenario lasts at least a second", (long long)(fit->until - fit->since));
+    if ((rc = read_events(db, fit, errbuf, errbuf_size)) != SIM_OK)
+        return rc;
     qsort(p, n, sizeof *p, cmp_pilot_ce);
     for (i = 0; i < n; i++)
         if (sample_add(&fit->ces[p[i].ce].s, &p[i], fit->since, fit->until))
             return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
+    if (collect_active(fit, p, n))
+        return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
     for (i = 0; i < fit->nces; i++) {
         const struct fit_sample *s = &fit->ces[i].s;
         if (!fit->ces[i].selected)
@@ -822,22 +886,24 @@ static sim_rc fit_pilots(struct sim_fit *fit, const sim_fit_options *opt, struct
             return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
         lo = hi;
     }
-    for (i = 0; i < fit->nces; i++) {
-        struct fit_ce *ce = &fit->ces[i];
-        const struct fit_est *r = rate_est(ce), *q = queue_est(ce), *u = run_est(ce);
-        double fbs = fit->fail_before_start < 0 ? 0 : fit->fail_before_start, hold_ms = 0;
-        if (!ce->selected)
-            continue;
-        ce->accepted_rate = (double)ce->submitted / hours;
-        /* a slot is held from submission to the end: the queue wait, then
-         * the whole run, or half of it on average for a failure while running */
-        if (q->queue_ok)
-            hold_ms += q->queue.mean;
-        if (u->run_ok)
-            hold_ms += u->run.mean * (r->rate + (1 - r->rate) * (1 - fbs) / 2);
-        ce->arrival_rate = offered_rate(ce->accepted_rate,
-                                        ce->ce.enabled ? ce->ce.capacity : 0,
-                                        hold_ms / 3.6e6, &ce->saturated);
+    for (lo = 0; lo < n && !fit->director;) {
+        size_t hi = lo;
+        struct fit_ce *ce = &fit->ces[p[lo].ce];
+        double open_ms;
+        while (hi < n && p[hi].ce == p[lo].ce)
+            hi++;
+        if (ce->selected) {
+            if (open_time(fit, ce, p + lo, hi - lo, &open_ms))
+                return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
+            ce->accepted_rate = (double)ce->submitted / hours;
+            ce->open_share = open_ms / (double)(fit->until - fit->since);
+            /* open less than a minute: the rate is not seen; the one
+             * accepted is a floor */
+            ce->saturated = open_ms < 60e3;
+            ce->arrival_rate = ce->saturated ? ce->accepted_rate
+                                             : (double)ce->submitted / (open_ms / 3.6e6);
+        }
+        lo = hi;
     }
     return SIM_OK;
 }
@@ -872,9 +938,7 @@ sim_rc sim_fit_run(pilotdb *db, const sim_fit_options *opt, sim_fit **out, char 
     }
     rc = read_db(db, opt, fit, &rd, errbuf, errbuf_size);
     if (rc == SIM_OK)
-        rc = fit_pilots(fit, opt, rd.p, rd.n, errbuf, errbuf_size);
-    if (rc == SIM_OK)
-        rc = read_events(db, fit, errbuf, errbuf_size);
+        rc = fit_pilots(db, fit, opt, rd.p, rd.n, errbuf, errbuf_size);
     if (pilotdb_in_transaction(db))
         (void)pilotdb_rollback(db);
     free(rd.ids);
@@ -912,6 +976,7 @@ void sim_fit_free(sim_fit *fit)
     free(fit->ev);
     free(fit->name);
     free(fit->scenario);
+    free(fit->active);
     free(fit);
 }
 
@@ -1056,7 +1121,7 @@ static sim_rc build_scenario(struct sim_fit *fit, char *errbuf, size_t errbuf_si
                 100 * fit->periodic_share, (long long)(fit->bursts - 1));
     else
         fprintf(out, "; submissions are not periodic bursts: Poisson arrivals per CE, at\n"
-                "; the offered rate whose accepted part is the rate seen (Erlang B).\n");
+                "; the rate of submissions while the CE was open (enabled, a slot free).\n");
     fprintf(out, "[scenario]\n");
     for (const struct sim_key *key = sim__keys; key->name; key++) {
         size_t off = key->offset[SIM_STRUCT_SCENARIO];
@@ -1097,8 +1162,9 @@ static sim_rc build_scenario(struct sim_fit *fit, char *errbuf, size_t errbuf_si
             fprintf(out, "; max_waiting: reached after %lld bursts that left slots free\n",
                     (long long)ce->cap_hits);
         if (!fit->director)
-            fprintf(out, "; arrival_rate: %.4g submitted an hour%s\n", ce->accepted_rate,
-                    ce->saturated ? ", at the CE's limit: the offered rate is a floor" : "");
+            fprintf(out, "; arrival_rate: %lld submitted over the %.1f %% of the window the CE "
+                    "was open%s\n", (long long)ce->submitted, 100 * ce->open_share,
+                    ce->saturated ? " (never: the rate seen is a floor)" : "");
         fprintf(out, "[ce %s]\n", ce->ce.name);
         for (const struct sim_key *key = sim__keys; key->name; key++) {
             size_t off = key->offset[SIM_STRUCT_CE];
@@ -1265,9 +1331,9 @@ char *sim_fit_text(const sim_fit *fit)
             fprintf(out, "  %-13s %lld (reached after %lld bursts that left slots free)\n",
                     "max_waiting", (long long)ce->max_waiting, (long long)ce->cap_hits);
         if (!fit->director)
-            fprintf(out, "  %-13s %.4g an hour offered, %.4g submitted%s\n", "arrival_rate",
-                    ce->arrival_rate, ce->accepted_rate,
-                    ce->saturated ? " (at the CE's limit: a floor)" : "");
+            fprintf(out, "  %-13s %.4g an hour while open (%.1f %% of the window), %.4g an "
+                    "hour in all%s\n", "arrival_rate", ce->arrival_rate, 100 * ce->open_share,
+                    ce->accepted_rate, ce->saturated ? " (never open: a floor)" : "");
     }
     if (fclose(out) != 0) {
         free(text);
@@ -1388,6 +1454,7 @@ json_t *sim_fit_json(const sim_fit *fit)
         if (!fit->director) {
             json_object_set_new(o, "arrival_rate", json_real(ce->arrival_rate));
             json_object_set_new(o, "accepted_rate", json_real(ce->accepted_rate));
+            json_object_set_new(o, "open_share", json_real(ce->open_share));
             json_object_set_new(o, "saturated", json_boolean(ce->saturated));
         }
         json_array_append_new(ces, o);
@@ -1395,4 +1462,45 @@ json_t *sim_fit_json(const sim_fit *fit)
     json_object_set_new(root, "ces", ces);
     json_object_set_new(root, "scenario", json_string(fit->scenario));
     return root;
+}
+
+sim_rc sim_fit_scenario_new(const sim_fit *fit, int carry, sim_scenario **out, char *errbuf,
+                            size_t errbuf_size)
+{
+    sim_scenario *scn = NULL;
+    size_t *index, i, k;
+    sim_rc rc;
+
+    *out = NULL;
+    rc = sim_scenario_parse(fit->scenario, fit->name, &scn, errbuf, errbuf_size);
+    if (rc != SIM_OK)
+        return rc;
+    if (carry && fit->nactive > 0) {
+        /* fit->ces index -> the scenario's CE index (the selected ones, in order) */
+        index = calloc(fit->nces + 1, sizeof *index);
+        scn->start = malloc(fit->nactive * sizeof *scn->start);
+        if (!index || !scn->start) {
+            free(index);
+            sim_scenario_free(scn);
+            return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
+        }
+        for (i = 0, k = 0; i < fit->nces; i++)
+            if (fit->ces[i].selected)
+                index[i] = k++;
+        for (i = 0; i < fit->nactive; i++) {
+            scn->start[i] = fit->active[i];
+            scn->start[i].ce = index[fit->active[i].ce];
+        }
+        scn->nstart = fit->nactive;
+        free(index);
+    }
+    *out = scn;
+    return SIM_OK;
+}
+
+size_t sim_fit_active(const sim_fit *fit, size_t *unknown_age)
+{
+    if (unknown_age)
+        *unknown_age = (size_t)fit->active_unknown_age;
+    return fit->nactive;
 }

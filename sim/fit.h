@@ -31,6 +31,7 @@ typedef struct sim_fit_options {
     int events;                  /* capacity and enabled changes of the window
                                     as timeline events */
     const char *name;            /* the scenario's name (NULL: "fit") */
+    int64_t window;              /* > 0 with since INT64_MIN: since = until - window */
 } sim_fit_options;
 
 typedef struct sim_fit sim_fit;
@@ -54,6 +55,20 @@ void sim_fit_window(const sim_fit *fit, int64_t *since, int64_t *until);
 char *sim_fit_text(const sim_fit *fit);
 struct json_t *sim_fit_json(const sim_fit *fit);
 char *sim_fit_scenario(const sim_fit *fit);
+
+/*
+ * The fitted scenario, parsed, for a run (free with sim_scenario_free());
+ * with carry, it starts with the pilots active at the window's end, each
+ * waiting or running for as long as it had been (a forecast from the
+ * database's state).  SIM_ENOMEM, or the parser's error.
+ */
+sim_rc sim_fit_scenario_new(const sim_fit *fit, int carry, sim_scenario **out, char *errbuf,
+                            size_t errbuf_size);
+
+/* How many pilots were active at the window's end; in *unknown_age (if not
+ * NULL) how many of them are carried at age 0 because their submission or
+ * start is unknown. */
+size_t sim_fit_active(const sim_fit *fit, size_t *unknown_age);
 
 void sim_fit_free(sim_fit *fit);
 
