@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit.h"
 #include "pilotsim.h"
 #include "study.h"
 
@@ -36,6 +37,7 @@ static const struct cli_option sweep_options[] = {
      "peak_active", STUDY_OPT_METRIC},
     {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
      "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
+    STUDY_FROM_DB_OPTIONS,
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -214,13 +216,14 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
     struct sweep_options so = {&o, NULL};
     sim_study st;
     struct points pts = {0};
+    sim_fit *fit = NULL;
+    char *base_label = NULL;
     const char *vary;
     char err[1024];
     size_t k;
     int status = CLI_USAGE;
     sim_rc rc;
 
-    (void)g;
     sim_study_init(&st, SIM_STUDY_SWEEP);
     study_options_init(&o);
     if (cli_parse(a, take_sweep_option, &so)) {
@@ -232,19 +235,33 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
         cli_error("sweep: missing --vary KEY=FROM..TO:STEP (see 'pilotdeck sweep --help')");
         goto out;
     }
-    if ((status = study_check_path("sweep", a->args[0])) != CLI_OK)
+    if ((status = study_check_from_db("sweep", &o)) != CLI_OK)
+        goto out;
+    if (o.from_db.on == (a->nargs == 1)) {
+        cli_error(a->nargs ? "sweep: give SCENARIO or --from-db, not both"
+                           : "sweep: missing SCENARIO (or --from-db)");
+        status = CLI_USAGE;
+        goto out;
+    }
+    if (!o.from_db.on && (status = study_check_path("sweep", a->args[0])) != CLI_OK)
         goto out;
     if ((status = expand_range(vary, &pts)) != CLI_OK)
         goto out;
+    if (o.from_db.on && (status = study_fit_db("sweep", g, &o, &fit, &base_label)) != CLI_OK)
+        goto out;
     status = CLI_FAILED;
-    if (sim_study_sweep(&st, a->args[0], pts.key, pts.range, pts.x_unit, pts.n,
-                        err, sizeof err) != SIM_OK) {
+    if (sim_study_sweep(&st, fit ? base_label : a->args[0], pts.key, pts.range, pts.x_unit,
+                        pts.n, err, sizeof err) != SIM_OK) {
         cli_error("%s", err);
         goto out;
     }
     for (k = 0; k < pts.n; k++) {
         sim_scenario *scn;
-        if (sim_scenario_load(st.base, &scn, err, sizeof err) != SIM_OK) {
+        if (fit) {
+            if ((status = study_fit_scenario("sweep", fit, &o, &scn)) != CLI_OK)
+                goto out;
+            status = CLI_FAILED;
+        } else if (sim_scenario_load(st.base, &scn, err, sizeof err) != SIM_OK) {
             cli_error("%s", err);
             goto out;
         }
@@ -262,9 +279,13 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
         }
     }
     points_free(&pts);
+    sim_fit_free(fit);
+    free(base_label);
     return study_finish("sweep", &st, &o);
 out:
     points_free(&pts);
+    sim_fit_free(fit);
+    free(base_label);
     sim_study_free(&st);
     return status;
 }
@@ -277,7 +298,10 @@ static void describe_sweep(FILE *out)
                            "replications per value with the same seeds at every value "
                            "(common random numbers), and print the totals with 95% "
                            "confidence intervals and a chart of one metric.", 0, 74);
-    fputs("Durations take units: --vary scenario.cycle=1m..10m:1m.\n", out);
+    fputs("Durations take units: --vary scenario.cycle=1m..10m:1m.\n"
+          "With --from-db the scenario is the database as it is now (see 'pilotdeck\n"
+          "whatif --help'): its last --window fitted, its active pilots carried over,\n"
+          "for --horizon.\n", out);
 }
 
 const struct cli_command cmd_sweep = {
@@ -285,7 +309,9 @@ const struct cli_command cmd_sweep = {
     .summary = "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
     .usage = "pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
              "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
-             "                       [--metric M] [--shard K/N]",
+             "                       [--metric M] [--shard K/N]\n"
+             "       pilotdeck [--db PATH] sweep --from-db [--window D] [--horizon D]\n"
+             "                       --vary KEY=FROM..TO:STEP ...",
     .describe = describe_sweep,
     .options_title = "Options:",
     .help_column = 22,
@@ -293,7 +319,7 @@ const struct cli_command cmd_sweep = {
               "             --vary ce.big.example.org.capacity=20..80:10 --plot sweep.svg\n",
     .options = sweep_options,
     .args = "SCENARIO",
-    .min_args = 1,
+    .min_args = 0,
     .max_args = 1,
     .run = run_sweep,
 };

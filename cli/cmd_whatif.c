@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit.h"
 #include "pilotsim.h"
 #include "study.h"
 
@@ -19,6 +20,7 @@ enum { OPT_SET = 1 };
 
 static const struct cli_option whatif_options[] = {
     {"set", 0, CLI_ARG_REQUIRED, "KEY=VALUE", "change the baseline (repeatable)", OPT_SET},
+    STUDY_FROM_DB_OPTIONS,
     {"replications", 0, CLI_ARG_REQUIRED, "N", "replications of each (default 10, at least 2)",
      STUDY_OPT_REPLICATIONS},
     {"seed", 0, CLI_ARG_REQUIRED, "S", "first seed (default: the baseline scenario's)",
@@ -68,13 +70,13 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
     sim_scenario *scns[2] = {NULL, NULL};
     const char **sets = cli_xcalloc((size_t)a->argc, sizeof *sets);
     struct whatif_options wo = {&o, sets, 0};
-    char *variant = NULL;
+    sim_fit *fit = NULL;
+    char *variant = NULL, *base_label = NULL;
     size_t nsets, i, len = 0;
     int status = CLI_USAGE;
     char err[1024];
     sim_rc rc;
 
-    (void)g;
     sim_study_init(&st, SIM_STUDY_WHATIF);
     study_options_init(&o);
     if (cli_parse(a, take_whatif_option, &wo)) {
@@ -82,7 +84,25 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         goto out;
     }
     nsets = wo.nsets;
-    if ((a->nargs == 2) == (nsets > 0)) {
+    if ((status = study_check_from_db("whatif", &o)) != CLI_OK)
+        goto out;
+    status = CLI_USAGE;
+    if (o.from_db.on) {
+        if (a->nargs > 0 || nsets == 0) {
+            cli_error("whatif: --from-db fits the baseline from the database; give the "
+                      "variant as --set KEY=VALUE%s", a->nargs ? ", and no scenario file" : "");
+            goto out;
+        }
+        if ((status = study_fit_db("whatif", g, &o, &fit, &base_label)) != CLI_OK)
+            goto out;
+        for (i = 0; i < 2; i++)
+            if ((status = study_fit_scenario("whatif", fit, &o, &scns[i])) != CLI_OK)
+                goto out;
+        status = CLI_USAGE;
+    } else if (a->nargs == 0) {
+        cli_error("whatif: missing BASE.ini (or --from-db)");
+        goto out;
+    } else if ((a->nargs == 2) == (nsets > 0)) {
         cli_error("whatif: give a variant: either VARIANT.ini or --set KEY=VALUE, not %s",
                   nsets ? "both" : "neither");
         goto out;
@@ -92,7 +112,7 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         if ((status = study_check_path("whatif", a->args[i])) != CLI_OK)
             goto out;
     status = CLI_USAGE;
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 2 && !o.from_db.on; i++) {
         const char *path = i == 1 && nsets == 0 ? a->args[1] : a->args[0];
         rc = sim_scenario_load(path, &scns[i], err, sizeof err);
         if (rc != SIM_OK) {
@@ -116,8 +136,8 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
         strcat(variant, i ? " --set " : "--set ");
         strcat(variant, sets[i]);
     }
-    rc = sim_study_whatif(&st, a->args[0], nsets ? variant : a->args[1], scns[0],
-                          scns[1], err, sizeof err);
+    rc = sim_study_whatif(&st, o.from_db.on ? base_label : a->args[0],
+                          nsets ? variant : a->args[1], scns[0], scns[1], err, sizeof err);
     scns[0] = scns[1] = NULL; /* the study's now */
     if (rc != SIM_OK) {
         cli_error("%s", err);
@@ -126,10 +146,14 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
     }
     free(sets);
     free(variant);
+    free(base_label);
+    sim_fit_free(fit);
     return study_finish("whatif", &st, &o);
 out:
     free(sets);
     free(variant);
+    free(base_label);
+    sim_fit_free(fit);
     sim_scenario_free(scns[0]);
     sim_scenario_free(scns[1]);
     sim_study_free(&st);
@@ -141,7 +165,9 @@ const struct cli_command cmd_whatif = {
     .summary = "compare a scenario with a variant over seeded replications (confidence intervals)",
     .usage = "pilotdeck whatif BASE.ini (VARIANT.ini | --set KEY=VALUE ...)\n"
              "                        [--replications N] [--seed S] [--jobs J] [--json]\n"
-             "                        [--shard K/N]",
+             "                        [--shard K/N]\n"
+             "       pilotdeck [--db PATH] whatif --from-db [--window D] [--horizon D]\n"
+             "                        --set KEY=VALUE ... [--replications N] ...",
     .description =
         "Run N seeded replications of the baseline scenario and of a variant, with\n"
         "common random numbers (replication i of both uses seed S + i, and each CE\n"
@@ -149,7 +175,13 @@ const struct cli_command cmd_whatif = {
         "(throughput, done, failed, utilization, refused, peak active; per CE and in\n"
         "total) the baseline's and the variant's means with 95% confidence\n"
         "intervals (Student's t), their paired difference and whether it is\n"
-        "significant.  A CE that only one of them has counts as 0 in the other.\n",
+        "significant.  A CE that only one of them has counts as 0 in the other.\n"
+        "\n"
+        "With --from-db the baseline is the database as it is now: its last --window\n"
+        "of history fitted as 'pilotdeck fit' does, every pilot active now carried\n"
+        "over with its age (the rest of its wait or run drawn from the fitted\n"
+        "distribution given the time it has spent), for --horizon.  The database is\n"
+        "only read; the replications run in memory.\n",
     .option_help = whatif_option_help,
     .options_title = "Options:",
     .help_column = 22,
@@ -157,7 +189,7 @@ const struct cli_command cmd_whatif = {
               "             --set ce.big.example.org.capacity=+50% --replications 20\n",
     .options = whatif_options,
     .args = "BASE.ini",
-    .min_args = 1,
+    .min_args = 0,
     .max_args = 2,
     .run = run_whatif,
 };

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "pilotsim.h"
 
 /* Options of the reports. */
@@ -25,7 +26,28 @@ struct study_output {
 /* The options whatif, sweep and merge share: ids of their option tables. */
 enum {
     STUDY_OPT_REPLICATIONS = 1000, STUDY_OPT_SEED, STUDY_OPT_JOBS, STUDY_OPT_SHARD,
-    STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC
+    STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC, STUDY_OPT_FROM_DB,
+    STUDY_OPT_WINDOW, STUDY_OPT_HORIZON
+};
+
+/* --from-db's defaults: the history fitted, and the time forecast. */
+#define STUDY_FROM_DB_WINDOW "7d"
+#define STUDY_FROM_DB_HORIZON "12h"
+
+/* The rows of whatif's and sweep's option tables for --from-db. */
+#define STUDY_FROM_DB_OPTIONS                                                        \
+    {"from-db", 0, CLI_ARG_NONE, NULL, "the baseline is the database (--db) as it is\n" \
+     "now: its last --window fitted, its active pilots\ncarried over", STUDY_OPT_FROM_DB}, \
+    {"window", 0, CLI_ARG_REQUIRED, "D", "--from-db: the history fitted (default "      \
+     STUDY_FROM_DB_WINDOW ")", STUDY_OPT_WINDOW},                                        \
+    {"horizon", 0, CLI_ARG_REQUIRED, "D", "--from-db: the time forecast (default "      \
+     STUDY_FROM_DB_HORIZON ")", STUDY_OPT_HORIZON}
+
+/* --from-db and its durations. */
+struct study_from_db {
+    int on;
+    const char *window, *horizon; /* as given; NULL: the defaults */
+    int64_t window_ms, horizon_ms;
 };
 
 struct study_options {
@@ -35,6 +57,7 @@ struct study_options {
     int sharded;          /* --shard given: write JSON lines */
     size_t shard_k, shard_n; /* --shard K/N; 1/1 without */
     struct study_output out;
+    struct study_from_db from_db;
 };
 
 /* ---- study_run.c ---- */
@@ -50,6 +73,22 @@ void study_options_init(struct study_options *o);
  * value): 1 if it was a study option and valid, 0 if it is not one, -1
  * after a usage message. */
 int study_option(const char *cmd, int c, const char *arg, struct study_options *o);
+
+/* Check --from-db's options (--window and --horizon need it; durations of
+ * a second or more): CLI_OK, or CLI_USAGE after a message. */
+int study_check_from_db(const char *cmd, struct study_options *o);
+
+/* Fit the last --window of the database (--db, only read) as `fit` does:
+ * CLI_OK with *fit (free with sim_fit_free()) and *label (the study's
+ * base, to free), or a status after a message. */
+struct sim_fit;
+int study_fit_db(const char *cmd, const struct cli_globals *g, const struct study_options *o,
+                 struct sim_fit **fit, char **label);
+
+/* One configuration's scenario from the fit: its active pilots carried
+ * over, for --horizon.  CLI_OK, or CLI_FAILED after a message. */
+int study_fit_scenario(const char *cmd, const struct sim_fit *fit,
+                       const struct study_options *o, sim_scenario **out);
 
 /* The end of `whatif` and `sweep` (cmd) once st has its configurations:
  * check the options and outputs, run the replications (of the shard), then

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "fit.h"
 
 int study_check_path(const char *cmd, const char *path)
 {
@@ -92,6 +93,15 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
     case STUDY_OPT_PLOT:
         o->out.plot_path = arg;
         return 1;
+    case STUDY_OPT_FROM_DB:
+        o->from_db.on = 1;
+        return 1;
+    case STUDY_OPT_WINDOW:
+        o->from_db.window = arg;
+        return 1;
+    case STUDY_OPT_HORIZON:
+        o->from_db.horizon = arg;
+        return 1;
     case STUDY_OPT_METRIC:
         o->out.metric = sim_metric_find(arg);
         if (o->out.metric < 0) {
@@ -103,6 +113,89 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
     default:
         return 0;
     }
+}
+
+/* A duration of --from-db, at least a second: 0, or -1 after a message. */
+static int from_db_duration(const char *cmd, const char *what, const char *text, int64_t *ms)
+{
+    if (sim_parse_duration(text, ms) != 0 || *ms < 1000) {
+        cli_error("%s: %s '%s' is not a duration of a second or more (such as 12h)", cmd,
+                  what, text);
+        return -1;
+    }
+    return 0;
+}
+
+int study_check_from_db(const char *cmd, struct study_options *o)
+{
+    struct study_from_db *f = &o->from_db;
+
+    if (!f->on && (f->window || f->horizon)) {
+        cli_error("%s: --window and --horizon go with --from-db", cmd);
+        return CLI_USAGE;
+    }
+    if (!f->window)
+        f->window = STUDY_FROM_DB_WINDOW;
+    if (!f->horizon)
+        f->horizon = STUDY_FROM_DB_HORIZON;
+    if (from_db_duration(cmd, "--window", f->window, &f->window_ms) ||
+        from_db_duration(cmd, "--horizon", f->horizon, &f->horizon_ms))
+        return CLI_USAGE;
+    return CLI_OK;
+}
+
+int study_fit_db(const char *cmd, const struct cli_globals *g, const struct study_options *o,
+                 sim_fit **fit, char **label)
+{
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, NULL, 0};
+    pilotdb_clock_type kind;
+    pilotdb *db = NULL;
+    char err[1024];
+    size_t carried, unknown;
+    int status;
+
+    *fit = NULL;
+    *label = NULL;
+    opt.window = o->from_db.window_ms;
+    opt.name = "from the database";
+    if ((status = study_check_path(cmd, g->db_path)) != CLI_OK ||
+        (status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
+        return status;
+    if (pilotdb_clock_kind(db, &kind) != PILOTDB_OK) {
+        status = cli_db_error(db, cmd);
+        return cli_close_db(g, db, status);
+    }
+    /* a real grid's state is now's; a simulation's, at its last change */
+    if (kind != PILOTDB_CLOCK_SIM)
+        opt.until = pilotdb_now(db);
+    if (sim_fit_run(db, &opt, fit, err, sizeof err) != SIM_OK) {
+        cli_error("%s: --from-db: %s", cmd, err);
+        return cli_close_db(g, db, CLI_FAILED);
+    }
+    carried = sim_fit_active(*fit, &unknown);
+    *label = cli_xmalloc(strlen(g->db_path) + 200);
+    sprintf(*label, "%s (its last %s fitted, %zu active pilots carried over; %s ahead)",
+            g->db_path, o->from_db.window, carried, o->from_db.horizon);
+    if (unknown)
+        fprintf(stderr, "pilotdeck: %s: %zu of the active pilots have no known submission "
+                "or start: carried over as new\n", cmd, unknown);
+    return cli_close_db(g, db, CLI_OK);
+}
+
+int study_fit_scenario(const char *cmd, const sim_fit *fit, const struct study_options *o,
+                       sim_scenario **out)
+{
+    char err[1024], set[80];
+
+    snprintf(set, sizeof set, "scenario.duration=%s", o->from_db.horizon);
+    if (sim_fit_scenario_new(fit, 1, out, err, sizeof err) != SIM_OK ||
+        sim_scenario_set(*out, set, err, sizeof err) != SIM_OK) {
+        sim_scenario_free(*out);
+        *out = NULL;
+        cli_error("%s: --from-db: %s", cmd, err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
 }
 
 /* The options that only make sense together, and the seeds of the
