@@ -22,3 +22,9 @@ set_tests_properties(cli_whatif PROPERTIES LABELS cli TIMEOUT 300)
 # valgrind twin runs them all).
 pilotdeck_add_test(test_study SOURCES test_study.c LIBS pilotsim m LABELS sim VALGRIND
                    GROUPS model shard)
+
+# Forecasts from a database's state (whatif --from-db): carried pilots, the
+# rest of their lives, and a forecast against the scenario run on.
+pilotdeck_add_test(test_forecast SOURCES test_forecast.c
+                   LIBS pilotdeck_simcheck pilotsim m LABELS sim TIMEOUT 300)
+target_include_directories(test_forecast PRIVATE ${PROJECT_SOURCE_DIR}/sim)

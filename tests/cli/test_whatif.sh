@@ -313,4 +313,37 @@ cp out half1.jsonl
 expect 1 "$PD" merge half1.jsonl shard2.jsonl
 has "$err" "shard2.jsonl:1: shard 2/3 is not one of 2 shards"; nothing
 
+# -- forecasts from a database's state: --from-db ------------------------------------------
+# The database is only read; the baseline is its last --window fitted, its
+# active pilots carried over (their number is in the report).
+expect 0 "$PD" --db hist.db sim "$SRC/scenarios/grid50.ini" --until 12h
+save hist.db
+expect 0 "$PD" --db hist.db whatif --from-db --horizon 2h --set 'ce.*.capacity=+50%' \
+    --replications 3 --json
+has "$out" '"baseline":"hist.db (its last 7d fitted, 500 active pilots carried over; 2h ahead)"'
+unchanged "whatif --from-db"
+expect 0 "$PD" --db hist.db whatif --from-db --horizon 2h --set 'ce.*.capacity=+50%' \
+    --replications 3 --json
+cp out fc1.json
+expect 0 "$PD" --db hist.db whatif --from-db --horizon 2h --set 'ce.*.capacity=+50%' \
+    --replications 3 --json --jobs 1
+cp out fc2.json
+same fc1.json fc2.json "a forecast on 1 and 2 jobs"
+expect 0 "$PD" --db hist.db sweep --from-db --window 6h --horizon 1h \
+    --vary 'ce.grid-0001.capacity=10..20:10' --replications 2
+has "$out" "hist.db (its last 6h fitted"
+unchanged "sweep --from-db"
+expect 2 "$PD" --db hist.db whatif --from-db --replications 2;   has "$err" "give the variant as --set"
+expect 2 "$PD" --db hist.db whatif --from-db small.ini --set x=1; has "$err" "and no scenario file"
+expect 2 "$PD" whatif small.ini --window 3d --set "$SET";         has "$err" "go with --from-db"
+expect 2 "$PD" --db hist.db whatif --from-db --horizon 0s --set "$SET"
+has "$err" "--horizon '0s' is not a duration of a second or more"
+expect 2 "$PD" --db hist.db sweep --from-db small.ini --vary 'scenario.cycle=1m..2m:1m'
+has "$err" "not both"
+expect 1 "$PD" --db nowhere.db whatif --from-db --set "$SET";     has "$err" "nowhere.db"
+[ ! -e nowhere.db ] && ok || bad "whatif --from-db created nowhere.db"
+expect 0 "$PD" --db empty.db init
+expect 1 "$PD" --db empty.db whatif --from-db --set "$SET";       has "$err" "--from-db: the database has no CE"
+unchanged "the refusals"
+
 finish
