@@ -5,3 +5,11 @@ target_compile_definitions(bench_sim PRIVATE
   PILOTDECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}" _DEFAULT_SOURCE) # mkdtemp
 add_test(NAME bench_sim_quick COMMAND bench_sim --quick)
 set_tests_properties(bench_sim_quick PROPERTIES LABELS bench TIMEOUT 300)
+
+# bench_fit: fit over the large scenario's history (bench/README.md).
+add_executable(bench_fit bench_fit.c)
+target_link_libraries(bench_fit PRIVATE pilotsim PkgConfig::JANSSON)
+target_compile_definitions(bench_fit PRIVATE
+  PILOTDECK_SOURCE_DIR="${PROJECT_SOURCE_DIR}" _DEFAULT_SOURCE) # mkdtemp
+add_test(NAME bench_fit_quick COMMAND bench_fit --quick --rounds 1)
+set_tests_properties(bench_fit_quick PROPERTIES LABELS bench TIMEOUT 300)

@@ -1,0 +1,154 @@
+/*
+ * bench_fit.c - the time of `pilotdeck fit` on a large history: the large
+ * scenario (1,000 CEs x 50 slots, 24 h, about 1.1 million pilots) is
+ * simulated into a database file once, then fitted (best of --rounds),
+ * with the time of one plain read of every pilot through the db API
+ * beside it (what no fit can do without).  Target: at most 3 s.
+ *
+ *   bench_fit [--quick] [--rounds N] [--keep DB]
+ *
+ * --quick simulates 1 h of the scenario only (for the test suite).
+ * --keep DB uses (or makes) the database DB and keeps it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench.h"
+#include "fit.h"
+#include "pilotdb.h"
+#include "pilotsim.h"
+
+#define TARGET_S 3.0
+
+static int simulate(const char *path, int quick)
+{
+    sim_scenario *scn = NULL;
+    sim_engine *eng = NULL;
+    pilotdb *db = NULL;
+    char err[1024];
+    double t0 = bench_now_s();
+    int rc = -1;
+
+    if (sim_scenario_load(PILOTDECK_SOURCE_DIR "/scenarios/large.ini", &scn, err,
+                          sizeof err) != SIM_OK ||
+        (quick && sim_scenario_set(scn, "scenario.duration=1h", err, sizeof err) != SIM_OK)) {
+        fprintf(stderr, "bench_fit: %s\n", err);
+        goto out;
+    }
+    if (pilotdb_open(path, PILOTDB_OPEN_CREATE, &db, err, sizeof err) != PILOTDB_OK ||
+        pilotdb_set_cache(db, SIM_FILE_CACHE_KIB) != PILOTDB_OK) {
+        fprintf(stderr, "bench_fit: %s: %s\n", path, db ? pilotdb_errmsg(db) : err);
+        goto out;
+    }
+    if (sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err) != SIM_OK ||
+        sim_engine_run(eng) != SIM_OK) {
+        fprintf(stderr, "bench_fit: %s\n", eng ? sim_engine_errmsg(eng) : err);
+        goto out;
+    }
+    printf("simulated %s into %s in %.1f s\n", quick ? "1 h of large.ini" : "large.ini", path,
+           bench_now_s() - t0);
+    rc = 0;
+out:
+    sim_engine_free(eng);
+    pilotdb_close(db);
+    sim_scenario_free(scn);
+    return rc;
+}
+
+static int count_pilot(void *arg, const pilotdb_pilot *p)
+{
+    (void)p;
+    ++*(int64_t *)arg;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *keep = NULL;
+    char dir[] = "/tmp/bench_fit.XXXXXX", path[64], err[1024];
+    int quick = 0, rounds = 3, status = 1;
+    double best = 1e9, read_best = 1e9;
+    int64_t pilots = 0;
+    pilotdb *db = NULL;
+    struct rusage ru;
+    size_t nces = 0;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0)
+            quick = 1;
+        else if (strcmp(argv[i], "--rounds") == 0 && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
+            keep = argv[++i];
+        else {
+            fprintf(stderr, "usage: bench_fit [--quick] [--rounds N] [--keep DB]\n");
+            return 2;
+        }
+    }
+    if (rounds < 1)
+        rounds = 1;
+    if (!keep && !mkdtemp(dir)) {
+        perror("bench_fit: mkdtemp");
+        return 1;
+    }
+    snprintf(path, sizeof path, "%s/large.db", dir);
+    if (keep && access(keep, F_OK) == 0)
+        printf("using %s\n", keep);
+    else if (simulate(keep ? keep : path, quick) != 0)
+        goto out;
+    if (pilotdb_open(keep ? keep : path, PILOTDB_OPEN_READONLY, &db, err, sizeof err) !=
+        PILOTDB_OK) {
+        fprintf(stderr, "bench_fit: %s\n", err);
+        goto out;
+    }
+    for (int r = 0; r < rounds; r++) {
+        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "bench", 0};
+        sim_fit *fit = NULL;
+        double t0 = bench_now_s(), t;
+        json_t *j;
+        pilots = 0;
+        if (pilotdb_pilots_foreach(db, NULL, count_pilot, &pilots) != PILOTDB_OK) {
+            fprintf(stderr, "bench_fit: %s\n", pilotdb_errmsg(db));
+            goto out;
+        }
+        t = bench_now_s() - t0;
+        read_best = t < read_best ? t : read_best;
+        t0 = bench_now_s();
+        if (sim_fit_run(db, &opt, &fit, err, sizeof err) != SIM_OK) {
+            fprintf(stderr, "bench_fit: %s\n", err);
+            goto out;
+        }
+        t = bench_now_s() - t0;
+        best = t < best ? t : best;
+        j = sim_fit_json(fit);
+        nces = json_array_size(json_object_get(j, "ces"));
+        json_decref(j);
+        sim_fit_free(fit);
+    }
+    getrusage(RUSAGE_SELF, &ru);
+    printf("pilots %lld on %zu CEs\n", (long long)pilots, nces);
+    printf("read every pilot (pilotdb_pilots_foreach): %.2f s (best of %d)\n", read_best,
+           rounds);
+    printf("fit: %.2f s (best of %d), peak RSS %.0f MB; target <= %.1f s%s\n", best, rounds,
+           (double)ru.ru_maxrss / 1024.0, TARGET_S,
+           quick ? " (quick: not judged)" : best <= TARGET_S ? " -- met" : " -- MISSED");
+    status = 0;
+out:
+    pilotdb_close(db);
+    if (!keep) {
+        unlink(path);
+        char wal[80];
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        unlink(wal);
+        snprintf(wal, sizeof wal, "%s-shm", path);
+        unlink(wal);
+        rmdir(dir);
+    }
+    return status;
+}
