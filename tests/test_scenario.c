@@ -478,6 +478,72 @@ static void test_table(void **state)
         fail_msg("sim__keys has %td keys, SIM_NKEYS says %d", key - sim__keys, SIM_NKEYS);
 }
 
+/* sim__key_format() writes what sim__key_parse() reads back to the same
+ * value, for every key type (fit writes scenarios with it). */
+static void test_key_format(void **state)
+{
+    static const struct {
+        const char *key;
+        unsigned section;
+        const char *value, *written; /* written: NULL when the same */
+    } cases[] = {
+        {"duration", SIM_IN_SCENARIO, "2d", NULL},
+        {"duration", SIM_IN_SCENARIO, "90m", NULL},
+        {"duration", SIM_IN_SCENARIO, "1.5h", "90m"},
+        {"warmup", SIM_IN_SCENARIO, "0s", "0ms"},
+        {"cycle", SIM_IN_SCENARIO, "1500ms", NULL},
+        {"seed", SIM_IN_SCENARIO, "9223372036854775807", NULL},
+        {"max_per_cycle", SIM_IN_SCENARIO, "40", NULL},
+        {"fail_before_start", SIM_IN_SCENARIO, "0.2666", NULL},
+        {"fail_before_start", SIM_IN_SCENARIO, "1", NULL},
+        {"policy", SIM_IN_SCENARIO, "arrivals", NULL},
+        {"failure_model", SIM_IN_SCENARIO, "tutorial", NULL},
+        {"routing", SIM_IN_SCENARIO, "uniform", NULL},
+        {"name", SIM_IN_SCENARIO, "fit of grid.db", NULL},
+        {"success_rate", SIM_IN_CE, "0.8968", NULL},
+        {"arrival_rate", SIM_IN_CE, "0.000001", NULL},
+        {"enabled", SIM_IN_CE, "no", "false"},
+        {"capacity", SIM_IN_CE, "1000000000", NULL},
+        {"queue_time", SIM_IN_CE, "exp(649.6s)", NULL},
+        {"queue_time", SIM_IN_CE, "fixed(0ms)", NULL},
+        {"run_time", SIM_IN_CE, "lognormal(11010s, 3618s)", NULL},
+        {"run_time", SIM_IN_CE, "uniform(30m, 1.5h)", "uniform(30m, 90m)"},
+        {"run_time", SIM_IN_CE, "exp(250ms)", NULL},
+        {"running", SIM_IN_EVENT, "fail", NULL},
+        {"at", SIM_IN_EVENT, "2h", NULL},
+    };
+    char why[300], text[300], again[300];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct sim_key *key = sim__key_find(cases[i].section, cases[i].key);
+        union {
+            int64_t i;
+            double d;
+            int b;
+            sim_dist dist;
+            char *s;
+            const void *p;
+        } a, b;
+        assert_non_null(key);
+        memset(&a, 0, sizeof a);
+        memset(&b, 0, sizeof b);
+        if (sim__key_parse(key, cases[i].value, &a, why, sizeof why) != SIM_KEY_OK)
+            fail_msg("%s = %s: %s", cases[i].key, cases[i].value, why);
+        sim__key_format(key, &a, text, sizeof text);
+        if (strcmp(text, cases[i].written ? cases[i].written : cases[i].value) != 0)
+            fail_msg("%s = %s is written '%s'", cases[i].key, cases[i].value, text);
+        if (sim__key_parse(key, text, &b, why, sizeof why) != SIM_KEY_OK)
+            fail_msg("%s: '%s' as written does not parse: %s", cases[i].key, text, why);
+        sim__key_format(key, &b, again, sizeof again);
+        assert_string_equal(text, again);
+        if (key->type == SIM_KEY_STRING) {
+            free(a.s);
+            free(b.s);
+        }
+    }
+}
+
 /* The keys of one README table: "| `key` | default | meaning |" rows after
  * the heading that starts with heading, until the next heading. */
 static size_t readme_table(const char *readme, const char *heading, char names[][64],
@@ -591,6 +657,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_load_files),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_key_format),
         cmocka_unit_test(test_file_and_set_alike),
         cmocka_unit_test(test_readme_tables),
         cmocka_unit_test(test_help_text),
