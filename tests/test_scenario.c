@@ -437,19 +437,22 @@ static void test_file_and_set_alike(void **state)
     assert_true(checked >= 18);
 }
 
+/* Room for any key's field. */
+union key_field {
+    int64_t i;
+    double d;
+    int b;
+    sim_dist dist;
+    char *s;
+    const void *p;
+};
+
 /* The table itself: names unique in a section, defaults that parse, every
  * key of a section the parser knows. */
 static void test_table(void **state)
 {
     const struct sim_key *key, *other;
-    union {
-        int64_t i;
-        double d;
-        int b;
-        sim_dist dist;
-        char *s;
-        const void *p;
-    } scratch;
+    union key_field scratch;
     char why[300];
 
     (void)state;
@@ -517,14 +520,7 @@ static void test_key_format(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct sim_key *key = sim__key_find(cases[i].section, cases[i].key);
-        union {
-            int64_t i;
-            double d;
-            int b;
-            sim_dist dist;
-            char *s;
-            const void *p;
-        } a, b;
+        union key_field a, b;
         assert_non_null(key);
         memset(&a, 0, sizeof a);
         memset(&b, 0, sizeof b);
