@@ -329,7 +329,7 @@ static int submission_process(struct sim_fit *fit, const struct fit_pilot *p, si
 {
     struct sub_time *t = NULL;
     int64_t *start = NULL, *gap = NULL, *burst_count = NULL;
-    size_t nt = 0, nb = 0, i, j, near = 0;
+    size_t nt = 0, nb = 0, i, j, first, near = 0;
     int rc = -1;
 
     for (i = 0; i < n; i++)
@@ -346,22 +346,24 @@ static int submission_process(struct sim_fit *fit, const struct fit_pilot *p, si
             p[i].sub < fit->until)
             t[j++] = (struct sub_time){p[i].sub, p[i].ce};
     qsort(t, nt, sizeof *t, cmp_sub_time);
-    for (i = 0; i < nt; i++) {
-        fit->ces[t[i].ce].submitted++;
-        if (i == 0 || t[i].at - t[i - 1].at > BURST_GAP_MS) {
-            /* a new burst: close the counts of the last one */
-            for (j = 0; j < fit->nces; j++) {
-                if (burst_count[j] > fit->ces[j].max_burst)
-                    fit->ces[j].max_burst = burst_count[j];
-                burst_count[j] = 0;
+    for (i = 0, first = 0; i <= nt; i++) {
+        if (i == nt || i == 0 || t[i].at - t[i - 1].at > BURST_GAP_MS) {
+            /* a new burst (or the end): close the counts of the last one,
+             * through its own submissions */
+            for (j = first; j < i; j++) {
+                struct fit_ce *ce = &fit->ces[t[j].ce];
+                if (burst_count[t[j].ce] > ce->max_burst)
+                    ce->max_burst = burst_count[t[j].ce];
+                burst_count[t[j].ce] = 0;
             }
+            first = i;
+            if (i == nt)
+                break;
             start[nb++] = t[i].at;
         }
+        fit->ces[t[i].ce].submitted++;
         burst_count[t[i].ce]++;
     }
-    for (j = 0; j < fit->nces; j++)
-        if (burst_count[j] > fit->ces[j].max_burst)
-            fit->ces[j].max_burst = burst_count[j];
     fit->bursts = (int64_t)nb;
     fit->director = 0;
     if (nb >= 4) {
