@@ -119,9 +119,16 @@ static double log_upper(double w)
 
 /* ---- the data ---------------------------------------------------------------- */
 
+/* A CENSORED (above 0) or STOPPED observation, which every pass visits:
+ * its time (a stop at least STOPPED_FLOOR_MS) and the logarithm of it. */
+struct partial {
+    double t, log_t;
+    int stopped;
+};
+
 struct fit_data {
-    const struct sim_obs *obs;
-    size_t n, ne, nc, ns;
+    struct partial *part; /* the censored and stopped ones, owned */
+    size_t n, npart, ne, nc, ns;
     double q, log_q;
     double sum_exact, sum_cens, sum_stop;
     double min_exact, max_exact, max_cens, max_stop;
@@ -134,13 +141,16 @@ static double stopped_time(double x)
     return x < 0.5 ? STOPPED_FLOOR_MS : x;
 }
 
-/* Sums and extremes in two passes (the second centres ln t). */
-static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_data *d)
+/* Sums, extremes and the partial observations in two passes (the second
+ * centres ln t); 0, or -1 when out of memory.  Free d->part. */
+static int summarise(const struct sim_obs *obs, size_t n, double q, struct fit_data *d)
 {
     size_t i;
 
     memset(d, 0, sizeof *d);
-    d->obs = obs;
+    d->part = malloc((n ? n : 1) * sizeof *d->part);
+    if (!d->part)
+        return -1;
     d->n = n;
     d->q = q;
     d->log_q = q > 0 ? log(q) : 0;
@@ -161,14 +171,18 @@ static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_
             d->nc++;
             d->sum_cens += t;
             d->max_cens = fmax(d->max_cens, t);
+            if (t > 0) /* a censoring at 0 says nothing */
+                d->part[d->npart++] = (struct partial){t, log(t), 0};
         } else {
+            t = stopped_time(t);
             d->ns++;
-            d->sum_stop += stopped_time(t);
-            d->max_stop = fmax(d->max_stop, stopped_time(t));
+            d->sum_stop += t;
+            d->max_stop = fmax(d->max_stop, t);
+            d->part[d->npart++] = (struct partial){t, log(t), 1};
         }
     }
     if (d->ne == 0 || d->exact_zero)
-        return;
+        return 0;
     d->ylog_mean /= (double)d->ne;
     for (i = 0; i < n; i++)
         if (obs[i].kind == SIM_OBS_EXACT) {
@@ -176,6 +190,7 @@ static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_
 
             d->ylog_ss += dy * dy;
         }
+    return 0;
 }
 
 /* A family's log-likelihood at th, with its gradient g and Hessian
@@ -195,17 +210,17 @@ static double exp_loglik(const struct fit_data *d, const double *th, double *g, 
     g[0] = (double)d->ne - lambda * total;
     h[0] = -lambda * total;
     h[1] = h[2] = 0;
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = lambda E1(z), z = lambda x; r = e^-z / E1(z) */
-            double z = lambda * stopped_time(o->t), e = e1_scaled(z), r = 1 / e;
+            double z = lambda * o->t, e = e1_scaled(z), r = 1 / e;
 
             ll += d->log_q + th[0] - z + log(e);
             g[0] += 1 - r;
             h[0] += z * r - r * r;
-        } else if (o->kind == SIM_OBS_CENSORED && q > 0 && o->t > 0) {
+        } else if (q > 0) {
             /* G(z) = e^-z - q z E1(z) = e^-z u; derivatives in z, then z d/dz */
             double z = lambda * o->t, e = e1_scaled(z), u = 1 - q * z * e;
             double d1, d2;
@@ -238,15 +253,14 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
     h[0] = -ne / s2;
     hms = -2 * ne * dm / (s2 * s);
     hss = ne / s2 - 3 * dev / (s2 * s2);
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
-        double w, v;
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
+        double w = (o->log_t - mu) / s, v;
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = exp(-mu + sigma^2/2) Q(v), v = w + sigma; hz = phi(v)/Q(v) */
             double lq, hz, hh, k;
 
-            w = (log(stopped_time(o->t)) - mu) / s;
             v = w + s;
             lq = log_upper(v);
             hz = exp(-0.5 * v * v - LN_SQRT_2PI - lq);
@@ -258,13 +272,12 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
             h[0] += -hh / s2;
             hms += hh * k / s - hz / s2;
             hss += 1 - hh * k * k - 2 * hz * w / s2;
-        } else if (o->kind == SIM_OBS_CENSORED && o->t > 0) {
+        } else {
             /* G = Q(w) - q e^(sigma w + sigma^2/2) Q(w + sigma), divided by
              * phi(w): a - q b with a, b Mills' ratios; below w = -30 the
              * term is 1 to within 1e-190 and is left out. */
             double a, b = 0, dd, gm, gsd, gmm, gms, gss;
 
-            w = (log(o->t) - mu) / s;
             if (w < -30)
                 continue;
             a = mills(w);
@@ -299,22 +312,25 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
 static double uniform_loglik(const struct fit_data *d, const double *th, double *g, double *h)
 {
     double a = th[0], b = th[1], len = b - a, q = d->q, ll = 0, per = (double)d->ne;
+    double log_a = log(a), log_b = log(b);
     size_t i;
 
     memset(g, 0, 2 * sizeof *g);
     memset(h, 0, 3 * sizeof *h);
     if (!(len > 0) || a < 0 || a > d->min_exact || b < d->max_exact)
         return -INFINITY;
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = ln(b / max(a, x)) / (b - a); lam = ln(b / m) */
-            double x = stopped_time(o->t), m = fmax(a, x), lam;
+            double x = o->t, lam;
 
             if (x >= b)
                 return -INFINITY;
-            lam = log(b / m);
+            lam = log_b - (x < a ? log_a : o->log_t);
+            if (!(lam > 0))
+                return -INFINITY;
             per++;
             ll += d->log_q + log(lam);
             g[1] += 1 / (b * lam);
@@ -324,13 +340,13 @@ static double uniform_loglik(const struct fit_data *d, const double *th, double 
                 h[0] += 1 / (a * a * lam) - 1 / (a * a * lam * lam);
                 h[1] += 1 / (a * b * lam * lam);
             }
-        } else if (o->kind == SIM_OBS_CENSORED && o->t > 0) {
+        } else {
             /* S(c) - q c H(c) = N / (b - a), N = b - m - q c ln(b / m) */
-            double c = o->t, m = fmax(a, c), nn, na = 0, nb, naa = 0, nbb;
+            double c = o->t, nn, na = 0, nb, naa = 0, nbb;
 
             if (c >= b)
                 return -INFINITY;
-            nn = b - m - q * c * log(b / m);
+            nn = c < a ? len - q * c * (log_b - log_a) : b - c - q * c * (log_b - o->log_t);
             if (!(nn > 0))
                 return -INFINITY;
             per++;
@@ -365,7 +381,8 @@ static double uniform_loglik(const struct fit_data *d, const double *th, double 
  * at a bound whose gradient points out of the box is held there; when the
  * Hessian of the free coordinates is not negative definite it is shifted
  * (Levenberg-Marquardt, scaled by its diagonal); each step is halved until
- * the log-likelihood rises.  Stops when the predicted rise is below 1e-10.
+ * the log-likelihood rises.  Stops when the predicted or the achieved rise
+ * is below 1e-10.
  * Returns the maximum, th holding its point.
  */
 static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *th,
@@ -411,7 +428,8 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
                 memcpy(th, trial, (size_t)dim * sizeof *th);
                 memcpy(g, tg, sizeof g);
                 memcpy(h, thh, sizeof h);
-                accepted = tll > ll;
+                /* at a kink (uniform's a at a stop) steps only creep */
+                accepted = tll > ll + 1e-10;
                 ll = tll;
                 break;
             }
@@ -554,14 +572,60 @@ static double family_cdf(enum sim_family f, const double *p, double t, int left)
     }
 }
 
-/* Events before censorings at equal times, as Kaplan-Meier counts them. */
-static int obs_order(const void *x, const void *y)
+/* Sort non-negative times by their bit patterns, which order as the values
+ * do: a least-significant-digit radix sort, byte by byte, skipping the bytes
+ * all keys share (whole milliseconds leave the low ones 0).  Without
+ * branches on the data it is several times faster than qsort() or a shell
+ * sort on the thousand or so times of a CE.  tmp holds n keys. */
+static void sort_times(uint64_t *key, uint64_t *tmp, size_t n)
 {
-    const struct sim_obs *a = x, *b = y;
+    size_t count[8][256], i;
+    uint64_t *src = key, *dst = tmp;
+    int byte;
 
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    return (a->kind != SIM_OBS_EXACT) - (b->kind != SIM_OBS_EXACT);
+    for (i = 1; i < n && key[i - 1] <= key[i]; i++)
+        ;
+    if (i >= n)
+        return;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++)
+        for (byte = 0; byte < 8; byte++)
+            count[byte][(key[i] >> (8 * byte)) & 0xff]++;
+    for (byte = 0; byte < 8; byte++) {
+        size_t pos = 0, digit, *c = count[byte];
+        uint64_t *swap;
+
+        if (c[(src[0] >> (8 * byte)) & 0xff] == n)
+            continue;
+        for (digit = 0; digit < 256; digit++) {
+            size_t here = c[digit];
+
+            c[digit] = pos;
+            pos += here;
+        }
+        for (i = 0; i < n; i++)
+            dst[c[(src[i] >> (8 * byte)) & 0xff]++] = src[i];
+        swap = src, src = dst, dst = swap;
+    }
+    if (src != key)
+        memcpy(key, src, n * sizeof *key);
+}
+
+static uint64_t time_key(double t)
+{
+    uint64_t key;
+
+    t += 0.0; /* -0 becomes +0 */
+    memcpy(&key, &t, sizeof key);
+    return key;
+}
+
+static double key_time(uint64_t key)
+{
+    double t;
+
+    memcpy(&t, &key, sizeof t);
+    return t;
 }
 
 static int valid_params(enum sim_family f, const double *p)
@@ -578,123 +642,142 @@ static int valid_params(enum sim_family f, const double *p)
 int sim_time_ks(const struct sim_obs *obs, size_t n, enum sim_family f,
                 const double p[2], double *ks, const char **why)
 {
-    struct sim_obs *sorted;
-    size_t m = 0, i, j, at_risk;
-    double surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY;
+    uint64_t *exact, *cens, *tmp;
+    double surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY, last;
+    size_t ne = 0, nc = 0, i = 0, j = 0, at_risk;
 
     *ks = 0;
     if (!valid_params(f, p)) {
         *why = "invalid parameters";
         return -1;
     }
-    sorted = malloc((n ? n : 1) * sizeof *sorted);
-    if (!sorted) {
+    exact = malloc((n ? 2 * n : 1) * sizeof *exact);
+    if (!exact) {
         *why = "out of memory";
         return -1;
     }
-    for (i = 0; i < n; i++)
-        if (obs[i].kind != SIM_OBS_STOPPED)
-            sorted[m++] = obs[i];
-    qsort(sorted, m, sizeof *sorted, obs_order);
-    for (i = 0; i < m && sorted[i].kind != SIM_OBS_EXACT; i++)
-        ;
-    if (i == m) {
-        free(sorted);
+    /* complete times from the front, censored ones from the back */
+    for (cens = tmp = exact + n; i < n; i++)
+        if (obs[i].kind == SIM_OBS_EXACT)
+            exact[ne++] = time_key(obs[i].t);
+        else if (obs[i].kind == SIM_OBS_CENSORED)
+            *--cens = time_key(obs[i].t), nc++;
+    if (ne == 0) {
+        free(exact);
         *why = "no complete observation";
         return -1;
     }
-    /* the fitted CDF rises between the steps of the estimate, so the sup is
-     * at the steps (both sides), at a fixed value's jump, and at the end */
-    for (i = 0, at_risk = m; i < m; i = j) {
-        double t = sorted[i].t, before = 1 - surv;
+    sort_times(exact, tmp, ne);
+    sort_times(cens, tmp, nc);
+    last = key_time(nc > 0 && cens[nc - 1] > exact[ne - 1] ? cens[nc - 1] : exact[ne - 1]);
+    /* The fitted CDF rises between the steps of the estimate, so the sup is
+     * at the steps (both sides), at a fixed value's jump, and at the end.
+     * A censoring at an event's time is still at risk there. */
+    for (i = 0, at_risk = ne + nc; i < ne;) {
+        uint64_t key = exact[i];
+        double t = key_time(key), before = 1 - surv;
         size_t events = 0;
 
+        for (; j < nc && cens[j] < key; j++)
+            at_risk--;
         if (jump < t) {
             dist = fmax(dist, fmax(before, 1 - before));
             jump = INFINITY;
         }
-        for (j = i; j < m && sorted[j].t == t; j++)
-            events += sorted[j].kind == SIM_OBS_EXACT;
-        if (events > 0) {
-            surv *= 1 - (double)events / (double)at_risk;
-            dist = fmax(dist, fabs(family_cdf(f, p, t, 1) - before));
-            dist = fmax(dist, fabs(family_cdf(f, p, t, 0) - (1 - surv)));
-            if (jump == t)
-                jump = INFINITY;
-        }
-        at_risk -= j - i;
+        for (; i < ne && exact[i] == key; i++)
+            events++;
+        surv *= 1 - (double)events / (double)at_risk;
+        at_risk -= events;
+        dist = fmax(dist, fabs(family_cdf(f, p, t, 1) - before));
+        dist = fmax(dist, fabs(family_cdf(f, p, t, 0) - (1 - surv)));
+        if (jump == t)
+            jump = INFINITY;
     }
-    if (jump <= sorted[m - 1].t)
+    if (jump <= last)
         dist = fmax(dist, fmax(1 - surv, surv));
-    dist = fmax(dist, fabs(family_cdf(f, p, sorted[m - 1].t, 0) - (1 - surv)));
-    free(sorted);
+    dist = fmax(dist, fabs(family_cdf(f, p, last, 0) - (1 - surv)));
+    free(exact);
     *ks = dist;
     return 0;
 }
 
 /* ---- the public fit ------------------------------------------------------------ */
 
+/* The log-likelihood of family f at p (dist.h convention) on prepared data. */
+static double family_loglik(const struct fit_data *d, enum sim_family f, const double *p)
+{
+    double th[2], g[2], h[3];
+
+    if (d->ns > 0 && d->q == 0)
+        return -INFINITY;
+    switch (f) {
+    case SIM_FAM_FIXED:
+        return d->ne > 0 && !fixed_unusable(d, p[0]) ? INFINITY : -INFINITY;
+    case SIM_FAM_EXP:
+        th[0] = -log(p[0]);
+        return exp_loglik(d, th, g, h);
+    case SIM_FAM_LOGNORMAL: {
+        double s2 = log1p((p[1] / p[0]) * (p[1] / p[0]));
+
+        if (d->exact_zero)
+            return -INFINITY;
+        th[0] = log(p[0]) - s2 / 2;
+        th[1] = 0.5 * log(s2);
+        return lognormal_loglik(d, th, g, h);
+    }
+    default:
+        return uniform_loglik(d, p, g, h);
+    }
+}
+
 double sim_time_loglik(const struct sim_obs *obs, size_t n, double fail_share,
                        enum sim_family f, const double p[2])
 {
     struct fit_data d;
-    double th[2], g[2], h[3];
+    double ll;
 
     if (!valid_params(f, p) || !(fail_share >= 0 && fail_share <= 1))
         return -INFINITY;
-    summarise(obs, n, fail_share, &d);
-    if (d.ns > 0 && fail_share == 0)
-        return -INFINITY;
-    switch (f) {
-    case SIM_FAM_FIXED:
-        return d.ne > 0 && !fixed_unusable(&d, p[0]) ? INFINITY : -INFINITY;
-    case SIM_FAM_EXP:
-        th[0] = -log(p[0]);
-        return exp_loglik(&d, th, g, h);
-    case SIM_FAM_LOGNORMAL: {
-        double s2 = log1p((p[1] / p[0]) * (p[1] / p[0]));
-
-        if (d.exact_zero)
-            return -INFINITY;
-        th[0] = log(p[0]) - s2 / 2;
-        th[1] = 0.5 * log(s2);
-        return lognormal_loglik(&d, th, g, h);
-    }
-    default:
-        return uniform_loglik(&d, p, g, h);
-    }
+    if (summarise(obs, n, fail_share, &d) != 0)
+        return NAN;
+    ll = family_loglik(&d, f, p);
+    free(d.part);
+    return ll;
 }
 
 int sim_time_fit(const struct sim_obs *obs, size_t n, double fail_share,
                  struct sim_time_fit *out, const char **why)
 {
-    struct fit_data d;
+    struct fit_data d = {0};
     size_t i;
-    int f, best = -1;
+    int f, best = -1, rc = -1;
 
     memset(out, 0, sizeof *out);
     *why = NULL;
     if (n == 0) {
         *why = "no observation";
-        return -1;
+        goto out;
     }
     if (!(fail_share >= 0 && fail_share <= 1)) {
         *why = "the fail share is not between 0 and 1";
-        return -1;
+        goto out;
     }
     for (i = 0; i < n; i++)
         if (!(obs[i].t >= 0 && obs[i].t < INFINITY) || (unsigned)obs[i].kind > SIM_OBS_STOPPED) {
             *why = "a negative, infinite or undefined time";
-            return -1;
+            goto out;
         }
-    summarise(obs, n, fail_share, &d);
+    if (summarise(obs, n, fail_share, &d) != 0) {
+        *why = "out of memory";
+        goto out;
+    }
     if (d.ne == 0) {
         *why = "no complete observation";
-        return -1;
+        goto out;
     }
     if (d.ns > 0 && fail_share == 0) {
         *why = "stopped observations need a fail share above 0";
-        return -1;
+        goto out;
     }
     out->n_exact = d.ne;
     out->n_censored = d.nc;
@@ -707,19 +790,16 @@ int sim_time_fit(const struct sim_obs *obs, size_t n, double fail_share,
         if (out->fam[f].usable && (best < 0 || out->fam[f].aic < out->fam[best].aic))
             best = f;
     if (best < 0) {
-        memset(out, 0, sizeof *out);
         *why = "no family can produce the data";
-        return -1;
+        goto out;
     }
     out->chosen = (enum sim_family)best;
-    {
-        const double *p = out->fam[best].p;
-
-        out->mean = best == SIM_FAM_UNIFORM ? (p[0] + p[1]) / 2 : p[0];
-        if (sim_time_ks(obs, n, out->chosen, p, &out->ks, why) != 0) {
-            memset(out, 0, sizeof *out);
-            return -1;
-        }
-    }
-    return 0;
+    out->mean = best == SIM_FAM_UNIFORM ? (out->fam[best].p[0] + out->fam[best].p[1]) / 2
+                                        : out->fam[best].p[0];
+    rc = sim_time_ks(obs, n, out->chosen, out->fam[best].p, &out->ks, why);
+out:
+    free(d.part);
+    if (rc != 0)
+        memset(out, 0, sizeof *out);
+    return rc;
 }
