@@ -57,15 +57,17 @@ void sim_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
 
 /* ---- special functions ---------------------------------------------------- */
 
-/* e^z E1(z) for z > 0: the power series below 1 (DLMF 6.6.2), the continued
- * fraction above (DLMF 6.9.1, modified Lentz); about 1e-15 relative. */
+/* e^z E1(z) for z > 0: the power series up to 2.5 (DLMF 6.6.2; its
+ * cancellation costs under 1e-14 there, and it needs fewer terms than the
+ * continued fraction), the continued fraction above (DLMF 6.9.1, modified
+ * Lentz); 1e-14 relative or better. */
 static double e1_scaled(double z)
 {
-    if (z <= 1) {
+    if (z <= 2.5) {
         double sum = 0, term = 1;
         int k;
 
-        for (k = 1; k < 60; k++) {
+        for (k = 1; k < 80; k++) {
             term *= -z / k;
             sum += term / k;
             if (fabs(term / k) < 1e-17 * fabs(sum))
@@ -84,7 +86,7 @@ static double e1_scaled(double z)
             c = b + an / c;
             del = c * d;
             h *= del;
-            if (fabs(del - 1) < 1e-16)
+            if (fabs(del - 1) < 1e-15)
                 break;
         }
         return h;
@@ -117,6 +119,63 @@ static double log_upper(double w)
     return -0.5 * w * w - LN_SQRT_2PI + log(mills(w));
 }
 
+/* ---- sorting ------------------------------------------------------------------ */
+
+/* Sort non-negative times by their bit patterns, which order as the values
+ * do: a least-significant-digit radix sort, byte by byte, skipping the bytes
+ * all keys share (whole milliseconds leave the low ones 0).  Without
+ * branches on the data it is several times faster than qsort() or a shell
+ * sort on the thousand or so times of a CE.  tmp holds n keys. */
+static void sort_keys(uint64_t *key, uint64_t *tmp, size_t n)
+{
+    size_t count[8][256], i;
+    uint64_t *src = key, *dst = tmp;
+    int byte;
+
+    for (i = 1; i < n && key[i - 1] <= key[i]; i++)
+        ;
+    if (i >= n)
+        return;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++)
+        for (byte = 0; byte < 8; byte++)
+            count[byte][(key[i] >> (8 * byte)) & 0xff]++;
+    for (byte = 0; byte < 8; byte++) {
+        size_t pos = 0, digit, *c = count[byte];
+        uint64_t *swap;
+
+        if (c[(src[0] >> (8 * byte)) & 0xff] == n)
+            continue;
+        for (digit = 0; digit < 256; digit++) {
+            size_t here = c[digit];
+
+            c[digit] = pos;
+            pos += here;
+        }
+        for (i = 0; i < n; i++)
+            dst[c[(src[i] >> (8 * byte)) & 0xff]++] = src[i];
+        swap = src, src = dst, dst = swap;
+    }
+    if (src != key)
+        memcpy(key, src, n * sizeof *key);
+}
+
+/* Sort n non-negative times in place; scratch holds 2 n keys.  The bits
+ * of a non-negative double order as its value (-0 is made +0 first). */
+static void sort_times(double *t, size_t n, uint64_t *scratch)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        double v = t[i] + 0.0;
+
+        memcpy(&scratch[i], &v, sizeof v);
+    }
+    sort_keys(scratch, scratch + n, n);
+    for (i = 0; i < n; i++)
+        memcpy(&t[i], &scratch[i], sizeof t[i]);
+}
+
 /* ---- the data ---------------------------------------------------------------- */
 
 /* A CENSORED (above 0) or STOPPED observation, which every pass visits:
@@ -127,7 +186,7 @@ struct partial {
 };
 
 struct fit_data {
-    struct partial *part; /* the censored and stopped ones, owned */
+    struct partial *part; /* the censored and stopped ones by time, owned */
     size_t n, npart, ne, nc, ns;
     double q, log_q;
     double sum_exact, sum_cens, sum_stop;
@@ -141,16 +200,27 @@ static double stopped_time(double x)
     return x < 0.5 ? STOPPED_FLOOR_MS : x;
 }
 
-/* Sums, extremes and the partial observations in two passes (the second
- * centres ln t); 0, or -1 when out of memory.  Free d->part. */
+/* Sums and extremes, and the partial observations in order of time (which
+ * uniform's search for its lower end walks); 0, or -1 when out of memory.
+ * Free d->part. */
 static int summarise(const struct sim_obs *obs, size_t n, double q, struct fit_data *d)
 {
-    size_t i;
+    double *cens, *stop;
+    uint64_t *scratch;
+    size_t i, j, k;
 
     memset(d, 0, sizeof *d);
     d->part = malloc((n ? n : 1) * sizeof *d->part);
-    if (!d->part)
+    cens = malloc((n ? n : 1) * sizeof *cens);
+    scratch = malloc((n ? 2 * n : 1) * sizeof *scratch);
+    if (!d->part || !cens || !scratch) {
+        free(d->part);
+        free(cens);
+        free(scratch);
+        d->part = NULL;
         return -1;
+    }
+    stop = cens + n; /* stops fill the array from the back */
     d->n = n;
     d->q = q;
     d->log_q = q > 0 ? log(q) : 0;
@@ -172,15 +242,26 @@ static int summarise(const struct sim_obs *obs, size_t n, double q, struct fit_d
             d->sum_cens += t;
             d->max_cens = fmax(d->max_cens, t);
             if (t > 0) /* a censoring at 0 says nothing */
-                d->part[d->npart++] = (struct partial){t, log(t), 0};
+                cens[d->npart++] = t;
         } else {
             t = stopped_time(t);
             d->ns++;
             d->sum_stop += t;
             d->max_stop = fmax(d->max_stop, t);
-            d->part[d->npart++] = (struct partial){t, log(t), 1};
+            *--stop = t;
         }
     }
+    sort_times(cens, d->npart, scratch);
+    sort_times(stop, d->ns, scratch);
+    for (i = j = k = 0; j < d->npart || k < d->ns; i++) {
+        int stopped = j == d->npart || (k < d->ns && stop[k] < cens[j]);
+        double t = stopped ? stop[k++] : cens[j++];
+
+        d->part[i] = (struct partial){t, log(t), stopped};
+    }
+    d->npart += d->ns;
+    free(cens);
+    free(scratch);
     if (d->ne == 0 || d->exact_zero)
         return 0;
     d->ylog_mean /= (double)d->ne;
@@ -378,7 +459,7 @@ static double uniform_loglik(const struct fit_data *d, const double *th, double 
 
 /*
  * Damped Newton ascent from th within [lo, hi] (dim 1 or 2).  A coordinate
- * at a bound whose gradient points out of the box is held there; when the
+ * with lo = hi, or at a bound whose gradient points out of the box, is held; when the
  * Hessian of the free coordinates is not negative definite it is shifted
  * (Levenberg-Marquardt, scaled by its diagonal); each step is halved until
  * the log-likelihood rises.  Stops when the predicted or the achieved rise
@@ -397,7 +478,8 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
         int fr[2] = {0, 0}, accepted = 0;
 
         for (i = 0; i < dim; i++)
-            fr[i] = !((th[i] <= lo[i] && g[i] < 0) || (th[i] >= hi[i] && g[i] > 0));
+            fr[i] = lo[i] < hi[i] &&
+                    !((th[i] <= lo[i] && g[i] < 0) || (th[i] >= hi[i] && g[i] > 0));
         for (mu = 0;; mu = mu == 0 ? 1e-4 : mu * 10) {
             double d0 = fmax(fabs(h[0]), 1e-300), d1 = fmax(fabs(h[2]), 1e-300), det;
 
@@ -489,7 +571,7 @@ static void fit_fixed(const struct fit_data *d, struct sim_family_fit *ff)
 
 static void fit_exp(const struct fit_data *d, struct sim_family_fit *ff)
 {
-    double total = d->sum_exact + d->sum_cens, th, lo = log(1e-20), hi = log(1e6);
+    double total = d->sum_exact + d->sum_cens, th, lo = log(1e-20), hi = log(1e6), ll;
 
     ff->k = 1;
     if (total + d->sum_stop <= 0) {
@@ -498,18 +580,17 @@ static void fit_exp(const struct fit_data *d, struct sim_family_fit *ff)
     }
     if (d->ns == 0 && (d->q == 0 || d->nc == 0)) {
         /* plain right censoring: total time over the number of completions */
+        double g, h[3];
+
         th = log((double)d->ne / total);
+        ll = exp_loglik(d, &th, &g, h);
     } else {
         /* a stop at x suggests a run of about 2x */
         th = log((double)(d->ne + d->ns) / (total + 2 * d->sum_stop));
-        (void)maximise(d, exp_loglik, 1, &th, &lo, &hi);
+        ll = maximise(d, exp_loglik, 1, &th, &lo, &hi);
     }
     ff->p[0] = exp(-th);
-    {
-        double g, h[3];
-
-        set_loglik(ff, exp_loglik(d, &th, &g, h));
-    }
+    set_loglik(ff, ll);
 }
 
 static void fit_lognormal(const struct fit_data *d, struct sim_family_fit *ff)
@@ -535,19 +616,69 @@ static void fit_lognormal(const struct fit_data *d, struct sim_family_fit *ff)
     set_loglik(ff, ll);
 }
 
+/* d/da of uniform's log-likelihood, in one walk over the partial times
+ * below a: above a only the common 1 / (b - a) depends on a. */
+static double uniform_slope_a(const struct fit_data *d, double a, double b)
+{
+    double len = b - a, lam = log(b / a), g = (double)(d->ne + d->npart) / len;
+    size_t i;
+
+    for (i = 0; i < d->npart && d->part[i].t < a; i++) {
+        double c = d->part[i].t;
+
+        g += d->part[i].stopped ? -1 / (a * lam)
+                                : (-1 + d->q * c / a) / (len - d->q * c * lam);
+    }
+    return g;
+}
+
+/*
+ * Each stop below a adds a kink in a (H(x) switches from ln(b/a) to
+ * ln(b/x)), and between kinks the log-likelihood may be convex in a, where
+ * Newton's method crawls.  So a and b are maximised in turn: b by Newton
+ * with a held, a by bisection on the sign of its slope (positive at 0,
+ * where nothing lies below a), to 1e-3 ms; a = the least complete time
+ * whenever the slope there is not negative, as without stops.
+ */
 static void fit_uniform(const struct fit_data *d, struct sim_family_fit *ff)
 {
-    double blo = fmax(d->max_exact, fmax(d->max_cens, d->max_stop));
-    double lo[2] = {0, blo}, hi[2] = {d->min_exact, INFINITY}, th[2], ll;
+    double blo = fmax(d->max_exact, fmax(d->max_cens, d->max_stop)), top = d->min_exact;
+    double th[2], ll = -INFINITY, g[2], h[3];
+    int round;
 
     ff->k = 2;
-    if (!(blo > d->min_exact)) {
+    if (!(blo > top)) {
         set_unusable(ff, "the complete times are all equal");
         return;
     }
-    th[0] = d->min_exact;
-    th[1] = blo + (blo - th[0]) / (double)(d->n + 1);
-    ll = maximise(d, uniform_loglik, 2, th, lo, hi);
+    th[0] = top;
+    th[1] = blo + (blo - top) / (double)(d->n + 1);
+    for (round = 0; round < 50; round++) {
+        double lo[2] = {th[0], blo}, hi[2] = {th[0], INFINITY}, prev = ll;
+        double left = 0, right = top, trial[2];
+
+        ll = maximise(d, uniform_loglik, 2, th, lo, hi);
+        if (uniform_slope_a(d, top, th[1]) >= 0) {
+            left = right = top;
+        } else {
+            while (right - left > fmax(1e-3, 1e-12 * top)) {
+                double mid = (left + right) / 2;
+
+                if (uniform_slope_a(d, mid, th[1]) > 0)
+                    left = mid;
+                else
+                    right = mid;
+            }
+        }
+        trial[0] = right;
+        trial[1] = th[1];
+        if (uniform_loglik(d, trial, g, h) > ll) {
+            th[0] = trial[0];
+            ll = uniform_loglik(d, th, g, h);
+        }
+        if (!(ll > prev + 1e-9))
+            break;
+    }
     ff->p[0] = th[0];
     ff->p[1] = th[1];
     set_loglik(ff, ll);
@@ -572,62 +703,6 @@ static double family_cdf(enum sim_family f, const double *p, double t, int left)
     }
 }
 
-/* Sort non-negative times by their bit patterns, which order as the values
- * do: a least-significant-digit radix sort, byte by byte, skipping the bytes
- * all keys share (whole milliseconds leave the low ones 0).  Without
- * branches on the data it is several times faster than qsort() or a shell
- * sort on the thousand or so times of a CE.  tmp holds n keys. */
-static void sort_times(uint64_t *key, uint64_t *tmp, size_t n)
-{
-    size_t count[8][256], i;
-    uint64_t *src = key, *dst = tmp;
-    int byte;
-
-    for (i = 1; i < n && key[i - 1] <= key[i]; i++)
-        ;
-    if (i >= n)
-        return;
-    memset(count, 0, sizeof count);
-    for (i = 0; i < n; i++)
-        for (byte = 0; byte < 8; byte++)
-            count[byte][(key[i] >> (8 * byte)) & 0xff]++;
-    for (byte = 0; byte < 8; byte++) {
-        size_t pos = 0, digit, *c = count[byte];
-        uint64_t *swap;
-
-        if (c[(src[0] >> (8 * byte)) & 0xff] == n)
-            continue;
-        for (digit = 0; digit < 256; digit++) {
-            size_t here = c[digit];
-
-            c[digit] = pos;
-            pos += here;
-        }
-        for (i = 0; i < n; i++)
-            dst[c[(src[i] >> (8 * byte)) & 0xff]++] = src[i];
-        swap = src, src = dst, dst = swap;
-    }
-    if (src != key)
-        memcpy(key, src, n * sizeof *key);
-}
-
-static uint64_t time_key(double t)
-{
-    uint64_t key;
-
-    t += 0.0; /* -0 becomes +0 */
-    memcpy(&key, &t, sizeof key);
-    return key;
-}
-
-static double key_time(uint64_t key)
-{
-    double t;
-
-    memcpy(&t, &key, sizeof t);
-    return t;
-}
-
 static int valid_params(enum sim_family f, const double *p)
 {
     if ((unsigned)f >= SIM_NFAMILIES || !isfinite(p[0]))
@@ -642,8 +717,9 @@ static int valid_params(enum sim_family f, const double *p)
 int sim_time_ks(const struct sim_obs *obs, size_t n, enum sim_family f,
                 const double p[2], double *ks, const char **why)
 {
-    uint64_t *exact, *cens, *tmp;
-    double surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY, last;
+    double *exact, *cens, surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY;
+    double last;
+    uint64_t *scratch;
     size_t ne = 0, nc = 0, i = 0, j = 0, at_risk;
 
     *ks = 0;
@@ -651,40 +727,44 @@ int sim_time_ks(const struct sim_obs *obs, size_t n, enum sim_family f,
         *why = "invalid parameters";
         return -1;
     }
-    exact = malloc((n ? 2 * n : 1) * sizeof *exact);
-    if (!exact) {
+    exact = malloc((n ? n : 1) * sizeof *exact);
+    scratch = malloc((n ? 2 * n : 1) * sizeof *scratch);
+    if (!exact || !scratch) {
+        free(exact);
+        free(scratch);
         *why = "out of memory";
         return -1;
     }
     /* complete times from the front, censored ones from the back */
-    for (cens = tmp = exact + n; i < n; i++)
+    for (cens = exact + n; i < n; i++)
         if (obs[i].kind == SIM_OBS_EXACT)
-            exact[ne++] = time_key(obs[i].t);
+            exact[ne++] = obs[i].t;
         else if (obs[i].kind == SIM_OBS_CENSORED)
-            *--cens = time_key(obs[i].t), nc++;
+            *--cens = obs[i].t, nc++;
     if (ne == 0) {
         free(exact);
+        free(scratch);
         *why = "no complete observation";
         return -1;
     }
-    sort_times(exact, tmp, ne);
-    sort_times(cens, tmp, nc);
-    last = key_time(nc > 0 && cens[nc - 1] > exact[ne - 1] ? cens[nc - 1] : exact[ne - 1]);
+    sort_times(exact, ne, scratch);
+    sort_times(cens, nc, scratch);
+    free(scratch);
+    last = nc > 0 ? fmax(exact[ne - 1], cens[nc - 1]) : exact[ne - 1];
     /* The fitted CDF rises between the steps of the estimate, so the sup is
      * at the steps (both sides), at a fixed value's jump, and at the end.
      * A censoring at an event's time is still at risk there. */
     for (i = 0, at_risk = ne + nc; i < ne;) {
-        uint64_t key = exact[i];
-        double t = key_time(key), before = 1 - surv;
+        double t = exact[i], before = 1 - surv;
         size_t events = 0;
 
-        for (; j < nc && cens[j] < key; j++)
+        for (; j < nc && cens[j] < t; j++)
             at_risk--;
         if (jump < t) {
             dist = fmax(dist, fmax(before, 1 - before));
             jump = INFINITY;
         }
-        for (; i < ne && exact[i] == key; i++)
+        for (; i < ne && exact[i] == t; i++)
             events++;
         surv *= 1 - (double)events / (double)at_risk;
         at_risk -= events;
