@@ -5,7 +5,8 @@
  * Each family has one function that returns the log-likelihood of the data
  * in a working parametrisation together with its gradient and Hessian in
  * closed form; one damped Newton method with box constraints maximises them
- * all.  The complete observations of exp and lognormal enter through their
+ * (uniform's lower end, where stops put kinks, by bisection instead).  The
+ * complete observations of exp and lognormal enter through their
  * sufficient statistics, so a Newton step costs one pass over the censored
  * and stopped observations only.
  *
@@ -490,6 +491,8 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
             if ((a00 > 0 && a11 > 0 && det > 0) || mu > 1e12)
                 break;
         }
+        if (!(a00 > 0 && a11 > 0 && a00 * a11 - a01 * a01 > 0))
+            break; /* a Hessian no shift mends: leave th where it is */
         {
             double g0 = fr[0] ? g[0] : 0, g1 = dim == 2 && fr[1] ? g[1] : 0;
             double det = a00 * a11 - a01 * a01;
@@ -501,7 +504,7 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
         if (!(rise > 1e-10) && mu == 0)
             break;
         for (t = 1; t > 1e-15; t /= 2) {
-            double trial[2], tg[2], thh[3], tll;
+            double trial[2] = {0, 0}, tg[2] = {0, 0}, thh[3] = {0, 0, 0}, tll;
 
             for (i = 0; i < dim; i++)
                 trial[i] = fmin(hi[i], fmax(lo[i], th[i] + t * step[i]));
@@ -510,8 +513,7 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
                 memcpy(th, trial, (size_t)dim * sizeof *th);
                 memcpy(g, tg, sizeof g);
                 memcpy(h, thh, sizeof h);
-                /* at a kink (uniform's a at a stop) steps only creep */
-                accepted = tll > ll + 1e-10;
+                accepted = tll > ll + 1e-10; /* else we are there */
                 ll = tll;
                 break;
             }
