@@ -5,7 +5,8 @@
  * Each family has one function that returns the log-likelihood of the data
  * in a working parametrisation together with its gradient and Hessian in
  * closed form; one damped Newton method with box constraints maximises them
- * all.  The complete observations of exp and lognormal enter through their
+ * (uniform's lower end, where stops put kinks, by bisection instead).  The
+ * complete observations of exp and lognormal enter through their
  * sufficient statistics, so a Newton step costs one pass over the censored
  * and stopped observations only.
  *
@@ -57,15 +58,17 @@ void sim_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
 
 /* ---- special functions ---------------------------------------------------- */
 
-/* e^z E1(z) for z > 0: the power series below 1 (DLMF 6.6.2), the continued
- * fraction above (DLMF 6.9.1, modified Lentz); about 1e-15 relative. */
+/* e^z E1(z) for z > 0: the power series up to 2.5 (DLMF 6.6.2; its
+ * cancellation costs under 1e-14 there, and it needs fewer terms than the
+ * continued fraction), the continued fraction above (DLMF 6.9.1, modified
+ * Lentz); 1e-14 relative or better. */
 static double e1_scaled(double z)
 {
-    if (z <= 1) {
+    if (z <= 2.5) {
         double sum = 0, term = 1;
         int k;
 
-        for (k = 1; k < 60; k++) {
+        for (k = 1; k < 80; k++) {
             term *= -z / k;
             sum += term / k;
             if (fabs(term / k) < 1e-17 * fabs(sum))
@@ -84,7 +87,7 @@ static double e1_scaled(double z)
             c = b + an / c;
             del = c * d;
             h *= del;
-            if (fabs(del - 1) < 1e-16)
+            if (fabs(del - 1) < 1e-15)
                 break;
         }
         return h;
@@ -117,11 +120,75 @@ static double log_upper(double w)
     return -0.5 * w * w - LN_SQRT_2PI + log(mills(w));
 }
 
+/* ---- sorting ------------------------------------------------------------------ */
+
+/* Sort non-negative times by their bit patterns, which order as the values
+ * do: a least-significant-digit radix sort, byte by byte, skipping the bytes
+ * all keys share (whole milliseconds leave the low ones 0).  Without
+ * branches on the data it is several times faster than qsort() or a shell
+ * sort on the thousand or so times of a CE.  tmp holds n keys. */
+static void sort_keys(uint64_t *key, uint64_t *tmp, size_t n)
+{
+    size_t count[8][256], i;
+    uint64_t *src = key, *dst = tmp;
+    int byte;
+
+    for (i = 1; i < n && key[i - 1] <= key[i]; i++)
+        ;
+    if (i >= n)
+        return;
+    memset(count, 0, sizeof count);
+    for (i = 0; i < n; i++)
+        for (byte = 0; byte < 8; byte++)
+            count[byte][(key[i] >> (8 * byte)) & 0xff]++;
+    for (byte = 0; byte < 8; byte++) {
+        size_t pos = 0, digit, *c = count[byte];
+        uint64_t *swap;
+
+        if (c[(src[0] >> (8 * byte)) & 0xff] == n)
+            continue;
+        for (digit = 0; digit < 256; digit++) {
+            size_t here = c[digit];
+
+            c[digit] = pos;
+            pos += here;
+        }
+        for (i = 0; i < n; i++)
+            dst[c[(src[i] >> (8 * byte)) & 0xff]++] = src[i];
+        swap = src, src = dst, dst = swap;
+    }
+    if (src != key)
+        memcpy(key, src, n * sizeof *key);
+}
+
+/* Sort n non-negative times in place; scratch holds 2 n keys.  The bits
+ * of a non-negative double order as its value (-0 is made +0 first). */
+static void sort_times(double *t, size_t n, uint64_t *scratch)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        double v = t[i] + 0.0;
+
+        memcpy(&scratch[i], &v, sizeof v);
+    }
+    sort_keys(scratch, scratch + n, n);
+    for (i = 0; i < n; i++)
+        memcpy(&t[i], &scratch[i], sizeof t[i]);
+}
+
 /* ---- the data ---------------------------------------------------------------- */
 
+/* A CENSORED (above 0) or STOPPED observation, which every pass visits:
+ * its time (a stop at least STOPPED_FLOOR_MS) and the logarithm of it. */
+struct partial {
+    double t, log_t;
+    int stopped;
+};
+
 struct fit_data {
-    const struct sim_obs *obs;
-    size_t n, ne, nc, ns;
+    struct partial *part; /* the censored and stopped ones by time, owned */
+    size_t n, npart, ne, nc, ns;
     double q, log_q;
     double sum_exact, sum_cens, sum_stop;
     double min_exact, max_exact, max_cens, max_stop;
@@ -134,13 +201,27 @@ static double stopped_time(double x)
     return x < 0.5 ? STOPPED_FLOOR_MS : x;
 }
 
-/* Sums and extremes in two passes (the second centres ln t). */
-static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_data *d)
+/* Sums and extremes, and the partial observations in order of time (which
+ * uniform's search for its lower end walks); 0, or -1 when out of memory.
+ * Free d->part. */
+static int summarise(const struct sim_obs *obs, size_t n, double q, struct fit_data *d)
 {
-    size_t i;
+    double *cens, *stop;
+    uint64_t *scratch;
+    size_t i, j, k;
 
     memset(d, 0, sizeof *d);
-    d->obs = obs;
+    d->part = malloc((n ? n : 1) * sizeof *d->part);
+    cens = malloc((n ? n : 1) * sizeof *cens);
+    scratch = malloc((n ? 2 * n : 1) * sizeof *scratch);
+    if (!d->part || !cens || !scratch) {
+        free(d->part);
+        free(cens);
+        free(scratch);
+        d->part = NULL;
+        return -1;
+    }
+    stop = cens + n; /* stops fill the array from the back */
     d->n = n;
     d->q = q;
     d->log_q = q > 0 ? log(q) : 0;
@@ -161,14 +242,29 @@ static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_
             d->nc++;
             d->sum_cens += t;
             d->max_cens = fmax(d->max_cens, t);
+            if (t > 0) /* a censoring at 0 says nothing */
+                cens[d->npart++] = t;
         } else {
+            t = stopped_time(t);
             d->ns++;
-            d->sum_stop += stopped_time(t);
-            d->max_stop = fmax(d->max_stop, stopped_time(t));
+            d->sum_stop += t;
+            d->max_stop = fmax(d->max_stop, t);
+            *--stop = t;
         }
     }
+    sort_times(cens, d->npart, scratch);
+    sort_times(stop, d->ns, scratch);
+    for (i = j = k = 0; j < d->npart || k < d->ns; i++) {
+        int stopped = j == d->npart || (k < d->ns && stop[k] < cens[j]);
+        double t = stopped ? stop[k++] : cens[j++];
+
+        d->part[i] = (struct partial){t, log(t), stopped};
+    }
+    d->npart += d->ns;
+    free(cens);
+    free(scratch);
     if (d->ne == 0 || d->exact_zero)
-        return;
+        return 0;
     d->ylog_mean /= (double)d->ne;
     for (i = 0; i < n; i++)
         if (obs[i].kind == SIM_OBS_EXACT) {
@@ -176,6 +272,7 @@ static void summarise(const struct sim_obs *obs, size_t n, double q, struct fit_
 
             d->ylog_ss += dy * dy;
         }
+    return 0;
 }
 
 /* A family's log-likelihood at th, with its gradient g and Hessian
@@ -195,17 +292,17 @@ static double exp_loglik(const struct fit_data *d, const double *th, double *g, 
     g[0] = (double)d->ne - lambda * total;
     h[0] = -lambda * total;
     h[1] = h[2] = 0;
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = lambda E1(z), z = lambda x; r = e^-z / E1(z) */
-            double z = lambda * stopped_time(o->t), e = e1_scaled(z), r = 1 / e;
+            double z = lambda * o->t, e = e1_scaled(z), r = 1 / e;
 
             ll += d->log_q + th[0] - z + log(e);
             g[0] += 1 - r;
             h[0] += z * r - r * r;
-        } else if (o->kind == SIM_OBS_CENSORED && q > 0 && o->t > 0) {
+        } else if (q > 0) {
             /* G(z) = e^-z - q z E1(z) = e^-z u; derivatives in z, then z d/dz */
             double z = lambda * o->t, e = e1_scaled(z), u = 1 - q * z * e;
             double d1, d2;
@@ -238,15 +335,14 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
     h[0] = -ne / s2;
     hms = -2 * ne * dm / (s2 * s);
     hss = ne / s2 - 3 * dev / (s2 * s2);
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
-        double w, v;
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
+        double w = (o->log_t - mu) / s, v;
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = exp(-mu + sigma^2/2) Q(v), v = w + sigma; hz = phi(v)/Q(v) */
             double lq, hz, hh, k;
 
-            w = (log(stopped_time(o->t)) - mu) / s;
             v = w + s;
             lq = log_upper(v);
             hz = exp(-0.5 * v * v - LN_SQRT_2PI - lq);
@@ -258,13 +354,12 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
             h[0] += -hh / s2;
             hms += hh * k / s - hz / s2;
             hss += 1 - hh * k * k - 2 * hz * w / s2;
-        } else if (o->kind == SIM_OBS_CENSORED && o->t > 0) {
+        } else {
             /* G = Q(w) - q e^(sigma w + sigma^2/2) Q(w + sigma), divided by
              * phi(w): a - q b with a, b Mills' ratios; below w = -30 the
              * term is 1 to within 1e-190 and is left out. */
             double a, b = 0, dd, gm, gsd, gmm, gms, gss;
 
-            w = (log(o->t) - mu) / s;
             if (w < -30)
                 continue;
             a = mills(w);
@@ -299,22 +394,25 @@ static double lognormal_loglik(const struct fit_data *d, const double *th, doubl
 static double uniform_loglik(const struct fit_data *d, const double *th, double *g, double *h)
 {
     double a = th[0], b = th[1], len = b - a, q = d->q, ll = 0, per = (double)d->ne;
+    double log_a = log(a), log_b = log(b);
     size_t i;
 
     memset(g, 0, 2 * sizeof *g);
     memset(h, 0, 3 * sizeof *h);
     if (!(len > 0) || a < 0 || a > d->min_exact || b < d->max_exact)
         return -INFINITY;
-    for (i = 0; i < d->n; i++) {
-        const struct sim_obs *o = &d->obs[i];
+    for (i = 0; i < d->npart; i++) {
+        const struct partial *o = &d->part[i];
 
-        if (o->kind == SIM_OBS_STOPPED) {
+        if (o->stopped) {
             /* H(x) = ln(b / max(a, x)) / (b - a); lam = ln(b / m) */
-            double x = stopped_time(o->t), m = fmax(a, x), lam;
+            double x = o->t, lam;
 
             if (x >= b)
                 return -INFINITY;
-            lam = log(b / m);
+            lam = log_b - (x < a ? log_a : o->log_t);
+            if (!(lam > 0))
+                return -INFINITY;
             per++;
             ll += d->log_q + log(lam);
             g[1] += 1 / (b * lam);
@@ -324,13 +422,13 @@ static double uniform_loglik(const struct fit_data *d, const double *th, double 
                 h[0] += 1 / (a * a * lam) - 1 / (a * a * lam * lam);
                 h[1] += 1 / (a * b * lam * lam);
             }
-        } else if (o->kind == SIM_OBS_CENSORED && o->t > 0) {
+        } else {
             /* S(c) - q c H(c) = N / (b - a), N = b - m - q c ln(b / m) */
-            double c = o->t, m = fmax(a, c), nn, na = 0, nb, naa = 0, nbb;
+            double c = o->t, nn, na = 0, nb, naa = 0, nbb;
 
             if (c >= b)
                 return -INFINITY;
-            nn = b - m - q * c * log(b / m);
+            nn = c < a ? len - q * c * (log_b - log_a) : b - c - q * c * (log_b - o->log_t);
             if (!(nn > 0))
                 return -INFINITY;
             per++;
@@ -362,10 +460,11 @@ static double uniform_loglik(const struct fit_data *d, const double *th, double 
 
 /*
  * Damped Newton ascent from th within [lo, hi] (dim 1 or 2).  A coordinate
- * at a bound whose gradient points out of the box is held there; when the
+ * with lo = hi, or at a bound whose gradient points out of the box, is held; when the
  * Hessian of the free coordinates is not negative definite it is shifted
  * (Levenberg-Marquardt, scaled by its diagonal); each step is halved until
- * the log-likelihood rises.  Stops when the predicted rise is below 1e-10.
+ * the log-likelihood rises.  Stops when the predicted or the achieved rise
+ * is below 1e-10.
  * Returns the maximum, th holding its point.
  */
 static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *th,
@@ -380,7 +479,8 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
         int fr[2] = {0, 0}, accepted = 0;
 
         for (i = 0; i < dim; i++)
-            fr[i] = !((th[i] <= lo[i] && g[i] < 0) || (th[i] >= hi[i] && g[i] > 0));
+            fr[i] = lo[i] < hi[i] &&
+                    !((th[i] <= lo[i] && g[i] < 0) || (th[i] >= hi[i] && g[i] > 0));
         for (mu = 0;; mu = mu == 0 ? 1e-4 : mu * 10) {
             double d0 = fmax(fabs(h[0]), 1e-300), d1 = fmax(fabs(h[2]), 1e-300), det;
 
@@ -391,6 +491,8 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
             if ((a00 > 0 && a11 > 0 && det > 0) || mu > 1e12)
                 break;
         }
+        if (!(a00 > 0 && a11 > 0 && a00 * a11 - a01 * a01 > 0))
+            break; /* a Hessian no shift mends: leave th where it is */
         {
             double g0 = fr[0] ? g[0] : 0, g1 = dim == 2 && fr[1] ? g[1] : 0;
             double det = a00 * a11 - a01 * a01;
@@ -402,7 +504,7 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
         if (!(rise > 1e-10) && mu == 0)
             break;
         for (t = 1; t > 1e-15; t /= 2) {
-            double trial[2], tg[2], thh[3], tll;
+            double trial[2] = {0, 0}, tg[2] = {0, 0}, thh[3] = {0, 0, 0}, tll;
 
             for (i = 0; i < dim; i++)
                 trial[i] = fmin(hi[i], fmax(lo[i], th[i] + t * step[i]));
@@ -411,7 +513,7 @@ static double maximise(const struct fit_data *d, loglik_fn fn, int dim, double *
                 memcpy(th, trial, (size_t)dim * sizeof *th);
                 memcpy(g, tg, sizeof g);
                 memcpy(h, thh, sizeof h);
-                accepted = tll > ll;
+                accepted = tll > ll + 1e-10; /* else we are there */
                 ll = tll;
                 break;
             }
@@ -471,7 +573,7 @@ static void fit_fixed(const struct fit_data *d, struct sim_family_fit *ff)
 
 static void fit_exp(const struct fit_data *d, struct sim_family_fit *ff)
 {
-    double total = d->sum_exact + d->sum_cens, th, lo = log(1e-20), hi = log(1e6);
+    double total = d->sum_exact + d->sum_cens, th, lo = log(1e-20), hi = log(1e6), ll;
 
     ff->k = 1;
     if (total + d->sum_stop <= 0) {
@@ -480,18 +582,17 @@ static void fit_exp(const struct fit_data *d, struct sim_family_fit *ff)
     }
     if (d->ns == 0 && (d->q == 0 || d->nc == 0)) {
         /* plain right censoring: total time over the number of completions */
+        double g, h[3];
+
         th = log((double)d->ne / total);
+        ll = exp_loglik(d, &th, &g, h);
     } else {
         /* a stop at x suggests a run of about 2x */
         th = log((double)(d->ne + d->ns) / (total + 2 * d->sum_stop));
-        (void)maximise(d, exp_loglik, 1, &th, &lo, &hi);
+        ll = maximise(d, exp_loglik, 1, &th, &lo, &hi);
     }
     ff->p[0] = exp(-th);
-    {
-        double g, h[3];
-
-        set_loglik(ff, exp_loglik(d, &th, &g, h));
-    }
+    set_loglik(ff, ll);
 }
 
 static void fit_lognormal(const struct fit_data *d, struct sim_family_fit *ff)
@@ -517,19 +618,69 @@ static void fit_lognormal(const struct fit_data *d, struct sim_family_fit *ff)
     set_loglik(ff, ll);
 }
 
+/* d/da of uniform's log-likelihood, in one walk over the partial times
+ * below a: above a only the common 1 / (b - a) depends on a. */
+static double uniform_slope_a(const struct fit_data *d, double a, double b)
+{
+    double len = b - a, lam = log(b / a), g = (double)(d->ne + d->npart) / len;
+    size_t i;
+
+    for (i = 0; i < d->npart && d->part[i].t < a; i++) {
+        double c = d->part[i].t;
+
+        g += d->part[i].stopped ? -1 / (a * lam)
+                                : (-1 + d->q * c / a) / (len - d->q * c * lam);
+    }
+    return g;
+}
+
+/*
+ * Each stop below a adds a kink in a (H(x) switches from ln(b/a) to
+ * ln(b/x)), and between kinks the log-likelihood may be convex in a, where
+ * Newton's method crawls.  So a and b are maximised in turn: b by Newton
+ * with a held, a by bisection on the sign of its slope (positive at 0,
+ * where nothing lies below a), to 1e-3 ms; a = the least complete time
+ * whenever the slope there is not negative, as without stops.
+ */
 static void fit_uniform(const struct fit_data *d, struct sim_family_fit *ff)
 {
-    double blo = fmax(d->max_exact, fmax(d->max_cens, d->max_stop));
-    double lo[2] = {0, blo}, hi[2] = {d->min_exact, INFINITY}, th[2], ll;
+    double blo = fmax(d->max_exact, fmax(d->max_cens, d->max_stop)), top = d->min_exact;
+    double th[2], ll = -INFINITY, g[2], h[3];
+    int round;
 
     ff->k = 2;
-    if (!(blo > d->min_exact)) {
+    if (!(blo > top)) {
         set_unusable(ff, "the complete times are all equal");
         return;
     }
-    th[0] = d->min_exact;
-    th[1] = blo + (blo - th[0]) / (double)(d->n + 1);
-    ll = maximise(d, uniform_loglik, 2, th, lo, hi);
+    th[0] = top;
+    th[1] = blo + (blo - top) / (double)(d->n + 1);
+    for (round = 0; round < 50; round++) {
+        double lo[2] = {th[0], blo}, hi[2] = {th[0], INFINITY}, prev = ll;
+        double left = 0, right = top, trial[2];
+
+        ll = maximise(d, uniform_loglik, 2, th, lo, hi);
+        if (uniform_slope_a(d, top, th[1]) >= 0) {
+            left = right = top;
+        } else {
+            while (right - left > fmax(1e-3, 1e-12 * top)) {
+                double mid = (left + right) / 2;
+
+                if (uniform_slope_a(d, mid, th[1]) > 0)
+                    left = mid;
+                else
+                    right = mid;
+            }
+        }
+        trial[0] = right;
+        trial[1] = th[1];
+        if (uniform_loglik(d, trial, g, h) > ll) {
+            th[0] = trial[0];
+            ll = uniform_loglik(d, th, g, h);
+        }
+        if (!(ll > prev + 1e-9))
+            break;
+    }
     ff->p[0] = th[0];
     ff->p[1] = th[1];
     set_loglik(ff, ll);
@@ -554,16 +705,6 @@ static double family_cdf(enum sim_family f, const double *p, double t, int left)
     }
 }
 
-/* Events before censorings at equal times, as Kaplan-Meier counts them. */
-static int obs_order(const void *x, const void *y)
-{
-    const struct sim_obs *a = x, *b = y;
-
-    if (a->t != b->t)
-        return a->t < b->t ? -1 : 1;
-    return (a->kind != SIM_OBS_EXACT) - (b->kind != SIM_OBS_EXACT);
-}
-
 static int valid_params(enum sim_family f, const double *p)
 {
     if ((unsigned)f >= SIM_NFAMILIES || !isfinite(p[0]))
@@ -578,123 +719,147 @@ static int valid_params(enum sim_family f, const double *p)
 int sim_time_ks(const struct sim_obs *obs, size_t n, enum sim_family f,
                 const double p[2], double *ks, const char **why)
 {
-    struct sim_obs *sorted;
-    size_t m = 0, i, j, at_risk;
-    double surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY;
+    double *exact, *cens, surv = 1, dist = 0, jump = f == SIM_FAM_FIXED ? p[0] : INFINITY;
+    double last;
+    uint64_t *scratch;
+    size_t ne = 0, nc = 0, i = 0, j = 0, at_risk;
 
     *ks = 0;
     if (!valid_params(f, p)) {
         *why = "invalid parameters";
         return -1;
     }
-    sorted = malloc((n ? n : 1) * sizeof *sorted);
-    if (!sorted) {
+    exact = malloc((n ? n : 1) * sizeof *exact);
+    scratch = malloc((n ? 2 * n : 1) * sizeof *scratch);
+    if (!exact || !scratch) {
+        free(exact);
+        free(scratch);
         *why = "out of memory";
         return -1;
     }
-    for (i = 0; i < n; i++)
-        if (obs[i].kind != SIM_OBS_STOPPED)
-            sorted[m++] = obs[i];
-    qsort(sorted, m, sizeof *sorted, obs_order);
-    for (i = 0; i < m && sorted[i].kind != SIM_OBS_EXACT; i++)
-        ;
-    if (i == m) {
-        free(sorted);
+    /* complete times from the front, censored ones from the back */
+    for (cens = exact + n; i < n; i++)
+        if (obs[i].kind == SIM_OBS_EXACT)
+            exact[ne++] = obs[i].t;
+        else if (obs[i].kind == SIM_OBS_CENSORED)
+            *--cens = obs[i].t, nc++;
+    if (ne == 0) {
+        free(exact);
+        free(scratch);
         *why = "no complete observation";
         return -1;
     }
-    /* the fitted CDF rises between the steps of the estimate, so the sup is
-     * at the steps (both sides), at a fixed value's jump, and at the end */
-    for (i = 0, at_risk = m; i < m; i = j) {
-        double t = sorted[i].t, before = 1 - surv;
+    sort_times(exact, ne, scratch);
+    sort_times(cens, nc, scratch);
+    free(scratch);
+    last = nc > 0 ? fmax(exact[ne - 1], cens[nc - 1]) : exact[ne - 1];
+    /* The fitted CDF rises between the steps of the estimate, so the sup is
+     * at the steps (both sides), at a fixed value's jump, and at the end.
+     * A censoring at an event's time is still at risk there. */
+    for (i = 0, at_risk = ne + nc; i < ne;) {
+        double t = exact[i], before = 1 - surv;
         size_t events = 0;
 
+        for (; j < nc && cens[j] < t; j++)
+            at_risk--;
         if (jump < t) {
             dist = fmax(dist, fmax(before, 1 - before));
             jump = INFINITY;
         }
-        for (j = i; j < m && sorted[j].t == t; j++)
-            events += sorted[j].kind == SIM_OBS_EXACT;
-        if (events > 0) {
-            surv *= 1 - (double)events / (double)at_risk;
-            dist = fmax(dist, fabs(family_cdf(f, p, t, 1) - before));
-            dist = fmax(dist, fabs(family_cdf(f, p, t, 0) - (1 - surv)));
-            if (jump == t)
-                jump = INFINITY;
-        }
-        at_risk -= j - i;
+        for (; i < ne && exact[i] == t; i++)
+            events++;
+        surv *= 1 - (double)events / (double)at_risk;
+        at_risk -= events;
+        dist = fmax(dist, fabs(family_cdf(f, p, t, 1) - before));
+        dist = fmax(dist, fabs(family_cdf(f, p, t, 0) - (1 - surv)));
+        if (jump == t)
+            jump = INFINITY;
     }
-    if (jump <= sorted[m - 1].t)
+    if (jump <= last)
         dist = fmax(dist, fmax(1 - surv, surv));
-    dist = fmax(dist, fabs(family_cdf(f, p, sorted[m - 1].t, 0) - (1 - surv)));
-    free(sorted);
+    dist = fmax(dist, fabs(family_cdf(f, p, last, 0) - (1 - surv)));
+    free(exact);
     *ks = dist;
     return 0;
 }
 
 /* ---- the public fit ------------------------------------------------------------ */
 
+/* The log-likelihood of family f at p (dist.h convention) on prepared data. */
+static double family_loglik(const struct fit_data *d, enum sim_family f, const double *p)
+{
+    double th[2], g[2], h[3];
+
+    if (d->ns > 0 && d->q == 0)
+        return -INFINITY;
+    switch (f) {
+    case SIM_FAM_FIXED:
+        return d->ne > 0 && !fixed_unusable(d, p[0]) ? INFINITY : -INFINITY;
+    case SIM_FAM_EXP:
+        th[0] = -log(p[0]);
+        return exp_loglik(d, th, g, h);
+    case SIM_FAM_LOGNORMAL: {
+        double s2 = log1p((p[1] / p[0]) * (p[1] / p[0]));
+
+        if (d->exact_zero)
+            return -INFINITY;
+        th[0] = log(p[0]) - s2 / 2;
+        th[1] = 0.5 * log(s2);
+        return lognormal_loglik(d, th, g, h);
+    }
+    default:
+        return uniform_loglik(d, p, g, h);
+    }
+}
+
 double sim_time_loglik(const struct sim_obs *obs, size_t n, double fail_share,
                        enum sim_family f, const double p[2])
 {
     struct fit_data d;
-    double th[2], g[2], h[3];
+    double ll;
 
     if (!valid_params(f, p) || !(fail_share >= 0 && fail_share <= 1))
         return -INFINITY;
-    summarise(obs, n, fail_share, &d);
-    if (d.ns > 0 && fail_share == 0)
-        return -INFINITY;
-    switch (f) {
-    case SIM_FAM_FIXED:
-        return d.ne > 0 && !fixed_unusable(&d, p[0]) ? INFINITY : -INFINITY;
-    case SIM_FAM_EXP:
-        th[0] = -log(p[0]);
-        return exp_loglik(&d, th, g, h);
-    case SIM_FAM_LOGNORMAL: {
-        double s2 = log1p((p[1] / p[0]) * (p[1] / p[0]));
-
-        if (d.exact_zero)
-            return -INFINITY;
-        th[0] = log(p[0]) - s2 / 2;
-        th[1] = 0.5 * log(s2);
-        return lognormal_loglik(&d, th, g, h);
-    }
-    default:
-        return uniform_loglik(&d, p, g, h);
-    }
+    if (summarise(obs, n, fail_share, &d) != 0)
+        return NAN;
+    ll = family_loglik(&d, f, p);
+    free(d.part);
+    return ll;
 }
 
 int sim_time_fit(const struct sim_obs *obs, size_t n, double fail_share,
                  struct sim_time_fit *out, const char **why)
 {
-    struct fit_data d;
+    struct fit_data d = {0};
     size_t i;
-    int f, best = -1;
+    int f, best = -1, rc = -1;
 
     memset(out, 0, sizeof *out);
     *why = NULL;
     if (n == 0) {
         *why = "no observation";
-        return -1;
+        goto out;
     }
     if (!(fail_share >= 0 && fail_share <= 1)) {
         *why = "the fail share is not between 0 and 1";
-        return -1;
+        goto out;
     }
     for (i = 0; i < n; i++)
         if (!(obs[i].t >= 0 && obs[i].t < INFINITY) || (unsigned)obs[i].kind > SIM_OBS_STOPPED) {
             *why = "a negative, infinite or undefined time";
-            return -1;
+            goto out;
         }
-    summarise(obs, n, fail_share, &d);
+    if (summarise(obs, n, fail_share, &d) != 0) {
+        *why = "out of memory";
+        goto out;
+    }
     if (d.ne == 0) {
         *why = "no complete observation";
-        return -1;
+        goto out;
     }
     if (d.ns > 0 && fail_share == 0) {
         *why = "stopped observations need a fail share above 0";
-        return -1;
+        goto out;
     }
     out->n_exact = d.ne;
     out->n_censored = d.nc;
@@ -707,19 +872,16 @@ int sim_time_fit(const struct sim_obs *obs, size_t n, double fail_share,
         if (out->fam[f].usable && (best < 0 || out->fam[f].aic < out->fam[best].aic))
             best = f;
     if (best < 0) {
-        memset(out, 0, sizeof *out);
         *why = "no family can produce the data";
-        return -1;
+        goto out;
     }
     out->chosen = (enum sim_family)best;
-    {
-        const double *p = out->fam[best].p;
-
-        out->mean = best == SIM_FAM_UNIFORM ? (p[0] + p[1]) / 2 : p[0];
-        if (sim_time_ks(obs, n, out->chosen, p, &out->ks, why) != 0) {
-            memset(out, 0, sizeof *out);
-            return -1;
-        }
-    }
-    return 0;
+    out->mean = best == SIM_FAM_UNIFORM ? (out->fam[best].p[0] + out->fam[best].p[1]) / 2
+                                        : out->fam[best].p[0];
+    rc = sim_time_ks(obs, n, out->chosen, out->fam[best].p, &out->ks, why);
+out:
+    free(d.part);
+    if (rc != 0)
+        memset(out, 0, sizeof *out);
+    return rc;
 }

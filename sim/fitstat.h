@@ -80,7 +80,8 @@ int sim_time_fit(const struct sim_obs *obs, size_t n, double fail_share,
 
 /* The log-likelihood above of family f with parameters p (dist.h
  * convention) on obs[0, n): -INFINITY where the family cannot produce the
- * data or p is invalid; for fixed, +INFINITY when usable as above. */
+ * data or p is invalid; for fixed, +INFINITY when fixed(p[0]) can; NAN when
+ * out of memory. */
 double sim_time_loglik(const struct sim_obs *obs, size_t n, double fail_share,
                        enum sim_family f, const double p[2]);
 
