@@ -92,31 +92,47 @@ static void shell_word(FILE *out, const char *path)
     fputc('\'', out);
 }
 
+/* Which output golden is of case c: its index, or 0 (the report). */
+static int output_of(const sim_golden_case *c, const char *golden)
+{
+    for (int i = 0; golden && i < SIM_GOLDEN_NOUTPUTS; i++)
+        if (c->golden[i] && strcmp(c->golden[i], golden) == 0)
+            return i;
+    return 0;
+}
+
 /* The one command that shows what the case's replay gives: malloc()ed. */
 static char *reproduce(const sim_golden_result *r)
 {
     const sim_golden_case *c = r->c;
-    int csv = r->golden && c->csv && strcmp(r->golden, c->csv) == 0;
+    int out_i = output_of(c, r->golden);
+    int from_db = out_i >= 2; /* summary and fit read the database */
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
 
     if (!out)
         return cli_xstrdup("");
-    fputs("pilotdeck --db :memory: sim ", out);
+    fputs(from_db ? "rm -f replay.db && pilotdeck --db replay.db sim "
+                  : "pilotdeck --db :memory: sim ", out);
     shell_word(out, c->scenario);
     fprintf(out, " --seed %llu", (unsigned long long)r->seed);
     if (c->until) {
         fputs(" --until ", out);
         shell_word(out, c->until);
     }
-    if (csv) {
+    if (from_db) {
+        fprintf(out, " >/dev/null && pilotdeck --db replay.db %s --json | diff ",
+                sim_golden_output_name(out_i));
+        shell_word(out, c->golden[out_i]);
+        fputs(" -", out);
+    } else if (out_i == 1) {
         fputs(" --csv replay.csv >/dev/null && diff ", out);
-        shell_word(out, c->csv);
+        shell_word(out, c->golden[1]);
         fputs(" replay.csv", out);
-    } else if (c->report) {
+    } else if (c->golden[0]) {
         fputs(" --json | diff ", out);
-        shell_word(out, c->report);
+        shell_word(out, c->golden[0]);
         fputs(" -", out);
     } else {
         fputs(" --json", out);
@@ -171,10 +187,9 @@ static void print_json(const sim_golden_result *r, const char *command, struct t
         json_object_set_new(obj, "seed", json_integer((json_int_t)r->seed));
     if (obj && c->until)
         json_object_set_new(obj, "until", json_string(c->until));
-    if (obj && c->report)
-        json_object_set_new(obj, "report", json_string(c->report));
-    if (obj && c->csv)
-        json_object_set_new(obj, "csv", json_string(c->csv));
+    for (int i = 0; obj && i < SIM_GOLDEN_NOUTPUTS; i++)
+        if (c->golden[i])
+            json_object_set_new(obj, sim_golden_output_name(i), json_string(c->golden[i]));
     if (obj && r->status == SIM_GOLDEN_DIFF) {
         json_object_set_new(obj, "golden", json_string(r->golden));
         json_object_set_new(obj, "line", json_integer(r->line));
@@ -184,10 +199,9 @@ static void print_json(const sim_golden_result *r, const char *command, struct t
     }
     if (obj && r->status == SIM_GOLDEN_UPDATED) {
         json_t *files = json_array();
-        if (r->updated & SIM_GOLDEN_REPORT)
-            json_array_append_new(files, json_string(c->report));
-        if (r->updated & SIM_GOLDEN_CSV)
-            json_array_append_new(files, json_string(c->csv));
+        for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+            if (r->updated & 1u << i)
+                json_array_append_new(files, json_string(c->golden[i]));
         json_object_set_new(obj, "updated", files);
     }
     if (obj && r->status == SIM_GOLDEN_ERROR)
@@ -207,11 +221,11 @@ static void print_text(const sim_golden_result *r, const char *failure)
         printf("ok %s\n", c->name);
         break;
     case SIM_GOLDEN_UPDATED:
-        printf("updated %s:%s%s%s%s\n", c->name,
-               r->updated & SIM_GOLDEN_REPORT ? " " : "",
-               r->updated & SIM_GOLDEN_REPORT ? c->report : "",
-               r->updated & SIM_GOLDEN_CSV ? " " : "",
-               r->updated & SIM_GOLDEN_CSV ? c->csv : "");
+        printf("updated %s:", c->name);
+        for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+            if (r->updated & 1u << i)
+                printf(" %s", c->golden[i]);
+        putchar('\n');
         break;
     default:
         printf("FAIL %s: %s", c->name, failure);
@@ -404,13 +418,15 @@ const struct cli_command cmd_test = {
     .usage = "pilotdeck test [DIR|FILE...] [--update] [--jobs J] [--json] [--junit FILE]",
     .description =
         "Replay each scenario that has a golden beside it (NAME.ini and golden/NAME.json\n"
-        "in the same directory; golden/NAME.csv is compared too when present) against\n"
-        "a fresh in-memory database, as 'pilotdeck --db :memory: sim NAME.ini --json'\n"
-        "does, and compare byte for byte.  A DIR means every such pair in it (and every\n"
+        "in the same directory) against a fresh in-memory database, as\n"
+        "'pilotdeck --db :memory: sim NAME.ini --json' does, and compare byte for byte.\n"
+        "Also compared when present: golden/NAME.csv (the CSV series), and\n"
+        "NAME.summary.json and NAME.fit.json ('summary --json' and 'fit --json' of the\n"
+        "database the replay leaves).  A DIR means every such scenario in it (and every\n"
         "manifest); the default is the current directory.  A FILE is a scenario, or a\n"
         "manifest: an INI file of [case NAME] sections with scenario = FILE and\n"
-        "optionally seed = N, until = T, compare = report, csv, report = GOLDEN.json,\n"
-        "csv = GOLDEN.csv (paths relative to the manifest).\n"
+        "optionally seed = N, until = T, compare = report, csv, summary, fit (default\n"
+        "report), and report, csv, summary, fit = GOLDEN (relative to the manifest).\n"
         "\n"
         "Prints 'ok NAME', or 'FAIL NAME:' with the first differing line, its JSON path,\n"
         "the seed and the command that reproduces it.  Exit status: 0 when every case\n"

@@ -36,9 +36,23 @@ static void case_free(sim_golden_case *c)
     free(c->origin);
     free(c->scenario);
     free(c->until);
-    free(c->report);
-    free(c->csv);
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+        free(c->golden[i]);
     memset(c, 0, sizeof *c);
+}
+
+static const struct { const char *name, *suffix; } outputs[SIM_GOLDEN_NOUTPUTS] = {
+    {"report", ".json"}, {"csv", ".csv"}, {"summary", ".summary.json"}, {"fit", ".fit.json"},
+};
+
+const char *sim_golden_output_name(int i)
+{
+    return i >= 0 && i < SIM_GOLDEN_NOUTPUTS ? outputs[i].name : NULL;
+}
+
+const char *sim_golden_output_suffix(int i)
+{
+    return i >= 0 && i < SIM_GOLDEN_NOUTPUTS ? outputs[i].suffix : NULL;
 }
 
 void sim_golden_set_free(sim_golden_set *set)
@@ -74,7 +88,7 @@ static sim_rc add_scenario(sim_golden_set *set, const char *path, char *errbuf,
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     size_t len = strlen(base);
-    char *dir = sim__dir_name(path), *stem, *csv;
+    char *dir = sim__dir_name(path), *stem;
     sim_golden_case *c = new_case(set);
 
     if (len > 4 && strcmp(base + len - 4, ".ini") == 0)
@@ -94,15 +108,18 @@ static sim_rc add_scenario(sim_golden_set *set, const char *path, char *errbuf,
     c->name = sim__format("%.*s", (int)len, base);
     c->origin = sim__format("%s", path);
     c->scenario = sim__format("%s", path);
-    c->report = sim__format("%s.json", stem);
-    csv = sim__format("%s.csv", stem);
-    if (csv && exists(csv))
-        c->csv = csv;
-    else
-        free(csv);
+    c->golden[0] = sim__format("%s%s", stem, outputs[0].suffix);
+    /* the others are compared when their golden is there */
+    for (int i = 1; i < SIM_GOLDEN_NOUTPUTS; i++) {
+        char *other = sim__format("%s%s", stem, outputs[i].suffix);
+        if (other && exists(other))
+            c->golden[i] = other;
+        else
+            free(other);
+    }
     free(dir);
     free(stem);
-    if (!c->name || !c->origin || !c->scenario || !c->report) {
+    if (!c->name || !c->origin || !c->scenario || !c->golden[0]) {
         snprintf(errbuf, errbuf_size, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
@@ -129,12 +146,13 @@ static int is_manifest(const char *path)
     return manifest;
 }
 
-enum { KEY_SCENARIO = 1, KEY_SEED = 2, KEY_UNTIL = 4, KEY_COMPARE = 8, KEY_REPORT = 16,
-       KEY_CSV = 32 };
+/* A manifest's keys; KEY_GOLDEN << i is output i's golden file. */
+enum { KEY_SCENARIO = 1, KEY_SEED = 2, KEY_UNTIL = 4, KEY_COMPARE = 8, KEY_GOLDEN = 16 };
 
 static const struct { const char *name; unsigned bit; } manifest_keys[] = {
     {"scenario", KEY_SCENARIO}, {"seed", KEY_SEED}, {"until", KEY_UNTIL},
-    {"compare", KEY_COMPARE},   {"report", KEY_REPORT}, {"csv", KEY_CSV},
+    {"compare", KEY_COMPARE},   {"report", KEY_GOLDEN << 0}, {"csv", KEY_GOLDEN << 1},
+    {"summary", KEY_GOLDEN << 2}, {"fit", KEY_GOLDEN << 3},
 };
 
 struct manifest {
@@ -196,26 +214,21 @@ static int finish_case(struct manifest *m)
     stem = join(m->dir, "golden/");
     if (!stem)
         return fail(m, m->line, "out of memory");
-    if ((m->compare & SIM_GOLDEN_REPORT) && !c->report)
-        c->report = sim__format("%s%s.json", stem, c->name);
-    if ((m->compare & SIM_GOLDEN_CSV) && !c->csv)
-        c->csv = sim__format("%s%s.csv", stem, c->name);
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
+        if (!(m->compare & 1u << i)) {
+            free(c->golden[i]);
+            c->golden[i] = NULL;
+        } else if (!c->golden[i] &&
+                   !(c->golden[i] = sim__format("%s%s%s", stem, c->name, outputs[i].suffix))) {
+            free(stem);
+            return fail(m, m->line, "out of memory");
+        }
+    }
     free(stem);
-    if (!(m->compare & SIM_GOLDEN_REPORT)) {
-        free(c->report);
-        c->report = NULL;
-    }
-    if (!(m->compare & SIM_GOLDEN_CSV)) {
-        free(c->csv);
-        c->csv = NULL;
-    }
-    if (((m->compare & SIM_GOLDEN_REPORT) && !c->report) ||
-        ((m->compare & SIM_GOLDEN_CSV) && !c->csv))
-        return fail(m, m->line, "out of memory");
     return 1;
 }
 
-/* compare = report, csv: the outputs compared. */
+/* compare = report, csv, summary, fit: the outputs compared. */
 static int parse_compare(struct manifest *m, const char *value)
 {
     const char *p = value;
@@ -223,25 +236,23 @@ static int parse_compare(struct manifest *m, const char *value)
     m->compare = 0;
     while (*p) {
         size_t n;
+        int i;
         p += strspn(p, " ,");
         n = strcspn(p, " ,");
         if (n == 0)
             break;
-        if (n == 6 && strncmp(p, "report", 6) == 0)
-            m->compare |= SIM_GOLDEN_REPORT;
-        else if (n == 3 && strncmp(p, "csv", 3) == 0)
-            m->compare |= SIM_GOLDEN_CSV;
-        else if ((n == 7 && strncmp(p, "summary", 7) == 0) ||
-                 (n == 3 && strncmp(p, "fit", 3) == 0))
-            return fail(m, m->line, "compare: '%.*s' is not supported yet (report, csv)",
-                        (int)n, p);
-        else
-            return fail(m, m->line, "compare: unknown output '%.*s' (report, csv)", (int)n,
-                        p);
+        for (i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+            if (strlen(outputs[i].name) == n && strncmp(p, outputs[i].name, n) == 0)
+                break;
+        if (i == SIM_GOLDEN_NOUTPUTS)
+            return fail(m, m->line, "compare: unknown output '%.*s' (report, csv, summary, "
+                        "fit)", (int)n, p);
+        m->compare |= 1u << i;
         p += n;
     }
     if (!m->compare)
-        return fail(m, m->line, "compare: name at least one output (report, csv)");
+        return fail(m, m->line, "compare: name at least one output (report, csv, summary, "
+                    "fit)");
     return 1;
 }
 
@@ -249,7 +260,7 @@ static int handle_key(void *user, const char *section, const char *name, const c
 {
     struct manifest *m = user;
     sim_golden_case *c;
-    char **field;
+    char **field = NULL;
     unsigned bit = 0;
     int64_t ms;
 
@@ -278,8 +289,8 @@ static int handle_key(void *user, const char *section, const char *name, const c
         if (strcmp(name, manifest_keys[i].name) == 0)
             bit = manifest_keys[i].bit;
     if (!bit)
-        return fail(m, m->line, "unknown key '%s' (scenario, seed, until, compare, report, csv)",
-                    name);
+        return fail(m, m->line, "unknown key '%s' (scenario, seed, until, compare, report, csv, "
+                    "summary, fit)", name);
     if (m->seen & bit)
         return fail(m, m->line, "key '%s' given twice in [%s]", name, section);
     m->seen |= bit;
@@ -309,12 +320,10 @@ static int handle_key(void *user, const char *section, const char *name, const c
         break;
     case KEY_COMPARE:
         return parse_compare(m, value);
-    case KEY_REPORT:
-        field = &c->report;
-        *field = join(m->dir, value);
-        break;
     default:
-        field = &c->csv;
+        for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+            if (bit == (unsigned)KEY_GOLDEN << i)
+                field = &c->golden[i];
         *field = join(m->dir, value);
         break;
     }

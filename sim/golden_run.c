@@ -11,13 +11,54 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "fit.h"
 #include "internal.h"
 
+/* The database's counts as `pilotdeck summary --json` prints them. */
+static char *summary_text(pilotdb *db)
+{
+    pilotdb_summary sum;
+    json_t *obj = json_object();
+    char *text = NULL;
+
+    if (obj && pilotdb_summary_get(db, &sum) == PILOTDB_OK) {
+        for (int i = 0; i < PILOT_NSTATUS; i++)
+            json_object_set_new(obj, pilot_status_name(i), json_integer(sum.count[i]));
+        text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    }
+    json_decref(obj);
+    return text;
+}
+
+/* `pilotdeck --db replay.db fit --json` of the database. */
+static char *fit_text(pilotdb *db, char *errbuf, size_t errbuf_size)
+{
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "fit of replay.db", 0};
+    sim_fit *fit = NULL;
+    json_t *obj;
+    char *text = NULL;
+
+    if (sim_fit_run(db, &opt, &fit, errbuf, errbuf_size) != SIM_OK)
+        return NULL;
+    obj = sim_fit_json(fit);
+    if (obj)
+        text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    json_decref(obj);
+    sim_fit_free(fit);
+    if (!text)
+        snprintf(errbuf, errbuf_size, "out of memory writing the fit");
+    return text;
+}
+
 /* Replay c as `pilotdeck --db :memory: sim SCENARIO --json [--seed N]
- * [--until T] [--csv FILE]` does: its report (and CSV series when csv is
- * non-NULL) in malloc()ed strings. */
-static sim_rc replay(const sim_golden_case *c, uint64_t *seed, char **report, char **csv,
-                     size_t *csv_len, char *errbuf, size_t errbuf_size)
+ * [--until T] [--csv FILE]` does: each output c compares, malloc()ed in
+ * got[] (the JSON ones ending with a newline, as the commands print them),
+ * with its length. */
+static sim_rc replay(const sim_golden_case *c, uint64_t *seed,
+                     char *got[SIM_GOLDEN_NOUTPUTS], size_t len[SIM_GOLDEN_NOUTPUTS],
+                     char *errbuf, size_t errbuf_size)
 {
     sim_scenario *scn = NULL;
     sim_engine *eng = NULL;
@@ -26,7 +67,6 @@ static sim_rc replay(const sim_golden_case *c, uint64_t *seed, char **report, ch
     int64_t until;
     sim_rc rc;
 
-    *report = NULL;
     rc = sim_scenario_load(c->scenario, &scn, errbuf, errbuf_size);
     if (rc != SIM_OK)
         return rc;
@@ -47,8 +87,8 @@ static sim_rc replay(const sim_golden_case *c, uint64_t *seed, char **report, ch
     rc = sim_engine_new(scn, db, *seed, &eng, errbuf, errbuf_size);
     if (rc != SIM_OK)
         goto out;
-    if (csv && (!(series = open_memstream(csv, csv_len)) ||
-                (rc = sim_engine_set_csv(eng, series)) != SIM_OK)) {
+    if (c->golden[1] && (!(series = open_memstream(&got[1], &len[1])) ||
+                         (rc = sim_engine_set_csv(eng, series)) != SIM_OK)) {
         snprintf(errbuf, errbuf_size, "%s: cannot hold the CSV series", c->scenario);
         rc = series ? rc : SIM_ENOMEM;
         goto out;
@@ -59,20 +99,52 @@ static sim_rc replay(const sim_golden_case *c, uint64_t *seed, char **report, ch
                  sim_engine_errmsg(eng));
         goto out;
     }
-    if (!(*report = sim_report_json(eng))) {
-        snprintf(errbuf, errbuf_size, "out of memory writing the report");
+    if (series && fclose(series) != 0) {
+        series = NULL;
+        snprintf(errbuf, errbuf_size, "%s: cannot hold the CSV series", c->scenario);
         rc = SIM_ENOMEM;
+        goto out;
+    }
+    series = NULL;
+    /* the engine gives the database its wall clock back: fit reads it as it is */
+    if ((c->golden[0] && !(got[0] = sim_report_json(eng))) ||
+        (c->golden[2] && !(got[2] = summary_text(db)))) {
+        snprintf(errbuf, errbuf_size, "out of memory writing the outputs");
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    sim_engine_free(eng);
+    eng = NULL;
+    if (c->golden[3] && !(got[3] = fit_text(db, errbuf, errbuf_size))) {
+        rc = SIM_EINVAL;
+        goto out;
+    }
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
+        if (!got[i] || i == 1)
+            continue;
+        len[i] = strlen(got[i]);
+        if (i >= 2) {
+            /* as cli_print_json() ends its line */
+            char *more = realloc(got[i], len[i] + 2);
+            if (!more) {
+                rc = SIM_ENOMEM;
+                snprintf(errbuf, errbuf_size, "out of memory writing the outputs");
+                goto out;
+            }
+            got[i] = more;
+            got[i][len[i]++] = '\n';
+            got[i][len[i]] = '\0';
+        }
     }
 out:
     sim_engine_free(eng);
-    if (series && fclose(series) != 0 && rc == SIM_OK) {
-        snprintf(errbuf, errbuf_size, "%s: cannot hold the CSV series", c->scenario);
-        rc = SIM_ENOMEM;
-    }
-    if (rc != SIM_OK && csv && series) {
-        free(*csv);
-        *csv = NULL;
-    }
+    if (series)
+        fclose(series);
+    if (rc != SIM_OK)
+        for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
+            free(got[i]);
+            got[i] = NULL;
+        }
     if (db)
         pilotdb_close(db);
     sim_scenario_free(scn);
@@ -309,37 +381,30 @@ static double seconds_since(const struct timespec *t0)
 /* Replay case c and fill r. */
 static void run_case(const sim_golden_case *c, int update, sim_golden_result *r)
 {
-    char *report = NULL, *csv = NULL;
-    size_t csv_len = 0;
+    char *got[SIM_GOLDEN_NOUTPUTS] = {NULL};
+    size_t len[SIM_GOLDEN_NOUTPUTS] = {0};
     struct timespec t0;
     int same;
 
     memset(r, 0, sizeof *r);
     r->c = c;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (replay(c, &r->seed, &report, c->csv ? &csv : NULL, &csv_len, r->message,
-               sizeof r->message) != SIM_OK) {
+    if (replay(c, &r->seed, got, len, r->message, sizeof r->message) != SIM_OK) {
         r->status = SIM_GOLDEN_ERROR;
         goto out;
     }
     r->status = SIM_GOLDEN_PASS;
-    if (c->report) {
-        same = compare_output(c->report, report, strlen(report), 1, update, r);
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
+        /* without update, the first difference is the one reported */
+        if (!c->golden[i] || (r->updated && !update))
+            continue;
+        same = compare_output(c->golden[i], got[i], len[i], i != 1, update, r);
         if (same < 0) {
             r->status = SIM_GOLDEN_ERROR;
             goto out;
         }
         if (!same)
-            r->updated |= SIM_GOLDEN_REPORT;
-    }
-    if (c->csv && !(r->updated && !update)) {
-        same = compare_output(c->csv, csv, csv_len, 0, update, r);
-        if (same < 0) {
-            r->status = SIM_GOLDEN_ERROR;
-            goto out;
-        }
-        if (!same)
-            r->updated |= SIM_GOLDEN_CSV;
+            r->updated |= 1u << i;
     }
     if (r->updated)
         r->status = update ? SIM_GOLDEN_UPDATED : SIM_GOLDEN_DIFF;
@@ -347,8 +412,8 @@ static void run_case(const sim_golden_case *c, int update, sim_golden_result *r)
         r->updated = 0;
 out:
     r->seconds = seconds_since(&t0);
-    free(report);
-    free(csv);
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
+        free(got[i]);
 }
 
 struct runner {

@@ -482,9 +482,22 @@ sim_rc sim_shard_merge(const char *const *paths, size_t npaths, sim_study *st,
 
 /* ---- golden files: seeded regression tests --------------------------------- */
 
-/* The outputs a case compares with its goldens. */
-#define SIM_GOLDEN_REPORT 1u /* the JSON report, as `sim --json` prints it */
-#define SIM_GOLDEN_CSV    2u /* the CSV time series, as `sim --csv` writes it */
+/* The outputs a case compares with its goldens: output i is bit 1u << i. */
+#define SIM_GOLDEN_REPORT  1u /* the JSON report, as `sim --json` prints it */
+#define SIM_GOLDEN_CSV     2u /* the CSV time series, as `sim --csv` writes it */
+#define SIM_GOLDEN_SUMMARY 4u /* the database's counts, as `summary --json` prints them */
+#define SIM_GOLDEN_FIT     8u /* `fit --json` of the database, the scenario named as
+                                 `pilotdeck --db replay.db fit` names it */
+#define SIM_GOLDEN_NOUTPUTS 4
+
+/* "report", "csv", "summary", "fit": output i's name (manifest keys, the
+ * suffix of its default golden file golden/NAME.json, .csv, .summary.json,
+ * .fit.json); NULL out of range. */
+const char *sim_golden_output_name(int i);
+
+/* The golden file's name suffix of output i: ".json", ".csv", ".summary.json",
+ * ".fit.json"; NULL out of range. */
+const char *sim_golden_output_suffix(int i);
 
 /* One case: a scenario replayed with a seed up to a time, and the golden
  * files its outputs must equal.  Every string is owned by the set. */
@@ -494,8 +507,7 @@ typedef struct sim_golden_case {
     char *scenario;  /* the scenario file */
     int64_t seed;    /* -1: the scenario's own */
     char *until;     /* the time to stop at ("12h"), or NULL: the end */
-    char *report;    /* the golden JSON report, or NULL: not compared */
-    char *csv;       /* the golden CSV series, or NULL: not compared */
+    char *golden[SIM_GOLDEN_NOUTPUTS]; /* output i's golden file, NULL: not compared */
 } sim_golden_case;
 
 /* A list of cases, zeroed to start; free with sim_golden_set_free(). */
@@ -507,12 +519,13 @@ typedef struct sim_golden_set {
 /*
  * Add the cases of path to set:
  *   a directory: every NAME.ini in it (in name order) with golden/NAME.json
- *     beside it (and golden/NAME.csv, compared too when it exists), and every
- *     manifest in it;
+ *     beside it (and golden/NAME.csv, .summary.json and .fit.json, each
+ *     compared too when it exists), and every manifest in it;
  *   a manifest: an INI file whose first section is [case NAME]; each such
  *     section one case, with keys scenario (required), seed, until, compare
- *     (report, csv; default report), report and csv (the goldens; default
- *     golden/NAME.json and .csv), file names relative to the manifest;
+ *     (report, csv, summary, fit; default report), and report, csv, summary
+ *     and fit (the goldens; default golden/NAME and the output's suffix),
+ *     file names relative to the manifest;
  *   any other file: a scenario, with golden/NAME.json beside it (a missing
  *     golden fails the case, or is written by an update).
  * SIM_EIO (path cannot be read), SIM_EPARSE ("MANIFEST:LINE: message": the
@@ -542,7 +555,7 @@ typedef struct sim_golden_result {
     char where[256];      /* DIFF: that line's JSON path (".ces[1].done") or CSV
                              column ("column active") */
     char got[256], want[256]; /* DIFF: the line in the replay and in the golden */
-    unsigned updated;     /* UPDATED: SIM_GOLDEN_REPORT and/or SIM_GOLDEN_CSV */
+    unsigned updated;     /* UPDATED: the SIM_GOLDEN_ bits of the outputs rewritten */
     char message[1024];   /* ERROR: "FILE:LINE: message", "FILE: why" */
     double seconds;       /* wall time of the replay */
 } sim_golden_result;

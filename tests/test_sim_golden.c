@@ -141,8 +141,8 @@ static void test_shipped_cases(void **state)
     for (size_t i = 0; i < set.ncases; i++) {
         assert_string_equal(set.cases[i].name, names[i]);
         snprintf(want, sizeof want, "%s/golden/%s.json", dir, names[i]);
-        assert_string_equal(set.cases[i].report, want);
-        assert_null(set.cases[i].csv);
+        assert_string_equal(set.cases[i].golden[0], want);
+        assert_null(set.cases[i].golden[1]);
         assert_int_equal(set.cases[i].seed, -1);
     }
     sim_golden_set_free(&set);
@@ -156,8 +156,8 @@ static void test_bad_manifests(void **state)
         {"[case a]\nseed = 3\n", "m.ini:2: [case a] needs scenario = FILE"},
         {"[case a]\nscenario = x.ini\nseed = -1\n", "m.ini:3: seed: '-1' is not"},
         {"[case a]\nscenario = x.ini\nuntil = 12\n", "m.ini:3: until: '12' is not a duration"},
-        {"[case a]\nscenario = x.ini\ncompare = summary\n",
-         "m.ini:3: compare: 'summary' is not supported yet"},
+        {"[case a]\nscenario = x.ini\ncompare = ,\n",
+         "m.ini:3: compare: name at least one output"},
         {"[case a]\nscenario = x.ini\ncompare = report, plot\n",
          "m.ini:3: compare: unknown output 'plot'"},
         {"[case a]\nscenario = x.ini\n[case a]\nscenario = y.ini\n",
@@ -201,7 +201,7 @@ static void test_manifest_case(void **state)
     assert_int_equal(set.cases[0].seed, 7);
     assert_string_equal(set.cases[0].until, "12h");
     snprintf(want, sizeof want, "%s/golden/t.csv", dir);
-    assert_string_equal(set.cases[0].csv, want);
+    assert_string_equal(set.cases[0].golden[1], want);
     snprintf(want, sizeof want, "%s:2", path);
     assert_string_equal(set.cases[0].origin, want);
 

@@ -96,13 +96,47 @@ if xmllint --noout odd.xml 2>"$work/xml"; then ok; else bad "odd.xml: $(cat "$wo
 has "$(cat odd.xml)" 'name="&lt;odd&gt; &amp; &quot;quoted&quot;"'
 expect 0 "$PD" test --update cases.ini
 has "$out" "updated tutorial-seed-3: golden/tutorial-seed-3.csv"
-expect 0 "$PD" test                 # the directory: its scenarios and its manifest
-has "$out" "5 passed, 0 failed"
+
+# -- the database a case leaves: its summary and its fit ---------------------------------
+cat >db.ini <<'EOF'
+[case outage-db]
+scenario = outage.ini
+compare = report, summary, fit
+EOF
+expect 0 "$PD" test --update db.ini
+has "$out" "updated outage-db: golden/outage-db.json golden/outage-db.summary.json golden/outage-db.fit.json"
+# they are what the commands print on the replayed database
+rm -f replay.db
+expect 0 "$PD" --db replay.db sim outage.ini
+expect 0 "$PD" --db replay.db summary --json; printf '%s\n' "$out" >summary.json
+cmp -s summary.json golden/outage-db.summary.json && ok || bad "summary golden: $(cat golden/outage-db.summary.json)"
+expect 0 "$PD" --db replay.db fit --json; printf '%s\n' "$out" >fit.json
+cmp -s fit.json golden/outage-db.fit.json && ok || bad "fit golden differs from fit --json"
+expect 0 "$PD" test db.ini;   has "$out" "ok outage-db"
+# a summary that differs is reported with the command that shows it
+printf '{"submitted":0,"running":0,"done":0,"failed":0}\n' >golden/outage-db.summary.json
+expect 1 "$PD" test db.ini
+has "$out" "FAIL outage-db: golden/outage-db.summary.json:1: .submitted differs (seed 7)"
+has "$out" "reproduce: rm -f replay.db && pilotdeck --db replay.db sim outage.ini --seed 7 >/dev/null && pilotdeck --db replay.db summary --json | diff golden/outage-db.summary.json -"
+command=$(printf '%s\n' "$out" | sed -n 's/^  reproduce: //p')
+expect 1 sh -c "PATH='$(dirname "$PD")':\$PATH; $command"
+has "$out" '{"submitted":0,"running":0,"done":0,"failed":0}'
+cp summary.json golden/outage-db.summary.json
+# and a fit that differs
+sed -i 's/"ended":[0-9]*/"ended":1/' golden/outage-db.fit.json
+expect 1 "$PD" test db.ini
+has "$out" "FAIL outage-db: golden/outage-db.fit.json:1: .ended differs (seed 7)"
+has "$out" "replay.db fit --json | diff golden/outage-db.fit.json -"
+expect 0 "$PD" test --update db.ini
+has "$out" "updated outage-db: golden/outage-db.fit.json"
+expect 0 "$PD" test db.ini;   has "$out" "ok outage-db"
+expect 0 "$PD" test                 # the directory: its scenarios and its manifests
+has "$out" "6 passed, 0 failed"
 cd .. || exit 1
 
 # -- bad input ---------------------------------------------------------------------------
-printf '[case a]\nscenario = x.ini\ncompare = summary\n' >m.ini
-expect 2 "$PD" test m.ini;    has "$err" "m.ini:3: compare: 'summary' is not supported yet"
+printf '[case a]\nscenario = x.ini\ncompare = summary, plot\n' >m.ini
+expect 2 "$PD" test m.ini;    has "$err" "m.ini:3: compare: unknown output 'plot' (report, csv, summary, fit)"
 expect 2 "$PD" test nowhere;  has "$err" "nowhere: No such file or directory"
 expect 2 "$PD" test --jobs 0 proj
 expect 2 "$PD" test --bogus
