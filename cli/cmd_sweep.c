@@ -238,8 +238,8 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
     if ((status = study_check_from_db("sweep", &o)) != CLI_OK)
         goto out;
     if (o.from_db.on == (a->nargs == 1)) {
-        cli_error(a->nargs ? "sweep: give SCENARIO or --from-db, not both"
-                           : "sweep: missing SCENARIO (or --from-db)");
+        cli_error("sweep: %s", a->nargs ? "give SCENARIO or --from-db, not both"
+                                         : "missing SCENARIO (or --from-db)");
         status = CLI_USAGE;
         goto out;
     }
