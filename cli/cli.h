@@ -156,6 +156,21 @@ int cli_db_error(pilotdb *db, const char *what);
 struct json_t;
 int cli_print_json(struct json_t *value);
 
+/* value as cli_print_json() prints it (compact, a newline at the end), in
+ * a malloc()ed string; NULL when out of memory. */
+char *cli_json_text(const struct json_t *value);
+
+/* Ingest the history at path (any format ingest reads) into db as
+ * `pilotdeck ingest --add-ces PATH` does, in one transaction, printing
+ * nothing: 0, or -1 with the first problem in err ("FILE:LINE: ..."),
+ * nothing written.  Runs may go on at once on distinct databases. */
+int cli_ingest_history(pilotdb *db, const char *path, char *err, size_t err_size);
+
+/* What `summary --json` and `ce list --json` print, as new references in
+ * *out (NULL when out of memory); the database's rc. */
+pilotdb_rc cli_summary_json(pilotdb *db, struct json_t **out);
+pilotdb_rc cli_ce_list_json(pilotdb *db, int available_only, struct json_t **out);
+
 /*
  * An output written whole or not at all: standard output (path NULL), a
  * device or pipe written in place, or a regular file written to a

@@ -166,22 +166,38 @@ static int ce_list(const struct cli_globals *g, struct cli_args *a)
         return a->status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (pilotdb_ce_list(db, !!(flags & 1u << OPT_AVAILABLE), &ces, &n) != PILOTDB_OK) {
+    if (flags & 1u << OPT_JSON) {
+        json_t *array = NULL;
+        if (cli_ce_list_json(db, !!(flags & 1u << OPT_AVAILABLE), &array) != PILOTDB_OK)
+            status = cli_db_error(db, "ce list");
+        else
+            status = cli_print_json(array);
+    } else if (pilotdb_ce_list(db, !!(flags & 1u << OPT_AVAILABLE), &ces, &n) != PILOTDB_OK) {
         status = cli_db_error(db, "ce list");
-    } else if (flags & 1u << OPT_JSON) {
-        json_t *array = json_array();
-
-        for (size_t i = 0; array && i < n; i++)
-            if (json_array_append_new(array, ce_json(&ces[i])) != 0) {
-                json_decref(array);
-                array = NULL;
-            }
-        status = cli_print_json(array);
     } else {
         status = ce_print_table(ces, n);
     }
     pilotdb_free(ces);
     return cli_close_db(g, db, status);
+}
+
+pilotdb_rc cli_ce_list_json(pilotdb *db, int available_only, json_t **out)
+{
+    pilotdb_ce *ces = NULL;
+    size_t n = 0;
+    pilotdb_rc rc = pilotdb_ce_list(db, available_only, &ces, &n);
+
+    *out = NULL;
+    if (rc != PILOTDB_OK)
+        return rc;
+    *out = json_array();
+    for (size_t i = 0; *out && i < n; i++)
+        if (json_array_append_new(*out, ce_json(&ces[i])) != 0) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    pilotdb_free(ces);
+    return PILOTDB_OK;
 }
 
 /* ---- history --------------------------------------------------------------- */

@@ -71,6 +71,9 @@ struct ce_note {
 struct run {
     const struct options *o;
     pilotdb *db;
+    char *err;         /* a quiet run (a history a golden replays): the first
+                          problem goes here, nothing is printed */
+    size_t err_size;
     int64_t records, created, changed, unchanged, stale, bad, messages;
     struct ce_note *added, *unknown;
     size_t nadded, nunknown;
@@ -108,6 +111,14 @@ static void report_bad(struct run *r, const char *fmt, ...)
     va_list ap;
 
     r->bad++;
+    if (r->err) {
+        if (!r->err[0]) {
+            va_start(ap, fmt);
+            vsnprintf(r->err, r->err_size, fmt, ap);
+            va_end(ap);
+        }
+        return;
+    }
     if (!r->o->follow && r->messages++ >= MAX_MESSAGES)
         return;
     fputs("pilotdeck: ingest: ", stderr);
@@ -115,6 +126,30 @@ static void report_bad(struct run *r, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+/* A problem of the run that stops it: said on stderr, or kept in r->err
+ * by a quiet run. */
+static void say(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct run *r, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (!r->err)
+        cli_error("%s", text);
+    else if (!r->err[0])
+        snprintf(r->err, r->err_size, "%s", text);
+}
+
+/* The database failed at what: said, and CLI_FAILED. */
+static int db_fail(struct run *r, const char *what)
+{
+    say(r, "%s: %s", what, pilotdb_errmsg(r->db));
+    return CLI_FAILED;
 }
 
 static struct ce_note *find_note(struct ce_note *notes, size_t n, const char *name)
@@ -203,7 +238,7 @@ static int store(struct run *r, const char *file, const pilotingest_obs *obs)
         report_bad(r, "%s:%ld: %s", file, obs->line, pilotdb_errmsg(r->db));
         return CLI_OK;
     default:
-        return cli_db_error(r->db, "ingest");
+        return db_fail(r, "ingest");
     }
 }
 
@@ -223,7 +258,7 @@ static int note_inferred(struct run *r)
     size_t n = 0;
 
     if (pilotdb_ce_list(r->db, 0, &ces, &n) != PILOTDB_OK)
-        return cli_db_error(r->db, "ingest: listing the CEs");
+        return db_fail(r, "ingest: listing the CEs");
     for (size_t i = 0; i < n; i++) {
         if (ces[i].capacity_source == PILOTDB_CAPACITY_INFERRED) {
             struct ce_note *note = add_note(&r->added, &r->nadded, ces[i].name);
@@ -250,13 +285,13 @@ static int infer_added(struct run *r, int following)
         pilotdb_ce ce;
 
         if (pilotdb_ce_get(r->db, r->added[i].name, &ce) != PILOTDB_OK)
-            return cli_db_error(r->db, "ingest: inferring a CE's capacity");
+            return db_fail(r, "ingest: inferring a CE's capacity");
         if (ce.capacity_source != PILOTDB_CAPACITY_INFERRED ||
             (r->added[i].earlier && pilots_of(&ce) == r->added[i].seen))
             continue; /* set by someone since, or nothing new */
         r->added[i].seen = pilots_of(&ce);
         if (!following && pilotdb_ce_peak_active(r->db, r->added[i].name, &peak) != PILOTDB_OK)
-            return cli_db_error(r->db, "ingest: inferring a CE's capacity");
+            return db_fail(r, "ingest: inferring a CE's capacity");
         if (following)
             peak = ce.active;
         ended = ce.count[PILOT_DONE] + ce.count[PILOT_FAILED];
@@ -265,7 +300,7 @@ static int infer_added(struct run *r, int following)
         if (edit.change.capacity == ce.capacity && edit.change.success_rate == ce.success_rate)
             continue;
         if (pilotdb_ce_edit(r->db, r->added[i].name, &edit) != PILOTDB_OK)
-            return cli_db_error(r->db, "ingest: inferring a CE's capacity");
+            return db_fail(r, "ingest: inferring a CE's capacity");
         r->added[i].capacity = edit.change.capacity;
         r->added[i].success_rate = edit.change.success_rate;
         r->added[i].ended = ended;
@@ -306,20 +341,20 @@ static int ingest_file(struct run *r, const char *path)
     struct stat st;
 
     if (!in) {
-        cli_error("ingest: cannot open '%s': %s", path, strerror(errno));
+        say(r, "ingest: cannot open '%s': %s", path, strerror(errno));
         return CLI_FAILED;
     }
     if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-        cli_error("ingest: cannot read '%s': it is a directory", path);
+        say(r, "ingest: cannot read '%s': it is a directory", path);
         fclose(in);
         return CLI_FAILED;
     }
     if (pilotingest_open(in, &io, &reader, err, sizeof err) != PILOTINGEST_OK) {
-        cli_error("ingest: %s", err);
+        say(r, "ingest: %s", err);
         status = CLI_FAILED;
     }
     while (status == CLI_OK && (rc = pilotingest_next(reader, &obs)) != PILOTINGEST_END) {
-        if (!told && r->o->format == PILOTINGEST_AUTO &&
+        if (!told && !r->err && r->o->format == PILOTINGEST_AUTO &&
             pilotingest_reader_format(reader) != PILOTINGEST_AUTO) {
             fprintf(stderr, "pilotdeck: ingest: %s: format %s (detected)\n", name,
                     pilotingest_format_name(pilotingest_reader_format(reader)));
@@ -331,7 +366,7 @@ static int ingest_file(struct run *r, const char *path)
             r->records++;
             report_bad(r, "%s", pilotingest_errmsg(reader));
         } else {
-            cli_error("ingest: %s", pilotingest_errmsg(reader));
+            say(r, "ingest: %s", pilotingest_errmsg(reader));
             status = CLI_FAILED;
         }
     }
@@ -455,6 +490,37 @@ static int ingest_once(const struct cli_globals *g, const struct options *o, int
     free_notes(r.added, r.nadded);
     free_notes(r.unknown, r.nunknown);
     return status;
+}
+
+int cli_ingest_history(pilotdb *db, const char *path, char *err, size_t err_size)
+{
+    const struct options o = {PILOTINGEST_AUTO, 1, 0, 0, 0, 0};
+    struct run r = {0};
+    int status;
+
+    err[0] = '\0';
+    r.o = &o;
+    r.db = db;
+    r.err = err;
+    r.err_size = err_size;
+    if (pilotdb_begin(db) != PILOTDB_OK || pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL) !=
+        PILOTDB_OK)
+        status = db_fail(&r, "ingest");
+    else
+        status = note_inferred(&r);
+    if (status == CLI_OK)
+        status = ingest_file(&r, path);
+    if (status == CLI_OK)
+        status = infer_added(&r, 0);
+    if (status == CLI_OK && r.bad)
+        status = CLI_FAILED; /* its first message is in err */
+    if (status == CLI_OK && pilotdb_commit(db) != PILOTDB_OK)
+        status = db_fail(&r, "ingest: committing");
+    if (status != CLI_OK && pilotdb_in_transaction(db))
+        pilotdb_rollback(db);
+    free_notes(r.added, r.nadded);
+    free_notes(r.unknown, r.nunknown);
+    return status == CLI_OK ? 0 : -1;
 }
 
 /* ---- follow ---------------------------------------------------------------- */

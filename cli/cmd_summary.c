@@ -24,18 +24,14 @@ static int run_summary(const struct cli_globals *g, struct cli_args *a)
         return a->status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (pilotdb_summary_get(db, &s) != PILOTDB_OK) {
+    if (flags & 1u << OPT_JSON) {
+        json_t *obj = NULL;
+        if (cli_summary_json(db, &obj) != PILOTDB_OK)
+            status = cli_db_error(db, "summary");
+        else
+            status = cli_print_json(obj);
+    } else if (pilotdb_summary_get(db, &s) != PILOTDB_OK) {
         status = cli_db_error(db, "summary");
-    } else if (flags & 1u << OPT_JSON) {
-        json_t *obj = json_object();
-
-        for (int i = 0; obj && i < PILOT_NSTATUS; i++)
-            if (json_object_set_new(obj, pilot_status_name(i),
-                                    json_integer((json_int_t)s.count[i])) != 0) {
-                json_decref(obj);
-                obj = NULL;
-            }
-        status = cli_print_json(obj);
     } else {
         char note[256];
 
@@ -58,3 +54,21 @@ const struct cli_command cmd_summary = {
     .options = summary_options,
     .run = run_summary,
 };
+
+pilotdb_rc cli_summary_json(pilotdb *db, json_t **out)
+{
+    pilotdb_summary s;
+    pilotdb_rc rc = pilotdb_summary_get(db, &s);
+
+    *out = NULL;
+    if (rc != PILOTDB_OK)
+        return rc;
+    *out = json_object();
+    for (int i = 0; *out && i < PILOT_NSTATUS; i++)
+        if (json_object_set_new(*out, pilot_status_name(i),
+                                json_integer((json_int_t)s.count[i])) != 0) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    return PILOTDB_OK;
+}

@@ -129,6 +129,24 @@ int cli_db_error(pilotdb *db, const char *what)
     return CLI_FAILED;
 }
 
+char *cli_json_text(const json_t *value)
+{
+    char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15)), *line;
+    size_t len;
+
+    if (!text)
+        return NULL;
+    len = strlen(text);
+    line = realloc(text, len + 2);
+    if (!line) {
+        free(text);
+        return NULL;
+    }
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    return line;
+}
+
 int cli_print_json(json_t *value)
 {
     char *text;
@@ -138,13 +156,13 @@ int cli_print_json(json_t *value)
         cli_error("out of memory building JSON");
         return CLI_FAILED;
     }
-    text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    text = cli_json_text(value);
     json_decref(value);
     if (!text) {
         cli_error("cannot encode JSON output");
         return CLI_FAILED;
     }
-    if (puts(text) == EOF || fflush(stdout) == EOF) {
+    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
         cli_error("writing output: %s", strerror(errno));
         rc = CLI_FAILED;
     }
