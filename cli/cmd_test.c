@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fit.h"
 #include "pilotsim.h"
 
 enum { OPT_UPDATE = 1, OPT_JOBS, OPT_JSON, OPT_JUNIT };
@@ -101,29 +102,42 @@ static int output_of(const sim_golden_case *c, const char *golden)
     return 0;
 }
 
+/* The command that prints output i of a database. */
+static const char *db_command(int i)
+{
+    return i == 2 ? "summary --json" : i == 3 ? "fit --json" : "ce list --json";
+}
+
 /* The one command that shows what the case's replay gives: malloc()ed. */
 static char *reproduce(const sim_golden_result *r)
 {
     const sim_golden_case *c = r->c;
     int out_i = output_of(c, r->golden);
-    int from_db = out_i >= 2; /* summary and fit read the database */
+    int from_db = (SIM_GOLDEN_DB_OUTPUTS & 1u << out_i) != 0;
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
 
     if (!out)
         return cli_xstrdup("");
-    fputs(from_db ? "rm -f replay.db && pilotdeck --db replay.db sim "
-                  : "pilotdeck --db :memory: sim ", out);
-    shell_word(out, c->scenario);
-    fprintf(out, " --seed %llu", (unsigned long long)r->seed);
-    if (c->until) {
-        fputs(" --until ", out);
-        shell_word(out, c->until);
+    if (c->history) {
+        fputs("rm -f replay.db && pilotdeck --db replay.db ingest --add-ces ", out);
+        shell_word(out, c->history);
+        fputs(" >/dev/null 2>&1", out);
+    } else {
+        fputs(from_db ? "rm -f replay.db && pilotdeck --db replay.db sim "
+                      : "pilotdeck --db :memory: sim ", out);
+        shell_word(out, c->scenario);
+        fprintf(out, " --seed %llu", (unsigned long long)r->seed);
+        if (c->until) {
+            fputs(" --until ", out);
+            shell_word(out, c->until);
+        }
+        if (from_db)
+            fputs(" >/dev/null", out);
     }
     if (from_db) {
-        fprintf(out, " >/dev/null && pilotdeck --db replay.db %s --json | diff ",
-                sim_golden_output_name(out_i));
+        fprintf(out, " && pilotdeck --db replay.db %s | diff ", db_command(out_i));
         shell_word(out, c->golden[out_i]);
         fputs(" -", out);
     } else if (out_i == 1) {
@@ -141,6 +155,46 @@ static char *reproduce(const sim_golden_result *r)
         free(text);
         return cli_xstrdup("");
     }
+    return text;
+}
+
+/* ---- what a case's database gives: the commands' own outputs ---------------- */
+
+static int load_history(void *arg, pilotdb *db, const char *path, char *errbuf,
+                        size_t errbuf_size)
+{
+    (void)arg;
+    return cli_ingest_history(db, path, errbuf, errbuf_size);
+}
+
+static char *db_output(void *arg, pilotdb *db, int output, char *errbuf, size_t errbuf_size)
+{
+    json_t *value = NULL;
+    char *text;
+    pilotdb_rc rc = PILOTDB_OK;
+
+    (void)arg;
+    if (output == 2) {
+        rc = cli_summary_json(db, &value);
+    } else if (output == 4) {
+        rc = cli_ce_list_json(db, 0, &value);
+    } else {
+        /* as `pilotdeck --db replay.db fit --json` names its scenario */
+        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "fit of replay.db", 0};
+        sim_fit *fit = NULL;
+        if (sim_fit_run(db, &opt, &fit, errbuf, errbuf_size) != SIM_OK)
+            return NULL;
+        value = sim_fit_json(fit);
+        sim_fit_free(fit);
+    }
+    if (rc != PILOTDB_OK) {
+        snprintf(errbuf, errbuf_size, "%s", pilotdb_errmsg(db));
+        return NULL;
+    }
+    text = value ? cli_json_text(value) : NULL;
+    json_decref(value);
+    if (!text)
+        snprintf(errbuf, errbuf_size, "out of memory writing JSON");
     return text;
 }
 
@@ -163,12 +217,15 @@ static char *failure_text(const sim_golden_result *r, const char *command)
 
     if (!out)
         return cli_xstrdup("out of memory");
-    if (r->status == SIM_GOLDEN_DIFF)
+    if (r->status == SIM_GOLDEN_DIFF && r->c->history)
+        fprintf(out, "%s:%d: %s differs (history %s)\n  got:  %s\n  want: %s\n", r->golden,
+                r->line, r->where, r->c->history, r->got, r->want);
+    else if (r->status == SIM_GOLDEN_DIFF)
         fprintf(out, "%s:%d: %s differs (seed %llu)\n  got:  %s\n  want: %s\n", r->golden,
                 r->line, r->where, (unsigned long long)r->seed, r->got, r->want);
     else
         fprintf(out, "%s\n", r->message);
-    if (r->status == SIM_GOLDEN_DIFF || r->seed)
+    if (r->status == SIM_GOLDEN_DIFF || r->seed || r->c->history)
         fprintf(out, "  reproduce: %s\n", command);
     if (fclose(out) != 0 || !text) {
         free(text);
@@ -181,9 +238,10 @@ static void print_json(const sim_golden_result *r, const char *command, struct t
 {
     const sim_golden_case *c = r->c;
     json_t *obj = json_pack("{s:s, s:s, s:s, s:s}", "name", c->name, "status",
-                            status_word(r), "scenario", c->scenario, "origin", c->origin);
+                            status_word(r), c->history ? "history" : "scenario",
+                            c->history ? c->history : c->scenario, "origin", c->origin);
 
-    if (obj && r->status != SIM_GOLDEN_ERROR)
+    if (obj && r->status != SIM_GOLDEN_ERROR && !c->history)
         json_object_set_new(obj, "seed", json_integer((json_int_t)r->seed));
     if (obj && c->until)
         json_object_set_new(obj, "until", json_string(c->until));
@@ -206,7 +264,8 @@ static void print_json(const sim_golden_result *r, const char *command, struct t
     }
     if (obj && r->status == SIM_GOLDEN_ERROR)
         json_object_set_new(obj, "message", json_string(r->message));
-    if (obj && (r->status == SIM_GOLDEN_DIFF || (r->status == SIM_GOLDEN_ERROR && r->seed)))
+    if (obj && (r->status == SIM_GOLDEN_DIFF ||
+                (r->status == SIM_GOLDEN_ERROR && (r->seed || c->history))))
         json_object_set_new(obj, "reproduce", json_string(command));
     if (cli_print_json(obj) != CLI_OK)
         t->write_failed = 1;
@@ -345,6 +404,7 @@ static int run_test(const struct cli_globals *g, struct cli_args *a)
     struct test_options o = {0, 0, 1, NULL};
     sim_golden_set set = {0};
     struct tally t;
+    const sim_golden_hooks hooks = {load_history, db_output, NULL};
     FILE *junit = NULL;
     char err[1024];
     const char *here = ".";
@@ -380,7 +440,8 @@ static int run_test(const struct cli_globals *g, struct cli_args *a)
         goto out;
     }
     t.kept = cli_xcalloc(set.ncases, sizeof *t.kept);
-    if (sim_golden_run(&set, o.update, (unsigned)o.jobs, take_result, &t, err, sizeof err) !=
+    if (sim_golden_run(&set, o.update, (unsigned)o.jobs, &hooks, take_result, &t, err,
+                       sizeof err) !=
         SIM_OK) {
         cli_error("%s", err);
         status = CLI_FAILED;
@@ -421,12 +482,16 @@ const struct cli_command cmd_test = {
         "in the same directory) against a fresh in-memory database, as\n"
         "'pilotdeck --db :memory: sim NAME.ini --json' does, and compare byte for byte.\n"
         "Also compared when present: golden/NAME.csv (the CSV series), and\n"
-        "NAME.summary.json and NAME.fit.json ('summary --json' and 'fit --json' of the\n"
-        "database the replay leaves).  A DIR means every such scenario in it (and every\n"
-        "manifest); the default is the current directory.  A FILE is a scenario, or a\n"
-        "manifest: an INI file of [case NAME] sections with scenario = FILE and\n"
-        "optionally seed = N, until = T, compare = report, csv, summary, fit (default\n"
-        "report), and report, csv, summary, fit = GOLDEN (relative to the manifest).\n"
+        "NAME.summary.json, NAME.fit.json and NAME.ces.json ('summary --json', 'fit\n"
+        "--json' and 'ce list --json' of the database the replay leaves, run as\n"
+        "--db replay.db).  A DIR means every such scenario in it (and every manifest);\n"
+        "the default is the current directory.  A FILE is a scenario; a history\n"
+        "(FILE.jsonl, as 'export' writes it), ingested as 'ingest --add-ces' does into a\n"
+        "fresh database and compared on golden/FILE.summary.json, .fit.json and\n"
+        ".ces.json; or a manifest: an INI file of [case NAME] sections with scenario =\n"
+        "FILE (and optionally seed = N, until = T) or history = FILE, compare = report,\n"
+        "csv, summary, fit, ces (default report, or for a history summary, fit, ces),\n"
+        "and report, csv, summary, fit, ces = GOLDEN (relative to the manifest).\n"
         "\n"
         "Prints 'ok NAME', or 'FAIL NAME:' with the first differing line, its JSON path,\n"
         "the seed and the command that reproduces it.  Exit status: 0 when every case\n"

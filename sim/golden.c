@@ -35,6 +35,7 @@ static void case_free(sim_golden_case *c)
     free(c->name);
     free(c->origin);
     free(c->scenario);
+    free(c->history);
     free(c->until);
     for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++)
         free(c->golden[i]);
@@ -43,6 +44,7 @@ static void case_free(sim_golden_case *c)
 
 static const struct { const char *name, *suffix; } outputs[SIM_GOLDEN_NOUTPUTS] = {
     {"report", ".json"}, {"csv", ".csv"}, {"summary", ".summary.json"}, {"fit", ".fit.json"},
+    {"ces", ".ces.json"},
 };
 
 const char *sim_golden_output_name(int i)
@@ -126,6 +128,46 @@ static sim_rc add_scenario(sim_golden_set *set, const char *path, char *errbuf,
     return SIM_OK;
 }
 
+/* The case of the history file path (FILE.jsonl): golden/FILE.summary.json,
+ * .ces.json and .fit.json beside it. */
+static sim_rc add_history(sim_golden_set *set, const char *path, char *errbuf,
+                          size_t errbuf_size)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    size_t len = strlen(base) - 6; /* without .jsonl */
+    char *dir = sim__dir_name(path), *stem = NULL, *rel;
+    sim_golden_case *c = new_case(set);
+    int ok;
+
+    rel = sim__format("golden/%.*s", (int)len, base);
+    if (dir && rel)
+        stem = join(dir, rel);
+    ok = c && stem;
+    if (ok) {
+        c->name = sim__format("%.*s", (int)len, base);
+        c->origin = sim__format("%s", path);
+        c->history = sim__format("%s", path);
+        ok = c->name && c->origin && c->history;
+        for (int i = 0; ok && i < SIM_GOLDEN_NOUTPUTS; i++)
+            if (SIM_GOLDEN_DB_OUTPUTS & 1u << i)
+                ok = (c->golden[i] = sim__format("%s%s", stem, outputs[i].suffix)) != NULL;
+    }
+    free(dir);
+    free(rel);
+    free(stem);
+    if (!ok) {
+        snprintf(errbuf, errbuf_size, "%s: out of memory", path);
+        return SIM_ENOMEM;
+    }
+    return SIM_OK;
+}
+
+static int is_history(const char *path)
+{
+    size_t len = strlen(path);
+    return len > 6 && strcmp(path + len - 6, ".jsonl") == 0;
+}
+
 /* Non-zero if the INI file at path is a manifest: its first section is a
  * [case NAME].  An unreadable file is not (it fails as a scenario). */
 static int is_manifest(const char *path)
@@ -147,12 +189,14 @@ static int is_manifest(const char *path)
 }
 
 /* A manifest's keys; KEY_GOLDEN << i is output i's golden file. */
-enum { KEY_SCENARIO = 1, KEY_SEED = 2, KEY_UNTIL = 4, KEY_COMPARE = 8, KEY_GOLDEN = 16 };
+enum { KEY_SCENARIO = 1, KEY_SEED = 2, KEY_UNTIL = 4, KEY_COMPARE = 8, KEY_HISTORY = 16,
+       KEY_GOLDEN = 32 };
 
 static const struct { const char *name; unsigned bit; } manifest_keys[] = {
     {"scenario", KEY_SCENARIO}, {"seed", KEY_SEED}, {"until", KEY_UNTIL},
     {"compare", KEY_COMPARE},   {"report", KEY_GOLDEN << 0}, {"csv", KEY_GOLDEN << 1},
-    {"summary", KEY_GOLDEN << 2}, {"fit", KEY_GOLDEN << 3},
+    {"summary", KEY_GOLDEN << 2}, {"fit", KEY_GOLDEN << 3}, {"ces", KEY_GOLDEN << 4},
+    {"history", KEY_HISTORY},
 };
 
 struct manifest {
@@ -207,10 +251,17 @@ static int finish_case(struct manifest *m)
     if (!c)
         return 1;
     m->c = NULL;
-    if (!c->scenario)
-        return fail(m, m->line, "[case %s] needs scenario = FILE", c->name);
+    if (!c->scenario == !c->history)
+        return fail(m, m->line, "[case %s] needs scenario = FILE or history = FILE, one of "
+                    "them", c->name);
+    if (c->history && (m->seen & (KEY_SEED | KEY_UNTIL)))
+        return fail(m, m->line, "[case %s]: seed and until are for a scenario, not a "
+                    "history", c->name);
+    if (c->history && (m->seen & KEY_COMPARE) && (m->compare & ~SIM_GOLDEN_DB_OUTPUTS))
+        return fail(m, m->line, "[case %s]: a history is compared on summary, ces and fit "
+                    "(a scenario's report and csv are not made)", c->name);
     if (!(m->seen & KEY_COMPARE))
-        m->compare = SIM_GOLDEN_REPORT;
+        m->compare = c->history ? SIM_GOLDEN_DB_OUTPUTS : SIM_GOLDEN_REPORT;
     stem = join(m->dir, "golden/");
     if (!stem)
         return fail(m, m->line, "out of memory");
@@ -228,7 +279,7 @@ static int finish_case(struct manifest *m)
     return 1;
 }
 
-/* compare = report, csv, summary, fit: the outputs compared. */
+/* compare = report, csv, summary, fit, ces: the outputs compared. */
 static int parse_compare(struct manifest *m, const char *value)
 {
     const char *p = value;
@@ -246,13 +297,13 @@ static int parse_compare(struct manifest *m, const char *value)
                 break;
         if (i == SIM_GOLDEN_NOUTPUTS)
             return fail(m, m->line, "compare: unknown output '%.*s' (report, csv, summary, "
-                        "fit)", (int)n, p);
+                        "fit, ces)", (int)n, p);
         m->compare |= 1u << i;
         p += n;
     }
     if (!m->compare)
         return fail(m, m->line, "compare: name at least one output (report, csv, summary, "
-                    "fit)");
+                    "fit, ces)");
     return 1;
 }
 
@@ -289,8 +340,8 @@ static int handle_key(void *user, const char *section, const char *name, const c
         if (strcmp(name, manifest_keys[i].name) == 0)
             bit = manifest_keys[i].bit;
     if (!bit)
-        return fail(m, m->line, "unknown key '%s' (scenario, seed, until, compare, report, csv, "
-                    "summary, fit)", name);
+        return fail(m, m->line, "unknown key '%s' (scenario, history, seed, until, compare, "
+                    "report, csv, summary, fit, ces)", name);
     if (m->seen & bit)
         return fail(m, m->line, "key '%s' given twice in [%s]", name, section);
     m->seen |= bit;
@@ -299,6 +350,10 @@ static int handle_key(void *user, const char *section, const char *name, const c
     switch (bit) {
     case KEY_SCENARIO:
         field = &c->scenario;
+        *field = join(m->dir, value);
+        break;
+    case KEY_HISTORY:
+        field = &c->history;
         *field = join(m->dir, value);
         break;
     case KEY_SEED: {
@@ -454,6 +509,8 @@ sim_rc sim_golden_add(sim_golden_set *set, const char *path, char *errbuf, size_
     }
     if (S_ISDIR(st.st_mode))
         return add_dir(set, path, errbuf, errbuf_size);
+    if (is_history(path))
+        return add_history(set, path, errbuf, errbuf_size);
     if (is_manifest(path))
         return add_manifest(set, path, errbuf, errbuf_size);
     return add_scenario(set, path, errbuf, errbuf_size);

@@ -11,52 +11,56 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <jansson.h>
-
-#include "fit.h"
 #include "internal.h"
 
-/* The database's counts as `pilotdeck summary --json` prints them. */
-static char *summary_text(pilotdb *db)
+/* The outputs of db that c compares, through the caller's hooks. */
+static sim_rc db_outputs(const sim_golden_case *c, const sim_golden_hooks *hooks, pilotdb *db,
+                         char *got[SIM_GOLDEN_NOUTPUTS], size_t len[SIM_GOLDEN_NOUTPUTS],
+                         char *errbuf, size_t errbuf_size)
 {
-    pilotdb_summary sum;
-    json_t *obj = json_object();
-    char *text = NULL;
-
-    if (obj && pilotdb_summary_get(db, &sum) == PILOTDB_OK) {
-        for (int i = 0; i < PILOT_NSTATUS; i++)
-            json_object_set_new(obj, pilot_status_name(i), json_integer(sum.count[i]));
-        text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
+        if (!(SIM_GOLDEN_DB_OUTPUTS & 1u << i) || !c->golden[i])
+            continue;
+        if (!hooks || !hooks->db_output) {
+            snprintf(errbuf, errbuf_size, "%s: the %s of a database cannot be written here",
+                     c->origin, sim_golden_output_name(i));
+            return SIM_EINVAL;
+        }
+        if (!(got[i] = hooks->db_output(hooks->arg, db, i, errbuf, errbuf_size)))
+            return SIM_EINVAL;
+        len[i] = strlen(got[i]);
     }
-    json_decref(obj);
-    return text;
+    return SIM_OK;
 }
 
-/* `pilotdeck --db replay.db fit --json` of the database. */
-static char *fit_text(pilotdb *db, char *errbuf, size_t errbuf_size)
+/* Replay history case c: its file ingested into a fresh database, then
+ * that database's outputs. */
+static sim_rc replay_history(const sim_golden_case *c, const sim_golden_hooks *hooks,
+                             char *got[SIM_GOLDEN_NOUTPUTS], size_t len[SIM_GOLDEN_NOUTPUTS],
+                             char *errbuf, size_t errbuf_size)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "fit of replay.db", 0};
-    sim_fit *fit = NULL;
-    json_t *obj;
-    char *text = NULL;
+    pilotdb *db = NULL;
+    sim_rc rc;
 
-    if (sim_fit_run(db, &opt, &fit, errbuf, errbuf_size) != SIM_OK)
-        return NULL;
-    obj = sim_fit_json(fit);
-    if (obj)
-        text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(obj);
-    sim_fit_free(fit);
-    if (!text)
-        snprintf(errbuf, errbuf_size, "out of memory writing the fit");
-    return text;
+    if (!hooks || !hooks->load) {
+        snprintf(errbuf, errbuf_size, "%s: a history cannot be read here", c->origin);
+        return SIM_EINVAL;
+    }
+    if (pilotdb_open(":memory:", PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH, &db, errbuf,
+                     errbuf_size) != PILOTDB_OK)
+        return SIM_EDB;
+    if (hooks->load(hooks->arg, db, c->history, errbuf, errbuf_size) != 0)
+        rc = SIM_EINVAL;
+    else
+        rc = db_outputs(c, hooks, db, got, len, errbuf, errbuf_size);
+    pilotdb_close(db);
+    return rc;
 }
 
 /* Replay c as `pilotdeck --db :memory: sim SCENARIO --json [--seed N]
  * [--until T] [--csv FILE]` does: each output c compares, malloc()ed in
- * got[] (the JSON ones ending with a newline, as the commands print them),
- * with its length. */
-static sim_rc replay(const sim_golden_case *c, uint64_t *seed,
+ * got[], with its length (the database's through hooks). */
+static sim_rc replay(const sim_golden_case *c, const sim_golden_hooks *hooks, uint64_t *seed,
                      char *got[SIM_GOLDEN_NOUTPUTS], size_t len[SIM_GOLDEN_NOUTPUTS],
                      char *errbuf, size_t errbuf_size)
 {
@@ -67,6 +71,8 @@ static sim_rc replay(const sim_golden_case *c, uint64_t *seed,
     int64_t until;
     sim_rc rc;
 
+    if (c->history)
+        return replay_history(c, hooks, got, len, errbuf, errbuf_size);
     rc = sim_scenario_load(c->scenario, &scn, errbuf, errbuf_size);
     if (rc != SIM_OK)
         return rc;
@@ -106,36 +112,18 @@ static sim_rc replay(const sim_golden_case *c, uint64_t *seed,
         goto out;
     }
     series = NULL;
-    /* the engine gives the database its wall clock back: fit reads it as it is */
-    if ((c->golden[0] && !(got[0] = sim_report_json(eng))) ||
-        (c->golden[2] && !(got[2] = summary_text(db)))) {
-        snprintf(errbuf, errbuf_size, "out of memory writing the outputs");
-        rc = SIM_ENOMEM;
-        goto out;
+    if (c->golden[0]) {
+        if (!(got[0] = sim_report_json(eng))) {
+            snprintf(errbuf, errbuf_size, "out of memory writing the report");
+            rc = SIM_ENOMEM;
+            goto out;
+        }
+        len[0] = strlen(got[0]);
     }
+    /* the engine gives the database its wall clock back: read as it is */
     sim_engine_free(eng);
     eng = NULL;
-    if (c->golden[3] && !(got[3] = fit_text(db, errbuf, errbuf_size))) {
-        rc = SIM_EINVAL;
-        goto out;
-    }
-    for (int i = 0; i < SIM_GOLDEN_NOUTPUTS; i++) {
-        if (!got[i] || i == 1)
-            continue;
-        len[i] = strlen(got[i]);
-        if (i >= 2) {
-            /* as cli_print_json() ends its line */
-            char *more = realloc(got[i], len[i] + 2);
-            if (!more) {
-                rc = SIM_ENOMEM;
-                snprintf(errbuf, errbuf_size, "out of memory writing the outputs");
-                goto out;
-            }
-            got[i] = more;
-            got[i][len[i]++] = '\n';
-            got[i][len[i]] = '\0';
-        }
-    }
+    rc = db_outputs(c, hooks, db, got, len, errbuf, errbuf_size);
 out:
     sim_engine_free(eng);
     if (series)
@@ -379,7 +367,8 @@ static double seconds_since(const struct timespec *t0)
 }
 
 /* Replay case c and fill r. */
-static void run_case(const sim_golden_case *c, int update, sim_golden_result *r)
+static void run_case(const sim_golden_case *c, int update, const sim_golden_hooks *hooks,
+                     sim_golden_result *r)
 {
     char *got[SIM_GOLDEN_NOUTPUTS] = {NULL};
     size_t len[SIM_GOLDEN_NOUTPUTS] = {0};
@@ -389,7 +378,7 @@ static void run_case(const sim_golden_case *c, int update, sim_golden_result *r)
     memset(r, 0, sizeof *r);
     r->c = c;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (replay(c, &r->seed, got, len, r->message, sizeof r->message) != SIM_OK) {
+    if (replay(c, hooks, &r->seed, got, len, r->message, sizeof r->message) != SIM_OK) {
         r->status = SIM_GOLDEN_ERROR;
         goto out;
     }
@@ -418,6 +407,7 @@ out:
 
 struct runner {
     const sim_golden_set *set;
+    const sim_golden_hooks *hooks;
     int update;
     sim_golden_result *results;
     unsigned char *done;
@@ -437,7 +427,7 @@ static void *work(void *arg)
         pthread_mutex_unlock(&rn->lock);
         if (i >= rn->set->ncases)
             return NULL;
-        run_case(&rn->set->cases[i], rn->update, &rn->results[i]);
+        run_case(&rn->set->cases[i], rn->update, rn->hooks, &rn->results[i]);
         pthread_mutex_lock(&rn->lock);
         rn->done[i] = 1;
         pthread_cond_broadcast(&rn->finished);
@@ -446,7 +436,7 @@ static void *work(void *arg)
 }
 
 sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
-                      sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size)
+                      const sim_golden_hooks *hooks, sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size)
 {
     struct runner rn;
     pthread_t *threads = NULL;
@@ -455,6 +445,7 @@ sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
 
     memset(&rn, 0, sizeof rn);
     rn.set = set;
+    rn.hooks = hooks;
     rn.update = update;
     if (jobs > n)
         jobs = (unsigned)n;
@@ -476,7 +467,7 @@ sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
             break;
     for (i = 0; i < n; i++) {
         if (started == 0) {
-            run_case(&set->cases[i], update, &rn.results[i]);
+            run_case(&set->cases[i], update, hooks, &rn.results[i]);
         } else {
             pthread_mutex_lock(&rn.lock);
             while (!rn.done[i])

@@ -488,15 +488,17 @@ sim_rc sim_shard_merge(const char *const *paths, size_t npaths, sim_study *st,
 #define SIM_GOLDEN_SUMMARY 4u /* the database's counts, as `summary --json` prints them */
 #define SIM_GOLDEN_FIT     8u /* `fit --json` of the database, the scenario named as
                                  `pilotdeck --db replay.db fit` names it */
-#define SIM_GOLDEN_NOUTPUTS 4
+#define SIM_GOLDEN_CES    16u /* the CEs, as `ce list --json` prints them */
+#define SIM_GOLDEN_NOUTPUTS 5
+/* The outputs of the database a case leaves (the caller writes them). */
+#define SIM_GOLDEN_DB_OUTPUTS (SIM_GOLDEN_SUMMARY | SIM_GOLDEN_FIT | SIM_GOLDEN_CES)
 
-/* "report", "csv", "summary", "fit": output i's name (manifest keys, the
- * suffix of its default golden file golden/NAME.json, .csv, .summary.json,
- * .fit.json); NULL out of range. */
+/* "report", "csv", "summary", "fit", "ces": output i's name (manifest
+ * keys); NULL out of range. */
 const char *sim_golden_output_name(int i);
 
-/* The golden file's name suffix of output i: ".json", ".csv", ".summary.json",
- * ".fit.json"; NULL out of range. */
+/* The suffix of output i's default golden file golden/NAME...: ".json",
+ * ".csv", ".summary.json", ".fit.json", ".ces.json"; NULL out of range. */
 const char *sim_golden_output_suffix(int i);
 
 /* One case: a scenario replayed with a seed up to a time, and the golden
@@ -504,7 +506,10 @@ const char *sim_golden_output_suffix(int i);
 typedef struct sim_golden_case {
     char *name;      /* the scenario file's name without .ini, or a manifest's [case NAME] */
     char *origin;    /* where it was defined: the scenario file, or MANIFEST:LINE */
-    char *scenario;  /* the scenario file */
+    char *scenario;  /* the scenario file, or NULL for a history case */
+    char *history;   /* a history case: the file ingested (as `ingest --add-ces`
+                        reads it) into a fresh database, whose outputs are
+                        compared; else NULL */
     int64_t seed;    /* -1: the scenario's own */
     char *until;     /* the time to stop at ("12h"), or NULL: the end */
     char *golden[SIM_GOLDEN_NOUTPUTS]; /* output i's golden file, NULL: not compared */
@@ -526,6 +531,11 @@ typedef struct sim_golden_set {
  *     (report, csv, summary, fit; default report), and report, csv, summary
  *     and fit (the goldens; default golden/NAME and the output's suffix),
  *     file names relative to the manifest;
+ *     A manifest's case may name history = FILE instead of scenario: the
+ *     history is ingested into a fresh database, and compare takes summary,
+ *     ces and fit (the default: all three);
+ *   a FILE.jsonl: a history case, with golden/FILE.summary.json, .ces.json
+ *     and .fit.json beside it;
  *   any other file: a scenario, with golden/NAME.json beside it (a missing
  *     golden fails the case, or is written by an update).
  * SIM_EIO (path cannot be read), SIM_EPARSE ("MANIFEST:LINE: message": the
@@ -560,6 +570,21 @@ typedef struct sim_golden_result {
     double seconds;       /* wall time of the replay */
 } sim_golden_result;
 
+/*
+ * What the caller does for a case's database (libpilotsim does not read
+ * outside formats nor print as the commands do): load fills a fresh
+ * database from a history file (0, or -1 with errbuf saying why, nothing
+ * kept); db_output writes output i (a bit of SIM_GOLDEN_DB_OUTPUTS is
+ * 1u << i) of a database as its command prints it, malloc()ed, or NULL with
+ * errbuf saying why.  Both are called from any thread of a run, at once,
+ * each on its own database.
+ */
+typedef struct sim_golden_hooks {
+    int (*load)(void *arg, pilotdb *db, const char *path, char *errbuf, size_t errbuf_size);
+    char *(*db_output)(void *arg, pilotdb *db, int output, char *errbuf, size_t errbuf_size);
+    void *arg;
+} sim_golden_hooks;
+
 /* Given each result, in the order of the cases; r is valid during the call. */
 typedef void (*sim_golden_fn)(void *arg, const sim_golden_result *r);
 
@@ -573,7 +598,7 @@ typedef void (*sim_golden_fn)(void *arg, const sim_golden_result *r);
  * case has been reported (failed cases included), SIM_ENOMEM otherwise.
  */
 sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
-                      sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size);
+                      const sim_golden_hooks *hooks, sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size);
 
 #ifdef __cplusplus
 }

@@ -121,7 +121,7 @@ static void run_set(const sim_golden_set *set, int update, unsigned jobs, struct
     char err[256];
 
     memset(s, 0, sizeof *s);
-    assert_int_equal(sim_golden_run(set, update, jobs, keep, s, err, sizeof err), SIM_OK);
+    assert_int_equal(sim_golden_run(set, update, jobs, NULL, keep, s, err, sizeof err), SIM_OK);
     assert_int_equal(s->n, set->ncases);
 }
 

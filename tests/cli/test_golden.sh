@@ -132,11 +132,61 @@ has "$out" "updated outage-db: golden/outage-db.fit.json"
 expect 0 "$PD" test db.ini;   has "$out" "ok outage-db"
 expect 0 "$PD" test                 # the directory: its scenarios and its manifests
 has "$out" "6 passed, 0 failed"
+# -- a history: an export replayed through ingest, compared on summary, ces and fit -------
+rm -f replay.db
+expect 0 "$PD" --db replay.db sim outage.ini
+expect 0 "$PD" --db replay.db export --origin 2026-12-01T00:00:00Z week.jsonl
+expect 1 "$PD" test week.jsonl
+has "$out" "FAIL week: golden/week.summary.json: no golden file"
+expect 0 "$PD" test --update week.jsonl
+has "$out" "updated week: golden/week.summary.json golden/week.fit.json golden/week.ces.json"
+# they are what the commands print after `ingest --add-ces` of the history
+rm -f replay.db
+expect 0 "$PD" --db replay.db ingest --add-ces week.jsonl
+for o in "summary summary" "ces ce list" "fit fit"; do
+    set -- $o; file=$1; shift
+    expect 0 "$PD" --db replay.db "$@" --json; printf '%s\n' "$out" >got.json
+    cmp -s got.json "golden/week.$file.json" && ok || bad "golden/week.$file.json is not '$*' --json"
+done
+expect 0 "$PD" test week.jsonl;  has "$out" "ok week"
+# a history that changed: a pilot that ended done now failed
+sed -i '0,/"status":"done"/s//"status":"failed"/' week.jsonl
+expect 1 "$PD" test week.jsonl
+has "$out" "FAIL week: golden/week.summary.json:1: .done differs (history week.jsonl)"
+has "$out" "reproduce: rm -f replay.db && pilotdeck --db replay.db ingest --add-ces week.jsonl >/dev/null 2>&1 && pilotdeck --db replay.db summary --json | diff golden/week.summary.json -"
+command=$(printf '%s\n' "$out" | sed -n 's/^  reproduce: //p')
+expect 1 sh -c "PATH='$(dirname "$PD")':\$PATH; $command"
+has "$out" '"done":'
+# a manifest's history case, compared on the CEs only; a bad record is an error
+cat >hist.ini <<'EOF'
+[case week-ces]
+history = week.jsonl
+compare = ces
+EOF
+expect 0 "$PD" test --update hist.ini
+has "$out" "updated week-ces: golden/week-ces.ces.json"
+[ ! -e golden/week-ces.summary.json ] && ok || bad "compare = ces wrote a summary golden"
+printf '{"ref":"x","ce":"ce-a","status":"bogus","at":"2026-12-01T00:00:00Z"}\n' >>week.jsonl
+expect 1 "$PD" test hist.ini
+has "$out" "FAIL week-ces: week.jsonl:"
+has "$out" "bogus"
+for bad_case in 'scenario = outage.ini\nhistory = week.jsonl' 'history = week.jsonl\nseed = 3' \
+                'history = week.jsonl\ncompare = report'; do
+    printf "[case x]\n$bad_case\n" >badh.ini
+    expect 2 "$PD" test badh.ini
+done
+has "$err" "a history is compared on summary, ces and fit"
+printf '[case x]\nscenario = outage.ini\nhistory = week.jsonl\n' >badh.ini
+expect 2 "$PD" test badh.ini;   has "$err" "needs scenario = FILE or history = FILE, one of them"
+printf '[case x]\nhistory = week.jsonl\nseed = 3\n' >badh.ini
+expect 2 "$PD" test badh.ini;   has "$err" "seed and until are for a scenario, not a history"
+rm -f badh.ini hist.ini week.jsonl golden/week* got.json replay.db
+
 cd .. || exit 1
 
 # -- bad input ---------------------------------------------------------------------------
 printf '[case a]\nscenario = x.ini\ncompare = summary, plot\n' >m.ini
-expect 2 "$PD" test m.ini;    has "$err" "m.ini:3: compare: unknown output 'plot' (report, csv, summary, fit)"
+expect 2 "$PD" test m.ini;    has "$err" "m.ini:3: compare: unknown output 'plot' (report, csv, summary, fit, ces)"
 expect 2 "$PD" test nowhere;  has "$err" "nowhere: No such file or directory"
 expect 2 "$PD" test --jobs 0 proj
 expect 2 "$PD" test --bogus
