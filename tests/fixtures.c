@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "schema.h"
+
 int64_t fx_clock_ms = 0;
 
 int64_t fx_clock(void *arg)
@@ -299,6 +301,42 @@ const char *fx_blank_db(fx_db_factory *f, const char *name)
         fail_msg("writing %s: %s", m->path, err ? err : "failed");
     if (sqlite3_close(raw) != SQLITE_OK)
         fail_msg("closing %s", m->path);
+    return m->path;
+}
+
+void fx_old_db_file(const char *path, int version)
+{
+    sqlite3 *raw = NULL;
+    char *err = NULL, sql[128];
+
+    if (version < 1 || version >= PILOTDB_SCHEMA_VERSION)
+        fail_msg("no older schema version %d (1 to %d)", version,
+                 PILOTDB_SCHEMA_VERSION - 1);
+    remove(path);
+    if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK)
+        fail_msg("creating %s: %s", path, raw ? sqlite3_errmsg(raw) : "out of memory");
+    for (int v = 1; v <= version; v++) {
+        if (pilotdb_migrations[v - 1].version != v)
+            fail_msg("migration %d is not the %d-th", pilotdb_migrations[v - 1].version, v);
+        if (sqlite3_exec(raw, pilotdb_migrations[v - 1].sql, NULL, NULL, &err) != SQLITE_OK)
+            fail_msg("%s: schema %d: %s", path, v, err ? err : "failed");
+    }
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+             PILOTDB_APPLICATION_ID, version);
+    if (sqlite3_exec(raw, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", path, err ? err : "failed");
+    if (sqlite3_close(raw) != SQLITE_OK)
+        fail_msg("closing %s", path);
+}
+
+const char *fx_old_db(fx_db_factory *f, const char *name, int version)
+{
+    struct made *m = factory_entry(f, name);
+
+    if (m->db)
+        fail_msg("fixture database '%s' is open: it cannot be made old", name);
+    fx_old_db_file(m->path, version);
     return m->path;
 }
 

@@ -73,6 +73,14 @@ const char *fx_db_factory_path(fx_db_factory *f, const char *name);
  * 0, no tables), not opened; its path, owned by the factory. */
 const char *fx_blank_db(fx_db_factory *f, const char *name);
 
+/* A database at an older schema version, for migration tests: the file
+ * path made (replacing any) by the shipped migrations up to version (1 to
+ * PILOTDB_SCHEMA_VERSION - 1), with pilotdeck's application id and no rows;
+ * not opened.  fx_old_db() makes it as the file NAME.db of a factory and
+ * returns its path, owned by the factory. */
+void fx_old_db_file(const char *path, int version);
+const char *fx_old_db(fx_db_factory *f, const char *name, int version);
+
 /* The ATTACH-qualified form: attach the database file path to db's
  * connection under schema (ATTACH DATABASE path AS schema), so that one
  * connection reads both (SELECT ... FROM schema.pilot).  Closing db

@@ -1669,15 +1669,7 @@ static void test_migrate_from_v1(void **state)
 /* Build a version 3 database at path from the shipped migrations. */
 static void build_v3(const char *path)
 {
-    char sql[128];
-
-    for (int v = 1; v <= 3; v++) {
-        assert_int_equal(pilotdb_migrations[v - 1].version, v);
-        sql_on_file(path, pilotdb_migrations[v - 1].sql);
-    }
-    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = 3;",
-             PILOTDB_APPLICATION_ID);
-    sql_on_file(path, sql);
+    fx_old_db_file(path, 3);
 }
 
 static int64_t sql_int(pilotdb *db, const char *sql)

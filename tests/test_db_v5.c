@@ -88,15 +88,7 @@ static char *pilot_rows(pilotdb *db)
  * CEs and pilots in every status, one failed before it started. */
 static void build_v4(const char *path)
 {
-    char sql[128];
-
-    for (int v = 1; v <= 4; v++) {
-        assert_int_equal(pilotdb_migrations[v - 1].version, v);
-        sql_on_file(path, pilotdb_migrations[v - 1].sql);
-    }
-    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = 4;",
-             PILOTDB_APPLICATION_ID);
-    sql_on_file(path, sql);
+    fx_old_db_file(path, 4);
     sql_on_file(path,
                 "INSERT INTO ce(name, capacity, success_rate, enabled, n_submitted,"
                 " n_running, n_done, n_failed, last_change_at) VALUES"

@@ -87,6 +87,33 @@ static void test_blank(void **state)
 }
 
 /* A second database attached under a name: one connection reads both. */
+/* A database at each older schema version: the version in its header and
+ * no rows; opening it migrates it to the current one. */
+static void test_old_versions(void **state)
+{
+    fx_db_factory *f = *state;
+
+    for (int v = 1; v < PILOTDB_SCHEMA_VERSION; v++) {
+        char name[16];
+        sqlite3 *raw = NULL;
+        sqlite3_stmt *st = NULL;
+        pilotdb *db;
+        snprintf(name, sizeof name, "v%d", v);
+        const char *path = fx_old_db(f, name, v);
+        assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &st, NULL),
+                         SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), v);
+        sqlite3_finalize(st);
+        assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+        db = fx_db_factory_get(f, name);
+        assert_int_equal(query_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM ce"), 0);
+        fx_assert_consistent(db);
+    }
+}
+
 static void test_attach(void **state)
 {
     fx_db_factory *f = *state;
@@ -108,6 +135,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest factory[] = {
         cmocka_unit_test(test_factory),
         cmocka_unit_test_setup_teardown(test_blank, fx_db_factory_setup,
+                                        fx_db_factory_teardown),
+        cmocka_unit_test_setup_teardown(test_old_versions, fx_db_factory_setup,
                                         fx_db_factory_teardown),
         cmocka_unit_test_setup_teardown(test_attach, fx_db_factory_setup,
                                         fx_db_factory_teardown),

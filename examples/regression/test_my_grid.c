@@ -10,6 +10,7 @@
  *   file       fx_file_db       a database file in a test's own directory
  *   factory    fx_db_factory_*  several named databases in one test
  *   blank      fx_blank_db      a database with no schema, for migrations
+ *   old        fx_old_db        a database at an older schema version
  *   attach     fx_attach        a second database under a name on one connection
  *
  * "Its own code" here is one small function, the share of a CE's slots in
@@ -161,6 +162,20 @@ static void test_blank(void **state)
     assert_null(db);
 }
 
+static void test_old(void **state)
+{
+    fx_db_factory *f = *state;
+    pilotdb *db;
+
+    /* a site's database from before schema version 4: opened, it is
+     * migrated, and the site's code reads it as any other */
+    (void)fx_old_db(f, "site", 3);
+    db = fx_db_factory_get(f, "site");
+    fx_ok(db, pilotdb_ce_add(db, "ce-m.example.org", 2, 1.0, 1, NULL));
+    submit(db, "ce-m.example.org", 1);
+    assert_float_equal(slots_in_use(db, "ce-m.example.org"), 0.5, 1e-12);
+}
+
 static void test_attach(void **state)
 {
     fx_db_factory *f = *state;
@@ -193,6 +208,9 @@ int main(int argc, char **argv)
     static const struct CMUnitTest blank[] = {
         cmocka_unit_test_setup_teardown(test_blank, fx_db_factory_setup,
                                         fx_db_factory_teardown)};
+    static const struct CMUnitTest old[] = {
+        cmocka_unit_test_setup_teardown(test_old, fx_db_factory_setup,
+                                        fx_db_factory_teardown)};
     static const struct CMUnitTest attach[] = {
         cmocka_unit_test_setup_teardown(test_attach, fx_db_factory_setup,
                                         fx_db_factory_teardown)};
@@ -204,6 +222,7 @@ int main(int argc, char **argv)
         FX_GROUP("file", file, NULL, NULL),
         FX_GROUP("factory", factory, NULL, NULL),
         FX_GROUP("blank", blank, NULL, NULL),
+        FX_GROUP("old", old, NULL, NULL),
         FX_GROUP("attach", attach, NULL, NULL),
     };
 
