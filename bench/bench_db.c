@@ -134,6 +134,16 @@ static void bench_fixtures(int rounds)
     report("fixture: blank DB file (no schema)", (bench_now_s() - t0) / (rounds / 10) * 1e6,
            "us/test", "", -1);
 
+    t0 = bench_now_s();
+    for (int i = 0; i < rounds / 10; i++) {
+        void *factory = NULL;
+        die_if(fx_db_factory_setup(&factory) != 0, "factory setup");
+        (void)fx_old_db(factory, "old", PILOTDB_SCHEMA_VERSION - 1);
+        die_if(fx_db_factory_teardown(&factory) != 0, "factory teardown");
+    }
+    report("fixture: DB file at the schema before the current", (bench_now_s() - t0) /
+           (rounds / 10) * 1e6, "us/test", "", -1);
+
     dir = fx_tmpdir();
     db = fx_file_db(dir, "attached.db");
     fx_close(db);

@@ -316,13 +316,16 @@ void fx_old_db_file(const char *path, int version)
     if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK)
         fail_msg("creating %s: %s", path, raw ? sqlite3_errmsg(raw) : "out of memory");
+    /* one transaction: one write of the file, not one per statement */
+    if (sqlite3_exec(raw, "BEGIN", NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", path, err ? err : "failed");
     for (int v = 1; v <= version; v++) {
         if (pilotdb_migrations[v - 1].version != v)
             fail_msg("migration %d is not the %d-th", pilotdb_migrations[v - 1].version, v);
         if (sqlite3_exec(raw, pilotdb_migrations[v - 1].sql, NULL, NULL, &err) != SQLITE_OK)
             fail_msg("%s: schema %d: %s", path, v, err ? err : "failed");
     }
-    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d; COMMIT;",
              PILOTDB_APPLICATION_ID, version);
     if (sqlite3_exec(raw, sql, NULL, NULL, &err) != SQLITE_OK)
         fail_msg("%s: %s", path, err ? err : "failed");
