@@ -150,6 +150,11 @@ static int run_fit(const struct cli_globals *g, struct cli_args *a)
         status = cli_print_json(sim_fit_json(fit));
         goto out;
     }
+    if (o.output && sim_fit_scenario_why(fit)) {
+        cli_error("fit: %s", sim_fit_scenario_why(fit));
+        status = CLI_FAILED;
+        goto out;
+    }
     text = o.output ? sim_fit_scenario(fit) : sim_fit_text(fit);
     if (!text) {
         cli_error("fit: out of memory");

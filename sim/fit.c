@@ -100,7 +100,8 @@ struct sim_fit {
     double periodic_share;
     struct fit_event *ev;
     size_t nev;
-    char *scenario;            /* the scenario file */
+    char *scenario;            /* the scenario file, or NULL: ... */
+    char scenario_why[600];    /* ... why it cannot be written */
     struct sim_start_pilot *active; /* active at until; ce: index into ces */
     size_t nactive;
     int64_t active_unknown_age;     /* of them, carried at age 0 */
@@ -1207,11 +1208,27 @@ static sim_rc build_scenario(struct sim_fit *fit, char *errbuf, size_t errbuf_si
     if (rc == SIM_OK && check->nces != fit->nselected)
         rc = sim__fail(SIM_EPARSE, err, sizeof err, "it holds %zu CEs, not %zu", check->nces,
                        fit->nselected);
+    /* in file order: the selected CEs, in name order */
+    for (i = 0, k = 0; rc == SIM_OK && i < fit->nces; i++) {
+        if (!fit->ces[i].selected)
+            continue;
+        if (strcmp(check->ces[k].name, fit->ces[i].ce.name) != 0)
+            rc = sim__fail(SIM_EPARSE, err, sizeof err, "CE '%s' is read back as '%s' (a "
+                           "section name cannot hold ']' nor start or end with a blank)",
+                           fit->ces[i].ce.name, check->ces[k].name);
+        k++;
+    }
     sim_scenario_free(check);
-    if (rc != SIM_OK) {
+    if (rc == SIM_ENOMEM) {
         free(text);
-        return sim__fail(rc == SIM_ENOMEM ? SIM_ENOMEM : SIM_EINVAL, errbuf, errbuf_size,
-                         "the fitted scenario cannot be written as a scenario file: %s", err);
+        return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
+    }
+    if (rc != SIM_OK) {
+        /* the report stands; only the scenario cannot be had */
+        free(text);
+        snprintf(fit->scenario_why, sizeof fit->scenario_why,
+                 "the fitted scenario cannot be written as a scenario file: %s", err);
+        return SIM_OK;
     }
     fit->scenario = text;
     return SIM_OK;
@@ -1219,7 +1236,12 @@ static sim_rc build_scenario(struct sim_fit *fit, char *errbuf, size_t errbuf_si
 
 char *sim_fit_scenario(const sim_fit *fit)
 {
-    return strdup(fit->scenario);
+    return fit->scenario ? strdup(fit->scenario) : NULL;
+}
+
+const char *sim_fit_scenario_why(const sim_fit *fit)
+{
+    return fit->scenario ? NULL : fit->scenario_why;
 }
 
 /* ---- the report ---------------------------------------------------------------------- */
@@ -1462,7 +1484,10 @@ json_t *sim_fit_json(const sim_fit *fit)
         json_array_append_new(ces, o);
     }
     json_object_set_new(root, "ces", ces);
-    json_object_set_new(root, "scenario", json_string(fit->scenario));
+    json_object_set_new(root, "scenario",
+                        fit->scenario ? json_string(fit->scenario) : json_null());
+    if (!fit->scenario)
+        json_object_set_new(root, "scenario_error", json_string(fit->scenario_why));
     return root;
 }
 
@@ -1474,6 +1499,8 @@ sim_rc sim_fit_scenario_new(const sim_fit *fit, int carry, sim_scenario **out, c
     sim_rc rc;
 
     *out = NULL;
+    if (!fit->scenario)
+        return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "%s", fit->scenario_why);
     rc = sim_scenario_parse(fit->scenario, fit->name, &scn, errbuf, errbuf_size);
     if (rc != SIM_OK)
         return rc;

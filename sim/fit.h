@@ -56,6 +56,10 @@ char *sim_fit_text(const sim_fit *fit);
 struct json_t *sim_fit_json(const sim_fit *fit);
 char *sim_fit_scenario(const sim_fit *fit);
 
+/* NULL when the scenario file can be had; else why not (a CE name that a
+ * scenario file cannot hold), and sim_fit_scenario() gives NULL. */
+const char *sim_fit_scenario_why(const sim_fit *fit);
+
 /*
  * The fitted scenario, parsed, for a run (free with sim_scenario_free());
  * with carry, it starts with the pilots active at the window's end, each
