@@ -156,6 +156,11 @@ int cli_db_error(pilotdb *db, const char *what);
 struct json_t;
 int cli_print_json(struct json_t *value);
 
+/* A string from a database as JSON: null for NULL, and bytes that are not
+ * UTF-8 (a file written by other means may hold them) as the text \xNN,
+ * so that the document is still made.  NULL when out of memory. */
+struct json_t *cli_json_string(const char *s);
+
 /* value as cli_print_json() prints it (compact, a newline at the end), in
  * a malloc()ed string; NULL when out of memory. */
 char *cli_json_text(const struct json_t *value);

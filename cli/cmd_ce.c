@@ -121,8 +121,8 @@ static int ce_set(const struct cli_globals *g, struct cli_args *a)
 
 static json_t *ce_json(const pilotdb_ce *ce)
 {
-    return json_pack("{s:s, s:I, s:f, s:b, s:I, s:I, s:I, s:I}",
-                     "name", ce->name,
+    return json_pack("{s:o, s:I, s:f, s:b, s:I, s:I, s:I, s:I}",
+                     "name", cli_json_string(ce->name),
                      "capacity", (json_int_t)ce->capacity,
                      "success_rate", ce->success_rate,
                      "enabled", ce->enabled,
@@ -254,7 +254,7 @@ static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
     case PILOTDB_FIELD_ENABLED:
         return json_boolean(v->i);
     default:
-        return json_string(v->text);
+        return cli_json_string(v->text);
     }
 }
 
@@ -267,14 +267,14 @@ static int history_json(const pilotdb_ce_history_row *rows, size_t n, pilotdb_cl
         const pilotdb_ce_history_row *r = &rows[i];
 
         if (json_array_append_new(
-                array, json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o}",
+                array, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:o}",
                                  "at", cli_time_text(r->at, clock, CLI_TIME_JSON, at),
-                                 "ce", r->ce_name,
+                                 "ce", cli_json_string(r->ce_name),
                                  "field", pilotdb_ce_field_name(r->field),
                                  "old", value_json(r->field, &r->old_value),
                                  "new", value_json(r->field, &r->new_value),
                                  "by", r->by,
-                                 "user", r->user[0] ? json_string(r->user) : json_null()))) {
+                                 "user", r->user[0] ? cli_json_string(r->user) : json_null()))) {
             json_decref(array);
             array = NULL;
         }

@@ -135,7 +135,7 @@ static json_t *time_json(pilotdb_clock_type clock, int64_t at)
 /* A text that may be empty as JSON: null when it is. */
 static json_t *text_json(const char *text)
 {
-    return text && *text ? json_string(text) : json_null();
+    return text && *text ? cli_json_string(text) : json_null();
 }
 
 /* Write text from the database for a terminal (cli_safe()); the bytes
@@ -243,9 +243,9 @@ static json_t *pilot_json(struct list_out *out, const pilotdb_pilot *p, const ch
 {
     pilotdb_clock_type c = out->view.clock;
 
-    return json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
+    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
                      "pilot_id", (json_int_t)p->id,
-                     "ce_name", p->ce_name,
+                     "ce_name", cli_json_string(p->ce_name),
                      "status", pilot_status_name(p->status),
                      "submitted_at", time_json(c, p->submitted_at),
                      "started_at", time_json(c, p->started_at),
@@ -405,8 +405,8 @@ static int pilot_list(const struct cli_globals *g, struct cli_args *a)
         status = cli_db_error(db, "pilot list");
         json_decref(out.array);
     } else if (out.failed == 3) {
-        cli_error("pilot list: pilot %lld cannot be written as JSON (out of memory, or"
-                  " text that is not UTF-8)", (long long)out.failed_id);
+        cli_error("pilot list: pilot %lld cannot be written as JSON: out of memory",
+                  (long long)out.failed_id);
         json_decref(out.array);
         status = CLI_FAILED;
     } else if (out.failed) {
@@ -504,9 +504,9 @@ static int show_json(const struct shown_pilot *s)
     pilotdb_clock_type c = s->view.clock;
 
     return cli_print_json(json_pack(
-        "{s:I, s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+        "{s:I, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
         "id", (json_int_t)p->id,
-        "ce", p->ce_name,
+        "ce", cli_json_string(p->ce_name),
         "site", text_json(s->ce.site),
         "ref", text_json(p->ref),
         "status", pilot_status_name(p->status),

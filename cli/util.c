@@ -131,20 +131,67 @@ int cli_db_error(pilotdb *db, const char *what)
 
 char *cli_json_text(const json_t *value)
 {
-    char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15)), *line;
-    size_t len;
+    char *text = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(15)), *line, *o;
+    size_t len, controls = 0;
 
     if (!text)
         return NULL;
+    /* JSON escapes C0 only; DEL and C1 (U+0080..U+009F, which terminals may
+     * read as escapes) are written as \u escapes too.  They can only be in
+     * strings, where the escape means the same character. */
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        controls += *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
     len = strlen(text);
-    line = realloc(text, len + 2);
+    line = malloc(len + 6 * controls + 2);
     if (!line) {
         free(text);
         return NULL;
     }
-    line[len] = '\n';
-    line[len + 1] = '\0';
+    o = line;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == 0x7f) {
+            o += sprintf(o, "\\u007F");
+        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            o += sprintf(o, "\\u%04X", p[1]);
+            p++;
+        } else {
+            *o++ = (char)*p;
+        }
+    }
+    *o++ = '\n';
+    *o = '\0';
+    free(text);
     return line;
+}
+
+json_t *cli_json_string(const char *s)
+{
+    json_t *v;
+    char *copy, *o;
+    size_t n, len;
+    unsigned cp;
+
+    if (!s)
+        return json_null();
+    if ((v = json_string(s)) != NULL)
+        return v;
+    /* not UTF-8 (a file written by other means): its bad bytes as \xNN */
+    n = strlen(s);
+    copy = o = cli_xmalloc(4 * n + 1);
+    for (size_t i = 0; i < n; i += len) {
+        len = pilotdb_utf8_char((const unsigned char *)s + i, n - i, &cp);
+        if (len == 0) {
+            o += sprintf(o, "\\x%02x", (unsigned char)s[i]);
+            len = 1;
+        } else {
+            memcpy(o, s + i, len);
+            o += len;
+        }
+    }
+    *o = '\0';
+    v = json_string(copy);
+    free(copy);
+    return v;
 }
 
 int cli_print_json(json_t *value)

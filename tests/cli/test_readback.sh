@@ -191,7 +191,10 @@ if command -v sqlite3 >/dev/null 2>&1; then
         bad "control character or non-ASCII byte in pilot show: $out" || ok
     expect 0 "$PD" pilot list --ref raw-ref
     like "$out" '^2 +failed .* raw-ref$'
-    refused 1 "pilot 2 cannot be written as JSON" "$PD" pilot list --json
+    # bytes that are not UTF-8 are written as the text \xNN, as on a terminal
+    expect 0 "$PD" pilot list --json
+    json "$out"
+    has "$out" '"reason":"esc\u001B[2J c1\u009B bad\\xff end"'
     sqlite3 "$PILOTDECK_DB" "UPDATE pilot_source SET reason = 'a' || char(27) || 'b' WHERE pilot_id = 2"
     expect 0 "$PD" pilot list --ref raw-ref --json
     json "$out"
@@ -355,5 +358,15 @@ like "$out" '^0d 06:00:00 +ce-b\.example\.org +enabled +yes +no +sim +-$'
 expect 0 "$PD" --db "$sim" ce history --since 7h --json
 [ "$out" = '[{"at":"0d 10:00:00.000","ce":"ce-b.example.org","field":"enabled","old":false,"new":true,"by":"sim","user":null}]' ] &&
     ok || bad "sim ce history --since 7h: $out"
+
+# -- text that is not UTF-8 (a file written by other means) still makes JSON ---------
+cp "$sim" "$work/raw.db"
+sqlite3 "$work/raw.db" "UPDATE ce SET name = CAST(x'63652dff' AS TEXT) WHERE name = 'ce-b.example.org'"
+expect 0 "$PD" --db "$work/raw.db" ce list --json
+has "$out" '"name":"ce-\\xff"'
+expect 0 "$PD" --db "$work/raw.db" ce history --json
+has "$out" '"ce":"ce-\\xff"'
+expect 0 "$PD" --db "$work/raw.db" ce list
+has "$out" 'ce-\xff'
 
 finish
