@@ -1180,7 +1180,9 @@ static sim_rc build_scenario(struct sim_fit *fit, char *errbuf, size_t errbuf_si
             put_key(out, SIM_IN_CE, off, &entry);
         }
     }
-    for (k = 0; k < fit->nev; k++) {
+    /* the change log is read for every fit (an arrivals CE's open time);
+     * it becomes the scenario's timeline only when asked */
+    for (k = 0; fit->events && k < fit->nev; k++) {
         struct sim_event_spec ev;
         char name[32];
         memset(&ev, 0, sizeof ev);

@@ -333,6 +333,16 @@ expect 0 "$PD" --db hist.db sweep --from-db --window 6h --horizon 1h \
     --vary 'ce.grid-0001.capacity=10..20:10' --replications 2
 has "$out" "hist.db (its last 6h fitted"
 unchanged "sweep --from-db"
+# a history whose CEs changed (outage.ini's timeline): the past changes are
+# the fit's to read, not the forecast's to replay
+expect 0 "$PD" --db outage-hist.db sim "$SRC/scenarios/outage.ini"
+expect 0 "$PD" --db outage-hist.db whatif --from-db --horizon 1h --set 'ce.*.capacity=+10%' \
+    --replications 2
+has "$out" "outage-hist.db (its last 7d fitted"
+expect 0 "$PD" --db outage-hist.db fit -o outage-fit.ini
+case "$(cat outage-fit.ini)" in *"[event"*) bad "fit without --events wrote events" ;; *) ok ;; esac
+expect 0 "$PD" --db outage-hist.db fit --events -o outage-fit.ini
+has "$(cat outage-fit.ini)" "[event change-1]"
 expect 2 "$PD" --db hist.db whatif --from-db --replications 2;   has "$err" "give the variant as --set"
 expect 2 "$PD" --db hist.db whatif --from-db small.ini --set x=1; has "$err" "and no scenario file"
 expect 2 "$PD" whatif small.ini --window 3d --set "$SET";         has "$err" "go with --from-db"
