@@ -1,7 +1,7 @@
 # Tests of libpilottui (label "tui") and the dashboard end to end under tmux
 # (label "e2e"), included by tests/CMakeLists.txt.
 pilotdeck_add_test(test_tui SOURCES test_tui.c LIBS pilottui PkgConfig::JANSSON m
-                   LABELS tui VALGRIND TIMEOUT 120 GROUPS view layout frame)
+                   LABELS tui VALGRIND TIMEOUT 120 GROUPS view layout frame whatif)
 
 foreach(screen top demo rates watch)
   add_test(NAME e2e_${screen}

@@ -27,9 +27,9 @@
 static const struct {
     const char *label, *hint;
 } field_info[TUI_WF_NFIELDS] = {
-    [TUI_WF_CAPACITY] = { "capacity", "slots (200), or a change in percent (+50%, -20%)" },
-    [TUI_WF_ENABLED] = { "enabled", "on, off, or an outage for a time (2h, 30m)" },
-    [TUI_WF_SUCCESS] = { "success rate", "0 to 1 (0.85), or a percentage (85%)" },
+    [TUI_WF_CAPACITY] = { "capacity", "slots (200), or a change: +50%, -20%" },
+    [TUI_WF_ENABLED] = { "enabled", "on, off, or an outage for a time: 2h" },
+    [TUI_WF_SUCCESS] = { "success rate", "0 to 1 (0.85), or a percentage: 85%" },
 };
 
 /* The largest capacity the form takes. */
@@ -140,8 +140,8 @@ static int parse_capacity(const char *text, tui_whatif_request *req, char *err, 
         return -1;
     }
     if (decimal(text, &v) != 0 || strchr(text, '.') || v > FORM_CAPACITY_MAX) {
-        snprintf(err, size, "capacity: '%s' is not a number of slots from 0 to %d, or a "
-                 "change in percent (+50%%, -20%%)", text, FORM_CAPACITY_MAX);
+        snprintf(err, size, "capacity: '%s' is neither slots (0 to %d) nor +N%% / -N%%",
+                 text, FORM_CAPACITY_MAX);
         return -1;
     }
     req->capacity_change = TUI_CAPACITY_SET;
@@ -172,8 +172,8 @@ static int parse_enabled(const char *text, tui_whatif_request *req, char *err, s
         return 0;
     }
     if (tui_duration_parse(text, &ms) != 0 || ms < 1000) {
-        snprintf(err, size, "enabled: '%s' is not on, off, or an outage for a time of a "
-                 "second or more (2h, 30m)", text);
+        snprintf(err, size, "enabled: '%s' is not on, off, or an outage time of 1s or "
+                 "more (2h)", text);
         return -1;
     }
     if (ms >= req->horizon_ms)
@@ -198,8 +198,8 @@ static int parse_success(const char *text, tui_whatif_request *req, char *err, s
         scale = 100;
     }
     if (decimal(num, &v) != 0 || v / scale > 1) {
-        snprintf(err, size, "success rate: '%s' is not a rate from 0 to 1 (0.85) or a "
-                 "percentage (85%%)", text);
+        snprintf(err, size, "success rate: '%s' is not from 0 to 1 (0.85) or a percentage "
+                 "(85%%)", text);
         return -1;
     }
     req->success_rate = v / scale;
@@ -440,10 +440,10 @@ static void add_setup(struct lines *l, const tui_whatif_request *req, size_t car
     tui_span_text(window, sizeof window, req->window_ms);
     tui_span_text(horizon, sizeof horizon, req->horizon_ms);
     if (carried != (size_t)-1)
-        snprintf(carry, sizeof carry, ", %zu active pilot%s carried over", carried,
+        snprintf(carry, sizeof carry, ", %zu pilot%s carried over", carried,
                  carried == 1 ? "" : "s");
-    add(l, TUI_S_DIM, "  fitted on the last %s, forecast %s ahead, %zu replications "
-        "each%s", window, horizon, req->replications, carry);
+    add(l, TUI_S_DIM, "  last %s fitted, forecast %s, %zu replications each%s", window,
+        horizon, req->replications, carry);
 }
 
 static void add_form(struct lines *l, const struct tui_whatif_form *form,

@@ -19,7 +19,7 @@
 /* The form's fields, in the order Tab visits them. */
 enum tui_whatif_field { TUI_WF_CAPACITY, TUI_WF_ENABLED, TUI_WF_SUCCESS, TUI_WF_NFIELDS };
 
-#define TUI_WF_TEXT_MAX 24
+#define TUI_WF_TEXT_MAX 20
 
 struct tui_whatif_form {
     char ce[PILOTDB_NAME_MAX + 1];
