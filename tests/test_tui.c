@@ -1363,23 +1363,24 @@ static void test_whatif_form_text(void **state)
     w.request.replications = 30;
     w.mode = TUI_WHATIF_FORM;
     n = tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES);
-    assert_int_equal(n, 6);
-    assert_string_equal(lines[0].text, " what-if on ce?[31m-red  (now: capacity 30, enabled, "
-                                       "success rate 0.90)");
-    assert_string_equal(lines[1].text, " > capacity     [-5_                  ]  slots "
+    assert_int_equal(n, 7);
+    assert_string_equal(lines[0].text, " what-if on ce?[31m-red");
+    assert_string_equal(lines[1].text, "  now: capacity 30, enabled, success rate 0.90; "
+                                       "empty fields stay so");
+    assert_string_equal(lines[2].text, " > capacity     [-5_                  ]  slots "
                                        "(200), or a change: +50%, -20%");
-    assert_int_equal(lines[1].style, TUI_S_INFO);
-    assert_string_equal(lines[2].text, "   enabled      [                     ]  on, "
+    assert_int_equal(lines[2].style, TUI_S_INFO);
+    assert_string_equal(lines[3].text, "   enabled      [                     ]  on, "
                                        "off, or an outage for a time: 2h");
-    assert_int_equal(lines[2].style, TUI_S_NORMAL);
-    assert_string_equal(lines[4].text, "  last 7d fitted, forecast 12h, 30 replications each");
-    assert_int_equal(lines[5].style, TUI_S_ERROR);
-    assert_string_equal(lines[5].text, "  capacity: '-5' is neither slots (0 to 1000000) nor "
+    assert_int_equal(lines[3].style, TUI_S_NORMAL);
+    assert_string_equal(lines[5].text, "  last 7d fitted, forecast 12h, 30 replications each");
+    assert_int_equal(lines[6].style, TUI_S_ERROR);
+    assert_string_equal(lines[6].text, "  capacity: '-5' is neither slots (0 to 1000000) nor "
                                        "+N% / -N%");
     assert_lines_clean(lines, n, 80);
     w.form.error[0] = '\0';
     n = tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES);
-    assert_string_equal(lines[5].text, "  Enter runs   Tab, Up, Down move between fields   "
+    assert_string_equal(lines[6].text, "  Enter runs   Tab, Up, Down move between fields   "
                                        "Esc closes");
 }
 

@@ -449,14 +449,15 @@ static void add_setup(struct lines *l, const tui_whatif_request *req, size_t car
 static void add_form(struct lines *l, const struct tui_whatif_form *form,
                      const tui_whatif_request *req, int width)
 {
-    char name[4 * 40 + 8], rate[32];
+    char name[4 * PILOTDB_NAME_MAX + 8], rate[32];
 
-    screen_name(form->ce, width > 60 ? width - 60 : 8, name, sizeof name);
+    screen_name(form->ce, width > 40 ? width - 14 : 26, name, sizeof name);
     if (form->success_rate >= 0)
         snprintf(rate, sizeof rate, "%.2f", form->success_rate);
     else
         snprintf(rate, sizeof rate, "unknown");
-    add(l, TUI_S_HEADER, " what-if on %s  (now: capacity %lld, %s, success rate %s)", name,
+    add(l, TUI_S_HEADER, " what-if on %s", name);
+    add(l, TUI_S_DIM, "  now: capacity %lld, %s, success rate %s; empty fields stay so",
         (long long)form->capacity, form->enabled ? "enabled" : "disabled", rate);
     for (int f = 0; f < TUI_WF_NFIELDS; f++) {
         int focus = f == form->focus;
@@ -512,7 +513,7 @@ size_t tui_whatif_lines(const struct tui_whatif *w, int width, int unicode,
 {
     struct lines l = { out, 0, max };
     const char *pm = unicode ? "\u00b1" : "+-";
-    char name[4 * 40 + 8], bar[3 * 20 + 1];
+    char name[4 * PILOTDB_NAME_MAX + 8], bar[3 * 20 + 1];
 
     if (w->mode == TUI_WHATIF_CLOSED)
         return 0;
@@ -520,7 +521,7 @@ size_t tui_whatif_lines(const struct tui_whatif *w, int width, int unicode,
         add_form(&l, &w->form, &w->request, width);
         return l.n;
     }
-    screen_name(w->request.ce, 32, name, sizeof name);
+    screen_name(w->request.ce, width > 60 ? width - 50 : 10, name, sizeof name);
     add(&l, TUI_S_HEADER, " what-if on %s: %s", name, w->changes);
     if (w->mode == TUI_WHATIF_RUNNING) {
         size_t filled = w->total ? 20 * w->done / w->total : 0, at = 0;
