@@ -487,8 +487,12 @@ static void fmt_figure(char *buf, size_t size, int metric, double mean, double h
                : (metric == TUI_WHATIF_DONE || metric == TUI_WHATIF_FAILED) &&
                  fabs(mean) >= 1000 ? 0 : 1;
 
-    snprintf(buf, size, change ? "%+.*f%s %s%.*f" : "%.*f%s %s%.*f", digits, mean * scale,
-             scale > 1 ? "%" : "", pm, digits, half * scale);
+    if (change)
+        snprintf(buf, size, "%+.*f%s %s%.*f", digits, mean * scale, scale > 1 ? "%" : "", pm,
+                 digits, half * scale);
+    else
+        snprintf(buf, size, "%.*f%s %s%.*f", digits, mean * scale, scale > 1 ? "%" : "", pm,
+                 digits, half * scale);
 }
 
 static void add_figures(struct lines *l, const char *unit, const tui_whatif_figure *fig,

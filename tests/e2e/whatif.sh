@@ -47,9 +47,7 @@ ok "capacity +50% runs and the panel shows baseline and variant"
 keys Enter
 wait_gone "baseline +variant"
 wait_for "^ce-reliable\.exampl"
-keys q
-[ "$(wait_exit)" = 0 ] || fail "exit status after q"
-check_restored
+quit_restored
 [ "$(cksum < "$DB")" = "$before" ] || fail "the database was written"
 ok "Enter closes the panel; the database is unchanged"
 $T kill-session -t e2e
@@ -71,9 +69,7 @@ keys w
 wait_for "what-if on ce-flaky\.example\.org"
 keys Escape
 wait_gone "what-if on"
-keys q
-[ "$(wait_exit)" = 0 ] || fail "exit status after q"
-check_restored
+quit_restored
 ok "Esc cancels a running what-if and the dashboard goes on"
 $T kill-session -t e2e
 
@@ -86,7 +82,6 @@ keys -l -- '-50%'
 keys Enter
 wait_for "baseline +variant +change"
 wait_for "^    utilization"
-keys q
-[ "$(wait_exit)" = 0 ] || fail "exit status after q"
+quit_restored
 ok "the demo asks what-if of its in-memory database"
 echo "PASS"
