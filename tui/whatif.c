@@ -341,28 +341,21 @@ void tui_whatif_cancel(struct tui_whatif *w)
     w->cancelling = 1;
 }
 
-int tui_whatif_poll(struct tui_whatif *w, char *msg, size_t msg_size)
+/* After the worker's join: take its outcome (see tui_whatif_poll()) and
+ * free the job. */
+static int finish(struct tui_whatif *w, char *msg, size_t msg_size)
 {
     struct tui_whatif_job *job = w->job;
     char clean[sizeof job->error];
-    int finished, rc;
+    int rc = job->rc;
 
-    if (w->mode != TUI_WHATIF_RUNNING)
-        return 2;
-    pthread_mutex_lock(&job->lock);
+    w->job = NULL;
     w->done = job->done;
     w->total = job->total;
-    finished = job->finished;
-    pthread_mutex_unlock(&job->lock);
-    if (!finished)
-        return 2;
-    pthread_join(w->thread, NULL);
-    rc = job->rc;
-    w->job = NULL;
+    msg[0] = '\0';
     if (rc == 0) {
         w->result = job->result;
         w->mode = TUI_WHATIF_PANEL;
-        msg[0] = '\0';
     } else {
         w->mode = TUI_WHATIF_CLOSED;
         tui_text_clean(clean, sizeof clean, job->error[0] ? job->error : "no reason given");
@@ -377,15 +370,33 @@ int tui_whatif_poll(struct tui_whatif *w, char *msg, size_t msg_size)
     return rc;
 }
 
+int tui_whatif_poll(struct tui_whatif *w, char *msg, size_t msg_size)
+{
+    struct tui_whatif_job *job = w->job;
+    int finished;
+
+    if (w->mode != TUI_WHATIF_RUNNING)
+        return 2;
+    pthread_mutex_lock(&job->lock);
+    w->done = job->done;
+    w->total = job->total;
+    finished = job->finished;
+    pthread_mutex_unlock(&job->lock);
+    if (!finished)
+        return 2;
+    pthread_join(w->thread, NULL);
+    return finish(w, msg, msg_size);
+}
+
 void tui_whatif_stop(struct tui_whatif *w)
 {
-    char msg[64];
+    char msg[600];
 
     if (w->mode != TUI_WHATIF_RUNNING)
         return;
     tui_whatif_cancel(w);
     pthread_join(w->thread, NULL);
-    tui_whatif_poll(w, msg, sizeof msg); /* finished now: frees the job */
+    finish(w, msg, sizeof msg);
     w->mode = TUI_WHATIF_CLOSED;
 }
 
