@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pilotsim.h"
 #include "pilottui.h"
+#include "top_whatif.h"
 
 /* Built in (scenarios/demo.ini), so the demo works from any directory and
  * after installation. */
@@ -124,6 +125,8 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     pilotdb *db = NULL;
     tui_driver driver = { &demo, demo_advance, demo_finished, 0 };
     tui_run_options ropts = { 0 };
+    struct top_whatif tw = { NULL };
+    tui_whatif_engine whatif;
     sim_rc rc;
 
     if (cli_parse(a, take_demo_option, &o))
@@ -177,6 +180,9 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.window_ms = o.window_ms;
     ropts.user = cli_login_name();
     ropts.notice = "space pauses, [ ] change the speed, F1 shows every key";
+    tw.path = o.db_path;
+    top_whatif_engine(&tw, &whatif);
+    ropts.whatif = &whatif;
     if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
         cli_error("demo: %s", errbuf);
         goto out;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "clitime.h"
 #include "pilottui.h"
+#include "top_whatif.h"
 
 static int parse_column(const char *word, tui_column *out)
 {
@@ -213,6 +214,10 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms);
     } else {
         tui_run_options ropts = { 0 };
+        struct top_whatif tw = { o.path };
+        tui_whatif_engine whatif;
+        top_whatif_engine(&tw, &whatif);
+        ropts.whatif = &whatif;
         ropts.interval_ms = (int)(o.interval * 1000.0 + 0.5);
         ropts.color = o.color;
         ropts.unicode = o.unicode;
@@ -244,7 +249,9 @@ const struct cli_command cmd_top = {
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
-                   "e enables or disables the selected CE, + and - change its capacity.\n"
+                   "e enables or disables the selected CE, + and - change its capacity;\n"
+                   "w asks what-if of it (the database as it is now fitted, forecast with\n"
+                   "the CE changed; nothing is written).\n"
                    "F1 or ? shows every key.  A file that is not writable opens read-only.\n",
     .help_column = 19,
     .options = top_options,

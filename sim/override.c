@@ -309,6 +309,67 @@ sim_rc sim_scenario_set_absolute(sim_scenario *scn, const char *assignment, char
     return scenario_set(scn, assignment, 1, errbuf, errbuf_size);
 }
 
+sim_rc sim_scenario_add_event(sim_scenario *scn, const char *name, int64_t at_ms,
+                              const char *ce, const char *key_name, const char *value,
+                              char *errbuf, size_t errbuf_size)
+{
+    const struct sim_key *key;
+    struct sim_event_spec ev, *events;
+    char why[300];
+    size_t i, pos;
+    int rc;
+
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    if (!scn || !name || !ce || !key_name || !value)
+        return refuse(errbuf, errbuf_size, "no scenario, name, CE, key or value");
+    if (!sim__valid_name(name, PILOTDB_NAME_MAX))
+        return refuse(errbuf, errbuf_size, "an event's name must be 1 to %d bytes of UTF-8 "
+                      "without control characters", PILOTDB_NAME_MAX);
+    key = sim__key_find(SIM_IN_EVENT, key_name);
+    if (!key || !key->set_bit)
+        return refuse(errbuf, errbuf_size, "event '%s': '%s' is not %s, %s or %s", name,
+                      key_name, SIM_EV_KEY(capacity), SIM_EV_KEY(success_rate),
+                      SIM_EV_KEY(enabled));
+    if (at_ms < 0 || at_ms > scn->duration)
+        return refuse(errbuf, errbuf_size, "event '%s' is %s the scenario", name,
+                      at_ms < 0 ? "before the start of" : "after the end of");
+    memset(&ev, 0, sizeof ev);
+    ev.enabled = 1;
+    ev.at = at_ms;
+    for (i = 0; i < scn->nces && strcmp(scn->ces[i].name, ce) != 0; i++)
+        ;
+    if (i == scn->nces)
+        return refuse(errbuf, errbuf_size, "event '%s' names unknown CE '%s'", name, ce);
+    ev.ce_index = i;
+    rc = sim__key_parse(key, value, (char *)&ev + key->offset[SIM_STRUCT_EVENT], why,
+                        sizeof why);
+    if (rc == SIM_KEY_NOMEM)
+        return SIM_ENOMEM;
+    if (rc != SIM_KEY_OK)
+        return refuse(errbuf, errbuf_size, "event '%s': %s%s%s", name, key->name,
+                      sim__key_sep(key), why);
+    ev.set = key->set_bit;
+    ev.name = strdup(name);
+    ev.ce = strdup(ce);
+    events = realloc(scn->events, (scn->nevents + 1) * sizeof *events);
+    if (!ev.name || !ev.ce || !events) {
+        free(ev.name);
+        free(ev.ce);
+        if (events)
+            scn->events = events;
+        return sim__fail(SIM_ENOMEM, errbuf, errbuf_size, "out of memory");
+    }
+    scn->events = events;
+    /* after every event of the same time, as a later section would be */
+    for (pos = scn->nevents; pos > 0 && events[pos - 1].at > at_ms; pos--)
+        ;
+    memmove(&events[pos + 1], &events[pos], (scn->nevents - pos) * sizeof *events);
+    events[pos] = ev;
+    scn->nevents++;
+    return SIM_OK;
+}
+
 int64_t sim_scenario_warmup(const sim_scenario *scn)
 {
     return scn->warmup;

@@ -37,7 +37,8 @@ typedef enum sim_rc {
     SIM_EIO,      /* a file could not be read or written */
     SIM_ENOMEM,   /* out of memory */
     SIM_EDB,      /* the database refused or failed; the message says why */
-    SIM_EMISUSE   /* wrong call order, or the engine failed earlier */
+    SIM_EMISUSE,  /* wrong call order, or the engine failed earlier */
+    SIM_ECANCELED /* the caller cancelled a run (sim_study.cancel) */
 } sim_rc;
 
 /* Largest seed accepted (seeds are reported as JSON integers). */
@@ -231,6 +232,19 @@ sim_rc sim_scenario_set_absolute(sim_scenario *scn, const char *assignment, char
                                  size_t errbuf_size);
 
 /*
+ * Add a timeline event named name to a parsed scenario: at at_ms, set one
+ * key of CE ce, as an [event] section with at, ce and that key would
+ * (key: capacity, success_rate or enabled; value absolute, as in a file).
+ * Checked as the parser checks events: SIM_EINVAL (scn unchanged, errbuf
+ * says why) for a bad name, key or value, an unknown CE, or a time outside
+ * [0, duration]; SIM_ENOMEM.  The event runs after the scenario's own
+ * events of the same time.
+ */
+sim_rc sim_scenario_add_event(sim_scenario *scn, const char *name, int64_t at_ms,
+                              const char *ce, const char *key, const char *value,
+                              char *errbuf, size_t errbuf_size);
+
+/*
  * Write to out, as one paragraph, lead, the keys sim_scenario_set() takes
  * ("ce.NAME.KEY with KEY capacity, ... (NAME * for every CE), or scenario.KEY
  * with KEY duration, ...") and tail, wrapped at width columns: the first line
@@ -286,6 +300,17 @@ typedef void (*sim_rep_progress_fn)(void *arg, size_t finished, size_t total);
 sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
                      sim_rep_progress_fn progress, void *progress_arg,
                      sim_rep_result *results, char *errbuf, size_t errbuf_size);
+
+/*
+ * sim_replicate() that can be stopped: once *cancel (if cancel is not NULL)
+ * is non-zero, checked before each task starts, no other task starts, the
+ * running ones finish, every result is freed and zeroed, and the call
+ * returns SIM_ECANCELED (errbuf says how many had finished).
+ */
+sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                                 sim_rep_progress_fn progress, void *progress_arg,
+                                 const volatile int *cancel, sim_rep_result *results,
+                                 char *errbuf, size_t errbuf_size);
 
 /* Free what a result owns and zero it.  NULL is a no-op. */
 void sim_rep_result_free(sim_rep_result *result);
@@ -359,6 +384,9 @@ typedef struct sim_study {
     char **units;
     double *values;       /* after a run or a merge: see sim_study_value() */
     unsigned char *have;  /* per task: its values are in */
+    const volatile int *cancel; /* set by the caller, or NULL: sim_study_run()
+                                   stops with SIM_ECANCELED once *cancel is
+                                   non-zero (sim_replicate_cancellable()) */
 } sim_study;
 
 /* Zero st and make it an empty study of kind. */

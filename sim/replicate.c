@@ -154,6 +154,8 @@ struct pool {
     char errmsg[1024];
     sim_rep_progress_fn progress;
     void *progress_arg;
+    const volatile int *cancel;
+    int cancelled;        /* a task was refused because of cancel */
 };
 
 static void *worker(void *arg)
@@ -166,8 +168,10 @@ static void *worker(void *arg)
         sim_rc rc;
 
         pthread_mutex_lock(&pool->lock);
-        /* stop handing out work after a failure */
-        t = pool->failed_task < pool->ntasks ? pool->ntasks : pool->next;
+        /* stop handing out work after a failure or once cancelled */
+        if (pool->cancel && *pool->cancel && pool->next < pool->ntasks)
+            pool->cancelled = 1;
+        t = pool->failed_task < pool->ntasks || pool->cancelled ? pool->ntasks : pool->next;
         if (t < pool->ntasks)
             pool->next++;
         pthread_mutex_unlock(&pool->lock);
@@ -195,6 +199,15 @@ static void *worker(void *arg)
 sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
                      sim_rep_progress_fn progress, void *progress_arg,
                      sim_rep_result *results, char *errbuf, size_t errbuf_size)
+{
+    return sim_replicate_cancellable(tasks, ntasks, jobs, progress, progress_arg, NULL,
+                                     results, errbuf, errbuf_size);
+}
+
+sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                                 sim_rep_progress_fn progress, void *progress_arg,
+                                 const volatile int *cancel, sim_rep_result *results,
+                                 char *errbuf, size_t errbuf_size)
 {
     struct pool pool;
     pthread_t *threads = NULL;
@@ -230,6 +243,7 @@ sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
     pool.failed_task = ntasks;
     pool.progress = progress;
     pool.progress_arg = progress_arg;
+    pool.cancel = cancel;
 
     if (jobs > ntasks)
         jobs = ntasks ? (unsigned)ntasks : 1;
@@ -251,6 +265,14 @@ sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
         if (errbuf && errbuf_size)
             snprintf(errbuf, errbuf_size, "%s", pool.errmsg);
         return pool.failed_rc;
+    }
+    if (pool.cancelled) {
+        for (t = 0; t < ntasks; t++)
+            sim_rep_result_free(&results[t]);
+        if (errbuf && errbuf_size)
+            snprintf(errbuf, errbuf_size, "cancelled after %zu of %zu replications",
+                     pool.finished, ntasks);
+        return SIM_ECANCELED;
     }
     return SIM_OK;
 }

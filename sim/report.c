@@ -328,6 +328,8 @@ const char *sim_rc_str(sim_rc rc)
         return "database error";
     case SIM_EMISUSE:
         return "engine misuse or earlier failure";
+    case SIM_ECANCELED:
+        return "cancelled";
     }
     return "unknown error";
 }

@@ -1,7 +1,8 @@
 /*
  * test_tui.c - libpilottui without a terminal: the view model from sample
  * databases (counts, states, health, bars, sort, filter, trends), the layout
- * at several sizes, and the headless text and JSON frames.
+ * at several sizes, and the headless text and JSON frames; the what-if of
+ * `w`: its form, its worker and the text of its panel.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -11,14 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <curses.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
 #include "fixtures.h"
 #include "keys.h"
 #include "pilottui.h"
+#include "whatif.h"
 
 /* cmocka 1.1 has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
@@ -1107,6 +1111,431 @@ static void test_key_table(void **state)
     }
 }
 
+
+/* ---- what-if (w) ------------------------------------------------------------- */
+
+/* A form on a CE of capacity 30, its fields set to capacity, enabled and
+ * success, parsed against a 12 h horizon: the parse's result. */
+static int form_parse(struct tui_whatif_form *form, tui_whatif_request *req,
+                      const char *capacity, const char *enabled, const char *success)
+{
+    pilotdb_ce ce;
+
+    memset(&ce, 0, sizeof ce);
+    strcpy(ce.name, "ce-a.example.org");
+    ce.capacity = 30;
+    ce.enabled = 1;
+    ce.success_rate = 0.9;
+    tui_whatif_form_open(form, &ce);
+    snprintf(form->text[TUI_WF_CAPACITY], sizeof form->text[0], "%s", capacity);
+    snprintf(form->text[TUI_WF_ENABLED], sizeof form->text[0], "%s", enabled);
+    snprintf(form->text[TUI_WF_SUCCESS], sizeof form->text[0], "%s", success);
+    memset(req, 0, sizeof *req);
+    req->horizon_ms = TUI_WHATIF_HORIZON_MS;
+    return tui_whatif_form_parse(form, req);
+}
+
+/* A refusal whose message starts with want, the focus on the bad field. */
+static void form_refused(const char *capacity, const char *enabled, const char *success,
+                         const char *want, int field)
+{
+    struct tui_whatif_form form;
+    tui_whatif_request req;
+
+    if (form_parse(&form, &req, capacity, enabled, success) != -1)
+        fail_msg("'%s' '%s' '%s' was accepted", capacity, enabled, success);
+    if (strncmp(form.error, want, strlen(want)) != 0)
+        fail_msg("'%s' '%s' '%s': message '%s' does not start '%s'", capacity, enabled,
+                 success, form.error, want);
+    assert_int_equal(form.focus, field);
+}
+
+static void test_whatif_form_parse(void **state)
+{
+    struct tui_whatif_form form;
+    tui_whatif_request req;
+    char words[200];
+
+    (void)state;
+    assert_int_equal(form_parse(&form, &req, "+50%", "", ""), 0);
+    assert_string_equal(req.ce, "ce-a.example.org");
+    assert_int_equal(req.capacity_change, TUI_CAPACITY_PERCENT);
+    assert_near(req.capacity_percent, 50, 0);
+    assert_int_equal(req.enabled, -1);
+    assert_int_equal(req.outage_ms, 0);
+    assert_true(req.success_rate < 0);
+    tui_whatif_describe(&req, words, sizeof words);
+    assert_string_equal(words, "capacity +50%");
+
+    assert_int_equal(form_parse(&form, &req, " -20% ", "2h", "85%"), 0);
+    assert_near(req.capacity_percent, -20, 0);
+    assert_int_equal(req.outage_ms, 7200000);
+    assert_int_equal(req.enabled, -1);
+    assert_near(req.success_rate, 0.85, 1e-12);
+    tui_whatif_describe(&req, words, sizeof words);
+    assert_string_equal(words, "capacity -20%, outage 2h, success rate 0.85");
+
+    assert_int_equal(form_parse(&form, &req, "200", "OFF", "0.5"), 0);
+    assert_int_equal(req.capacity_change, TUI_CAPACITY_SET);
+    assert_int_equal(req.capacity, 200);
+    assert_int_equal(req.enabled, 0);
+    assert_near(req.success_rate, 0.5, 0);
+    tui_whatif_describe(&req, words, sizeof words);
+    assert_string_equal(words, "capacity 200, disabled, success rate 0.5");
+
+    assert_int_equal(form_parse(&form, &req, "0", "on", "1"), 0);
+    assert_int_equal(req.capacity, 0);
+    assert_int_equal(req.enabled, 1);
+    /* an outage as long as the forecast is the CE off throughout */
+    assert_int_equal(form_parse(&form, &req, "", "12h", ""), 0);
+    assert_int_equal(req.enabled, 0);
+    assert_int_equal(req.outage_ms, 0);
+    assert_int_equal(form_parse(&form, &req, "", "", "0"), 0);
+    assert_near(req.success_rate, 0, 0);
+
+    form_refused("-5", "", "", "capacity: '-5' is neither slots", TUI_WF_CAPACITY);
+    form_refused("abc", "", "", "capacity: 'abc'", TUI_WF_CAPACITY);
+    form_refused("1.5", "", "", "capacity: '1.5'", TUI_WF_CAPACITY);
+    form_refused("1e3", "", "", "capacity: '1e3'", TUI_WF_CAPACITY);
+    form_refused("2000000", "", "", "capacity: '2000000'", TUI_WF_CAPACITY);
+    form_refused("-150%", "", "", "capacity: -150% is out of range", TUI_WF_CAPACITY);
+    form_refused("50%", "", "", "capacity: '50%'", TUI_WF_CAPACITY);
+    form_refused("+x%", "", "", "capacity: '+x%' is not a change in percent",
+                 TUI_WF_CAPACITY);
+    form_refused("", "abc", "", "enabled: 'abc' is not on, off, or an outage",
+                 TUI_WF_ENABLED);
+    form_refused("", "0s", "", "enabled: '0s'", TUI_WF_ENABLED);
+    form_refused("", "2 h", "", "enabled: '2 h'", TUI_WF_ENABLED);
+    form_refused("", "", "1.5", "success rate: '1.5' is not from 0 to 1",
+                 TUI_WF_SUCCESS);
+    form_refused("", "", "-0.1", "success rate: '-0.1'", TUI_WF_SUCCESS);
+    form_refused("", "", "120%", "success rate: '120%'", TUI_WF_SUCCESS);
+    form_refused("", "", "nan", "success rate: 'nan'", TUI_WF_SUCCESS);
+    form_refused("", "  ", "", "nothing to change", TUI_WF_CAPACITY);
+}
+
+static void test_whatif_form_keys(void **state)
+{
+    struct tui_whatif_form form;
+    tui_whatif_request req;
+
+    (void)state;
+    form_parse(&form, &req, "", "", "");
+    assert_int_equal(form.focus, TUI_WF_CAPACITY);
+    assert_int_equal(tui_whatif_form_key(&form, '+'), TUI_FORM_EDITED);
+    tui_whatif_form_key(&form, '5');
+    tui_whatif_form_key(&form, '9');
+    tui_whatif_form_key(&form, KEY_BACKSPACE);
+    tui_whatif_form_key(&form, '0');
+    tui_whatif_form_key(&form, '%');
+    tui_whatif_form_key(&form, 0xe9);      /* not ASCII: ignored */
+    tui_whatif_form_key(&form, KEY_LEFT);  /* not a character: ignored */
+    assert_string_equal(form.text[TUI_WF_CAPACITY], "+50%");
+    tui_whatif_form_key(&form, '\t');
+    assert_int_equal(form.focus, TUI_WF_ENABLED);
+    tui_whatif_form_key(&form, KEY_UP);
+    tui_whatif_form_key(&form, KEY_UP);
+    assert_int_equal(form.focus, TUI_WF_SUCCESS);
+    tui_whatif_form_key(&form, KEY_DOWN);
+    assert_int_equal(form.focus, TUI_WF_CAPACITY);
+    for (int i = 0; i < 40; i++)
+        tui_whatif_form_key(&form, '1');
+    assert_int_equal(strlen(form.text[TUI_WF_CAPACITY]), TUI_WF_TEXT_MAX);
+    /* an edit clears the last complaint */
+    strcpy(form.error, "capacity: bad");
+    tui_whatif_form_key(&form, KEY_BACKSPACE);
+    assert_string_equal(form.error, "");
+    assert_int_equal(tui_whatif_form_key(&form, '\r'), TUI_FORM_SUBMIT);
+    assert_int_equal(tui_whatif_form_key(&form, KEY_ENTER), TUI_FORM_SUBMIT);
+    assert_int_equal(tui_whatif_form_key(&form, TUI_KEY_ESC), TUI_FORM_CLOSE);
+}
+
+/* No line holds a control byte, and none is wider than width. */
+static void assert_lines_clean(const struct tui_line *lines, size_t n, int width)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (const unsigned char *p = (const unsigned char *)lines[i].text; *p; p++)
+            if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+                fail_msg("line %zu has control byte 0x%02x: %s", i, *p, lines[i].text);
+        if (tui_cells(lines[i].text) > width)
+            fail_msg("line %zu is %d wide: %s", i, tui_cells(lines[i].text), lines[i].text);
+    }
+}
+
+static void set_figure(tui_whatif_figure *f, double base, double variant, double half,
+                       int significant)
+{
+    f->base = base;
+    f->base_half = half;
+    f->variant = variant;
+    f->variant_half = half;
+    f->diff = variant - base;
+    f->diff_half = half / 2;
+    f->significant = significant;
+}
+
+static void test_whatif_panel_text(void **state)
+{
+    struct tui_whatif w;
+    struct tui_line lines[TUI_WHATIF_MAX_LINES];
+    size_t n;
+
+    (void)state;
+    memset(&w, 0, sizeof w);
+    assert_int_equal(tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES), 0);
+
+    strcpy(w.request.ce, "bad\x01name\xc2\x85.org");
+    w.request.capacity_change = TUI_CAPACITY_PERCENT;
+    w.request.capacity_percent = 50;
+    w.request.enabled = -1;
+    w.request.success_rate = -1;
+    w.request.window_ms = TUI_WHATIF_WINDOW_MS;
+    w.request.horizon_ms = TUI_WHATIF_HORIZON_MS;
+    w.request.replications = 30;
+    tui_whatif_describe(&w.request, w.changes, sizeof w.changes);
+    w.mode = TUI_WHATIF_RUNNING;
+    w.done = 15;
+    w.total = 60;
+    n = tui_whatif_lines(&w, 80, 0, lines, TUI_WHATIF_MAX_LINES);
+    assert_int_equal(n, 3);
+    assert_string_equal(lines[0].text, " what-if on bad?name?.org: capacity +50%");
+    assert_int_equal(lines[0].style, TUI_S_HEADER);
+    assert_string_equal(lines[1].text, "  last 7d fitted, forecast 12h, 30 replications each");
+    assert_string_equal(lines[2].text, "  running: 15 of 60 replications "
+                                       "#####...............   Esc cancels");
+    assert_lines_clean(lines, n, 80);
+    w.cancelling = 1;
+    n = tui_whatif_lines(&w, 80, 0, lines, TUI_WHATIF_MAX_LINES);
+    assert_non_null(strstr(lines[2].text, "cancelling: 15 of 60 replications"));
+    assert_null(strstr(lines[2].text, "Esc"));
+
+    w.mode = TUI_WHATIF_PANEL;
+    w.result.carried = 12;
+    set_figure(&w.result.total[TUI_WHATIF_THROUGHPUT], 52.2, 65.9, 0.5, 1);
+    set_figure(&w.result.total[TUI_WHATIF_DONE], 1496.2, 1598.6, 4.1, 1);
+    set_figure(&w.result.total[TUI_WHATIF_FAILED], 130.6, 131.0, 3.9, 0);
+    set_figure(&w.result.total[TUI_WHATIF_UTILIZATION], 0.9891, 0.9883, 0.0004, 0);
+    for (int m = 0; m < TUI_WHATIF_NMETRICS; m++)
+        w.result.ce[m] = w.result.total[m];
+    n = tui_whatif_lines(&w, 80, 0, lines, TUI_WHATIF_MAX_LINES);
+    assert_int_equal(n, 14);
+    {
+        /* columns of 18 characters, right-aligned: label, baseline, variant, change */
+        static const char *const want[] = {
+            "  last 7d fitted, forecast 12h, 30 replications each, 12 pilots carried over",
+            "                              baseline           variant            change",
+            "  all CEs",
+            "    throughput/h            52.2 +-0.5        65.9 +-0.5       +13.7 +-0.2 *",
+            "    done                      1496 +-4          1599 +-4      +102.4 +-2.0 *",
+            "    failed                 130.6 +-3.9       131.0 +-3.9        +0.4 +-1.9 ",
+            "    utilization          98.91% +-0.04     98.83% +-0.04     -0.08% +-0.02 ",
+            "  bad?name?.org",
+        };
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+            assert_string_equal(lines[i + 1].text, want[i]);
+    }
+    assert_int_equal(lines[1].style, TUI_S_DIM);
+    assert_int_equal(lines[4].style, TUI_S_WARN);
+    assert_int_equal(lines[6].style, TUI_S_NORMAL);
+    assert_string_equal(lines[13].text, "  * significant: the change's 95 % interval "
+                                        "excludes 0    Enter or Esc closes");
+    assert_lines_clean(lines, n, 80);
+    /* with UTF-8 the sign is one character and the columns stay put */
+    n = tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES);
+    assert_string_equal(lines[4].text, "    throughput/h             52.2 \u00b10.5         "
+                                       "65.9 \u00b10.5        +13.7 \u00b10.2 *");
+    assert_lines_clean(lines, n, 80);
+}
+
+static void test_whatif_form_text(void **state)
+{
+    struct tui_whatif w;
+    struct tui_line lines[TUI_WHATIF_MAX_LINES];
+    tui_whatif_request req;
+    size_t n;
+
+    (void)state;
+    memset(&w, 0, sizeof w);
+    form_parse(&w.form, &req, "-5", "", "");
+    strcpy(w.form.ce, "ce\x1b[31m-red");
+    w.request.window_ms = TUI_WHATIF_WINDOW_MS;
+    w.request.horizon_ms = TUI_WHATIF_HORIZON_MS;
+    w.request.replications = 30;
+    w.mode = TUI_WHATIF_FORM;
+    n = tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES);
+    assert_int_equal(n, 7);
+    assert_string_equal(lines[0].text, " what-if on ce?[31m-red");
+    assert_string_equal(lines[1].text, "  now: capacity 30, enabled, success rate 0.90; "
+                                       "empty fields stay so");
+    assert_string_equal(lines[2].text, " > capacity     [-5_                  ]  slots "
+                                       "(200), or a change: +50%, -20%");
+    assert_int_equal(lines[2].style, TUI_S_INFO);
+    assert_string_equal(lines[3].text, "   enabled      [                     ]  on, "
+                                       "off, or an outage for a time: 2h");
+    assert_int_equal(lines[3].style, TUI_S_NORMAL);
+    assert_string_equal(lines[5].text, "  last 7d fitted, forecast 12h, 30 replications each");
+    assert_int_equal(lines[6].style, TUI_S_ERROR);
+    assert_string_equal(lines[6].text, "  capacity: '-5' is neither slots (0 to 1000000) nor "
+                                       "+N% / -N%");
+    assert_lines_clean(lines, n, 80);
+    w.form.error[0] = '\0';
+    n = tui_whatif_lines(&w, 80, 1, lines, TUI_WHATIF_MAX_LINES);
+    assert_string_equal(lines[6].text, "  Enter runs   Tab, Up, Down move between fields   "
+                                       "Esc closes");
+}
+
+/* An engine whose run reports progress one replication at a time and can
+ * wait for a cancel, or fail. */
+struct fake_engine {
+    int prepared, discarded;
+    int wait_for_cancel, fail;
+    pilotdb *db_seen;
+};
+
+static int fake_prepare(void *arg, pilotdb *db, void **job, char *errbuf, size_t errbuf_size)
+{
+    struct fake_engine *fe = arg;
+
+    (void)errbuf;
+    (void)errbuf_size;
+    fe->prepared++;
+    fe->db_seen = db;
+    *job = malloc(16); /* the run frees it */
+    return *job ? 0 : -1;
+}
+
+static void fake_discard(void *arg, void *job)
+{
+    ((struct fake_engine *)arg)->discarded++;
+    free(job);
+}
+
+static int fake_run(void *arg, void *job, const tui_whatif_request *req,
+                    tui_whatif_progress_fn progress, void *progress_arg,
+                    const volatile int *cancel, tui_whatif_result *out, char *errbuf,
+                    size_t errbuf_size)
+{
+    struct fake_engine *fe = arg;
+    size_t total = 2 * req->replications;
+
+    free(job);
+    for (size_t i = 1; i <= total; i++) {
+        if (*cancel)
+            return 1;
+        progress(progress_arg, i, total);
+        if (fe->wait_for_cancel && i == 3)
+            while (!*cancel)
+                usleep(1000);
+    }
+    if (fe->fail) {
+        snprintf(errbuf, errbuf_size, "fitting the database: no CE \x1b[2Jhere");
+        return -1;
+    }
+    out->carried = 7;
+    out->total[TUI_WHATIF_DONE].base = 100;
+    return 0;
+}
+
+/* Poll until the worker has returned (at most 10 s). */
+static int poll_done(struct tui_whatif *w, char *msg, size_t size)
+{
+    for (int i = 0; i < 10000; i++) {
+        int rc = tui_whatif_poll(w, msg, size);
+        if (rc != 2)
+            return rc;
+        usleep(1000);
+    }
+    fail_msg("the worker never returned");
+    return 2;
+}
+
+static void test_whatif_worker(void **state)
+{
+    struct fake_engine fe = { 0 };
+    tui_whatif_engine engine = { &fe, fake_prepare, fake_run, fake_discard, 0 };
+    tui_whatif_request req;
+    struct tui_whatif w;
+    char msg[600], err[256];
+    pilotdb *db = (pilotdb *)&fe; /* only handed to prepare */
+
+    (void)state;
+    memset(&w, 0, sizeof w);
+    memset(&req, 0, sizeof req);
+    strcpy(req.ce, "ce-a");
+    req.capacity_change = TUI_CAPACITY_SET;
+    req.capacity = 5;
+    req.enabled = -1;
+    req.success_rate = -1;
+    req.replications = 4;
+    assert_int_equal(tui_whatif_poll(&w, msg, sizeof msg), 2);
+    assert_int_equal(tui_whatif_start(&w, &engine, db, &req, err, sizeof err), 0);
+    assert_int_equal(fe.prepared, 1);
+    assert_ptr_equal(fe.db_seen, db);
+    assert_int_equal(w.mode, TUI_WHATIF_RUNNING);
+    assert_string_equal(w.changes, "capacity 5");
+    assert_int_equal(poll_done(&w, msg, sizeof msg), 0);
+    assert_int_equal(w.mode, TUI_WHATIF_PANEL);
+    assert_int_equal(w.done, 8);
+    assert_int_equal(w.total, 8);
+    assert_int_equal(w.result.carried, 7);
+    assert_near(w.result.total[TUI_WHATIF_DONE].base, 100, 0);
+
+    /* cancelled between replications */
+    fe.wait_for_cancel = 1;
+    assert_int_equal(tui_whatif_start(&w, &engine, db, &req, err, sizeof err), 0);
+    while (w.done < 3)
+        assert_int_equal(tui_whatif_poll(&w, msg, sizeof msg), 2);
+    tui_whatif_cancel(&w);
+    assert_int_equal(poll_done(&w, msg, sizeof msg), 1);
+    assert_string_equal(msg, "what-if cancelled after 3 of 8 replications");
+    assert_int_equal(w.mode, TUI_WHATIF_CLOSED);
+
+    /* a failure, its message without control characters */
+    fe.wait_for_cancel = 0;
+    fe.fail = 1;
+    assert_int_equal(tui_whatif_start(&w, &engine, db, &req, err, sizeof err), 0);
+    assert_int_equal(poll_done(&w, msg, sizeof msg), -1);
+    assert_string_equal(msg, "what-if failed: fitting the database: no CE ?[2Jhere");
+    assert_int_equal(w.mode, TUI_WHATIF_CLOSED);
+
+    /* quitting while one runs cancels it and waits */
+    fe.fail = 0;
+    fe.wait_for_cancel = 1;
+    assert_int_equal(tui_whatif_start(&w, &engine, db, &req, err, sizeof err), 0);
+    tui_whatif_stop(&w);
+    assert_int_equal(w.mode, TUI_WHATIF_CLOSED);
+    assert_null(w.job);
+    assert_int_equal(fe.discarded, 0);
+}
+
+static void test_text_clean_and_durations(void **state)
+{
+    char buf[32];
+    int64_t ms;
+
+    (void)state;
+    tui_text_clean(buf, sizeof buf, "ok.example.org");
+    assert_string_equal(buf, "ok.example.org");
+    tui_text_clean(buf, sizeof buf, "a\tb\x7f" "c\xc2\x9b" "d");
+    assert_string_equal(buf, "a?b?c?d");
+    tui_text_clean(buf, sizeof buf, "\xff" "x\xe2\x82" "y \xc3\xa9");
+    assert_string_equal(buf, "?x?y \xc3\xa9");
+    /* cut at a character, never inside one */
+    tui_text_clean(buf, 5, "abc\xc3\xa9");
+    assert_string_equal(buf, "abc");
+    assert_int_equal(tui_duration_parse("90s", &ms), 0);
+    assert_int_equal(ms, 90000);
+    assert_int_equal(tui_duration_parse("1.5h", &ms), 0);
+    assert_int_equal(ms, 5400000);
+    assert_int_equal(tui_duration_parse("250ms", &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(tui_duration_parse("3", &ms), -1);
+    assert_int_equal(tui_duration_parse("abc", &ms), -1);
+    assert_int_equal(tui_duration_parse("-1h", &ms), -1);
+    assert_int_equal(tui_duration_parse("infh", &ms), -1);
+    assert_int_equal(ms, 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest view[] = {
@@ -1140,10 +1569,19 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_empty_db),
         cmocka_unit_test(test_key_table),
     };
+    const struct CMUnitTest whatif[] = {
+        cmocka_unit_test(test_whatif_form_parse),
+        cmocka_unit_test(test_whatif_form_keys),
+        cmocka_unit_test(test_whatif_form_text),
+        cmocka_unit_test(test_whatif_panel_text),
+        cmocka_unit_test(test_whatif_worker),
+        cmocka_unit_test(test_text_clean_and_durations),
+    };
     const struct fx_group groups[] = {
         FX_GROUP("view", view, NULL, NULL),
         FX_GROUP("layout", layout, NULL, NULL),
         FX_GROUP("frame", frame, NULL, NULL),
+        FX_GROUP("whatif", whatif, NULL, NULL),
     };
 
     return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);

@@ -322,6 +322,68 @@ static void test_override_refusals(void **state)
     sim_scenario_free(scn);
 }
 
+/* An event refused with a message containing want, the scenario unchanged. */
+static void event_refused(sim_scenario *scn, const char *name, int64_t at, const char *ce,
+                          const char *key, const char *value, const char *want)
+{
+    char err[512];
+    size_t nevents = scn->nevents;
+
+    if (sim_scenario_add_event(scn, name, at, ce, key, value, err, sizeof err) != SIM_EINVAL)
+        fail_msg("event %s %s=%s at %lld was accepted", name, key, value, (long long)at);
+    if (!strstr(err, want))
+        fail_msg("event %s: message '%s' does not say '%s'", name, err, want);
+    assert_int_equal(scn->nevents, nevents);
+}
+
+/* Timeline events added to a parsed scenario: checked as [event] sections
+ * are, in time order, after the file's own events of the same time. */
+static void test_add_event(void **state)
+{
+    sim_scenario *scn = load("capacity_whatif");
+    char err[512];
+
+    (void)state;
+    assert_int_equal(scn->nevents, 1); /* the file's: big-plus-50pct at 12h */
+    assert_int_equal(sim_scenario_add_event(scn, "back", 2 * 3600000, "big.example.org",
+                                            "enabled", "true", err, sizeof err), SIM_OK);
+    assert_int_equal(sim_scenario_add_event(scn, "outage", 0, "big.example.org", "enabled",
+                                            "false", err, sizeof err), SIM_OK);
+    assert_int_equal(sim_scenario_add_event(scn, "grow", 2 * 3600000, "small.example.org",
+                                            "capacity", "20", err, sizeof err), SIM_OK);
+    assert_int_equal(sim_scenario_add_event(scn, "flaky", 12 * 3600000, "small.example.org",
+                                            "success_rate", "0.5", err, sizeof err), SIM_OK);
+    assert_int_equal(scn->nevents, 5);
+    assert_string_equal(scn->events[0].name, "outage");
+    assert_int_equal(scn->events[0].at, 0);
+    assert_int_equal(scn->events[0].enabled, 0);
+    assert_int_equal(scn->events[0].set, PILOTDB_SET_ENABLED);
+    assert_string_equal(scn->events[0].ce, "big.example.org");
+    assert_int_equal(scn->events[0].ce_index, 0);
+    assert_string_equal(scn->events[1].name, "back");
+    assert_int_equal(scn->events[1].enabled, 1);
+    assert_string_equal(scn->events[2].name, "grow");
+    assert_int_equal(scn->events[2].capacity, 20);
+    assert_int_equal(scn->events[2].set, PILOTDB_SET_CAPACITY);
+    assert_int_equal(scn->events[2].ce_index, 1);
+    assert_string_equal(scn->events[3].name, "big-plus-50pct");
+    assert_string_equal(scn->events[4].name, "flaky");
+    assert_true(scn->events[4].success_rate == 0.5);
+
+    event_refused(scn, "x", 0, "nowhere.example.org", "enabled", "false", "unknown CE");
+    event_refused(scn, "x", 86400001, "big.example.org", "enabled", "false",
+                  "after the end");
+    event_refused(scn, "x", -1, "big.example.org", "enabled", "false", "before the start");
+    event_refused(scn, "x", 0, "big.example.org", "running", "fail", "is not capacity");
+    event_refused(scn, "x", 0, "big.example.org", "at", "1h", "is not capacity");
+    event_refused(scn, "x", 0, "big.example.org", "enabled", "maybe", "enabled");
+    event_refused(scn, "x", 0, "big.example.org", "capacity", "-5", "capacity");
+    event_refused(scn, "x", 0, "big.example.org", "success_rate", "1.5", "success_rate");
+    event_refused(scn, "", 0, "big.example.org", "enabled", "false", "name");
+    event_refused(scn, "a\x01b", 0, "big.example.org", "enabled", "false", "control");
+    sim_scenario_free(scn);
+}
+
 /* ---- replications ------------------------------------------------------------- */
 
 static sim_rep_result *replicate(const sim_rep_task *tasks, size_t n, unsigned jobs)
@@ -391,6 +453,89 @@ static void test_replicate_jobs(void **state)
     free_results(three, 7);
     sim_scenario_free(tut);
     sim_scenario_free(scn);
+}
+
+/* Cancel once the progress callback has seen *arg tasks finish. */
+struct cancel_after {
+    size_t after;
+    volatile int cancel;
+};
+
+static void cancel_on_progress(void *arg, size_t finished, size_t total)
+{
+    struct cancel_after *ca = arg;
+
+    (void)total;
+    if (finished >= ca->after)
+        ca->cancel = 1;
+}
+
+/* A run cancelled before it starts or between replications returns
+ * SIM_ECANCELED with every result freed; a flag never raised changes
+ * nothing; a study run with its cancel raised stores no value.  An outage
+ * added as events (off at 0, on at 12 h) costs the CE pilots. */
+static void test_replicate_cancel(void **state)
+{
+    sim_scenario *scn = load("capacity_whatif"), *off = load("capacity_whatif");
+    sim_rep_task tasks[6];
+    sim_rep_result results[6], *plain;
+    struct cancel_after ca = {2, 0};
+    sim_study st;
+    volatile int never = 0, raised = 1;
+    char err[1024];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < 6; i++) {
+        tasks[i].scn = scn;
+        tasks[i].seed = 40 + i;
+    }
+    assert_int_equal(sim_replicate_cancellable(tasks, 6, 2, NULL, NULL, &raised, results,
+                                               err, sizeof err), SIM_ECANCELED);
+    assert_string_equal(err, "cancelled after 0 of 6 replications");
+    for (i = 0; i < 6; i++)
+        assert_null(results[i].values);
+    assert_int_equal(sim_replicate_cancellable(tasks, 6, 1, cancel_on_progress, &ca,
+                                               &ca.cancel, results, err, sizeof err),
+                     SIM_ECANCELED);
+    assert_string_equal(err, "cancelled after 2 of 6 replications");
+    for (i = 0; i < 6; i++)
+        assert_null(results[i].names);
+    assert_string_equal(sim_rc_str(SIM_ECANCELED), "cancelled");
+
+    plain = replicate(tasks, 6, 2);
+    assert_int_equal(sim_replicate_cancellable(tasks, 6, 2, NULL, NULL, &never, results,
+                                               err, sizeof err), SIM_OK);
+    for (i = 0; i < 6; i++)
+        assert_memory_equal(plain[i].values, results[i].values,
+                            plain[i].nunits * SIM_NMETRICS * sizeof(double));
+    for (i = 0; i < 6; i++)
+        sim_rep_result_free(&results[i]);
+
+    /* the outage: off from the start, on again half-way */
+    assert_int_equal(sim_scenario_add_event(off, "off", 0, "big.example.org", "enabled",
+                                            "false", err, sizeof err), SIM_OK);
+    assert_int_equal(sim_scenario_add_event(off, "on", 12 * 3600000, "big.example.org",
+                                            "enabled", "true", err, sizeof err), SIM_OK);
+    tasks[0].scn = off;
+    assert_int_equal(sim_replicate(tasks, 1, 1, NULL, NULL, results, err, sizeof err),
+                     SIM_OK);
+    assert_true(metric(&results[0], "big.example.org", SIM_METRIC_DONE) <
+                0.8 * metric(&plain[0], "big.example.org", SIM_METRIC_DONE));
+    sim_rep_result_free(&results[0]);
+    free_results(plain, 6);
+    sim_scenario_free(off);
+
+    sim_study_init(&st, SIM_STUDY_WHATIF);
+    assert_int_equal(sim_study_whatif(&st, "a", "b", scn, load("capacity_whatif"), err,
+                                      sizeof err), SIM_OK);
+    assert_int_equal(sim_study_set_replications(&st, 3, 1, err, sizeof err), SIM_OK);
+    st.cancel = &raised;
+    assert_int_equal(sim_study_run(&st, 1, 1, 2, NULL, NULL, err, sizeof err),
+                     SIM_ECANCELED);
+    assert_string_equal(err, "cancelled after 0 of 6 replications");
+    assert_null(st.values);
+    sim_study_free(&st);
 }
 
 /* The metrics are the engine's report, with counts taken after the warm-up. */
@@ -559,10 +704,12 @@ int main(int argc, char **argv)
     const struct CMUnitTest override[] = {
         cmocka_unit_test(test_override_values),
         cmocka_unit_test(test_override_refusals),
+        cmocka_unit_test(test_add_event),
     };
     const struct CMUnitTest replicate_tests[] = {
         cmocka_unit_test(test_replicate_jobs),
         cmocka_unit_test(test_replicate_metrics),
+        cmocka_unit_test(test_replicate_cancel),
     };
     const struct CMUnitTest crn[] = {
         cmocka_unit_test(test_crn_reduces_variance),

@@ -20,6 +20,7 @@
 #include "draw.h"
 #include "keys.h"
 #include "screen.h"
+#include "whatif.h"
 
 #define MIN_SPEED (1.0 / 64.0)
 #define MAX_SPEED 65536.0
@@ -46,7 +47,12 @@ struct app {
     int paused, finished;
     double speed;
     long first_row;
+    struct tui_whatif whatif;
 };
+
+/* While a what-if runs, the screen is redrawn at least this often (ms) for
+ * its progress. */
+#define WHATIF_POLL_MS 200
 
 static int64_t monotonic_ms(void)
 {
@@ -94,8 +100,17 @@ static void scroll_to_selection(struct app *app)
 static void draw(struct app *app)
 {
     struct tui_chrome chrome;
+    struct tui_line panel[TUI_WHATIF_MAX_LINES];
+    size_t npanel;
 
     tui_layout_compute(COLS, LINES, NULL, &app->layout);
+    npanel = app->layout.too_small ? 0 : tui_whatif_lines(&app->whatif, COLS,
+                                                          app->opts->unicode, panel,
+                                                          TUI_WHATIF_MAX_LINES);
+    /* the panel takes the table's last rows: keep the selection above it */
+    app->layout.table_rows -= (int)npanel;
+    if (app->layout.table_rows < 0)
+        app->layout.table_rows = 0;
     scroll_to_selection(app);
     memset(&chrome, 0, sizeof chrome);
     chrome.status = app->status[0] ? app->status : NULL;
@@ -108,6 +123,8 @@ static void draw(struct app *app)
     chrome.readonly = app->opts->readonly;
     chrome.first_row = app->first_row;
     chrome.help = app->help;
+    chrome.panel = npanel ? panel : NULL;
+    chrome.npanel = npanel;
     screen_draw(app->screen, &app->view, &app->layout, &app->draw, &chrome);
 }
 
@@ -222,6 +239,76 @@ static void change_speed(struct app *app, double factor)
     set_status(app, 0, "speed x%g", app->speed);
 }
 
+/* w: open the form on the selected CE. */
+static void whatif_open(struct app *app)
+{
+    const tui_ce_row *row = tui_view_selected(&app->view);
+    struct tui_whatif *w = &app->whatif;
+    const tui_whatif_engine *engine = app->opts->whatif;
+
+    if (!engine) {
+        set_status(app, 1, "what-if is not available here");
+        return;
+    }
+    if (w->mode == TUI_WHATIF_RUNNING) {
+        set_status(app, 1, "a what-if is running (Esc cancels it)");
+        return;
+    }
+    if (!row) {
+        set_status(app, 1, "no CE selected");
+        return;
+    }
+    tui_whatif_form_open(&w->form, row->ce);
+    memset(&w->request, 0, sizeof w->request);
+    w->request.window_ms = TUI_WHATIF_WINDOW_MS;
+    w->request.horizon_ms = TUI_WHATIF_HORIZON_MS;
+    w->request.replications = engine->replications ? engine->replications
+                                                   : TUI_WHATIF_REPLICATIONS;
+    w->mode = TUI_WHATIF_FORM;
+}
+
+/* A key while the form, the progress or the panel of a what-if is up; 0
+ * when the key is for the dashboard. */
+static int whatif_key(struct app *app, int key)
+{
+    struct tui_whatif *w = &app->whatif;
+    char why[512];
+
+    switch (w->mode) {
+    case TUI_WHATIF_FORM:
+        switch (tui_whatif_form_key(&w->form, key)) {
+        case TUI_FORM_CLOSE:
+            w->mode = TUI_WHATIF_CLOSED;
+            break;
+        case TUI_FORM_SUBMIT:
+            if (tui_whatif_form_parse(&w->form, &w->request) != 0)
+                break;
+            if (tui_whatif_start(w, app->opts->whatif, app->db, &w->request, why,
+                                 sizeof why) != 0) {
+                tui_text_clean(w->form.error, sizeof w->form.error, why);
+                w->mode = TUI_WHATIF_FORM;
+            }
+            break;
+        case TUI_FORM_EDITED:
+            break;
+        }
+        return 1;
+    case TUI_WHATIF_RUNNING:
+        if (key != TUI_KEY_ESC)
+            return 0;
+        tui_whatif_cancel(w);
+        return 1;
+    case TUI_WHATIF_PANEL:
+        if (key != TUI_KEY_ESC && key != '\n' && key != '\r' && key != KEY_ENTER)
+            return 0;
+        w->mode = TUI_WHATIF_CLOSED;
+        return 1;
+    case TUI_WHATIF_CLOSED:
+        break;
+    }
+    return 0;
+}
+
 static void handle_key(struct app *app, int key)
 {
     const tui_layout *lo = &app->layout;
@@ -242,6 +329,8 @@ static void handle_key(struct app *app, int key)
         prompt_key(app, key);
         return;
     }
+    if (whatif_key(app, key))
+        return;
     switch (action) {
     case TUI_ACT_QUIT: app->quit = 1; break;
     case TUI_ACT_HELP: app->help = 1; break;
@@ -271,6 +360,7 @@ static void handle_key(struct app *app, int key)
     case TUI_ACT_TOGGLE_ENABLED: edit_selected(app, 'e'); break;
     case TUI_ACT_CAPACITY_UP: edit_selected(app, '+'); break;
     case TUI_ACT_CAPACITY_DOWN: edit_selected(app, '-'); break;
+    case TUI_ACT_WHATIF: whatif_open(app); break;
     case TUI_ACT_PAUSE:
         app->paused = !app->paused;
         set_status(app, 0, app->paused ? "paused" : "running");
@@ -350,7 +440,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
 
     while (!app.quit && !stop_requested) {
         int64_t now = monotonic_ms();
-        int key;
+        int key, wait_ms;
 
         if (now >= next_frame || app.need_data) {
             int64_t real_ms = now - last_collect;
@@ -364,8 +454,18 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
                 next_frame = now + interval;
             draw(&app);
         }
+        if (app.whatif.mode == TUI_WHATIF_RUNNING) {
+            char msg[600];
+            int done = tui_whatif_poll(&app.whatif, msg, sizeof msg);
+            if (done != 2 && msg[0])
+                set_status(&app, done < 0, "%s", msg);
+            draw(&app);
+        }
         now = monotonic_ms();
-        key = screen_getkey(app.screen, next_frame > now ? (int)(next_frame - now) : 0);
+        wait_ms = next_frame > now ? (int)(next_frame - now) : 0;
+        if (app.whatif.mode == TUI_WHATIF_RUNNING && wait_ms > WHATIF_POLL_MS)
+            wait_ms = WHATIF_POLL_MS;
+        key = screen_getkey(app.screen, wait_ms);
         if (key == ERR)
             continue;
         handle_key(&app, key);
@@ -373,6 +473,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     }
     rc = 0;
 out:
+    tui_whatif_stop(&app.whatif);
     tui_screen_close(app.screen);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "keys.h"
+#include "whatif.h"
 
 struct glyphs {
     const char *running, *submitted, *free_slot;
@@ -136,9 +137,7 @@ static void fmt_clock(char *buf, size_t size, int64_t now, const char *label)
     }
 }
 
-/* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
- * to the minute from ten minutes up). */
-static void fmt_span(char *buf, size_t size, int64_t ms)
+void tui_span_text(char *buf, size_t size, int64_t ms)
 {
     int64_t s = ms / 1000;
 
@@ -247,9 +246,9 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     fmt_count(d, sizeof d, t->count[PILOT_FAILED], 6);
     x = putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
              "pilots %s sub  %s run  %s done  %s failed  ", a, b, c, d);
-    fmt_span(win, sizeof win, view->opts.window_ms);
+    tui_span_text(win, sizeof win, view->opts.window_ms);
     if (t->rates_partial) {
-        fmt_span(span, sizeof span, t->rate_span_ms);
+        tui_span_text(span, sizeof span, t->rate_span_ms);
         x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
                   "only %s of %s: ", span, win);
     } else {
@@ -550,6 +549,15 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
                              : "no CE matches the filter");
     if (!chrome)
         return;
+    /* the what-if's form or panel, above the status line */
+    for (size_t i = 0; chrome->panel && i < chrome->npanel; i++) {
+        int y = lo->status_y - (int)chrome->npanel + (int)i;
+        enum tui_style style = chrome->panel[i].style;
+        if (y < lo->table_header_y)
+            continue;
+        blank(sf, y, 0, lo->width, style == TUI_S_HEADER ? TUI_S_HEADER : TUI_S_NORMAL);
+        put(sf, y, 0, lo->width, style, chrome->panel[i].text);
+    }
     if (chrome->prompt)
         putf(sf, lo->status_y, 0, lo->width, TUI_S_INFO,
              "filter: %s_   (Enter keeps it, Esc clears it)", chrome->prompt);

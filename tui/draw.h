@@ -38,6 +38,8 @@ struct tui_surface {
                 enum tui_style style);
 };
 
+struct tui_line;
+
 /* What the interactive front end adds around the view. */
 struct tui_chrome {
     const char *status;   /* status line text, or NULL */
@@ -47,11 +49,22 @@ struct tui_chrome {
     double speed;
     int readonly;
     long first_row;       /* index into visible of the top table row */
+    const struct tui_line *panel; /* the what-if's form or panel, or NULL */
+    size_t npanel;
     int help;             /* show the help screen instead of the view */
 };
 
 /* The number of characters (UTF-8 code points) of s. */
 int tui_cells(const char *s);
+
+/* Copy outside text (a CE name, a message naming one) into buf for the
+ * screen: control characters (C0, DEL, C1) and bytes that are not UTF-8
+ * become '?'; cut at a character boundary to fit size. */
+void tui_text_clean(char *buf, size_t size, const char *text);
+
+/* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
+ * to the minute from ten minutes up). */
+void tui_span_text(char *buf, size_t size, int64_t ms);
 
 /* Draw the dashboard, or the "terminal too small" screen when the layout
  * says so, or the help screen when chrome asks for it; chrome is NULL for a

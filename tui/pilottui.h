@@ -46,6 +46,10 @@ extern "C" {
  * outside [TUI_WINDOW_MIN_MS, TUI_WINDOW_MAX_MS]. */
 int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size);
 
+/* Parse a duration ("500ms", "90s", "15m", "1.5h", "7d") into *ms: 0, or
+ * -1 (and *ms 0) when text is not one. */
+int tui_duration_parse(const char *text, int64_t *ms);
+
 /* Pilots of a CE (or of all) that were submitted, ended done and ended
  * failed inside the rate window, and the same per hour. */
 typedef struct tui_rates {
@@ -326,6 +330,80 @@ void tui_screen_draw_frame(tui_screen *scr, const tui_view *view,
 /* Restore the terminal and free the screen.  NULL is a no-op. */
 void tui_screen_close(tui_screen *scr);
 
+/* ---- what-if from the dashboard (w) ------------------------------------------- */
+
+/* A what-if from the dashboard: the history fitted, the time forecast and
+ * the replications of each side. */
+#define TUI_WHATIF_WINDOW_MS (7 * 86400 * 1000LL)
+#define TUI_WHATIF_HORIZON_MS (12 * 3600 * 1000LL)
+#define TUI_WHATIF_REPLICATIONS 30
+
+/* How the form changes the capacity. */
+typedef enum tui_capacity_change {
+    TUI_CAPACITY_KEEP = 0,
+    TUI_CAPACITY_SET,      /* to capacity slots */
+    TUI_CAPACITY_PERCENT   /* by capacity_percent (+50, -20) */
+} tui_capacity_change;
+
+/* A what-if on one CE as the form asks it: the variant is the database as
+ * it is now with these changes; the baseline is without them. */
+typedef struct tui_whatif_request {
+    char ce[PILOTDB_NAME_MAX + 1];
+    tui_capacity_change capacity_change;
+    int64_t capacity;
+    double capacity_percent;
+    int enabled;           /* -1: as it is, 0: disabled, 1: enabled */
+    int64_t outage_ms;     /* > 0: disabled from now for this long, then enabled
+                              (shorter than the horizon; enabled is then -1) */
+    double success_rate;   /* < 0: as it is */
+    int64_t window_ms, horizon_ms;
+    size_t replications;
+} tui_whatif_request;
+
+/* The metrics the panel shows, for the total and for the CE. */
+enum { TUI_WHATIF_THROUGHPUT, TUI_WHATIF_DONE, TUI_WHATIF_FAILED, TUI_WHATIF_UTILIZATION,
+       TUI_WHATIF_NMETRICS };
+
+/* One metric: the baseline's and variant's means and the change (variant -
+ * baseline, paired by seed), each with the half-width of its 95 % interval. */
+typedef struct tui_whatif_figure {
+    double base, base_half, variant, variant_half, diff, diff_half;
+    int significant;       /* the change's interval excludes 0 */
+} tui_whatif_figure;
+
+typedef struct tui_whatif_result {
+    tui_whatif_figure total[TUI_WHATIF_NMETRICS];
+    tui_whatif_figure ce[TUI_WHATIF_NMETRICS];
+    size_t carried;        /* pilots active now, carried over into the runs */
+} tui_whatif_result;
+
+/* Called by a run after each replication (done of total). */
+typedef void (*tui_whatif_progress_fn)(void *arg, size_t done, size_t total);
+
+/*
+ * How the dashboard runs a what-if; the pilotdeck command supplies it, as
+ * libpilottui links no simulator.  prepare (may be NULL) runs on the
+ * dashboard's thread, before the worker starts: it takes from the
+ * dashboard's handle what the run needs (e.g. a snapshot of an in-memory
+ * database) into *job; 0, or -1 with errbuf set.  run runs on a worker
+ * thread and never touches the dashboard's handle: it reads the database
+ * (its own read-only connection, or job), never writes it, runs baseline
+ * and variant, calls progress after each replication and stops between
+ * replications once *cancel is non-zero.  It frees job and returns 0 with
+ * *out filled, 1 when cancelled, or -1 with errbuf set.  discard frees a
+ * job that will not run (may be NULL when prepare is).
+ */
+typedef struct tui_whatif_engine {
+    void *arg;
+    int (*prepare)(void *arg, pilotdb *db, void **job, char *errbuf, size_t errbuf_size);
+    int (*run)(void *arg, void *job, const tui_whatif_request *req,
+               tui_whatif_progress_fn progress, void *progress_arg,
+               const volatile int *cancel, tui_whatif_result *out, char *errbuf,
+               size_t errbuf_size);
+    void (*discard)(void *arg, void *job);
+    size_t replications;   /* 0: TUI_WHATIF_REPLICATIONS */
+} tui_whatif_engine;
+
 /* ---- interactive front end ----------------------------------------------------- */
 
 /*
@@ -357,6 +435,7 @@ typedef struct tui_run_options {
     tui_column sort;     /* the initial order (TUI_COL_NAME when zeroed) */
     int sort_reverse;
     const char *filter;  /* the initial filter, or NULL */
+    const tui_whatif_engine *whatif; /* runs w's what-ifs; NULL: w says it cannot */
 } tui_run_options;
 
 /*

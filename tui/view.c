@@ -143,7 +143,7 @@ void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
     out[2] = width - run - sub;
 }
 
-int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size)
+int tui_duration_parse(const char *text, int64_t *ms)
 {
     static const struct {
         const char *unit;
@@ -154,23 +154,32 @@ int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size)
 
     *ms = 0;
     value = text ? strtod(text, &end) : 0;
-    if (!text || end == text || isspace((unsigned char)text[0]) || !(value >= 0)) {
-        snprintf(err, err_size, "'%s' is not a duration like 5m, 1h or 7d", text ? text : "");
+    if (!text || end == text || isspace((unsigned char)text[0]) || !(value >= 0))
         return -1;
-    }
     for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
         if (strcmp(end, units[u].unit) != 0)
             continue;
         value *= units[u].ms;
-        if (value < (double)TUI_WINDOW_MIN_MS || value > (double)TUI_WINDOW_MAX_MS) {
-            snprintf(err, err_size, "%s is out of range [5m, 7d]", text);
+        if (value > 1e15)
             return -1;
-        }
         *ms = (int64_t)(value + 0.5);
         return 0;
     }
-    snprintf(err, err_size, "'%s' is not a duration like 5m, 1h or 7d", text);
     return -1;
+}
+
+int tui_window_parse(const char *text, int64_t *ms, char *err, size_t err_size)
+{
+    if (tui_duration_parse(text, ms) != 0) {
+        snprintf(err, err_size, "'%s' is not a duration like 5m, 1h or 7d", text ? text : "");
+        return -1;
+    }
+    if (*ms < TUI_WINDOW_MIN_MS || *ms > TUI_WINDOW_MAX_MS) {
+        *ms = 0;
+        snprintf(err, err_size, "%s is out of range [5m, 7d]", text);
+        return -1;
+    }
+    return 0;
 }
 
 void tui_view_init(tui_view *view, const tui_view_options *opts)

@@ -126,3 +126,11 @@ check_restored() {
     modes=$($T display-message -p -t e2e '#{alternate_on} #{cursor_flag}')
     [ "$modes" = "0 1" ] || fail "terminal not restored (alternate_on cursor_flag: $modes)"
 }
+
+# q quits with status 0 and the terminal restored.
+quit_restored() {
+    keys q
+    status=$(wait_exit)
+    [ "$status" = 0 ] || fail "exit status $status after q"
+    check_restored
+}
