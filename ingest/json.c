@@ -24,8 +24,9 @@
 
 /* The keys by first byte and length, so a member not wanted costs little. */
 struct pilotingest__jindex {
-    short first[256]; /* the first key with this first byte, or -1 */
-    short *next;      /* the next key with the same first byte, or -1 */
+    uint64_t lengths[256]; /* bit n % 64: a key with this first byte has length n */
+    short first[256];      /* the first key with this first byte, or -1 */
+    short *next;           /* the next key with the same first byte, or -1 */
     size_t *len;
 };
 
@@ -97,21 +98,30 @@ static long arena_add(pilotingest__json *j, const void *s, size_t n)
 }
 
 /* Move past blanks, counting the newlines among them. */
-static void skip_blanks(parser *p)
+static void skip_blank_run(parser *p)
 {
     const unsigned char *s = p->s;
     size_t i = p->i, n = p->n;
 
     for (; i < n; i++) {
         unsigned char c = s[i];
+        if (c == ' ')
+            continue;
         if (c == '\n') {
             p->lines++;
             p->line_start = i + 1;
-        } else if (c != ' ' && c != '\t' && c != '\r') {
+        } else if (c != '\t' && c != '\r') {
             break;
         }
     }
     p->i = i;
+}
+
+static inline void skip_blanks(parser *p)
+{
+    /* every blank is at most ' ', no token starts so low */
+    if (p->i < p->n && p->s[p->i] <= ' ')
+        skip_blank_run(p);
 }
 
 /* Whether c may start a JSON token (else it is an invalid character). */
@@ -450,6 +460,13 @@ static int number(parser *p, pilotingest__jvalue *v)
         long long value = 0;
         if (!v && digits < 19)
             return 0;
+        if (digits < 19) { /* cannot overflow */
+            for (size_t k = start + (s[start] == '-'); k < i; k++)
+                value = value * 10 + (s[k] - '0');
+            v->type = PILOTINGEST__JINTEGER;
+            v->number = (double)(s[start] == '-' ? -value : value);
+            return 0;
+        }
         for (size_t k = start + (s[start] == '-'); k < i; k++) {
             int d = s[k] - '0';
             if (value > LLONG_MAX / 10 || LLONG_MAX - value * 10 < d)
@@ -641,6 +658,20 @@ static int keep_value(parser *p, size_t k)
         v->printable = !esc && printable_ascii(p->s + from, len);
         return 0;
     }
+    if (c >= '1' && c <= '9') {
+        /* the common integer, of fewer than 19 digits: what number() does */
+        const unsigned char *s = p->s;
+        size_t i = p->i, n = p->n;
+        long long value = 0;
+        while (i < n && is_digit(s[i]) && i - p->i < 18)
+            value = value * 10 + (s[i++] - '0');
+        if (i < n && ends_value(s[i])) {
+            v->type = PILOTINGEST__JINTEGER;
+            v->number = (double)value;
+            p->i = i;
+            return 0;
+        }
+    }
     if (c == '-' || is_digit(c))
         return number(p, v);
     if (c == 't' || c == 'f' || c == 'n')
@@ -653,11 +684,11 @@ static int keep_value(parser *p, size_t k)
 }
 
 /* The index of the wanted key s[0, n), or -1. */
-static long find_key(const pilotingest__json *j, const unsigned char *s, size_t n)
+static inline long find_key(const pilotingest__json *j, const unsigned char *s, size_t n)
 {
     const struct pilotingest__jindex *x = j->index;
 
-    if (n == 0)
+    if (n == 0 || !(x->lengths[s[0]] & UINT64_C(1) << (n % 64)))
         return -1;
     for (short k = x->first[s[0]]; k >= 0; k = x->next[k]) {
         if (x->len[k] == n && memcmp(j->keys[k], s, n) == 0)
@@ -923,6 +954,7 @@ int pilotingest__json_init(pilotingest__json *j, const char *const *keys, size_t
     for (size_t k = nkeys; k-- > 0;) {
         unsigned char c = (unsigned char)keys[k][0];
         j->index->len[k] = strlen(keys[k]);
+        j->index->lengths[c] |= UINT64_C(1) << (j->index->len[k] % 64);
         j->index->next[k] = j->index->first[c];
         j->index->first[c] = (short)k;
     }
