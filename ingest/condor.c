@@ -289,16 +289,24 @@ static int ad_in_place(pilotingest_reader *r, pilotingest__record *rec, size_t *
 {
     size_t n, i, end, line_start;
     long lines, first_line;
-    const char *data = pilotingest__input_unread(&r->in, &n, line, col);
+    const char *data;
+    int rc;
 
-    if (!data)
-        return 0;
-    first_line = *line;
-    i = ad_start(data, n, line, col);
-    if (i == n || data[i] != '{' ||
-        pilotingest__json_parse_prefix(&r->json, data + i, n - i, &end, &lines,
-                                       &line_start) != 0 ||
-        i + end > PILOTINGEST_RECORD_MAX)
+    /* an ad cut short by the end of what was read (or not begun in it) is
+     * parsed again with the next chunk read, up to the longest record */
+    do {
+        data = pilotingest__input_unread(&r->in, &n, line, col);
+        if (!data)
+            return 0;
+        first_line = *line;
+        i = ad_start(data, n, line, col);
+        if (i < n && data[i] != '{')
+            return 0;
+        rc = i == n ? 1
+                    : pilotingest__json_parse_prefix(&r->json, data + i, n - i, &end, &lines,
+                                                     &line_start);
+    } while (rc > 0 && n <= PILOTINGEST_RECORD_MAX && pilotingest__input_more(&r->in));
+    if (rc != 0 || i + end > PILOTINGEST_RECORD_MAX)
         return 0;
     if (lines > 0)
         line_start += i;

@@ -122,10 +122,15 @@ const char *pilotingest__input_unread(const pilotingest__input *in, size_t *n, l
     *n = 0;
     *line = in->line;
     *col = (long)(offset - in->line_start) + 1;
-    if (in->scanned > 0 || in->skipping || in->len == in->pos)
+    if (in->scanned > 0 || in->skipping)
         return NULL;
     *n = in->len - in->pos;
-    return in->buf + in->pos;
+    return in->buf ? in->buf + in->pos : "";
+}
+
+int pilotingest__input_more(pilotingest__input *in)
+{
+    return fill(in) > 0;
 }
 
 void pilotingest__input_take(pilotingest__input *in, size_t n, long lines, size_t line_start,

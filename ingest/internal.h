@@ -74,12 +74,18 @@ pilotingest_rc pilotingest__input_peek(pilotingest__input *in, int follow,
                                        const char **line, size_t *n);
 
 /* For a reader that parses a record where the input holds it, instead of
- * having it cut first: the bytes read and not yet taken (*n of them, or
- * NULL when there are none or a record is being cut after AGAIN), and the
- * line and column of the first.  They stay until the next call that takes
+ * having it cut first: the bytes read and not yet taken (*n of them, maybe
+ * none; NULL while a record is being cut, after AGAIN), and the line and
+ * column of the first.  They stay until the next call that takes
  * or reads. */
 const char *pilotingest__input_unread(const pilotingest__input *in, size_t *n, long *line,
                                      long *col);
+
+/* Read one more chunk after the unread bytes, for a reader parsing in
+ * place that found its record cut short: 1 when bytes came, else 0 (at the
+ * end, or on an error that the next pilotingest__input_next() meets and
+ * reports).  Pointers from pilotingest__input_unread() are then stale. */
+int pilotingest__input_more(pilotingest__input *in);
 
 /* Take the first n unread bytes (at most PILOTINGEST_RECORD_MAX) as a
  * record, as pilotingest__input_next() would have cut it; they hold lines
@@ -141,10 +147,11 @@ int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n
 /* Parse the object whose '{' is data[0] and that ends inside data[0, n)
  * into j, where an input holds it (what follows it is not looked at): 0,
  * with the offset just past its '}' in *end, the newlines in it in *lines
- * and the offset just past the last of them in *line_start.  -1 when it is
- * not whole in data[0, n), not well formed, or memory ran out: the caller
- * then cuts the record and parses it with pilotingest__json_parse(), which
- * says what is wrong. */
+ * and the offset just past the last of them in *line_start.  1 when it
+ * may be cut short by the end of data[0, n) (call again with more), -1
+ * when it is not well formed or memory ran out: the caller then cuts the
+ * record and parses it with pilotingest__json_parse(), which says what is
+ * wrong. */
 int pilotingest__json_parse_prefix(pilotingest__json *j, const char *data, size_t n,
                                    size_t *end, long *lines, size_t *line_start);
 

@@ -892,8 +892,13 @@ int pilotingest__json_parse_prefix(pilotingest__json *j, const char *data, size_
     *end = 0;
     *lines = 0;
     *line_start = 0;
-    if (n == 0 || data[0] != '{' || object(&p) != 0 || p.nomem)
+    if (n == 0 || data[0] != '{')
         return -1;
+    if (object(&p) != 0) {
+        /* a token cut by the end: a surrogate pair's escape is 12 bytes
+         * long, the rest are shorter */
+        return !p.nomem && p.where + 16 >= n ? 1 : -1;
+    }
     json_done(j);
     *end = p.i;
     *lines = p.lines;
