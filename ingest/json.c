@@ -119,9 +119,26 @@ static void skip_blank_run(parser *p)
 
 static inline void skip_blanks(parser *p)
 {
+    const unsigned char *s = p->s;
+    size_t i = p->i, n = p->n;
+
     /* every blank is at most ' ', no token starts so low */
-    if (p->i < p->n && p->s[p->i] <= ' ')
-        skip_blank_run(p);
+    if (i >= n || s[i] > ' ')
+        return;
+    if (s[i] == ' ' && i + 1 < n && s[i + 1] > ' ') {
+        p->i = i + 1; /* the one space after a colon */
+        return;
+    }
+    if (s[i] == '\n') { /* a line's end and its indentation */
+        p->lines++;
+        p->line_start = ++i;
+        while (i < n && s[i] == ' ')
+            i++;
+        p->i = i;
+        if (i < n && s[i] > ' ')
+            return;
+    }
+    skip_blank_run(p);
 }
 
 /* Whether c may start a JSON token (else it is an invalid character). */
@@ -658,13 +675,17 @@ static int keep_value(parser *p, size_t k)
         v->printable = !esc && printable_ascii(p->s + from, len);
         return 0;
     }
-    if (c >= '1' && c <= '9') {
+    if (is_digit(c)) {
         /* the common integer, of fewer than 19 digits: what number() does */
         const unsigned char *s = p->s;
         size_t i = p->i, n = p->n;
         long long value = 0;
-        while (i < n && is_digit(s[i]) && i - p->i < 18)
-            value = value * 10 + (s[i++] - '0');
+        if (c == '0') {
+            i++; /* a leading zero is all of its number */
+        } else {
+            while (i < n && is_digit(s[i]) && i - p->i < 18)
+                value = value * 10 + (s[i++] - '0');
+        }
         if (i < n && ends_value(s[i])) {
             v->type = PILOTINGEST__JINTEGER;
             v->number = (double)value;
@@ -691,7 +712,8 @@ static inline long find_key(const pilotingest__json *j, const unsigned char *s, 
     if (n == 0 || !(x->lengths[s[0]] & UINT64_C(1) << (n % 64)))
         return -1;
     for (short k = x->first[s[0]]; k >= 0; k = x->next[k]) {
-        if (x->len[k] == n && memcmp(j->keys[k], s, n) == 0)
+        if (x->len[k] == n && (unsigned char)j->keys[k][n - 1] == s[n - 1] &&
+            memcmp(j->keys[k], s, n) == 0)
             return k;
     }
     return -1;
@@ -742,6 +764,12 @@ static int skip_member_value(parser *p)
     case '"':
         i = plain_run(s, i + 1, n);
         if (i < n && s[i] == '"') {
+            p->i = i + 1;
+            return 0;
+        }
+        break;
+    case '0':
+        if (i + 1 < n && ends_value(s[i + 1])) {
             p->i = i + 1;
             return 0;
         }
