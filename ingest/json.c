@@ -751,8 +751,8 @@ static int object_key(parser *p, size_t *from, size_t *to, int *esc)
 }
 
 /* A member's value not wanted: the common ones (a plain string, an integer
- * of fewer than 19 digits, a literal) moved past here, anything else
- * through skip_value(), which checks it all and says what is wrong. */
+ * of fewer than 19 digits) moved past here, anything else through
+ * skip_value(), which checks it all and says what is wrong. */
 static int skip_member_value(parser *p)
 {
     const unsigned char *s = p->s;
