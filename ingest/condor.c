@@ -258,6 +258,65 @@ static pilotingest_rc status_and_times(pilotingest_reader *r, long line, int cod
     return rc;
 }
 
+/* What precedes an ad in data[0, n), walked from line/col: blanks and the
+ * array's brackets and commas.  The index of the first other byte (the
+ * ad's '{' when all is well), or n. */
+static size_t ad_start(const char *data, size_t n, long *line, long *col)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char c = data[i];
+        if (c == '\n') {
+            (*line)++;
+            *col = 1;
+        } else if (c == ' ' || c == '\t' || c == '\r' || c == '[' || c == ']' || c == ',') {
+            (*col)++;
+        } else {
+            break;
+        }
+    }
+    return i;
+}
+
+/* The next ad parsed where the input holds it, so that its bytes are read
+ * once, not cut out first and parsed then: 1 with its record, the index of
+ * its '{' in it and the line and column of that; 0 when the cutting path
+ * must take it (the ad is not whole in what was read, or something is
+ * wrong, which that path reports as it always did). */
+static int ad_in_place(pilotingest_reader *r, pilotingest__record *rec, size_t *brace,
+                       long *line, long *col)
+{
+    size_t n, i, end, line_start;
+    long lines, first_line;
+    const char *data;
+    int rc;
+
+    /* an ad cut short by the end of what was read (or not begun in it) is
+     * parsed again with the next chunk read, up to the longest record */
+    do {
+        data = pilotingest__input_unread(&r->in, &n, line, col);
+        if (!data)
+            return 0;
+        first_line = *line;
+        i = ad_start(data, n, line, col);
+        if (i < n && data[i] != '{')
+            return 0;
+        rc = i == n ? 1
+                    : pilotingest__json_parse_prefix(&r->json, data + i, n - i, &end, &lines,
+                                                     &line_start);
+    } while (rc > 0 && n <= PILOTINGEST_RECORD_MAX && pilotingest__input_more(&r->in));
+    if (rc != 0 || i + end > PILOTINGEST_RECORD_MAX)
+        return 0;
+    if (lines > 0)
+        line_start += i;
+    else if (*line > first_line)
+        line_start = i - (size_t)(*col - 1); /* the '{' is on a line of its own */
+    pilotingest__input_take(&r->in, i + end, *line - first_line + lines, line_start, rec);
+    *brace = i;
+    return 1;
+}
+
 static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
 {
     pilotingest__record rec;
@@ -270,35 +329,30 @@ static pilotingest_rc condor_next(pilotingest_reader *r, pilotingest_obs *obs)
     pilotingest_rc rc;
 
     for (;;) {
-        rc = pilotingest__next_record(r, &rec, "job ad");
-        if (rc != PILOTINGEST_OK)
-            return rc;
-        /* what precedes the ad: blanks and the array's brackets and commas */
-        line = rec.line;
-        col = rec.col;
-        for (i = 0; i < rec.len && rec.data[i] != '{'; i++) {
-            char c = rec.data[i], quoted[16];
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '[' && c != ']' &&
-                c != ',') {
-                pilotingest__quote(quoted, sizeof quoted, &c, 1);
+        if (!ad_in_place(r, &rec, &i, &line, &col)) {
+            rc = pilotingest__next_record(r, &rec, "job ad");
+            if (rc != PILOTINGEST_OK)
+                return rc;
+            line = rec.line;
+            col = rec.col;
+            i = ad_start(rec.data, rec.len, &line, &col);
+            if (i == rec.len)
+                continue; /* the end of the array */
+            if (rec.data[i] != '{') {
+                char quoted[16];
+                pilotingest__quote(quoted, sizeof quoted, rec.data + i, 1);
                 return pilotingest__fail(r, PILOTINGEST_EBAD, line, col,
                                          "malformed JSON: expected a job ad ('{'), found %s",
                                          quoted);
             }
-            if (c == '\n')
-                line++, col = 1;
-            else
-                col++;
+            if (rec.unterminated)
+                return pilotingest__fail(r, PILOTINGEST_EBAD, line, col,
+                                         "malformed JSON: the job ad is not closed at the "
+                                         "end of the input");
+            rc = pilotingest__json_parse(r, rec.data + i, rec.len - i, line, col);
+            if (rc != PILOTINGEST_OK)
+                return rc;
         }
-        if (i == rec.len)
-            continue; /* the end of the array */
-        if (rec.unterminated)
-            return pilotingest__fail(r, PILOTINGEST_EBAD, line, col,
-                                     "malformed JSON: the job ad is not closed at the end "
-                                     "of the input");
-        rc = pilotingest__json_parse(r, rec.data + i, rec.len - i, line, col);
-        if (rc != PILOTINGEST_OK)
-            return rc;
         if (pilotingest__json_string(r, A_MY_TYPE, PILOTINGEST__EXPR, line, &type) ==
                 PILOTINGEST_OK &&
             type && strcmp(type, "Summary") == 0)

@@ -114,6 +114,39 @@ static void start_long_record(pilotingest__input *in, const pilotingest__scanner
     }
 }
 
+const char *pilotingest__input_unread(const pilotingest__input *in, size_t *n, long *line,
+                                     long *col)
+{
+    int64_t offset = pilotingest__input_offset(in);
+
+    *n = 0;
+    *line = in->line;
+    *col = (long)(offset - in->line_start) + 1;
+    if (in->scanned > 0 || in->skipping)
+        return NULL;
+    *n = in->len - in->pos;
+    return in->buf ? in->buf + in->pos : "";
+}
+
+int pilotingest__input_more(pilotingest__input *in)
+{
+    return fill(in) > 0;
+}
+
+void pilotingest__input_take(pilotingest__input *in, size_t n, long lines, size_t line_start,
+                             pilotingest__record *rec)
+{
+    start_record(in, rec);
+    rec->data = in->buf + in->pos;
+    rec->len = n;
+    if (lines > 0) {
+        in->line += lines;
+        in->line_start = in->base + (int64_t)(in->pos + line_start);
+    }
+    in->pos += n;
+    rec->end_offset = pilotingest__input_offset(in);
+}
+
 static pilotingest_rc take(pilotingest__input *in, pilotingest__scanner *sc, size_t n,
                            int unterminated, pilotingest__record *rec)
 {

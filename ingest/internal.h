@@ -73,6 +73,26 @@ pilotingest_rc pilotingest__input_next(pilotingest__input *in, pilotingest__scan
 pilotingest_rc pilotingest__input_peek(pilotingest__input *in, int follow,
                                        const char **line, size_t *n);
 
+/* For a reader that parses a record where the input holds it, instead of
+ * having it cut first: the bytes read and not yet taken (*n of them, maybe
+ * none; NULL while a record is being cut, after AGAIN), and the line and
+ * column of the first.  They stay until the next call that takes
+ * or reads. */
+const char *pilotingest__input_unread(const pilotingest__input *in, size_t *n, long *line,
+                                     long *col);
+
+/* Read one more chunk after the unread bytes, for a reader parsing in
+ * place that found its record cut short: 1 when bytes came, else 0 (at the
+ * end, or on an error that the next pilotingest__input_next() meets and
+ * reports).  Pointers from pilotingest__input_unread() are then stale. */
+int pilotingest__input_more(pilotingest__input *in);
+
+/* Take the first n unread bytes (at most PILOTINGEST_RECORD_MAX) as a
+ * record, as pilotingest__input_next() would have cut it; they hold lines
+ * newlines, the last one just before their byte line_start. */
+void pilotingest__input_take(pilotingest__input *in, size_t n, long lines, size_t line_start,
+                             pilotingest__record *rec);
+
 /* Offset of the read position. */
 int64_t pilotingest__input_offset(const pilotingest__input *in);
 
@@ -101,6 +121,7 @@ typedef struct pilotingest__jvalue {
     const char *str; /* JSTRING: NUL-terminated, len bytes (may hold a NUL) */
     size_t len;
     size_t offset;   /* of str in the arena, while parsing */
+    int printable;   /* JSTRING: printable ASCII only (no check can refuse it) */
 } pilotingest__jvalue;
 
 /* The members a reader wants (keys[k] into values[k]) and the arena their
@@ -122,6 +143,17 @@ void pilotingest__json_free(pilotingest__json *j);
  * memory. */
 int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n, char *why,
                                 size_t why_size, size_t *where);
+
+/* Parse the object whose '{' is data[0] and that ends inside data[0, n)
+ * into j, where an input holds it (what follows it is not looked at): 0,
+ * with the offset just past its '}' in *end, the newlines in it in *lines
+ * and the offset just past the last of them in *line_start.  1 when it
+ * may be cut short by the end of data[0, n) (call again with more), -1
+ * when it is not well formed or memory ran out: the caller then cuts the
+ * record and parses it with pilotingest__json_parse(), which says what is
+ * wrong. */
+int pilotingest__json_parse_prefix(pilotingest__json *j, const char *data, size_t n,
+                                   size_t *end, long *lines, size_t *line_start);
 
 /* ---- the reader (reader.c) ------------------------------------------------- */
 

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "internal.h"
 
 /* Nesting deeper than this is refused (the top-level object is 1). */
@@ -20,8 +24,9 @@
 
 /* The keys by first byte and length, so a member not wanted costs little. */
 struct pilotingest__jindex {
-    short first[256]; /* the first key with this first byte, or -1 */
-    short *next;      /* the next key with the same first byte, or -1 */
+    uint64_t lengths[256]; /* bit n % 64: a key with this first byte has length n */
+    short first[256];      /* the first key with this first byte, or -1 */
+    short *next;           /* the next key with the same first byte, or -1 */
     size_t *len;
 };
 
@@ -33,6 +38,8 @@ typedef struct parser {
     size_t why_size;
     size_t where;
     int nomem;
+    long lines;        /* newlines passed (all are blanks between tokens) */
+    size_t line_start; /* the offset just after the last of them */
 } parser;
 
 /* Byte classes of string contents: 0 plain ASCII, 1 '"', 2 '\\', 3 a control
@@ -90,11 +97,48 @@ static long arena_add(pilotingest__json *j, const void *s, size_t n)
     return (long)off;
 }
 
-static void skip_blanks(parser *p)
+/* Move past blanks, counting the newlines among them. */
+static void skip_blank_run(parser *p)
 {
-    while (p->i < p->n &&
-           (p->s[p->i] == ' ' || p->s[p->i] == '\n' || p->s[p->i] == '\r' || p->s[p->i] == '\t'))
-        p->i++;
+    const unsigned char *s = p->s;
+    size_t i = p->i, n = p->n;
+
+    for (; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == ' ')
+            continue;
+        if (c == '\n') {
+            p->lines++;
+            p->line_start = i + 1;
+        } else if (c != '\t' && c != '\r') {
+            break;
+        }
+    }
+    p->i = i;
+}
+
+static inline void skip_blanks(parser *p)
+{
+    const unsigned char *s = p->s;
+    size_t i = p->i, n = p->n;
+
+    /* every blank is at most ' ', no token starts so low */
+    if (i >= n || s[i] > ' ')
+        return;
+    if (s[i] == ' ' && i + 1 < n && s[i + 1] > ' ') {
+        p->i = i + 1; /* the one space after a colon */
+        return;
+    }
+    if (s[i] == '\n') { /* a line's end and its indentation */
+        p->lines++;
+        p->line_start = ++i;
+        while (i < n && s[i] == ' ')
+            i++;
+        p->i = i;
+        if (i < n && s[i] > ' ')
+            return;
+    }
+    skip_blank_run(p);
 }
 
 /* Whether c may start a JSON token (else it is an invalid character). */
@@ -201,6 +245,74 @@ static long escape(parser *p, size_t i, unsigned *cp)
     return 12;
 }
 
+/* The first byte from i on in s[0, n) that is no plain string content
+ * (a '"', a '\\', a control character or a byte of a multibyte sequence),
+ * or n. */
+static inline size_t plain_run(const unsigned char *s, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+    /* sixteen bytes at a time; compared as signed, a byte of 0x80 or more
+     * is below ' ' too */
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(' ');
+
+    while (i + 16 <= n) {
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i stop = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quote),
+                                                 _mm_cmpeq_epi8(w, backslash)),
+                                    _mm_cmplt_epi8(w, space));
+        unsigned m = (unsigned)_mm_movemask_epi8(stop);
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m);
+        i += 16;
+    }
+#else
+    /* eight bytes at a time: a byte's high bit is set in m when it is no
+     * plain ASCII, and the lowest one set is exact (a borrow only carries
+     * upwards from a true match) */
+    while (i + 8 <= n) {
+        const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+        uint64_t w, q, b, m;
+        memcpy(&w, s + i, 8);
+        q = w ^ (ones * '"');
+        b = w ^ (ones * '\\');
+        m = (w | ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+        if (m != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+            break;
+        }
+        i += 8;
+    }
+#endif
+    while (i < n && string_class[s[i]] == 0)
+        i++;
+    return i;
+}
+
+/* Whether s[0, n) is printable ASCII (' ' to '~') only: text that no check
+ * of untrusted text refuses. */
+static int printable_ascii(const unsigned char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    size_t i = 0;
+
+    /* a high bit is set when a byte is below ' ' (a borrow starts only
+     * there) or above '~' (a carry starts only at 0xff, itself set) */
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (((w - ones * 0x20) | (w + ones) | w) & highs)
+            return 0;
+    }
+    for (; i < n; i++) {
+        if (s[i] < 0x20 || s[i] > 0x7e)
+            return 0;
+    }
+    return 1;
+}
+
 /* Check the string whose opening quote is at p->i and move past it; *esc
  * is set when it holds an escape.  0, or -1. */
 static int scan_string(parser *p, int *esc)
@@ -211,26 +323,7 @@ static int scan_string(parser *p, int *esc)
 
     *esc = 0;
     for (;;) {
-        /* eight bytes at a time: a byte's high bit is set in m when it is
-         * no plain ASCII, and the lowest one set is exact (a borrow only
-         * carries upwards from a true match) */
-        while (i + 8 <= n) {
-            const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-            uint64_t w, q, b, m;
-            memcpy(&w, s + i, 8);
-            q = w ^ (ones * '"');
-            b = w ^ (ones * '\\');
-            m = (w | ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
-            if (m != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                i += (size_t)__builtin_ctzll(m) >> 3;
-#endif
-                break;
-            }
-            i += 8;
-        }
-        while (i < n && string_class[s[i]] == 0)
-            i++;
+        i = plain_run(s, i, n);
         if (i >= n)
             return eof(p);
         switch (string_class[s[i]]) {
@@ -384,6 +477,13 @@ static int number(parser *p, pilotingest__jvalue *v)
         long long value = 0;
         if (!v && digits < 19)
             return 0;
+        if (digits < 19) { /* cannot overflow */
+            for (size_t k = start + (s[start] == '-'); k < i; k++)
+                value = value * 10 + (s[k] - '0');
+            v->type = PILOTINGEST__JINTEGER;
+            v->number = (double)(s[start] == '-' ? -value : value);
+            return 0;
+        }
         for (size_t k = start + (s[start] == '-'); k < i; k++) {
             int d = s[k] - '0';
             if (value > LLONG_MAX / 10 || LLONG_MAX - value * 10 < d)
@@ -572,7 +672,26 @@ static int keep_value(parser *p, size_t k)
         v->type = PILOTINGEST__JSTRING;
         v->offset = (size_t)off;
         v->len = len;
+        v->printable = !esc && printable_ascii(p->s + from, len);
         return 0;
+    }
+    if (is_digit(c)) {
+        /* the common integer, of fewer than 19 digits: what number() does */
+        const unsigned char *s = p->s;
+        size_t i = p->i, n = p->n;
+        long long value = 0;
+        if (c == '0') {
+            i++; /* a leading zero is all of its number */
+        } else {
+            while (i < n && is_digit(s[i]) && i - p->i < 18)
+                value = value * 10 + (s[i++] - '0');
+        }
+        if (i < n && ends_value(s[i])) {
+            v->type = PILOTINGEST__JINTEGER;
+            v->number = (double)value;
+            p->i = i;
+            return 0;
+        }
     }
     if (c == '-' || is_digit(c))
         return number(p, v);
@@ -586,17 +705,90 @@ static int keep_value(parser *p, size_t k)
 }
 
 /* The index of the wanted key s[0, n), or -1. */
-static long find_key(const pilotingest__json *j, const unsigned char *s, size_t n)
+static inline long find_key(const pilotingest__json *j, const unsigned char *s, size_t n)
 {
     const struct pilotingest__jindex *x = j->index;
 
-    if (n == 0)
+    if (n == 0 || !(x->lengths[s[0]] & UINT64_C(1) << (n % 64)))
         return -1;
     for (short k = x->first[s[0]]; k >= 0; k = x->next[k]) {
-        if (x->len[k] == n && memcmp(j->keys[k], s, n) == 0)
+        if (x->len[k] == n && (unsigned char)j->keys[k][n - 1] == s[n - 1] &&
+            memcmp(j->keys[k], s, n) == 0)
             return k;
     }
     return -1;
+}
+
+/* After a member's opening quote at p->i: the common key, plain ASCII up
+ * to its closing quote, then blanks, ':' and blanks, moved past (its
+ * bytes s[*from, *to)); anything else through member_key(), which says
+ * what is wrong.  0, or -1. */
+static int object_key(parser *p, size_t *from, size_t *to, int *esc)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, start = p->i, end, line_start = p->line_start;
+    long lines = p->lines;
+
+    if (start < n && s[start] == '"') {
+        end = plain_run(s, start + 1, n);
+        if (end < n && s[end] == '"') {
+            p->i = end + 1;
+            skip_blanks(p);
+            if (p->i < n && s[p->i] == ':') {
+                p->i++;
+                skip_blanks(p);
+                *from = start + 1;
+                *to = end;
+                *esc = 0;
+                return 0;
+            }
+            p->i = start; /* member_key() says what is wrong */
+            p->lines = lines;
+            p->line_start = line_start;
+        }
+    }
+    return member_key(p, from, to, esc);
+}
+
+/* A member's value not wanted: the common ones (a plain string, an integer
+ * of fewer than 19 digits) moved past here, anything else through
+ * skip_value(), which checks it all and says what is wrong. */
+static int skip_member_value(parser *p)
+{
+    const unsigned char *s = p->s;
+    size_t n = p->n, i = p->i;
+
+    if (i >= n)
+        return eof(p);
+    switch (s[i]) {
+    case '"':
+        i = plain_run(s, i + 1, n);
+        if (i < n && s[i] == '"') {
+            p->i = i + 1;
+            return 0;
+        }
+        break;
+    case '0':
+        if (i + 1 < n && ends_value(s[i + 1])) {
+            p->i = i + 1;
+            return 0;
+        }
+        break;
+    case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9': {
+        size_t start = i;
+        while (i < n && is_digit(s[i]))
+            i++;
+        /* what number() lets pass without looking further */
+        if (i < n && i - start < 19 && s[i] != '.' && s[i] != 'e' && s[i] != 'E') {
+            p->i = i;
+            return 0;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    return skip_value(p, 1);
 }
 
 /* The object at p->i ('{'), with its wanted members kept. */
@@ -614,7 +806,7 @@ static int object(parser *p)
         size_t from, to;
         int esc;
         long k;
-        if (member_key(p, &from, &to, &esc) != 0)
+        if (object_key(p, &from, &to, &esc) != 0)
             return -1;
         if (!esc) {
             k = find_key(j, p->s + from, to - from);
@@ -634,7 +826,7 @@ static int object(parser *p)
                 return fail(p, to, "duplicate field \"%s\"", j->keys[k]);
             if (keep_value(p, (size_t)k) != 0)
                 return -1;
-        } else if (skip_value(p, 1) != 0) {
+        } else if (skip_member_value(p) != 0) {
             return -1;
         }
         skip_blanks(p);
@@ -662,6 +854,23 @@ static const char *first_byte_type(char c)
     }
 }
 
+/* Forget the last record's members. */
+static void json_clear(pilotingest__json *j)
+{
+    j->arena_len = 0;
+    for (size_t k = 0; k < j->nkeys; k++)
+        j->values[k] = (pilotingest__jvalue){0};
+}
+
+/* Point the kept strings into the arena, which no longer moves. */
+static void json_done(pilotingest__json *j)
+{
+    for (size_t k = 0; k < j->nkeys; k++) {
+        if (j->values[k].type == PILOTINGEST__JSTRING)
+            j->values[k].str = j->arena + j->values[k].offset;
+    }
+}
+
 int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n, char *why,
                                 size_t why_size, size_t *where)
 {
@@ -669,9 +878,7 @@ int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n
                 .why_size = why_size};
     int rc;
 
-    j->arena_len = 0;
-    for (size_t k = 0; k < j->nkeys; k++)
-        j->values[k] = (pilotingest__jvalue){0};
+    json_clear(j);
     *where = 0;
     skip_blanks(&p);
     if (p.i >= n) {
@@ -698,10 +905,32 @@ int pilotingest__json_parse_raw(pilotingest__json *j, const char *data, size_t n
         *where = p.where;
         return -1;
     }
-    for (size_t k = 0; k < j->nkeys; k++) {
-        if (j->values[k].type == PILOTINGEST__JSTRING)
-            j->values[k].str = j->arena + j->values[k].offset;
+    json_done(j);
+    return 0;
+}
+
+int pilotingest__json_parse_prefix(pilotingest__json *j, const char *data, size_t n,
+                                   size_t *end, long *lines, size_t *line_start)
+{
+    char why[128];
+    parser p = {.s = (const unsigned char *)data, .n = n, .j = j, .why = why,
+                .why_size = sizeof why};
+
+    json_clear(j);
+    *end = 0;
+    *lines = 0;
+    *line_start = 0;
+    if (n == 0 || data[0] != '{')
+        return -1;
+    if (object(&p) != 0) {
+        /* a token cut by the end: a surrogate pair's escape is 12 bytes
+         * long, the rest are shorter */
+        return !p.nomem && p.where + 16 >= n ? 1 : -1;
     }
+    json_done(j);
+    *end = p.i;
+    *lines = p.lines;
+    *line_start = p.line_start;
     return 0;
 }
 
@@ -758,6 +987,7 @@ int pilotingest__json_init(pilotingest__json *j, const char *const *keys, size_t
     for (size_t k = nkeys; k-- > 0;) {
         unsigned char c = (unsigned char)keys[k][0];
         j->index->len[k] = strlen(keys[k]);
+        j->index->lengths[c] |= UINT64_C(1) << (j->index->len[k] % 64);
         j->index->next[k] = j->index->first[c];
         j->index->first[c] = (short)k;
     }
@@ -817,7 +1047,10 @@ pilotingest_rc pilotingest__json_string(pilotingest_reader *r, size_t k, unsigne
         return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0,
                                  "field \"%s\" is %s, expected a string", r->json.keys[k],
                                  pilotingest__json_type(v));
-    if (pilotingest__check_text(v->str, v->len, (how & PILOTINGEST__NAME) != 0, why, sizeof why))
+    /* printable ASCII passes as free text, and as a name of the right length */
+    if ((!v->printable ||
+         ((how & PILOTINGEST__NAME) && (v->len == 0 || v->len > PILOTINGEST_NAME_MAX))) &&
+        pilotingest__check_text(v->str, v->len, (how & PILOTINGEST__NAME) != 0, why, sizeof why))
         return pilotingest__fail(r, PILOTINGEST_EBAD, line, 0, "field \"%s\" %s",
                                  r->json.keys[k], why);
     /* free text may be empty, which is the same as absent */
