@@ -325,10 +325,14 @@ static void draw_table_header(const struct tui_surface *sf, const tui_view *view
 }
 
 static void draw_name(const struct tui_surface *sf, const struct glyphs *g, int y,
-                      int x, int width, const char *name, enum tui_style style)
+                      int x, int width, const char *raw, enum tui_style style)
 {
-    char buf[LINE_MAX_BYTES];
-    int cells = tui_cells(name);
+    char buf[LINE_MAX_BYTES], name[LINE_MAX_BYTES];
+    int cells;
+
+    /* a name from outside: no control character reaches the screen */
+    tui_text_clean(name, sizeof name, raw);
+    cells = tui_cells(name);
 
     if (cells <= width) {
         put(sf, y, x, width, style, name);

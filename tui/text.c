@@ -42,35 +42,25 @@ static void text_put(void *ctx, int y, int x, const char *s, int cells,
 void tui_text_clean(char *buf, size_t size, const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
-    size_t out = 0;
+    size_t out = 0, n = strlen(text), len;
+    unsigned cp;
 
     if (size == 0)
         return;
-    while (*s) {
-        size_t len = *s < 0x80 ? 1 : (*s & 0xE0) == 0xC0 ? 2 : (*s & 0xF0) == 0xE0 ? 3
-                   : (*s & 0xF8) == 0xF0 ? 4 : 0;
-        unsigned cp = len == 1 ? *s : len == 2 ? *s & 0x1Fu : len == 3 ? *s & 0x0Fu
-                    : *s & 0x07u;
-        size_t i;
-
-        for (i = 1; i < len; i++) {
-            if ((s[i] & 0xC0) != 0x80)
-                break;
-            cp = cp << 6 | (s[i] & 0x3Fu);
-        }
-        if (len == 0 || i < len || pilotdb_is_control(cp)) {
-            len = len && i < len ? i : (len ? len : 1); /* skip the bad part */
+    for (size_t i = 0; i < n; i += len) {
+        len = pilotdb_utf8_char(s + i, n - i, &cp);
+        if (len == 0 || pilotdb_is_control(cp)) {
+            /* a control character, or a byte that is not UTF-8: one '?' */
+            len = len ? len : 1;
             if (out + 1 >= size)
                 break;
             buf[out++] = '?';
-            s += len;
             continue;
         }
         if (out + len >= size)
             break;
-        memcpy(buf + out, s, len);
+        memcpy(buf + out, s + i, len);
         out += len;
-        s += len;
     }
     buf[out] = '\0';
 }

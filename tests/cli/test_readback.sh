@@ -368,5 +368,11 @@ expect 0 "$PD" --db "$work/raw.db" ce history --json
 has "$out" '"ce":"ce-\\xff"'
 expect 0 "$PD" --db "$work/raw.db" ce list
 has "$out" 'ce-\xff'
+# and the dashboard's frame shows a control character (here CSI, U+009B) as '?'
+sqlite3 "$work/raw.db" "UPDATE ce SET name = 'ce-' || char(155) || '2J' WHERE name = 'ce-a.example.org'"
+expect 0 "$PD" --db "$work/raw.db" top --once
+has "$out" 'ce-?2J'
+printf '%s' "$out" | LC_ALL=C grep -q "$(printf '\302[\200-\237]')" &&
+    bad "a C1 control in top --once: $out" || ok
 
 finish
