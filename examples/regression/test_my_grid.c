@@ -1,7 +1,7 @@
 /*
  * test_my_grid.c - a site's regression tests of its own code built on
  * pilotdeck's database layer, one group per fixture kind of the installed
- * library (pkg-config pilotdeck-test, #include <fixtures.h>):
+ * library (pkg-config pilotdeck-test, #include <pilotdeck/fixtures.h>):
  *
  *   fresh      fx_memory_db     a new in-memory database, its schema made
  *   template   fx_template_db   a copy of an empty, migrated image (faster)
@@ -27,7 +27,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include <fixtures.h>
+#include <pilotdeck/fixtures.h>
 
 /* The code under test: the share of CE name's slots in use, or -1. */
 static double slots_in_use(pilotdb *db, const char *name)
