@@ -79,3 +79,11 @@ set_tests_properties(cli_golden PROPERTIES LABELS cli TIMEOUT 300)
 pilotdeck_add_test(test_fitstat SOURCES test_fitstat.c LIBS pilotsim m
                    LABELS sim VALGRIND TIMEOUT 300)
 target_include_directories(test_fitstat PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# fit against the truth of the scenarios that made the histories: round
+# trips (rates, times, families, submission, the fitted scenario simulated),
+# censoring, byte-identical output.  Long histories: no valgrind twin.
+pilotdeck_add_test(test_fit SOURCES test_fit.c LIBS pilotdeck_simcheck pilotsim m
+                   LABELS sim TIMEOUT 300
+                   GROUPS grid50 arrivals flaky_ban spread censoring determinism)
+target_include_directories(test_fit PRIVATE ${PROJECT_SOURCE_DIR}/sim)
