@@ -1461,9 +1461,11 @@ json_t *sim_fit_json(const sim_fit *fit)
     for (i = 0; i < fit->nces; i++) {
         const struct fit_ce *ce = &fit->ces[i];
         const struct fit_est *r = rate_est(ce);
-        json_t *o = json_object(), *sr = json_object();
+        json_t *o, *sr;
         if (!ce->selected)
             continue;
+        o = json_object();
+        sr = json_object();
         if (!o || !sr) {
             json_decref(o);
             json_decref(sr);
