@@ -42,6 +42,7 @@ static const uint64_t seeds[NSEEDS] = {1, 2, 3};
 static int nproblems;
 static char reproduce[1024];
 
+static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void problem(const char *fmt, ...)
 {
     va_list ap;
@@ -95,6 +96,7 @@ static sim_scenario *load(const char *path, const char *const *sets, size_t n)
     return scn;
 }
 
+static void set(sim_scenario *scn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void set(sim_scenario *scn, const char *fmt, ...)
 {
     char assignment[256], err[512];
@@ -193,8 +195,8 @@ static void within(double got, double truth, double tol, const char *what, const
 
 /* What a scenario's round trip checks, and where it cannot. */
 struct rt_case {
-    const char *group;
-    const char *path;            /* the scenario file */
+    const char *group;           /* the scenario's name */
+    int shipped;                 /* in scenarios/, else in tests/data/fit/ */
     const char *duration;        /* of the history (longer than the scenario's) */
     int events;                  /* fit with --events */
     const char *rate_only;       /* NULL, or the only CE whose success rate is checked */
@@ -381,6 +383,7 @@ static void compare(const sim_scenario *original, const char *fitted_text, const
 
 static void round_trip(const struct rt_case *c)
 {
+    const char *path = c->shipped ? sim_check_scenario_path(c->group) : data_path(c->group);
     char sets[64];
     const char *setp = sets;
     sim_scenario *scn;
@@ -388,8 +391,8 @@ static void round_trip(const struct rt_case *c)
     char *fitted_text = NULL;
 
     snprintf(sets, sizeof sets, "scenario.duration=%s", c->duration);
-    begin(c->group, c->path, sets);
-    scn = load(c->path, &setp, 1);
+    begin(c->group, path, sets);
+    scn = load(path, &setp, 1);
     for (size_t i = 0; i < scn->nces; i++)
         nrate_ces += !c->rate_only || strcmp(scn->ces[i].name, c->rate_only) == 0;
     for (size_t s = 0; s < NSEEDS; s++) {
@@ -471,79 +474,55 @@ static void round_trip(const struct rt_case *c)
     end();
 }
 
-/*
- * grid50: 50 identical CEs.  At 2 days a CE ends ~155 pilots, and its
- * exp(10m) queue time's mean is known to 8 % (1/sqrt(155)): 64 days give
- * ~5,000 pilots a CE, a standard error of 1.4 %, and 5 % is 3.5 of them.
- */
-static void test_grid50(void **state)
+/* The round trips: one group each. */
+static const struct rt_case rt_cases[] = {
+    /*
+     * grid50: 50 identical CEs.  At 2 days a CE ends ~155 pilots, and its
+     * exp(10m) queue time's mean is known to 8 % (1/sqrt(155)): 64 days
+     * give ~5,000 pilots a CE, a standard error of 1.4 %, and 5 % is 3.5
+     * of them.
+     */
+    {"grid50", 1, "64d", 0, NULL, NULL, "1d", NULL},
+    /*
+     * arrivals: a loss system of 3 CEs fed by one Poisson process, the
+     * small CE down from 8h to 10h (fitted with --events, so that the
+     * fitted scenario has the outage too).  The small CE ends ~150 done
+     * pilots a day, whose exp(30m) run time needs ~4,900 for 3.5 standard
+     * errors: 32 days.
+     */
+    {"arrivals", 1, "32d", 1, NULL, NULL, "1d", "128d"},
+    /*
+     * flaky_ban: the tutorial failure model, flaky's success rate falling
+     * from 0.55 to 0.3 at 12h, and bans.  What the fit can know:
+     * - flaky's success rate is a mix of two rates (weighted by how often
+     *   it was banned): only steady's is checked;
+     * - in the tutorial model a failure runs its whole run, while the fit
+     *   (and the scenario it writes, with the default failure model) has
+     *   it stop at a uniform point: flaky's run time (45 % failures) is
+     *   biased by that, steady's (3 %) within the bound: only steady's is
+     *   checked;
+     * - nothing fails before start (fail_before_start 0); queue times are
+     *   the model's own on both; the director's cycle;
+     * - a submission that fails writes nothing and bans are decisions of
+     *   the director, neither of which a database shows: the fitted
+     *   scenario cannot simulate like the original, and is not compared.
+     * Steady ends ~410 done pilots a day: 12 days give 4,900 (3.5 se).
+     */
+    {"flaky_ban", 1, "12d", 0, "steady.example.org", "steady.example.org", NULL, NULL},
+    /*
+     * spread.ini: success rates from 0.3 to 0.99, every family as queue
+     * and run time.  Each CE ends 1,500 to 18,000 pilots in its 5 days, so
+     * every CE is checked: the family of both times on all eight, with at
+     * least 1,000 exact times each (the run times of a.spread, 30 % done,
+     * are the fewest); the means at 3.5 standard errors or more (see the
+     * file).
+     */
+    {"spread", 0, "5d", 0, NULL, NULL, "1d", "30d"},
+};
+
+static void test_round_trip(void **state)
 {
-    static const struct rt_case c = {"grid50", NULL, "64d", 0, NULL, NULL, "1d", NULL};
-    struct rt_case k = c;
-
-    (void)state;
-    k.path = sim_check_scenario_path("grid50");
-    round_trip(&k);
-}
-
-/*
- * arrivals: a loss system of 3 CEs fed by one Poisson process, the small
- * CE down from 8h to 10h (fitted with --events, so that the fitted
- * scenario has the outage too).  The small CE ends ~150 done pilots a day,
- * whose exp(30m) run time needs ~4,900 for 3.5 standard errors: 32 days.
- */
-static void test_arrivals(void **state)
-{
-    static const struct rt_case c = {"arrivals", NULL, "32d", 1, NULL, NULL, "1d", "128d"};
-    struct rt_case k = c;
-
-    (void)state;
-    k.path = sim_check_scenario_path("arrivals");
-    round_trip(&k);
-}
-
-/*
- * flaky_ban: the tutorial failure model, flaky's success rate falling from
- * 0.55 to 0.3 at 12h, and bans.  What the fit can know:
- * - flaky's success rate is a mix of two rates (weighted by how often it
- *   was banned): only steady's is checked;
- * - in the tutorial model a failure runs its whole run, while the fit
- *   (and the scenario it writes, with the default failure model) has it
- *   stop at a uniform point: flaky's run time (45 % failures) is biased by
- *   that, steady's (3 %) within the bound: only steady's is checked;
- * - nothing fails before start (fail_before_start 0); queue times are the
- *   model's own on both; the director's cycle;
- * - a submission that fails writes nothing and bans are decisions of the
- *   director, neither of which a database shows: the fitted scenario
- *   cannot simulate like the original, and is not compared.
- * Steady ends ~410 done pilots a day: 12 days give 4,900 (3.5 se).
- */
-static void test_flaky_ban(void **state)
-{
-    static const struct rt_case c = {"flaky_ban", NULL, "12d", 0, "steady.example.org",
-                                     "steady.example.org", NULL, NULL};
-    struct rt_case k = c;
-
-    (void)state;
-    k.path = sim_check_scenario_path("flaky_ban");
-    round_trip(&k);
-}
-
-/*
- * spread.ini: success rates from 0.3 to 0.99, every family as queue and
- * run time.  Each CE ends 1,500 to 18,000 pilots in its 5 days, so every
- * CE is checked: the family of both times on all eight, with at least
- * 1,000 exact times each (the run times of a.spread, 30 % done, are the
- * fewest); the means at 3.5 standard errors or more (see the file).
- */
-static void test_spread(void **state)
-{
-    static const struct rt_case c = {"spread", NULL, "5d", 0, NULL, NULL, "1d", "30d"};
-    struct rt_case k = c;
-
-    (void)state;
-    k.path = data_path("spread");
-    round_trip(&k);
+    round_trip(*state);
 }
 
 /* ---- censoring ------------------------------------------------------------------ */
@@ -707,20 +686,20 @@ static void test_determinism(void **state)
 
 int main(int argc, char **argv)
 {
-    static const struct CMUnitTest grid50[] = {cmocka_unit_test(test_grid50)};
-    static const struct CMUnitTest arrivals[] = {cmocka_unit_test(test_arrivals)};
-    static const struct CMUnitTest flaky_ban[] = {cmocka_unit_test(test_flaky_ban)};
-    static const struct CMUnitTest spread[] = {cmocka_unit_test(test_spread)};
+    enum { NRT = sizeof rt_cases / sizeof rt_cases[0] };
     static const struct CMUnitTest censoring[] = {cmocka_unit_test(test_censoring)};
     static const struct CMUnitTest determinism[] = {cmocka_unit_test(test_determinism)};
-    static const struct fx_group groups[] = {
-        FX_GROUP("grid50", grid50, NULL, NULL),
-        FX_GROUP("arrivals", arrivals, NULL, NULL),
-        FX_GROUP("flaky_ban", flaky_ban, NULL, NULL),
-        FX_GROUP("spread", spread, NULL, NULL),
-        FX_GROUP("censoring", censoring, NULL, NULL),
-        FX_GROUP("determinism", determinism, NULL, NULL),
-    };
+    struct CMUnitTest round_trips[NRT];
+    struct fx_group groups[NRT + 2];
 
-    return fx_run_groups(argc, argv, groups, sizeof groups / sizeof groups[0]);
+    /* a group of one test per round trip, both named after its scenario */
+    for (size_t i = 0; i < NRT; i++) {
+        struct CMUnitTest test = cmocka_unit_test_prestate(test_round_trip, (void *)&rt_cases[i]);
+        test.name = rt_cases[i].group;
+        round_trips[i] = test;
+        groups[i] = (struct fx_group){rt_cases[i].group, &round_trips[i], 1, NULL, NULL};
+    }
+    groups[NRT] = (struct fx_group)FX_GROUP("censoring", censoring, NULL, NULL);
+    groups[NRT + 1] = (struct fx_group)FX_GROUP("determinism", determinism, NULL, NULL);
+    return fx_run_groups(argc, argv, groups, NRT + 2);
 }

@@ -13,19 +13,21 @@ cli_name=fit
 
 # same A B WHAT: A and B are the same text.
 same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' is not '$2'"; fi; }
-# refused STATUS NEEDLE CMD...: exit STATUS, NEEDLE on stderr, nothing on stdout.
+# jq_is JSON FILTER VALUE: the filter gives VALUE.
+jq_is() { same "$(printf '%s' "$1" | jq -c "$2" 2>&1)" "$3" "jq '$2'"; }
+# The files of the work directory (a reader of a WAL database may leave its
+# -shm and an empty -wal); nothing_new: the same as $before.
+listing() { ls -A "$work" | grep -v '^\(out\|err\)$\|-shm$\|-wal$'; }
+nothing_new() { same "$(listing)" "$before" "files after $*"; }
+# refused STATUS NEEDLE CMD...: exit STATUS, NEEDLE on stderr, and nothing
+# written: not on stdout, no new file.
 refused() {
     want=$1 needle=$2; shift 2
     expect "$want" "$@"
     has "$err" "$needle"
     [ -z "$out" ] && ok || bad "'$*' wrote to stdout: $out"
+    nothing_new "$*"
 }
-# jq_is JSON FILTER VALUE: the filter gives VALUE.
-jq_is() { same "$(printf '%s' "$1" | jq -c "$2" 2>&1)" "$3" "jq '$2'"; }
-# nothing_new: the work directory holds what it held at the last listing.
-# (a reader of a WAL database may leave its -shm and an empty -wal)
-listing() { ls -A "$work" | grep -v '^\(out\|err\)$\|-shm$\|-wal$'; }
-nothing_new() { same "$(listing)" "$before" "files after $*"; }
 
 # -- help ------------------------------------------------------------------------
 expect 0 "$PD" fit --help
@@ -136,11 +138,11 @@ refused 2 "--json prints the report; -o writes the scenario: give one" \
 refused 1 "cannot create a file next to '$work/nowhere/f.ini'" \
     "$PD" --db "$SIM" fit -o "$work/nowhere/f.ini"
 refused 1 "next to '$work/f.ini/x.ini'" "$PD" --db "$SIM" fit -o "$work/f.ini/x.ini"
-if [ "$(id -u)" -ne 0 ]; then
-    mkdir ro && chmod 555 ro
+if [ "$(id -u)" -ne 0 ]; then # (root writes anywhere)
+    mkdir ro && chmod 555 ro && before=$(listing)
     refused 1 "next to 'ro/f.ini'" "$PD" --db "$SIM" fit -o ro/f.ini
     same "$(ls -A ro)" "" "files in a read-only directory"
-    chmod 755 ro && rmdir ro
+    chmod 755 ro && rmdir ro && before=$(listing)
 fi
 refused 1 "no pilot ended in the window" "$PD" --db "$SIM" fit --until 1s -o bad.ini
 refused 2 "unexpected argument" "$PD" --db "$SIM" fit extra -o bad.ini
