@@ -226,4 +226,21 @@ refused 1 "no pilot ended in the window" "$PD" fit --until 2026-12-01T10:30:00Z 
 unchanged "fits of the wall-clock database"
 nothing_new "fits of the wall-clock database"
 
+# unknown and observed times: p8's start is unknown (submitted, then done),
+# p9's submission (first seen running, at an observed time)
+{
+    line p8 submitted 10:00:00; line p9 running 10:15:00 ', "observed": true'
+    line p9 done 11:15:00;      line p8 done 11:30:00
+} >unknown.jsonl
+expect 0 "$PD" ingest unknown.jsonl
+has "$out" "2 pilots new"
+expect 0 "$PD" fit --json --ce ce-w --min-pilots 1
+jq_is "$out" '[.ended, .failed, .ces[0].success_rate.done]' '[7,2,5]'
+jq_is "$out" '.ces[0].queue_time | [.exact, .censored, .left_out, .observed_share]' '[6,1,2,0]'
+jq_is "$out" '.ces[0].run_time | [.exact, .censored, .stopped, .left_out]' '[4,1,1,1]'
+jq_is "$out" '.ces[0].run_time.observed_share * 6 | round' 1
+expect 0 "$PD" fit --ce ce-w --min-pilots 1
+has "$out" "6 exact, 1 censored; 2 left out (submission or start unknown)"
+has "$out" "4 exact, 1 censored, 1 stopped by a failure; 1 left out (start unknown); 16.7 % on observed times"
+
 finish
