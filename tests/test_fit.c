@@ -212,9 +212,9 @@ struct rt_case {
 };
 
 /* Time checks need 200 ended pilots of a CE's own; the family its 200
- * exact times (every gap of log-likelihood between the true family and the
- * next is above 14 at 200 in these scenarios: 170 at 2,400 for grid50's
- * exp queue against lognormal, the closest pair). */
+ * exact times (the gap of log-likelihood between the true family and the
+ * next grows with the sample: the closest pair here, grid50's exp queue
+ * against lognormal, is 170 apart at 2,400 times, about 14 at 200). */
 #define MIN_OWN 200
 
 /* Intervals of success rates to count: with 150 or more, the chance that
@@ -328,9 +328,9 @@ static int welch_differs(const double *a, const double *b, size_t n, double *dif
  * a fit from a history k days long knows the throughput to about
  * sd / sqrt(k).  Measured (total throughput, per hour):
  *   grid50    sd 1.4, resolved 0.74; fitted from 64 days: 0.18
- *   arrivals  sd 1.3, resolved 0.69; fitted from 128 days: 0.12 (32 days
- *             were not enough: the Erlang inversion doubles the error of
- *             an offered rate, and one CE's error alone was 0.7)
+ *   arrivals  sd 1.3, resolved 0.69; fitted from 128 days: 0.12 (from
+ *             32 days the fitted throughput was 0.7 off: the Erlang
+ *             inversion about doubles the error of an offered rate)
  *   spread    sd 4.1, resolved 2.1; fitted from 30 days: 0.75
  * Utilization under the director is nearly constant (grid50: 0.9863,
  * resolved to 1e-4); its idle part moves with the throughput, so its error
@@ -408,12 +408,15 @@ static void round_trip(const struct rt_case *c)
                                                                           : scn->fail_before_start;
         int64_t since, until, nwin;
 
+        char where[80];
+
         assert_non_null(j);
+        snprintf(where, sizeof where, "seed %llu whole history", (unsigned long long)seed);
         for (size_t i = 0; i < scn->nces; i++) {
             const struct sim_ce_spec *ce = &scn->ces[i];
             const json_t *f = ce_of(j, ce->name);
             if (!c->rate_only || strcmp(ce->name, c->rate_only) == 0)
-                wilson(j, ce->name, ce->success_rate, "whole history", &in, &all);
+                wilson(j, ce->name, ce->success_rate, where, &in, &all);
             if (num(f, "ended_own") < MIN_OWN)
                 continue;
             check_time(f, "queue_time", &ce->queue_time, 1, ce->name, seed);
@@ -438,10 +441,9 @@ static void round_trip(const struct rt_case *c)
         nwin = MIN_INTERVALS - NSEEDS * nrate_ces;
         nwin = nwin > 0 ? (nwin + NSEEDS * nrate_ces - 1) / (NSEEDS * nrate_ces) : 0;
         for (int64_t w = 0; nwin > 1 && w < nwin; w++) {
-            int64_t a = since + (until - since) * w / nwin, b = since + (until - since) * (w + 1) / nwin;
-            sim_fit *part = fit_window(db, a, b, NULL, 0, 0);
+            sim_fit *part = fit_window(db, since + (until - since) * w / nwin,
+                                       since + (until - since) * (w + 1) / nwin, NULL, 0, 0);
             json_t *pj = sim_fit_json(part);
-            char where[80];
             snprintf(where, sizeof where, "seed %llu window %lld of %lld",
                      (unsigned long long)seed, (long long)w + 1, (long long)nwin);
             for (size_t i = 0; i < scn->nces; i++)

@@ -219,7 +219,7 @@ expect 0 "$PD" fit --json --ce ce-w --min-pilots 1 --until 2026-12-01T11:00:00Z
 jq_is "$out" '[.ended, .failed, .ces[0].success_rate.done]' '[2,2,0]'
 jq_is "$out" '.ces[0].queue_time | [.exact, .censored]' '[5,0]'
 jq_is "$out" '.ces[0].run_time | [.family, .why]' '[null,"no complete observation"]'
-# a window after the history, and a simulated time on a wall clock
+# a window after the history, and one in which no pilot ended
 refused 1 "the window is empty: it starts at 2026-12-02T00:00:00Z, after the history's last time 2026-12-01T12:00:00Z" \
     "$PD" fit --since 2026-12-02 -o bad.ini
 refused 1 "no pilot ended in the window" "$PD" fit --until 2026-12-01T10:30:00Z -o bad.ini
