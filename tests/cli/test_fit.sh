@@ -73,17 +73,23 @@ same "$out" "$(cat f.ini)" "fit -o - and fit -o f.ini"
 expect 0 "$PD" --db "$SIM" fit --json
 json=$out
 printf '%s' "$json" | jq -e . >/dev/null && ok || bad "fit --json does not parse: $json"
-jq_is "$json" 'keys' \
-    '["ces","clock","ended","fail_before_start","failed","scenario","since_ms","submission","until_ms"]'
+# has_keys JSON PATH KEY...: the object at PATH has (at least) these keys.
+has_keys() {
+    obj=$1 path=$2; shift 2
+    for key in "$@"; do jq_is "$obj" "$path | has(\"$key\")" true; done
+}
+has_keys "$json" . ces clock ended fail_before_start failed scenario since_ms submission until_ms
 jq_is "$json" '.clock' '"sim"'
 jq_is "$json" '.since_ms' 0
 jq_is "$json" '.submission | [.policy, .cycle_s]' '["director",120]'
 jq_is "$json" '.ces | length' 3
-jq_is "$json" '.ces[0] | keys' \
-    '["capacity","enabled","ended_own","max_waiting","name","queue_time","run_time","site","submitted","success_rate"]'
-jq_is "$json" '.ces[0].success_rate | keys' '["done","ended","high","low","source","value"]'
-jq_is "$json" '.ces[0].run_time | keys' \
-    '["censored","exact","family","ks","left_out","loglik","mean_s","observed_share","params_s","source","stopped"]'
+has_keys "$json" '.submission' policy bursts periodic_share cycle_s max_per_cycle
+has_keys "$json" '.ces[0]' capacity enabled ended_own max_waiting name queue_time run_time site \
+    submitted success_rate
+has_keys "$json" '.ces[0].success_rate' done ended high low source value
+has_keys "$json" '.ces[0].run_time' censored exact family ks left_out loglik mean_s \
+    observed_share params_s source stopped
+jq_is "$json" '.ces[0].run_time.loglik | keys' '["exp","fixed","lognormal","uniform"]'
 jq_is "$json" '.ces[2] | [.name, .run_time.family, .run_time.params_s]' \
     '["ce-c.example.org","fixed",[7200]]'
 jq_is "$json" '[.ces[].success_rate | .low <= .value and .value <= .high] | all' true
@@ -196,6 +202,9 @@ w=$out
 jq_is "$w" '[.clock, .since_ms, .until_ms]' '["wall",1796119200000,1796126400001]'
 jq_is "$w" '[.ended, .failed, .fail_before_start]' '[5,2,0.5]'
 jq_is "$w" '.ces[0] | [.name, .submitted, .ended_own]' '["ce-w",7,5]'
+# 4 bursts are too few to be periodic: arrivals, with their rates
+jq_is "$w" '.submission | [.policy, .bursts]' '["arrivals",4]'
+has_keys "$w" '.ces[0]' arrival_rate accepted_rate saturated
 jq_is "$w" '.ces[0].success_rate | [.done, .ended, .source]' '[3,5,"own"]'
 # queue: p1 10m, p2 20m, p3 5m, p4 30m (a failure before start waited it
 # all), p5 30m, p7 10m exact; p6 censored at 5m
