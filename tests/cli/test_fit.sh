@@ -144,6 +144,10 @@ refused 2 "--json prints the report; -o writes the scenario: give one" \
 refused 1 "cannot create a file next to '$work/nowhere/f.ini'" \
     "$PD" --db "$SIM" fit -o "$work/nowhere/f.ini"
 refused 1 "next to '$work/f.ini/x.ini'" "$PD" --db "$SIM" fit -o "$work/f.ini/x.ini"
+refused 2 "fit: -o $SIM is the database being fitted; write the scenario to another file" \
+    "$PD" --db "$SIM" fit -o "$SIM"
+ln -s sim.db link.db && before=$(listing)
+refused 2 "fit: -o link.db is the database being fitted" "$PD" --db "$SIM" fit -o link.db
 if [ "$(id -u)" -ne 0 ]; then # (root writes anywhere)
     mkdir ro && chmod 555 ro && before=$(listing)
     refused 1 "next to 'ro/f.ini'" "$PD" --db "$SIM" fit -o ro/f.ini
