@@ -8,8 +8,9 @@
  * queue and run times, the families chosen, fail_before_start, the
  * submission process, and that the fitted scenario simulates like the
  * original (an unpaired Welch test over 30 replications of each).  Then
- * censoring (a history cut while most pilots run), and byte-identical
- * output.  A failure prints the seed and how to reproduce it.
+ * censoring (a history cut while most pilots run), the offered rate of a
+ * CE disabled for half its history, and byte-identical output.  A failure
+ * prints the seed and how to reproduce it.
  */
 #include <math.h>
 #include <setjmp.h>
