@@ -818,6 +818,8 @@ static int collect_active(struct sim_fit *fit, const struct fit_pilot *p, size_t
     return 0;
 }
 
+static void time_text(const struct sim_fit *fit, int64_t ms, char *buf, size_t size);
+
 /* The window, the samples and every estimate, from the pilots read. */
 static sim_rc read_events(pilotdb *db, struct sim_fit *fit, char *errbuf, size_t errbuf_size);
 
@@ -832,7 +834,7 @@ static sim_rc fit_pilots(pilotdb *db, struct sim_fit *fit, const sim_fit_options
     time_span(p, n, &first, &last);
     fit->since = opt->since;
     fit->until = opt->until;
-    if (fit->since == INT64_MIN && first == INT64_MAX)
+    if (first == INT64_MAX)
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the database has no pilot");
     if (fit->since == INT64_MIN)
         fit->since = first;
@@ -840,9 +842,21 @@ static sim_rc fit_pilots(pilotdb *db, struct sim_fit *fit, const sim_fit_options
         fit->until = last == INT64_MIN ? fit->since : last + 1;
     if (opt->window > 0 && opt->since == INT64_MIN)
         fit->since = fit->until - opt->window;
-    if (fit->until <= fit->since)
+    if (fit->until <= fit->since) {
+        char at[64], edge[64];
+        if (opt->since == INT64_MIN || opt->until == INT64_MAX) {
+            /* one end defaulted: the other is beyond the history */
+            time_text(fit, opt->until == INT64_MAX ? fit->since : fit->until, at, sizeof at);
+            time_text(fit, opt->until == INT64_MAX ? last : first, edge, sizeof edge);
+            return sim__fail(SIM_EINVAL, errbuf, errbuf_size,
+                             "the window is empty: it %s at %s, %s the history's %s time %s",
+                             opt->until == INT64_MAX ? "starts" : "ends", at,
+                             opt->until == INT64_MAX ? "after" : "at or before",
+                             opt->until == INT64_MAX ? "last" : "first", edge);
+        }
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the window is empty: it ends "
                          "before it starts");
+    }
     if (fit->until - fit->since < 1000)
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the window is %lld ms long; a "
                          "scenario lasts at least a second", (long long)(fit->until - fit->since));
@@ -1447,9 +1461,11 @@ json_t *sim_fit_json(const sim_fit *fit)
     for (i = 0; i < fit->nces; i++) {
         const struct fit_ce *ce = &fit->ces[i];
         const struct fit_est *r = rate_est(ce);
-        json_t *o = json_object(), *sr = json_object();
+        json_t *o, *sr;
         if (!ce->selected)
             continue;
+        o = json_object();
+        sr = json_object();
         if (!o || !sr) {
             json_decref(o);
             json_decref(sr);

@@ -79,3 +79,21 @@ set_tests_properties(cli_golden PROPERTIES LABELS cli TIMEOUT 300)
 pilotdeck_add_test(test_fitstat SOURCES test_fitstat.c LIBS pilotsim m
                    LABELS sim VALGRIND TIMEOUT 300)
 target_include_directories(test_fitstat PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# fit against the truth of the scenarios that made the histories: round
+# trips (rates, times, families, submission, the fitted scenario simulated),
+# censoring, a CE disabled for a while, byte-identical output.  The round trips' long histories take
+# minutes under valgrind: only the short groups have a valgrind twin.
+pilotdeck_add_test(test_fit SOURCES test_fit.c LIBS pilotdeck_simcheck pilotsim m
+                   LABELS sim TIMEOUT 300
+                   GROUPS grid50 arrivals flaky_ban spread censoring disabled determinism)
+target_include_directories(test_fit PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
+  foreach(group censoring determinism)
+    add_test(NAME test_fit.${group}.valgrind
+             COMMAND ${VALGRIND_EXECUTABLE} --quiet --error-exitcode=99 --leak-check=full
+                     --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:test_fit> ${group})
+    set_tests_properties(test_fit.${group}.valgrind PROPERTIES LABELS valgrind TIMEOUT 1200
+      ENVIRONMENT "PILOTDECK_SOURCE_DIR=${PROJECT_SOURCE_DIR};PILOTDECK_UNDER_VALGRIND=1")
+  endforeach()
+endif()
