@@ -185,19 +185,25 @@ pilotdb_rc cli_ce_list_json(pilotdb *db, int available_only, struct json_t **out
  */
 struct cli_output {
     const char *path;      /* as given; NULL for standard output */
+    const char *keep;      /* a file never to replace (the database read), or NULL:
+                              path naming it (a link too) is CLI_USAGE */
     const char *command;   /* set by cli_output_open() */
     char *final;           /* the file renamed over (symlinks resolved) */
     char *tmp;             /* the temporary file, or NULL */
     FILE *out;
 };
 
-/* Open t->path for writing into t->out: CLI_OK, or CLI_FAILED after a message. */
+/* Open t->path for writing into t->out: CLI_OK, or CLI_FAILED (CLI_USAGE
+ * for t->keep) after a message. */
 int cli_output_open(struct cli_output *t, const char *command);
 
 /* Finish the output (err: a write that failed already, or 0): flush it
  * and put a file in place when status is CLI_OK, else remove the
  * temporary file.  The exit status. */
 int cli_output_close(struct cli_output *t, int status, int err);
+
+/* Non-zero when path and other name the same file (links too). */
+int cli_same_file(const char *path, const char *other);
 
 /*
  * Text from a database or an input for a terminal: control characters (C0,

@@ -292,6 +292,7 @@ static int run_export(const struct cli_globals *g, struct cli_args *a)
         return a->status;
     if (a->nargs == 1 && strcmp(a->args[0], "-") != 0)
         t.path = a->args[0];
+    t.keep = g->db_path;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
     if (pilotdb_clock_kind(db, &kind) != PILOTDB_OK) {

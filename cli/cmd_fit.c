@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -67,15 +66,6 @@ static int take_fit_option(void *state, int id, const char *value)
     return CLI_OK;
 }
 
-/* Whether path names the file db_path names (links too). */
-static int same_file(const char *path, const char *db_path)
-{
-    struct stat a, b;
-
-    return stat(path, &a) == 0 && stat(db_path, &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
 /* The scenario's name: "fit of" the database's file name. */
 static char *scenario_name(const char *db_path)
 {
@@ -118,7 +108,8 @@ static int run_fit(const struct cli_globals *g, struct cli_args *a)
     }
     if (o.output && strcmp(o.output, "-") != 0)
         out.path = o.output;
-    if (out.path && same_file(out.path, g->db_path)) {
+    out.keep = g->db_path;
+    if (out.path && cli_same_file(out.path, g->db_path)) {
         cli_error("fit: -o %s is the database being fitted; write the scenario to another "
                   "file", cli_safe(out.path));
         free(o.ces);

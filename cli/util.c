@@ -277,6 +277,14 @@ const char *cli_safe(const char *text)
     return buf;
 }
 
+int cli_same_file(const char *path, const char *other)
+{
+    struct stat a, b;
+
+    return path && other && stat(path, &a) == 0 && stat(other, &b) == 0 &&
+           a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int cli_output_open(struct cli_output *t, const char *command)
 {
     struct stat st;
@@ -288,6 +296,11 @@ int cli_output_open(struct cli_output *t, const char *command)
     if (!t->path) {
         t->out = stdout;
         return CLI_OK;
+    }
+    if (cli_same_file(t->path, t->keep)) {
+        cli_error("%s: '%s' is the database being read; write to another file", command,
+                  cli_safe(t->path));
+        return CLI_USAGE;
     }
     if (stat(t->path, &st) == 0 && !S_ISREG(st.st_mode)) {
         if (S_ISDIR(st.st_mode)) {

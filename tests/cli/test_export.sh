@@ -46,6 +46,13 @@ refused 2 "--since 40m is after --until 30m" \
 refused 2 "--format 'xml' is not a format (jsonl or csv)" \
     "$PD" --db "$SIM" export --origin "$ORIGIN" --format xml
 refused 1 "no CE named 'ce-nowhere'" "$PD" --db "$SIM" export --origin "$ORIGIN" --ce ce-nowhere
+# FILE is the database itself, or a link to it: refused, the database as it was
+save "$SIM"
+refused 2 "export: '$SIM' is the database being read; write to another file" \
+    "$PD" --db "$SIM" export --origin "$ORIGIN" "$SIM"
+ln -s "$SIM" "$work/link.db"
+refused 2 "is the database being read" "$PD" --db "$SIM" export --origin "$ORIGIN" "$work/link.db"
+unchanged "export into the database"
 refused 2 "unexpected argument 'b'" "$PD" --db "$SIM" export --origin "$ORIGIN" a b
 
 expect 0 "$PD" --db "$SIM" export --origin "$ORIGIN"
