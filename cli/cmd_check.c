@@ -83,24 +83,6 @@ static int unknown(const char *why)
 enum { OPT_CE = 1, OPT_SITE, OPT_WINDOW, OPT_WARN_EFF, OPT_CRIT_EFF, OPT_WARN_FREE,
        OPT_CRIT_FREE, OPT_STALE };
 
-static const struct cli_option check_options[] = {
-    {"ce", 0, CLI_ARG_REQUIRED, "NAME", "only the CE NAME", OPT_CE},
-    {"site", 0, CLI_ARG_REQUIRED, "NAME", "only the CEs of site NAME", OPT_SITE},
-    {"window", 0, CLI_ARG_REQUIRED, "TIME", "efficiency counts the pilots ended in the\n"
-     "last TIME (default 1h; 5m to 7d), as 'top' does", OPT_WINDOW},
-    {"warn-efficiency", 0, CLI_ARG_REQUIRED, "P", "WARNING when the efficiency is below P\n"
-     "percent (90 or 90%)", OPT_WARN_EFF},
-    {"crit-efficiency", 0, CLI_ARG_REQUIRED, "P", "CRITICAL when it is below P percent",
-     OPT_CRIT_EFF},
-    {"warn-free", 0, CLI_ARG_REQUIRED, "N", "WARNING when fewer than N slots are free",
-     OPT_WARN_FREE},
-    {"crit-free", 0, CLI_ARG_REQUIRED, "N", "CRITICAL when fewer than N slots are free",
-     OPT_CRIT_FREE},
-    {"stale", 0, CLI_ARG_REQUIRED, "T", "CRITICAL when no pilot changed for longer than\n"
-     "T (15m, 2h, 1d; a wall-clock database only)", OPT_STALE},
-    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
-};
-
 /* What was asked; a threshold below 0 (a stale_ms of 0) was not given. */
 struct check_options {
     const char *ce, *site;
@@ -108,6 +90,21 @@ struct check_options {
     double warn_efficiency, crit_efficiency; /* percent */
     int64_t warn_free, crit_free;
     int64_t stale_ms;
+};
+
+static const struct cli_option check_options[] = {
+    {"ce", 0, CLI_ARG_REQUIRED, "NAME", "only the CE NAME", OPT_CE},
+    {"site", 0, CLI_ARG_REQUIRED, "NAME", "only the CEs of site NAME", OPT_SITE},
+    {"window", 0, CLI_ARG_REQUIRED, "TIME", "efficiency counts the pilots ended in the\n"
+     "last TIME (default 1h; 5m to 7d), as 'top' does", OPT_WINDOW},
+    {"warn-efficiency", 0, CLI_ARG_REQUIRED, "P", "WARNING when the efficiency is below P\n"
+     "percent (90 or 90%)", OPT_WARN_EFF},
+    {"crit-efficiency", 0, CLI_ARG_REQUIRED, "P", "CRITICAL when below P percent", OPT_CRIT_EFF},
+    {"warn-free", 0, CLI_ARG_REQUIRED, "N", "WARNING when fewer than N free slots", OPT_WARN_FREE},
+    {"crit-free", 0, CLI_ARG_REQUIRED, "N", "CRITICAL when fewer than N free slots", OPT_CRIT_FREE},
+    {"stale", 0, CLI_ARG_REQUIRED, "T", "CRITICAL when no pilot changed for longer than\n"
+     "T (15m, 2h, 1d; a wall-clock database only)", OPT_STALE},
+    {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
 static int parse_percent(const char *what, const char *text, double *out)

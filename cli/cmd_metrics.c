@@ -242,20 +242,19 @@ const struct cli_command cmd_metrics = {
     .name = "metrics",
     .summary = "print the CEs as Prometheus metrics (or a node_exporter textfile)",
     .usage = "pilotdeck [--db PATH] metrics [--window TIME] [--textfile DIR]",
-    .description =
-        "Print the CEs of the database in the Prometheus text format: per CE\n"
-        "(labels ce and site) its capacity, whether it is enabled, its submitted\n"
-        "and running pilots, its free slots, the pilots that ended done and failed\n"
-        "inside the window and its efficiency there (the share that ended done;\n"
-        "none while fewer than " CLI_TEXT(TUI_HEALTH_MIN_FINISHED) " ended), and its done"
-        " and failed pilots as\n"
-        "counters; then the window, and when a pilot last changed (a wall-clock\n"
-        "database only).  The figures are those 'pilotdeck top' shows for the same\n"
-        "window.  The database is only read.\n"
-        "\n"
-        "With --textfile the metrics go to DIR/pilotdeck.prom, written to a\n"
-        "temporary file in DIR and renamed, so the collector never reads half a\n"
-        "file; on any error the file stays as it was.\n",
+    .description = "Print the CEs of the database in the Prometheus text format: per CE\n"
+                   "(labels ce and site) its capacity, whether it is enabled, its submitted\n"
+                   "and running pilots, its free slots, the pilots that ended done and failed\n"
+                   "inside the window and its efficiency there (the share that ended done;\n"
+                   "none while fewer than " CLI_TEXT(TUI_HEALTH_MIN_FINISHED)
+                   " ended), and its done and failed pilots as\n"
+                   "counters; then the window, and when a pilot last changed (a wall-clock\n"
+                   "database only).  The figures are those 'pilotdeck top' shows for the same\n"
+                   "window.  The database is only read.\n"
+                   "\n"
+                   "With --textfile the metrics go to DIR/pilotdeck.prom, written to a\n"
+                   "temporary file in DIR and renamed, so the collector never reads half a\n"
+                   "file; on any error the file stays as it was.\n",
     .help_column = 19,
     .epilog = "Example (cron, every minute):\n"
               "  * * * * * pilotdeck --db /var/lib/pilotdeck/grid.db metrics \\\n"

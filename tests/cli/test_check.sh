@@ -12,13 +12,12 @@ SRC=${2:?usage: test_check.sh PATH/TO/pilotdeck SOURCE_DIR}
 cli_name=check
 . "$(dirname "$0")/common.sh"
 
-same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' is not '$2'"; fi; }
-now=$(date +%s)
-# line REF CE STATUS SECONDS_AGO [EXTRA]: one jsonl record, SECONDS_AGO before now.
-line() {
-    printf '{"ref":"%s","ce":"%s","status":"%s","at":"%s"%s}\n' "$1" "$2" "$3" \
-        "$(date -u -d "@$((now - $4))" +%Y-%m-%dT%H:%M:%SZ)" "${5:-}"
-}
+# -- help ----------------------------------------------------------------------------------
+expect 0 "$PD" check --help
+has "$out" "usage: pilotdeck [--db PATH] check [--ce NAME | --site NAME] [--window TIME]"
+has "$out" "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
+expect 0 "$PD" --help;      has "$out" "check "
+
 # check STATUS ARGS...: run `pilotdeck ARGS...`, want exit STATUS, one line
 # on stdout and nothing on stderr; the line (its age made AGE) in $got, and
 # kept for the syntax check at the end.
@@ -30,12 +29,6 @@ check() {
     [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && ok || bad "'$*' printed more than a line"
     same "$err" "" "stderr of '$*'"
 }
-
-# -- help ----------------------------------------------------------------------------------
-expect 0 "$PD" check --help
-has "$out" "usage: pilotdeck [--db PATH] check [--ce NAME | --site NAME] [--window TIME]"
-has "$out" "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN"
-expect 0 "$PD" --help;      has "$out" "check "
 
 # -- UNKNOWN: bad arguments and a database that cannot be read ----------------------------
 check 3 check
@@ -76,16 +69,16 @@ check 2 check --stale 1h;         has "$got" "PILOTDECK CRITICAL: no pilot chang
 # SITE-2: ce-c (capacity 3, disabled) 2 failed: idle.  The last change
 # (ce-a's running pilot) 300 s ago.
 {
-    for i in 1 2 3 4 5 6 7; do line a$i ce-a submitted 3000 ', "site": "SITE-1"'; done
-    for i in 1 2 3 4; do line a$i ce-a done 600; done
-    line a5 ce-a failed 500
-    line a7 ce-a running 300
-    for i in 1 2 3 4 5 6; do line b$i ce-b submitted 3000 ', "site": "SITE-1"'; done
-    line b1 ce-b done 700; line b2 ce-b done 700
-    line b3 ce-b failed 700; line b4 ce-b failed 700; line b5 ce-b failed 700
-    line b6 ce-b running 2000
-    line c1 ce-c submitted 2000 ', "site": "SITE-2"'; line c1 ce-c failed 1000
-    line c2 ce-c submitted 2000 ', "site": "SITE-2"'; line c2 ce-c failed 1000
+    for i in 1 2 3 4 5 6 7; do record_ago a$i ce-a submitted 3000 ', "site": "SITE-1"'; done
+    for i in 1 2 3 4; do record_ago a$i ce-a done 600; done
+    record_ago a5 ce-a failed 500
+    record_ago a7 ce-a running 300
+    for i in 1 2 3 4 5 6; do record_ago b$i ce-b submitted 3000 ', "site": "SITE-1"'; done
+    record_ago b1 ce-b done 700; record_ago b2 ce-b done 700
+    record_ago b3 ce-b failed 700; record_ago b4 ce-b failed 700; record_ago b5 ce-b failed 700
+    record_ago b6 ce-b running 2000
+    record_ago c1 ce-c submitted 2000 ', "site": "SITE-2"'; record_ago c1 ce-c failed 1000
+    record_ago c2 ce-c submitted 2000 ', "site": "SITE-2"'; record_ago c2 ce-c failed 1000
 } >known.jsonl
 expect 0 "$PD" ingest --add-ces known.jsonl
 expect 0 "$PD" ce set ce-a --capacity 10
@@ -158,8 +151,8 @@ same "$got" "PILOTDECK UNKNOWN: --stale needs a wall-clock database; this one ho
 
 # -- outside names: a '|' would start the perfdata early ------------------------------------
 {
-    line p1 'p|q' running 100 ', "site": "s|t"'
-    line p2 'p|r' running 100 ', "site": "s|t"'
+    record_ago p1 'p|q' running 100 ', "site": "s|t"'
+    record_ago p2 'p|r' running 100 ', "site": "s|t"'
 } >pipes.jsonl
 expect 0 "$PD" --db "$work/pipes.db" ingest --add-ces pipes.jsonl
 check 0 --db "$work/pipes.db" check --site 's|t'

@@ -12,13 +12,6 @@ SRC=${2:?usage: test_metrics.sh PATH/TO/pilotdeck SOURCE_DIR}
 cli_name=metrics
 . "$(dirname "$0")/common.sh"
 
-same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' is not '$2'"; fi; }
-now=$(date +%s)
-# line REF CE STATUS SECONDS_AGO [EXTRA]: one jsonl record, SECONDS_AGO before now.
-line() {
-    printf '{"ref":"%s","ce":"%s","status":"%s","at":"%s"%s}\n' "$1" "$2" "$3" \
-        "$(date -u -d "@$((now - $4))" +%Y-%m-%dT%H:%M:%SZ)" "${5:-}"
-}
 # samples: the output without its HELP and TYPE lines.
 samples() { printf '%s\n' "$1" | grep -v '^#'; }
 
@@ -39,16 +32,16 @@ expect 2 "$PD" metrics extra;          has "$err" "unexpected argument 'extra'"
 Q='ce \"q\\ é'          # as JSON writes it: ce "q\ é
 QS='lab \"x\"\\y'        # lab "x"\y
 {
-    for i in 1 2 3 4 5 6 7; do line a$i ce-a submitted 3000 ', "site": "SITE-1"'; done
-    for i in 1 2 3 4; do line a$i ce-a done 600; done
-    line a5 ce-a failed 500
-    line a7 ce-a running 2000
-    line a8 ce-a submitted 90000; line a8 ce-a done 80000
-    line a9 ce-a submitted 90000; line a9 ce-a done 80000
-    line b1 "$Q" submitted 400 ", \"site\": \"$QS\""
-    line b1 "$Q" running 300
-    line c1 ce-c submitted 2000; line c1 ce-c failed 1000
-    line c2 ce-c submitted 2000; line c2 ce-c failed 1000
+    for i in 1 2 3 4 5 6 7; do record_ago a$i ce-a submitted 3000 ', "site": "SITE-1"'; done
+    for i in 1 2 3 4; do record_ago a$i ce-a done 600; done
+    record_ago a5 ce-a failed 500
+    record_ago a7 ce-a running 2000
+    record_ago a8 ce-a submitted 90000; record_ago a8 ce-a done 80000
+    record_ago a9 ce-a submitted 90000; record_ago a9 ce-a done 80000
+    record_ago b1 "$Q" submitted 400 ", \"site\": \"$QS\""
+    record_ago b1 "$Q" running 300
+    record_ago c1 ce-c submitted 2000; record_ago c1 ce-c failed 1000
+    record_ago c2 ce-c submitted 2000; record_ago c2 ce-c failed 1000
 } >known.jsonl
 expect 0 "$PD" init
 expect 0 "$PD" ingest --add-ces known.jsonl
@@ -176,7 +169,7 @@ same "$(ls -A prom)" "pilotdeck.prom" "files after a refusal"
 # KiB: above the database's shared memory file, 32 KiB, and below the
 # metrics of 400 CEs) leaves the old file whole and no temporary file.
 i=0
-while [ $i -lt 400 ]; do line "m$i" "many-ce-$i" running 100; i=$((i + 1)); done >many.jsonl
+while [ $i -lt 400 ]; do record_ago "m$i" "many-ce-$i" running 100; i=$((i + 1)); done >many.jsonl
 MANY=$work/many.db
 expect 0 "$PD" --db "$MANY" ingest --add-ces many.jsonl
 expect 0 "$PD" --db "$MANY" metrics
