@@ -227,6 +227,7 @@ static int run_metrics(const struct cli_globals *g, struct cli_args *a)
         path = cli_xmalloc(strlen(o.textfile_dir) + sizeof "/pilotdeck.prom");
         sprintf(path, "%s/pilotdeck.prom", o.textfile_dir);
         t.path = path;
+        t.keep = g->db_path;
     }
     if ((status = cli_output_open(&t, "metrics")) != CLI_OK)
         goto out;

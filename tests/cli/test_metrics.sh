@@ -159,6 +159,12 @@ if [ "$(id -u)" -ne 0 ]; then
 else
     echo "SKIP: running as root: a directory not writable is not tested"
 fi
+# Never over the database being read.
+mkdir dbdir; cp "$PILOTDECK_DB" dbdir/pilotdeck.prom
+save "$work/dbdir/pilotdeck.prom"
+expect 2 "$PD" --db "$work/dbdir/pilotdeck.prom" metrics --textfile "$work/dbdir"
+has "$err" "is the database being read"
+unchanged "metrics --textfile over the database"
 # A database that cannot be read leaves the old file.
 save prom/pilotdeck.prom
 expect 1 "$PD" --db "$work/missing.db" metrics --textfile "$work/prom"
