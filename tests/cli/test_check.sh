@@ -159,6 +159,18 @@ check 0 --db "$work/pipes.db" check --site 's|t'
 same "$got" 'PILOTDECK OK: 0 free slots of 2 (fewest: p\x7cq 0, p\x7cr 0); efficiency idle over 1h (0 ended, fewer than 5); 2 CEs of site s\x7ct'" | 'free_slots'=0;;;0;2 'capacity'=2;;;0; 'submitted'=0;;;0; 'running'=2;;;0; 'efficiency'=U;;;0;100 'ended'=0;;;0; 'age'=AGEs;;;0;" \
     "names with '|'"
 
+# ... nor would control characters and bytes that are not UTF-8 (a database
+# written by other means): the text \xNN.
+if command -v sqlite3 >/dev/null 2>&1; then
+    cp "$work/pipes.db" odd.db
+    sqlite3 odd.db "UPDATE ce SET name = 'p' || char(10) || CAST(X'FF' AS TEXT) || char(27)
+                    WHERE name = 'p|r'"
+    check 0 --db "$work/odd.db" check
+    has "$got" 'PILOTDECK OK: 0 free slots of 2 (fewest: p\x0a\xff\x1b 0, p\x7cq 0);'
+else
+    echo "SKIP: sqlite3 not installed: names with control characters not tested"
+fi
+
 # -- every line in the Monitoring Plugins syntax ----------------------------------------------
 # 'label'=value[UOM];warn;crit;min;max, warn and crit as Nagios ranges
 # (check writes all five fields, though the guidelines let trailing ones go).

@@ -127,6 +127,25 @@ else
     echo "SKIP: promtool not installed (Debian package prometheus): format not checked by it"
 fi
 
+# A database written by other means may hold a name with control characters
+# and bytes that are not UTF-8: written as the text \xNN, a line feed as \n.
+if command -v sqlite3 >/dev/null 2>&1; then
+    cp "$PILOTDECK_DB" odd.db
+    sqlite3 odd.db "UPDATE ce SET name = 'bad' || char(9) || 'x' || CAST(X'FF' AS TEXT) ||
+                    char(10) || 'y' || char(27) WHERE name = 'ce-a'"
+    expect 0 "$PD" --db "$work/odd.db" metrics
+    has "$out" 'pilotdeck_ce_capacity_slots{ce="bad\\x09x\\xff\ny\\x1b",site="SITE-1"} 10'
+    printf '%s\n' "$out" >odd.txt
+    same "$(LC_ALL=C tr -d '\n -~' <odd.txt | LC_ALL=C tr -d '\200-\377' | wc -c)" 0 \
+        "control characters in the metrics"
+    iconv -f UTF-8 -t UTF-8 odd.txt >/dev/null 2>&1 && ok || bad "metrics not UTF-8"
+    if command -v promtool >/dev/null 2>&1; then
+        expect 0 sh -c 'promtool check metrics <"$0"' odd.txt
+    fi
+else
+    echo "SKIP: sqlite3 not installed: names with control characters not tested"
+fi
+
 # A simulation's times are virtual: no last-change timestamp.
 expect 0 "$PD" --db "$work/sim.db" sim "$SRC/scenarios/outage.ini" --until 1h
 expect 0 "$PD" --db "$work/sim.db" metrics
