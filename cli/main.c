@@ -12,6 +12,7 @@ extern const struct cli_command cmd_init, cmd_ce, cmd_pilot, cmd_summary,
     cmd_sim, cmd_top, cmd_demo, cmd_whatif, cmd_sweep, cmd_merge, cmd_test,
     cmd_ingest;
 extern const struct cli_command cmd_export, cmd_fit;
+extern const struct cli_command cmd_metrics, cmd_check;
 static const struct cli_command cmd_help;
 
 static const struct cli_command *const commands[] = {
@@ -24,6 +25,8 @@ static const struct cli_command *const commands[] = {
     &cmd_fit,
     &cmd_sim,
     &cmd_top,
+    &cmd_metrics,
+    &cmd_check,
     &cmd_demo,
     &cmd_whatif,
     &cmd_sweep,

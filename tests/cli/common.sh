@@ -3,6 +3,9 @@
 #   ok / bad MESSAGE       count a passed or failed check
 #   expect STATUS CMD...   run CMD, check its exit status; output in $out/$err
 #   has TEXT PART          TEXT contains PART
+#   same A B WHAT          A and B are the same text
+#   record_ago REF CE STATUS S [EXTRA]  a jsonl record for ingest, S seconds
+#                          before $now (the script's start)
 #   save [FILE]            remember FILE's bytes and mtime ($PILOTDECK_DB)
 #   unchanged WHAT         ... and check that WHAT left them as they were
 #   finish                 print the tally; the script's exit status
@@ -25,6 +28,13 @@ expect() {
         bad "'$*' exited $got, wanted $want; stderr: $err"; fi
 }
 has() { case "$1" in *"$2"*) ok ;; *) bad "'$1' lacks '$2'" ;; esac; }
+same() { if [ "$1" = "$2" ]; then ok; else bad "$3: '$1' is not '$2'"; fi; }
+
+now=$(date +%s)
+record_ago() {
+    printf '{"ref":"%s","ce":"%s","status":"%s","at":"%s"%s}\n' "$1" "$2" "$3" \
+        "$(date -u -d "@$((now - $4))" +%Y-%m-%dT%H:%M:%SZ)" "${5:-}"
+}
 
 # fingerprint FILE: bytes and modification time (to the nanosecond).
 fingerprint() { if [ -e "$1" ]; then printf '%s %s' "$(cksum <"$1")" "$(stat -c %y "$1")"; else echo absent; fi; }
