@@ -69,7 +69,7 @@ out:
 /* The forecast: 0 and its time in *secs, or -1 after a message. */
 static int forecast(int quick, double *secs)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "bench", 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "bench", 0, 0};
     sim_scenario *hist = NULL, *scns[2] = {NULL, NULL};
     sim_engine *eng = NULL;
     sim_fit *fit = NULL;
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         goto out;
     }
     for (int r = 0; r < rounds; r++) {
-        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "bench", 0};
+        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "bench", 0, 0};
         sim_fit *fit = NULL;
         double t0 = bench_now_s(), t;
         json_t *j;

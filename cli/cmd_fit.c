@@ -88,7 +88,7 @@ static char *scenario_name(const char *db_path)
 static int run_fit(const struct cli_globals *g, struct cli_args *a)
 {
     struct fit_cli o = {0};
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, FIT_MIN_PILOTS, 0, NULL, 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, FIT_MIN_PILOTS, 0, NULL, 0, 0};
     struct cli_output out = {0};
     pilotdb_clock_type kind;
     pilotdb *db = NULL;

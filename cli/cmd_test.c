@@ -180,7 +180,7 @@ static char *db_output(void *arg, pilotdb *db, int output, char *errbuf, size_t 
         rc = cli_ce_list_json(db, 0, &value);
     } else {
         /* as `pilotdeck --db replay.db fit --json` names its scenario */
-        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "fit of replay.db", 0};
+        sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "fit of replay.db", 0, 0};
         sim_fit *fit = NULL;
         if (sim_fit_run(db, &opt, &fit, errbuf, errbuf_size) != SIM_OK)
             return NULL;

@@ -147,7 +147,7 @@ int study_check_from_db(const char *cmd, struct study_options *o)
 int study_fit_db(const char *cmd, const struct cli_globals *g, const struct study_options *o,
                  sim_fit **fit, char **label)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, NULL, 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, NULL, 0, 0};
     pilotdb_clock_type kind;
     pilotdb *db = NULL;
     char err[1024];
@@ -157,6 +157,7 @@ int study_fit_db(const char *cmd, const struct cli_globals *g, const struct stud
     *fit = NULL;
     *label = NULL;
     opt.window = o->from_db.window_ms;
+    opt.at_now = 1;
     opt.name = "from the database";
     if ((status = study_check_path(cmd, g->db_path)) != CLI_OK ||
         (status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
@@ -165,9 +166,6 @@ int study_fit_db(const char *cmd, const struct cli_globals *g, const struct stud
         status = cli_db_error(db, cmd);
         return cli_close_db(g, db, status);
     }
-    /* a real grid's state is now's; a simulation's, at its last change */
-    if (kind != PILOTDB_CLOCK_SIM)
-        opt.until = pilotdb_now(db);
     if (sim_fit_run(db, &opt, fit, err, sizeof err) != SIM_OK) {
         cli_error("%s: --from-db: %s", cmd, err);
         return cli_close_db(g, db, CLI_FAILED);

@@ -59,13 +59,14 @@ static int fit_database(const struct top_whatif *tw, struct snapshot *snap,
                         const tui_whatif_request *req, sim_fit **fit, char *errbuf,
                         size_t errbuf_size)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "from the database", 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "from the database", 0, 0};
     pilotdb_clock_type kind;
     pilotdb *db = NULL;
     char err[1024];
     pilotdb_rc drc;
 
     opt.window = req->window_ms;
+    opt.at_now = 1;
     if (snap)
         drc = pilotdb_open_image(snap->image, snap->size, &db, err, sizeof err);
     else
@@ -77,9 +78,6 @@ static int fit_database(const struct top_whatif *tw, struct snapshot *snap,
         pilotdb_close(db);
         return -1;
     }
-    /* a real grid's state is now's; a simulation's, at its last change */
-    if (kind != PILOTDB_CLOCK_SIM)
-        opt.until = pilotdb_now(db);
     if (sim_fit_run(db, &opt, fit, err, sizeof err) != SIM_OK) {
         snprintf(errbuf, errbuf_size, "fitting the database: %s", err);
         pilotdb_close(db);

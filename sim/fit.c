@@ -838,6 +838,8 @@ static sim_rc fit_pilots(pilotdb *db, struct sim_fit *fit, const sim_fit_options
         return sim__fail(SIM_EINVAL, errbuf, errbuf_size, "the database has no pilot");
     if (fit->since == INT64_MIN)
         fit->since = first;
+    if (fit->until == INT64_MAX && opt->at_now && fit->clock != PILOTDB_CLOCK_SIM)
+        fit->until = pilotdb_now(db);
     if (fit->until == INT64_MAX)
         fit->until = last == INT64_MIN ? fit->since : last + 1;
     if (opt->window > 0 && opt->since == INT64_MIN)
@@ -1286,8 +1288,9 @@ static void text_time(FILE *out, const char *what, const struct fit_est *e,
         return;
     }
     if (time_dist(tf, &d) == 0)
-        sim__key_format(sim__key_of(SIM_IN_CE, run ? offsetof(struct sim_ce_entry, spec.run_time)
-                                                   : offsetof(struct sim_ce_entry, spec.queue_time)),
+        sim__key_format(sim__key_of(SIM_IN_CE,
+                                    run ? offsetof(struct sim_ce_entry, spec.run_time)
+                                        : offsetof(struct sim_ce_entry, spec.queue_time)),
                         &d, dist, sizeof dist);
     else
         snprintf(dist, sizeof dist, "%s", sim_family_name(tf->chosen));

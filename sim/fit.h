@@ -32,6 +32,9 @@ typedef struct sim_fit_options {
                                     as timeline events */
     const char *name;            /* the scenario's name (NULL: "fit") */
     int64_t window;              /* > 0 with since INT64_MIN: since = until - window */
+    int at_now;                  /* until INT64_MAX on a wall-clock database ends the
+                                    window now (a forecast from the grid's state);
+                                    a simulation's still ends at its last change */
 } sim_fit_options;
 
 typedef struct sim_fit sim_fit;

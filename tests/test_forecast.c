@@ -53,7 +53,7 @@ static pilotdb *history(const char *name, uint64_t seed)
 /* Fit db and make the forecast's scenario (carried pilots, HORIZON). */
 static sim_scenario *forecast_scenario(pilotdb *db, sim_fit **fit_out)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "forecast", 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "forecast", 0, 0};
     sim_scenario *scn = NULL;
     sim_fit *fit = NULL;
     char err[1024];
