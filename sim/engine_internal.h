@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "event_queue.h"
+#include "store.h"
 
 enum sim_event_kind {
     SIM_EV_TIMELINE,   /* idx: scenario event index */
@@ -39,7 +40,7 @@ struct sim_pilot {
 
 struct sim_engine {
     const struct sim_scenario *scn;
-    pilotdb *db;
+    struct sim_store *store;   /* owned by the engine */
     uint64_t seed;
     int64_t now;
     int started;
@@ -67,6 +68,11 @@ struct sim_engine {
     void *progress_arg;
     FILE *csv;
 };
+
+/* sim_engine_new() into store, which the engine takes over (on error too). */
+sim_rc sim__engine_new_store(const sim_scenario *scn, struct sim_store *store,
+                             uint64_t seed, sim_engine **out, char *errbuf,
+                             size_t errbuf_size);
 
 /* engine.c: stopping on a failure, the queue and the batch of writes. */
 sim_rc sim__engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what);
