@@ -349,6 +349,16 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
     return engine_new(scn, sim_store_sqlite_new(db), seed, out, errbuf, errbuf_size);
 }
 
+sim_rc sim_engine_new_memory(const sim_scenario *scn, uint64_t seed, sim_engine **out,
+                             char *errbuf, size_t errbuf_size)
+{
+    sim_rc rc = check_new(scn, seed, out, errbuf, errbuf_size);
+
+    if (rc != SIM_OK)
+        return rc;
+    return engine_new(scn, sim_store_memory_new(), seed, out, errbuf, errbuf_size);
+}
+
 sim_rc sim__engine_new_store(const sim_scenario *scn, struct sim_store *store,
                              uint64_t seed, sim_engine **out, char *errbuf,
                              size_t errbuf_size)

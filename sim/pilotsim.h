@@ -103,6 +103,15 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
                       sim_engine **out, char *errbuf, size_t errbuf_size);
 
 /*
+ * sim_engine_new() into a store of the engine's own in memory that keeps
+ * only what the reports need (each CE's configuration and counts; no pilot
+ * rows, no history): the same reports and CSV, byte for byte, without a
+ * database.  For replications; a run a dashboard watches needs a database.
+ */
+sim_rc sim_engine_new_memory(const sim_scenario *scn, uint64_t seed, sim_engine **out,
+                             char *errbuf, size_t errbuf_size);
+
+/*
  * Process every event up to and including virtual time t_ms (capped at the
  * scenario's duration), commit, and leave the clock at that time.  Writes are
  * grouped in one transaction per director cycle (or per bounded number of

@@ -81,6 +81,9 @@ struct sim_store {
  * NULL when out of memory. */
 struct sim_store *sim_store_sqlite_new(pilotdb *db);
 
+/* An empty store in memory, or NULL when out of memory. */
+struct sim_store *sim_store_memory_new(void);
+
 /* Free st through its ops.  NULL is a no-op. */
 static inline void sim_store_free(struct sim_store *st)
 {

@@ -97,3 +97,10 @@ if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
       ENVIRONMENT "PILOTDECK_SOURCE_DIR=${PROJECT_SOURCE_DIR};PILOTDECK_UNDER_VALGRIND=1")
   endforeach()
 endif()
+
+# The engine's store (sim/store.h): its contract on both implementations,
+# the pilot database and the store in memory, one group each.
+pilotdeck_add_test(test_store SOURCES test_store.c LIBS pilotsim LABELS sim VALGRIND
+                   TIMEOUT 120 GROUPS sqlite memory)
+target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
