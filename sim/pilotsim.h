@@ -282,6 +282,12 @@ enum {
 const char *sim_metric_name(int metric);
 int sim_metric_find(const char *name);
 
+/* Where a replication keeps its CEs and pilots: counts in memory (the
+ * default: the same metrics, byte for byte, without a database), or a
+ * private :memory: pilot database written as `sim` writes it (to check the
+ * other against). */
+typedef enum sim_store_kind { SIM_STORE_MEMORY = 0, SIM_STORE_SQLITE = 1 } sim_store_kind;
+
 /* One replication: a scenario (read only, shared between tasks) and a seed. */
 typedef struct sim_rep_task {
     const sim_scenario *scn;
@@ -302,8 +308,8 @@ typedef void (*sim_rep_progress_fn)(void *arg, size_t finished, size_t total);
 
 /*
  * Run ntasks replications on jobs threads (the caller's among them), each
- * into its own in-memory database, and fill results[i] for tasks[i].  The
- * results do not depend on jobs.  On error every result is freed and
+ * into its own store in memory (SIM_STORE_MEMORY), and fill results[i]
+ * for tasks[i].  The results do not depend on jobs.  On error every result is freed and
  * zeroed, and errbuf names the first failed task and why.
  */
 sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
@@ -320,6 +326,13 @@ sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsig
                                  sim_rep_progress_fn progress, void *progress_arg,
                                  const volatile int *cancel, sim_rep_result *results,
                                  char *errbuf, size_t errbuf_size);
+
+/* sim_replicate_cancellable() with each replication in a store of kind
+ * store; the results do not depend on it. */
+sim_rc sim_replicate_store(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                           sim_store_kind store, sim_rep_progress_fn progress,
+                           void *progress_arg, const volatile int *cancel,
+                           sim_rep_result *results, char *errbuf, size_t errbuf_size);
 
 /* Free what a result owns and zero it.  NULL is a no-op. */
 void sim_rep_result_free(sim_rep_result *result);
@@ -396,6 +409,7 @@ typedef struct sim_study {
     const volatile int *cancel; /* set by the caller, or NULL: sim_study_run()
                                    stops with SIM_ECANCELED once *cancel is
                                    non-zero (sim_replicate_cancellable()) */
+    sim_store_kind store; /* set by the caller: each replication's store */
 } sim_study;
 
 /* Zero st and make it an empty study of kind. */

@@ -111,11 +111,11 @@ target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 pilotdeck_add_test(test_store_diff SOURCES test_store_diff.c
                    LIBS pilotdeck_simcheck pilotsim LABELS sim TIMEOUT 600
                    GROUPS tutorial outage capacity_whatif flaky_ban arrivals demo grid50
-                          large forecast scenarios)
+                          large forecast study scenarios)
 target_include_directories(test_store_diff PRIVATE ${PROJECT_SOURCE_DIR}/sim)
 target_compile_definitions(test_store_diff PRIVATE _GNU_SOURCE) # open_memstream
 if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
-  foreach(group tutorial outage flaky_ban forecast)
+  foreach(group tutorial outage flaky_ban forecast study)
     add_test(NAME test_store_diff.${group}.valgrind
              COMMAND ${VALGRIND_EXECUTABLE} --quiet --error-exitcode=99 --leak-check=full
                      --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:test_store_diff>

@@ -5,7 +5,9 @@
  * must give byte-identical reports: the text table, the JSON and the CSV
  * time series, at a pause on the way (stepping) and at the end.  A
  * forecast's scenario (pilots carried over from a database's state) is a
- * case too.  Each case is a group (a CTest test of its own).
+ * case too, and so is a what-if study through both stores on 1 and 2
+ * threads (every replication's values the same doubles).  Each case is a
+ * group (a CTest test of its own).
  *
  * Seeds: SEEDS for every scenario (large.ini cut at 2 h, with fewer: its
  * seeds are in the table); under valgrind a few.  A
@@ -196,6 +198,62 @@ static void test_forecast(void **state)
     fx_close(db);
 }
 
+/* A what-if study of capacity_whatif.ini (+10 % capacity) through both
+ * stores, on 1 and 2 threads: every value of every replication the same
+ * double, so the intervals and reports are too. */
+static void run_study(sim_store_kind store, unsigned jobs, sim_study *st)
+{
+    const char *path = sim_check_scenario_path("capacity_whatif");
+    sim_scenario *base = sim_check_load(path), *variant = sim_check_load(path);
+    char err[1024];
+
+    sim_study_init(st, SIM_STUDY_WHATIF);
+    assert_int_equal(sim_scenario_set(variant, "ce.*.capacity=+10%", err, sizeof err), SIM_OK);
+    if (sim_study_whatif(st, path, "capacity +10%", base, variant, err, sizeof err) != SIM_OK ||
+        sim_study_set_replications(st, sim_check_under_valgrind() ? 2 : 12, 1, err,
+                                   sizeof err) != SIM_OK)
+        fail_msg("study: %s", err);
+    st->store = store;
+    if (sim_study_run(st, 1, 1, jobs, NULL, NULL, err, sizeof err) != SIM_OK)
+        fail_msg("study (%s, %u jobs): %s", store == SIM_STORE_MEMORY ? "memory" : "sqlite",
+                 jobs, err);
+}
+
+static void test_study(void **state)
+{
+    sim_study runs[3];
+    static const struct {
+        sim_store_kind store;
+        unsigned jobs;
+    } how[3] = {{SIM_STORE_SQLITE, 1}, {SIM_STORE_MEMORY, 1}, {SIM_STORE_MEMORY, 2}};
+    size_t r, c, u;
+    int m;
+
+    (void)state;
+    for (r = 0; r < 3; r++)
+        run_study(how[r].store, how[r].jobs, &runs[r]);
+    for (r = 1; r < 3; r++) {
+        assert_int_equal(runs[r].nunits, runs[0].nunits);
+        for (u = 0; u < runs[0].nunits; u++)
+            assert_string_equal(sim_study_unit_name(&runs[r], u),
+                                sim_study_unit_name(&runs[0], u));
+        for (c = 0; c < 2; c++)
+            for (size_t rep = 0; rep < runs[0].nrep; rep++)
+                for (u = 0; u < runs[0].nunits; u++)
+                    for (m = 0; m < SIM_NMETRICS; m++) {
+                        double a = sim_study_value(&runs[0], c, rep, u, m);
+                        double b = sim_study_value(&runs[r], c, rep, u, m);
+                        if (memcmp(&a, &b, sizeof a) != 0)
+                            fail_msg("configuration %zu replication %zu unit %s metric %s: "
+                                     "sqlite %.17g, memory (%u jobs) %.17g", c, rep,
+                                     sim_study_unit_name(&runs[0], u), sim_metric_name(m),
+                                     a, how[r].jobs, b);
+                    }
+    }
+    for (r = 0; r < 3; r++)
+        sim_study_free(&runs[r]);
+}
+
 /* Every scenarios/NAME.ini is in the table. */
 static void test_every_scenario(void **state)
 {
@@ -229,7 +287,8 @@ int main(int argc, char **argv)
     static struct CMUnitTest tests[NCASES];
     static const struct CMUnitTest forecast[] = {cmocka_unit_test(test_forecast)};
     static const struct CMUnitTest every[] = {cmocka_unit_test(test_every_scenario)};
-    struct fx_group groups[NCASES + 2];
+    static const struct CMUnitTest study[] = {cmocka_unit_test(test_study)};
+    struct fx_group groups[NCASES + 3];
 
     /* one group of one test per scenario, both named after it */
     for (size_t i = 0; i < NCASES; i++) {
@@ -241,5 +300,6 @@ int main(int argc, char **argv)
     }
     groups[NCASES] = (struct fx_group)FX_GROUP("forecast", forecast, NULL, NULL);
     groups[NCASES + 1] = (struct fx_group)FX_GROUP("scenarios", every, NULL, NULL);
-    return fx_run_groups(argc, argv, groups, NCASES + 2);
+    groups[NCASES + 2] = (struct fx_group)FX_GROUP("study", study, NULL, NULL);
+    return fx_run_groups(argc, argv, groups, NCASES + 3);
 }
