@@ -359,19 +359,6 @@ sim_rc sim_engine_new_memory(const sim_scenario *scn, uint64_t seed, sim_engine 
     return engine_new(scn, sim_store_memory_new(), seed, out, errbuf, errbuf_size);
 }
 
-sim_rc sim__engine_new_store(const sim_scenario *scn, struct sim_store *store,
-                             uint64_t seed, sim_engine **out, char *errbuf,
-                             size_t errbuf_size)
-{
-    sim_rc rc = check_new(scn, seed, out, errbuf, errbuf_size);
-
-    if (rc != SIM_OK) {
-        sim_store_free(store);
-        return rc;
-    }
-    return engine_new(scn, store, seed, out, errbuf, errbuf_size);
-}
-
 /* Process events up to t_ms, batching writes; see pilotsim.h. */
 sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms)
 {

@@ -69,11 +69,6 @@ struct sim_engine {
     FILE *csv;
 };
 
-/* sim_engine_new() into store, which the engine takes over (on error too). */
-sim_rc sim__engine_new_store(const sim_scenario *scn, struct sim_store *store,
-                             uint64_t seed, sim_engine **out, char *errbuf,
-                             size_t errbuf_size);
-
 /* engine.c: stopping on a failure, the queue and the batch of writes. */
 sim_rc sim__engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what);
 sim_rc sim__engine_nomem(struct sim_engine *eng);
