@@ -1,15 +1,19 @@
 /*
  * bench_sim.c - figures for libpilotsim: the large scenario (1000 CEs, about
- * a million pilots, every transition written) into :memory: and into a WAL
- * file database, each in a child process of its own so that its peak RSS is
- * its own.
+ * a million pilots) through the engine's store in memory (counts only, as
+ * replications run), and with every transition written into :memory: and
+ * into a WAL file database, each in a child process of its own so that its
+ * peak RSS is its own.
  *
- * Prints pilots, transitions written, wall time, transitions per second and
- * peak RSS per mode beside the targets, and exits 1 if a target is missed.
+ * Prints pilots, transitions, wall time, transitions per second and peak
+ * RSS per mode beside the targets (the memory store's also its speed-up on
+ * the :memory: database's time of the same run), and exits 1 if a target
+ * is missed.
  * Usage: bench_sim [--quick] [--memory-only] [--until T] [--cache-mb N]
  *                  [SCENARIO [DIR]]
  *   SCENARIO  default: scenarios/large.ini of the source tree
  *   DIR       where the file database goes (default: a temp dir)
+ *   --memory-only  the memory store and :memory: only, no file
  *   --quick   simulate the first 10 virtual minutes only (CTest keeps the
  *             program working with it; no targets are checked)
  *   --until T simulate up to virtual time T only (no targets are checked)
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,6 +37,8 @@
 #include "pilotsim.h"
 #include "bench.h"
 
+#define TARGET_STORE_S 1.0
+#define TARGET_STORE_SPEEDUP 5.0
 #define TARGET_MEMORY_S 8.0
 #define TARGET_FILE_S 15.0
 #define TARGET_RSS_MB 100.0
@@ -40,6 +47,7 @@
  * met (or quick), 1 if missed, 2 on error. */
 static int64_t until_ms = -1; /* --until */
 static long cache_mb;         /* --cache-mb */
+static double *seconds;       /* shared with the children: each mode's wall time */
 
 static int bench_one(const char *scenario, const char *db_path, const char *mode,
                      double target_s, int quick)
@@ -58,15 +66,16 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         fprintf(stderr, "bench_sim: %s\n", err);
         goto out;
     }
-    /* As `pilotdeck sim` opens it (a :memory: database without a journal). */
-    if (pilotdb_open(db_path, PILOTDB_OPEN_CREATE | (strcmp(db_path, ":memory:") == 0
+    /* As `pilotdeck sim` opens it (a :memory: database without a journal);
+     * no database for the memory store. */
+    if (db_path && pilotdb_open(db_path, PILOTDB_OPEN_CREATE | (strcmp(db_path, ":memory:") == 0
                                                      ? PILOTDB_OPEN_SCRATCH : 0),
                      &db, err, sizeof err) != PILOTDB_OK) {
         fprintf(stderr, "bench_sim: %s: %s\n", db_path, err);
         goto out;
     }
     /* As `pilotdeck sim` sets it up for a file, unless --cache-mb says. */
-    if ((cache_mb > 0 || strcmp(db_path, ":memory:") != 0) &&
+    if (db_path && (cache_mb > 0 || strcmp(db_path, ":memory:") != 0) &&
         pilotdb_set_cache(db, cache_mb > 0 ? cache_mb * 1024 : SIM_FILE_CACHE_KIB) !=
             PILOTDB_OK) {
         fprintf(stderr, "bench_sim: %s: %s\n", db_path, pilotdb_errmsg(db));
@@ -75,7 +84,9 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
     if (until_ms >= 0)
         quick = 1;
     t0 = bench_now_s();
-    if (sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err) != SIM_OK) {
+    if ((db ? sim_engine_new(scn, db, sim_scenario_seed(scn), &eng, err, sizeof err)
+            : sim_engine_new_memory(scn, sim_scenario_seed(scn), &eng, err, sizeof err)) !=
+        SIM_OK) {
         fprintf(stderr, "bench_sim: %s\n", err);
         goto out;
     }
@@ -85,12 +96,13 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         goto out;
     }
     t1 = bench_now_s();
+    seconds[db_path ? strcmp(db_path, ":memory:") == 0 ? 1 : 2 : 0] = t1 - t0;
     sim_report_ce(eng, sim_report_ce_count(eng), &total);
     transitions = total.submitted + total.started + total.done +
                   total.failed_before_start + total.failed_running;
     getrusage(RUSAGE_SELF, &ru);
     rss_mb = (double)ru.ru_maxrss / 1024.0;
-    printf("%-7s %4zu CEs %9lld pilots %9lld transitions %7.2f s %9.0f /s  "
+    printf("%-8s %4zu CEs %9lld pilots %9lld transitions %7.2f s %9.0f /s  "
            "peak RSS %6.1f MB", mode, sim_report_ce_count(eng),
            (long long)total.submitted, (long long)transitions, t1 - t0,
            (double)transitions / (t1 - t0), rss_mb);
@@ -99,7 +111,7 @@ static int bench_one(const char *scenario, const char *db_path, const char *mode
         status = 0;
     } else {
         int ok_t = t1 - t0 <= target_s, ok_m = rss_mb <= TARGET_RSS_MB;
-        printf("  (targets: <= %.0f s %s, <= %.0f MB %s)\n", target_s,
+        printf("  (targets: <= %.1f s %s, <= %.0f MB %s)\n", target_s,
                ok_t ? "met" : "MISSED", TARGET_RSS_MB, ok_m ? "met" : "MISSED");
         status = ok_t && ok_m ? 0 : 1;
     }
@@ -141,6 +153,12 @@ int main(int argc, char **argv)
     int quick = 0, memory_only = 0, scenario_given = 0, i, worst = 0, rc;
 
     (void)pilotdb_setup_process();
+    seconds = mmap(NULL, 3 * sizeof *seconds, PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (seconds == MAP_FAILED) {
+        perror("bench_sim: mmap");
+        return 2;
+    }
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0)
             quick = 1;
@@ -166,8 +184,21 @@ int main(int argc, char **argv)
         }
     }
     printf("bench_sim: %s%s\n", scenario, quick ? " (quick)" : "");
+    rc = in_child(scenario, NULL, "memstore", TARGET_STORE_S, quick);
+    worst = rc > worst ? rc : worst;
     rc = in_child(scenario, ":memory:", "memory", TARGET_MEMORY_S, quick);
     worst = rc > worst ? rc : worst;
+    if (seconds[0] > 0 && seconds[1] > 0) {
+        double speedup = seconds[1] / seconds[0];
+        int ok = speedup >= TARGET_STORE_SPEEDUP;
+        printf("memstore is %.1fx as fast as memory", speedup);
+        if (quick || until_ms >= 0)
+            printf("  (quick: no targets)\n");
+        else
+            printf("  (target: >= %.0fx %s)\n", TARGET_STORE_SPEEDUP, ok ? "met" : "MISSED");
+        if (!ok && !quick && until_ms < 0 && worst < 1)
+            worst = 1;
+    }
     if (memory_only)
         return worst;
     if (!dir) {

@@ -1,8 +1,8 @@
 /*
  * bench_whatif.c - the speed-up of replications on threads: 20 replications
  * of scenarios/grid50.ini (50 CEs) with --jobs 1 and with --jobs 2, each
- * replication in its own in-memory database, as `pilotdeck whatif` and
- * `sweep` run them.
+ * replication in its own memory store, as `pilotdeck whatif` and `sweep`
+ * run them.
  *
  * Prints the wall time of each, replications per second and the speed-up
  * beside the target (1.7x on 2 cores), checks that both give bit-identical
@@ -21,14 +21,26 @@
  * speed-up over one thread is what the machine gives J independent workers.
  *   --quick        4 replications of the first 12 virtual hours (CTest keeps
  *                  the program working with it; no target is checked)
+ *
+ * bench_whatif --study [--set KEY=VALUE] [--replications N] [--jobs J]
+ *              [--memory-only] [SCENARIO]
+ *   a what-if study as `pilotdeck whatif SCENARIO --set KEY=VALUE` runs it
+ *   (default: scenarios/large.ini, ce.*.capacity=+10%, 30 replications,
+ *   --jobs 2), through the memory store and then through SQLite (not with
+ *   --memory-only), each in a child process so that its peak RSS is its
+ *   own; prints the wall time and peak RSS of each beside the memory
+ *   store's target (40 s) and checks that every value is the same double.
  * SQLite is set up as the pilotdeck command sets it up
  * (pilotdb_setup_process(): no memory statistics, so no process-wide lock
  * on allocations shared by the threads).
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, wait4() */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +50,7 @@
 #include "bench.h"
 
 #define TARGET_SPEEDUP 1.7
+#define TARGET_STUDY_S 40.0
 #define MAX_ROUNDS 99
 
 static double cpu_s(void)
@@ -119,6 +132,113 @@ static int same_results(const sim_rep_result *a, const sim_rep_result *b, size_t
     return 1;
 }
 
+/* One what-if study of path against set on store, in this process: its
+ * values into values[config][rep][unit][metric] (nunits units); 0 or -1. */
+static int study_once(const char *path, const char *set, size_t nrep, unsigned jobs,
+                      sim_store_kind store, double *values, size_t nunits)
+{
+    sim_scenario *base = NULL, *variant = NULL;
+    sim_study st;
+    char err[2048];
+    size_t c, r, u;
+    int m, rc = -1;
+
+    sim_study_init(&st, SIM_STUDY_WHATIF);
+    if (sim_scenario_load(path, &base, err, sizeof err) != SIM_OK ||
+        sim_scenario_load(path, &variant, err, sizeof err) != SIM_OK ||
+        sim_scenario_set(variant, set, err, sizeof err) != SIM_OK) {
+        sim_scenario_free(base);
+        sim_scenario_free(variant);
+        goto out;
+    }
+    if (sim_study_whatif(&st, path, set, base, variant, err, sizeof err) != SIM_OK ||
+        sim_study_set_replications(&st, nrep, sim_scenario_seed(base), err, sizeof err) !=
+            SIM_OK)
+        goto out;
+    st.store = store;
+    if (sim_study_run(&st, 1, 1, jobs, NULL, NULL, err, sizeof err) != SIM_OK)
+        goto out;
+    if (st.nunits != nunits) {
+        snprintf(err, sizeof err, "%zu units, not %zu", st.nunits, nunits);
+        goto out;
+    }
+    for (c = 0; c < 2; c++)
+        for (r = 0; r < nrep; r++)
+            for (u = 0; u < nunits; u++)
+                for (m = 0; m < SIM_NMETRICS; m++)
+                    *values++ = sim_study_value(&st, c, r, u, m);
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "bench_whatif: %s\n", err);
+    sim_study_free(&st);
+    return rc;
+}
+
+/* --study: see the top of the file. */
+static int study_mode(const char *path, const char *set, size_t nrep, unsigned jobs,
+                      int memory_only)
+{
+    static const char *const names[] = {"memory", "sqlite"};
+    sim_scenario *scn = NULL;
+    size_t nunits, nvalues;
+    double *values[2] = {NULL, NULL}, wall[2] = {0, 0};
+    char err[1024];
+    int k, status = 0;
+
+    if (sim_scenario_load(path, &scn, err, sizeof err) != SIM_OK) {
+        fprintf(stderr, "bench_whatif: %s\n", err);
+        return 2;
+    }
+    nunits = sim_scenario_ce_count(scn) + 1;
+    printf("bench_whatif --study: whatif %s --set %s, %zu replications, --jobs %u\n",
+           path, set, nrep, jobs);
+    sim_scenario_free(scn);
+    nvalues = 2 * nrep * nunits * SIM_NMETRICS;
+    for (k = 0; k < (memory_only ? 1 : 2); k++) {
+        struct rusage ru;
+        double t0 = bench_now_s();
+        int wstatus;
+        pid_t pid;
+
+        values[k] = mmap(NULL, nvalues * sizeof(double), PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (values[k] == MAP_FAILED) {
+            perror("bench_whatif: mmap");
+            return 2;
+        }
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0) {
+            perror("bench_whatif: fork");
+            return 2;
+        }
+        if (pid == 0)
+            _exit(study_once(path, set, nrep, jobs, k ? SIM_STORE_SQLITE : SIM_STORE_MEMORY,
+                             values[k], nunits) == 0 ? 0 : 2);
+        if (wait4(pid, &wstatus, 0, &ru) < 0 || !WIFEXITED(wstatus) ||
+            WEXITSTATUS(wstatus) != 0)
+            return 2;
+        wall[k] = bench_now_s() - t0;
+        printf("  --store %-6s %8.2f s wall  peak RSS %7.1f MB", names[k], wall[k],
+               (double)ru.ru_maxrss / 1024.0);
+        if (k == 0) {
+            status = wall[k] <= TARGET_STUDY_S ? 0 : 1;
+            printf("  (target: <= %.0f s %s)", TARGET_STUDY_S, status ? "MISSED" : "met");
+        }
+        printf("\n");
+    }
+    if (!memory_only) {
+        if (memcmp(values[0], values[1], nvalues * sizeof(double)) != 0) {
+            fprintf(stderr, "bench_whatif: the stores gave other values\n");
+            return 2;
+        }
+        printf("  memory is %.1fx as fast as sqlite; every value identical\n",
+               wall[1] / wall[0]);
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = PILOTDECK_SOURCE_DIR "/scenarios/grid50.ini";
@@ -130,26 +250,41 @@ int main(int argc, char **argv)
     sim_rep_result *one = NULL, *many = NULL;
     double wall1[MAX_ROUNDS], wallj[MAX_ROUNDS], wallp[MAX_ROUNDS], speedup;
     unsigned rounds = 9, r, k;
+    int study = 0, memory_only = 0, nrep_given = 0, path_given = 0;
+    const char *set = "ce.*.capacity=+10%";
     char err[1024];
 
     (void)pilotdb_setup_process();
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "--quick") == 0) {
             quick = 1;
+        } else if (strcmp(argv[a], "--study") == 0) {
+            study = 1;
+        } else if (strcmp(argv[a], "--memory-only") == 0) {
+            memory_only = 1;
+        } else if (strcmp(argv[a], "--set") == 0 && a + 1 < argc) {
+            set = argv[++a];
         } else if (strcmp(argv[a], "--replications") == 0 && a + 1 < argc) {
             nrep = (size_t)strtoul(argv[++a], NULL, 10);
+            nrep_given = 1;
         } else if (strcmp(argv[a], "--rounds") == 0 && a + 1 < argc) {
             rounds = (unsigned)strtoul(argv[++a], NULL, 10);
         } else if (strcmp(argv[a], "--jobs") == 0 && a + 1 < argc) {
             jobs = (unsigned)strtoul(argv[++a], NULL, 10);
         } else if (argv[a][0] != '-') {
             path = argv[a];
+            path_given = 1;
         } else {
             fprintf(stderr, "usage: bench_whatif [--quick] [--replications N] [--jobs J] "
-                    "[--rounds R] [SCENARIO]\n");
+                    "[--rounds R] [SCENARIO]\n"
+                    "       bench_whatif --study [--set KEY=VALUE] [--replications N] "
+                    "[--jobs J] [--memory-only] [SCENARIO]\n");
             return 2;
         }
     }
+    if (study)
+        return study_mode(path_given ? path : PILOTDECK_SOURCE_DIR "/scenarios/large.ini",
+                          set, nrep_given ? nrep : 30, jobs, memory_only);
     if (quick)
         nrep = 4, rounds = 1;
     if (rounds < 1 || rounds > MAX_ROUNDS) {

@@ -37,6 +37,7 @@ static const struct cli_option sweep_options[] = {
      "peak_active", STUDY_OPT_METRIC},
     {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
      "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
+    STUDY_STORE_OPTION,
     STUDY_FROM_DB_OPTIONS,
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
@@ -309,7 +310,7 @@ const struct cli_command cmd_sweep = {
     .summary = "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
     .usage = "pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
              "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
-             "                       [--metric M] [--shard K/N]\n"
+             "                       [--metric M] [--shard K/N] [--store memory|sqlite]\n"
              "       pilotdeck [--db PATH] sweep --from-db [--window D] [--horizon D]\n"
              "                       --vary KEY=FROM..TO:STEP ...",
     .describe = describe_sweep,

@@ -31,6 +31,7 @@ static const struct cli_option whatif_options[] = {
      STUDY_OPT_JSON},
     {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
      "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
+    STUDY_STORE_OPTION,
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -165,7 +166,7 @@ const struct cli_command cmd_whatif = {
     .summary = "compare a scenario with a variant over seeded replications (confidence intervals)",
     .usage = "pilotdeck whatif BASE.ini (VARIANT.ini | --set KEY=VALUE ...)\n"
              "                        [--replications N] [--seed S] [--jobs J] [--json]\n"
-             "                        [--shard K/N]\n"
+             "                        [--shard K/N] [--store memory|sqlite]\n"
              "       pilotdeck [--db PATH] whatif --from-db [--window D] [--horizon D]\n"
              "                        --set KEY=VALUE ... [--replications N] ...",
     .description =
@@ -176,6 +177,8 @@ const struct cli_command cmd_whatif = {
         "total) the baseline's and the variant's means with 95% confidence\n"
         "intervals (Student's t), their paired difference and whether it is\n"
         "significant.  A CE that only one of them has counts as 0 in the other.\n"
+        "Replications keep only each CE's counts, in memory; --store sqlite writes\n"
+        "each into a database of its own as 'sim' does, to check: same results.\n"
         "\n"
         "With --from-db the baseline is the database as it is now: its last --window\n"
         "of history fitted as 'pilotdeck fit' does, every pilot active now carried\n"

@@ -27,8 +27,14 @@ struct study_output {
 enum {
     STUDY_OPT_REPLICATIONS = 1000, STUDY_OPT_SEED, STUDY_OPT_JOBS, STUDY_OPT_SHARD,
     STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC, STUDY_OPT_FROM_DB,
-    STUDY_OPT_WINDOW, STUDY_OPT_HORIZON
+    STUDY_OPT_WINDOW, STUDY_OPT_HORIZON, STUDY_OPT_STORE
 };
+
+/* The row of whatif's and sweep's option tables for --store. */
+#define STUDY_STORE_OPTION                                                           \
+    {"store", 0, CLI_ARG_REQUIRED, "S", "where replications run: memory (default: counts\n" \
+     "only, fast) or sqlite (a database each, as 'sim'\nwrites it, to check); results do " \
+     "not depend\non it", STUDY_OPT_STORE}
 
 /* --from-db's defaults: the history fitted, and the time forecast. */
 #define STUDY_FROM_DB_WINDOW "7d"
@@ -56,6 +62,7 @@ struct study_options {
     int64_t jobs;         /* --jobs, default: the CPUs online */
     int sharded;          /* --shard given: write JSON lines */
     size_t shard_k, shard_n; /* --shard K/N; 1/1 without */
+    sim_store_kind store; /* --store, default memory */
     struct study_output out;
     struct study_from_db from_db;
 };

@@ -102,6 +102,13 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
     case STUDY_OPT_HORIZON:
         o->from_db.horizon = arg;
         return 1;
+    case STUDY_OPT_STORE:
+        if (strcmp(arg, "memory") == 0 || strcmp(arg, "sqlite") == 0) {
+            o->store = arg[0] == 'm' ? SIM_STORE_MEMORY : SIM_STORE_SQLITE;
+            return 1;
+        }
+        cli_error("%s: --store '%s' is unknown (memory or sqlite)", cmd, cli_safe(arg));
+        return -1;
     case STUDY_OPT_METRIC:
         o->out.metric = sim_metric_find(arg);
         if (o->out.metric < 0) {
@@ -245,6 +252,7 @@ int study_finish(const char *cmd, sim_study *st, const struct study_options *o)
         status = study_check_output(&o->out);
     if (status == CLI_OK) {
         clock_gettime(CLOCK_MONOTONIC, &pg.start);
+        st->store = o->store;
         rc = sim_study_run(st, o->shard_k, o->shard_n, (unsigned)o->jobs,
                            isatty(STDERR_FILENO) ? show_progress : NULL, &pg, err,
                            sizeof err);

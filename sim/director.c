@@ -11,9 +11,9 @@
  * lists are in the same (byte) order.  Others' CEs are skipped. */
 static sim_rc refresh_ces(struct sim_engine *eng)
 {
-    pilotdb_ce *list = NULL;
+    const struct sim_store_ce *list = NULL;
     size_t n = 0, i, j = 0;
-    pilotdb_rc rc = pilotdb_ce_list(eng->db, 0, &list, &n);
+    pilotdb_rc rc = eng->store->ops->ce_list(eng->store, &list, &n);
 
     if (rc != PILOTDB_OK)
         return sim__engine_fail_db(eng, rc, "reading CEs");
@@ -30,7 +30,7 @@ static sim_rc refresh_ces(struct sim_engine *eng)
             ce->success_rate = list[j].success_rate;
             ce->enabled = list[j].enabled;
             ce->db_waiting = list[j].count[PILOT_SUBMITTED];
-            ce->db_available = list[j].available_slots;
+            ce->db_available = list[j].available;
             j++;
         } else {
             ce->present = 0;
@@ -38,7 +38,6 @@ static sim_rc refresh_ces(struct sim_engine *eng)
             ce->db_available = 0;
         }
     }
-    pilotdb_free(list);
     return SIM_OK;
 }
 
@@ -82,7 +81,7 @@ sim_rc sim__director_pilot_ended(struct sim_engine *eng, struct sim_ce *ce, int 
         (double)ce->outcome_successes < scn->ban_threshold * (double)scn->ban_window &&
         ce->enabled) {
         pilotdb_ce_change upd = {PILOTDB_SET_ENABLED, 0, 0, 0};
-        pilotdb_rc rc = pilotdb_ce_update(eng->db, ce->name, &upd);
+        pilotdb_rc rc = eng->store->ops->ce_update(eng->store, ce->db_id, ce->name, &upd);
         if (rc != PILOTDB_OK)
             return sim__engine_fail_db(eng, rc, "banning a CE");
         ce->enabled = 0;
@@ -105,7 +104,7 @@ sim_rc sim__director_unban(struct sim_engine *eng, const struct sim_event *ev)
 
     if (!ce->banned)
         return SIM_OK;
-    rc = pilotdb_ce_update(eng->db, ce->name, &upd);
+    rc = eng->store->ops->ce_update(eng->store, ce->db_id, ce->name, &upd);
     if (rc != PILOTDB_OK)
         return sim__engine_fail_db(eng, rc, "re-enabling a banned CE");
     ce->banned = 0;

@@ -3,7 +3,8 @@
  * virtual time, the batching of database writes, the CSV time series, and
  * setting up and tearing down a run.
  *
- * The database's clock is the engine's virtual time, and events of the same
+ * The store (store.h: the pilot database, or counts in memory) keeps the
+ * CEs and the pilots' states; its clock is the engine's virtual time, and events of the same
  * time run in the order they were queued, so a run is a pure function of the
  * scenario and the seed.  Writes go in one transaction per director cycle,
  * cut short after BATCH_EVENTS events; run_until() always commits before
@@ -24,7 +25,7 @@
 static sim_rc stop(struct sim_engine *eng, sim_rc rc)
 {
     if (eng->in_txn)
-        (void)pilotdb_rollback(eng->db);
+        (void)eng->store->ops->rollback(eng->store);
     eng->in_txn = 0;
     eng->failed = 1;
     return rc;
@@ -33,8 +34,8 @@ static sim_rc stop(struct sim_engine *eng, sim_rc rc)
 /* Record a database failure and stop the engine. */
 sim_rc sim__engine_fail_db(struct sim_engine *eng, pilotdb_rc rc, const char *what)
 {
-    const char *msg = pilotdb_errmsg(eng->db)[0] ? pilotdb_errmsg(eng->db)
-                                                  : pilotdb_rc_str(rc);
+    const char *errmsg = eng->store->ops->errmsg(eng->store);
+    const char *msg = errmsg[0] ? errmsg : pilotdb_rc_str(rc);
     size_t len = strlen(what);
 
     /* The layer's SQL failures already say what it was doing. */
@@ -99,7 +100,7 @@ sim_rc sim__engine_commit_batch(struct sim_engine *eng)
 
     if (!eng->in_txn)
         return SIM_OK;
-    rc = pilotdb_commit(eng->db);
+    rc = eng->store->ops->commit(eng->store);
     eng->in_txn = 0;
     eng->batch_events = 0;
     if (rc != PILOTDB_OK)
@@ -115,7 +116,7 @@ sim_rc sim__engine_begin_batch(struct sim_engine *eng)
 
     if (eng->in_txn)
         return SIM_OK;
-    rc = pilotdb_begin(eng->db);
+    rc = eng->store->ops->begin(eng->store);
     if (rc != PILOTDB_OK)
         return sim__engine_fail_db(eng, rc, "beginning a batch");
     eng->in_txn = 1;
@@ -184,7 +185,8 @@ static sim_rc carry_start(struct sim_engine *eng)
         if (open.capacity == 0)
             continue;
         open.capacity += ce->capacity;
-        if ((drc = pilotdb_ce_update(eng->db, ce->name, &open)) != PILOTDB_OK)
+        if ((drc = eng->store->ops->ce_update(eng->store, ce->db_id, ce->name, &open)) !=
+            PILOTDB_OK)
             return sim__engine_fail_db(eng, drc, "carrying pilots over");
         snprintf(key + 1, sizeof key - 1, "start %s", ce->name);
         pcg32_derive(&rng, eng->seed, key);
@@ -193,17 +195,18 @@ static sim_rc carry_start(struct sim_engine *eng)
                 (rc = sim__pilot_carry(eng, ce, scn->start[k].running, scn->start[k].age,
                                        &rng)) != SIM_OK)
                 return rc;
-        if ((drc = pilotdb_ce_update(eng->db, ce->name, &back)) != PILOTDB_OK)
+        if ((drc = eng->store->ops->ce_update(eng->store, ce->db_id, ce->name, &back)) !=
+            PILOTDB_OK)
             return sim__engine_fail_db(eng, drc, "carrying pilots over");
     }
     return SIM_OK;
 }
 
 /* Set up CEs (sorted by name, each with its own streams), add them to the
- * database in one transaction, carry the scenario's starting pilots over,
- * and queue the first events. */
-sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
-                      sim_engine **out, char *errbuf, size_t errbuf_size)
+ * store in one transaction, carry the scenario's starting pilots over, and
+ * queue the first events.  The engine takes store over, on error too. */
+static sim_rc engine_new(const sim_scenario *scn, struct sim_store *store, uint64_t seed,
+                         sim_engine **out, char *errbuf, size_t errbuf_size)
 {
     struct sim_engine *eng = NULL;
     struct name_index *order = NULL;
@@ -212,18 +215,15 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
     pilotdb_rc drc;
     size_t i;
 
-    *out = NULL;
-    if (errbuf_size)
-        errbuf[0] = '\0';
-    if (!scn || !db || seed > (uint64_t)SIM_SEED_MAX) {
-        snprintf(errbuf, errbuf_size, "seed must be 0 to %lld", (long long)SIM_SEED_MAX);
-        return SIM_EINVAL;
-    }
-    eng = calloc(1, sizeof *eng);
-    if (!eng)
+    if (!store)
         goto nomem;
+    eng = calloc(1, sizeof *eng);
+    if (!eng) {
+        sim_store_free(store);
+        goto nomem;
+    }
+    eng->store = store;
     eng->scn = scn;
-    eng->db = db;
     eng->seed = seed;
     eng->nces = scn->nces;
     eng->ces = calloc(scn->nces, sizeof *eng->ces);
@@ -261,42 +261,40 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
         }
     }
 
-    /* The database is the simulation's: its clock is virtual, and its CE
+    /* The store is the simulation's: its clock is virtual, and its CE
      * changes are logged as the simulator's. */
-    pilotdb_set_clock(db, virtual_clock, eng);
-    drc = pilotdb_set_actor(db, "sim", NULL);
-    if (drc == PILOTDB_OK)
-        drc = pilotdb_begin(db);
-    if (drc == PILOTDB_OK && (drc = pilotdb_clock_claim(db, PILOTDB_CLOCK_SIM)) != PILOTDB_OK) {
-        snprintf(errbuf, errbuf_size, "%s", pilotdb_errmsg(db));
-        (void)pilotdb_rollback(db);
+    if ((drc = store->ops->start(store, virtual_clock, eng)) != PILOTDB_OK) {
+        snprintf(errbuf, errbuf_size, "%s%s",
+                 drc == PILOTDB_ECLOCK ? "" : "adding the scenario's CEs: ",
+                 store->ops->errmsg(store));
         rc = SIM_EDB;
         goto fail;
     }
     for (i = 0; drc == PILOTDB_OK && i < eng->nces; i++) {
         struct sim_ce *ce = &eng->ces[i];
-        drc = pilotdb_ce_add(db, ce->name, ce->capacity, ce->success_rate,
-                             ce->enabled, &ce->db_id);
+        drc = store->ops->ce_add(store, ce->name, ce->capacity, ce->success_rate,
+                                 ce->enabled, &ce->db_id);
         if (drc == PILOTDB_EEXISTS) {
             snprintf(errbuf, errbuf_size, "CE '%s' exists already in the database; "
                      "simulate into a fresh database", ce->name);
-            (void)pilotdb_rollback(db);
+            (void)store->ops->rollback(store);
             rc = SIM_EDB;
             goto fail;
         }
     }
     if (drc == PILOTDB_OK && scn->nstart > 0 && (rc = carry_start(eng)) != SIM_OK) {
         snprintf(errbuf, errbuf_size, "%s", eng->err);
-        (void)pilotdb_rollback(db);
+        (void)store->ops->rollback(store);
         goto fail;
     }
     if (drc == PILOTDB_OK)
-        drc = pilotdb_commit(db);
+        drc = store->ops->commit(store);
     if (drc != PILOTDB_OK) {
+        const char *msg = store->ops->errmsg(store);
         snprintf(errbuf, errbuf_size, "adding the scenario's CEs: %s",
-                 pilotdb_errmsg(db)[0] ? pilotdb_errmsg(db) : pilotdb_rc_str(drc));
-        if (pilotdb_in_transaction(db))
-            (void)pilotdb_rollback(db);
+                 msg[0] ? msg : pilotdb_rc_str(drc));
+        if (store->ops->in_transaction(store))
+            (void)store->ops->rollback(store);
         rc = SIM_EDB;
         goto fail;
     }
@@ -321,6 +319,44 @@ fail:
     free(order);
     sim_engine_free(eng);
     return rc;
+}
+
+/* Check what every engine is made from; SIM_EINVAL with errbuf. */
+static sim_rc check_new(const sim_scenario *scn, uint64_t seed, sim_engine **out,
+                        char *errbuf, size_t errbuf_size)
+{
+    *out = NULL;
+    if (errbuf_size)
+        errbuf[0] = '\0';
+    if (!scn || seed > (uint64_t)SIM_SEED_MAX) {
+        snprintf(errbuf, errbuf_size, "seed must be 0 to %lld", (long long)SIM_SEED_MAX);
+        return SIM_EINVAL;
+    }
+    return SIM_OK;
+}
+
+sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
+                      sim_engine **out, char *errbuf, size_t errbuf_size)
+{
+    sim_rc rc = check_new(scn, seed, out, errbuf, errbuf_size);
+
+    if (rc == SIM_OK && !db) {
+        snprintf(errbuf, errbuf_size, "seed must be 0 to %lld", (long long)SIM_SEED_MAX);
+        rc = SIM_EINVAL;
+    }
+    if (rc != SIM_OK)
+        return rc;
+    return engine_new(scn, sim_store_sqlite_new(db), seed, out, errbuf, errbuf_size);
+}
+
+sim_rc sim_engine_new_memory(const sim_scenario *scn, uint64_t seed, sim_engine **out,
+                             char *errbuf, size_t errbuf_size)
+{
+    sim_rc rc = check_new(scn, seed, out, errbuf, errbuf_size);
+
+    if (rc != SIM_OK)
+        return rc;
+    return engine_new(scn, sim_store_memory_new(), seed, out, errbuf, errbuf_size);
 }
 
 /* Process events up to t_ms, batching writes; see pilotsim.h. */
@@ -383,8 +419,9 @@ sim_rc sim_engine_advance(sim_engine *eng, int64_t real_ms, double speed, int64_
     return sim_engine_run_until(eng, eng->now + step < until ? eng->now + step : until);
 }
 
-/* Roll back what a failure left open and give the database its wall clock
- * back; the scenario and database stay with the caller. */
+/* Roll back what a failure left open and free the store, which gives a
+ * database its wall clock back; the scenario and database stay with the
+ * caller. */
 void sim_engine_free(sim_engine *eng)
 {
     size_t i;
@@ -392,9 +429,8 @@ void sim_engine_free(sim_engine *eng)
     if (!eng)
         return;
     if (eng->in_txn)
-        (void)pilotdb_rollback(eng->db);
-    if (eng->db)
-        pilotdb_set_clock(eng->db, NULL, NULL);
+        (void)eng->store->ops->rollback(eng->store);
+    sim_store_free(eng->store);
     if (eng->ces)
         for (i = 0; i < eng->nces; i++)
             free(eng->ces[i].outcomes);

@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "event_queue.h"
+#include "store.h"
 
 enum sim_event_kind {
     SIM_EV_TIMELINE,   /* idx: scenario event index */
@@ -39,7 +40,7 @@ struct sim_pilot {
 
 struct sim_engine {
     const struct sim_scenario *scn;
-    pilotdb *db;
+    struct sim_store *store;   /* owned by the engine */
     uint64_t seed;
     int64_t now;
     int started;

@@ -86,7 +86,7 @@ sim_rc sim_engine_submit(struct sim_engine *eng, struct sim_ce *ce,
         *outcome = SIM_SUBMIT_FAILED;
         return SIM_OK;
     }
-    rc = pilotdb_pilot_submit(eng->db, ce->name, &pilot_id);
+    rc = eng->store->ops->submit(eng->store, ce->db_id, ce->name, &pilot_id);
     if (rc == PILOTDB_EFULL || rc == PILOTDB_EDISABLED || rc == PILOTDB_ENOTFOUND) {
         ce->refused++;
         *outcome = SIM_SUBMIT_REFUSED;
@@ -155,9 +155,10 @@ sim_rc sim__pilot_carry(struct sim_engine *eng, struct sim_ce *ce, int running, 
     ce->rng = own;
     if (running && fate == SIM_FATE_FAIL_QUEUED)
         fate = SIM_FATE_FAIL_RUNNING; /* no life drawn fits: it ends at once */
-    rc = pilotdb_pilot_submit(eng->db, ce->name, &pilot_id);
+    rc = eng->store->ops->submit(eng->store, ce->db_id, ce->name, &pilot_id);
     if (rc == PILOTDB_OK && running)
-        rc = pilotdb_pilot_move(eng->db, pilot_id, ce->db_id, PILOT_SUBMITTED, PILOT_RUNNING);
+        rc = eng->store->ops->move(eng->store, pilot_id, ce->db_id, PILOT_SUBMITTED,
+                                    PILOT_RUNNING);
     if (rc != PILOTDB_OK)
         return sim__engine_fail_db(eng, rc, "carrying a pilot over");
     if ((src = slot_alloc(eng, &slot)) != SIM_OK)
@@ -189,8 +190,8 @@ static sim_rc set_status(struct sim_engine *eng, const struct sim_pilot *p,
                          pilot_status status)
 {
     pilot_status from = p->state == SIM_SLOT_RUNNING ? PILOT_RUNNING : PILOT_SUBMITTED;
-    pilotdb_rc rc = pilotdb_pilot_move(eng->db, p->db_id, eng->ces[p->ce].db_id,
-                                       from, status);
+    pilotdb_rc rc = eng->store->ops->move(eng->store, p->db_id, eng->ces[p->ce].db_id,
+                                          from, status);
 
     return rc == PILOTDB_OK ? SIM_OK
                             : sim__engine_fail_db(eng, rc, "changing a pilot's status");

@@ -103,6 +103,15 @@ sim_rc sim_engine_new(const sim_scenario *scn, pilotdb *db, uint64_t seed,
                       sim_engine **out, char *errbuf, size_t errbuf_size);
 
 /*
+ * sim_engine_new() into a store of the engine's own in memory that keeps
+ * only what the reports need (each CE's configuration and counts; no pilot
+ * rows, no history): the same reports and CSV, byte for byte, without a
+ * database.  For replications; a run a dashboard watches needs a database.
+ */
+sim_rc sim_engine_new_memory(const sim_scenario *scn, uint64_t seed, sim_engine **out,
+                             char *errbuf, size_t errbuf_size);
+
+/*
  * Process every event up to and including virtual time t_ms (capped at the
  * scenario's duration), commit, and leave the clock at that time.  Writes are
  * grouped in one transaction per director cycle (or per bounded number of
@@ -273,6 +282,12 @@ enum {
 const char *sim_metric_name(int metric);
 int sim_metric_find(const char *name);
 
+/* Where a replication keeps its CEs and pilots: counts in memory (the
+ * default: the same metrics, byte for byte, without a database), or a
+ * private :memory: pilot database written as `sim` writes it (to check the
+ * other against). */
+typedef enum sim_store_kind { SIM_STORE_MEMORY = 0, SIM_STORE_SQLITE = 1 } sim_store_kind;
+
 /* One replication: a scenario (read only, shared between tasks) and a seed. */
 typedef struct sim_rep_task {
     const sim_scenario *scn;
@@ -293,8 +308,8 @@ typedef void (*sim_rep_progress_fn)(void *arg, size_t finished, size_t total);
 
 /*
  * Run ntasks replications on jobs threads (the caller's among them), each
- * into its own in-memory database, and fill results[i] for tasks[i].  The
- * results do not depend on jobs.  On error every result is freed and
+ * into its own store in memory (SIM_STORE_MEMORY), and fill results[i]
+ * for tasks[i].  The results do not depend on jobs.  On error every result is freed and
  * zeroed, and errbuf names the first failed task and why.
  */
 sim_rc sim_replicate(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
@@ -311,6 +326,13 @@ sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsig
                                  sim_rep_progress_fn progress, void *progress_arg,
                                  const volatile int *cancel, sim_rep_result *results,
                                  char *errbuf, size_t errbuf_size);
+
+/* sim_replicate_cancellable() with each replication in a store of kind
+ * store; the results do not depend on it. */
+sim_rc sim_replicate_store(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                           sim_store_kind store, sim_rep_progress_fn progress,
+                           void *progress_arg, const volatile int *cancel,
+                           sim_rep_result *results, char *errbuf, size_t errbuf_size);
 
 /* Free what a result owns and zero it.  NULL is a no-op. */
 void sim_rep_result_free(sim_rep_result *result);
@@ -387,6 +409,7 @@ typedef struct sim_study {
     const volatile int *cancel; /* set by the caller, or NULL: sim_study_run()
                                    stops with SIM_ECANCELED once *cancel is
                                    non-zero (sim_replicate_cancellable()) */
+    sim_store_kind store; /* set by the caller: each replication's store */
 } sim_study;
 
 /* Zero st and make it an empty study of kind. */

@@ -1,9 +1,10 @@
 /*
  * replicate.c - run many seeded replications of scenarios, in parallel
- * threads, each into its own in-memory database.
+ * threads, each into its own store.
  *
- * Each task (a scenario and a seed) is independent: its own pilotdb
- * connection to a private :memory: database, its own engine.  libpilotdb and
+ * Each task (a scenario, a seed and a store) is independent: its own store
+ * (counts in memory, or a pilotdb connection to a private :memory:
+ * database), its own engine.  libpilotdb and
  * libpilotsim keep no mutable globals, so tasks share only the read-only
  * scenarios.  Results are written into the caller's array at the task's
  * index, so they are the same whatever the number of threads and whatever
@@ -64,8 +65,8 @@ static void counts(const sim_ce_stats *st, int64_t out[NCOUNTS])
 }
 
 /* Run one task; on error errbuf says why. */
-static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errbuf,
-                       size_t errbuf_size)
+static sim_rc run_task(const sim_rep_task *task, sim_store_kind store, sim_rep_result *out,
+                       char *errbuf, size_t errbuf_size)
 {
     pilotdb *db = NULL;
     sim_engine *eng = NULL;
@@ -77,13 +78,15 @@ static sim_rc run_task(const sim_rep_task *task, sim_rep_result *out, char *errb
 
     memset(out, 0, sizeof *out);
     /* Thrown away on any error, so no rollback journal is needed. */
-    if (pilotdb_open(":memory:", PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH, &db, err,
+    if (store == SIM_STORE_SQLITE &&
+        pilotdb_open(":memory:", PILOTDB_OPEN_CREATE | PILOTDB_OPEN_SCRATCH, &db, err,
                      sizeof err) != PILOTDB_OK) {
         snprintf(errbuf, errbuf_size, "opening an in-memory database: %s", err);
         rc = SIM_EDB;
         goto out;
     }
-    rc = sim_engine_new(task->scn, db, task->seed, &eng, err, sizeof err);
+    rc = db ? sim_engine_new(task->scn, db, task->seed, &eng, err, sizeof err)
+            : sim_engine_new_memory(task->scn, task->seed, &eng, err, sizeof err);
     if (rc != SIM_OK) {
         snprintf(errbuf, errbuf_size, "%s", err);
         goto out;
@@ -155,6 +158,7 @@ struct pool {
     sim_rep_progress_fn progress;
     void *progress_arg;
     const volatile int *cancel;
+    sim_store_kind store;
     int cancelled;        /* a task was refused because of cancel */
 };
 
@@ -179,7 +183,7 @@ static void *worker(void *arg)
             break;
 
         err[0] = '\0';
-        rc = run_task(&pool->tasks[t], &pool->results[t], err, sizeof err);
+        rc = run_task(&pool->tasks[t], pool->store, &pool->results[t], err, sizeof err);
 
         pthread_mutex_lock(&pool->lock);
         pool->finished++;
@@ -208,6 +212,15 @@ sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsig
                                  sim_rep_progress_fn progress, void *progress_arg,
                                  const volatile int *cancel, sim_rep_result *results,
                                  char *errbuf, size_t errbuf_size)
+{
+    return sim_replicate_store(tasks, ntasks, jobs, SIM_STORE_MEMORY, progress, progress_arg,
+                               cancel, results, errbuf, errbuf_size);
+}
+
+sim_rc sim_replicate_store(const sim_rep_task *tasks, size_t ntasks, unsigned jobs,
+                           sim_store_kind store, sim_rep_progress_fn progress,
+                           void *progress_arg, const volatile int *cancel,
+                           sim_rep_result *results, char *errbuf, size_t errbuf_size)
 {
     struct pool pool;
     pthread_t *threads = NULL;
@@ -244,6 +257,7 @@ sim_rc sim_replicate_cancellable(const sim_rep_task *tasks, size_t ntasks, unsig
     pool.progress = progress;
     pool.progress_arg = progress_arg;
     pool.cancel = cancel;
+    pool.store = store;
 
     if (jobs > ntasks)
         jobs = ntasks ? (unsigned)ntasks : 1;

@@ -296,8 +296,8 @@ sim_rc sim_study_run(sim_study *st, size_t shard_k, size_t shard_n, unsigned job
         tasks[ntasks].seed = st->first_seed + t % st->nrep;
         index[ntasks++] = t;
     }
-    rc = sim_replicate_cancellable(tasks, ntasks, jobs, progress, progress_arg, st->cancel,
-                                   results, err, sizeof err);
+    rc = sim_replicate_store(tasks, ntasks, jobs, st->store, progress, progress_arg,
+                             st->cancel, results, err, sizeof err);
     if (rc != SIM_OK) {
         size_t bad = 0;
         /* the message names the task in this list; say which configuration */

@@ -33,7 +33,7 @@ sim_rc sim__timeline_apply(struct sim_engine *eng, const struct sim_event *ev)
         upd.capacity = spec->capacity;
         upd.success_rate = spec->success_rate;
         upd.enabled = spec->enabled;
-        drc = pilotdb_ce_update(eng->db, ce->name, &upd);
+        drc = eng->store->ops->ce_update(eng->store, ce->db_id, ce->name, &upd);
         if (drc != PILOTDB_OK)
             return sim__engine_fail_db(eng, drc, "applying a timeline event");
         sim_ce_touch(eng, ce);

@@ -97,3 +97,31 @@ if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
       ENVIRONMENT "PILOTDECK_SOURCE_DIR=${PROJECT_SOURCE_DIR};PILOTDECK_UNDER_VALGRIND=1")
   endforeach()
 endif()
+
+# The engine's store (sim/store.h): its contract on both implementations,
+# the pilot database and the store in memory, one group each.
+pilotdeck_add_test(test_store SOURCES test_store.c LIBS pilotsim LABELS sim VALGRIND
+                   TIMEOUT 120 GROUPS sqlite memory)
+target_include_directories(test_store PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+
+# The differential test of the two stores: every shipped scenario over many
+# seeds (fewer for the big ones), and a forecast with carried pilots, must
+# report byte for byte the same through both.  Its valgrind twins run a few
+# seeds of the short scenarios.
+pilotdeck_add_test(test_store_diff SOURCES test_store_diff.c
+                   LIBS pilotdeck_simcheck pilotsim LABELS sim TIMEOUT 600
+                   GROUPS tutorial outage capacity_whatif flaky_ban arrivals demo grid50
+                          large forecast study scenarios)
+target_include_directories(test_store_diff PRIVATE ${PROJECT_SOURCE_DIR}/sim)
+target_compile_definitions(test_store_diff PRIVATE _GNU_SOURCE) # open_memstream
+if(VALGRIND_EXECUTABLE AND NOT PILOTDECK_SANITIZE)
+  foreach(group tutorial outage flaky_ban forecast study)
+    add_test(NAME test_store_diff.${group}.valgrind
+             COMMAND ${VALGRIND_EXECUTABLE} --quiet --error-exitcode=99 --leak-check=full
+                     --errors-for-leak-kinds=definite,indirect $<TARGET_FILE:test_store_diff>
+                     ${group})
+    set_tests_properties(test_store_diff.${group}.valgrind PROPERTIES LABELS valgrind
+      TIMEOUT 1200
+      ENVIRONMENT "PILOTDECK_SOURCE_DIR=${PROJECT_SOURCE_DIR};PILOTDECK_UNDER_VALGRIND=1")
+  endforeach()
+endif()
