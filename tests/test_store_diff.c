@@ -166,7 +166,7 @@ static void test_scenario_case(void **state)
  * with its active pilots carried over, run on for 3 h through both. */
 static void test_forecast(void **state)
 {
-    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "forecast", 0};
+    sim_fit_options opt = {INT64_MIN, INT64_MAX, NULL, 0, 30, 0, "forecast", 0, 0};
     sim_scenario *scn = sim_check_load(sim_check_scenario_path("grid50")), *fc = NULL;
     sim_engine *eng = NULL;
     sim_fit *fit = NULL;
