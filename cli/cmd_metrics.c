@@ -115,7 +115,7 @@ static void write_metrics(FILE *out, const tui_view *view)
         put_family_head(out, families[f].name, families[f].type, families[f].help);
         for (size_t i = 0; i < view->nrows; i++) {
             const tui_ce_row *row = &view->rows[i];
-            double value;
+            double value = 0;
             if (ce_value(row, families[f].figure, &value) != 0)
                 continue;
             fprintf(out, "%s{ce=\"", families[f].name);

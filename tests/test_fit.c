@@ -41,7 +41,7 @@ static const uint64_t seeds[NSEEDS] = {1, 2, 3};
 
 /* Problems found by a test, reported together at its end. */
 static int nproblems;
-static char reproduce[1024];
+static char reproduce[4096];
 
 static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void problem(const char *fmt, ...)
