@@ -148,7 +148,7 @@ static char *reproduce(const sim_golden_result *r)
         fputs(" --json | diff ", out);
         shell_word(out, c->golden[0]);
         fputs(" -", out);
-    } else {
+    } else if (!c->history) {
         fputs(" --json", out);
     }
     if (fclose(out) != 0 || !text) {

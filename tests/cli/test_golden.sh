@@ -178,6 +178,11 @@ done
 has "$err" "a history is compared on summary, ces and fit"
 printf '[case x]\nscenario = outage.ini\nhistory = week.jsonl\n' >badh.ini
 expect 2 "$PD" test badh.ini;   has "$err" "needs scenario = FILE or history = FILE, one of them"
+printf '[case gone]\nhistory = nowhere.jsonl\n' >badh.ini
+expect 1 "$PD" test badh.ini
+has "$out" "FAIL gone: ingest: cannot open 'nowhere.jsonl': No such file or directory"
+has "$out" "  reproduce: rm -f replay.db && pilotdeck --db replay.db ingest --add-ces nowhere.jsonl >/dev/null 2>&1
+0 passed, 1 failed"
 printf '[case x]\nhistory = week.jsonl\nseed = 3\n' >badh.ini
 expect 2 "$PD" test badh.ini;   has "$err" "seed and until are for a scenario, not a history"
 rm -f badh.ini hist.ini week.jsonl golden/week* got.json replay.db
