@@ -134,6 +134,55 @@ static void test_view_empty_db(void **state)
     fx_close(db);
 }
 
+/* The one number format and the grades at their edges. */
+static void test_numbers_and_grades(void **state)
+{
+    static const struct { int64_t v; int width; const char *text; } counts[] = {
+        { 0, 0, "0" }, { 999, 0, "999" }, { 5432, 0, "5 432" }, { -5432, 0, "-5 432" },
+        { 99999, 0, "99 999" }, { 100000, 0, "100k" }, { 116064, 0, "116k" },
+        { 999499, 0, "999k" }, { 999500, 0, "1.00M" }, { 1014000, 0, "1.01M" },
+        { 12345678, 0, "12.3M" }, { 123456789, 0, "123M" }, { 12345, 5, "12.3k" },
+        { 12345, 6, "12 345" }, { 1234, 4, "1.23k" }, { 1234, 5, "1 234" },
+    };
+    char buf[32];
+    (void)state;
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        tui_count_text(buf, sizeof buf, counts[i].v, counts[i].width);
+        assert_string_equal(buf, counts[i].text);
+    }
+    tui_per_hour_text(buf, sizeof buf, 12.34, 0);
+    assert_string_equal(buf, "12.3");
+    tui_per_hour_text(buf, sizeof buf, 1234.4, 0);
+    assert_string_equal(buf, "1 234");
+    tui_per_hour_text(buf, sizeof buf, 186700.0, 0);
+    assert_string_equal(buf, "187k");
+
+    double e;
+    assert_int_equal(tui_grade_of(NULL, 0, 0, &e), TUI_GRADE_IDLE);
+    assert_true(e < 0);
+    assert_int_equal(tui_grade_of(NULL, 9, 0, &e), TUI_GRADE_IDLE); /* 9 ended */
+    assert_int_equal(tui_grade_of(NULL, 85, 15, &e), TUI_GRADE_GOOD);
+    assert_true(e == 0.85);
+    assert_int_equal(tui_grade_of(NULL, 84, 16, NULL), TUI_GRADE_FAIR);
+    assert_int_equal(tui_grade_of(NULL, 60, 40, NULL), TUI_GRADE_FAIR);
+    assert_int_equal(tui_grade_of(NULL, 59, 41, NULL), TUI_GRADE_POOR);
+    assert_int_equal(tui_grade_of(NULL, 25, 75, NULL), TUI_GRADE_POOR);
+    assert_int_equal(tui_grade_of(NULL, 24, 76, NULL), TUI_GRADE_BAD);
+    assert_int_equal(tui_grade_of(NULL, 0, 10, NULL), TUI_GRADE_BAD);
+    tui_grades g = { .good = 0.9, .fair = 0.5, .poor = 0.1, .min_ended = 3 };
+    char err[128];
+    assert_int_equal(tui_grade_of(&g, 2, 1, NULL), TUI_GRADE_FAIR);
+    assert_int_equal(tui_grade_of(&g, 1, 1, NULL), TUI_GRADE_IDLE);
+    assert_string_equal(tui_grade_name(TUI_GRADE_POOR), "Poor");
+    assert_int_equal(tui_grades_check(&g, err, sizeof err), 0);
+    g.fair = 0.95;
+    assert_int_equal(tui_grades_check(&g, err, sizeof err), -1);
+    assert_non_null(strstr(err, "good >= fair"));
+    g = tui_grades_default;
+    g.min_ended = 0;
+    assert_int_equal(tui_grades_check(&g, err, sizeof err), -1);
+}
+
 static void test_health_labels(void **state)
 {
     (void)state;
@@ -1569,6 +1618,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_frame_json),
         cmocka_unit_test(test_frame_empty_db),
         cmocka_unit_test(test_key_table),
+        cmocka_unit_test(test_numbers_and_grades),
     };
     const struct CMUnitTest whatif[] = {
         cmocka_unit_test(test_whatif_form_parse),

@@ -57,6 +57,55 @@ typedef struct tui_rates {
     double submitted_per_hour, done_per_hour, failed_per_hour;
 } tui_rates;
 
+/* ---- numbers and grades ------------------------------------------------------- */
+
+/* Counts below this are written exactly, in groups of three ("5 432"). */
+#define TUI_COUNT_EXACT 100000
+
+/*
+ * The dashboard's one number format: a count exactly with a space between
+ * groups of three digits below TUI_COUNT_EXACT ("5 432", "99 999"), else in
+ * three significant digits and a suffix ("116k", "1.01M", "12.3G"); also in
+ * three digits when the exact form is wider than width (width <= 0: no limit).
+ */
+void tui_count_text(char *buf, size_t size, int64_t v, int width);
+
+/* Pilots per hour: one decimal below 100 ("12.3"), else as a count ("1 234",
+ * "116k"). */
+void tui_per_hour_text(char *buf, size_t size, double per_hour, int width);
+
+/* A CE's grade from its efficiency, done / (done + failed) over the rate
+ * window, like DIRAC's pilot efficiency. */
+typedef enum tui_grade {
+    TUI_GRADE_IDLE = 0, /* fewer than min_ended pilots ended in the window */
+    TUI_GRADE_GOOD,
+    TUI_GRADE_FAIR,
+    TUI_GRADE_POOR,
+    TUI_GRADE_BAD
+} tui_grade;
+
+/* The thresholds: Good >= good, Fair >= fair, Poor >= poor, Bad below;
+ * Idle with fewer than min_ended ended pilots. */
+typedef struct tui_grades {
+    double good, fair, poor;
+    int64_t min_ended;
+} tui_grades;
+
+/* 0.85, 0.60, 0.25 and 10. */
+extern const tui_grades tui_grades_default;
+
+/* The grade of done and failed pilots (g NULL: the defaults); *efficiency
+ * (if not NULL) gets done / (done + failed), or -1 with none ended. */
+tui_grade tui_grade_of(const tui_grades *g, int64_t done, int64_t failed,
+                       double *efficiency);
+
+/* "Idle", "Good", "Fair", "Poor", "Bad". */
+const char *tui_grade_name(tui_grade grade);
+
+/* 0 when g's thresholds lie in [0, 1], good >= fair >= poor and min_ended
+ * >= 1; else -1 with a message in err. */
+int tui_grades_check(const tui_grades *g, char *err, size_t err_size);
+
 /* ---- view model ------------------------------------------------------------ */
 
 /* What a CE is doing, most important first when several apply. */
