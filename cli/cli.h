@@ -177,14 +177,15 @@ pilotdb_rc cli_summary_json(pilotdb *db, struct json_t **out);
 pilotdb_rc cli_ce_list_json(pilotdb *db, int available_only, struct json_t **out);
 
 /*
- * An output written whole or not at all: standard output (path NULL), a
+ * An output written whole or not at all: standard output (path NULL or
+ * "-", the convention of every FILE option), a
  * device or pipe written in place, or a regular file written to a
  * temporary file beside it (0666 less the umask, as a shell redirection
  * makes it) and renamed over path by a successful close.  Messages name
  * the command.
  */
 struct cli_output {
-    const char *path;      /* as given; NULL for standard output */
+    const char *path;      /* as given; NULL (or "-") for standard output */
     const char *keep;      /* a file never to replace (the database read), or NULL:
                               path naming it (a link too) is CLI_USAGE */
     const char *command;   /* set by cli_output_open() */

@@ -167,28 +167,11 @@ static int put_json_string(FILE *out, const char *s)
     return 0;
 }
 
-/* Write s as a CSV field, quoted when it holds a comma, quote, CR or LF. */
-static void put_csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    putc('"', out);
-    /* each quote is written twice: the text up to it, with it, then another */
-    for (const char *quote; (quote = strchr(s, '"')) != NULL; s = quote + 1) {
-        fwrite(s, 1, (size_t)(quote - s + 1), out);
-        putc('"', out);
-    }
-    fputs(s, out);
-    putc('"', out);
-}
-
 static void put_csv_header(struct export_out *x)
 {
     for (size_t i = 0; i < NFIELDS; i++)
         fprintf(x->out, "%s%s", i ? "," : "", fields[i].name);
-    fputs("\r\n", x->out);
+    fputs(PILOTDB_CSV_EOL, x->out);
     x->header_done = 1;
 }
 
@@ -215,7 +198,7 @@ static int put_transition(void *arg, const pilotdb_transition *t)
             if (i)
                 putc(',', x->out);
             if (v)
-                put_csv_field(x->out, v);
+                pilotdb_csv_put(x->out, v);
             continue;
         }
         if (!v)
@@ -230,7 +213,7 @@ static int put_transition(void *arg, const pilotdb_transition *t)
             return 1;
         }
     }
-    fputs(x->csv ? "\r\n" : "}\n", x->out);
+    fputs(x->csv ? PILOTDB_CSV_EOL : "}\n", x->out);
     if (!ferror(x->out))
         return 0;
     x->write_errno = errno ? errno : EIO;

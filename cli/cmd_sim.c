@@ -147,10 +147,10 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
     sim_scenario *scn = NULL;
     sim_engine *eng = NULL;
     pilotdb *db = NULL;
-    FILE *csv = NULL;
+    struct cli_output csv = {0};
     struct progress pg;
     int64_t until;
-    int status = CLI_FAILED, started = 0;
+    int status = CLI_FAILED;
     char err[1024];
     char *report = NULL;
     sim_rc rc;
@@ -180,11 +180,11 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
 
     /* the CSV file before the database, so that a bad path writes nothing */
     if (o.csv_path) {
-        csv = fopen(o.csv_path, "w");
-        if (!csv) {
-            cli_error("%s: %s", o.csv_path, strerror(errno));
+        csv.path = o.csv_path;
+        csv.keep = strcmp(o.db_path, ":memory:") != 0 ? o.db_path : NULL;
+        if ((status = cli_output_open(&csv, "sim --csv")) != CLI_OK)
             goto out;
-        }
+        status = CLI_FAILED;
     }
     {
         struct cli_globals sim_globals = *g;
@@ -206,14 +206,13 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
         cli_error("%s: %s", o.db_path, err);
         goto out;
     }
-    if (csv)
-        sim_engine_set_csv(eng, csv);
+    if (csv.out)
+        sim_engine_set_csv(eng, csv.out);
     memset(&pg, 0, sizeof pg);
     if (isatty(STDERR_FILENO)) {
         clock_gettime(CLOCK_MONOTONIC, &pg.start);
         sim_engine_set_progress(eng, show_progress, &pg);
     }
-    started = 1;
     rc = o.speed > 0 ? run_paced(eng, until, o.speed) : sim_engine_run_until(eng, until);
     if (pg.shown)
         fputs("\r\033[K", stderr);
@@ -231,12 +230,8 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
 out:
     free(report);
     sim_engine_free(eng);
-    if (csv && fclose(csv) != 0 && status == CLI_OK) {
-        cli_error("%s: %s", o.csv_path, strerror(errno));
-        status = CLI_FAILED;
-    }
-    if (csv && !started)
-        remove(o.csv_path); /* refused before simulating: leave nothing behind */
+    if (csv.out) /* a run that failed leaves no CSV behind */
+        status = cli_output_close(&csv, status, 0);
     if (db && pilotdb_close(db) != PILOTDB_OK && status == CLI_OK) {
         cli_error("%s: closing the database failed", o.db_path);
         status = CLI_FAILED;

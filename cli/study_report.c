@@ -343,56 +343,31 @@ static int sweep_text(const sim_study *st, int chart_metric)
     return CLI_OK;
 }
 
-/* One CSV field, quoted as RFC 4180 says when it holds a comma, a quote, CR
- * or LF (a quote is doubled). */
-static void put_csv_field(FILE *out, const char *field)
-{
-    const char *p;
-
-    if (!strpbrk(field, ",\"\r\n")) {
-        fputs(field, out);
-        return;
-    }
-    fputc('"', out);
-    for (p = field; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static int sweep_csv(const sim_study *st, const char *path)
 {
-    FILE *out = fopen(path, "w");
+    struct cli_output t = { .path = path };
     size_t c, u;
-    int m, rc = CLI_OK;
+    int m, status;
 
-    if (!out) {
-        cli_error("%s: %s", path, strerror(errno));
-        return CLI_FAILED;
-    }
-    put_csv_field(out, st->key);
-    fputs(",x,ce,metric,replications,mean,sd,ci_low,ci_high\n", out);
+    if ((status = cli_output_open(&t, "sweep --csv")) != CLI_OK)
+        return status;
+    pilotdb_csv_put(t.out, st->key);
+    fputs(",x,ce,metric,replications,mean,sd,ci_low,ci_high" PILOTDB_CSV_EOL, t.out);
     for (c = 0; c < st->nconfigs; c++) {
         for (u = 0; u < st->nunits; u++) {
             size_t unit = report_unit(st, u);
             for (m = 0; m < SIM_NMETRICS; m++) {
                 sim_interval iv;
                 need(sim_study_interval(st, c, unit, m, &iv));
-                put_csv_field(out, st->labels[c]);
-                fprintf(out, ",%.10g,", st->x[c]);
-                put_csv_field(out, sim_study_unit_name(st, unit));
-                fprintf(out, ",%s,%zu,%.10g,%.10g,%.10g,%.10g\n", sim_metric_name(m),
-                        st->nrep, iv.mean, iv.sd, iv.low, iv.high);
+                pilotdb_csv_put(t.out, st->labels[c]);
+                fprintf(t.out, ",%.10g,", st->x[c]);
+                pilotdb_csv_put(t.out, sim_study_unit_name(st, unit));
+                fprintf(t.out, ",%s,%zu,%.10g,%.10g,%.10g,%.10g" PILOTDB_CSV_EOL,
+                        sim_metric_name(m), st->nrep, iv.mean, iv.sd, iv.low, iv.high);
             }
         }
     }
-    if (ferror(out) | (fclose(out) != 0)) {
-        cli_error("%s: %s", path, strerror(errno));
-        rc = CLI_FAILED;
-    }
-    return rc;
+    return cli_output_close(&t, CLI_OK, 0);
 }
 
 static const char *plot_terminal(const char *path)
@@ -501,6 +476,8 @@ static int sweep_plot(const sim_study *st, const char *path, int m)
 /* Can path be written?  (without leaving a new file behind) */
 static int check_writable(const char *path)
 {
+    if (strcmp(path, "-") == 0)
+        return CLI_OK;
     int existed = access(path, F_OK) == 0;
     FILE *f = fopen(path, existed ? "a" : "w");
 

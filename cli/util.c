@@ -293,7 +293,8 @@ int cli_output_open(struct cli_output *t, const char *command)
     int fd = -1;
 
     t->command = command;
-    if (!t->path) {
+    if (!t->path || strcmp(t->path, "-") == 0) {
+        t->path = NULL;
         t->out = stdout;
         return CLI_OK;
     }

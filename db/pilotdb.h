@@ -33,6 +33,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -664,6 +665,14 @@ const char *pilotdb_ce_field_name(int field);
 size_t pilotdb_utf8_char(const unsigned char *s, size_t n, unsigned *cp);
 int pilotdb_is_control(unsigned cp);
 size_t pilotdb_text_fault(const char *text, size_t n, int *is_control);
+
+/*
+ * The CSV rule of every CSV pilotdeck writes (RFC 4180): s as one field,
+ * quoted when it holds a comma, a quote, CR or LF, each quote doubled.
+ * Records end in CRLF (PILOTDB_CSV_EOL).  0, or EOF on a write error.
+ */
+#define PILOTDB_CSV_EOL "\r\n"
+int pilotdb_csv_put(FILE *out, const char *s);
 
 /* Non-zero if the state machine allows from -> to. */
 int pilot_status_transition_ok(pilot_status from, pilot_status to);

@@ -3,8 +3,10 @@
  * pilot references, sites, reasons): well-formed UTF-8 without control
  * characters.  The database enforces it; the scenario parser, the ingest
  * readers and the command's escaper use the same functions, so that what
- * one part takes, every other part takes too.
+ * one part takes, every other part takes too.  And the one rule for a
+ * field of the CSV files pilotdeck writes, for the same reason.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -58,4 +60,21 @@ size_t pilotdb_text_fault(const char *text, size_t n, int *is_control)
         }
         i += len;
     }
+}
+
+int pilotdb_csv_put(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n"))
+        return fputs(s, out) < 0 ? EOF : 0;
+    if (putc('"', out) == EOF)
+        return EOF;
+    /* each quote is written twice: the text up to it, with it, then another */
+    for (const char *quote; (quote = strchr(s, '"')) != NULL; s = quote + 1) {
+        if (fwrite(s, 1, (size_t)(quote - s + 1), out) != (size_t)(quote - s + 1) ||
+            putc('"', out) == EOF)
+            return EOF;
+    }
+    if (fputs(s, out) < 0 || putc('"', out) == EOF)
+        return EOF;
+    return 0;
 }

@@ -84,8 +84,10 @@ static sim_rc on_sample(struct sim_engine *eng)
         return SIM_OK;
     for (i = 0; i < eng->nces; i++) {
         const struct sim_ce *ce = &eng->ces[i];
-        fprintf(eng->csv, "%lld,%s,%lld,%d,%lld,%lld,%lld,%lld,%lld,%lld\n",
-                (long long)eng->now, ce->name, (long long)ce->capacity, ce->enabled,
+        fprintf(eng->csv, "%lld,", (long long)eng->now);
+        pilotdb_csv_put(eng->csv, ce->name);
+        fprintf(eng->csv, ",%lld,%d,%lld,%lld,%lld,%lld,%lld,%lld" PILOTDB_CSV_EOL,
+                (long long)ce->capacity, ce->enabled,
                 (long long)ce->waiting, (long long)ce->running,
                 (long long)ce->done,
                 (long long)(ce->failed_queued + ce->failed_running),
@@ -373,8 +375,8 @@ sim_rc sim_engine_run_until(sim_engine *eng, int64_t t_ms)
     if (!eng->started) {
         eng->started = 1;
         if (eng->csv) {
-            fprintf(eng->csv, "t_ms,ce,capacity,enabled,waiting,running,done,"
-                    "failed,submission_failures,refused\n");
+            fputs("t_ms,ce,capacity,enabled,waiting,running,done,"
+                  "failed,submission_failures,refused" PILOTDB_CSV_EOL, eng->csv);
         }
     }
     for (;;) {

@@ -1,0 +1,64 @@
+#!/bin/sh
+# The output convention, end to end: every FILE option takes - for standard
+# output (and makes no file named -); every CSV is RFC 4180 (fields with a
+# comma or a quote quoted, quotes doubled, CRLF line ends, a header row),
+# checked by reading it back with Python's csv module; outputs are created
+# with the umask's mode.
+# Usage: test_outputs.sh PATH/TO/pilotdeck SOURCE_DIR
+set -u
+PD=${1:?usage: test_outputs.sh PATH/TO/pilotdeck SOURCE_DIR}
+SRC=${2:?usage: test_outputs.sh PATH/TO/pilotdeck SOURCE_DIR}
+cli_name=outputs
+. "$(dirname "$0")/common.sh"
+
+# A CE whose name holds a comma and quotes.
+NAME='flaky, "the" one'
+sed 's/^\[ce ce-flaky.example.org\]/[ce flaky, "the" one]/' "$SRC/scenarios/tutorial.ini" >q.ini
+
+# csv_check FILE COLUMN WANT: FILE parses as RFC 4180 with CRLF line ends,
+# its rows all as wide as the header, and COLUMN's values include WANT.
+csv_check() {
+    python3 - "$1" "$2" "$3" <<'PY' && ok || bad "$1 is not the CSV wanted"
+import csv, sys
+path, column, want = sys.argv[1:]
+raw = open(path, 'rb').read()
+lines = raw.split(b'\r\n')
+assert lines[-1] == b'', 'the last record does not end in CRLF'
+assert b'\n' not in raw.replace(b'\r\n', b''), 'a bare LF ends a record'
+rows = list(csv.reader(open(path, newline='')))
+header = rows[0]
+assert all(len(r) == len(header) for r in rows), 'rows of different widths'
+i = header.index(column)
+assert want in {r[i] for r in rows[1:]}, f'{want!r} not in column {column}'
+PY
+}
+
+# -- sim --csv: a file, and - for standard output --------------------------------------
+expect 0 "$PD" --db :memory: sim q.ini --until 2h --csv series.csv
+csv_check series.csv ce "$NAME"
+"$PD" --db :memory: sim q.ini --until 2h --csv - >both.txt && ok || bad "sim --csv -"
+[ ! -e ./- ] && ok || bad "sim --csv - made a file named -"
+head -c "$(stat -c %s series.csv)" both.txt | cmp -s - series.csv && ok ||
+    bad "sim --csv - does not start with the bytes of --csv FILE"
+out=$(cat both.txt)
+has "$out" "scenario tutorial, seed 42"
+
+# -- sweep --csv - -------------------------------------------------------------------------
+expect 0 "$PD" sweep q.ini --vary "ce.$NAME.capacity=20..30:10" --replications 2 --csv -
+[ ! -e ./- ] && ok || bad "sweep --csv - made a file named -"
+printf '%s\n' "$out" | grep -a "$(printf '\r')" | sed 's/\r$//; s/$/\r/' >sweep.csv
+csv_check sweep.csv ce "$NAME"
+
+# -- export --format csv ----------------------------------------------------------------------
+expect 0 "$PD" --db s.db sim q.ini --until 2h
+expect 0 "$PD" --db s.db export --format csv --origin 2026-12-01T00:00:00Z export.csv
+csv_check export.csv ce "$NAME"
+
+# -- files follow the umask -------------------------------------------------------------------
+(umask 022 && "$PD" --db :memory: sim q.ini --until 1h --csv mode.csv >/dev/null)
+same "$(stat -c %a mode.csv)" 644 "mode of sim --csv under umask 022"
+(umask 077 && "$PD" sweep q.ini --vary "ce.$NAME.capacity=20..30:10" --replications 2 \
+    --csv mode2.csv >/dev/null)
+same "$(stat -c %a mode2.csv)" 600 "mode of sweep --csv under umask 077"
+
+finish
