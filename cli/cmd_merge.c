@@ -12,6 +12,8 @@ static const struct cli_option merge_options[] = {
     {"csv", 0, CLI_ARG_REQUIRED, "FILE", "sweep: every CE and metric as CSV", STUDY_OPT_CSV},
     {"plot", 0, CLI_ARG_REQUIRED, "FILE", "sweep: plot (.svg or .png) drawn by gnuplot",
      STUDY_OPT_PLOT},
+    {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "sweep: the plot's y axis (default from 0)",
+     STUDY_OPT_PLOT_RANGE},
     {"metric", 0, CLI_ARG_REQUIRED, "M", "sweep: the metric charted and plotted",
      STUDY_OPT_METRIC},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}

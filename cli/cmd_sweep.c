@@ -32,6 +32,8 @@ static const struct cli_option sweep_options[] = {
      STUDY_OPT_CSV},
     {"plot", 0, CLI_ARG_REQUIRED, "FILE", "draw the charted metric with gnuplot into FILE (.svg\n"
      "or .png)", STUDY_OPT_PLOT},
+    {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "the plot's y axis (default: from 0 to\n"
+     "what the data needs)", STUDY_OPT_PLOT_RANGE},
     {"metric", 0, CLI_ARG_REQUIRED, "M", "the metric charted and plotted: throughput_per_hour\n"
      "(default), done, failed, utilization, refused,\n"
      "peak_active", STUDY_OPT_METRIC},
@@ -88,7 +90,7 @@ static int parse_number(const char *what, const char *text, double *out)
 /* The points of a sweep, from --vary KEY=FROM..TO:STEP. */
 struct points {
     char *key, *range;
-    const char *x_unit;   /* "h" for durations, else "" */
+    const char *x_unit;   /* durations: STEP's unit ("s", "min", "h", ...), else "" */
     size_t n;
     char **labels;        /* per point */
     double *x;
@@ -110,6 +112,29 @@ static void points_free(struct points *p)
     free(p->range);
 }
 
+/* The unit a duration is written in ("90s", "1.5m"): its name on a plot's
+ * axis and its length; s when there is none to read. */
+static void duration_unit(const char *text, const char **name, double *ms)
+{
+    static const struct { const char *suffix, *name; double ms; } units[] = {
+        {"ms", "ms", 1}, {"s", "s", 1e3}, {"m", "min", 6e4}, {"h", "h", 3.6e6},
+        {"d", "d", 8.64e7}
+    };
+    size_t len = strlen(text);
+
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t n = strlen(units[i].suffix);
+        if (len > n && strcmp(text + len - n, units[i].suffix) == 0 &&
+            (text[len - n - 1] == '.' || (text[len - n - 1] >= '0' && text[len - n - 1] <= '9'))) {
+            *name = units[i].name;
+            *ms = units[i].ms;
+            return;
+        }
+    }
+    *name = "s";
+    *ms = 1e3;
+}
+
 /*
  * Expand "KEY=FROM..TO:STEP" into points (zeroed first): a label, a value
  * and the assignment to apply for each.  CLI_OK or CLI_USAGE.
@@ -122,6 +147,7 @@ static int expand_range(const char *vary, struct points *pts)
     double from, to, step;
     size_t n, k;
     int status = CLI_USAGE, is_duration;
+    double unit_ms = 1;
 
     memset(pts, 0, sizeof *pts);
     if (!eq || eq == vary) {
@@ -186,13 +212,15 @@ static int expand_range(const char *vary, struct points *pts)
     pts->x = cli_xcalloc(n, sizeof *pts->x);
     pts->assignments = cli_xcalloc(n, sizeof *pts->assignments);
     pts->n = n;
-    pts->x_unit = is_duration ? "h" : "";
+    pts->x_unit = "";
+    if (is_duration) /* x in the unit the step is written in: minutes for 1m */
+        duration_unit(step_text, &pts->x_unit, &unit_ms);
     for (k = 0; k < n; k++) {
         char label[64], assignment[512];
         if (is_duration) {
             int64_t ms = from_ms + (int64_t)k * step_ms;
             sim_format_duration(ms, label, sizeof label);
-            pts->x[k] = (double)ms / 3600000.0;
+            pts->x[k] = (double)ms / unit_ms;
         } else {
             int d = decimals(from_text), dt = decimals(to_text), ds = decimals(step_text);
             double v = from + (double)k * step;

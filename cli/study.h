@@ -21,13 +21,15 @@ struct study_output {
     const char *csv_path; /* sweep: CSV of every CE and metric */
     const char *plot_path;/* sweep: .svg or .png drawn by gnuplot */
     int metric;           /* sweep: the metric charted and plotted */
+    int plot_range;       /* non-zero: y from plot_low to plot_high, else from 0 */
+    double plot_low, plot_high;
 };
 
 /* The options whatif, sweep and merge share: ids of their option tables. */
 enum {
     STUDY_OPT_REPLICATIONS = 1000, STUDY_OPT_SEED, STUDY_OPT_JOBS, STUDY_OPT_SHARD,
     STUDY_OPT_JSON, STUDY_OPT_CSV, STUDY_OPT_PLOT, STUDY_OPT_METRIC, STUDY_OPT_FROM_DB,
-    STUDY_OPT_WINDOW, STUDY_OPT_HORIZON, STUDY_OPT_STORE
+    STUDY_OPT_WINDOW, STUDY_OPT_HORIZON, STUDY_OPT_STORE, STUDY_OPT_PLOT_RANGE
 };
 
 /* The row of whatif's and sweep's option tables for --store. */

@@ -9,6 +9,7 @@
 #include "study.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -393,18 +394,38 @@ static void put_gnuplot_string(FILE *out, const char *s)
     fputc('\'', out);
 }
 
+/* A metric's axis label, with its unit. */
+static const char *metric_axis(int m)
+{
+    switch (m) {
+    case SIM_METRIC_THROUGHPUT: return "throughput (pilots done per hour)";
+    case SIM_METRIC_DONE: return "done (pilots)";
+    case SIM_METRIC_FAILED: return "failed (pilots)";
+    case SIM_METRIC_UTILIZATION: return "utilization (share of slots, 0 to 1)";
+    case SIM_METRIC_REFUSED: return "refused (submissions)";
+    case SIM_METRIC_PEAK_ACTIVE: return "peak active (pilots)";
+    default: return sim_metric_name(m);
+    }
+}
+
 /* Draw into a temporary file next to path (gnuplot's own output and
  * messages kept off stdout), renamed over path once gnuplot succeeded. */
-static int sweep_plot(const sim_study *st, const char *path, int m)
+static int sweep_plot(const sim_study *st, const char *path, int m, const double *range)
 {
     sim_interval *iv;
     size_t c;
     int status, fd;
-    char *tmp = cli_xmalloc(strlen(path) + 8);
+    char *tmp = cli_xmalloc(strlen(path) + 16);
     FILE *gp;
 
-    sprintf(tmp, "%s.XXXXXX", path);
-    fd = mkstemp(tmp);
+    /* as cli_output does: 0666 less the umask, a name no other run takes */
+    fd = -1;
+    for (unsigned n = 0; fd < 0 && n < 100; n++) {
+        sprintf(tmp, "%s.%u", path, (unsigned)(getpid() * 100u + n) % 1000000u);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         cli_error("%s: %s", path, strerror(errno));
         free(tmp);
@@ -440,9 +461,13 @@ static int sweep_plot(const sim_study *st, const char *path, int m)
         put_gnuplot_string(gp, xlabel);
     }
     fprintf(gp, "\nset ylabel ");
-    put_gnuplot_string(gp, sim_metric_name(m));
+    put_gnuplot_string(gp, metric_axis(m));
+    if (range)
+        fprintf(gp, "\nset yrange [%.17g:%.17g]", range[0], range[1]);
+    else /* from 0, so that a change reads at its true size */
+        fprintf(gp, "\nset yrange [0:*]");
     fprintf(gp, "\nset grid\nset key off\nset offsets graph 0.05, graph 0.05, graph 0.1, "
-            "graph 0.1\n$data << EOD\n");
+            "0\n$data << EOD\n");
     for (c = 0; c < st->nconfigs; c++)
         fprintf(gp, "%.17g %.17g %.17g %.17g\n", st->x[c], iv[c].mean, iv[c].low,
                 iv[c].high);
@@ -532,7 +557,8 @@ int study_report(const sim_study *st, const struct study_output *out)
         status = sweep_csv(st, out->csv_path);
     if (status == CLI_OK && out->plot_path) {
         fflush(stdout);
-        status = sweep_plot(st, out->plot_path, out->metric);
+        double range[2] = { out->plot_low, out->plot_high };
+        status = sweep_plot(st, out->plot_path, out->metric, out->plot_range ? range : NULL);
     }
     return status;
 }

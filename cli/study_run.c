@@ -69,9 +69,10 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
     switch (c) {
     case STUDY_OPT_REPLICATIONS:
         snprintf(what, sizeof what, "%s: --replications", cmd);
-        if (cli_parse_int(what, arg, 2, 1000000, &o->nrep) != 0) {
-            fprintf(stderr, "pilotdeck: %s: confidence intervals need at least 2 "
-                    "replications\n", cmd);
+        if (cli_parse_int(what, arg, 1, 1000000, &o->nrep) != 0)
+            return -1;
+        if (o->nrep < 2) {
+            cli_error("%s 1: confidence intervals need at least 2 replications", what);
             return -1;
         }
         return 1;
@@ -93,6 +94,26 @@ int study_option(const char *cmd, int c, const char *arg, struct study_options *
     case STUDY_OPT_PLOT:
         o->out.plot_path = arg;
         return 1;
+    case STUDY_OPT_PLOT_RANGE: {
+        const char *colon = strchr(arg, ':');
+        char low[64];
+        snprintf(what, sizeof what, "%s: --plot-range", cmd);
+        if (!colon || (size_t)(colon - arg) >= sizeof low) {
+            cli_error("%s '%s' is not LOW:HIGH (e.g. 0:500)", what, cli_safe(arg));
+            return -1;
+        }
+        memcpy(low, arg, (size_t)(colon - arg));
+        low[colon - arg] = '\0';
+        if (cli_parse_double(what, low, -1e300, 1e300, &o->out.plot_low) != 0 ||
+            cli_parse_double(what, colon + 1, -1e300, 1e300, &o->out.plot_high) != 0)
+            return -1;
+        if (!(o->out.plot_low < o->out.plot_high)) {
+            cli_error("%s %s: LOW must be below HIGH", what, cli_safe(arg));
+            return -1;
+        }
+        o->out.plot_range = 1;
+        return 1;
+    }
     case STUDY_OPT_FROM_DB:
         o->from_db.on = 1;
         return 1;

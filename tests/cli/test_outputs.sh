@@ -61,4 +61,25 @@ same "$(stat -c %a mode.csv)" 644 "mode of sim --csv under umask 022"
     --csv mode2.csv >/dev/null)
 same "$(stat -c %a mode2.csv)" 600 "mode of sweep --csv under umask 077"
 
+# -- plots: units, y from 0 (or --plot-range), the title, the umask's mode ------------------
+(umask 022 && "$PD" sweep q.ini --vary scenario.cycle=1m..3m:1m --replications 2 \
+    --plot cycle.svg --metric done >/dev/null) && ok || bad "sweep --plot"
+same "$(stat -c %a cycle.svg)" 644 "mode of --plot under umask 022"
+plot=$(cat cycle.svg)
+has "$plot" "cycle (min)"
+has "$plot" "done (pilots)"
+has "$plot" "> 0</text>"
+has "$plot" "q.ini: mean and 95% interval of 2 replications"
+expect 0 "$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --replications 2 \
+    --plot range.svg --plot-range 20:100
+has "$(cat range.svg)" "> 20</text>"
+case $(cat range.svg) in *"> 0</text>"*) bad "--plot-range 20:100 still starts at 0" ;; *) ok ;; esac
+expect 2 "$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --plot-range 9:1
+same "$err" "pilotdeck: sweep: --plot-range 9:1: LOW must be below HIGH" "a reversed range"
+
+# -- one mistake, one line ----------------------------------------------------------------------
+expect 2 "$PD" whatif q.ini --set scenario.cycle=3m --replications 1
+same "$err" "pilotdeck: whatif: --replications 1: confidence intervals need at least 2 replications" \
+    "--replications 1"
+
 finish
