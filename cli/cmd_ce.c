@@ -261,20 +261,25 @@ static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
 static int history_json(const pilotdb_ce_history_row *rows, size_t n, pilotdb_clock_type clock)
 {
     json_t *array = json_array();
-    char at[CLI_TIME_MAX];
 
     for (size_t i = 0; array && i < n; i++) {
         const pilotdb_ce_history_row *r = &rows[i];
+        json_t *row = json_object();
 
-        if (json_array_append_new(
-                array, json_pack("{s:s, s:o, s:s, s:o, s:o, s:s, s:o}",
-                                 "at", cli_time_text(r->at, clock, CLI_TIME_JSON, at),
-                                 "ce", cli_json_string(r->ce_name),
-                                 "field", pilotdb_ce_field_name(r->field),
-                                 "old", value_json(r->field, &r->old_value),
-                                 "new", value_json(r->field, &r->new_value),
-                                 "by", r->by,
-                                 "user", r->user[0] ? cli_json_string(r->user) : json_null()))) {
+        if (row && (cli_json_time(row, "changed", r->at, clock) != 0 ||
+                    json_object_update_new(
+                        row, json_pack("{s:o, s:s, s:o, s:o, s:s, s:o}",
+                                       "ce", cli_json_string(r->ce_name),
+                                       "field", pilotdb_ce_field_name(r->field),
+                                       "old", value_json(r->field, &r->old_value),
+                                       "new", value_json(r->field, &r->new_value),
+                                       "by", r->by,
+                                       "user", r->user[0] ? cli_json_string(r->user)
+                                                          : json_null())) != 0)) {
+            json_decref(row);
+            row = NULL;
+        }
+        if (!row || json_array_append_new(array, row) != 0) {
             json_decref(array);
             array = NULL;
         }

@@ -121,17 +121,6 @@ static const char *time_cell(const struct time_view *v, int64_t at, pilotdb_time
     return kind == PILOTDB_TIME_OBSERVED ? buf : buf + 1;
 }
 
-/* A time as JSON: an ISO 8601 UTC string (virtual text on a simulated
- * database), null when not known. */
-static json_t *time_json(pilotdb_clock_type clock, int64_t at)
-{
-    char buf[CLI_TIME_MAX];
-
-    if (at == PILOTDB_NO_TIME)
-        return json_null();
-    return json_string(cli_time_text(at, clock, CLI_TIME_JSON, buf));
-}
-
 /* A text that may be empty as JSON: null when it is. */
 static json_t *text_json(const char *text)
 {
@@ -242,22 +231,28 @@ static void print_pilot_text(struct list_out *out, const pilotdb_pilot *p)
 static json_t *pilot_json(struct list_out *out, const pilotdb_pilot *p, const char *reason)
 {
     pilotdb_clock_type c = out->view.clock;
+    json_t *o = json_pack("{s:I, s:o, s:s}", "pilot_id", (json_int_t)p->id,
+                          "ce_name", cli_json_string(p->ce_name),
+                          "status", pilot_status_name(p->status));
 
-    return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
-                     "pilot_id", (json_int_t)p->id,
-                     "ce_name", cli_json_string(p->ce_name),
-                     "status", pilot_status_name(p->status),
-                     "submitted_at", time_json(c, p->submitted_at),
-                     "started_at", time_json(c, p->started_at),
-                     "ended_at", time_json(c, p->ended_at),
-                     "updated_at", time_json(c, p->updated_at),
-                     "ref", text_json(p->ref),
-                     "site", text_json(ce_site(out, p->ce_id)),
-                     "source_status", text_json(p->source_status),
-                     "reason", text_json(reason),
-                     "submitted_kind", pilotdb_time_kind_name(p->submitted_kind),
-                     "started_kind", pilotdb_time_kind_name(p->started_kind),
-                     "ended_kind", pilotdb_time_kind_name(p->ended_kind));
+    if (!o || cli_json_time(o, "submitted", p->submitted_at, c) != 0 ||
+        cli_json_time(o, "started", p->started_at, c) != 0 ||
+        cli_json_time(o, "ended", p->ended_at, c) != 0 ||
+        cli_json_time(o, "updated", p->updated_at, c) != 0 ||
+        json_object_update_new(o, json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
+                                        "ref", text_json(p->ref),
+                                        "site", text_json(ce_site(out, p->ce_id)),
+                                        "source_status", text_json(p->source_status),
+                                        "reason", text_json(reason),
+                                        "submitted_kind",
+                                        pilotdb_time_kind_name(p->submitted_kind),
+                                        "started_kind", pilotdb_time_kind_name(p->started_kind),
+                                        "ended_kind",
+                                        pilotdb_time_kind_name(p->ended_kind))) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static int list_pilot(void *arg, const pilotdb_pilot *p)
@@ -492,31 +487,41 @@ static json_t *span_json(struct span sp)
     return json_real((double)sp.ms / 1000.0);
 }
 
-static json_t *time_kind_json(pilotdb_clock_type clock, int64_t at, pilotdb_time_kind kind)
+/* A time of a pilot as STEM_s, STEM_at (wall clock) and STEM_kind. */
+static int time_kind_json(json_t *o, const char *stem, pilotdb_clock_type clock, int64_t at,
+                          pilotdb_time_kind kind)
 {
-    return json_pack("{s:o, s:s}", "at", time_json(clock, at),
-                     "kind", pilotdb_time_kind_name(kind));
+    char key[32];
+
+    snprintf(key, sizeof key, "%s_kind", stem);
+    return cli_json_time(o, stem, at, clock) != 0 ||
+                   json_object_set_new(o, key, json_string(pilotdb_time_kind_name(kind))) != 0
+               ? -1
+               : 0;
 }
 
 static int show_json(const struct shown_pilot *s)
 {
     const pilotdb_pilot *p = &s->p;
     pilotdb_clock_type c = s->view.clock;
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:s, s:o, s:o}",
+                          "id", (json_int_t)p->id,
+                          "ce", cli_json_string(p->ce_name),
+                          "site", text_json(s->ce.site),
+                          "ref", text_json(p->ref),
+                          "status", pilot_status_name(p->status),
+                          "source_status", text_json(p->source_status),
+                          "reason", text_json(s->reason));
 
-    return cli_print_json(json_pack(
-        "{s:I, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-        "id", (json_int_t)p->id,
-        "ce", cli_json_string(p->ce_name),
-        "site", text_json(s->ce.site),
-        "ref", text_json(p->ref),
-        "status", pilot_status_name(p->status),
-        "source_status", text_json(p->source_status),
-        "reason", text_json(s->reason),
-        "submitted", time_kind_json(c, p->submitted_at, p->submitted_kind),
-        "started", time_kind_json(c, p->started_at, p->started_kind),
-        "ended", time_kind_json(c, p->ended_at, p->ended_kind),
-        "queue_seconds", span_json(queue_span(s)),
-        "run_seconds", span_json(run_span(s))));
+    if (o && (time_kind_json(o, "submitted", c, p->submitted_at, p->submitted_kind) != 0 ||
+              time_kind_json(o, "started", c, p->started_at, p->started_kind) != 0 ||
+              time_kind_json(o, "ended", c, p->ended_at, p->ended_kind) != 0 ||
+              json_object_set_new(o, "queue_s", span_json(queue_span(s))) != 0 ||
+              json_object_set_new(o, "run_s", span_json(run_span(s))) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return cli_print_json(o);
 }
 
 /* What is known of a time: the kind's word, or for one that has not

@@ -103,7 +103,7 @@ expect 0 "$PD" ce set reliable-ce.example.org --capacity 3
 expect 1 "$PD" pilot submit reliable-ce.example.org; has "$err" "full (3 of 3"
 
 expect 0 "$PD" pilot list --status running --json
-has "$out" '"pilot_id":3,"ce_name":"reliable-ce.example.org","status":"running","submitted_at":'
+has "$out" '"pilot_id":3,"ce_name":"reliable-ce.example.org","status":"running","submitted_s":'
 expect 0 "$PD" pilot list --ce reliable-ce.example.org
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] && ok || bad "pilot list --ce: $out"
 expect 1 "$PD" pilot list --ce nope; [ -z "$out" ] && ok || bad "output before an error: $out"
@@ -115,9 +115,9 @@ expect 0 "$PD" summary;           has "$out" "done       1"
 # A pilot's times: started and ended once they happen, null / "-" before.
 expect 0 "$PD" pilot list --status done --json
 has "$out" '"pilot_id":3,'
-printf '%s' "$out" | grep -Eq '"started_at":"[0-9-]+T[0-9:.]+Z","ended_at":"[0-9-]+T[0-9:.]+Z","updated_at":' && ok || bad "done pilot times: $out"
+printf '%s' "$out" | grep -Eq '"started_s":[0-9.]+,"started_at":"[0-9-]+T[0-9:.]+Z","ended_s":[0-9.]+,"ended_at":"[0-9-]+T[0-9:.]+Z","updated_s":' && ok || bad "done pilot times: $out"
 expect 0 "$PD" pilot list --status failed --json
-printf '%s' "$out" | grep -Eq '"pilot_id":1,.*"started_at":null,"ended_at":"[0-9-]+T[0-9:.]+Z",' && ok || bad "failed pilot times: $out"
+printf '%s' "$out" | grep -Eq '"pilot_id":1,.*"started_s":null,"started_at":null,"ended_s":[0-9.]+,"ended_at":"[0-9-]+T[0-9:.]+Z",' && ok || bad "failed pilot times: $out"
 expect 0 "$PD" pilot list --status submitted
 printf '%s\n' "$out" | grep -Eq '^2 +submitted +[0-9-]+T[0-9:]+(Z|[+-][0-9:]+) +- +- +reliable-ce' && ok || bad "submitted pilot: $out"
 

@@ -105,7 +105,7 @@ expect 0 "$PD" ingest more.jsonl
 has "$out" "0 CEs added"
 expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","capacity":3,"success_rate":1.0'
 expect 0 "$PD" ce history ce-x --json
-has "$out" '{"at":'; has "$out" '"ce":"ce-x","field":"capacity","old":2,"new":3,"by":"ingest"'
+has "$out" '{"changed_s":'; has "$out" '"ce":"ce-x","field":"capacity","old":2,"new":3,"by":"ingest"'
 expect 0 "$PD" ce set ce-x --capacity 10
 line q6 ce-x submitted 2026-12-01T10:06:00Z >more.jsonl
 line q7 ce-x submitted 2026-12-01T10:06:00Z >>more.jsonl
