@@ -8,8 +8,9 @@
 #include "study.h"
 
 static const struct cli_option merge_options[] = {
-    {"json", 0, CLI_ARG_NONE, NULL, "what-if report as JSON", STUDY_OPT_JSON},
-    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "sweep: every CE and metric as CSV", STUDY_OPT_CSV},
+    {"json", 0, CLI_ARG_NONE, NULL, "the report as JSON", STUDY_OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric as CSV (- for standard output)",
+     STUDY_OPT_CSV},
     {"plot", 0, CLI_ARG_REQUIRED, "FILE", "sweep: plot (.svg or .png) drawn by gnuplot",
      STUDY_OPT_PLOT},
     {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "sweep: the plot's y axis (default from 0)",
@@ -40,13 +41,8 @@ static int run_merge(const struct cli_globals *g, struct cli_args *a)
         cli_error("merge: %s", err);
         return CLI_FAILED;
     }
-    if (st.kind == SIM_STUDY_WHATIF &&
-        (o.out.csv_path || o.out.plot_path)) {
-        cli_error("merge: --csv and --plot are for sweeps; these are shards of a what-if");
-        status = CLI_USAGE;
-    }
-    if (status == CLI_OK && st.kind == SIM_STUDY_SWEEP && o.out.json) {
-        cli_error("merge: --json is for what-if studies; these are shards of a sweep");
+    if (st.kind == SIM_STUDY_WHATIF && o.out.plot_path) {
+        cli_error("merge: --plot is for sweeps; these are shards of a what-if");
         status = CLI_USAGE;
     }
     if (status == CLI_OK)
@@ -60,7 +56,8 @@ static int run_merge(const struct cli_globals *g, struct cli_args *a)
 const struct cli_command cmd_merge = {
     .name = "merge",
     .summary = "combine the --shard outputs of whatif or sweep into one report",
-    .usage = "pilotdeck merge FILE... [--json] [--csv FILE] [--plot FILE] [--metric M]",
+    .usage = "pilotdeck merge FILE... [--json] [--csv FILE] [--plot FILE]\n"
+             "                       [--plot-range LOW:HIGH] [--metric M]",
     .description = "Read the shards written by 'pilotdeck whatif ... --shard K/N' or\n"
                    "'pilotdeck sweep ... --shard K/N' (every K from 1 to N, in any order) and\n"
                    "print the same report as the run without --shard.  Refused, writing\n"

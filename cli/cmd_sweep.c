@@ -28,8 +28,10 @@ static const struct cli_option sweep_options[] = {
     {"seed", 0, CLI_ARG_REQUIRED, "S", "first seed (default: the scenario's)", STUDY_OPT_SEED},
     {"jobs", 0, CLI_ARG_REQUIRED, "J", "threads (default: the CPUs online); results do not\n"
      "depend on it", STUDY_OPT_JOBS},
-    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric at every value, as CSV",
-     STUDY_OPT_CSV},
+    {"json", 0, CLI_ARG_NONE, NULL, "print the report as JSON (every value, CE and metric)",
+     STUDY_OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric at every value, as CSV\n"
+     "(- for standard output)", STUDY_OPT_CSV},
     {"plot", 0, CLI_ARG_REQUIRED, "FILE", "draw the charted metric with gnuplot into FILE (.svg\n"
      "or .png)", STUDY_OPT_PLOT},
     {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "the plot's y axis (default: from 0 to\n"
@@ -337,8 +339,9 @@ const struct cli_command cmd_sweep = {
     .name = "sweep",
     .summary = "a scenario's metrics over a range of one parameter (table, chart, CSV, plot)",
     .usage = "pilotdeck sweep SCENARIO --vary KEY=FROM..TO:STEP [--replications N]\n"
-             "                       [--seed S] [--jobs J] [--csv FILE] [--plot FILE]\n"
-             "                       [--metric M] [--shard K/N] [--store memory|sqlite]\n"
+             "                       [--seed S] [--jobs J] [--json] [--csv FILE] [--plot FILE]\n"
+             "                       [--plot-range LOW:HIGH] [--metric M] [--shard K/N]\n"
+             "                       [--store memory|sqlite]\n"
              "       pilotdeck [--db PATH] sweep --from-db [--window D] [--horizon D]\n"
              "                       --vary KEY=FROM..TO:STEP ...",
     .describe = describe_sweep,

@@ -29,6 +29,8 @@ static const struct cli_option whatif_options[] = {
      "depend on it", STUDY_OPT_JOBS},
     {"json", 0, CLI_ARG_NONE, NULL, "print the report as JSON (every CE and metric)",
      STUDY_OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric as CSV (- for standard output)",
+     STUDY_OPT_CSV},
     {"shard", 0, CLI_ARG_REQUIRED, "K/N", "run only replications t with t % N = K - 1 and write\n"
      "them as JSON lines, for 'pilotdeck merge'", STUDY_OPT_SHARD},
     STUDY_STORE_OPTION,
@@ -165,8 +167,8 @@ const struct cli_command cmd_whatif = {
     .name = "whatif",
     .summary = "compare a scenario with a variant over seeded replications (confidence intervals)",
     .usage = "pilotdeck whatif BASE.ini (VARIANT.ini | --set KEY=VALUE ...)\n"
-             "                        [--replications N] [--seed S] [--jobs J] [--json]\n"
-             "                        [--shard K/N] [--store memory|sqlite]\n"
+             "                        [--replications N] [--seed S] [--jobs J]\n"
+             "                        [--json] [--csv FILE] [--shard K/N] [--store memory|sqlite]\n"
              "       pilotdeck [--db PATH] whatif --from-db [--window D] [--horizon D]\n"
              "                        --set KEY=VALUE ... [--replications N] ...",
     .description =

@@ -212,6 +212,44 @@ static int whatif_json(const sim_study *st)
     return cli_print_json(o);
 }
 
+/* The what-if as CSV: a row per CE and metric. */
+static int whatif_csv(const sim_study *st, const char *path)
+{
+    struct cli_output t = { .path = path };
+    int status;
+
+    if ((status = cli_output_open(&t, "whatif --csv")) != CLI_OK)
+        return status;
+    fputs("ce,metric,replications,baseline_mean,baseline_sd,baseline_low,baseline_high,"
+          "variant_mean,variant_sd,variant_low,variant_high,difference_mean,difference_sd,"
+          "difference_low,difference_high,significant" PILOTDB_CSV_EOL, t.out);
+    for (size_t i = 0; i < st->nunits; i++) {
+        size_t u = report_unit(st, i);
+        for (int m = 0; m < SIM_NMETRICS; m++) {
+            const sim_interval *iv[3];
+            sim_study_comparison c;
+            int comparable = sim_study_comparable(st, m);
+
+            compare(st, u, m, &c);
+            iv[0] = &c.base;
+            iv[1] = &c.variant;
+            iv[2] = &c.diff;
+            pilotdb_csv_put(t.out, sim_study_unit_name(st, u));
+            fprintf(t.out, ",%s,%zu", sim_metric_name(m), st->nrep);
+            for (int k = 0; k < 3; k++) {
+                if (k == 2 && !comparable)
+                    fputs(",,,,", t.out);
+                else
+                    fprintf(t.out, ",%.10g,%.10g,%.10g,%.10g", iv[k]->mean, iv[k]->sd,
+                            iv[k]->low, iv[k]->high);
+            }
+            fprintf(t.out, ",%s" PILOTDB_CSV_EOL,
+                    !comparable ? "" : sim_interval_significant(&c.diff) ? "true" : "false");
+        }
+    }
+    return cli_output_close(&t, CLI_OK, 0);
+}
+
 static int whatif_text(const sim_study *st)
 {
     size_t ncols = 7, nrows = 1, i;
@@ -342,6 +380,43 @@ static int sweep_text(const sim_study *st, int chart_metric)
         free(iv[m]);
     free_cells(cells, nrows * ncols);
     return CLI_OK;
+}
+
+/* The sweep as JSON: what it varied, then a row per value, CE and metric
+ * (the rows of its CSV). */
+static int sweep_json(const sim_study *st)
+{
+    json_t *o = json_object(), *rows = json_array();
+
+    jput(o, "baseline", json_string(st->base));
+    jput(o, "key", json_string(st->key));
+    jput(o, "range", json_string(st->range));
+    jput(o, "x_unit", json_string(st->x_unit));
+    jput(o, "replications", json_integer((json_int_t)st->nrep));
+    jput(o, "first_seed", json_integer((json_int_t)st->first_seed));
+    jput(o, "warmup_s", json_real((double)st->warmup_ms[0] / 1000.0));
+    jput(o, "duration_s", json_real((double)st->duration_ms[0] / 1000.0));
+    jput(o, "confidence", json_real(SIM_STUDY_LEVEL));
+    jput(o, "t", json_real(sim_study_t_value(st)));
+    for (size_t c = 0; c < st->nconfigs; c++) {
+        for (size_t u = 0; u < st->nunits; u++) {
+            size_t unit = report_unit(st, u);
+            for (int m = 0; m < SIM_NMETRICS; m++) {
+                sim_interval iv;
+                json_t *row = json_object();
+                need(sim_study_interval(st, c, unit, m, &iv));
+                jput(row, "value", json_string(st->labels[c]));
+                jput(row, "x", json_real(st->x[c]));
+                jput(row, "ce", json_string(sim_study_unit_name(st, unit)));
+                jput(row, "metric", json_string(sim_metric_name(m)));
+                if (json_object_update_new(row, interval_json(&iv)) != 0)
+                    json_failed("the sweep's report");
+                jappend(rows, row);
+            }
+        }
+    }
+    jput(o, "metrics", rows);
+    return cli_print_json(o);
 }
 
 static int sweep_csv(const sim_study *st, const char *path)
@@ -550,9 +625,17 @@ int study_report(const sim_study *st, const struct study_output *out)
 {
     int status;
 
-    if (st->kind == SIM_STUDY_WHATIF)
-        return out->json ? whatif_json(st) : whatif_text(st);
-    status = sweep_text(st, out->metric);
+    if (st->kind == SIM_STUDY_WHATIF) {
+        status = out->json ? whatif_json(st) : whatif_text(st);
+        if (status == CLI_OK && out->csv_path)
+            status = whatif_csv(st, out->csv_path);
+        if (status == CLI_OK && out->plot_path) {
+            cli_error("--plot draws a sweep; this is a what-if (use --csv or --json)");
+            status = CLI_USAGE;
+        }
+        return status;
+    }
+    status = out->json ? sweep_json(st) : sweep_text(st, out->metric);
     if (status == CLI_OK && out->csv_path)
         status = sweep_csv(st, out->csv_path);
     if (status == CLI_OK && out->plot_path) {

@@ -82,4 +82,27 @@ expect 2 "$PD" whatif q.ini --set scenario.cycle=3m --replications 1
 same "$err" "pilotdeck: whatif: --replications 1: confidence intervals need at least 2 replications" \
     "--replications 1"
 
+# -- whatif --csv, sweep --json, and merge giving both for shards -----------------------------
+expect 0 "$PD" whatif q.ini --set scenario.cycle=3m --replications 2 --csv whatif.csv
+csv_check whatif.csv ce "$NAME"
+csv_check whatif.csv metric throughput_per_hour
+expect 0 "$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --replications 2 --json
+sweep_json=$out
+same "$(printf '%s' "$out" | jq -c '[.key, .x_unit, .replications, (.metrics | length)]')" \
+    '["scenario.cycle","min",2,36]' "sweep --json: key, unit, replications, rows"
+same "$(printf '%s' "$out" | jq -c '[.metrics[] | select(.ce == "total" and .metric == "done") | .value]')" \
+    '["1m","2m"]' "sweep --json: a row per value"
+for k in 1 2; do
+    expect 0 "$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --replications 2 --shard $k/2
+    printf '%s\n' "$out" >shard$k.jsonl
+done
+expect 0 "$PD" merge shard1.jsonl shard2.jsonl --json
+same "$out" "$sweep_json" "merge --json of a sweep's shards against sweep --json"
+for k in 1 2; do
+    expect 0 "$PD" whatif q.ini --set scenario.cycle=3m --replications 2 --shard $k/2
+    printf '%s\n' "$out" >wshard$k.jsonl
+done
+expect 0 "$PD" merge wshard1.jsonl wshard2.jsonl --csv merged-whatif.csv
+cmp -s merged-whatif.csv whatif.csv && ok || bad "merge --csv of a what-if's shards differs"
+
 finish

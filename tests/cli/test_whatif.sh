@@ -302,10 +302,8 @@ expect 1 "$PD" merge sweep.csv;                has "$err" "not a line of a pilot
 expect 1 "$PD" merge nowhere.jsonl;            has "$err" "nowhere.jsonl"
 : >empty.jsonl
 expect 1 "$PD" merge empty.jsonl;              has "$err" "is empty"
-expect 2 "$PD" merge shard1.jsonl shard2.jsonl shard3.jsonl --csv x.csv
-has "$err" "for sweeps"
-expect 2 "$PD" merge sweep1.jsonl sweep2.jsonl --json
-has "$err" "--json is for what-if studies"; nothing
+expect 2 "$PD" merge shard1.jsonl shard2.jsonl shard3.jsonl --plot x.svg
+has "$err" "--plot is for sweeps"; [ ! -e x.svg ] && ok || bad "merge --plot of a what-if wrote x.svg"
 echo '{}' >o.jsonl
 expect 1 "$PD" merge o.jsonl;                  has "$err" "o.jsonl:1: not a pilotdeck shard"; nothing
 expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --shard 1/2
