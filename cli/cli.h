@@ -177,6 +177,18 @@ pilotdb_rc cli_summary_json(pilotdb *db, struct json_t **out);
 pilotdb_rc cli_ce_list_json(pilotdb *db, int available_only, struct json_t **out);
 
 /*
+ * Write rows, a JSON array of objects (what a command's --json gives), to
+ * path as CSV (cli_output: "-" is standard output): a header of the keys of
+ * the first row (of header_row when rows is empty; no header when that is
+ * NULL too), then each row's values in that order: strings as fields,
+ * numbers as JSON writes them, true/false, null as an empty field; keys
+ * holding arrays or objects are left out.  keep as in struct cli_output.
+ * The exit status.
+ */
+int cli_csv_rows(const char *path, const char *keep, const char *command,
+                 const struct json_t *rows, const struct json_t *header_row);
+
+/*
  * An output written whole or not at all: standard output (path NULL or
  * "-", the convention of every FILE option), a
  * device or pipe written in place, or a regular file written to a

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 enum { OPT_CAPACITY = 1, OPT_RATE, OPT_DISABLED, OPT_ENABLE, OPT_DISABLE,
-       OPT_AVAILABLE, OPT_JSON, OPT_SINCE, OPT_UTC };
+       OPT_AVAILABLE, OPT_JSON, OPT_SINCE, OPT_UTC, OPT_CSV };
 
 #define CAPACITY_OPTION \
     {"capacity", 0, CLI_ARG_REQUIRED, "N", "the CE's slots (0 or more)", OPT_CAPACITY}
@@ -39,6 +39,8 @@ static const struct cli_option set_options[] = {
 static const struct cli_option list_options[] = {
     {"available", 0, CLI_ARG_NONE, NULL, "only enabled CEs with a free slot", OPT_AVAILABLE},
     JSON_OPTION,
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "write the list as CSV to FILE (- for standard output)",
+     OPT_CSV},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -121,8 +123,9 @@ static int ce_set(const struct cli_globals *g, struct cli_args *a)
 
 static json_t *ce_json(const pilotdb_ce *ce)
 {
-    return json_pack("{s:o, s:I, s:f, s:b, s:I, s:I, s:I, s:I}",
+    return json_pack("{s:o, s:o, s:I, s:f, s:b, s:I, s:I, s:I, s:I}",
                      "name", cli_json_string(ce->name),
+                     "site", ce->site[0] ? cli_json_string(ce->site) : json_null(),
                      "capacity", (json_int_t)ce->capacity,
                      "success_rate", ce->success_rate,
                      "enabled", ce->enabled,
@@ -154,24 +157,53 @@ static int ce_print_table(const pilotdb_ce *ces, size_t n)
     return CLI_OK;
 }
 
+struct list_options {
+    unsigned flags;
+    const char *csv;
+};
+
+static int take_list_option(void *state, int id, const char *value)
+{
+    struct list_options *o = state;
+
+    if (id == OPT_CSV)
+        o->csv = value;
+    else
+        o->flags |= 1u << id;
+    return CLI_OK;
+}
+
 static int ce_list(const struct cli_globals *g, struct cli_args *a)
 {
-    unsigned flags = 0;
+    struct list_options o = {0};
+    unsigned flags;
     int status;
     pilotdb_ce *ces = NULL;
     pilotdb *db = NULL;
     size_t n = 0;
 
-    if (cli_parse(a, cli_take_flag, &flags))
+    if (cli_parse(a, take_list_option, &o))
         return a->status;
+    flags = o.flags;
+    if ((flags & 1u << OPT_JSON) && o.csv) {
+        cli_error("ce list: --json prints the list; --csv writes it to a file: give one");
+        return CLI_USAGE;
+    }
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (flags & 1u << OPT_JSON) {
+    if ((flags & 1u << OPT_JSON) || o.csv) {
         json_t *array = NULL;
-        if (cli_ce_list_json(db, !!(flags & 1u << OPT_AVAILABLE), &array) != PILOTDB_OK)
+        if (cli_ce_list_json(db, !!(flags & 1u << OPT_AVAILABLE), &array) != PILOTDB_OK) {
             status = cli_db_error(db, "ce list");
-        else
+        } else if (o.csv) {
+            pilotdb_ce none = {0};
+            json_t *header = ce_json(&none);
+            status = cli_csv_rows(o.csv, g->db_path, "ce list --csv", array, header);
+            json_decref(header);
+            json_decref(array);
+        } else {
             status = cli_print_json(array);
+        }
     } else if (pilotdb_ce_list(db, !!(flags & 1u << OPT_AVAILABLE), &ces, &n) != PILOTDB_OK) {
         status = cli_db_error(db, "ce list");
     } else {
@@ -391,7 +423,7 @@ static const struct cli_command ce_set_cmd = {
 
 static const struct cli_command ce_list_cmd = {
     .name = "list",
-    .usage = "pilotdeck [--db PATH] ce list [--available] [--json]",
+    .usage = "pilotdeck [--db PATH] ce list [--available] [--json | --csv FILE]",
     .options = list_options,
     .run = ce_list,
 };

@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 enum { OPT_STATUS = 1, OPT_CE, OPT_JSON, OPT_UTC, OPT_REF, OPT_SINCE, OPT_UNTIL,
-       OPT_LIMIT };
+       OPT_LIMIT, OPT_CSV };
 
 #define JSON_OPTION {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON}
 #define UTC_OPTION {"utc", 0, CLI_ARG_NONE, NULL, "times in UTC, not the local zone", OPT_UTC}
@@ -26,6 +26,8 @@ static const struct cli_option list_options[] = {
     {"until", 0, CLI_ARG_REQUIRED, "T", "only pilots with a known time before T", OPT_UNTIL},
     {"limit", 0, CLI_ARG_REQUIRED, "N", "at most N pilots", OPT_LIMIT},
     JSON_OPTION,
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "write the list as CSV to FILE (- for standard\n"
+     "output), with the keys of --json", OPT_CSV},
     UTC_OPTION,
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
@@ -156,6 +158,7 @@ struct list_options {
     pilotdb_pilot_filter filter;
     const char *text[OPT_LIMIT]; /* the values of --ce, --ref, --since, --until */
     int64_t limit;               /* 0: none */
+    const char *csv;             /* --csv FILE, or NULL */
     unsigned flags;              /* bits OPT_JSON, OPT_UTC */
 };
 
@@ -293,6 +296,8 @@ static int take_list_option(void *state, int id, const char *value)
     } else if (id == OPT_LIMIT) {
         if (cli_parse_int("pilot list: --limit", value, 1, INT64_MAX, &o->limit))
             return CLI_USAGE;
+    } else if (id == OPT_CSV) {
+        o->csv = value;
     } else if (id == OPT_JSON || id == OPT_UTC) {
         o->flags |= 1u << id;
     } else {
@@ -387,9 +392,13 @@ static int pilot_list(const struct cli_globals *g, struct cli_args *a)
                                                       : 26;
     if ((status = list_window(db, &o, &out)) != CLI_OK)
         return cli_close_db(g, db, status);
-    if (o.flags & 1u << OPT_JSON)
+    if ((o.flags & 1u << OPT_JSON) && o.csv) {
+        cli_error("pilot list: --json prints the list; --csv writes it to a file: give one");
+        return cli_close_db(g, db, CLI_USAGE);
+    }
+    if ((o.flags & 1u << OPT_JSON) || o.csv)
         out.array = json_array();
-    if ((o.flags & 1u << OPT_JSON) && !out.array) {
+    if (((o.flags & 1u << OPT_JSON) || o.csv) && !out.array) {
         cli_error("pilot list: out of memory");
         status = CLI_FAILED;
     } else if ((rc = pilotdb_begin_read(db)) != PILOTDB_OK ||
@@ -408,6 +417,16 @@ static int pilot_list(const struct cli_globals *g, struct cli_args *a)
         cli_error("pilot list: cannot write the list");
         json_decref(out.array);
         status = CLI_FAILED;
+    } else if (out.array && o.csv) {
+        pilotdb_pilot none;
+        json_t *header;
+        memset(&none, 0, sizeof none);
+        none.submitted_at = none.started_at = none.ended_at = none.updated_at = PILOTDB_NO_TIME;
+        header = pilot_json(&out, &none, NULL);
+        status = header ? cli_csv_rows(o.csv, g->db_path, "pilot list --csv", out.array, header)
+                        : CLI_FAILED;
+        json_decref(header);
+        json_decref(out.array);
     } else if (out.array) {
         status = cli_print_json(out.array);
     } else {
@@ -673,7 +692,7 @@ static const struct cli_command pilot_set_cmd = {
 static const struct cli_command pilot_list_cmd = {
     .name = "list",
     .usage = "pilotdeck [--db PATH] pilot list [--status S] [--ce NAME] [--ref REF]\n"
-             "              [--since T] [--until T] [--limit N] [--json] [--utc]",
+             "              [--since T] [--until T] [--limit N] [--json | --csv FILE] [--utc]",
     .options = list_options,
     .run = pilot_list,
 };

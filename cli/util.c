@@ -370,3 +370,55 @@ int cli_output_close(struct cli_output *t, int status, int err)
     free(t->final);
     return status;
 }
+
+int cli_csv_rows(const char *path, const char *keep, const char *command,
+                 const json_t *rows, const json_t *header_row)
+{
+    struct cli_output t = { .path = path, .keep = keep };
+    const json_t *first = json_array_size(rows) ? json_array_get(rows, 0) : header_row;
+    const char *key;
+    json_t *v;
+    int status;
+    size_t i;
+
+    if ((status = cli_output_open(&t, command)) != CLI_OK)
+        return status;
+    if (first) {
+        int n = 0;
+        json_object_foreach((json_t *)first, key, v) {
+            if (json_is_array(v) || json_is_object(v))
+                continue;
+            if (n++)
+                putc(',', t.out);
+            pilotdb_csv_put(t.out, key);
+        }
+        fputs(PILOTDB_CSV_EOL, t.out);
+    }
+    for (i = 0; first && i < json_array_size(rows); i++) {
+        const json_t *row = json_array_get(rows, i);
+        const char *name;
+        json_t *ignored;
+        int n = 0;
+
+        json_object_foreach((json_t *)first, name, ignored) {
+            const json_t *cell = json_object_get(row, name);
+            if (json_is_array(ignored) || json_is_object(ignored))
+                continue;
+            if (n++)
+                putc(',', t.out);
+            if (json_is_string(cell)) {
+                pilotdb_csv_put(t.out, json_string_value(cell));
+            } else if (cell && !json_is_null(cell)) {
+                char *text = json_dumps(cell, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+                if (!text) {
+                    cli_error("%s: out of memory", command);
+                    return cli_output_close(&t, CLI_FAILED, 0);
+                }
+                fputs(text, t.out);
+                free(text);
+            }
+        }
+        fputs(PILOTDB_CSV_EOL, t.out);
+    }
+    return cli_output_close(&t, CLI_OK, 0);
+}

@@ -128,7 +128,7 @@ expect 0 "$PD" ce add "$name255" --capacity 1 --success-rate 1
 expect 0 "$PD" ce list --json; has "$out" "\"name\":\"$name255\""
 # a name that looks like an option is data after --
 expect 0 "$PD" ce add --capacity 1 --success-rate 1 -- --capacity
-expect 0 "$PD" ce list --json;   has "$out" '"name":"--capacity","capacity":1'
+expect 0 "$PD" ce list --json;   has "$out" '"name":"--capacity","site":null,"capacity":1'
 expect 0 "$PD" pilot list --ce ce-b.example.org
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] && ok || bad "pilot list of an empty CE: $out"
 expect 0 "$PD" summary --json

@@ -50,7 +50,7 @@ expect 0 "$PD" ce add reliable-ce.example.org --capacity 5 --success-rate 1.0
 expect 0 "$PD" ce add flaky-ce.example.org --capacity 3 --success-rate 0.3
 expect 0 "$PD" ce add off-ce --capacity 2 --success-rate 0.5 --disabled
 expect 0 "$PD" ce list --json
-has "$out" '{"name":"flaky-ce.example.org","capacity":3,"success_rate":0.3,"enabled":true,"active":0,'
+has "$out" '{"name":"flaky-ce.example.org","site":null,"capacity":3,"success_rate":0.3,"enabled":true,"active":0,'
 has "$out" '"available_slots":0}'
 expect 0 "$PD" ce list --available --json
 case "$out" in *off-ce*) bad "disabled CE listed as available" ;; *) ok ;; esac

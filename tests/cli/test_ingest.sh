@@ -97,20 +97,20 @@ unchanged "a dry run with bad records"
 # --add-ces: capacity = the most pilots active at once, marked inferred
 expect 0 "$PD" ingest --add-ces unknown.jsonl
 has "$err" "added CE 'ce-x': capacity 2 (inferred: the most pilots active at once), success rate 1 (no pilot ended)"
-expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","capacity":2,"success_rate":1.0'
+expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","site":null,"capacity":2,"success_rate":1.0'
 # ... and keeps inferring it from later input, until someone sets it
 line q5 ce-x submitted 2026-12-01T10:05:00Z >more.jsonl
 line q1 ce-x done 2026-12-01T11:00:00Z >>more.jsonl
 expect 0 "$PD" ingest more.jsonl
 has "$out" "0 CEs added"
-expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","capacity":3,"success_rate":1.0'
+expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","site":null,"capacity":3,"success_rate":1.0'
 expect 0 "$PD" ce history ce-x --json
 has "$out" '{"changed_s":'; has "$out" '"ce":"ce-x","field":"capacity","old":2,"new":3,"by":"ingest"'
 expect 0 "$PD" ce set ce-x --capacity 10
 line q6 ce-x submitted 2026-12-01T10:06:00Z >more.jsonl
 line q7 ce-x submitted 2026-12-01T10:06:00Z >>more.jsonl
 expect 0 "$PD" ingest more.jsonl
-expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","capacity":10,'
+expect 0 "$PD" ce list --json;    has "$out" '"name":"ce-x","site":null,"capacity":10,'
 
 # at most 20 messages, then a count
 i=0

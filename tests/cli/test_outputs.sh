@@ -105,4 +105,30 @@ done
 expect 0 "$PD" merge wshard1.jsonl wshard2.jsonl --csv merged-whatif.csv
 cmp -s merged-whatif.csv whatif.csv && ok || bad "merge --csv of a what-if's shards differs"
 
+# -- ce list and pilot list as CSV: the keys of --json, from ingested records ----------------
+NAME_JSON='flaky, \"the\" one'
+{
+    record_ago 'p,1' "$NAME_JSON" submitted 600 ', "site": "S, \"1\""'
+    record_ago 'p,1' "$NAME_JSON" running 500
+    record_ago 'p,1' "$NAME_JSON" failed 100 ', "reason": "held: \"disk\", twice"'
+    record_ago p2 ce-plain submitted 300
+} >real.jsonl
+expect 0 "$PD" --db real.db ingest --add-ces real.jsonl
+expect 0 "$PD" --db real.db ce list --csv ces.csv
+csv_check ces.csv name "$NAME"
+csv_check ces.csv site 'S, "1"'
+same "$(head -1 ces.csv)" "$(printf 'name,site,capacity,success_rate,enabled,active,running,submitted,available_slots\r')" \
+    "ce list --csv header: the keys of --json"
+expect 0 "$PD" --db real.db pilot list --csv pilots.csv
+csv_check pilots.csv ref 'p,1'
+csv_check pilots.csv reason 'held: "disk", twice'
+keys=$("$PD" --db real.db pilot list --json | jq -r '.[0] | keys_unsorted | join(",")')
+same "$(head -1 pilots.csv | tr -d '\r')" "$keys" "pilot list --csv header: the keys of --json"
+expect 0 "$PD" --db real.db pilot list --csv - --status running
+same "$out" "$(head -1 pilots.csv)" "an empty list still has its header"
+expect 2 "$PD" --db real.db pilot list --csv real.db
+has "$err" "is the database being read"
+expect 2 "$PD" --db real.db ce list --csv x.csv --json
+[ ! -e x.csv ] && ok || bad "ce list --csv --json wrote x.csv"
+
 finish
