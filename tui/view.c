@@ -22,6 +22,7 @@ static const struct {
     int descending; /* default order of the column */
 } columns[TUI_NCOLUMNS] = {
     [TUI_COL_NAME] = { "NAME", "name", 0 },
+    [TUI_COL_SITE] = { "SITE", "site", 0 },
     [TUI_COL_STATE] = { "STATE", "state", 1 },
     [TUI_COL_SLOTS] = { "SLOTS", "slots", 1 },
     [TUI_COL_ACTIVE] = { "ACT/CAP", "active", 1 },
@@ -31,9 +32,10 @@ static const struct {
     [TUI_COL_FAILED] = { "FAIL", "failed", 1 },
     [TUI_COL_DONE_RATE] = { "DONE/H", "done_per_hour", 1 },
     [TUI_COL_FAILED_RATE] = { "FAIL/H", "failed_per_hour", 1 },
+    [TUI_COL_SUBMITTED_RATE] = { "SUB/H", "submitted_per_hour", 1 },
+    [TUI_COL_EFFICIENCY] = { "EFF", "efficiency", 1 },
+    [TUI_COL_GRADE] = { "GRADE", "grade", 1 },
     [TUI_COL_CONFIGURED] = { "CONF", "configured", 1 },
-    [TUI_COL_OBSERVED] = { "OBS", "observed", 1 },
-    [TUI_COL_HEALTH] = { "HEALTH", "health", 1 },
     [TUI_COL_TREND] = { "TREND", "trend", 1 },
 };
 
@@ -50,50 +52,60 @@ const char *tui_column_key(tui_column column)
 const char *tui_state_name(tui_ce_state state)
 {
     switch (state) {
-    case TUI_STATE_ENABLED: return "enabled";
+    case TUI_STATE_OK: return "ok";
     case TUI_STATE_FULL: return "full";
-    case TUI_STATE_DEGRADED: return "degraded";
     case TUI_STATE_DISABLED: return "disabled";
+    case TUI_STATE_STALE: return "stale";
+    case TUI_STATE_OVER: return "over";
     }
     return "?";
 }
 
-const char *tui_health_name(tui_health health)
+const char *tui_state_word(tui_ce_state state, tui_over_cause cause)
 {
-    switch (health) {
-    case TUI_HEALTH_NA: return "n/a";
-    case TUI_HEALTH_OK: return "ok";
-    case TUI_HEALTH_WARN: return "warn";
-    case TUI_HEALTH_BAD: return "bad";
+    if (state == TUI_STATE_OVER && cause == TUI_OVER_DISABLED)
+        return "over:dis";
+    if (state == TUI_STATE_OVER && cause == TUI_OVER_LOWERED)
+        return "over:cap";
+    return tui_state_name(state);
+}
+
+const char *tui_over_cause_name(tui_over_cause cause)
+{
+    switch (cause) {
+    case TUI_OVER_NONE: return "";
+    case TUI_OVER_DISABLED: return "disabled";
+    case TUI_OVER_LOWERED: return "capacity_lowered";
     }
     return "?";
 }
 
-/* The upper end of the Wilson score interval for done successes out of n. */
-static double wilson_upper(double observed, double n, double z)
+tui_ce_state tui_state_of(const pilotdb_ce *ce, int64_t now, int64_t stale_ms,
+                          tui_over_cause *cause)
 {
-    double z2 = z * z;
-    double centre = observed + z2 / (2.0 * n);
-    double spread = z * sqrt(observed * (1.0 - observed) / n + z2 / (4.0 * n * n));
-    return (centre + spread) / (1.0 + z2 / n);
-}
+    tui_over_cause why = TUI_OVER_NONE;
+    tui_ce_state state;
 
-tui_health tui_health_of(double configured, int64_t done, int64_t failed)
-{
-    int64_t finished = done + failed;
-    double observed, deficit;
-
-    if (finished < TUI_HEALTH_MIN_FINISHED)
-        return TUI_HEALTH_NA;
-    observed = (double)done / (double)finished;
-    deficit = configured - observed;
-    /* Within 5 points, or not clearly below: the CE does what it says. */
-    if (deficit <= 0.05 || wilson_upper(observed, (double)finished, 2.0) >= configured)
-        return TUI_HEALTH_OK;
-    /* Far below, and surely so. */
-    if (deficit > 0.15 && wilson_upper(observed, (double)finished, 3.0) < configured - 0.05)
-        return TUI_HEALTH_BAD;
-    return TUI_HEALTH_WARN;
+    /* Over first: pilots where there should be none need a look whatever
+     * else holds; a disabled CE is over as soon as it holds one. */
+    if (!ce->enabled && ce->active > 0)
+        why = TUI_OVER_DISABLED;
+    else if (ce->enabled && ce->active > ce->capacity)
+        why = TUI_OVER_LOWERED;
+    if (why != TUI_OVER_NONE)
+        state = TUI_STATE_OVER;
+    else if (!ce->enabled)
+        state = TUI_STATE_DISABLED;
+    else if (stale_ms > 0 && ce->last_change_at != PILOTDB_NO_TIME &&
+             now - ce->last_change_at > stale_ms)
+        state = TUI_STATE_STALE;
+    else if (ce->available_slots <= 0)
+        state = TUI_STATE_FULL;
+    else
+        state = TUI_STATE_OK;
+    if (cause)
+        *cause = why;
+    return state;
 }
 
 void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
@@ -191,6 +203,10 @@ void tui_view_init(tui_view *view, const tui_view_options *opts)
         view->opts.bucket_ms = 60000;
     if (view->opts.window_ms <= 0)
         view->opts.window_ms = TUI_WINDOW_DEFAULT_MS;
+    if (view->opts.stale_ms <= 0)
+        view->opts.stale_ms = TUI_STALE_DEFAULT_MS;
+    view->grades = view->opts.grades ? *view->opts.grades : tui_grades_default;
+    view->opts.grades = &view->grades;
     view->selected = -1;
     view->sort = TUI_COL_NAME;
 }
@@ -207,12 +223,6 @@ void tui_view_free(tui_view *view)
     view->selected = -1;
 }
 
-static double observed_rate(const pilotdb_ce *ce)
-{
-    int64_t finished = ce->count[PILOT_DONE] + ce->count[PILOT_FAILED];
-    return finished > 0 ? (double)ce->count[PILOT_DONE] / (double)finished : -1.0;
-}
-
 /* counts[TREND_NKINDS] as rates over span_ms. */
 static void fill_rates(tui_rates *r, const int64_t *counts, int64_t span_ms)
 {
@@ -226,48 +236,43 @@ static void fill_rates(tui_rates *r, const int64_t *counts, int64_t span_ms)
     r->failed_per_hour = span_ms > 0 ? (double)r->failed / hours : 0.0;
 }
 
-static void fill_row(tui_ce_row *row, const pilotdb_ce *ce, size_t slot)
+/* Stale is a wall-clock database's word: a simulation's clock stops
+ * between runs and its quiet CEs are not out of date. */
+static int stale_applies(const tui_view *view)
 {
-    row->ce = ce;
-    row->observed_rate = observed_rate(ce);
-    row->health = tui_health_of(ce->success_rate, ce->count[PILOT_DONE],
-                                ce->count[PILOT_FAILED]);
-    if (!ce->enabled)
-        row->state = TUI_STATE_DISABLED;
-    else if (row->health == TUI_HEALTH_BAD)
-        row->state = TUI_STATE_DEGRADED;
-    else if (ce->available_slots <= 0)
-        row->state = TUI_STATE_FULL;
-    else
-        row->state = TUI_STATE_ENABLED;
-    row->trend_slot = slot;
+    return !view->event_clock && view->clock_kind == PILOTDB_CLOCK_WALL;
 }
 
 static void compute_totals(tui_view *view)
 {
     tui_totals *t = &view->totals;
-    int64_t finished;
+    int64_t stale_ms = stale_applies(view) ? view->opts.stale_ms : 0;
 
     memset(t, 0, sizeof *t);
     t->ces = view->nrows;
+    t->rate_span_ms = trend_rate_span(view->trend);
+    t->rates_partial = t->rate_span_ms < view->opts.window_ms;
+    fill_rates(&t->rates, view->trend->win.total, t->rate_span_ms);
+    t->grade = tui_grade_of(&view->grades, t->rates.done, t->rates.failed, &t->efficiency);
     for (size_t i = 0; i < view->nrows; i++) {
-        const pilotdb_ce *ce = view->rows[i].ce;
+        tui_ce_row *row = &view->rows[i];
+        const pilotdb_ce *ce = row->ce;
         for (int s = 0; s < PILOT_NSTATUS; s++)
             t->count[s] += ce->count[s];
         t->active += ce->active;
         if (ce->enabled) {
             t->ces_enabled++;
             t->capacity += ce->capacity;
+        } else {
+            t->active_disabled += ce->active;
         }
+        fill_rates(&row->rates, view->trend->win.in[row->trend_slot], t->rate_span_ms);
+        row->grade = tui_grade_of(&view->grades, row->rates.done, row->rates.failed,
+                                  &row->efficiency);
+        row->state = tui_state_of(ce, view->now, stale_ms, &row->over_cause);
+        t->ces_state[row->state]++;
+        t->ces_lowered += row->over_cause == TUI_OVER_LOWERED;
     }
-    finished = t->count[PILOT_DONE] + t->count[PILOT_FAILED];
-    t->observed_rate = finished > 0 ? (double)t->count[PILOT_DONE] / (double)finished : -1.0;
-    t->rate_span_ms = trend_rate_span(view->trend);
-    t->rates_partial = t->rate_span_ms < view->opts.window_ms;
-    fill_rates(&t->rates, view->trend->win.total, t->rate_span_ms);
-    for (size_t i = 0; i < view->nrows; i++)
-        fill_rates(&view->rows[i].rates, view->trend->win.in[view->rows[i].trend_slot],
-                   t->rate_span_ms);
 }
 
 /* ---- sorting and filtering --------------------------------------------------- */
@@ -288,10 +293,12 @@ static double sort_value(const tui_ce_row *row, tui_column column)
     case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
     case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
     case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
+    case TUI_COL_SUBMITTED_RATE: return row->rates.submitted_per_hour;
+    case TUI_COL_EFFICIENCY: return row->efficiency;
+    case TUI_COL_GRADE: return (double)row->grade;
     case TUI_COL_CONFIGURED: return ce->success_rate;
-    case TUI_COL_OBSERVED: return row->observed_rate;
-    case TUI_COL_HEALTH: return (double)row->health;
     case TUI_COL_NAME:
+    case TUI_COL_SITE:
     case TUI_COL_TREND:
     case TUI_NCOLUMNS:
         break;
@@ -301,7 +308,18 @@ static double sort_value(const tui_ce_row *row, tui_column column)
 
 /* qsort has no context argument: the comparison reads these. */
 static const double *sort_keys;
+static const tui_ce_row *sort_rows; /* sorting by site */
 static int sort_sign;
+
+static int cmp_site(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_rows[i].ce->site, sort_rows[j].ce->site);
+
+    if (c != 0)
+        return c < 0 ? -sort_sign : sort_sign;
+    return (i > j) - (i < j);
+}
 
 static int cmp_visible(const void *a, const void *b)
 {
@@ -344,7 +362,13 @@ static void rebuild_visible(tui_view *view)
             view->visible[n++] = i;
     view->nvisible = n;
 
-    if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
+    if (view->sort == TUI_COL_SITE) {
+        sort_rows = view->rows;
+        sort_sign = view->sort_reverse ? -1 : 1;
+        if (n > 1)
+            qsort(view->visible, n, sizeof *view->visible, cmp_site);
+        sort_rows = NULL;
+    } else if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
         /* One key per row, computed once, rather than per comparison. */
         for (size_t k = 0; k < n; k++)
             view->sort_keys[view->visible[k]] = sort_value(&view->rows[view->visible[k]],
@@ -380,6 +404,11 @@ static void rebuild_visible(tui_view *view)
     }
     view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
     strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce->name);
+}
+
+int tui_view_simulated(const tui_view *view)
+{
+    return view->event_clock || view->clock_kind == PILOTDB_CLOCK_SIM;
 }
 
 void tui_view_sort(tui_view *view, tui_column column, int reverse)
@@ -608,6 +637,8 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         goto out;
     if (!view->clock_chosen && (rc = pilotdb_clock_kind(db, &kind)) != PILOTDB_OK)
         goto out;
+    if (!view->clock_chosen)
+        view->clock_kind = kind;
     now = choose_clock(view, ces, n, pilotdb_now(db), kind, &restart);
     if (restart && !fresh) {
         /* The wall-clock windows of the frames before mean nothing on the
@@ -667,8 +698,11 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         }
         view->sort_keys = keys;
     }
-    for (size_t i = 0; i < n; i++)
-        fill_row(&view->rows[i], &ces[i], view->slots[i]);
+    for (size_t i = 0; i < n; i++) {
+        memset(&view->rows[i], 0, sizeof view->rows[i]);
+        view->rows[i].ce = &ces[i];
+        view->rows[i].trend_slot = view->slots[i];
+    }
     view->nrows = n;
     /* The rows point into this frame's list; the last frame's goes. */
     pilotdb_free(view->ces);

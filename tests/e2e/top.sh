@@ -52,18 +52,20 @@ for ce in alpha.site beta.site gamma.site; do
     echo "$row" | grep -Eq " $want +$run +$sub " || fail "$ce: row '$row' lacks running $run submitted $sub"
 done
 screen | grep -E "^gamma\.site +disabled" >/dev/null || fail "gamma.site not shown disabled"
-screen | grep -E "^beta\.site +enabled" >/dev/null || fail "beta.site not shown enabled"
+screen | grep -E "^beta\.site +ok" >/dev/null || fail "beta.site not shown ok"
 screen | grep -q "CEs 2/3 enabled" || fail "header CE count"
-screen | grep -Eq "pilots 4 sub  3 run  2 done  1 failed  only [0-9]+s of 1h: done/h" ||
+screen | grep -Eq "pilots 4 sub 3 run 2 done 1 failed  only [0-9]+s of 1h: done/h" ||
     fail "header pilot counts and rates"
 ok "screen agrees with the database"
 
-# Sort: s moves to STATE (disabled first).
+# Sort: s moves to SITE, then STATE (disabled first).
+keys s
+wait_for "sorted by SITE"
 keys s
 wait_for "sorted by STATE"
 first=$(screen | sed -n '6p' | awk '{print $1}')
 [ "$first" = "gamma.site" ] || fail "sorted by state, first row is '$first'"
-keys '<'
+keys '<' '<'
 wait_for "sorted by NAME"
 ok "sort keys"
 
@@ -76,7 +78,7 @@ wait_gone "^alpha\.site"
 keys e
 wait_for "beta\.site: disabled"
 wait_db beta.site enabled false
-wait_for "^beta\.site +disabled"
+wait_for "^beta\.site +over:dis"
 keys e
 wait_db beta.site enabled true
 keys +
@@ -101,12 +103,25 @@ ok "the change log names the dashboard and its user"
 wait_for "^alpha\.site .* 6/10 "
 ok "refresh picks up other writers"
 
-# Help screen.
+# Help screen: keys, then the legend of grades and states; a key turns
+# the page, the last one goes back.
 keys F1
 wait_for "pilotdeck dashboard - keys"
-keys x
+until screen | grep -q "^STATE, what a CE is doing"; do
+    keys x
+    i=$((${i:-0} + 1))
+    [ $i -lt 5 ] || fail "the help has no legend of states"
+    sleep 0.2
+done
+screen | grep -Eq "^  Good >= 85%  Fair >= 60%  Poor >= 25%  Bad below" || fail "no legend of grades"
+screen | grep -Eq "^  full +every slot used" || fail "no legend of full"
+screen | grep -Eq "^  over:dis +disabled but still holding pilots" || fail "no legend of over"
+while screen | grep -q "pilotdeck dashboard - keys"; do
+    keys x
+    sleep 0.2
+done
 wait_for "^alpha\.site"
-ok "help screen"
+ok "help screen with the legend of grades and states"
 
 # Selection: Up to the top (it stops at the first row), then j/Down and
 # k/Up move it; e acts on the selected CE only.
@@ -127,27 +142,34 @@ keys e
 wait_db alpha.site enabled true
 ok "j, k and the arrows move the selection"
 
-# Too small, resize back, too small again and q from there.
-$T resize-window -t e2e -x 60 -y 20
-wait_for "terminal too small: need 80x23"
+# Too small, resize back, the smallest size, too small again and q from
+# there.
+$T resize-window -t e2e -x 59 -y 20
+wait_for "terminal too small: need 60x16"
 $T resize-window -t e2e -x 100 -y 30
 wait_for "^alpha\.site"
 $T resize-window -t e2e -x 80 -y 23
 wait_for "^alpha\.site"
 screen | sed -n 23p | grep -q "q" || fail "80x23: no footer on the last line"
+$T resize-window -t e2e -x 60 -y 16
+wait_for "^NAME.* STATE +SLOTS +ACT/CAP GRADE +EFF$"
+wait_for "^alpha\.site"
+screen | sed -n 5p | grep -Eq "^NAME.* STATE +SLOTS +ACT/CAP GRADE +EFF$" ||
+    fail "60x16: not the smallest table"
+screen | sed -n 16p | grep -q "q" || fail "60x16: no footer on the last line"
 keys F1
 wait_for "pilotdeck dashboard - keys"
-keys x
+keys q
 wait_for "^alpha\.site"
-$T resize-window -t e2e -x 80 -y 22
-wait_for "terminal too small: need 80x23"
-$T resize-window -t e2e -x 70 -y 30
-wait_for "terminal too small: need 80x23"
+$T resize-window -t e2e -x 60 -y 15
+wait_for "terminal too small: need 60x16"
+$T resize-window -t e2e -x 50 -y 30
+wait_for "terminal too small: need 60x16"
 keys q
 status=$(wait_exit)
 [ "$status" = 0 ] || fail "exit status $status after q"
 check_restored
-ok "80x23 is drawn, 80x22 is too small; resize, q quits with status 0 and the terminal restored"
+ok "60x16 and 80x23 are drawn, 59 columns or 15 lines too small; resize, q quits with status 0 and the terminal restored"
 
 # SIGTERM restores the terminal too.
 $T kill-session -t e2e
@@ -173,7 +195,7 @@ ok "F10 quits with status 0 and the terminal restored"
 # The order and filter of the command line hold on the live screen too,
 # and -d sets the refresh (--interval is its alias).
 $T kill-session -t e2e
-start 100 30 "$PD --db $DB top --sort done --reverse -d 0.2"
+start 120 30 "$PD --db $DB top --sort done --reverse -d 0.2"
 wait_for "alpha\.site"
 order=$(screen | sed -n '6,8p' | awk '{print $1}' | tr '\n' ' ')
 [ "$order" = "beta.site gamma.site alpha.site " ] || fail "--sort done --reverse: rows '$order'"
