@@ -108,7 +108,7 @@ static int parse_grades(const char *text, tui_grades *g)
 
 static int run_once(pilotdb *db, const char *source, int json, int width, int unicode,
                     tui_column sort, int reverse, const char *filter, int64_t window_ms,
-                    int64_t stale_ms, const tui_grades *grades)
+                    int64_t stale_ms, const tui_grades *grades, int tree)
 {
     tui_view view;
     tui_view_options vopts = { .window_ms = window_ms, .stale_ms = stale_ms,
@@ -128,6 +128,11 @@ static int run_once(pilotdb *db, const char *source, int json, int width, int un
     }
     tui_view_sort(&view, sort, reverse);
     tui_view_filter(&view, filter);
+    if (tree && (rc = tui_view_tree(&view, 1)) != PILOTDB_OK) {
+        cli_error("grouping by site: %s", pilotdb_rc_str(rc));
+        status = CLI_FAILED;
+        goto out;
+    }
     if (json)
         status = cli_print_json(tui_view_json(&view, &dopts));
     else if (tui_frame_text(&view, width, &dopts, stdout) != 0)
@@ -138,7 +143,8 @@ out:
 }
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
-       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES };
+       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
+       OPT_TREE };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -167,6 +173,8 @@ static const struct cli_option top_options[] = {
      "(default 30m; wall-clock databases)", OPT_STALE},
     {"grades", 0, CLI_ARG_REQUIRED, "G,F,P[,N]", "efficiency in % for Good, Fair, Poor,\n"
      "and N ended pilots to grade (default 85,60,25,10)", OPT_GRADES},
+    {"tree", 0, CLI_ARG_NONE, NULL, "CEs grouped under their site, with its totals\n"
+     "(t on the live screen)", OPT_TREE},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -179,6 +187,7 @@ struct top_options {
     tui_column sort;
     int64_t stale_ms;
     tui_grades grades;
+    int tree;
 };
 
 static int take_top_option(void *state, int id, const char *value)
@@ -219,6 +228,7 @@ static int take_top_option(void *state, int id, const char *value)
             return CLI_USAGE;
         }
         break;
+    case OPT_TREE: o->tree = 1; break;
     case OPT_GRADES:
         if (parse_grades(value, &o->grades) != 0)
             return CLI_USAGE;
@@ -233,7 +243,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     const char *no_color = getenv("NO_COLOR");
     struct top_options o = {g->db_path, NULL, 1.0, 0, TUI_WINDOW_DEFAULT_MS,
                             !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME,
-                            TUI_STALE_DEFAULT_MS, tui_grades_default};
+                            TUI_STALE_DEFAULT_MS, tui_grades_default, 0};
     int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
@@ -257,7 +267,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms, o.stale_ms,
-                          &o.grades);
+                          &o.grades, o.tree);
     } else {
         tui_run_options ropts = { 0 };
         struct top_whatif tw = { o.path };
@@ -271,6 +281,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.window_ms = o.window_ms;
         ropts.stale_ms = o.stale_ms;
         ropts.grades = &o.grades;
+        ropts.tree = o.tree;
         ropts.sort = o.sort;
         ropts.sort_reverse = o.reverse;
         ropts.filter = o.filter;
@@ -294,9 +305,10 @@ const struct cli_command cmd_top = {
     .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
              "                                [--reverse] [--filter TEXT] [--no-color]\n"
              "                                [--no-unicode] [--stale TIME] [--grades G,F,P]\n"
+             "                                [--tree]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
-             "                                [--stale TIME] [--grades G,F,P]",
+             "                                [--stale TIME] [--grades G,F,P] [--tree]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "draw.h"
 #include "fixtures.h"
 #include "keys.h"
 #include "pilottui.h"
@@ -447,6 +448,102 @@ static void test_sort(void **state)
     assert_string_equal(tui_column_key(TUI_COL_GRADE), "grade");
     tui_view_sort(&view, TUI_COL_SITE, 0); /* no sites: name order */
     assert_string_equal(visible_name(&view, 0), "ce-alpha.example.org");
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* A CE of site (NULL: none) with active pilots submitted. */
+static void site_ce(pilotdb *db, const char *name, const char *site, int64_t capacity,
+                    int active)
+{
+    pilotdb_ce_spec spec = { name, capacity, 0.9, 1, site, PILOTDB_CAPACITY_CONFIGURED };
+
+    fx_ok(db, pilotdb_ce_add_spec(db, &spec, NULL));
+    for (int i = 0; i < active; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, name, NULL));
+}
+
+static const char *line_name(const tui_view *view, size_t i)
+{
+    const tui_site *site = tui_view_visible_site(view, i);
+
+    assert_true(i < view->nvisible);
+    if (site)
+        return site->name[0] ? site->name : TUI_NO_SITE;
+    return tui_view_visible_row(view, i)->ce->name;
+}
+
+/* The tree: sites with their totals, "(no site)" last, sorting and
+ * filtering inside the sites, folding, the selection kept. */
+static void test_tree(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    const tui_site *cern;
+    tui_view view;
+
+    (void)state;
+    fx_clock_ms = 1000;
+    site_ce(db, "ce1.cern.ch", "CERN", 10, 2);
+    site_ce(db, "ce2.cern.ch", "CERN", 5, 5);
+    site_ce(db, "ce1.fnal.gov", "FNAL", 20, 9);
+    site_ce(db, "lonely.org", NULL, 3, 1);
+    view_at(&view, db, 2000);
+    fx_ok(db, tui_view_tree(&view, 1));
+    assert_int_equal(view.nsites, 3);
+    assert_int_equal(view.nvisible, 7);
+    assert_string_equal(line_name(&view, 0), "CERN");
+    assert_string_equal(line_name(&view, 1), "ce1.cern.ch");
+    assert_string_equal(line_name(&view, 2), "ce2.cern.ch");
+    assert_string_equal(line_name(&view, 3), "FNAL");
+    assert_string_equal(line_name(&view, 5), TUI_NO_SITE);
+    assert_string_equal(line_name(&view, 6), "lonely.org");
+    assert_null(tui_view_visible_row(&view, 0));
+    cern = tui_view_visible_site(&view, 0);
+    assert_int_equal(cern->ces, 2);
+    assert_int_equal(cern->active, 7);
+    assert_int_equal(cern->capacity, 15);
+    assert_int_equal(cern->state, TUI_STATE_FULL); /* its fullest CE */
+    assert_int_equal(cern->rates.submitted, 7);
+
+    /* Sorted by active pilots: sites by their totals, CEs inside theirs,
+     * "(no site)" last whatever its figures. */
+    tui_view_sort(&view, TUI_COL_ACTIVE, 0);
+    assert_string_equal(line_name(&view, 0), "FNAL");
+    assert_string_equal(line_name(&view, 2), "CERN");
+    assert_string_equal(line_name(&view, 3), "ce2.cern.ch");
+    assert_string_equal(line_name(&view, 4), "ce1.cern.ch");
+    assert_string_equal(line_name(&view, 5), TUI_NO_SITE);
+
+    /* The filter keeps the sites with a CE that passes. */
+    tui_view_filter(&view, "ce1");
+    assert_int_equal(view.nvisible, 4);
+    assert_string_equal(line_name(&view, 0), "FNAL");
+    assert_string_equal(line_name(&view, 2), "CERN");
+    assert_string_equal(line_name(&view, 3), "ce1.cern.ch");
+    tui_view_filter(&view, NULL);
+
+    /* Select a CE, fold its site from it (Left goes up first), unfold. */
+    tui_view_select_move(&view, 3 - view.selected);
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce2.cern.ch");
+    assert_int_equal(tui_view_tree_fold(&view, 0), -1); /* Right on a CE */
+    assert_int_equal(tui_view_tree_fold(&view, 1), 0);
+    assert_null(tui_view_selected(&view));
+    assert_string_equal(line_name(&view, view.selected), "CERN");
+    assert_int_equal(tui_view_tree_fold(&view, 1), 0);
+    assert_int_equal(view.nvisible, 5);
+    assert_int_equal(tui_view_tree_fold(&view, 1), -1); /* already */
+    /* the fold and the selection survive the next frame */
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.nvisible, 5);
+    assert_string_equal(line_name(&view, view.selected), "CERN");
+    assert_int_equal(tui_view_tree_fold(&view, 0), 0);
+    assert_int_equal(view.nvisible, 7);
+
+    /* Flat again: the CEs alone. */
+    fx_ok(db, tui_view_tree(&view, 0));
+    assert_int_equal(view.nvisible, 4);
+    assert_non_null(tui_view_selected(&view));
+    assert_int_equal(tui_view_tree_fold(&view, 1), -1);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -1257,6 +1354,169 @@ static void test_frame_text(void **state)
     fx_close(db);
 }
 
+/* The column (in terminal cells) where needle starts on the line of text
+ * that holds name, or -1. */
+static int cell_column(const char *text, const char *name, const char *needle)
+{
+    const char *line = strstr(text, name), *at;
+    char buf[512];
+    size_t len;
+
+    if (!line)
+        return -1;
+    while (line > text && line[-1] != '\n')
+        line--;
+    at = strstr(line, needle);
+    if (!at || (len = (size_t)(at - line)) >= sizeof buf)
+        return -1;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    return tui_cells(buf);
+}
+
+/* Wide (CJK) and combining characters are measured in terminal cells: the
+ * columns after such names line up with those after ASCII ones. */
+static void test_frame_wide_names(void **state)
+{
+    const char *cjk = "\u4e2d\u6587\u540d.site";            /* 3 wide characters */
+    const char *combining = "cafe\u0301x.site";              /* e + acute accent */
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+    int want;
+
+    (void)state;
+    assert_int_equal(tui_char_cells(0x4e2d), 2);
+    assert_int_equal(tui_char_cells(0x0301), 0);
+    assert_int_equal(tui_cells(cjk), 11);
+    assert_int_equal(tui_cells(combining), 10);
+    assert_int_equal(tui_cells_bytes(cjk, 3, &want), 3); /* one wide character fits */
+    assert_int_equal(want, 2);
+    assert_int_equal(tui_cells_bytes(combining, 4, NULL), 6); /* the accent goes along */
+    fx_ok(db, pilotdb_ce_add(db, "ascii.site", 4, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, cjk, 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, combining, 6, 0.9, 1, NULL));
+    view_at(&view, db, 0);
+    text = frame_text(&view, 80, 1);
+    want = cell_column(text, "ascii.site", "0/4");
+    assert_true(want > 0);
+    assert_int_equal(cell_column(text, cjk, "0/5"), want);
+    assert_int_equal(cell_column(text, combining, "0/6"), want);
+    free(text);
+    /* A name too long for its column is cut at a character, not a byte. */
+    text = frame_text(&view, 60, 1);
+    assert_int_equal(cell_column(text, "\u4e2d", "0/5"), cell_column(text, "ascii", "0/4"));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* A surface that remembers the style of each cell and checks that nothing
+ * is cut at the right edge. */
+struct style_grid {
+    int width, height;
+    int style[64][200];
+    int overflow;
+};
+
+static void grid_put(void *ctx, int y, int x, const char *s, int cells, enum tui_style style)
+{
+    struct style_grid *g = ctx;
+    int n = tui_cells(s);
+
+    if (x + n > g->width)
+        g->overflow = 1;
+    for (int i = 0; i < n && i < cells && x + i < g->width; i++)
+        g->style[y][x + i] = (int)style;
+}
+
+/* The selected row keeps its bar's colours (on the selection's background):
+ * reverse video would hide the bar. */
+static void test_selected_row_bars(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    static struct style_grid grid;
+    struct tui_surface sf = { &grid, 120, 30, grid_put };
+    tui_draw_options opts = { 1, "sample.db", "wall" };
+    struct tui_chrome chrome = { 0 };
+    tui_layout lo;
+    tui_view view;
+    int x;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    memset(&grid, 0, sizeof grid);
+    grid.width = 120;
+    grid.height = 30;
+    tui_layout_compute(120, 30, NULL, &lo);
+    tui_draw_frame(&sf, &view, &lo, &opts, &chrome); /* alpha, the first row, selected */
+    x = lo.col[TUI_COL_SLOTS].x;
+    assert_int_equal(grid.style[lo.table_y][x], TUI_SEL(TUI_S_RUNNING));
+    assert_int_equal(grid.style[lo.table_y][lo.col[TUI_COL_NAME].x], TUI_S_SELECTED);
+    assert_int_equal(grid.style[lo.table_y][lo.col[TUI_COL_STATE].x], TUI_SEL(TUI_S_OK));
+    assert_int_equal(grid.style[lo.table_y + 1][x], TUI_S_RUNNING); /* beta: not selected */
+    /* full is information, not a warning */
+    assert_int_equal(grid.style[lo.table_y + 1][lo.col[TUI_COL_STATE].x], TUI_S_FULL);
+    assert_false(grid.overflow);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* The help screen, keys and legend, fits the smallest terminal page by
+ * page; the legend carries the grades and states. */
+static void test_help_fits(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    static struct style_grid grid;
+    struct tui_surface sf = { &grid, TUI_MIN_WIDTH, TUI_MIN_HEIGHT, grid_put };
+    tui_view view;
+    int pages;
+
+    (void)state;
+    view_at(&view, db, 0);
+    for (int demo = 0; demo <= 1; demo++) {
+        pages = tui_help_pages(&view, TUI_MIN_WIDTH, TUI_MIN_HEIGHT, demo);
+        assert_true(pages >= 2);
+        for (int page = 1; page <= pages; page++) {
+            memset(&grid, 0, sizeof grid);
+            grid.width = TUI_MIN_WIDTH;
+            grid.height = TUI_MIN_HEIGHT;
+            tui_draw_help(&sf, &view, page, demo);
+            if (grid.overflow)
+                fail_msg("help page %d of %d (demo %d) is wider than %d", page, pages, demo,
+                         TUI_MIN_WIDTH);
+        }
+    }
+    assert_int_equal(tui_help_pages(&view, 200, 60, 0), 1);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* Sparklines are scaled to the capacity: a CE with half its slots used all
+ * along is a half-height line, a saturated one a full line. */
+static void test_spark_scaled_to_capacity(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+
+    (void)state;
+    fx_clock_ms = 0;
+    fx_ok(db, pilotdb_ce_add(db, "half", 8, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "saturated", 4, 0.9, 1, NULL));
+    for (int i = 0; i < 4; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "half", NULL));
+        fx_ok(db, pilotdb_pilot_submit(db, "saturated", NULL));
+    }
+    view_at(&view, db, 100000);
+    text = frame_text(&view, 120, 0);
+    assert_non_null(strstr(text, "========")); /* half: level 4 of 7 */
+    assert_non_null(strstr(text, "########\n")); /* saturated */
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
 static void test_frame_json(void **state)
 {
     pilotdb *db = fx_sample_db();
@@ -1797,6 +2057,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_bars),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_and_selection),
+        cmocka_unit_test(test_tree),
         cmocka_unit_test(test_trend_and_rates),
         cmocka_unit_test(test_window_rates),
         cmocka_unit_test(test_window_parse),
@@ -1818,6 +2079,10 @@ int main(int argc, char **argv)
     const struct CMUnitTest frame[] = {
         cmocka_unit_test(test_frame_text),
         cmocka_unit_test(test_frame_json),
+        cmocka_unit_test(test_frame_wide_names),
+        cmocka_unit_test(test_selected_row_bars),
+        cmocka_unit_test(test_help_fits),
+        cmocka_unit_test(test_spark_scaled_to_capacity),
         cmocka_unit_test(test_frame_empty_db),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_numbers_and_grades),

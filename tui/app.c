@@ -364,6 +364,15 @@ static void handle_key(struct app *app, int key)
     case TUI_ACT_CAPACITY_UP: edit_selected(app, '+'); break;
     case TUI_ACT_CAPACITY_DOWN: edit_selected(app, '-'); break;
     case TUI_ACT_WHATIF: whatif_open(app); break;
+    case TUI_ACT_TREE:
+        if (tui_view_tree(&app->view, !app->view.tree) != PILOTDB_OK)
+            set_status(app, 1, "out of memory: no tree");
+        else
+            set_status(app, 0, app->view.tree ? "tree: CEs by site (Left/Right fold)"
+                                              : "flat list of CEs");
+        break;
+    case TUI_ACT_FOLD:
+    case TUI_ACT_UNFOLD: tui_view_tree_fold(&app->view, action == TUI_ACT_FOLD); break;
     case TUI_ACT_PAUSE:
         app->paused = !app->paused;
         set_status(app, 0, app->paused ? "paused" : "running");
@@ -424,6 +433,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     tui_view_init(&app.view, &vopts);
     tui_view_sort(&app.view, opts->sort, opts->sort_reverse);
     tui_view_filter(&app.view, opts->filter);
+    app.view.tree = opts->tree != 0; /* the first frame builds the sites */
 
     /* Our handlers go in before curses starts, so curses leaves them be. */
     stop_requested = 0;

@@ -20,18 +20,21 @@ struct glyphs {
     const char *running, *submitted, *free_slot;
     const char *spark[8];
     const char *up, *down, *ellipsis;
+    const char *unfolded, *folded; /* a site line of the tree */
 };
 
 static const struct glyphs unicode_glyphs = {
     "\u2588", "\u2592", "\u00b7",
     { "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" },
     "\u25b2", "\u25bc", "\u2026",
+    "\u25be ", "\u25b8 ",
 };
 
 static const struct glyphs ascii_glyphs = {
     "#", "+", ".",
     { "_", ".", "-", ":", "=", "+", "*", "#" },
     "^", "v", "~",
+    "- ", "+ ",
 };
 
 /* One screen row is at most this many bytes (4 per character). */
@@ -329,78 +332,156 @@ static void draw_name(const struct tui_surface *sf, const struct glyphs *g, int 
     put(sf, y, x + width - 1, 1, style, buf);
 }
 
-static void draw_row(const struct tui_surface *sf, const tui_view *view,
-                     const tui_layout *lo, const struct glyphs *g, int y,
-                     const tui_ce_row *row, int selected)
+/* One line of the table: a CE, or a site of the tree with its totals. */
+struct table_line {
+    const char *name;         /* as it comes from outside */
+    const char *prefix;       /* before the name: the tree's indent or fold mark */
+    const char *site;
+    const char *state_word;
+    tui_ce_state state;
+    const int64_t *count;     /* PILOT_NSTATUS */
+    int64_t active, capacity;
+    const tui_rates *rates;
+    double efficiency;
+    tui_grade grade;
+    double configured;        /* < 0: none (a site) */
+    const tui_ce_row *row;    /* the CE, or NULL for a site */
+    const tui_site *site_totals;
+};
+
+static void line_of_row(struct table_line *l, const tui_view *view, const tui_ce_row *row)
 {
     const pilotdb_ce *ce = row->ce;
-    char text[64], a[32], b[32];
+
+    memset(l, 0, sizeof *l);
+    l->name = ce->name;
+    l->prefix = view->tree ? "  " : "";
+    l->site = ce->site;
+    l->state_word = tui_state_word(row->state, row->over_cause);
+    l->state = row->state;
+    l->count = ce->count;
+    l->active = ce->active;
+    l->capacity = ce->capacity;
+    l->rates = &row->rates;
+    l->efficiency = row->efficiency;
+    l->grade = row->grade;
+    l->configured = ce->success_rate;
+    l->row = row;
+}
+
+static void line_of_site(struct table_line *l, const tui_site *site, const struct glyphs *g)
+{
+    memset(l, 0, sizeof *l);
+    l->name = site->name[0] ? site->name : TUI_NO_SITE;
+    l->prefix = site->collapsed ? g->folded : g->unfolded;
+    l->site = l->name;
+    l->state_word = tui_state_name(site->state);
+    l->state = site->state;
+    l->count = site->count;
+    l->active = site->active;
+    l->capacity = site->capacity;
+    l->rates = &site->rates;
+    l->efficiency = site->efficiency;
+    l->grade = site->grade;
+    l->configured = -1;
+    l->site_totals = site;
+}
+
+/* The trend of a site: its CEs' summed. */
+static void site_trend(const tui_view *view, const tui_site *site, int64_t *out, size_t n)
+{
+    int64_t one[TUI_TREND_BUCKETS];
+
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i < view->nrows; i++) {
+        if (strcmp(view->rows[i].ce->site, site->name) != 0)
+            continue;
+        tui_view_trend(view, &view->rows[i], one, n);
+        for (size_t k = 0; k < n; k++)
+            out[k] += one[k];
+    }
+}
+
+static void draw_line(const struct tui_surface *sf, const tui_view *view,
+                      const tui_layout *lo, const struct glyphs *g, int y,
+                      const struct table_line *l, int selected)
+{
+    char text[64], a[32], b[32], name[LINE_MAX_BYTES];
     int64_t series[TUI_TREND_BUCKETS];
 
     if (selected)
         blank(sf, y, 0, lo->width, TUI_S_SELECTED);
     for (int c = 0; c < TUI_NCOLUMNS; c++) {
         const tui_layout_column *col = &lo->col[c];
-        enum tui_style style = TUI_S_NORMAL;
+        enum tui_style style = l->row ? TUI_S_NORMAL : TUI_S_TITLE_ROW;
         const char *word = NULL;
         int64_t count = -1;
         int keep_colour = 0; /* a word whose colour is its meaning */
+        int n = col->width < TUI_TREND_BUCKETS ? col->width : TUI_TREND_BUCKETS;
 
         if (!col->shown)
             continue;
         switch ((tui_column)c) {
         case TUI_COL_NAME:
+            snprintf(name, sizeof name, "%s%s", l->prefix, l->name);
+            draw_name(sf, g, y, col->x, col->width, name,
+                      selected ? TUI_S_SELECTED : style);
+            continue;
         case TUI_COL_SITE:
-            draw_name(sf, g, y, col->x, col->width, c == TUI_COL_NAME ? ce->name : ce->site,
-                      selected ? TUI_S_SELECTED : TUI_S_NORMAL);
+            draw_name(sf, g, y, col->x, col->width, l->site,
+                      selected ? TUI_S_SELECTED : style);
             continue;
         case TUI_COL_STATE:
-            word = tui_state_word(row->state, row->over_cause);
-            style = state_style(row->state);
+            word = l->state_word;
+            style = state_style(l->state);
             keep_colour = 1;
             break;
         case TUI_COL_SLOTS:
-            draw_bar(sf, g, y, col->x, col->width, ce->count[PILOT_RUNNING],
-                     ce->count[PILOT_SUBMITTED], ce->capacity, selected);
+            draw_bar(sf, g, y, col->x, col->width, l->count[PILOT_RUNNING],
+                     l->count[PILOT_SUBMITTED], l->capacity, selected);
             continue;
         case TUI_COL_ACTIVE:
-            tui_count_text(a, sizeof a, ce->active, (col->width - 1) / 2);
-            tui_count_text(b, sizeof b, ce->capacity, col->width - 1 - (int)strlen(a));
+            tui_count_text(a, sizeof a, l->active, (col->width - 1) / 2);
+            tui_count_text(b, sizeof b, l->capacity, col->width - 1 - (int)strlen(a));
             snprintf(text, sizeof text, "%s/%s", a, b);
             word = text;
             break;
-        case TUI_COL_RUNNING: count = ce->count[PILOT_RUNNING]; break;
-        case TUI_COL_SUBMITTED: count = ce->count[PILOT_SUBMITTED]; break;
-        case TUI_COL_DONE: count = ce->count[PILOT_DONE]; break;
-        case TUI_COL_FAILED: count = ce->count[PILOT_FAILED]; break;
+        case TUI_COL_RUNNING: count = l->count[PILOT_RUNNING]; break;
+        case TUI_COL_SUBMITTED: count = l->count[PILOT_SUBMITTED]; break;
+        case TUI_COL_DONE: count = l->count[PILOT_DONE]; break;
+        case TUI_COL_FAILED: count = l->count[PILOT_FAILED]; break;
         case TUI_COL_DONE_RATE:
         case TUI_COL_FAILED_RATE:
         case TUI_COL_SUBMITTED_RATE:
             tui_per_hour_text(text, sizeof text,
-                              c == TUI_COL_DONE_RATE     ? row->rates.done_per_hour
-                              : c == TUI_COL_FAILED_RATE ? row->rates.failed_per_hour
-                                                         : row->rates.submitted_per_hour,
+                              c == TUI_COL_DONE_RATE     ? l->rates->done_per_hour
+                              : c == TUI_COL_FAILED_RATE ? l->rates->failed_per_hour
+                                                         : l->rates->submitted_per_hour,
                               col->width);
             word = text;
             break;
         case TUI_COL_EFFICIENCY:
-            fmt_rate(text, sizeof text, row->efficiency);
+            fmt_rate(text, sizeof text, l->efficiency);
             word = text;
             break;
         case TUI_COL_GRADE:
-            word = tui_grade_name(row->grade);
-            style = grade_style(row->grade);
+            word = tui_grade_name(l->grade);
+            style = grade_style(l->grade);
             keep_colour = 1;
             break;
         case TUI_COL_CONFIGURED:
-            fmt_rate(text, sizeof text, ce->success_rate);
+            if (l->configured < 0)
+                continue;
+            fmt_rate(text, sizeof text, l->configured);
             word = text;
             break;
         case TUI_COL_TREND:
-            tui_view_trend(view, row, series, (size_t)col->width);
-            draw_spark(sf, g, y, col->x, series,
-                       col->width < TUI_TREND_BUCKETS ? col->width : TUI_TREND_BUCKETS,
-                       ce->capacity, selected ? TUI_SEL(TUI_S_RUNNING) : TUI_S_RUNNING);
+            if (l->row)
+                tui_view_trend(view, l->row, series, (size_t)n);
+            else
+                site_trend(view, l->site_totals, series, (size_t)n);
+            draw_spark(sf, g, y, col->x, series, n, l->capacity,
+                       selected ? TUI_SEL(TUI_S_RUNNING) : TUI_S_RUNNING);
             continue;
         case TUI_NCOLUMNS:
             continue;
@@ -470,8 +551,13 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
         long i = first + r;
         if (i < 0 || (size_t)i >= view->nvisible)
             break;
-        draw_row(sf, view, lo, g, lo->table_y + r, tui_view_visible_row(view, (size_t)i),
-                 chrome && i == view->selected);
+        const tui_site *site = tui_view_visible_site(view, (size_t)i);
+        struct table_line line;
+        if (site)
+            line_of_site(&line, site, g);
+        else
+            line_of_row(&line, view, tui_view_visible_row(view, (size_t)i));
+        draw_line(sf, view, lo, g, lo->table_y + r, &line, chrome && i == view->selected);
     }
     if (view->nvisible == 0)
         put(sf, lo->table_y, 0, lo->width, TUI_S_DIM,

@@ -29,6 +29,7 @@ enum tui_style {
     TUI_S_KEY,      /* a key in the footer */
     TUI_S_FULL,     /* a full CE: information, not a warning */
     TUI_S_FAIR,     /* the Fair grade */
+    TUI_S_TITLE_ROW, /* a site's line in the tree */
     TUI_NSTYLES
 };
 

@@ -50,6 +50,30 @@ static void append(struct help_text *h, int column, const char *keys, int keys_w
              help);
 }
 
+/* A key line: the keys, then what they do, wrapped at width to further
+ * lines at the help's column. */
+static void add_key_line(struct help_text *h, int width, const char *keys, const char *help)
+{
+    int room = width - HELP_KEYS_COLUMN - HELP_KEYS_WIDTH, first = 1;
+
+    while (*help) {
+        int len = (int)strlen(help), cut = len;
+        if (room > 10 && len > room) {
+            cut = room;
+            while (cut > 0 && help[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = room;
+        }
+        add_line(h, "%*s%-*s%.*s", HELP_KEYS_COLUMN, "", HELP_KEYS_WIDTH, first ? keys : "",
+                 cut, help);
+        help += cut;
+        while (*help == ' ')
+            help++;
+        first = 0;
+    }
+}
+
 static void percent(char *buf, size_t size, double v)
 {
     snprintf(buf, size, "%.0f%%", v * 100.0);
@@ -70,7 +94,7 @@ static void build(struct help_text *h, const tui_view *view, int width, int demo
             append(h, HELP_SECOND_COLUMN, b->label, (int)strlen(b->label) + 2, b->help);
             continue;
         }
-        add_line(h, "%*s%-*s%s", HELP_KEYS_COLUMN, "", HELP_KEYS_WIDTH, b->label, b->help);
+        add_key_line(h, width, b->label, b->help);
         started = 1;
     }
     percent(good, sizeof good, g->good);

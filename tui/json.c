@@ -82,6 +82,45 @@ static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
                      "trend", trend_array(view, row)), &row->rates);
 }
 
+/* The sites of the tree with a CE that passes the filter, in the tree's
+ * order, each with its totals and its CEs' names. */
+static json_t *sites_array(const tui_view *view)
+{
+    json_t *sites = json_array(), *site = NULL;
+
+    for (size_t i = 0; sites && i < view->nvisible; i++) {
+        const tui_site *s = tui_view_visible_site(view, i);
+        const tui_ce_row *row = tui_view_visible_row(view, i);
+        if (s) {
+            site = with_rates(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s,"
+                                        " s:s, s:b, s:[]}",
+                              "name", s->name[0] ? s->name : TUI_NO_SITE,
+                              "ces", (json_int_t)s->ces,
+                              "capacity", (json_int_t)s->capacity,
+                              "active", (json_int_t)s->active,
+                              "submitted", (json_int_t)s->count[PILOT_SUBMITTED],
+                              "running", (json_int_t)s->count[PILOT_RUNNING],
+                              "done", (json_int_t)s->count[PILOT_DONE],
+                              "failed", (json_int_t)s->count[PILOT_FAILED],
+                              "efficiency", rate_or_null(s->efficiency),
+                              "grade", tui_grade_name(s->grade),
+                              "state", tui_state_name(s->state),
+                              "collapsed", s->collapsed,
+                              "ce_names"), &s->rates);
+            if (json_array_append_new(sites, site) != 0) {
+                json_decref(sites);
+                return NULL;
+            }
+        } else if (row && site &&
+                   json_array_append_new(json_object_get(site, "ce_names"),
+                                         json_string(row->ce->name)) != 0) {
+            json_decref(sites);
+            return NULL;
+        }
+    }
+    return sites;
+}
+
 json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
 {
     const tui_totals *t = &view->totals;
@@ -90,9 +129,11 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
     ces = json_array();
     if (!ces)
         goto fail;
-    for (size_t i = 0; i < view->nvisible; i++)
-        if (json_array_append_new(ces, ce_object(view, tui_view_visible_row(view, i))) != 0)
+    for (size_t i = 0; i < view->nvisible; i++) {
+        const tui_ce_row *row = tui_view_visible_row(view, i);
+        if (row && json_array_append_new(ces, ce_object(view, row)) != 0)
             goto fail;
+    }
     root = json_pack("{s:s, s:s, s:I, s:f, s:I, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
                      "source", opts && opts->source ? opts->source : "",
                      "clock", view->event_clock ? "sim"
@@ -121,6 +162,10 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
                                 &t->rates),
                      "active_trend", trend_array(view, NULL),
                      "ces", ces);
+    if (root && view->tree && json_object_set_new(root, "sites", sites_array(view))) {
+        json_decref(root);
+        return NULL;
+    }
     if (root && json_object_set_new(root, "grade", json_string(tui_grade_name(t->grade)))) {
         json_decref(root);
         return NULL;

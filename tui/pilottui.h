@@ -196,6 +196,24 @@ typedef struct tui_totals {
     int rates_partial;
 } tui_totals;
 
+/* A site in the tree (t): the totals of its CEs. */
+typedef struct tui_site {
+    char name[PILOTDB_NAME_MAX + 1]; /* "" for the CEs without a site */
+    size_t ces;             /* all its CEs */
+    size_t shown;           /* those that pass the filter */
+    int64_t count[PILOT_NSTATUS];
+    int64_t active, capacity; /* capacity of its enabled CEs */
+    tui_rates rates;        /* summed over its CEs (the view's rate window) */
+    double efficiency;      /* of rates, or -1 */
+    tui_grade grade;
+    tui_ce_state state;     /* the state of its CE that needs a look most */
+    int collapsed;          /* its CEs are hidden */
+    size_t first_row;       /* private: index of its first CE in the tree order */
+} tui_site;
+
+/* "(no site)": how the tree names the CEs without a site. */
+#define TUI_NO_SITE "(no site)"
+
 struct tui_trend;
 
 /*
@@ -226,12 +244,20 @@ typedef struct tui_view {
     char filter[PILOTDB_NAME_MAX + 1];
     char selected_name[PILOTDB_NAME_MAX + 1]; /* keeps the selection across frames */
     uint64_t frames;
+    /* The tree (tui_view_tree()): visible then also holds one line per site
+     * with a CE that passes the filter, each before its CEs (unless
+     * collapsed); tui_view_visible_site() tells such a line. */
+    int tree;
+    tui_site *sites;          /* by name, the CEs without a site last */
+    size_t nsites;
+    int selected_is_site;     /* the selection is the site line of selected_name */
     /* Private: the frame's CEs, trend store and per-frame scratch. */
     pilotdb_ce *ces;
     struct tui_trend *trend;
     double *sort_keys;      /* by row */
     size_t *slots;          /* trend slot by CE of the frame being read */
     size_t nslots_alloc;
+    size_t *scratch;        /* a slot per CE for the tree's order */
 } tui_view;
 
 /* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
@@ -275,11 +301,27 @@ void tui_view_filter(tui_view *view, const char *filter);
 /* Move the selection by delta rows (clamped to the visible rows). */
 void tui_view_select_move(tui_view *view, long delta);
 
-/* The selected row, or NULL when nothing is visible. */
+/* The selected row, or NULL when nothing is visible or a site line is
+ * selected. */
 const tui_ce_row *tui_view_selected(const tui_view *view);
 
-/* The i-th visible row (i < view->nvisible). */
+/* The i-th visible row (i < view->nvisible), or NULL when it is a site
+ * line of the tree. */
 const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i);
+
+/* The site of the i-th visible line when it is a site line, else NULL. */
+const tui_site *tui_view_visible_site(const tui_view *view, size_t i);
+
+/* Group the CEs under their site (on non-zero) or list them flat; sorting
+ * and filtering apply inside each site, sites sort by their totals. Keeps
+ * the selected CE selected.  PILOTDB_ENOMEM (the view unchanged) when
+ * memory runs out. */
+pilotdb_rc tui_view_tree(tui_view *view, int on);
+
+/* In the tree: collapse (non-zero) or expand the selected site; on a CE,
+ * collapse selects its site line first (Left, like a file tree).  0, or -1
+ * when there is nothing to do. */
+int tui_view_tree_fold(tui_view *view, int collapse);
 
 /*
  * Fill out[0..n-1] with the number of active pilots at the end of each of
@@ -505,6 +547,7 @@ typedef struct tui_run_options {
     int64_t window_ms;   /* rate window, 0 for the default */
     int64_t stale_ms;    /* a CE unchanged this long is stale, 0 for the default */
     const tui_grades *grades; /* the grade thresholds, NULL for the defaults */
+    int tree;            /* start with the CEs grouped by site */
     tui_column sort;     /* the initial order (TUI_COL_NAME when zeroed) */
     int sort_reverse;
     const char *filter;  /* the initial filter, or NULL */

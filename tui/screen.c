@@ -67,6 +67,7 @@ static void set_styles(struct tui_screen *scr)
         a[TUI_S_OK] = COLOR_PAIR(PAIR_GREEN);
         a[TUI_S_FULL] = COLOR_PAIR(PAIR_BLUE);
         a[TUI_S_FAIR] = COLOR_PAIR(PAIR_YELLOW);
+        a[TUI_S_TITLE_ROW] = A_BOLD;
         a[TUI_S_WARN] = COLOR_PAIR(PAIR_YELLOW) | A_BOLD;
         a[TUI_S_BAD] = COLOR_PAIR(PAIR_RED) | A_BOLD;
         a[TUI_S_DIM] = A_DIM;
@@ -85,6 +86,7 @@ static void set_styles(struct tui_screen *scr)
         a[TUI_S_BAD] = A_BOLD | A_UNDERLINE;
         a[TUI_S_FULL] = A_NORMAL;
         a[TUI_S_FAIR] = A_NORMAL;
+        a[TUI_S_TITLE_ROW] = A_BOLD;
         a[TUI_S_DIM] = A_DIM;
         a[TUI_S_FREE] = A_DIM;
         a[TUI_S_INFO] = A_BOLD;

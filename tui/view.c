@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tree.h"
 #include "trend.h"
 
 static const struct {
@@ -47,65 +48,6 @@ const char *tui_column_title(tui_column column)
 const char *tui_column_key(tui_column column)
 {
     return (unsigned)column < TUI_NCOLUMNS ? columns[column].key : "?";
-}
-
-const char *tui_state_name(tui_ce_state state)
-{
-    switch (state) {
-    case TUI_STATE_OK: return "ok";
-    case TUI_STATE_FULL: return "full";
-    case TUI_STATE_DISABLED: return "disabled";
-    case TUI_STATE_STALE: return "stale";
-    case TUI_STATE_OVER: return "over";
-    }
-    return "?";
-}
-
-const char *tui_state_word(tui_ce_state state, tui_over_cause cause)
-{
-    if (state == TUI_STATE_OVER && cause == TUI_OVER_DISABLED)
-        return "over:dis";
-    if (state == TUI_STATE_OVER && cause == TUI_OVER_LOWERED)
-        return "over:cap";
-    return tui_state_name(state);
-}
-
-const char *tui_over_cause_name(tui_over_cause cause)
-{
-    switch (cause) {
-    case TUI_OVER_NONE: return "";
-    case TUI_OVER_DISABLED: return "disabled";
-    case TUI_OVER_LOWERED: return "capacity_lowered";
-    }
-    return "?";
-}
-
-tui_ce_state tui_state_of(const pilotdb_ce *ce, int64_t now, int64_t stale_ms,
-                          tui_over_cause *cause)
-{
-    tui_over_cause why = TUI_OVER_NONE;
-    tui_ce_state state;
-
-    /* Over first: pilots where there should be none need a look whatever
-     * else holds; a disabled CE is over as soon as it holds one. */
-    if (!ce->enabled && ce->active > 0)
-        why = TUI_OVER_DISABLED;
-    else if (ce->enabled && ce->active > ce->capacity)
-        why = TUI_OVER_LOWERED;
-    if (why != TUI_OVER_NONE)
-        state = TUI_STATE_OVER;
-    else if (!ce->enabled)
-        state = TUI_STATE_DISABLED;
-    else if (stale_ms > 0 && ce->last_change_at != PILOTDB_NO_TIME &&
-             now - ce->last_change_at > stale_ms)
-        state = TUI_STATE_STALE;
-    else if (ce->available_slots <= 0)
-        state = TUI_STATE_FULL;
-    else
-        state = TUI_STATE_OK;
-    if (cause)
-        *cause = why;
-    return state;
 }
 
 void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
@@ -217,6 +159,8 @@ void tui_view_free(tui_view *view)
     free(view->visible);
     free(view->sort_keys);
     free(view->slots);
+    free(view->sites);
+    free(view->scratch);
     pilotdb_free(view->ces);
     trend_free(view->trend);
     memset(view, 0, sizeof *view);
@@ -346,8 +290,31 @@ static int contains_nocase(const char *haystack, const char *needle, size_t nlen
     return 0;
 }
 
-/* Recompute visible from rows, filter and sort, then find the selected CE
- * again by name (or keep the position when it went away). */
+/* Whether visible line i is what selected_name and selected_is_site name. */
+static int line_is_selection(const tui_view *view, size_t i)
+{
+    size_t v = view->visible[i];
+
+    if ((v & TREE_SITE_LINE) != 0)
+        return view->selected_is_site &&
+               strcmp(view->sites[v & ~TREE_SITE_LINE].name, view->selected_name) == 0;
+    return !view->selected_is_site && strcmp(view->rows[v].ce->name, view->selected_name) == 0;
+}
+
+/* Note the selected line's CE (or site) by name for the next frames. */
+static void remember_selection(tui_view *view)
+{
+    size_t v = view->visible[view->selected];
+
+    view->selected_is_site = (v & TREE_SITE_LINE) != 0;
+    strcpy(view->selected_name, view->selected_is_site
+                                    ? view->sites[v & ~TREE_SITE_LINE].name
+                                    : view->rows[v].ce->name);
+}
+
+/* Recompute visible from rows, filter and sort (and group by site in the
+ * tree), then find the selected CE again by name (or keep the position
+ * when it went away). */
 static void rebuild_visible(tui_view *view)
 {
     char needle[PILOTDB_NAME_MAX + 1];
@@ -360,7 +327,6 @@ static void rebuild_visible(tui_view *view)
     for (size_t i = 0; i < view->nrows; i++)
         if (contains_nocase(view->rows[i].ce->name, needle, nlen))
             view->visible[n++] = i;
-    view->nvisible = n;
 
     if (view->sort == TUI_COL_SITE) {
         sort_rows = view->rows;
@@ -386,24 +352,32 @@ static void rebuild_visible(tui_view *view)
         }
     }
 
+    if (view->tree)
+        tree_order(view, n, view->sort == TUI_COL_NAME || view->sort == TUI_COL_SITE ||
+                                    view->sort == TUI_COL_TREND ||
+                                    view->sort == TUI_COL_CONFIGURED
+                                ? (view->sort_reverse ? -1 : 1)
+                                : ((descending ^ (view->sort_reverse != 0)) ? -1 : 1));
+    else
+        view->nvisible = n;
+    n = view->nvisible;
     view->selected = -1;
     if (n == 0)
         return;
-    if (view->selected_name[0]) {
-        if (old >= 0 && (size_t)old < n &&
-            strcmp(view->rows[view->visible[old]].ce->name, view->selected_name) == 0) {
+    if (view->selected_name[0] || view->selected_is_site) {
+        if (old >= 0 && (size_t)old < n && line_is_selection(view, (size_t)old)) {
             view->selected = old;
             return;
         }
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(view->rows[view->visible[i]].ce->name, view->selected_name) == 0) {
+            if (line_is_selection(view, i)) {
                 view->selected = (long)i;
                 return;
             }
         }
     }
     view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
-    strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce->name);
+    remember_selection(view);
 }
 
 int tui_view_simulated(const tui_view *view)
@@ -443,19 +417,70 @@ void tui_view_select_move(tui_view *view, long delta)
     if (target >= (long)view->nvisible)
         target = (long)view->nvisible - 1;
     view->selected = target;
-    strcpy(view->selected_name, view->rows[view->visible[target]].ce->name);
+    remember_selection(view);
 }
 
 const tui_ce_row *tui_view_selected(const tui_view *view)
 {
     if (view->selected < 0 || (size_t)view->selected >= view->nvisible)
         return NULL;
-    return &view->rows[view->visible[view->selected]];
+    return tui_view_visible_row(view, (size_t)view->selected);
 }
 
 const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i)
 {
-    return &view->rows[view->visible[i]];
+    size_t v = view->visible[i];
+    return (v & TREE_SITE_LINE) ? NULL : &view->rows[v];
+}
+
+const tui_site *tui_view_visible_site(const tui_view *view, size_t i)
+{
+    size_t v = view->visible[i];
+    return (v & TREE_SITE_LINE) ? &view->sites[v & ~TREE_SITE_LINE] : NULL;
+}
+
+pilotdb_rc tui_view_tree(tui_view *view, int on)
+{
+    if (on && tree_sites(view) != 0)
+        return PILOTDB_ENOMEM;
+    view->tree = on != 0;
+    if (!view->tree && view->selected_is_site) {
+        /* the site line goes: its first CE takes the selection */
+        view->selected_is_site = 0;
+        view->selected_name[0] = '\0';
+    }
+    if (view->rows)
+        rebuild_visible(view);
+    return PILOTDB_OK;
+}
+
+int tui_view_tree_fold(tui_view *view, int collapse)
+{
+    const tui_ce_row *row;
+    size_t s;
+
+    if (!view->tree || view->selected < 0)
+        return -1;
+    row = tui_view_selected(view);
+    if (row) {
+        /* on a CE: Left goes up to its site line, Right does nothing */
+        if (!collapse)
+            return -1;
+        for (long i = view->selected; i >= 0; i--) {
+            if (tui_view_visible_site(view, (size_t)i)) {
+                view->selected = i;
+                remember_selection(view);
+                return 0;
+            }
+        }
+        return -1;
+    }
+    s = view->visible[view->selected] & ~TREE_SITE_LINE;
+    if (view->sites[s].collapsed == (collapse != 0))
+        return -1;
+    view->sites[s].collapsed = collapse != 0;
+    rebuild_visible(view);
+    return 0;
 }
 
 void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
@@ -685,12 +710,19 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
             goto out;
         }
         view->rows = rows;
-        visible = realloc(view->visible, (n ? n : 1) * sizeof *visible);
+        /* twice: the tree adds a line per site and groups in the second half */
+        visible = realloc(view->visible, (2 * n + 1) * sizeof *visible);
         if (!visible) {
             rc = PILOTDB_ENOMEM;
             goto out;
         }
         view->visible = visible;
+        visible = realloc(view->scratch, (n + 1) * sizeof *visible);
+        if (!visible) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+        view->scratch = visible;
         keys = realloc(view->sort_keys, (n ? n : 1) * sizeof *keys);
         if (!keys) {
             rc = PILOTDB_ENOMEM;
@@ -711,6 +743,10 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     view->now = now;
     view->frames++;
     compute_totals(view);
+    if (view->tree && tree_sites(view) != 0) {
+        rc = PILOTDB_ENOMEM;
+        view->tree = 0; /* flat rather than a stale tree */
+    }
     rebuild_visible(view);
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
