@@ -28,6 +28,8 @@
 /* cmocka 1.1 has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
+static char *frame_text(const tui_view *view, int width, int unicode);
+
 /* Build a view of db at virtual time now with 1 s trend buckets. */
 static void view_at(tui_view *view, pilotdb *db, int64_t now)
 {
@@ -326,6 +328,7 @@ static void test_over_and_stale(void **state)
     tui_view_options opts = { .bucket_ms = 1000, .stale_ms = 60000 };
     pilotdb *db = fx_memory_db();
     tui_view view;
+    char *text;
 
     (void)state;
     fx_ok(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL));
@@ -357,6 +360,13 @@ static void test_over_and_stale(void **state)
     tui_view_sort(&view, TUI_COL_STATE, 0); /* over first, then stale */
     assert_string_equal(visible_name(&view, 0), "drained");
     assert_string_equal(visible_name(&view, 2), "quiet");
+    /* The header says why 7 pilots hold 6 slots; the rows say it too. */
+    text = frame_text(&view, 100, 0);
+    assert_non_null(strstr(text, "slots 7/6 116% (3 on disabled) (capacity lowered) "));
+    assert_non_null(strstr(text, "over:dis"));
+    assert_non_null(strstr(text, "over:cap"));
+    assert_non_null(strstr(text, " stale "));
+    free(text);
     tui_view_free(&view);
     fx_close(db);
 

@@ -29,7 +29,22 @@ grep -q "alpha.site" "$WORK/once.txt" || fail "--once lacks alpha.site"
 if grep -q "$(printf '\033')" "$WORK/once.txt"; then fail "--once wrote escape codes"; fi
 LC_ALL=C "$PD" --db "$DB" top --once > "$WORK/ascii.txt" || fail "top --once (C locale)"
 if LC_ALL=C grep -q '[^ -~]' "$WORK/ascii.txt"; then fail "non-ASCII output in the C locale"; fi
-"$PD" --db "$DB" top --json | grep -q '"name":"beta.site"' || fail "top --json"
+"$PD" --db "$DB" top --json > "$WORK/once.json" || fail "top --json"
+for want in '"name":"beta.site"' '"site":""' '"state":"ok"' '"grade":"Idle"' '"efficiency":' \
+            '"done_per_hour":' '"failed_per_hour":' '"submitted_per_hour":' '"window_s":3600' \
+            '"now_s":' '"now_at":"20[0-9-]*T[0-9:]*Z"'; do
+    grep -q "$want" "$WORK/once.json" || fail "top --json lacks $want"
+done
+for col in site state grade efficiency submitted_per_hour configured; do
+    "$PD" --db "$DB" top --once --sort $col >/dev/null || fail "--sort $col refused"
+done
+"$PD" --db "$DB" top --once --sort health 2>/dev/null && fail "--sort health (gone) was accepted"
+"$PD" --db "$DB" top --once --grades 90,95,10 2> "$WORK/err" && fail "--grades out of order accepted"
+grep -q "good >= fair >= poor" "$WORK/err" || fail "unclear --grades message: $(cat "$WORK/err")"
+"$PD" --db "$DB" top --once --stale 0s 2>/dev/null && fail "--stale 0s accepted"
+# Everything is stale after a millisecond without change, but disabled.
+"$PD" --db "$DB" top --once --stale 1ms | grep -Eq "^alpha\.site +stale" || fail "--stale 1ms: alpha not stale"
+"$PD" --db "$DB" top --once --stale 1ms | grep -Eq "^gamma\.site +disabled" || fail "--stale: gamma not disabled"
 ok "headless text and JSON frames"
 "$PD" --db "$WORK/missing.db" top --once 2> "$WORK/err" && fail "a missing database was accepted"
 grep -q "no database" "$WORK/err" || fail "unclear message for a missing database: $(cat "$WORK/err")"
