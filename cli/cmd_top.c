@@ -80,11 +80,39 @@ static int terminal_width(void)
     return 120;
 }
 
+/* --grades GOOD,FAIR,POOR[,MIN]: percentages and the fewest ended pilots
+ * to grade. */
+static int parse_grades(const char *text, tui_grades *g)
+{
+    double pct[3];
+    long long min_ended = (long long)tui_grades_default.min_ended;
+    char err[128];
+    int used = 0, n;
+
+    n = sscanf(text, "%lf,%lf,%lf%n,%lld%n", &pct[0], &pct[1], &pct[2], &used, &min_ended,
+               &used);
+    if (n < 3 || text[used] != '\0') {
+        cli_error("--grades: '%s' is not GOOD,FAIR,POOR[,MIN] like 85,60,25,10", text);
+        return -1;
+    }
+    g->good = pct[0] / 100.0;
+    g->fair = pct[1] / 100.0;
+    g->poor = pct[2] / 100.0;
+    g->min_ended = min_ended;
+    if (tui_grades_check(g, err, sizeof err) != 0) {
+        cli_error("--grades: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int run_once(pilotdb *db, const char *source, int json, int width, int unicode,
-                    tui_column sort, int reverse, const char *filter, int64_t window_ms)
+                    tui_column sort, int reverse, const char *filter, int64_t window_ms,
+                    int64_t stale_ms, const tui_grades *grades, int tree)
 {
     tui_view view;
-    tui_view_options vopts = { .window_ms = window_ms };
+    tui_view_options vopts = { .window_ms = window_ms, .stale_ms = stale_ms,
+                               .grades = grades };
     tui_draw_options dopts = { unicode, source, "wall" };
     int status = CLI_OK;
     pilotdb_rc rc;
@@ -100,6 +128,11 @@ static int run_once(pilotdb *db, const char *source, int json, int width, int un
     }
     tui_view_sort(&view, sort, reverse);
     tui_view_filter(&view, filter);
+    if (tree && (rc = tui_view_tree(&view, 1)) != PILOTDB_OK) {
+        cli_error("grouping by site: %s", pilotdb_rc_str(rc));
+        status = CLI_FAILED;
+        goto out;
+    }
     if (json)
         status = cli_print_json(tui_view_json(&view, &dopts));
     else if (tui_frame_text(&view, width, &dopts, stdout) != 0)
@@ -110,7 +143,8 @@ out:
 }
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
-       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW };
+       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
+       OPT_TREE };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -127,14 +161,20 @@ static const struct cli_option top_options[] = {
     {"width", 0, CLI_ARG_REQUIRED, "W",
      "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
     {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
-     "name, state, slots, active, running, submitted, done,\n"
-     "failed, done_per_hour, failed_per_hour, configured,\n"
-     "observed or health", OPT_SORT},
+     "name, site, state, slots, active, running, submitted,\n"
+     "done, failed, done_per_hour, failed_per_hour,\n"
+     "submitted_per_hour, grade, efficiency or configured", OPT_SORT},
     {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
      OPT_REVERSE},
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
     {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
      "(default 1h; 5m to 7d)", OPT_WINDOW},
+    {"stale", 0, CLI_ARG_REQUIRED, "TIME", "a CE with no change for longer is stale\n"
+     "(default 30m; wall-clock databases)", OPT_STALE},
+    {"grades", 0, CLI_ARG_REQUIRED, "G,F,P[,N]", "efficiency in % for Good, Fair, Poor,\n"
+     "and N ended pilots to grade (default 85,60,25,10)", OPT_GRADES},
+    {"tree", 0, CLI_ARG_NONE, NULL, "CEs grouped under their site, with its totals\n"
+     "(t on the live screen)", OPT_TREE},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -145,6 +185,9 @@ struct top_options {
     int64_t window_ms;
     int color, unicode, once, json, reverse;
     tui_column sort;
+    int64_t stale_ms;
+    tui_grades grades;
+    int tree;
 };
 
 static int take_top_option(void *state, int id, const char *value)
@@ -179,6 +222,17 @@ static int take_top_option(void *state, int id, const char *value)
             return CLI_USAGE;
         }
         break;
+    case OPT_STALE:
+        if (tui_duration_parse(value, &o->stale_ms) != 0 || o->stale_ms <= 0) {
+            cli_error("--stale: '%s' is not a duration like 30m or 2h", value);
+            return CLI_USAGE;
+        }
+        break;
+    case OPT_TREE: o->tree = 1; break;
+    case OPT_GRADES:
+        if (parse_grades(value, &o->grades) != 0)
+            return CLI_USAGE;
+        break;
     default: o->filter = value; break;
     }
     return CLI_OK;
@@ -188,7 +242,8 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
     struct top_options o = {g->db_path, NULL, 1.0, 0, TUI_WINDOW_DEFAULT_MS,
-                            !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME};
+                            !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME,
+                            TUI_STALE_DEFAULT_MS, tui_grades_default, 0};
     int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
@@ -211,7 +266,8 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         strcat(notice, ": their times are not exact");
     if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
-                          o.unicode, o.sort, o.reverse, o.filter, o.window_ms);
+                          o.unicode, o.sort, o.reverse, o.filter, o.window_ms, o.stale_ms,
+                          &o.grades, o.tree);
     } else {
         tui_run_options ropts = { 0 };
         struct top_whatif tw = { o.path };
@@ -223,6 +279,9 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.unicode = o.unicode;
         ropts.source = o.path;
         ropts.window_ms = o.window_ms;
+        ropts.stale_ms = o.stale_ms;
+        ropts.grades = &o.grades;
+        ropts.tree = o.tree;
         ropts.sort = o.sort;
         ropts.sort_reverse = o.reverse;
         ropts.filter = o.filter;
@@ -245,9 +304,11 @@ const struct cli_command cmd_top = {
     .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
     .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
              "                                [--reverse] [--filter TEXT] [--no-color]\n"
-             "                                [--no-unicode]\n"
+             "                                [--no-unicode] [--stale TIME] [--grades G,F,P]\n"
+             "                                [--tree]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
-             "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
+             "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
+             "                                [--stale TIME] [--grades G,F,P] [--tree]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"

@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "draw.h"
 #include "fixtures.h"
 #include "keys.h"
 #include "pilottui.h"
@@ -26,6 +27,8 @@
 
 /* cmocka 1.1 has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
+
+static char *frame_text(const tui_view *view, int width, int unicode);
 
 /* Build a view of db at virtual time now with 1 s trend buckets. */
 static void view_at(tui_view *view, pilotdb *db, int64_t now)
@@ -89,7 +92,10 @@ static void test_view_counts(void **state)
     assert_int_equal(view.totals.count[PILOT_FAILED], 3);
     assert_int_equal(view.totals.active, 11);
     assert_int_equal(view.totals.capacity, 14); /* enabled CEs only */
-    assert_near(view.totals.observed_rate, 8.0 / 11.0, 1e-9);
+    /* 8 done and 3 failed in the window: 11 ended, graded */
+    assert_near(view.totals.efficiency, 8.0 / 11.0, 1e-9);
+    assert_int_equal(view.totals.grade, TUI_GRADE_FAIR);
+    assert_int_equal(view.totals.active_disabled, 0);
 
     alpha = row_named(&view, "ce-alpha.example.org");
     beta = row_named(&view, "ce-beta.example.org");
@@ -97,16 +103,16 @@ static void test_view_counts(void **state)
     delta = row_named(&view, "ce-delta.example.org");
     assert_int_equal(alpha->ce->active, 7);
     assert_int_equal(alpha->ce->available_slots, 3);
-    assert_near(alpha->observed_rate, 5.0 / 6.0, 1e-9);
-    assert_int_equal(alpha->state, TUI_STATE_ENABLED);
+    assert_near(alpha->efficiency, 5.0 / 6.0, 1e-9);
+    assert_int_equal(alpha->state, TUI_STATE_OK);
     assert_int_equal(beta->state, TUI_STATE_FULL);
     assert_int_equal(gamma->state, TUI_STATE_DISABLED);
     assert_int_equal(delta->state, TUI_STATE_FULL);
-    assert_int_equal(alpha->health, TUI_HEALTH_OK);
-    assert_int_equal(beta->health, TUI_HEALTH_NA); /* 4 finished: too few */
-    assert_int_equal(gamma->health, TUI_HEALTH_NA);
-    assert_int_equal(delta->health, TUI_HEALTH_NA);
-    assert_near(delta->observed_rate, -1.0, 0);
+    assert_int_equal(alpha->grade, TUI_GRADE_IDLE); /* 6 ended: fewer than 10 */
+    assert_int_equal(beta->grade, TUI_GRADE_IDLE);
+    assert_int_equal(delta->grade, TUI_GRADE_IDLE);
+    assert_near(delta->efficiency, -1.0, 0);
+    assert_int_equal(view.totals.ces_state[TUI_STATE_FULL], 2);
 
     /* Name order, first row selected. */
     assert_string_equal(visible_name(&view, 0), "ce-alpha.example.org");
@@ -127,7 +133,8 @@ static void test_view_empty_db(void **state)
     assert_int_equal(view.nvisible, 0);
     assert_int_equal(view.selected, -1);
     assert_null(tui_view_selected(&view));
-    assert_near(view.totals.observed_rate, -1.0, 0);
+    assert_near(view.totals.efficiency, -1.0, 0);
+    assert_int_equal(view.totals.grade, TUI_GRADE_IDLE);
     tui_view_select_move(&view, 1);
     assert_int_equal(view.selected, -1);
     tui_view_free(&view);
@@ -183,42 +190,197 @@ static void test_numbers_and_grades(void **state)
     assert_int_equal(tui_grades_check(&g, err, sizeof err), -1);
 }
 
-static void test_health_labels(void **state)
+/* A CE as the database lists it, for tui_state_of(). */
+static pilotdb_ce make_ce(int enabled, int64_t capacity, int64_t active, int64_t last_change)
 {
-    (void)state;
-    assert_int_equal(tui_health_of(0.9, 0, 0), TUI_HEALTH_NA);
-    assert_int_equal(tui_health_of(0.95, 5, 1), TUI_HEALTH_OK);  /* few samples */
-    assert_int_equal(tui_health_of(0.5, 2, 2), TUI_HEALTH_NA);  /* too few */
-    assert_int_equal(tui_health_of(0.97, 0, 4), TUI_HEALTH_NA);
-    assert_int_equal(tui_health_of(0.97, 0, 5), TUI_HEALTH_BAD);
-    assert_int_equal(tui_health_of(0.9, 85, 15), TUI_HEALTH_OK); /* within 5 points */
-    assert_int_equal(tui_health_of(0.9, 16, 4), TUI_HEALTH_OK);  /* not clearly below */
-    assert_int_equal(tui_health_of(0.9, 90, 10), TUI_HEALTH_OK);
-    assert_int_equal(tui_health_of(0.9, 80, 20), TUI_HEALTH_WARN);
-    assert_int_equal(tui_health_of(0.9, 50, 50), TUI_HEALTH_BAD);
-    assert_int_equal(tui_health_of(0.9, 2, 8), TUI_HEALTH_BAD);
-    assert_int_equal(tui_health_of(0.5, 100, 0), TUI_HEALTH_OK); /* better is fine */
-    assert_string_equal(tui_health_name(TUI_HEALTH_WARN), "warn");
-    assert_string_equal(tui_state_name(TUI_STATE_DEGRADED), "degraded");
+    pilotdb_ce ce;
+
+    memset(&ce, 0, sizeof ce);
+    ce.enabled = enabled;
+    ce.capacity = capacity;
+    ce.active = active;
+    ce.count[PILOT_RUNNING] = active;
+    ce.available_slots = enabled && capacity > active ? capacity - active : 0;
+    ce.last_change_at = last_change;
+    return ce;
 }
 
-static void test_degraded_state(void **state)
+static void expect_state(pilotdb_ce ce, int64_t now, int64_t stale_ms, tui_ce_state want,
+                         tui_over_cause want_cause, const char *word)
 {
-    pilotdb *db = fx_memory_db();
-    tui_view view;
-    int64_t id;
+    tui_over_cause cause = (tui_over_cause)-1;
+
+    assert_int_equal(tui_state_of(&ce, now, stale_ms, &cause), want);
+    assert_int_equal(cause, want_cause);
+    assert_string_equal(tui_state_word(want, cause), word);
+}
+
+static void test_states(void **state)
+{
+    const int64_t stale = 30 * 60 * 1000;
 
     (void)state;
-    fx_ok(db, pilotdb_ce_add(db, "flaky", 20, 0.9, 1, NULL));
-    for (int i = 0; i < 10; i++) {
-        fx_ok(db, pilotdb_pilot_submit(db, "flaky", &id));
-        fx_ok(db, pilotdb_pilot_set_status(db, id, i < 2 ? PILOT_RUNNING : PILOT_FAILED));
-        if (i < 2)
-            fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
+    expect_state(make_ce(1, 10, 9, 0), 0, stale, TUI_STATE_OK, TUI_OVER_NONE, "ok");
+    expect_state(make_ce(1, 10, 10, 0), 0, stale, TUI_STATE_FULL, TUI_OVER_NONE, "full");
+    expect_state(make_ce(1, 0, 0, 0), 0, stale, TUI_STATE_FULL, TUI_OVER_NONE, "full");
+    expect_state(make_ce(1, 10, 11, 0), 0, stale, TUI_STATE_OVER, TUI_OVER_LOWERED,
+                 "over:cap");
+    expect_state(make_ce(0, 10, 0, 0), 0, stale, TUI_STATE_DISABLED, TUI_OVER_NONE,
+                 "disabled");
+    expect_state(make_ce(0, 10, 1, 0), 0, stale, TUI_STATE_OVER, TUI_OVER_DISABLED,
+                 "over:dis");
+    /* Stale strictly after stale_ms without a change, only when asked. */
+    expect_state(make_ce(1, 10, 9, 1000), 1000 + stale, stale, TUI_STATE_OK,
+                 TUI_OVER_NONE, "ok");
+    expect_state(make_ce(1, 10, 9, 1000), 1001 + stale, stale, TUI_STATE_STALE,
+                 TUI_OVER_NONE, "stale");
+    expect_state(make_ce(1, 10, 10, 1000), 1001 + stale, stale, TUI_STATE_STALE,
+                 TUI_OVER_NONE, "stale");
+    expect_state(make_ce(1, 10, 9, 1000), 1001 + stale, 0, TUI_STATE_OK, TUI_OVER_NONE,
+                 "ok");
+    expect_state(make_ce(1, 10, 9, PILOTDB_NO_TIME), 1001 + stale, stale, TUI_STATE_OK,
+                 TUI_OVER_NONE, "ok");
+    /* Over and disabled win over stale. */
+    expect_state(make_ce(1, 10, 11, 1000), 1001 + stale, stale, TUI_STATE_OVER,
+                 TUI_OVER_LOWERED, "over:cap");
+    expect_state(make_ce(0, 10, 0, 1000), 1001 + stale, stale, TUI_STATE_DISABLED,
+                 TUI_OVER_NONE, "disabled");
+    assert_string_equal(tui_state_name(TUI_STATE_OVER), "over");
+    assert_string_equal(tui_over_cause_name(TUI_OVER_LOWERED), "capacity_lowered");
+    assert_string_equal(tui_over_cause_name(TUI_OVER_DISABLED), "disabled");
+}
+
+/* Add n pilots to ce at the fixture's clock that end done or failed. */
+static void ended_pilots(pilotdb *db, const char *ce, int done, int failed)
+{
+    int64_t id;
+
+    for (int i = 0; i < done + failed; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, ce, &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i < done ? PILOT_DONE : PILOT_FAILED));
     }
-    view_at(&view, db, 0);
-    assert_int_equal(view.rows[0].health, TUI_HEALTH_BAD);
-    assert_int_equal(view.rows[0].state, TUI_STATE_DEGRADED);
+}
+
+/* Grades in the view, at each threshold's edge, and with thresholds of
+ * the caller's. */
+static void test_grades_in_view(void **state)
+{
+    static const struct {
+        const char *name;
+        int done, failed;
+        tui_grade grade;
+    } cases[] = {
+        { "good", 17, 3, TUI_GRADE_GOOD },  /* 85 % exactly */
+        { "fair", 16, 4, TUI_GRADE_FAIR },  /* 80 % */
+        { "fair-edge", 12, 8, TUI_GRADE_FAIR }, /* 60 % */
+        { "poor", 11, 9, TUI_GRADE_POOR },  /* 55 % */
+        { "poor-edge", 5, 15, TUI_GRADE_POOR }, /* 25 % */
+        { "bad", 2, 8, TUI_GRADE_BAD },     /* 20 % of 10 */
+        { "idle", 5, 4, TUI_GRADE_IDLE },   /* 9 ended */
+    };
+    const size_t ncases = sizeof cases / sizeof cases[0];
+    tui_grades strict = { 0.99, 0.9, 0.5, 5 };
+    tui_view_options opts = { .bucket_ms = 1000, .grades = &strict };
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+
+    (void)state;
+    fx_clock_ms = 1000;
+    for (size_t i = 0; i < ncases; i++) {
+        fx_ok(db, pilotdb_ce_add(db, cases[i].name, 100, 0.9, 1, NULL));
+        ended_pilots(db, cases[i].name, cases[i].done, cases[i].failed);
+    }
+    view_at(&view, db, 2000);
+    for (size_t i = 0; i < ncases; i++) {
+        const tui_ce_row *row = row_named(&view, cases[i].name);
+        if (row->grade != cases[i].grade)
+            fail_msg("%s: grade %s, expected %s", cases[i].name, tui_grade_name(row->grade),
+                     tui_grade_name(cases[i].grade));
+        assert_near(row->efficiency,
+                    (double)cases[i].done / (double)(cases[i].done + cases[i].failed), 1e-12);
+        assert_int_equal(row->state, TUI_STATE_OK); /* a grade is not a state */
+    }
+    tui_view_sort(&view, TUI_COL_GRADE, 0); /* worst first */
+    assert_string_equal(visible_name(&view, 0), "bad");
+    assert_string_equal(visible_name(&view, ncases - 1), "idle");
+    tui_view_sort(&view, TUI_COL_EFFICIENCY, 0);
+    assert_string_equal(visible_name(&view, 0), "good");
+    tui_view_free(&view);
+
+    /* The thresholds are the caller's: 9 ended of 5 needed, 55 % is Poor,
+     * and so is 85 % under 99 / 90 / 50. */
+    tui_view_init(&view, &opts);
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(row_named(&view, "idle")->grade, TUI_GRADE_POOR);
+    assert_int_equal(row_named(&view, "good")->grade, TUI_GRADE_POOR);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* Over capacity and its causes, per CE and in the header's totals; stale
+ * on a wall-clock database only. */
+static void test_over_and_stale(void **state)
+{
+    const int64_t t0 = 1700000000000; /* a wall-clock time */
+    pilotdb_ce_change off = { .set = PILOTDB_SET_ENABLED, .enabled = 0 };
+    pilotdb_ce_change lower = { .set = PILOTDB_SET_CAPACITY, .capacity = 1 };
+    tui_view_options opts = { .bucket_ms = 1000, .stale_ms = 60000 };
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+
+    (void)state;
+    fx_ok(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_WALL));
+    fx_clock_ms = t0;
+    fx_ok(db, pilotdb_ce_add(db, "drained", 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "lowered", 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "quiet", 5, 0.9, 1, NULL));
+    for (int i = 0; i < 3; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "drained", NULL));
+        fx_ok(db, pilotdb_pilot_submit(db, "lowered", NULL));
+    }
+    fx_ok(db, pilotdb_pilot_submit(db, "quiet", NULL));
+    fx_clock_ms = t0 + 60000;
+    fx_ok(db, pilotdb_ce_update(db, "drained", &off));
+    fx_ok(db, pilotdb_ce_update(db, "lowered", &lower));
+    tui_view_init(&view, &opts);
+    fx_clock_ms = t0 + 60001;
+    fx_ok(db, tui_view_update(&view, db));
+    assert_false(tui_view_simulated(&view));
+    assert_int_equal(row_named(&view, "drained")->state, TUI_STATE_OVER);
+    assert_int_equal(row_named(&view, "drained")->over_cause, TUI_OVER_DISABLED);
+    assert_int_equal(row_named(&view, "lowered")->state, TUI_STATE_OVER);
+    assert_int_equal(row_named(&view, "lowered")->over_cause, TUI_OVER_LOWERED);
+    assert_int_equal(row_named(&view, "quiet")->state, TUI_STATE_STALE);
+    assert_int_equal(view.totals.active_disabled, 3);
+    assert_int_equal(view.totals.ces_lowered, 1);
+    assert_int_equal(view.totals.capacity, 6);
+    assert_int_equal(view.totals.active, 7);
+    tui_view_sort(&view, TUI_COL_STATE, 0); /* over first, then stale */
+    assert_string_equal(visible_name(&view, 0), "drained");
+    assert_string_equal(visible_name(&view, 2), "quiet");
+    /* The header says why 7 pilots hold 6 slots; the rows say it too. */
+    text = frame_text(&view, 100, 0);
+    assert_non_null(strstr(text, "slots 7/6 116% (3 on disabled) (capacity lowered) "));
+    assert_non_null(strstr(text, "over:dis"));
+    assert_non_null(strstr(text, "over:cap"));
+    assert_non_null(strstr(text, " stale "));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+
+    /* A simulator's database is never stale: its clock stops between runs. */
+    db = fx_memory_db();
+    fx_ok(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_SIM));
+    fx_clock_ms = 1000;
+    fx_ok(db, pilotdb_ce_add(db, "quiet", 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "quiet", NULL));
+    tui_view_init(&view, &opts);
+    fx_clock_ms = 1000 + 3600000;
+    fx_ok(db, tui_view_update(&view, db));
+    assert_true(tui_view_simulated(&view));
+    assert_int_equal(row_named(&view, "quiet")->state, TUI_STATE_OK);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -275,7 +437,7 @@ static void test_sort(void **state)
     tui_view_sort(&view, TUI_COL_ACTIVE, 1);
     assert_string_equal(visible_name(&view, 0), "ce-delta.example.org");
     assert_string_equal(visible_name(&view, 3), "ce-alpha.example.org");
-    tui_view_sort(&view, TUI_COL_STATE, 0); /* disabled, full, full, enabled */
+    tui_view_sort(&view, TUI_COL_STATE, 0); /* disabled, full, full, ok */
     assert_string_equal(visible_name(&view, 0), "ce-gamma.example.org");
     assert_string_equal(visible_name(&view, 1), "ce-beta.example.org");
     assert_string_equal(visible_name(&view, 2), "ce-delta.example.org");
@@ -292,7 +454,106 @@ static void test_sort(void **state)
     assert_int_equal(view.sort, TUI_COL_SLOTS);
     assert_string_equal(visible_name(&view, 0), "ce-beta.example.org"); /* 4/4 */
     assert_string_equal(visible_name(&view, 1), "ce-alpha.example.org"); /* 7/10 */
-    assert_string_equal(tui_column_key(TUI_COL_OBSERVED), "observed");
+    assert_string_equal(tui_column_key(TUI_COL_EFFICIENCY), "efficiency");
+    assert_string_equal(tui_column_key(TUI_COL_GRADE), "grade");
+    tui_view_sort(&view, TUI_COL_SITE, 0); /* no sites: name order */
+    assert_string_equal(visible_name(&view, 0), "ce-alpha.example.org");
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* A CE of site (NULL: none) with active pilots submitted. */
+static void site_ce(pilotdb *db, const char *name, const char *site, int64_t capacity,
+                    int active)
+{
+    pilotdb_ce_spec spec = { name, capacity, 0.9, 1, site, PILOTDB_CAPACITY_CONFIGURED };
+
+    fx_ok(db, pilotdb_ce_add_spec(db, &spec, NULL));
+    for (int i = 0; i < active; i++)
+        fx_ok(db, pilotdb_pilot_submit(db, name, NULL));
+}
+
+static const char *line_name(const tui_view *view, size_t i)
+{
+    const tui_site *site = tui_view_visible_site(view, i);
+
+    assert_true(i < view->nvisible);
+    if (site)
+        return site->name[0] ? site->name : TUI_NO_SITE;
+    return tui_view_visible_row(view, i)->ce->name;
+}
+
+/* The tree: sites with their totals, "(no site)" last, sorting and
+ * filtering inside the sites, folding, the selection kept. */
+static void test_tree(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    const tui_site *cern;
+    tui_view view;
+
+    (void)state;
+    fx_clock_ms = 1000;
+    site_ce(db, "ce1.cern.ch", "CERN", 10, 2);
+    site_ce(db, "ce2.cern.ch", "CERN", 5, 5);
+    site_ce(db, "ce1.fnal.gov", "FNAL", 20, 9);
+    site_ce(db, "lonely.org", NULL, 3, 1);
+    view_at(&view, db, 2000);
+    fx_ok(db, tui_view_tree(&view, 1));
+    assert_int_equal(view.nsites, 3);
+    assert_int_equal(view.nvisible, 7);
+    assert_string_equal(line_name(&view, 0), "CERN");
+    assert_string_equal(line_name(&view, 1), "ce1.cern.ch");
+    assert_string_equal(line_name(&view, 2), "ce2.cern.ch");
+    assert_string_equal(line_name(&view, 3), "FNAL");
+    assert_string_equal(line_name(&view, 5), TUI_NO_SITE);
+    assert_string_equal(line_name(&view, 6), "lonely.org");
+    assert_null(tui_view_visible_row(&view, 0));
+    cern = tui_view_visible_site(&view, 0);
+    assert_int_equal(cern->ces, 2);
+    assert_int_equal(cern->active, 7);
+    assert_int_equal(cern->capacity, 15);
+    assert_int_equal(cern->state, TUI_STATE_FULL); /* its fullest CE */
+    assert_int_equal(cern->rates.submitted, 7);
+
+    /* Sorted by active pilots: sites by their totals, CEs inside theirs,
+     * "(no site)" last whatever its figures. */
+    tui_view_sort(&view, TUI_COL_ACTIVE, 0);
+    assert_string_equal(line_name(&view, 0), "FNAL");
+    assert_string_equal(line_name(&view, 2), "CERN");
+    assert_string_equal(line_name(&view, 3), "ce2.cern.ch");
+    assert_string_equal(line_name(&view, 4), "ce1.cern.ch");
+    assert_string_equal(line_name(&view, 5), TUI_NO_SITE);
+
+    /* The filter keeps the sites with a CE that passes. */
+    tui_view_filter(&view, "ce1");
+    assert_int_equal(view.nvisible, 4);
+    assert_string_equal(line_name(&view, 0), "FNAL");
+    assert_string_equal(line_name(&view, 2), "CERN");
+    assert_string_equal(line_name(&view, 3), "ce1.cern.ch");
+    tui_view_filter(&view, NULL);
+
+    /* Select a CE, fold its site from it (Left goes up first), unfold. */
+    tui_view_select_move(&view, 3 - view.selected);
+    assert_string_equal(tui_view_selected(&view)->ce->name, "ce2.cern.ch");
+    assert_int_equal(tui_view_tree_fold(&view, 0), -1); /* Right on a CE */
+    assert_int_equal(tui_view_tree_fold(&view, 1), 0);
+    assert_null(tui_view_selected(&view));
+    assert_string_equal(line_name(&view, view.selected), "CERN");
+    assert_int_equal(tui_view_tree_fold(&view, 1), 0);
+    assert_int_equal(view.nvisible, 5);
+    assert_int_equal(tui_view_tree_fold(&view, 1), -1); /* already */
+    /* the fold and the selection survive the next frame */
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.nvisible, 5);
+    assert_string_equal(line_name(&view, view.selected), "CERN");
+    assert_int_equal(tui_view_tree_fold(&view, 0), 0);
+    assert_int_equal(view.nvisible, 7);
+
+    /* Flat again: the CEs alone. */
+    fx_ok(db, tui_view_tree(&view, 0));
+    assert_int_equal(view.nvisible, 4);
+    assert_non_null(tui_view_selected(&view));
+    assert_int_equal(tui_view_tree_fold(&view, 1), -1);
     tui_view_free(&view);
     fx_close(db);
 }
@@ -903,7 +1164,8 @@ static void check_columns(const tui_layout *lo)
     assert_true(lo->col[TUI_COL_STATE].shown);
     assert_true(lo->col[TUI_COL_SLOTS].shown);
     assert_true(lo->col[TUI_COL_ACTIVE].shown);
-    assert_true(lo->col[TUI_COL_HEALTH].shown);
+    assert_true(lo->col[TUI_COL_GRADE].shown);
+    assert_true(lo->col[TUI_COL_EFFICIENCY].shown);
     assert_true(lo->spark_x + lo->spark_width <= lo->width);
 }
 
@@ -922,11 +1184,13 @@ static void check_80_wide(int height)
     assert_int_equal(lo.table_rows, height - 7);
     assert_int_equal(lo.status_y, height - 2);
     assert_int_equal(lo.footer_y, height - 1);
-    assert_true(lo.col[TUI_COL_DONE].shown);
-    assert_true(lo.col[TUI_COL_FAILED].shown);
-    assert_true(lo.col[TUI_COL_OBSERVED].shown);
+    assert_true(lo.col[TUI_COL_DONE_RATE].shown);
+    assert_true(lo.col[TUI_COL_FAILED_RATE].shown);
+    assert_false(lo.col[TUI_COL_FAILED].shown); /* the lifetime counts go first */
+    assert_false(lo.col[TUI_COL_RUNNING].shown);
+    assert_false(lo.col[TUI_COL_CONFIGURED].shown); /* not a simulated database */
     assert_false(lo.col[TUI_COL_TREND].shown); /* no room at 80 columns */
-    assert_int_equal(lo.col[TUI_COL_NAME].width, 19);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 24);
     assert_true(lo.spark_width >= 30);
 }
 
@@ -942,8 +1206,34 @@ static void test_layout_80x23(void **state)
     check_80_wide(23);
 }
 
+/* The smallest screen: the name, state, slots, grade and efficiency (and
+ * on a simulated database the configured rate beside it), 9 CE rows. */
+static void test_layout_60x16(void **state)
+{
+    tui_layout_options sim = { .simulated = 1 };
+    tui_layout lo;
+
+    (void)state;
+    tui_layout_compute(60, 16, NULL, &lo);
+    assert_false(lo.too_small);
+    check_columns(&lo);
+    assert_int_equal(lo.table_rows, 9);
+    assert_int_equal(lo.footer_y, 15);
+    assert_false(lo.col[TUI_COL_DONE_RATE].shown);
+    assert_false(lo.col[TUI_COL_CONFIGURED].shown);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 21);
+    assert_true(lo.spark_width >= 20);
+    tui_layout_compute(60, 16, &sim, &lo);
+    check_columns(&lo);
+    assert_true(lo.col[TUI_COL_CONFIGURED].shown);
+    assert_int_equal(lo.col[TUI_COL_CONFIGURED].x,
+                     lo.col[TUI_COL_EFFICIENCY].x + lo.col[TUI_COL_EFFICIENCY].width + 1);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 16);
+}
+
 static void test_layout_120x40(void **state)
 {
+    tui_layout_options sim = { .simulated = 1 };
     tui_layout lo;
 
     (void)state;
@@ -951,30 +1241,36 @@ static void test_layout_120x40(void **state)
     assert_false(lo.too_small);
     check_columns(&lo);
     for (int c = 0; c < TUI_NCOLUMNS; c++)
-        assert_true(lo.col[c].shown);
+        if (c != TUI_COL_SITE && c != TUI_COL_CONFIGURED)
+            assert_true(lo.col[c].shown);
+    assert_false(lo.col[TUI_COL_SITE].shown);
     assert_int_equal(lo.table_rows, 33);
     assert_int_equal(lo.footer_y, 39);
-    /* The rate columns come last and take the room the slot bar and the
-     * trend would grow into. */
-    assert_int_equal(lo.col[TUI_COL_NAME].width, 22);
-    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 10);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 21);
+    assert_int_equal(lo.col[TUI_COL_SLOTS].width, 8);
     assert_int_equal(lo.col[TUI_COL_TREND].width, 8);
     assert_int_equal(lo.col[TUI_COL_DONE_RATE].width, 7);
     assert_int_equal(lo.spark_width, TUI_TREND_BUCKETS);
+    tui_layout_compute(120, 40, &sim, &lo);
+    check_columns(&lo);
+    assert_true(lo.col[TUI_COL_CONFIGURED].shown);
+    assert_int_equal(lo.col[TUI_COL_NAME].width, 23);
 }
 
-static void test_layout_200x60(void **state)
+static void test_layout_200x50(void **state)
 {
     tui_layout lo;
 
     (void)state;
-    tui_layout_compute(200, 60, NULL, &lo);
+    tui_layout_compute(200, 50, NULL, &lo);
     assert_false(lo.too_small);
     check_columns(&lo);
-    assert_int_equal(lo.table_rows, 53);
+    assert_true(lo.col[TUI_COL_SITE].shown);
+    assert_int_equal(lo.table_rows, 43);
     assert_int_equal(lo.col[TUI_COL_NAME].width, 40);
+    assert_int_equal(lo.col[TUI_COL_SITE].width, 20);
     assert_int_equal(lo.col[TUI_COL_SLOTS].width, 30);
-    assert_int_equal(lo.col[TUI_COL_TREND].width, 32);
+    assert_int_equal(lo.col[TUI_COL_TREND].width, 26);
 }
 
 static void test_layout_too_small(void **state)
@@ -983,9 +1279,9 @@ static void test_layout_too_small(void **state)
     tui_layout_options headless = { .headless = 1 };
 
     (void)state;
-    tui_layout_compute(79, 24, NULL, &lo);
+    tui_layout_compute(59, 24, NULL, &lo);
     assert_true(lo.too_small);
-    tui_layout_compute(80, 22, NULL, &lo);
+    tui_layout_compute(80, 15, NULL, &lo);
     assert_true(lo.too_small);
     tui_layout_compute(10, 3, NULL, &lo);
     assert_true(lo.too_small);
@@ -1026,14 +1322,18 @@ static void test_frame_text(void **state)
     assert_null(strchr(text, '\033'));
     assert_non_null(strstr(text, "sample.db"));
     assert_non_null(strstr(text, "CEs 3/4 enabled"));
-    assert_non_null(strstr(text, "slots 11/14 used"));
-    assert_non_null(strstr(text, "pilots 4 sub  7 run  8 done  3 failed  "
-                                 "only 2s of 1h: done/h 14400.0"));
-    assert_non_null(strstr(text, "ce-alpha.example.o~")); /* cut at 80 columns */
-    assert_non_null(strstr(text, "success 73%"));
-    assert_non_null(strstr(text, "disabled"));
+    assert_non_null(strstr(text, "slots 11/14 78% "));
+    assert_non_null(strstr(text, "eff 73% Fair"));
+    assert_null(strstr(text, "on disabled")); /* not over */
+    assert_non_null(strstr(text, "pilots 4 sub 7 run 8 done 3 failed  "
+                                 "only 2s of 1h: done/h 14 400 failed/h"));
+    assert_non_null(strstr(text, "ce-alpha.example.org     ok ")); /* the names fit */
+    assert_non_null(strstr(text, "ce-gamma.example.org     disabled "));
+    assert_non_null(strstr(text, "ce-beta.example.org      full "));
     assert_non_null(strstr(text, "7/10"));
     assert_non_null(strstr(text, "ACT/CAP"));
+    assert_non_null(strstr(text, " GRADE  EFF"));
+    assert_null(strstr(text, "CONF")); /* not a simulated database */
     for (line = text; *line; line = strchr(line, '\n') + 1) {
         assert_true(strchr(line, '\n') - line <= 80);
         for (char *c = line; *c != '\n'; c++)
@@ -1048,17 +1348,180 @@ static void test_frame_text(void **state)
     assert_non_null(strstr(text, "TREND"));
     assert_non_null(strstr(text, "ce-alpha.example.org "));
     assert_non_null(strstr(text, "\u2588"));
-    assert_non_null(strstr(text, "only 2s of 1h: done/h 14400.0 failed/h 5400.0"
-                                 " sub/h 39600.0\n"));
-    /* alpha: 5 done and 1 failed in 2 s */
-    assert_non_null(strstr(text, "  DONE/H  FAIL/H "));
-    assert_non_null(strstr(text, "  9000.0  1800.0 "));
+    assert_non_null(strstr(text, "only 2s of 1h: done/h 14 400 failed/h 5 400"
+                                 " sub/h 39 600\n"));
+    /* alpha: 5 done and 1 failed in 2 s; 13 submitted */
+    assert_non_null(strstr(text, "  DONE/H  FAIL/H  SUB/H GRADE  EFF "));
+    assert_non_null(strstr(text, "   9 000   1 800 23 400 Idle   83% "));
     free(text);
 
     tui_view_filter(&view, "beta");
     text = frame_text(&view, 80, 0);
     assert_null(strstr(text, "ce-alpha"));
     assert_non_null(strstr(text, "ce-beta.example.org"));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* The column (in terminal cells) where needle starts on the line of text
+ * that holds name, or -1. */
+static int cell_column(const char *text, const char *name, const char *needle)
+{
+    const char *line = strstr(text, name), *at;
+    char buf[512];
+    size_t len;
+
+    if (!line)
+        return -1;
+    while (line > text && line[-1] != '\n')
+        line--;
+    at = strstr(line, needle);
+    if (!at || (len = (size_t)(at - line)) >= sizeof buf)
+        return -1;
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    return tui_cells(buf);
+}
+
+/* Wide (CJK) and combining characters are measured in terminal cells: the
+ * columns after such names line up with those after ASCII ones. */
+static void test_frame_wide_names(void **state)
+{
+    const char *cjk = "\u4e2d\u6587\u540d.site";            /* 3 wide characters */
+    const char *combining = "cafe\u0301x.site";              /* e + acute accent */
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+    int want;
+
+    (void)state;
+    assert_int_equal(tui_char_cells(0x4e2d), 2);
+    assert_int_equal(tui_char_cells(0x0301), 0);
+    assert_int_equal(tui_cells(cjk), 11);
+    assert_int_equal(tui_cells(combining), 10);
+    assert_int_equal(tui_cells_bytes(cjk, 3, &want), 3); /* one wide character fits */
+    assert_int_equal(want, 2);
+    assert_int_equal(tui_cells_bytes(combining, 4, NULL), 6); /* the accent goes along */
+    fx_ok(db, pilotdb_ce_add(db, "ascii.site", 4, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, cjk, 5, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, combining, 6, 0.9, 1, NULL));
+    view_at(&view, db, 0);
+    text = frame_text(&view, 80, 1);
+    want = cell_column(text, "ascii.site", "0/4");
+    assert_true(want > 0);
+    assert_int_equal(cell_column(text, cjk, "0/5"), want);
+    assert_int_equal(cell_column(text, combining, "0/6"), want);
+    free(text);
+    /* A name too long for its column is cut at a character, not a byte. */
+    text = frame_text(&view, 60, 1);
+    assert_int_equal(cell_column(text, "\u4e2d", "0/5"), cell_column(text, "ascii", "0/4"));
+    free(text);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* A surface that remembers the style of each cell and checks that nothing
+ * is cut at the right edge. */
+struct style_grid {
+    int width, height;
+    int style[64][200];
+    int overflow;
+};
+
+static void grid_put(void *ctx, int y, int x, const char *s, int cells, enum tui_style style)
+{
+    struct style_grid *g = ctx;
+    int n = tui_cells(s);
+
+    if (x + n > g->width)
+        g->overflow = 1;
+    for (int i = 0; i < n && i < cells && x + i < g->width; i++)
+        g->style[y][x + i] = (int)style;
+}
+
+/* The selected row keeps its bar's colours (on the selection's background):
+ * reverse video would hide the bar. */
+static void test_selected_row_bars(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    static struct style_grid grid;
+    struct tui_surface sf = { &grid, 120, 30, grid_put };
+    tui_draw_options opts = { 1, "sample.db", "wall" };
+    struct tui_chrome chrome = { 0 };
+    tui_layout lo;
+    tui_view view;
+    int x;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    memset(&grid, 0, sizeof grid);
+    grid.width = 120;
+    grid.height = 30;
+    tui_layout_compute(120, 30, NULL, &lo);
+    tui_draw_frame(&sf, &view, &lo, &opts, &chrome); /* alpha, the first row, selected */
+    x = lo.col[TUI_COL_SLOTS].x;
+    assert_int_equal(grid.style[lo.table_y][x], TUI_SEL(TUI_S_RUNNING));
+    assert_int_equal(grid.style[lo.table_y][lo.col[TUI_COL_NAME].x], TUI_S_SELECTED);
+    assert_int_equal(grid.style[lo.table_y][lo.col[TUI_COL_STATE].x], TUI_SEL(TUI_S_OK));
+    assert_int_equal(grid.style[lo.table_y + 1][x], TUI_S_RUNNING); /* beta: not selected */
+    /* full is information, not a warning */
+    assert_int_equal(grid.style[lo.table_y + 1][lo.col[TUI_COL_STATE].x], TUI_S_FULL);
+    assert_false(grid.overflow);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* The help screen, keys and legend, fits the smallest terminal page by
+ * page; the legend carries the grades and states. */
+static void test_help_fits(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    static struct style_grid grid;
+    struct tui_surface sf = { &grid, TUI_MIN_WIDTH, TUI_MIN_HEIGHT, grid_put };
+    tui_view view;
+    int pages;
+
+    (void)state;
+    view_at(&view, db, 0);
+    for (int demo = 0; demo <= 1; demo++) {
+        pages = tui_help_pages(&view, TUI_MIN_WIDTH, TUI_MIN_HEIGHT, demo);
+        assert_true(pages >= 2);
+        for (int page = 1; page <= pages; page++) {
+            memset(&grid, 0, sizeof grid);
+            grid.width = TUI_MIN_WIDTH;
+            grid.height = TUI_MIN_HEIGHT;
+            tui_draw_help(&sf, &view, page, demo);
+            if (grid.overflow)
+                fail_msg("help page %d of %d (demo %d) is wider than %d", page, pages, demo,
+                         TUI_MIN_WIDTH);
+        }
+    }
+    assert_int_equal(tui_help_pages(&view, 200, 60, 0), 1);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
+/* Sparklines are scaled to the capacity: a CE with half its slots used all
+ * along is a half-height line, a saturated one a full line. */
+static void test_spark_scaled_to_capacity(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    tui_view view;
+    char *text;
+
+    (void)state;
+    fx_clock_ms = 0;
+    fx_ok(db, pilotdb_ce_add(db, "half", 8, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "saturated", 4, 0.9, 1, NULL));
+    for (int i = 0; i < 4; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "half", NULL));
+        fx_ok(db, pilotdb_pilot_submit(db, "saturated", NULL));
+    }
+    view_at(&view, db, 100000);
+    text = frame_text(&view, 120, 0);
+    assert_non_null(strstr(text, "========")); /* half: level 4 of 7 */
+    assert_non_null(strstr(text, "########\n")); /* saturated */
     free(text);
     tui_view_free(&view);
     fx_close(db);
@@ -1092,8 +1555,15 @@ static void test_frame_json(void **state)
                         "ce-alpha.example.org");
     assert_int_equal(json_integer_value(json_object_get(alpha, "running")), 4);
     assert_int_equal(json_integer_value(json_object_get(alpha, "available_slots")), 3);
-    assert_string_equal(json_string_value(json_object_get(alpha, "state")), "enabled");
-    assert_string_equal(json_string_value(json_object_get(alpha, "health")), "ok");
+    assert_string_equal(json_string_value(json_object_get(alpha, "state")), "ok");
+    assert_string_equal(json_string_value(json_object_get(alpha, "over_cause")), "");
+    assert_string_equal(json_string_value(json_object_get(alpha, "site")), "");
+    assert_string_equal(json_string_value(json_object_get(alpha, "grade")), "Idle");
+    assert_near(json_real_value(json_object_get(alpha, "efficiency")), 5.0 / 6.0, 1e-12);
+    assert_string_equal(json_string_value(json_object_get(root, "grade")), "Fair");
+    /* not a simulator's database: now in ISO 8601 too */
+    assert_string_equal(json_string_value(json_object_get(root, "now_at")),
+                        "1970-01-01T00:00:03Z");
     /* alpha: 13 submitted, 5 done and 1 failed in the 2 s since the first
      * event. */
     assert_near(json_real_value(json_object_get(alpha, "done_per_hour")), 9000.0, 1e-9);
@@ -1111,8 +1581,8 @@ static void test_frame_json(void **state)
     delta = json_array_get(ces, 2);
     assert_string_equal(json_string_value(json_object_get(delta, "name")),
                         "ce-delta.example.org");
-    assert_true(json_is_null(json_object_get(delta, "observed_success_rate")));
-    assert_string_equal(json_string_value(json_object_get(delta, "health")), "n/a");
+    assert_true(json_is_null(json_object_get(delta, "efficiency")));
+    assert_string_equal(json_string_value(json_object_get(delta, "state")), "full");
     json_decref(root);
     tui_view_free(&view);
     fx_close(db);
@@ -1591,11 +2061,13 @@ int main(int argc, char **argv)
     const struct CMUnitTest view[] = {
         cmocka_unit_test(test_view_counts),
         cmocka_unit_test(test_view_empty_db),
-        cmocka_unit_test(test_health_labels),
-        cmocka_unit_test(test_degraded_state),
+        cmocka_unit_test(test_states),
+        cmocka_unit_test(test_grades_in_view),
+        cmocka_unit_test(test_over_and_stale),
         cmocka_unit_test(test_bars),
         cmocka_unit_test(test_sort),
         cmocka_unit_test(test_filter_and_selection),
+        cmocka_unit_test(test_tree),
         cmocka_unit_test(test_trend_and_rates),
         cmocka_unit_test(test_window_rates),
         cmocka_unit_test(test_window_parse),
@@ -1610,12 +2082,17 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_layout_80x24),
         cmocka_unit_test(test_layout_80x23),
         cmocka_unit_test(test_layout_120x40),
-        cmocka_unit_test(test_layout_200x60),
+        cmocka_unit_test(test_layout_200x50),
+        cmocka_unit_test(test_layout_60x16),
         cmocka_unit_test(test_layout_too_small),
     };
     const struct CMUnitTest frame[] = {
         cmocka_unit_test(test_frame_text),
         cmocka_unit_test(test_frame_json),
+        cmocka_unit_test(test_frame_wide_names),
+        cmocka_unit_test(test_selected_row_bars),
+        cmocka_unit_test(test_help_fits),
+        cmocka_unit_test(test_spark_scaled_to_capacity),
         cmocka_unit_test(test_frame_empty_db),
         cmocka_unit_test(test_key_table),
         cmocka_unit_test(test_numbers_and_grades),

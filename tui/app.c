@@ -102,8 +102,9 @@ static void draw(struct app *app)
     struct tui_chrome chrome;
     struct tui_line panel[TUI_WHATIF_MAX_LINES];
     size_t npanel;
+    tui_layout_options lopts = { .simulated = tui_view_simulated(&app->view) };
 
-    tui_layout_compute(COLS, LINES, NULL, &app->layout);
+    tui_layout_compute(COLS, LINES, &lopts, &app->layout);
     npanel = app->layout.too_small ? 0 : tui_whatif_lines(&app->whatif, COLS,
                                                           app->opts->unicode, panel,
                                                           TUI_WHATIF_MAX_LINES);
@@ -321,8 +322,10 @@ static void handle_key(struct app *app, int key)
             app->quit = 1;
         return;
     }
-    if (app->help) {
-        app->help = 0;
+    if (app->help) { /* a key turns the page; q, Esc or the last page go back */
+        int last = tui_help_pages(&app->view, COLS, LINES, app->opts->driver != NULL);
+        app->help = action == TUI_ACT_QUIT || key == TUI_KEY_ESC || app->help >= last
+                        ? 0 : app->help + 1;
         return;
     }
     if (app->prompting) {
@@ -361,6 +364,15 @@ static void handle_key(struct app *app, int key)
     case TUI_ACT_CAPACITY_UP: edit_selected(app, '+'); break;
     case TUI_ACT_CAPACITY_DOWN: edit_selected(app, '-'); break;
     case TUI_ACT_WHATIF: whatif_open(app); break;
+    case TUI_ACT_TREE:
+        if (tui_view_tree(&app->view, !app->view.tree) != PILOTDB_OK)
+            set_status(app, 1, "out of memory: no tree");
+        else
+            set_status(app, 0, app->view.tree ? "tree: CEs by site (Left/Right fold)"
+                                              : "flat list of CEs");
+        break;
+    case TUI_ACT_FOLD:
+    case TUI_ACT_UNFOLD: tui_view_tree_fold(&app->view, action == TUI_ACT_FOLD); break;
     case TUI_ACT_PAUSE:
         app->paused = !app->paused;
         set_status(app, 0, app->paused ? "paused" : "running");
@@ -403,7 +415,8 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
 {
     struct app app;
     struct sigaction sa, old_int, old_term, old_hup;
-    tui_view_options vopts = { opts->bucket_ms, opts->window_ms };
+    tui_view_options vopts = { opts->bucket_ms, opts->window_ms, opts->stale_ms,
+                               opts->grades };
     int interval = opts->interval_ms > 0 ? opts->interval_ms : 1000;
     int64_t next_frame, last_collect;
     int rc = -1;
@@ -420,6 +433,7 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     tui_view_init(&app.view, &vopts);
     tui_view_sort(&app.view, opts->sort, opts->sort_reverse);
     tui_view_filter(&app.view, opts->filter);
+    app.view.tree = opts->tree != 0; /* the first frame builds the sites */
 
     /* Our handlers go in before curses starts, so curses leaves them be. */
     stop_requested = 0;

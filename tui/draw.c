@@ -20,31 +20,25 @@ struct glyphs {
     const char *running, *submitted, *free_slot;
     const char *spark[8];
     const char *up, *down, *ellipsis;
+    const char *unfolded, *folded; /* a site line of the tree */
 };
 
 static const struct glyphs unicode_glyphs = {
     "\u2588", "\u2592", "\u00b7",
     { "\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588" },
     "\u25b2", "\u25bc", "\u2026",
+    "\u25be ", "\u25b8 ",
 };
 
 static const struct glyphs ascii_glyphs = {
     "#", "+", ".",
     { "_", ".", "-", ":", "=", "+", "*", "#" },
     "^", "v", "~",
+    "- ", "+ ",
 };
 
 /* One screen row is at most this many bytes (4 per character). */
 #define LINE_MAX_BYTES 4096
-
-int tui_cells(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
 
 static void put(const struct tui_surface *sf, int y, int x, int cells,
                 enum tui_style style, const char *s)
@@ -83,34 +77,6 @@ static void blank(const struct tui_surface *sf, int y, int x, int cells,
     memset(spaces, ' ', (size_t)cells);
     spaces[cells] = '\0';
     put(sf, y, x, cells, style, spaces);
-}
-
-/* A count in at most width characters: 12345, 12.3k, 1.2M. */
-static void fmt_count(char *buf, size_t size, int64_t v, int width)
-{
-    static const char suffix[] = "kMGT";
-    double d = (double)v;
-
-    snprintf(buf, size, "%lld", (long long)v);
-    if ((int)strlen(buf) <= width)
-        return;
-    for (int i = 0; i < 4; i++) {
-        d /= 1000.0;
-        snprintf(buf, size, "%.1f%c", d, suffix[i]);
-        if ((int)strlen(buf) <= width)
-            return;
-        snprintf(buf, size, "%.0f%c", d, suffix[i]);
-        if ((int)strlen(buf) <= width)
-            return;
-    }
-}
-
-/* Pilots per hour in at most width characters: 12.3, then 1234, 12.3k. */
-static void fmt_per_hour(char *buf, size_t size, double per_hour, int width)
-{
-    snprintf(buf, size, "%.1f", per_hour);
-    if ((int)strlen(buf) > width)
-        fmt_count(buf, size, (int64_t)(per_hour + 0.5), width);
 }
 
 static void fmt_rate(char *buf, size_t size, double rate)
@@ -167,17 +133,18 @@ static void draw_bar(const struct tui_surface *sf, const struct glyphs *g, int y
         for (int i = 0; i < cells[part] && off + len < sizeof buf; i++, off += len)
             memcpy(buf + off, glyph[part], len);
         buf[off] = '\0';
-        put(sf, y, x, cells[part], selected ? TUI_S_SELECTED : style[part], buf);
+        put(sf, y, x, cells[part], selected ? TUI_SEL(style[part]) : style[part], buf);
         x += cells[part];
     }
 }
 
-/* Draw a sparkline of values scaled between 0 and their maximum. */
+/* Draw a sparkline of values scaled between 0 and scale (the capacity: a
+ * saturated CE is a full line), or their maximum when that is higher. */
 static void draw_spark(const struct tui_surface *sf, const struct glyphs *g, int y, int x,
-                       const int64_t *values, int n, enum tui_style style)
+                       const int64_t *values, int n, int64_t scale, enum tui_style style)
 {
     char buf[LINE_MAX_BYTES];
-    int64_t max = 0;
+    int64_t max = scale > 0 ? scale : 0;
     size_t off = 0;
 
     for (int i = 0; i < n; i++)
@@ -196,6 +163,32 @@ static void draw_spark(const struct tui_surface *sf, const struct glyphs *g, int
     }
     buf[off] = '\0';
     put(sf, y, x, n, style, buf);
+}
+
+/* States and grades have their own words and colours: full is
+ * information, over is an alarm, stale and the low grades a warning. */
+static enum tui_style state_style(tui_ce_state s)
+{
+    switch (s) {
+    case TUI_STATE_OK: return TUI_S_OK;
+    case TUI_STATE_FULL: return TUI_S_FULL;
+    case TUI_STATE_DISABLED: return TUI_S_DIM;
+    case TUI_STATE_STALE: return TUI_S_WARN;
+    case TUI_STATE_OVER: return TUI_S_BAD;
+    }
+    return TUI_S_NORMAL;
+}
+
+static enum tui_style grade_style(tui_grade grade)
+{
+    switch (grade) {
+    case TUI_GRADE_IDLE: return TUI_S_DIM;
+    case TUI_GRADE_GOOD: return TUI_S_OK;
+    case TUI_GRADE_FAIR: return TUI_S_FAIR;
+    case TUI_GRADE_POOR: return TUI_S_WARN;
+    case TUI_GRADE_BAD: return TUI_S_BAD;
+    }
+    return TUI_S_NORMAL;
 }
 
 static void draw_header(const struct tui_surface *sf, const tui_view *view,
@@ -225,27 +218,40 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     if (view->filter[0] && lo->width - x > 12)
         putf(sf, lo->title_y, x, lo->width - x, title, "  filter: %s", view->filter);
 
-    /* CEs, slots and the observed success rate. */
-    fmt_count(a, sizeof a, t->active, 9);
-    fmt_count(b, sizeof b, t->capacity, 9);
-    x = putf(sf, lo->summary_y, 0, lo->width, TUI_S_NORMAL,
-             "CEs %zu/%zu enabled  slots %s/%s used ", t->ces_enabled, t->ces, a, b);
-    draw_bar(sf, g, lo->summary_y, x, barw, t->count[PILOT_RUNNING],
-             t->count[PILOT_SUBMITTED], t->capacity, 0);
+    /* CEs and slots (with why more are used than there are), then the
+     * efficiency and grade of the window. */
+    tui_count_text(a, sizeof a, t->active, 0);
+    tui_count_text(b, sizeof b, t->capacity, 0);
     pct = t->capacity > 0 ? (int)(100 * t->active / t->capacity) : 0;
-    fmt_count(c, sizeof c, t->capacity > t->active ? t->capacity - t->active : 0, 9);
-    fmt_rate(rate, sizeof rate, t->observed_rate);
-    putf(sf, lo->summary_y, x + barw, lo->width - x - barw, TUI_S_NORMAL,
-         " %d%%  free %s  success %s", pct, c, rate);
+    x = putf(sf, lo->summary_y, 0, lo->width, TUI_S_NORMAL,
+             "CEs %zu/%zu enabled  slots %s/%s %d%%", t->ces_enabled, t->ces, a, b, pct);
+    /* More used than there is: say why (pilots left on disabled CEs, a
+     * capacity lowered below what runs there). */
+    if (t->active > t->capacity && t->active_disabled > 0) {
+        tui_count_text(c, sizeof c, t->active_disabled, 0);
+        x += putf(sf, lo->summary_y, x, lo->width - x, TUI_S_BAD, " (%s on disabled)", c);
+    }
+    if (t->active > t->capacity && t->ces_lowered > 0)
+        x += putf(sf, lo->summary_y, x, lo->width - x, TUI_S_BAD, " (capacity lowered)");
+    x += putf(sf, lo->summary_y, x, lo->width - x, TUI_S_NORMAL, " ");
+    if (lo->width - x >= barw + 20) {
+        draw_bar(sf, g, lo->summary_y, x, barw, t->count[PILOT_RUNNING],
+                 t->count[PILOT_SUBMITTED], t->capacity, 0);
+        x += barw + 1;
+    }
+    fmt_rate(rate, sizeof rate, t->efficiency);
+    x += putf(sf, lo->summary_y, x, lo->width - x, TUI_S_NORMAL, " eff %s ", rate);
+    putf(sf, lo->summary_y, x, lo->width - x, grade_style(t->grade), "%s",
+         tui_grade_name(t->grade));
 
     /* Pilots per status, and per hour over the rate window, or over the
      * history when it is shorter than the window ("only 17m of 1h"). */
-    fmt_count(a, sizeof a, t->count[PILOT_SUBMITTED], 6);
-    fmt_count(b, sizeof b, t->count[PILOT_RUNNING], 6);
-    fmt_count(c, sizeof c, t->count[PILOT_DONE], 6);
-    fmt_count(d, sizeof d, t->count[PILOT_FAILED], 6);
+    tui_count_text(a, sizeof a, t->count[PILOT_SUBMITTED], 0);
+    tui_count_text(b, sizeof b, t->count[PILOT_RUNNING], 0);
+    tui_count_text(c, sizeof c, t->count[PILOT_DONE], 0);
+    tui_count_text(d, sizeof d, t->count[PILOT_FAILED], 0);
     x = putf(sf, lo->summary_y + 1, 0, lo->width, TUI_S_NORMAL,
-             "pilots %s sub  %s run  %s done  %s failed  ", a, b, c, d);
+             "pilots %s sub %s run %s done %s failed  ", a, b, c, d);
     tui_span_text(win, sizeof win, view->opts.window_ms);
     if (t->rates_partial) {
         tui_span_text(span, sizeof span, t->rate_span_ms);
@@ -254,9 +260,11 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
     } else {
         x += putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL, "last %s: ", win);
     }
+    tui_per_hour_text(a, sizeof a, t->rates.done_per_hour, 0);
+    tui_per_hour_text(b, sizeof b, t->rates.failed_per_hour, 0);
+    tui_per_hour_text(c, sizeof c, t->rates.submitted_per_hour, 0);
     putf(sf, lo->summary_y + 1, x, lo->width - x, TUI_S_NORMAL,
-         "done/h %.1f failed/h %.1f sub/h %.1f", t->rates.done_per_hour,
-         t->rates.failed_per_hour, t->rates.submitted_per_hour);
+         "done/h %s failed/h %s sub/h %s", a, b, c);
 
     /* Sparkline of active pilots. */
     tui_view_trend(view, NULL, series, (size_t)lo->spark_width);
@@ -267,38 +275,18 @@ static void draw_header(const struct tui_surface *sf, const tui_view *view,
             hi_v = series[i];
     }
     put(sf, lo->spark_y, 0, lo->spark_x, TUI_S_NORMAL, "active pilots");
-    draw_spark(sf, g, lo->spark_y, lo->spark_x, series, lo->spark_width, TUI_S_RUNNING);
+    draw_spark(sf, g, lo->spark_y, lo->spark_x, series, lo->spark_width, t->capacity,
+               TUI_S_RUNNING);
+    tui_count_text(a, sizeof a, lo_v, 0);
+    tui_count_text(b, sizeof b, hi_v, 0);
     putf(sf, lo->spark_y, lo->spark_x + lo->spark_width,
-         lo->width - lo->spark_x - lo->spark_width, TUI_S_DIM,
-         " min %lld max %lld", (long long)lo_v, (long long)hi_v);
-}
-
-static enum tui_style state_style(tui_ce_state s)
-{
-    switch (s) {
-    case TUI_STATE_ENABLED: return TUI_S_OK;
-    case TUI_STATE_FULL: return TUI_S_WARN;
-    case TUI_STATE_DEGRADED: return TUI_S_BAD;
-    case TUI_STATE_DISABLED: return TUI_S_DIM;
-    }
-    return TUI_S_NORMAL;
-}
-
-static enum tui_style health_style(tui_health h)
-{
-    switch (h) {
-    case TUI_HEALTH_NA: return TUI_S_DIM;
-    case TUI_HEALTH_OK: return TUI_S_OK;
-    case TUI_HEALTH_WARN: return TUI_S_WARN;
-    case TUI_HEALTH_BAD: return TUI_S_BAD;
-    }
-    return TUI_S_NORMAL;
+         lo->width - lo->spark_x - lo->spark_width, TUI_S_DIM, " min %s max %s", a, b);
 }
 
 static int right_aligned(tui_column c)
 {
-    return c != TUI_COL_NAME && c != TUI_COL_STATE && c != TUI_COL_SLOTS &&
-           c != TUI_COL_HEALTH && c != TUI_COL_TREND;
+    return c != TUI_COL_NAME && c != TUI_COL_SITE && c != TUI_COL_STATE &&
+           c != TUI_COL_SLOTS && c != TUI_COL_GRADE && c != TUI_COL_TREND;
 }
 
 static void draw_table_header(const struct tui_surface *sf, const tui_view *view,
@@ -344,85 +332,169 @@ static void draw_name(const struct tui_surface *sf, const struct glyphs *g, int 
     put(sf, y, x + width - 1, 1, style, buf);
 }
 
-static void draw_row(const struct tui_surface *sf, const tui_view *view,
-                     const tui_layout *lo, const struct glyphs *g, int y,
-                     const tui_ce_row *row, int selected)
+/* One line of the table: a CE, or a site of the tree with its totals. */
+struct table_line {
+    const char *name;         /* as it comes from outside */
+    const char *prefix;       /* before the name: the tree's indent or fold mark */
+    const char *site;
+    const char *state_word;
+    tui_ce_state state;
+    const int64_t *count;     /* PILOT_NSTATUS */
+    int64_t active, capacity;
+    const tui_rates *rates;
+    double efficiency;
+    tui_grade grade;
+    double configured;        /* < 0: none (a site) */
+    const tui_ce_row *row;    /* the CE, or NULL for a site */
+    const tui_site *site_totals;
+};
+
+static void line_of_row(struct table_line *l, const tui_view *view, const tui_ce_row *row)
 {
     const pilotdb_ce *ce = row->ce;
-    char text[64], a[32], b[32];
+
+    memset(l, 0, sizeof *l);
+    l->name = ce->name;
+    l->prefix = view->tree ? "  " : "";
+    l->site = ce->site;
+    l->state_word = tui_state_word(row->state, row->over_cause);
+    l->state = row->state;
+    l->count = ce->count;
+    l->active = ce->active;
+    l->capacity = ce->capacity;
+    l->rates = &row->rates;
+    l->efficiency = row->efficiency;
+    l->grade = row->grade;
+    l->configured = ce->success_rate;
+    l->row = row;
+}
+
+static void line_of_site(struct table_line *l, const tui_site *site, const struct glyphs *g)
+{
+    memset(l, 0, sizeof *l);
+    l->name = site->name[0] ? site->name : TUI_NO_SITE;
+    l->prefix = site->collapsed ? g->folded : g->unfolded;
+    l->site = l->name;
+    l->state_word = tui_state_name(site->state);
+    l->state = site->state;
+    l->count = site->count;
+    l->active = site->active;
+    l->capacity = site->capacity;
+    l->rates = &site->rates;
+    l->efficiency = site->efficiency;
+    l->grade = site->grade;
+    l->configured = -1;
+    l->site_totals = site;
+}
+
+/* The trend of a site: its CEs' summed. */
+static void site_trend(const tui_view *view, const tui_site *site, int64_t *out, size_t n)
+{
+    int64_t one[TUI_TREND_BUCKETS];
+
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i < view->nrows; i++) {
+        if (strcmp(view->rows[i].ce->site, site->name) != 0)
+            continue;
+        tui_view_trend(view, &view->rows[i], one, n);
+        for (size_t k = 0; k < n; k++)
+            out[k] += one[k];
+    }
+}
+
+static void draw_line(const struct tui_surface *sf, const tui_view *view,
+                      const tui_layout *lo, const struct glyphs *g, int y,
+                      const struct table_line *l, int selected)
+{
+    char text[64], a[32], b[32], name[LINE_MAX_BYTES];
     int64_t series[TUI_TREND_BUCKETS];
 
     if (selected)
         blank(sf, y, 0, lo->width, TUI_S_SELECTED);
     for (int c = 0; c < TUI_NCOLUMNS; c++) {
         const tui_layout_column *col = &lo->col[c];
-        enum tui_style style = TUI_S_NORMAL;
+        enum tui_style style = l->row ? TUI_S_NORMAL : TUI_S_TITLE_ROW;
         const char *word = NULL;
         int64_t count = -1;
+        int keep_colour = 0; /* a word whose colour is its meaning */
+        int n = col->width < TUI_TREND_BUCKETS ? col->width : TUI_TREND_BUCKETS;
 
         if (!col->shown)
             continue;
         switch ((tui_column)c) {
         case TUI_COL_NAME:
-            draw_name(sf, g, y, col->x, col->width, ce->name,
-                      selected ? TUI_S_SELECTED : TUI_S_NORMAL);
+            snprintf(name, sizeof name, "%s%s", l->prefix, l->name);
+            draw_name(sf, g, y, col->x, col->width, name,
+                      selected ? TUI_S_SELECTED : style);
+            continue;
+        case TUI_COL_SITE:
+            draw_name(sf, g, y, col->x, col->width, l->site,
+                      selected ? TUI_S_SELECTED : style);
             continue;
         case TUI_COL_STATE:
-            word = tui_state_name(row->state);
-            style = state_style(row->state);
+            word = l->state_word;
+            style = state_style(l->state);
+            keep_colour = 1;
             break;
         case TUI_COL_SLOTS:
-            draw_bar(sf, g, y, col->x, col->width, ce->count[PILOT_RUNNING],
-                     ce->count[PILOT_SUBMITTED], ce->capacity, selected);
+            draw_bar(sf, g, y, col->x, col->width, l->count[PILOT_RUNNING],
+                     l->count[PILOT_SUBMITTED], l->capacity, selected);
             continue;
         case TUI_COL_ACTIVE:
-            fmt_count(a, sizeof a, ce->active, (col->width - 1) / 2);
-            fmt_count(b, sizeof b, ce->capacity, col->width - 1 - (int)strlen(a));
+            tui_count_text(a, sizeof a, l->active, (col->width - 1) / 2);
+            tui_count_text(b, sizeof b, l->capacity, col->width - 1 - (int)strlen(a));
             snprintf(text, sizeof text, "%s/%s", a, b);
             word = text;
             break;
-        case TUI_COL_RUNNING: count = ce->count[PILOT_RUNNING]; break;
-        case TUI_COL_SUBMITTED: count = ce->count[PILOT_SUBMITTED]; break;
-        case TUI_COL_DONE: count = ce->count[PILOT_DONE]; break;
-        case TUI_COL_FAILED:
-            count = ce->count[PILOT_FAILED];
-            break;
+        case TUI_COL_RUNNING: count = l->count[PILOT_RUNNING]; break;
+        case TUI_COL_SUBMITTED: count = l->count[PILOT_SUBMITTED]; break;
+        case TUI_COL_DONE: count = l->count[PILOT_DONE]; break;
+        case TUI_COL_FAILED: count = l->count[PILOT_FAILED]; break;
         case TUI_COL_DONE_RATE:
         case TUI_COL_FAILED_RATE:
-            fmt_per_hour(text, sizeof text, c == TUI_COL_DONE_RATE ? row->rates.done_per_hour
-                                                                  : row->rates.failed_per_hour,
-                         col->width);
+        case TUI_COL_SUBMITTED_RATE:
+            tui_per_hour_text(text, sizeof text,
+                              c == TUI_COL_DONE_RATE     ? l->rates->done_per_hour
+                              : c == TUI_COL_FAILED_RATE ? l->rates->failed_per_hour
+                                                         : l->rates->submitted_per_hour,
+                              col->width);
             word = text;
+            break;
+        case TUI_COL_EFFICIENCY:
+            fmt_rate(text, sizeof text, l->efficiency);
+            word = text;
+            break;
+        case TUI_COL_GRADE:
+            word = tui_grade_name(l->grade);
+            style = grade_style(l->grade);
+            keep_colour = 1;
             break;
         case TUI_COL_CONFIGURED:
-            fmt_rate(text, sizeof text, ce->success_rate);
+            if (l->configured < 0)
+                continue;
+            fmt_rate(text, sizeof text, l->configured);
             word = text;
-            break;
-        case TUI_COL_OBSERVED:
-            fmt_rate(text, sizeof text, row->observed_rate);
-            word = text;
-            break;
-        case TUI_COL_HEALTH:
-            word = tui_health_name(row->health);
-            style = health_style(row->health);
             break;
         case TUI_COL_TREND:
-            tui_view_trend(view, row, series, (size_t)col->width);
-            draw_spark(sf, g, y, col->x, series,
-                       col->width < TUI_TREND_BUCKETS ? col->width : TUI_TREND_BUCKETS,
-                       selected ? TUI_S_SELECTED : TUI_S_RUNNING);
+            if (l->row)
+                tui_view_trend(view, l->row, series, (size_t)n);
+            else
+                site_trend(view, l->site_totals, series, (size_t)n);
+            draw_spark(sf, g, y, col->x, series, n, l->capacity,
+                       selected ? TUI_SEL(TUI_S_RUNNING) : TUI_S_RUNNING);
             continue;
         case TUI_NCOLUMNS:
             continue;
         }
         if (count >= 0) {
-            fmt_count(text, sizeof text, count, col->width);
+            tui_count_text(text, sizeof text, count, col->width);
             word = text;
         }
         if (selected)
-            style = TUI_S_SELECTED;
+            style = keep_colour ? TUI_SEL(style) : TUI_S_SELECTED;
         if (right_aligned((tui_column)c))
-            putf(sf, y, col->x, col->width, style, "%*s", col->width, word);
+            putf(sf, y, col->x, col->width, style, "%*s%s", col->width - tui_cells(word), "",
+                 word);
         else
             put(sf, y, col->x, col->width, style, word);
     }
@@ -445,71 +517,6 @@ static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int 
         x += putf(sf, lo->footer_y, x, lo->width - x, TUI_S_NORMAL, " %s ",
                   b->footer.label);
     }
-}
-
-static const char *const help_legend[] = {
-    "",
-    "Columns: ACT/CAP active pilots / capacity, RUN running, SUB submitted,",
-    "DONE and FAIL finished pilots (DONE/H, FAIL/H per hour over the window),",
-    "CONF configured and OBS observed success rate.",
-    "State: enabled, full (no free slot), degraded (health bad), disabled.",
-    "Health compares OBS with CONF: ok, warn, bad; n/a below 5 finished pilots.",
-    "done/h, failed/h, sub/h: pilots of the last --window (default 1h) per hour;",
-    "'only 17m of 1h' when the database's history is shorter than the window.",
-    "",
-    "Changes are written to the database and confirmed in the status line.",
-    "Press any key to return.",
-    NULL,
-};
-
-/* The key lines of the help screen: the keys at column 2, what they do at
- * column 19; a TUI_KEY_SAME_LINE row continues the line at column 40, its
- * keys followed by two spaces. */
-#define HELP_KEYS_COLUMN 2
-#define HELP_KEYS_WIDTH 17
-#define HELP_SECOND_COLUMN 40
-
-struct help_line {
-    char text[256];
-    int len;              /* -1: no line started */
-};
-
-static void help_append(struct help_line *line, int column, const char *keys,
-                        int keys_width, const char *help)
-{
-    int room = (int)sizeof line->text - line->len;
-    int pad = column > line->len ? column - line->len : 0;
-    int n = snprintf(line->text + line->len, (size_t)room, "%*s%-*s%s", pad, "",
-                     keys_width, keys, help);
-
-    line->len += n < room ? n : room - 1;
-}
-
-static void draw_help(const struct tui_surface *sf, int demo)
-{
-    struct help_line line = { "", -1 };
-    int y = 0;
-
-    put(sf, y++, 0, sf->width, TUI_S_TITLE, "pilotdeck dashboard - keys");
-    put(sf, y++, 0, sf->width, TUI_S_NORMAL, "");
-    for (size_t i = 0; i < tui_nbindings; i++) {
-        const struct tui_binding *b = &tui_bindings[i];
-        if (!b->label || ((b->flags & TUI_KEY_DEMO) && !demo))
-            continue;
-        if ((b->flags & TUI_KEY_SAME_LINE) && line.len >= 0) {
-            help_append(&line, HELP_SECOND_COLUMN, b->label, (int)strlen(b->label) + 2,
-                        b->help);
-            continue;
-        }
-        if (line.len >= 0)
-            put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
-        line.len = 0;
-        help_append(&line, HELP_KEYS_COLUMN, b->label, HELP_KEYS_WIDTH, b->help);
-    }
-    if (line.len >= 0)
-        put(sf, y++, 0, sf->width, TUI_S_NORMAL, line.text);
-    for (const char *const *l = help_legend; *l; l++, y++)
-        put(sf, y, 0, sf->width, TUI_S_NORMAL, *l);
 }
 
 static void draw_too_small(const struct tui_surface *sf)
@@ -535,7 +542,7 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
         return;
     }
     if (chrome && chrome->help) {
-        draw_help(sf, chrome->demo);
+        tui_draw_help(sf, view, chrome->help, chrome->demo);
         return;
     }
     draw_header(sf, view, lo, opts, chrome, g);
@@ -544,8 +551,13 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
         long i = first + r;
         if (i < 0 || (size_t)i >= view->nvisible)
             break;
-        draw_row(sf, view, lo, g, lo->table_y + r, tui_view_visible_row(view, (size_t)i),
-                 chrome && i == view->selected);
+        const tui_site *site = tui_view_visible_site(view, (size_t)i);
+        struct table_line line;
+        if (site)
+            line_of_site(&line, site, g);
+        else
+            line_of_row(&line, view, tui_view_visible_row(view, (size_t)i));
+        draw_line(sf, view, lo, g, lo->table_y + r, &line, chrome && i == view->selected);
     }
     if (view->nvisible == 0)
         put(sf, lo->table_y, 0, lo->width, TUI_S_DIM,

@@ -27,13 +27,22 @@ enum tui_style {
     TUI_S_INFO,     /* status line confirmations */
     TUI_S_ERROR,
     TUI_S_KEY,      /* a key in the footer */
+    TUI_S_FULL,     /* a full CE: information, not a warning */
+    TUI_S_FAIR,     /* the Fair grade */
+    TUI_S_TITLE_ROW, /* a site's line in the tree */
     TUI_NSTYLES
 };
+
+/* A style on the selected row: the surface keeps its colour on the
+ * selection's background (so bars stay visible) instead of reversing it. */
+#define TUI_S_SELECTED_BIT 0x40
+#define TUI_SEL(style) ((enum tui_style)((style) | TUI_S_SELECTED_BIT))
 
 struct tui_surface {
     void *ctx;
     int width, height;
-    /* Show at most cells characters of the UTF-8 text s at (y, x). */
+    /* Show the UTF-8 text s at (y, x) in at most cells columns; style may
+     * carry TUI_S_SELECTED_BIT. */
     void (*put)(void *ctx, int y, int x, const char *s, int cells,
                 enum tui_style style);
 };
@@ -51,11 +60,21 @@ struct tui_chrome {
     long first_row;       /* index into visible of the top table row */
     const struct tui_line *panel; /* the what-if's form or panel, or NULL */
     size_t npanel;
-    int help;             /* show the help screen instead of the view */
+    int help;             /* show page help (1, 2, ...) of the help screen
+                             instead of the view; 0: the view */
 };
 
-/* The number of characters (UTF-8 code points) of s. */
+/* The columns UTF-8 text s takes on a terminal: wcwidth(3) of each
+ * character (wide CJK 2, combining 0; a character the locale does not know
+ * by a small table of wide and combining ranges). */
 int tui_cells(const char *s);
+
+/* The bytes of the longest start of s that fits in cells columns, with the
+ * combining characters that follow it; *used (if not NULL) gets its columns. */
+size_t tui_cells_bytes(const char *s, int cells, int *used);
+
+/* The columns of Unicode code point cp (0, 1 or 2). */
+int tui_char_cells(unsigned cp);
 
 /* Copy outside text (a CE name, a message naming one) into buf for the
  * screen: control characters (C0, DEL, C1) and bytes that are not UTF-8
@@ -65,6 +84,13 @@ void tui_text_clean(char *buf, size_t size, const char *text);
 /* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
  * to the minute from ten minutes up). */
 void tui_span_text(char *buf, size_t size, int64_t ms);
+
+/* The pages of the help screen at width x height (at least 1). */
+int tui_help_pages(const tui_view *view, int width, int height, int demo);
+
+/* Draw page (1, 2, ...) of the help screen: the keys from the key table,
+ * then the legend of grades, states and rates with view's thresholds. */
+void tui_draw_help(const struct tui_surface *sf, const tui_view *view, int page, int demo);
 
 /* Draw the dashboard, or the "terminal too small" screen when the layout
  * says so, or the help screen when chrome asks for it; chrome is NULL for a

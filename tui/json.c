@@ -5,10 +5,23 @@
 #include "pilottui.h"
 
 #include <jansson.h>
+#include <time.h>
 
 static json_t *rate_or_null(double rate)
 {
     return rate < 0 ? json_null() : json_real(rate);
+}
+
+/* "now_at": now (Unix ms) in ISO 8601 UTC, for a wall-clock database. */
+static int add_now_at(json_t *root, int64_t now)
+{
+    time_t t = (time_t)(now / 1000);
+    struct tm tm;
+    char text[40];
+
+    if (!gmtime_r(&t, &tm) || strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return 0;
+    return json_object_set_new(root, "now_at", json_string(text));
 }
 
 static json_t *trend_array(const tui_view *view, const tui_ce_row *row)
@@ -49,9 +62,12 @@ static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
 {
     const pilotdb_ce *ce = row->ce;
 
-    return with_rates(json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:o}",
+    return with_rates(json_pack("{s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+                                " s:f, s:o, s:s, s:o}",
                      "name", ce->name,
+                     "site", ce->site,
                      "state", tui_state_name(row->state),
+                     "over_cause", tui_over_cause_name(row->over_cause),
                      "enabled", ce->enabled,
                      "capacity", (json_int_t)ce->capacity,
                      "active", (json_int_t)ce->active,
@@ -61,9 +77,48 @@ static json_t *ce_object(const tui_view *view, const tui_ce_row *row)
                      "done", (json_int_t)ce->count[PILOT_DONE],
                      "failed", (json_int_t)ce->count[PILOT_FAILED],
                      "configured_success_rate", ce->success_rate,
-                     "observed_success_rate", rate_or_null(row->observed_rate),
-                     "health", tui_health_name(row->health),
+                     "efficiency", rate_or_null(row->efficiency),
+                     "grade", tui_grade_name(row->grade),
                      "trend", trend_array(view, row)), &row->rates);
+}
+
+/* The sites of the tree with a CE that passes the filter, in the tree's
+ * order, each with its totals and its CEs' names. */
+static json_t *sites_array(const tui_view *view)
+{
+    json_t *sites = json_array(), *site = NULL;
+
+    for (size_t i = 0; sites && i < view->nvisible; i++) {
+        const tui_site *s = tui_view_visible_site(view, i);
+        const tui_ce_row *row = tui_view_visible_row(view, i);
+        if (s) {
+            site = with_rates(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s,"
+                                        " s:s, s:b, s:[]}",
+                              "name", s->name[0] ? s->name : TUI_NO_SITE,
+                              "ces", (json_int_t)s->ces,
+                              "capacity", (json_int_t)s->capacity,
+                              "active", (json_int_t)s->active,
+                              "submitted", (json_int_t)s->count[PILOT_SUBMITTED],
+                              "running", (json_int_t)s->count[PILOT_RUNNING],
+                              "done", (json_int_t)s->count[PILOT_DONE],
+                              "failed", (json_int_t)s->count[PILOT_FAILED],
+                              "efficiency", rate_or_null(s->efficiency),
+                              "grade", tui_grade_name(s->grade),
+                              "state", tui_state_name(s->state),
+                              "collapsed", s->collapsed,
+                              "ce_names"), &s->rates);
+            if (json_array_append_new(sites, site) != 0) {
+                json_decref(sites);
+                return NULL;
+            }
+        } else if (row && site &&
+                   json_array_append_new(json_object_get(site, "ce_names"),
+                                         json_string(row->ce->name)) != 0) {
+            json_decref(sites);
+            return NULL;
+        }
+    }
+    return sites;
 }
 
 json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
@@ -74,9 +129,11 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
     ces = json_array();
     if (!ces)
         goto fail;
-    for (size_t i = 0; i < view->nvisible; i++)
-        if (json_array_append_new(ces, ce_object(view, tui_view_visible_row(view, i))) != 0)
+    for (size_t i = 0; i < view->nvisible; i++) {
+        const tui_ce_row *row = tui_view_visible_row(view, i);
+        if (row && json_array_append_new(ces, ce_object(view, row)) != 0)
             goto fail;
+    }
     root = json_pack("{s:s, s:s, s:I, s:f, s:I, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
                      "source", opts && opts->source ? opts->source : "",
                      "clock", view->event_clock ? "sim"
@@ -91,19 +148,33 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
                      "sort_reverse", view->sort_reverse,
                      "filter", view->filter,
                      "totals",
-                     with_rates(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+                     with_rates(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
                      "ces", (json_int_t)t->ces,
                      "ces_enabled", (json_int_t)t->ces_enabled,
                      "capacity", (json_int_t)t->capacity,
                      "active", (json_int_t)t->active,
+                     "active_on_disabled", (json_int_t)t->active_disabled,
                      "submitted", (json_int_t)t->count[PILOT_SUBMITTED],
                      "running", (json_int_t)t->count[PILOT_RUNNING],
                      "done", (json_int_t)t->count[PILOT_DONE],
                      "failed", (json_int_t)t->count[PILOT_FAILED],
-                     "observed_success_rate", rate_or_null(t->observed_rate)),
+                     "efficiency", rate_or_null(t->efficiency)),
                                 &t->rates),
                      "active_trend", trend_array(view, NULL),
                      "ces", ces);
+    if (root && view->tree && json_object_set_new(root, "sites", sites_array(view))) {
+        json_decref(root);
+        return NULL;
+    }
+    if (root && json_object_set_new(root, "grade", json_string(tui_grade_name(t->grade)))) {
+        json_decref(root);
+        return NULL;
+    }
+    if (root && !view->event_clock && view->clock_kind != PILOTDB_CLOCK_SIM &&
+        add_now_at(root, view->now) != 0) {
+        json_decref(root);
+        return NULL;
+    }
     return root; /* json_pack consumed ces ("o"), even on failure */
 fail:
     json_decref(ces);

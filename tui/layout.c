@@ -15,27 +15,36 @@
 
 #include <string.h>
 
-/* Minimum width of each column, its priority (lower first) and the widths
- * it may grow to when there is room. */
+/* Minimum width of each column and its priority (lower first): as the
+ * screen narrows the columns of the highest priority numbers go first. */
 static const struct {
     int min;
     int priority;
 } spec[TUI_NCOLUMNS] = {
     [TUI_COL_NAME] = { 14, 0 },
-    [TUI_COL_STATE] = { 8, 1 },
-    [TUI_COL_SLOTS] = { 10, 2 },
+    [TUI_COL_STATE] = { 8, 1 },       /* "disabled", "over:cap" */
+    [TUI_COL_SLOTS] = { 8, 2 },
     [TUI_COL_ACTIVE] = { 9, 3 },
-    [TUI_COL_HEALTH] = { 6, 4 },
-    [TUI_COL_OBSERVED] = { 4, 5 },
-    [TUI_COL_FAILED] = { 6, 6 },
-    [TUI_COL_DONE] = { 6, 7 },
-    [TUI_COL_CONFIGURED] = { 4, 8 },
-    [TUI_COL_RUNNING] = { 5, 9 },
-    [TUI_COL_SUBMITTED] = { 5, 10 },
-    [TUI_COL_TREND] = { 8, 11 },
-    [TUI_COL_DONE_RATE] = { 7, 12 }, /* "DONE/H" and the sort arrow */
-    [TUI_COL_FAILED_RATE] = { 7, 13 },
+    [TUI_COL_GRADE] = { 5, 4 },
+    [TUI_COL_EFFICIENCY] = { 4, 5 },  /* "100%" */
+    [TUI_COL_CONFIGURED] = { 4, 6 },  /* simulated databases only */
+    /* priority 7: the name grows to NAME_COMFORT */
+    [TUI_COL_FAILED_RATE] = { 7, 8 }, /* "FAIL/H" and the sort arrow */
+    [TUI_COL_DONE_RATE] = { 7, 9 },
+    [TUI_COL_RUNNING] = { 6, 10 },    /* "99 999" */
+    [TUI_COL_SUBMITTED] = { 6, 11 },
+    [TUI_COL_FAILED] = { 6, 12 },
+    [TUI_COL_DONE] = { 6, 13 },
+    [TUI_COL_TREND] = { 8, 14 },
+    [TUI_COL_SUBMITTED_RATE] = { 6, 15 },
+    [TUI_COL_SITE] = { 12, 16 },
 };
+
+/* Before the rates and counts come in, the name grows to this width (when
+ * there is room): a CE's name is how an operator finds it. */
+#define NAME_COMFORT_PRIORITY 7
+#define NAME_COMFORT 19
+#define NPRIORITIES 17
 
 /* Spare width goes to these columns in turn, each up to its limit. */
 static const struct {
@@ -43,16 +52,18 @@ static const struct {
     int upto;
 } growth[] = {
     { TUI_COL_NAME, 24 }, { TUI_COL_SLOTS, 20 }, { TUI_COL_TREND, 16 },
-    { TUI_COL_NAME, 40 }, { TUI_COL_SLOTS, 30 }, { TUI_COL_TREND, 32 },
+    { TUI_COL_SITE, 20 }, { TUI_COL_NAME, 40 }, { TUI_COL_SLOTS, 30 },
+    { TUI_COL_TREND, 32 },
 };
 
 #define SPARK_LABEL 15 /* "active pilots  " */
-#define SPARK_TAIL 24  /* room for the range after the sparkline */
+#define SPARK_TAIL 20  /* room for the range after the sparkline */
 
 void tui_layout_compute(int width, int height, const tui_layout_options *opts,
                         tui_layout *out)
 {
     int headless = opts && opts->headless;
+    int simulated = opts && opts->simulated;
     int used = 0, spare, x = 0;
 
     memset(out, 0, sizeof *out);
@@ -82,10 +93,18 @@ void tui_layout_compute(int width, int height, const tui_layout_options *opts,
     }
 
     /* Columns by priority while they fit (with one space between). */
-    for (int p = 0; p < TUI_NCOLUMNS; p++) {
+    for (int p = 0; p < NPRIORITIES; p++) {
+        if (p == NAME_COMFORT_PRIORITY) {
+            int add = NAME_COMFORT - out->col[TUI_COL_NAME].width;
+            if (add > width - used)
+                add = width - used;
+            out->col[TUI_COL_NAME].width += add;
+            used += add;
+            continue;
+        }
         for (int c = 0; c < TUI_NCOLUMNS; c++) {
             int need;
-            if (spec[c].priority != p)
+            if (spec[c].priority != p || (c == TUI_COL_CONFIGURED && !simulated))
                 continue;
             need = spec[c].min + (used > 0);
             if (used + need <= width) {

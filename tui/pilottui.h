@@ -28,10 +28,10 @@
 extern "C" {
 #endif
 
-/* The smallest terminal the dashboard draws into (80x23: an 80x24 terminal
- * with a tmux status line). */
-#define TUI_MIN_WIDTH 80
-#define TUI_MIN_HEIGHT 23
+/* The smallest terminal the dashboard draws into; the least important
+ * columns go first as it narrows. */
+#define TUI_MIN_WIDTH 60
+#define TUI_MIN_HEIGHT 16
 
 /* Trend history: TUI_TREND_BUCKETS buckets of tui_view_options.bucket_ms. */
 #define TUI_TREND_BUCKETS 64
@@ -108,25 +108,32 @@ int tui_grades_check(const tui_grades *g, char *err, size_t err_size);
 
 /* ---- view model ------------------------------------------------------------ */
 
-/* What a CE is doing, most important first when several apply. */
+/* What a CE is doing, a word of its own, never a grade.  The values order
+ * the STATE column: what needs a look sorts first. */
 typedef enum tui_ce_state {
-    TUI_STATE_ENABLED = 0, /* enabled with free slots */
-    TUI_STATE_FULL,        /* enabled, no free slot */
-    TUI_STATE_DEGRADED,    /* enabled, observed success well below configured */
-    TUI_STATE_DISABLED
+    TUI_STATE_OK = 0,   /* enabled with free slots */
+    TUI_STATE_FULL,     /* enabled, every slot used: doing what it is told */
+    TUI_STATE_DISABLED, /* disabled, no active pilot left */
+    TUI_STATE_STALE,    /* enabled, no change for longer than stale_ms (wall-clock
+                           databases only) */
+    TUI_STATE_OVER      /* more active pilots than its capacity: over_cause says why */
 } tui_ce_state;
 
-/* How the observed success rate compares with the configured one. */
-typedef enum tui_health {
-    TUI_HEALTH_NA = 0, /* too few finished pilots to judge */
-    TUI_HEALTH_OK,
-    TUI_HEALTH_WARN,
-    TUI_HEALTH_BAD
-} tui_health;
+/* Why a CE holds more pilots than it may. */
+typedef enum tui_over_cause {
+    TUI_OVER_NONE = 0,
+    TUI_OVER_DISABLED,  /* disabled but still holding pilots */
+    TUI_OVER_LOWERED    /* capacity lowered below its active pilots */
+} tui_over_cause;
+
+/* Pilots that ended below this count make a CE "n/a" in `pilotdeck check`
+ * and `metrics` (the dashboard's grades use tui_grades.min_ended). */
+#define TUI_HEALTH_MIN_FINISHED 5
 
 /* The columns of the CE table, in display order; also the sort keys. */
 typedef enum tui_column {
     TUI_COL_NAME = 0,
+    TUI_COL_SITE,
     TUI_COL_STATE,
     TUI_COL_SLOTS,    /* bar: running / submitted / free */
     TUI_COL_ACTIVE,   /* active/capacity */
@@ -134,11 +141,12 @@ typedef enum tui_column {
     TUI_COL_SUBMITTED,
     TUI_COL_DONE,
     TUI_COL_FAILED,
-    TUI_COL_DONE_RATE,    /* done per hour over the rate window */
-    TUI_COL_FAILED_RATE,  /* failed per hour over the rate window */
-    TUI_COL_CONFIGURED, /* configured success rate */
-    TUI_COL_OBSERVED,   /* observed success rate */
-    TUI_COL_HEALTH,
+    TUI_COL_DONE_RATE,      /* done per hour over the rate window */
+    TUI_COL_FAILED_RATE,    /* failed per hour over the rate window */
+    TUI_COL_SUBMITTED_RATE, /* submitted per hour over the rate window */
+    TUI_COL_GRADE,          /* the efficiency's grade */
+    TUI_COL_EFFICIENCY,     /* done / (done + failed) over the rate window */
+    TUI_COL_CONFIGURED,     /* configured success rate (simulated databases) */
     TUI_COL_TREND,    /* sparkline of active pilots */
     TUI_NCOLUMNS
 } tui_column;
@@ -147,17 +155,24 @@ typedef enum tui_column {
 typedef struct tui_ce_row {
     const pilotdb_ce *ce;   /* the snapshot row (owned by the view, valid until
                                the next tui_view_update()) */
-    double observed_rate;   /* done / (done + failed), or -1 with none */
     tui_ce_state state;
-    tui_health health;
+    tui_over_cause over_cause;
     tui_rates rates;        /* over the view's rate window */
+    double efficiency;      /* rates.done / (rates.done + rates.failed), or -1 */
+    tui_grade grade;        /* of efficiency, by tui_view_options.grades */
     size_t trend_slot;      /* private: index in the trend store */
 } tui_ce_row;
+
+/* A CE with no change for this long is stale (on a wall-clock database). */
+#define TUI_STALE_DEFAULT_MS (30 * 60 * 1000LL)
 
 /* Options of a view; set before the first tui_view_update(). */
 typedef struct tui_view_options {
     int64_t bucket_ms;   /* trend bucket width; 0 means 60 s */
     int64_t window_ms;   /* rate window; 0 means TUI_WINDOW_DEFAULT_MS */
+    int64_t stale_ms;    /* stale after this long unchanged; 0 means
+                            TUI_STALE_DEFAULT_MS */
+    const tui_grades *grades; /* NULL: tui_grades_default (copied at init) */
 } tui_view_options;
 
 /* Totals over every CE (not only the filtered ones). */
@@ -167,7 +182,11 @@ typedef struct tui_totals {
     int64_t count[PILOT_NSTATUS];
     int64_t active;
     int64_t capacity;       /* summed over enabled CEs */
-    double observed_rate;   /* done / (done + failed), or -1 with none */
+    int64_t active_disabled; /* active pilots on disabled CEs */
+    size_t ces_lowered;     /* enabled CEs over a lowered capacity */
+    size_t ces_state[TUI_STATE_OVER + 1]; /* CEs per state */
+    double efficiency;      /* over the rate window, or -1 */
+    tui_grade grade;
     /* Rates: pilots inside [now - window, now] divided by rate_span_ms, the
      * window, or the time since the database's first event when that is
      * more recent than the window's start (rates_partial set; 0 with no
@@ -176,6 +195,24 @@ typedef struct tui_totals {
     int64_t rate_span_ms;
     int rates_partial;
 } tui_totals;
+
+/* A site in the tree (t): the totals of its CEs. */
+typedef struct tui_site {
+    char name[PILOTDB_NAME_MAX + 1]; /* "" for the CEs without a site */
+    size_t ces;             /* all its CEs */
+    size_t shown;           /* those that pass the filter */
+    int64_t count[PILOT_NSTATUS];
+    int64_t active, capacity; /* capacity of its enabled CEs */
+    tui_rates rates;        /* summed over its CEs (the view's rate window) */
+    double efficiency;      /* of rates, or -1 */
+    tui_grade grade;
+    tui_ce_state state;     /* the state of its CE that needs a look most */
+    int collapsed;          /* its CEs are hidden */
+    size_t first_row;       /* private: index of its first CE in the tree order */
+} tui_site;
+
+/* "(no site)": how the tree names the CEs without a site. */
+#define TUI_NO_SITE "(no site)"
 
 struct tui_trend;
 
@@ -188,6 +225,8 @@ struct tui_trend;
  */
 typedef struct tui_view {
     tui_view_options opts;
+    tui_grades grades;        /* opts.grades copied (or the defaults) */
+    pilotdb_clock_type clock_kind; /* the database's, as last read */
     int64_t now;              /* the snapshot's clock, ms */
     int event_clock;          /* non-zero: now is the newest change's time (a
                                  simulator's database seen from the wall clock) */
@@ -205,12 +244,20 @@ typedef struct tui_view {
     char filter[PILOTDB_NAME_MAX + 1];
     char selected_name[PILOTDB_NAME_MAX + 1]; /* keeps the selection across frames */
     uint64_t frames;
+    /* The tree (tui_view_tree()): visible then also holds one line per site
+     * with a CE that passes the filter, each before its CEs (unless
+     * collapsed); tui_view_visible_site() tells such a line. */
+    int tree;
+    tui_site *sites;          /* by name, the CEs without a site last */
+    size_t nsites;
+    int selected_is_site;     /* the selection is the site line of selected_name */
     /* Private: the frame's CEs, trend store and per-frame scratch. */
     pilotdb_ce *ces;
     struct tui_trend *trend;
     double *sort_keys;      /* by row */
     size_t *slots;          /* trend slot by CE of the frame being read */
     size_t nslots_alloc;
+    size_t *scratch;        /* a slot per CE for the tree's order */
 } tui_view;
 
 /* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
@@ -239,6 +286,10 @@ void tui_view_free(tui_view *view);
  */
 pilotdb_rc tui_view_update(tui_view *view, pilotdb *db);
 
+/* Non-zero when view shows a simulated database (its clock is the
+ * simulator's): then the configured success rate means something. */
+int tui_view_simulated(const tui_view *view);
+
 /* Sort by column (reverse non-zero for the opposite order); keeps the
  * selected CE selected. */
 void tui_view_sort(tui_view *view, tui_column column, int reverse);
@@ -250,11 +301,27 @@ void tui_view_filter(tui_view *view, const char *filter);
 /* Move the selection by delta rows (clamped to the visible rows). */
 void tui_view_select_move(tui_view *view, long delta);
 
-/* The selected row, or NULL when nothing is visible. */
+/* The selected row, or NULL when nothing is visible or a site line is
+ * selected. */
 const tui_ce_row *tui_view_selected(const tui_view *view);
 
-/* The i-th visible row (i < view->nvisible). */
+/* The i-th visible row (i < view->nvisible), or NULL when it is a site
+ * line of the tree. */
 const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i);
+
+/* The site of the i-th visible line when it is a site line, else NULL. */
+const tui_site *tui_view_visible_site(const tui_view *view, size_t i);
+
+/* Group the CEs under their site (on non-zero) or list them flat; sorting
+ * and filtering apply inside each site, sites sort by their totals. Keeps
+ * the selected CE selected.  PILOTDB_ENOMEM (the view unchanged) when
+ * memory runs out. */
+pilotdb_rc tui_view_tree(tui_view *view, int on);
+
+/* In the tree: collapse (non-zero) or expand the selected site; on a CE,
+ * collapse selects its site line first (Left, like a file tree).  0, or -1
+ * when there is nothing to do. */
+int tui_view_tree_fold(tui_view *view, int collapse);
 
 /*
  * Fill out[0..n-1] with the number of active pilots at the end of each of
@@ -264,24 +331,20 @@ const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i);
 void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
                     size_t n);
 
-/* Fewer finished pilots than this are too few to judge a CE: "n/a". */
-#define TUI_HEALTH_MIN_FINISHED 5
+/* The state of CE ce at now (stale only when stale_ms > 0); *cause (if not
+ * NULL) says why a CE is over its capacity. */
+tui_ce_state tui_state_of(const pilotdb_ce *ce, int64_t now, int64_t stale_ms,
+                          tui_over_cause *cause);
 
-/*
- * The health label of a CE from its configured success rate and its done and
- * failed pilots: ok when the observed rate is within 5 points of the
- * configured one or not clearly below it (the configured rate is inside the
- * 2-sigma Wilson interval); bad when it is more than 15 points below and the
- * 3-sigma interval ends more than 5 points below; warn in between; n/a with
- * fewer than TUI_HEALTH_MIN_FINISHED finished pilots.
- */
-tui_health tui_health_of(double configured, int64_t done, int64_t failed);
-
-/* "enabled", "full", "degraded", "disabled". */
+/* "ok", "full", "over", "disabled", "stale" (the JSON words). */
 const char *tui_state_name(tui_ce_state state);
 
-/* "n/a", "ok", "warn", "bad". */
-const char *tui_health_name(tui_health health);
+/* The state as the table shows it: over with its cause ("over:dis" disabled
+ * but holding pilots, "over:cap" capacity lowered), else tui_state_name(). */
+const char *tui_state_word(tui_ce_state state, tui_over_cause cause);
+
+/* "", "disabled", "capacity_lowered". */
+const char *tui_over_cause_name(tui_over_cause cause);
 
 /* The column's header ("NAME", "STATE", ...) and its JSON key. */
 const char *tui_column_title(tui_column column);
@@ -300,6 +363,7 @@ void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
 
 typedef struct tui_layout_options {
     int headless;   /* no status line and footer (a --once frame) */
+    int simulated;  /* a simulated database: CONF beside EFF */
 } tui_layout_options;
 
 typedef struct tui_layout_column {
@@ -481,6 +545,9 @@ typedef struct tui_run_options {
     const tui_driver *driver; /* NULL for top */
     int64_t bucket_ms;   /* trend bucket width, 0 for the default */
     int64_t window_ms;   /* rate window, 0 for the default */
+    int64_t stale_ms;    /* a CE unchanged this long is stale, 0 for the default */
+    const tui_grades *grades; /* the grade thresholds, NULL for the defaults */
+    int tree;            /* start with the CEs grouped by site */
     tui_column sort;     /* the initial order (TUI_COL_NAME when zeroed) */
     int sort_reverse;
     const char *filter;  /* the initial filter, or NULL */

@@ -14,7 +14,28 @@
 #include <string.h>
 
 enum { PAIR_TITLE = 1, PAIR_HEADER, PAIR_SORTED, PAIR_GREEN, PAIR_YELLOW, PAIR_RED,
-       PAIR_CYAN, PAIR_KEY };
+       PAIR_CYAN, PAIR_KEY, PAIR_BLUE, PAIR_SEL, PAIR_SEL_GREEN, PAIR_SEL_YELLOW,
+       PAIR_SEL_RED, PAIR_SEL_CYAN, PAIR_LAST = PAIR_SEL_CYAN };
+
+/* On the selected row a coloured style keeps its colour on the selection's
+ * background; reverse video would turn a bar's full blocks into blanks. */
+static unsigned long selected_attr(const struct tui_screen *scr, enum tui_style style)
+{
+    static const short pair_on_selection[TUI_NSTYLES] = {
+        [TUI_S_OK] = PAIR_SEL_GREEN, [TUI_S_RUNNING] = PAIR_SEL_GREEN,
+        [TUI_S_FAIR] = PAIR_SEL_YELLOW, [TUI_S_WARN] = PAIR_SEL_YELLOW,
+        [TUI_S_BAD] = PAIR_SEL_RED, [TUI_S_SUBMITTED] = PAIR_SEL_CYAN,
+    };
+    unsigned long bold = scr->attr[style] & A_BOLD;
+
+    if (scr->color)
+        return COLOR_PAIR(pair_on_selection[style] ? pair_on_selection[style] : PAIR_SEL) |
+               bold;
+    /* Monochrome: the bar glyphs differ, so bold on the plain background. */
+    if (style == TUI_S_RUNNING || style == TUI_S_SUBMITTED || style == TUI_S_FREE)
+        return A_BOLD;
+    return A_REVERSE | A_BOLD | (scr->attr[style] & A_UNDERLINE);
+}
 
 static void set_styles(struct tui_screen *scr)
 {
@@ -33,11 +54,20 @@ static void set_styles(struct tui_screen *scr)
         init_pair(PAIR_RED, COLOR_RED, bg);
         init_pair(PAIR_CYAN, COLOR_CYAN, bg);
         init_pair(PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
+        init_pair(PAIR_BLUE, COLOR_BLUE, bg);
+        init_pair(PAIR_SEL, COLOR_WHITE, COLOR_BLUE);
+        init_pair(PAIR_SEL_GREEN, COLOR_GREEN, COLOR_BLUE);
+        init_pair(PAIR_SEL_YELLOW, COLOR_YELLOW, COLOR_BLUE);
+        init_pair(PAIR_SEL_RED, COLOR_RED, COLOR_BLUE);
+        init_pair(PAIR_SEL_CYAN, COLOR_CYAN, COLOR_BLUE);
         a[TUI_S_TITLE] = COLOR_PAIR(PAIR_TITLE) | A_BOLD;
         a[TUI_S_HEADER] = COLOR_PAIR(PAIR_HEADER);
         a[TUI_S_SORTED] = COLOR_PAIR(PAIR_SORTED) | A_BOLD;
-        a[TUI_S_SELECTED] = A_REVERSE | A_BOLD;
+        a[TUI_S_SELECTED] = COLOR_PAIR(PAIR_SEL) | A_BOLD;
         a[TUI_S_OK] = COLOR_PAIR(PAIR_GREEN);
+        a[TUI_S_FULL] = COLOR_PAIR(PAIR_BLUE);
+        a[TUI_S_FAIR] = COLOR_PAIR(PAIR_YELLOW);
+        a[TUI_S_TITLE_ROW] = A_BOLD;
         a[TUI_S_WARN] = COLOR_PAIR(PAIR_YELLOW) | A_BOLD;
         a[TUI_S_BAD] = COLOR_PAIR(PAIR_RED) | A_BOLD;
         a[TUI_S_DIM] = A_DIM;
@@ -54,6 +84,9 @@ static void set_styles(struct tui_screen *scr)
         a[TUI_S_SELECTED] = A_REVERSE | A_BOLD;
         a[TUI_S_WARN] = A_BOLD;
         a[TUI_S_BAD] = A_BOLD | A_UNDERLINE;
+        a[TUI_S_FULL] = A_NORMAL;
+        a[TUI_S_FAIR] = A_NORMAL;
+        a[TUI_S_TITLE_ROW] = A_BOLD;
         a[TUI_S_DIM] = A_DIM;
         a[TUI_S_FREE] = A_DIM;
         a[TUI_S_INFO] = A_BOLD;
@@ -91,7 +124,7 @@ int tui_screen_open(const char *term, FILE *out, FILE *in, int color, tui_screen
     curs_set(0);
     set_escdelay(25);
     screen->color = color && has_colors() && start_color() != ERR && COLORS >= 8 &&
-                    COLOR_PAIRS > PAIR_KEY;
+                    COLOR_PAIRS > PAIR_LAST;
     set_styles(screen);
     *scr = screen;
     return 0;
@@ -112,21 +145,18 @@ static void screen_put(void *ctx, int y, int x, const char *s, int cells,
                        enum tui_style style)
 {
     struct tui_screen *scr = ctx;
-    int room = COLS - x, bytes = 0;
+    int room = COLS - x, selected = (style & TUI_S_SELECTED_BIT) != 0;
+    size_t bytes;
 
-    if (y < 0 || y >= LINES || x < 0 || room <= 0)
+    style = (enum tui_style)(style & ~TUI_S_SELECTED_BIT);
+    if (y < 0 || y >= LINES || x < 0 || room <= 0 || (unsigned)style >= TUI_NSTYLES)
         return;
     if (cells > room)
         cells = room;
-    /* waddnstr counts bytes: find the bytes of the first cells characters. */
-    while (s[bytes] && cells > 0) {
-        bytes++;
-        while (((unsigned char)s[bytes] & 0xC0) == 0x80)
-            bytes++;
-        cells--;
-    }
-    attrset((attr_t)scr->attr[style]);
-    mvaddnstr(y, x, s, bytes);
+    /* waddnstr counts bytes: find the bytes of what fits in cells columns. */
+    bytes = tui_cells_bytes(s, cells, NULL);
+    attrset((attr_t)(selected ? selected_attr(scr, style) : scr->attr[style]));
+    mvaddnstr(y, x, s, (int)bytes);
     attrset(A_NORMAL);
 }
 

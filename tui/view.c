@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tree.h"
 #include "trend.h"
 
 static const struct {
@@ -22,6 +23,7 @@ static const struct {
     int descending; /* default order of the column */
 } columns[TUI_NCOLUMNS] = {
     [TUI_COL_NAME] = { "NAME", "name", 0 },
+    [TUI_COL_SITE] = { "SITE", "site", 0 },
     [TUI_COL_STATE] = { "STATE", "state", 1 },
     [TUI_COL_SLOTS] = { "SLOTS", "slots", 1 },
     [TUI_COL_ACTIVE] = { "ACT/CAP", "active", 1 },
@@ -31,9 +33,10 @@ static const struct {
     [TUI_COL_FAILED] = { "FAIL", "failed", 1 },
     [TUI_COL_DONE_RATE] = { "DONE/H", "done_per_hour", 1 },
     [TUI_COL_FAILED_RATE] = { "FAIL/H", "failed_per_hour", 1 },
+    [TUI_COL_SUBMITTED_RATE] = { "SUB/H", "submitted_per_hour", 1 },
+    [TUI_COL_EFFICIENCY] = { "EFF", "efficiency", 1 },
+    [TUI_COL_GRADE] = { "GRADE", "grade", 1 },
     [TUI_COL_CONFIGURED] = { "CONF", "configured", 1 },
-    [TUI_COL_OBSERVED] = { "OBS", "observed", 1 },
-    [TUI_COL_HEALTH] = { "HEALTH", "health", 1 },
     [TUI_COL_TREND] = { "TREND", "trend", 1 },
 };
 
@@ -45,55 +48,6 @@ const char *tui_column_title(tui_column column)
 const char *tui_column_key(tui_column column)
 {
     return (unsigned)column < TUI_NCOLUMNS ? columns[column].key : "?";
-}
-
-const char *tui_state_name(tui_ce_state state)
-{
-    switch (state) {
-    case TUI_STATE_ENABLED: return "enabled";
-    case TUI_STATE_FULL: return "full";
-    case TUI_STATE_DEGRADED: return "degraded";
-    case TUI_STATE_DISABLED: return "disabled";
-    }
-    return "?";
-}
-
-const char *tui_health_name(tui_health health)
-{
-    switch (health) {
-    case TUI_HEALTH_NA: return "n/a";
-    case TUI_HEALTH_OK: return "ok";
-    case TUI_HEALTH_WARN: return "warn";
-    case TUI_HEALTH_BAD: return "bad";
-    }
-    return "?";
-}
-
-/* The upper end of the Wilson score interval for done successes out of n. */
-static double wilson_upper(double observed, double n, double z)
-{
-    double z2 = z * z;
-    double centre = observed + z2 / (2.0 * n);
-    double spread = z * sqrt(observed * (1.0 - observed) / n + z2 / (4.0 * n * n));
-    return (centre + spread) / (1.0 + z2 / n);
-}
-
-tui_health tui_health_of(double configured, int64_t done, int64_t failed)
-{
-    int64_t finished = done + failed;
-    double observed, deficit;
-
-    if (finished < TUI_HEALTH_MIN_FINISHED)
-        return TUI_HEALTH_NA;
-    observed = (double)done / (double)finished;
-    deficit = configured - observed;
-    /* Within 5 points, or not clearly below: the CE does what it says. */
-    if (deficit <= 0.05 || wilson_upper(observed, (double)finished, 2.0) >= configured)
-        return TUI_HEALTH_OK;
-    /* Far below, and surely so. */
-    if (deficit > 0.15 && wilson_upper(observed, (double)finished, 3.0) < configured - 0.05)
-        return TUI_HEALTH_BAD;
-    return TUI_HEALTH_WARN;
 }
 
 void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
@@ -191,6 +145,10 @@ void tui_view_init(tui_view *view, const tui_view_options *opts)
         view->opts.bucket_ms = 60000;
     if (view->opts.window_ms <= 0)
         view->opts.window_ms = TUI_WINDOW_DEFAULT_MS;
+    if (view->opts.stale_ms <= 0)
+        view->opts.stale_ms = TUI_STALE_DEFAULT_MS;
+    view->grades = view->opts.grades ? *view->opts.grades : tui_grades_default;
+    view->opts.grades = &view->grades;
     view->selected = -1;
     view->sort = TUI_COL_NAME;
 }
@@ -201,16 +159,12 @@ void tui_view_free(tui_view *view)
     free(view->visible);
     free(view->sort_keys);
     free(view->slots);
+    free(view->sites);
+    free(view->scratch);
     pilotdb_free(view->ces);
     trend_free(view->trend);
     memset(view, 0, sizeof *view);
     view->selected = -1;
-}
-
-static double observed_rate(const pilotdb_ce *ce)
-{
-    int64_t finished = ce->count[PILOT_DONE] + ce->count[PILOT_FAILED];
-    return finished > 0 ? (double)ce->count[PILOT_DONE] / (double)finished : -1.0;
 }
 
 /* counts[TREND_NKINDS] as rates over span_ms. */
@@ -226,48 +180,43 @@ static void fill_rates(tui_rates *r, const int64_t *counts, int64_t span_ms)
     r->failed_per_hour = span_ms > 0 ? (double)r->failed / hours : 0.0;
 }
 
-static void fill_row(tui_ce_row *row, const pilotdb_ce *ce, size_t slot)
+/* Stale is a wall-clock database's word: a simulation's clock stops
+ * between runs and its quiet CEs are not out of date. */
+static int stale_applies(const tui_view *view)
 {
-    row->ce = ce;
-    row->observed_rate = observed_rate(ce);
-    row->health = tui_health_of(ce->success_rate, ce->count[PILOT_DONE],
-                                ce->count[PILOT_FAILED]);
-    if (!ce->enabled)
-        row->state = TUI_STATE_DISABLED;
-    else if (row->health == TUI_HEALTH_BAD)
-        row->state = TUI_STATE_DEGRADED;
-    else if (ce->available_slots <= 0)
-        row->state = TUI_STATE_FULL;
-    else
-        row->state = TUI_STATE_ENABLED;
-    row->trend_slot = slot;
+    return !view->event_clock && view->clock_kind == PILOTDB_CLOCK_WALL;
 }
 
 static void compute_totals(tui_view *view)
 {
     tui_totals *t = &view->totals;
-    int64_t finished;
+    int64_t stale_ms = stale_applies(view) ? view->opts.stale_ms : 0;
 
     memset(t, 0, sizeof *t);
     t->ces = view->nrows;
+    t->rate_span_ms = trend_rate_span(view->trend);
+    t->rates_partial = t->rate_span_ms < view->opts.window_ms;
+    fill_rates(&t->rates, view->trend->win.total, t->rate_span_ms);
+    t->grade = tui_grade_of(&view->grades, t->rates.done, t->rates.failed, &t->efficiency);
     for (size_t i = 0; i < view->nrows; i++) {
-        const pilotdb_ce *ce = view->rows[i].ce;
+        tui_ce_row *row = &view->rows[i];
+        const pilotdb_ce *ce = row->ce;
         for (int s = 0; s < PILOT_NSTATUS; s++)
             t->count[s] += ce->count[s];
         t->active += ce->active;
         if (ce->enabled) {
             t->ces_enabled++;
             t->capacity += ce->capacity;
+        } else {
+            t->active_disabled += ce->active;
         }
+        fill_rates(&row->rates, view->trend->win.in[row->trend_slot], t->rate_span_ms);
+        row->grade = tui_grade_of(&view->grades, row->rates.done, row->rates.failed,
+                                  &row->efficiency);
+        row->state = tui_state_of(ce, view->now, stale_ms, &row->over_cause);
+        t->ces_state[row->state]++;
+        t->ces_lowered += row->over_cause == TUI_OVER_LOWERED;
     }
-    finished = t->count[PILOT_DONE] + t->count[PILOT_FAILED];
-    t->observed_rate = finished > 0 ? (double)t->count[PILOT_DONE] / (double)finished : -1.0;
-    t->rate_span_ms = trend_rate_span(view->trend);
-    t->rates_partial = t->rate_span_ms < view->opts.window_ms;
-    fill_rates(&t->rates, view->trend->win.total, t->rate_span_ms);
-    for (size_t i = 0; i < view->nrows; i++)
-        fill_rates(&view->rows[i].rates, view->trend->win.in[view->rows[i].trend_slot],
-                   t->rate_span_ms);
 }
 
 /* ---- sorting and filtering --------------------------------------------------- */
@@ -288,10 +237,12 @@ static double sort_value(const tui_ce_row *row, tui_column column)
     case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
     case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
     case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
+    case TUI_COL_SUBMITTED_RATE: return row->rates.submitted_per_hour;
+    case TUI_COL_EFFICIENCY: return row->efficiency;
+    case TUI_COL_GRADE: return (double)row->grade;
     case TUI_COL_CONFIGURED: return ce->success_rate;
-    case TUI_COL_OBSERVED: return row->observed_rate;
-    case TUI_COL_HEALTH: return (double)row->health;
     case TUI_COL_NAME:
+    case TUI_COL_SITE:
     case TUI_COL_TREND:
     case TUI_NCOLUMNS:
         break;
@@ -301,7 +252,18 @@ static double sort_value(const tui_ce_row *row, tui_column column)
 
 /* qsort has no context argument: the comparison reads these. */
 static const double *sort_keys;
+static const tui_ce_row *sort_rows; /* sorting by site */
 static int sort_sign;
+
+static int cmp_site(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_rows[i].ce->site, sort_rows[j].ce->site);
+
+    if (c != 0)
+        return c < 0 ? -sort_sign : sort_sign;
+    return (i > j) - (i < j);
+}
 
 static int cmp_visible(const void *a, const void *b)
 {
@@ -328,8 +290,31 @@ static int contains_nocase(const char *haystack, const char *needle, size_t nlen
     return 0;
 }
 
-/* Recompute visible from rows, filter and sort, then find the selected CE
- * again by name (or keep the position when it went away). */
+/* Whether visible line i is what selected_name and selected_is_site name. */
+static int line_is_selection(const tui_view *view, size_t i)
+{
+    size_t v = view->visible[i];
+
+    if ((v & TREE_SITE_LINE) != 0)
+        return view->selected_is_site &&
+               strcmp(view->sites[v & ~TREE_SITE_LINE].name, view->selected_name) == 0;
+    return !view->selected_is_site && strcmp(view->rows[v].ce->name, view->selected_name) == 0;
+}
+
+/* Note the selected line's CE (or site) by name for the next frames. */
+static void remember_selection(tui_view *view)
+{
+    size_t v = view->visible[view->selected];
+
+    view->selected_is_site = (v & TREE_SITE_LINE) != 0;
+    strcpy(view->selected_name, view->selected_is_site
+                                    ? view->sites[v & ~TREE_SITE_LINE].name
+                                    : view->rows[v].ce->name);
+}
+
+/* Recompute visible from rows, filter and sort (and group by site in the
+ * tree), then find the selected CE again by name (or keep the position
+ * when it went away). */
 static void rebuild_visible(tui_view *view)
 {
     char needle[PILOTDB_NAME_MAX + 1];
@@ -342,9 +327,14 @@ static void rebuild_visible(tui_view *view)
     for (size_t i = 0; i < view->nrows; i++)
         if (contains_nocase(view->rows[i].ce->name, needle, nlen))
             view->visible[n++] = i;
-    view->nvisible = n;
 
-    if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
+    if (view->sort == TUI_COL_SITE) {
+        sort_rows = view->rows;
+        sort_sign = view->sort_reverse ? -1 : 1;
+        if (n > 1)
+            qsort(view->visible, n, sizeof *view->visible, cmp_site);
+        sort_rows = NULL;
+    } else if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
         /* One key per row, computed once, rather than per comparison. */
         for (size_t k = 0; k < n; k++)
             view->sort_keys[view->visible[k]] = sort_value(&view->rows[view->visible[k]],
@@ -362,24 +352,37 @@ static void rebuild_visible(tui_view *view)
         }
     }
 
+    if (view->tree)
+        tree_order(view, n, view->sort == TUI_COL_NAME || view->sort == TUI_COL_SITE ||
+                                    view->sort == TUI_COL_TREND ||
+                                    view->sort == TUI_COL_CONFIGURED
+                                ? (view->sort_reverse ? -1 : 1)
+                                : ((descending ^ (view->sort_reverse != 0)) ? -1 : 1));
+    else
+        view->nvisible = n;
+    n = view->nvisible;
     view->selected = -1;
     if (n == 0)
         return;
-    if (view->selected_name[0]) {
-        if (old >= 0 && (size_t)old < n &&
-            strcmp(view->rows[view->visible[old]].ce->name, view->selected_name) == 0) {
+    if (view->selected_name[0] || view->selected_is_site) {
+        if (old >= 0 && (size_t)old < n && line_is_selection(view, (size_t)old)) {
             view->selected = old;
             return;
         }
         for (size_t i = 0; i < n; i++) {
-            if (strcmp(view->rows[view->visible[i]].ce->name, view->selected_name) == 0) {
+            if (line_is_selection(view, i)) {
                 view->selected = (long)i;
                 return;
             }
         }
     }
     view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
-    strcpy(view->selected_name, view->rows[view->visible[view->selected]].ce->name);
+    remember_selection(view);
+}
+
+int tui_view_simulated(const tui_view *view)
+{
+    return view->event_clock || view->clock_kind == PILOTDB_CLOCK_SIM;
 }
 
 void tui_view_sort(tui_view *view, tui_column column, int reverse)
@@ -414,19 +417,70 @@ void tui_view_select_move(tui_view *view, long delta)
     if (target >= (long)view->nvisible)
         target = (long)view->nvisible - 1;
     view->selected = target;
-    strcpy(view->selected_name, view->rows[view->visible[target]].ce->name);
+    remember_selection(view);
 }
 
 const tui_ce_row *tui_view_selected(const tui_view *view)
 {
     if (view->selected < 0 || (size_t)view->selected >= view->nvisible)
         return NULL;
-    return &view->rows[view->visible[view->selected]];
+    return tui_view_visible_row(view, (size_t)view->selected);
 }
 
 const tui_ce_row *tui_view_visible_row(const tui_view *view, size_t i)
 {
-    return &view->rows[view->visible[i]];
+    size_t v = view->visible[i];
+    return (v & TREE_SITE_LINE) ? NULL : &view->rows[v];
+}
+
+const tui_site *tui_view_visible_site(const tui_view *view, size_t i)
+{
+    size_t v = view->visible[i];
+    return (v & TREE_SITE_LINE) ? &view->sites[v & ~TREE_SITE_LINE] : NULL;
+}
+
+pilotdb_rc tui_view_tree(tui_view *view, int on)
+{
+    if (on && tree_sites(view) != 0)
+        return PILOTDB_ENOMEM;
+    view->tree = on != 0;
+    if (!view->tree && view->selected_is_site) {
+        /* the site line goes: its first CE takes the selection */
+        view->selected_is_site = 0;
+        view->selected_name[0] = '\0';
+    }
+    if (view->rows)
+        rebuild_visible(view);
+    return PILOTDB_OK;
+}
+
+int tui_view_tree_fold(tui_view *view, int collapse)
+{
+    const tui_ce_row *row;
+    size_t s;
+
+    if (!view->tree || view->selected < 0)
+        return -1;
+    row = tui_view_selected(view);
+    if (row) {
+        /* on a CE: Left goes up to its site line, Right does nothing */
+        if (!collapse)
+            return -1;
+        for (long i = view->selected; i >= 0; i--) {
+            if (tui_view_visible_site(view, (size_t)i)) {
+                view->selected = i;
+                remember_selection(view);
+                return 0;
+            }
+        }
+        return -1;
+    }
+    s = view->visible[view->selected] & ~TREE_SITE_LINE;
+    if (view->sites[s].collapsed == (collapse != 0))
+        return -1;
+    view->sites[s].collapsed = collapse != 0;
+    rebuild_visible(view);
+    return 0;
 }
 
 void tui_view_trend(const tui_view *view, const tui_ce_row *row, int64_t *out,
@@ -608,6 +662,8 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         goto out;
     if (!view->clock_chosen && (rc = pilotdb_clock_kind(db, &kind)) != PILOTDB_OK)
         goto out;
+    if (!view->clock_chosen)
+        view->clock_kind = kind;
     now = choose_clock(view, ces, n, pilotdb_now(db), kind, &restart);
     if (restart && !fresh) {
         /* The wall-clock windows of the frames before mean nothing on the
@@ -654,12 +710,19 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
             goto out;
         }
         view->rows = rows;
-        visible = realloc(view->visible, (n ? n : 1) * sizeof *visible);
+        /* twice: the tree adds a line per site and groups in the second half */
+        visible = realloc(view->visible, (2 * n + 1) * sizeof *visible);
         if (!visible) {
             rc = PILOTDB_ENOMEM;
             goto out;
         }
         view->visible = visible;
+        visible = realloc(view->scratch, (n + 1) * sizeof *visible);
+        if (!visible) {
+            rc = PILOTDB_ENOMEM;
+            goto out;
+        }
+        view->scratch = visible;
         keys = realloc(view->sort_keys, (n ? n : 1) * sizeof *keys);
         if (!keys) {
             rc = PILOTDB_ENOMEM;
@@ -667,8 +730,11 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         }
         view->sort_keys = keys;
     }
-    for (size_t i = 0; i < n; i++)
-        fill_row(&view->rows[i], &ces[i], view->slots[i]);
+    for (size_t i = 0; i < n; i++) {
+        memset(&view->rows[i], 0, sizeof view->rows[i]);
+        view->rows[i].ce = &ces[i];
+        view->rows[i].trend_slot = view->slots[i];
+    }
     view->nrows = n;
     /* The rows point into this frame's list; the last frame's goes. */
     pilotdb_free(view->ces);
@@ -677,6 +743,10 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     view->now = now;
     view->frames++;
     compute_totals(view);
+    if (view->tree && tree_sites(view) != 0) {
+        rc = PILOTDB_ENOMEM;
+        view->tree = 0; /* flat rather than a stale tree */
+    }
     rebuild_visible(view);
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))

@@ -96,7 +96,7 @@ for until in 5 -5s 1x "" nan 1e3h 99999999999999999999d; do
     refuse 2 "--until" "$PD" sim "$SRC/scenarios/tutorial.ini" --until "$until"
 done
 refuse 2 "after the end" "$PD" sim "$SRC/scenarios/tutorial.ini" --until 2d
-for width in 5 79 1001 100000 abc -80 ""; do
+for width in 5 59 1001 100000 abc -80 ""; do
     refuse 2 "--width" "$PD" top --once --width "$width"
 done
 for interval in nan inf 0 -1 0.01 x; do

@@ -46,7 +46,7 @@ wait_for "ce-cern\.example\.org: disabled"
 wait_db ce-cern.example.org enabled false
 keys Space
 wait_for "running x1000"
-wait_for "^ce-cern\.example\.org +disabled"
+wait_for "^ce-cern\.example\.org +(disabled|over:dis)"
 ok "e disables a CE while the simulation runs"
 
 # At full speed the two days end in seconds; the header says so.

@@ -14,13 +14,22 @@ DB="$WORK/run.db"
 
 "$PD" --db "$DB" top --once --width 120 --window 30m > "$WORK/once.txt" || fail "top --once"
 rates=$(sed -n 3p "$WORK/once.txt")
-echo "$rates" | grep -Eq "last 30m: done/h [0-9.]+ failed/h [0-9.]+ sub/h [0-9.]+" ||
+N='[0-9][0-9. ]*[kMG]?' # the dashboard's numbers: 12.3, 5 432, 116k
+echo "$rates" | grep -Eq "last 30m: done/h $N failed/h $N sub/h $N" ||
     fail "--once rates line: '$rates'"
 json=$("$PD" --db "$DB" top --json --window 30m) || fail "top --json"
 echo "$json" | grep -q '"window_s":1800' || fail "--json lacks window_s 1800"
 echo "$json" | grep -q '"rates_partial":false' || fail "--json: a full window is marked partial"
-done_h=$(echo "$rates" | sed 's/.*done\/h \([0-9.]*\).*/\1/')
-echo "$json" | grep -Eq "\"done_per_hour\":$done_h" || fail "--json done_per_hour is not $done_h"
+# The text's figure is the JSON's in the one number format: one decimal
+# below 100, else whole with a space between groups of three digits.
+done_h=$(echo "$rates" | sed 's/.*done\/h \(.*\) failed\/h.*/\1/')
+json_h=$(echo "$json" | sed 's/.*"totals":{[^}]*"done_per_hour":\([0-9.e+]*\).*/\1/')
+want=$(awk -v v="$json_h" 'BEGIN {
+    if (v < 99.95) { printf "%.1f", v; exit }
+    s = sprintf("%.0f", v); out = ""
+    while (length(s) > 3) { out = " " substr(s, length(s) - 2) out; s = substr(s, 1, length(s) - 3) }
+    print s out }')
+[ "$done_h" = "$want" ] || fail "--once done/h '$done_h' is not --json's $json_h ('$want')"
 ok "--once text and JSON: $rates"
 
 start 120 40 "$PD --db $DB top --window 30m --sort done_per_hour"
