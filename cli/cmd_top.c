@@ -14,16 +14,13 @@
 #include "cli.h"
 #include "clitime.h"
 #include "pilottui.h"
+#include "top_config.h"
 #include "top_whatif.h"
 
 static int parse_column(const char *word, tui_column *out)
 {
-    for (int c = 0; c < TUI_NCOLUMNS; c++) {
-        if (c != TUI_COL_TREND && strcmp(word, tui_column_key((tui_column)c)) == 0) {
-            *out = (tui_column)c;
-            return 0;
-        }
-    }
+    if (tui_column_parse(word, out) == 0)
+        return 0;
     cli_error("unknown sort column '%s' (see 'pilotdeck top --help')", word);
     return -1;
 }
@@ -110,7 +107,8 @@ out:
 }
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
-       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW };
+       OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_READ_ONLY, OPT_NO_MOUSE,
+       OPT_CONFIG, OPT_NO_CONFIG };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -135,6 +133,12 @@ static const struct cli_option top_options[] = {
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
     {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
      "(default 1h; 5m to 7d)", OPT_WINDOW},
+    {"read-only", 0, CLI_ARG_NONE, NULL, "never change the database (e, +, -, u are off)",
+     OPT_READ_ONLY},
+    {"no-mouse", 0, CLI_ARG_NONE, NULL, "leave the mouse to the terminal", OPT_NO_MOUSE},
+    {"config", 0, CLI_ARG_REQUIRED, "FILE", "settings from FILE instead of\n"
+     "$XDG_CONFIG_HOME/pilotdeck/config (S saves there)", OPT_CONFIG},
+    {"no-config", 0, CLI_ARG_NONE, NULL, "read no configuration file", OPT_NO_CONFIG},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -145,6 +149,9 @@ struct top_options {
     int64_t window_ms;
     int color, unicode, once, json, reverse;
     tui_column sort;
+    int read_only, no_mouse;
+    unsigned given;  /* bit OPT_*: on the command line, over the file */
+    struct top_config config;
 };
 
 static int take_top_option(void *state, int id, const char *value)
@@ -152,8 +159,13 @@ static int take_top_option(void *state, int id, const char *value)
     struct top_options *o = state;
     char err[128];
 
+    o->given |= 1u << id;
     switch (id) {
     case OPT_DB: o->path = value; break;
+    case OPT_READ_ONLY: o->read_only = 1; break;
+    case OPT_NO_MOUSE: o->no_mouse = 1; break;
+    case OPT_CONFIG: o->config.file = value; break;
+    case OPT_NO_CONFIG: o->config.no_config = 1; break;
     case OPT_DELAY:
     case OPT_INTERVAL:
         if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 3600.0,
@@ -184,17 +196,43 @@ static int take_top_option(void *state, int id, const char *value)
     return CLI_OK;
 }
 
+/* The file's settings where the command line gave none. */
+static void apply_config(struct top_options *o)
+{
+    const tui_settings *s = &o->config.settings;
+
+    if (!(o->given & (1u << OPT_SORT)))
+        o->sort = s->sort;
+    if (!(o->given & (1u << OPT_REVERSE)))
+        o->reverse = s->reverse;
+    if (!(o->given & (1u << OPT_FILTER)) && s->filter[0])
+        o->filter = s->filter;
+    if (!(o->given & (1u << OPT_WINDOW)))
+        o->window_ms = s->window_ms;
+    if (!(o->given & ((1u << OPT_DELAY) | (1u << OPT_INTERVAL))))
+        o->interval = s->delay_s;
+    if (!s->mouse)
+        o->no_mouse = 1;
+    if (s->scheme == TUI_SCHEME_MONO)
+        o->color = 0;
+}
+
 static int top_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct top_options o = {g->db_path, NULL, 1.0, 0, TUI_WINDOW_DEFAULT_MS,
-                            !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME};
+    struct top_options o = {.path = g->db_path, .interval = 1.0,
+                            .window_ms = TUI_WINDOW_DEFAULT_MS,
+                            .color = !(no_color && no_color[0]), .unicode = 1,
+                            .sort = TUI_COL_NAME};
     int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
 
     if (cli_parse(a, take_top_option, &o))
         return a->status;
+    if (top_config_load(&o.config) != CLI_OK)
+        return CLI_FAILED;
+    apply_config(&o);
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
@@ -226,8 +264,13 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.sort = o.sort;
         ropts.sort_reverse = o.reverse;
         ropts.filter = o.filter;
-        ropts.readonly = readonly;
+        ropts.readonly = readonly || o.read_only;
+        if (o.read_only && !readonly)
+            snprintf(notice, sizeof notice, "read-only (--read-only): changes are refused");
         ropts.notice = notice[0] ? notice : NULL;
+        ropts.mouse = !o.no_mouse;
+        ropts.settings = &o.config.settings;
+        ropts.config_path = o.config.path[0] ? o.config.path : NULL;
         ropts.user = cli_login_name();
         status = CLI_OK;
         if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
@@ -245,14 +288,19 @@ const struct cli_command cmd_top = {
     .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
     .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
              "                                [--reverse] [--filter TEXT] [--no-color]\n"
-             "                                [--no-unicode]\n"
+             "                                [--no-unicode] [--read-only] [--no-mouse]\n"
+             "                                [--config FILE | --no-config]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"
                    "the CE changed; nothing is written).\n"
-                   "F1 or ? shows every key.  A file that is not writable opens read-only.\n",
+                   "Each change is shown first and written on y; u undoes the last one.\n"
+                   "F1 or ? shows every key.  A file that is not writable opens read-only.\n"
+                   "Settings come from $XDG_CONFIG_HOME/pilotdeck/config (default\n"
+                   "~/.config/pilotdeck/config; S in the dashboard writes it); the\n"
+                   "command line wins over it.\n",
     .help_column = 19,
     .options = top_options,
     .in_order = 1,

@@ -457,7 +457,7 @@ static const char *const help_legend[] = {
     "done/h, failed/h, sub/h: pilots of the last --window (default 1h) per hour;",
     "'only 17m of 1h' when the database's history is shorter than the window.",
     "",
-    "Changes are written to the database and confirmed in the status line.",
+    "A change is shown first and written on y (any other key cancels); u undoes.",
     "Press any key to return.",
     NULL,
 };

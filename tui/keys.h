@@ -26,6 +26,9 @@ enum tui_action {
     TUI_ACT_CAPACITY_UP,
     TUI_ACT_CAPACITY_DOWN,
     TUI_ACT_WHATIF,
+    TUI_ACT_CONFIRM,
+    TUI_ACT_UNDO,
+    TUI_ACT_SAVE_SETTINGS,
     TUI_ACT_HELP,
     TUI_ACT_QUIT,
     TUI_ACT_PAUSE,          /* the demo's simulation only, like those below */

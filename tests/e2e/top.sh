@@ -73,17 +73,17 @@ wait_for "filter: _"
 keys b e t a Enter
 wait_for "filter: beta"
 wait_gone "^alpha\.site"
-keys e
+keys e y
 wait_for "beta\.site: disabled"
 wait_db beta.site enabled false
 wait_for "^beta\.site +disabled"
-keys e
+keys e y
 wait_db beta.site enabled true
-keys +
+keys + y
 wait_for "beta\.site: capacity 4 -> 5"
 wait_db beta.site capacity 5
 wait_for "^beta\.site .* 2/5 "
-keys -
+keys - y
 wait_db beta.site capacity 4
 keys Escape
 wait_for "^alpha\.site"
@@ -110,20 +110,20 @@ ok "help screen"
 
 # Selection: Up to the top (it stops at the first row), then j/Down and
 # k/Up move it; e acts on the selected CE only.
-keys Up Up Up Up j e
+keys Up Up Up Up j e y
 wait_for "beta\.site: disabled"
 wait_db beta.site enabled false
-keys e
+keys e y
 wait_db beta.site enabled true
-keys Down e
+keys Down e y
 wait_for "gamma\.site: enabled"
 wait_db gamma.site enabled true
-keys e
+keys e y
 wait_db gamma.site enabled false
-keys k Up e
+keys k Up e y
 wait_for "alpha\.site: disabled"
 wait_db alpha.site enabled false
-keys e
+keys e y
 wait_db alpha.site enabled true
 ok "j, k and the arrows move the selection"
 
