@@ -251,8 +251,16 @@ static void write_value(FILE *out, const struct key_row *k, const tui_settings *
         duration_text(buf, sizeof buf, *(const int64_t *)f);
         fprintf(out, "%s", buf);
         break;
-    case V_DELAY: fprintf(out, "%g", *(const double *)f); break;
-    case V_PERCENT: fprintf(out, "%g%%", *(const double *)f * 100.0); break;
+    case V_DELAY: fprintf(out, "%.15g", *(const double *)f); break;
+    case V_PERCENT:
+        /* the shortest text that reads back as the same fraction */
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, *(const double *)f * 100.0);
+            if (strtod(buf, NULL) / 100.0 == *(const double *)f)
+                break;
+        }
+        fprintf(out, "%s%%", buf);
+        break;
     case V_COUNT: fprintf(out, "%lld", (long long)*(const int64_t *)f); break;
     case V_SCHEME: fprintf(out, "%s", tui_scheme_name(*(const tui_scheme *)f)); break;
     }
