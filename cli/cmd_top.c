@@ -291,7 +291,8 @@ const struct cli_command cmd_top = {
              "                                [--no-unicode] [--read-only] [--no-mouse]\n"
              "                                [--config FILE | --no-config]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
-             "                                [--sort COLUMN] [--reverse] [--filter TEXT]",
+             "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
+             "                                [--config FILE | --no-config]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"
@@ -302,6 +303,16 @@ const struct cli_command cmd_top = {
                    "~/.config/pilotdeck/config; S in the dashboard writes it); the\n"
                    "command line wins over it.\n",
     .help_column = 19,
+    .epilog = "A configuration file (any key may be left out; S writes them all):\n"
+              "  [top]\n"
+              "  sort = done_per_hour\n"
+              "  window = 2h\n"
+              "  mouse = false\n"
+              "  [grades]\n"
+              "  good = 90%\n"
+              "  [colors]\n"
+              "  scheme = light            ; default, mono or light\n"
+              "  warn = magenta on default bold\n",
     .options = top_options,
     .in_order = 1,
     .run = top_run,

@@ -172,6 +172,12 @@ static void test_load_refusals(void **state)
     refused("[top]\nstale = 10ms\n", ":2: stale: ");
     refused("[top]\nmouse = on\n  filter = x\n", ":3: indented line");
     refused("[top]\nthis line has no equals sign\n", ":2: syntax error");
+    {
+        char long_line[300] = "[top]\nfilter = ";
+        memset(long_line + strlen(long_line), 'y', 200);
+        strcat(long_line, "\n");
+        refused(long_line, ":2: line too long");
+    }
     refused("[grades]\ngood = 101%\n", ":2: good: '101%' is not a percentage");
     refused("[grades]\ngood = -1\n", ":2: good: ");
     refused("[grades]\nmin_ended = 0\n", ":2: min_ended: '0' is not a whole number");
@@ -322,6 +328,18 @@ static void test_save_link_and_failures(void **state)
     assert_int_equal(tui_config_load(path, 0, &back, err, sizeof err), 0);
     assert_string_equal(back.filter, "a?sort = state");
     assert_int_equal(back.sort, TUI_COL_NAME);
+
+    /* the longest filter that reads back, and one more byte refused */
+    memset(s.filter, 'x', 189);
+    s.filter[189] = '\0';
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), 0);
+    assert_int_equal(tui_config_load(path, 0, &back, err, sizeof err), 0);
+    assert_string_equal(back.filter, s.filter);
+    strcat(s.filter, "x");
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "filter"));
+    assert_int_equal(tui_config_load(path, 0, &back, err, sizeof err), 0);
+    assert_int_equal((int)strlen(back.filter), 189);
 }
 
 /* text parses, and writes back as want. */

@@ -24,8 +24,8 @@
 
 #include "scheme.h"
 
-/* Larger files are not configuration files. */
-#define CONFIG_MAX_BYTES (64 * 1024)
+/* The longest filter whose line inih reads ("filter = " and 189 bytes). */
+#define CONFIG_FILTER_MAX 189
 
 static const char *const scheme_names[TUI_NSCHEMES] = { "default", "mono", "light" };
 
@@ -136,6 +136,20 @@ struct key_row {
     const char *comment; /* above the key in a written file */
 };
 
+/* The numeric kinds: the suffix that may follow, the range, what the field
+ * holds (the number divided by divisor, or a whole number) and what the
+ * message asks for. */
+static const struct number_rule {
+    const char *suffix;
+    double min, max, divisor;
+    int whole;
+    const char *what;
+} number_rules[] = {
+    [V_DELAY] = { "s", 0.05, 3600.0, 1.0, 0, "a number of seconds from 0.05 to 3600" },
+    [V_PERCENT] = { "%", 0.0, 100.0, 100.0, 0, "a percentage from 0 to 100" },
+    [V_COUNT] = { NULL, 1.0, 1e9, 1.0, 1, "a whole number from 1" },
+};
+
 #define AT(field) offsetof(tui_settings, field)
 
 static const struct key_row keys[] = {
@@ -192,12 +206,20 @@ static int read_value(const struct key_row *k, const char *v, tui_settings *s, c
     case V_WINDOW:
         return tui_window_parse(v, f, err, err_size);
     case V_DELAY:
-        if (parse_number(v, "s", &x) == 0 && x >= 0.05 && x <= 3600.0) {
-            *(double *)f = x;
+    case V_PERCENT:
+    case V_COUNT: {
+        const struct number_rule *r = &number_rules[k->kind];
+        if (parse_number(v, r->suffix, &x) == 0 && x >= r->min && x <= r->max &&
+            (!r->whole || x == floor(x))) {
+            if (r->whole)
+                *(int64_t *)f = (int64_t)x;
+            else
+                *(double *)f = x / r->divisor;
             return 0;
         }
-        snprintf(err, err_size, "'%.40s' is not a number of seconds from 0.05 to 3600", v);
+        snprintf(err, err_size, "'%.40s' is not %s", v, r->what);
         return -1;
+    }
     case V_STALE:
         if (tui_duration_parse(v, &ms) == 0 && ms >= 1000) {
             *(int64_t *)f = ms;
@@ -205,20 +227,6 @@ static int read_value(const struct key_row *k, const char *v, tui_settings *s, c
         }
         snprintf(err, err_size, "'%.40s' is not a duration of a second or more (30m, 2h)",
                  v);
-        return -1;
-    case V_PERCENT:
-        if (parse_number(v, "%", &x) == 0 && x >= 0.0 && x <= 100.0) {
-            *(double *)f = x / 100.0;
-            return 0;
-        }
-        snprintf(err, err_size, "'%.40s' is not a percentage from 0 to 100", v);
-        return -1;
-    case V_COUNT:
-        if (parse_number(v, NULL, &x) == 0 && x >= 1 && x <= 1e9 && x == floor(x)) {
-            *(int64_t *)f = (int64_t)x;
-            return 0;
-        }
-        snprintf(err, err_size, "'%.40s' is not a whole number from 1", v);
         return -1;
     case V_SCHEME:
         for (int i = 0; i < TUI_NSCHEMES; i++) {
@@ -269,10 +277,10 @@ static void write_value(FILE *out, const struct key_row *k, const tui_settings *
 /* ---- reading ------------------------------------------------------------------- */
 
 struct reader {
-    const char *path;
-    const char *next;      /* the rest of the file's text */
+    FILE *file;
+    char *buf;             /* getline's */
+    size_t buf_size;
     int line;              /* the line being parsed */
-    int at_line_start;
     tui_settings *s;
     int err_line;          /* the first error's line, 0: none yet */
     char err[300];
@@ -286,43 +294,45 @@ static void fail_at(struct reader *rd, int line, const char *msg)
     }
 }
 
-/* inih's reader: a line at a time, counting lines and checking what inih
- * itself lets pass (a section without keys, an indented line). */
+static int known_section(const char *name, size_t len)
+{
+    static const char *const sections[] = { "top", "grades", "colors" };
+
+    for (size_t i = 0; i < 3; i++)
+        if (strlen(sections[i]) == len && strncmp(name, sections[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* inih's reader: whole lines from the file, counted, with what inih itself
+ * lets pass refused (a NUL byte, an indented line, a section header of no
+ * known section, even without keys). */
 static char *read_line(char *str, int num, void *stream)
 {
     struct reader *rd = stream;
-    int n = 0;
+    ssize_t len = getline(&rd->buf, &rd->buf_size, rd->file);
+    const char *p;
 
-    if (*rd->next == '\0')
+    if (len < 0)
         return NULL;
-    if (rd->at_line_start) {
-        const char *p = rd->next + strspn(rd->next, " \t");
-        rd->line++;
-        if (p > rd->next && !strchr(";#\r\n", *p))
-            fail_at(rd, rd->line, "indented line (an indented line would continue the "
-                    "value above; start keys in the first column)");
-        if (*p == '[') {
-            size_t len = strcspn(p + 1, "]\r\n");
-            if (!((len == 3 && strncmp(p + 1, "top", 3) == 0) ||
-                  (len == 6 && strncmp(p + 1, "grades", 6) == 0) ||
-                  (len == 6 && strncmp(p + 1, "colors", 6) == 0))) {
-                char msg[160];
-                snprintf(msg, sizeof msg, "unknown section [%.*s] (top, grades or colors)",
-                         (int)(len < 40 ? len : 40), p + 1);
-                fail_at(rd, rd->line, msg);
-            }
-        }
-    }
-    while (n + 1 < num && *rd->next != '\0') {
-        char c = *rd->next++;
-        str[n++] = c;
-        if (c == '\n')
-            break;
-    }
-    str[n] = '\0';
-    rd->at_line_start = n > 0 && str[n - 1] == '\n';
-    if (!rd->at_line_start && *rd->next != '\0')
+    rd->line++;
+    p = rd->buf + strspn(rd->buf, " \t");
+    if ((size_t)len != strlen(rd->buf))
+        fail_at(rd, rd->line, "a NUL byte (not a text file)");
+    else if (len >= num)
         fail_at(rd, rd->line, "line too long");
+    else if (p > rd->buf && !strchr(";#\r\n", *p))
+        fail_at(rd, rd->line, "indented line (an indented line would continue the "
+                "value above; start keys in the first column)");
+    else if (*p == '[' && !known_section(p + 1, strcspn(p + 1, "]\r\n"))) {
+        char msg[160];
+        int n = (int)strcspn(p + 1, "]\r\n");
+        snprintf(msg, sizeof msg, "unknown section [%.*s] (top, grades or colors)",
+                 n < 40 ? n : 40, p + 1);
+        fail_at(rd, rd->line, msg);
+    }
+    /* a refused line goes to inih empty: the first error is the one told */
+    snprintf(str, (size_t)num, "%s", rd->err_line == rd->line ? "\n" : rd->buf);
     return str;
 }
 
@@ -365,80 +375,41 @@ static int take_key(void *user, const char *section, const char *name, const cha
     return 1;
 }
 
-/* The whole file into a string (to free), or NULL with errno set (EFBIG
- * for a file too large to be a configuration file). */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *text;
-    size_t n;
-
-    if (!f)
-        return NULL;
-    text = malloc(CONFIG_MAX_BYTES + 1);
-    if (!text) {
-        fclose(f);
-        errno = ENOMEM;
-        return NULL;
-    }
-    n = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
-    if (ferror(f) || n > CONFIG_MAX_BYTES) {
-        int e = ferror(f) ? EIO : EFBIG;
-        fclose(f);
-        free(text);
-        errno = e;
-        return NULL;
-    }
-    fclose(f);
-    text[n] = '\0';
-    if (strlen(text) != n) {
-        free(text);
-        errno = EILSEQ;
-        return NULL;
-    }
-    return text;
-}
-
 int tui_config_load(const char *path, int missing_ok, tui_settings *s, char *err,
                     size_t err_size)
 {
     struct reader rd;
     struct stat st;
-    char *text;
     int ini_rc;
 
+    memset(&rd, 0, sizeof rd);
+    rd.s = s;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(err, err_size, "%s: is a directory", path);
         return -1;
     }
-    text = slurp(path);
-    if (!text) {
+    rd.file = fopen(path, "r");
+    if (!rd.file) {
         if (errno == ENOENT && missing_ok)
             return 1;
-        snprintf(err, err_size, "%s: %s", path,
-                 errno == EFBIG ? "larger than 64 KiB, not a configuration file"
-                 : errno == EILSEQ ? "a NUL byte: not a text file" : strerror(errno));
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    memset(&rd, 0, sizeof rd);
-    rd.path = path;
-    rd.next = text;
-    rd.at_line_start = 1;
-    rd.s = s;
     ini_rc = ini_parse_stream(read_line, &rd, take_key, &rd);
     if (ini_rc > 0)
         fail_at(&rd, ini_rc, "syntax error (expected [section], key = value, or a comment "
                 "starting with ; or #)");
     else if (ini_rc < 0)
         fail_at(&rd, 1, "out of memory");
-    free(text);
-    if (rd.err_line == 0 && tui_grades_check(&s->grades, rd.err, sizeof rd.err) != 0)
-        rd.err_line = -1;
+    if (ferror(rd.file))
+        fail_at(&rd, rd.line + 1, strerror(EIO));
+    fclose(rd.file);
+    free(rd.buf);
     if (rd.err_line > 0) {
         snprintf(err, err_size, "%s:%d: %s", path, rd.err_line, rd.err);
         return -1;
     }
-    if (rd.err_line < 0) {
+    if (tui_grades_check(&s->grades, rd.err, sizeof rd.err) != 0) {
         snprintf(err, err_size, "%s: [grades]: %s", path, rd.err);
         return -1;
     }
@@ -507,6 +478,12 @@ int tui_config_save(const char *path, const tui_settings *s, char *err, size_t e
     FILE *out;
     int fd = -1;
 
+    /* inih reads lines of up to 198 characters */
+    if (strlen(s->filter) > CONFIG_FILTER_MAX) {
+        snprintf(err, err_size, "a filter of more than %d bytes cannot be saved",
+                 CONFIG_FILTER_MAX);
+        return -1;
+    }
     /* a linked file (dotfiles kept elsewhere) stays linked */
     if (!realpath(path, target)) {
         if (strlen(path) >= sizeof target) {

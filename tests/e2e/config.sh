@@ -60,6 +60,10 @@ printf '# mine\n[top]\nsort = done\nreverse = true\nwindow = 2h\n' > "$CFG"
 printf '[top]\nfilter = gam\n' > "$CFG"
 [ "$(order)" = "gamma.site " ] || fail "file's filter: $(order)"
 [ "$(order --filter alp)" = "alpha.site " ] || fail "--filter: $(order --filter alp)"
+# The example in top --help is a file top reads.
+"$PD" top --help | sed -n '/^A configuration file/,$p' | sed '1d; s/^  //' > "$WORK/help.ini"
+grep -q "^\[colors\]" "$WORK/help.ini" || fail "no example in top --help"
+"$PD" --db "$DB" top --once --config "$WORK/help.ini" >/dev/null || fail "the help's example is refused"
 ok "the file's sort, reverse, window and filter apply; the command line wins"
 
 # S writes what the dashboard shows now; a new top starts from it.

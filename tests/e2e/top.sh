@@ -191,25 +191,5 @@ keys q
 wait_exit >/dev/null
 ok "--sort, --reverse and --filter apply to the live screen; -d and --interval refresh"
 
-# A file the user may not write opens read-only and refuses edits clearly.
-# Root may write anything, so as root the dashboard runs as nobody.
-as_user=""
-if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
-    as_user="runuser -u nobody --"
-fi
-if [ "$(id -u)" != 0 ] || [ -n "$as_user" ]; then
-    $T kill-session -t e2e
-    # The directory stays writable: a reader of a WAL database makes its
-    # -shm file there (the command-line tests cover an unwritable one).
-    cp "$DB" "$WORK/ro.db" && chmod 444 "$WORK/ro.db" && chmod 1777 "$WORK"
-    start 100 30 "$as_user $PD --db $WORK/ro.db top"
-    wait_for "read-only"
-    keys e
-    wait_for "read-only database: alpha\.site was not changed"
-    keys q
-    wait_exit >/dev/null
-    ok "read-only database"
-else
-    echo "note: running as root without runuser, the read-only check was not run"
-fi
+# A file the user may not write, and --read-only: edits.sh.
 echo "PASS"
