@@ -164,8 +164,10 @@ void scheme_color_text(char *buf, size_t size, const tui_color *c)
     buf[0] = '\0';
     colour_text(fg, sizeof fg, c->fg);
     colour_text(bg, sizeof bg, c->bg);
-    if (c->fg >= 0 || c->bg >= 0)
-        len = (size_t)snprintf(buf, size, c->bg >= 0 ? "%s on %s" : "%s", fg, bg);
+    if (c->bg >= 0)
+        len = (size_t)snprintf(buf, size, "%s on %s", fg, bg);
+    else if (c->fg >= 0)
+        len = (size_t)snprintf(buf, size, "%s", fg);
     for (size_t a = 0; a < sizeof attr_words / sizeof attr_words[0] && len < size; a++)
         if (c->attrs & attr_words[a].attr)
             len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? " " : "",
