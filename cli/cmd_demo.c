@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pilotsim.h"
 #include "pilottui.h"
+#include "top_config.h"
 #include "top_whatif.h"
 
 /* Built in (scenarios/demo.ini), so the demo works from any directory and
@@ -25,7 +26,7 @@
 #define DEMO_BUCKET_MS (10 * 60 * 1000)
 
 enum { OPT_SPEED = 1, OPT_SEED, OPT_DELAY, OPT_INTERVAL, OPT_DB, OPT_NO_COLOR, OPT_NO_UNICODE,
-       OPT_WINDOW };
+       OPT_WINDOW, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG };
 
 static const struct cli_option demo_options[] = {
     {"speed", 0, CLI_ARG_REQUIRED, "X",
@@ -42,6 +43,11 @@ static const struct cli_option demo_options[] = {
     {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
     {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
      "of the simulated clock (default 1h; 5m to 7d)", OPT_WINDOW},
+    {"read-only", 0, CLI_ARG_NONE, NULL, "watch only: e, +, -, u are off", OPT_READ_ONLY},
+    {"no-mouse", 0, CLI_ARG_NONE, NULL, "leave the mouse to the terminal", OPT_NO_MOUSE},
+    {"config", 0, CLI_ARG_REQUIRED, "FILE", "settings from FILE instead of\n"
+     "$XDG_CONFIG_HOME/pilotdeck/config", OPT_CONFIG},
+    {"no-config", 0, CLI_ARG_NONE, NULL, "read no configuration file", OPT_NO_CONFIG},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -51,6 +57,8 @@ struct demo_options {
     int64_t seed;  /* -1: the scenario's */
     int64_t window_ms;
     int color, unicode;
+    int read_only, no_mouse, window_given;
+    struct top_config config;
 };
 
 static int take_demo_option(void *state, int id, const char *value)
@@ -75,7 +83,12 @@ static int take_demo_option(void *state, int id, const char *value)
         break;
     case OPT_DB: o->db_path = value; break;
     case OPT_NO_COLOR: o->color = 0; break;
+    case OPT_READ_ONLY: o->read_only = 1; break;
+    case OPT_NO_MOUSE: o->no_mouse = 1; break;
+    case OPT_CONFIG: o->config.file = value; break;
+    case OPT_NO_CONFIG: o->config.no_config = 1; break;
     case OPT_WINDOW:
+        o->window_given = 1;
         if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
             cli_error("--window: %s", err);
             return CLI_USAGE;
@@ -115,8 +128,9 @@ static int demo_finished(void *arg)
 static int demo_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct demo_options o = {":memory:", DEMO_SPEED, 0.25, -1, TUI_WINDOW_DEFAULT_MS,
-                             !(no_color && no_color[0]), 1};
+    struct demo_options o = {.db_path = ":memory:", .speed = DEMO_SPEED, .interval = 0.25,
+                             .seed = -1, .window_ms = TUI_WINDOW_DEFAULT_MS,
+                             .color = !(no_color && no_color[0]), .unicode = 1};
     const char *path;
     int status = CLI_FAILED;
     char errbuf[512], source[600];
@@ -131,6 +145,8 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
 
     if (cli_parse(a, take_demo_option, &o))
         return a->status;
+    if (top_config_load(&o.config) != CLI_OK)
+        return CLI_FAILED;
     path = a->nargs ? a->args[0] : NULL;
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
         cli_error("demo needs a terminal ('pilotdeck sim' runs a scenario without one)");
@@ -177,9 +193,18 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.source = source;
     ropts.driver = &driver;
     ropts.bucket_ms = DEMO_BUCKET_MS;
-    ropts.window_ms = o.window_ms;
+    /* the file's order, filter, window and mouse; the refresh is the demo's */
+    ropts.window_ms = o.window_given ? o.window_ms : o.config.settings.window_ms;
+    ropts.sort = o.config.settings.sort;
+    ropts.sort_reverse = o.config.settings.reverse;
+    ropts.filter = o.config.settings.filter;
+    ropts.mouse = !o.no_mouse && o.config.settings.mouse;
+    ropts.settings = &o.config.settings;
+    ropts.config_path = o.config.path[0] ? o.config.path : NULL;
+    ropts.readonly = o.read_only;
     ropts.user = cli_login_name();
-    ropts.notice = "space pauses, [ ] change the speed, F1 shows every key";
+    ropts.notice = o.read_only ? "read-only (--read-only): watch only; F1 shows every key"
+                               : "space pauses, [ ] change the speed, F1 shows every key";
     tw.path = o.db_path;
     top_whatif_engine(&tw, &whatif);
     ropts.whatif = &whatif;
@@ -200,11 +225,14 @@ const struct cli_command cmd_demo = {
     .name = "demo",
     .summary = "watch a simulation live on the dashboard (built-in scenario, or a file)",
     .usage = "pilotdeck demo [--speed X] [--seed N] [-d S] [--db PATH]\n"
-             "                      [--window TIME] [--no-color] [--no-unicode] [SCENARIO.ini]",
+             "                      [--window TIME] [--no-color] [--no-unicode] [--read-only]\n"
+             "                      [--no-mouse] [--config FILE | --no-config] [SCENARIO.ini]",
     .description = "Play a scenario (a built-in one of six sites over two days unless a\n"
                    "file is given) into a fresh in-memory database and watch it live.\n"
                    "space pauses, [ and ] halve or double the speed, e and +/- change the\n"
-                   "selected CE while the simulation runs; F1 or ? shows every key.\n",
+                   "selected CE while the simulation runs (y confirms, u undoes);\n"
+                   "F1 or ? shows every key.  The dashboard's settings come from the\n"
+                   "configuration file as for 'pilotdeck top'.\n",
     .help_column = 19,
     .options = demo_options,
     .max_args = 1,

@@ -14,16 +14,13 @@
 #include "cli.h"
 #include "clitime.h"
 #include "pilottui.h"
+#include "top_config.h"
 #include "top_whatif.h"
 
 static int parse_column(const char *word, tui_column *out)
 {
-    for (int c = 0; c < TUI_NCOLUMNS; c++) {
-        if (c != TUI_COL_TREND && strcmp(word, tui_column_key((tui_column)c)) == 0) {
-            *out = (tui_column)c;
-            return 0;
-        }
-    }
+    if (tui_column_parse(word, out) == 0)
+        return 0;
     cli_error("unknown sort column '%s' (see 'pilotdeck top --help')", word);
     return -1;
 }
@@ -144,7 +141,7 @@ out:
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
        OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
-       OPT_TREE };
+       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -161,9 +158,9 @@ static const struct cli_option top_options[] = {
     {"width", 0, CLI_ARG_REQUIRED, "W",
      "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
     {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
-     "name, site, state, slots, active, running, submitted,\n"
-     "done, failed, done_per_hour, failed_per_hour,\n"
-     "submitted_per_hour, grade, efficiency or configured", OPT_SORT},
+     "name, state, slots, active, running, submitted, done,\n"
+     "failed, done_per_hour, failed_per_hour, configured,\n"
+     "observed or health", OPT_SORT},
     {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
      OPT_REVERSE},
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
@@ -175,6 +172,12 @@ static const struct cli_option top_options[] = {
      "and N ended pilots to grade (default 85,60,25,10)", OPT_GRADES},
     {"tree", 0, CLI_ARG_NONE, NULL, "CEs grouped under their site, with its totals\n"
      "(t on the live screen)", OPT_TREE},
+    {"read-only", 0, CLI_ARG_NONE, NULL, "never change the database (e, +, -, u are off)",
+     OPT_READ_ONLY},
+    {"no-mouse", 0, CLI_ARG_NONE, NULL, "leave the mouse to the terminal", OPT_NO_MOUSE},
+    {"config", 0, CLI_ARG_REQUIRED, "FILE", "settings from FILE instead of\n"
+     "$XDG_CONFIG_HOME/pilotdeck/config (S saves there)", OPT_CONFIG},
+    {"no-config", 0, CLI_ARG_NONE, NULL, "read no configuration file", OPT_NO_CONFIG},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
@@ -188,6 +191,9 @@ struct top_options {
     int64_t stale_ms;
     tui_grades grades;
     int tree;
+    int read_only, no_mouse;
+    unsigned given;  /* bit OPT_*: on the command line, over the file */
+    struct top_config config;
 };
 
 static int take_top_option(void *state, int id, const char *value)
@@ -195,8 +201,13 @@ static int take_top_option(void *state, int id, const char *value)
     struct top_options *o = state;
     char err[128];
 
+    o->given |= 1u << id;
     switch (id) {
     case OPT_DB: o->path = value; break;
+    case OPT_READ_ONLY: o->read_only = 1; break;
+    case OPT_NO_MOUSE: o->no_mouse = 1; break;
+    case OPT_CONFIG: o->config.file = value; break;
+    case OPT_NO_CONFIG: o->config.no_config = 1; break;
     case OPT_DELAY:
     case OPT_INTERVAL:
         if (cli_parse_double(id == OPT_DELAY ? "--delay" : "--interval", value, 0.05, 3600.0,
@@ -238,18 +249,51 @@ static int take_top_option(void *state, int id, const char *value)
     return CLI_OK;
 }
 
+/* The file's settings where the command line gave none. */
+static void apply_config(struct top_options *o)
+{
+    const tui_settings *s = &o->config.settings;
+
+    if (!(o->given & (1u << OPT_SORT)))
+        o->sort = s->sort;
+    if (!(o->given & (1u << OPT_REVERSE)))
+        o->reverse = s->reverse;
+    if (!(o->given & (1u << OPT_FILTER)) && s->filter[0])
+        o->filter = s->filter;
+    if (!(o->given & (1u << OPT_WINDOW)))
+        o->window_ms = s->window_ms;
+    if (!(o->given & ((1u << OPT_DELAY) | (1u << OPT_INTERVAL))))
+        o->interval = s->delay_s;
+    if (!(o->given & (1u << OPT_STALE)))
+        o->stale_ms = s->stale_ms;
+    if (!(o->given & (1u << OPT_GRADES)))
+        o->grades = s->grades;
+    /* S saves what is in effect */
+    o->config.settings.stale_ms = o->stale_ms;
+    o->config.settings.grades = o->grades;
+    if (!s->mouse)
+        o->no_mouse = 1;
+    if (s->scheme == TUI_SCHEME_MONO)
+        o->color = 0;
+}
+
 static int top_run(const struct cli_globals *g, struct cli_args *a)
 {
     const char *no_color = getenv("NO_COLOR");
-    struct top_options o = {g->db_path, NULL, 1.0, 0, TUI_WINDOW_DEFAULT_MS,
-                            !(no_color && no_color[0]), 1, 0, 0, 0, TUI_COL_NAME,
-                            TUI_STALE_DEFAULT_MS, tui_grades_default, 0};
+    struct top_options o = {.path = g->db_path, .interval = 1.0,
+                            .window_ms = TUI_WINDOW_DEFAULT_MS,
+                            .color = !(no_color && no_color[0]), .unicode = 1,
+                            .sort = TUI_COL_NAME, .stale_ms = TUI_STALE_DEFAULT_MS,
+                            .grades = tui_grades_default};
     int readonly = 0, status;
     char notice[600], errbuf[512];
     pilotdb *db = NULL;
 
     if (cli_parse(a, take_top_option, &o))
         return a->status;
+    if (top_config_load(&o.config) != CLI_OK)
+        return CLI_FAILED;
+    apply_config(&o);
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
@@ -285,8 +329,13 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         ropts.sort = o.sort;
         ropts.sort_reverse = o.reverse;
         ropts.filter = o.filter;
-        ropts.readonly = readonly;
+        ropts.readonly = readonly || o.read_only;
+        if (o.read_only && !readonly)
+            snprintf(notice, sizeof notice, "read-only (--read-only): changes are refused");
         ropts.notice = notice[0] ? notice : NULL;
+        ropts.mouse = !o.no_mouse;
+        ropts.settings = &o.config.settings;
+        ropts.config_path = o.config.path[0] ? o.config.path : NULL;
         ropts.user = cli_login_name();
         status = CLI_OK;
         if (tui_run(db, &ropts, errbuf, sizeof errbuf) != 0) {
@@ -305,16 +354,32 @@ const struct cli_command cmd_top = {
     .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
              "                                [--reverse] [--filter TEXT] [--no-color]\n"
              "                                [--no-unicode] [--stale TIME] [--grades G,F,P]\n"
-             "                                [--tree]\n"
+             "                                [--tree] [--read-only] [--no-mouse]\n"
+             "                                [--config FILE | --no-config]\n"
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
-             "                                [--stale TIME] [--grades G,F,P] [--tree]",
+             "                                [--stale TIME] [--grades G,F,P] [--tree]\n"
+             "                                [--config FILE | --no-config]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"
                    "the CE changed; nothing is written).\n"
-                   "F1 or ? shows every key.  A file that is not writable opens read-only.\n",
+                   "Each change is shown first and written on y; u undoes the last one.\n"
+                   "F1 or ? shows every key.  A file that is not writable opens read-only.\n"
+                   "Settings come from $XDG_CONFIG_HOME/pilotdeck/config (default\n"
+                   "~/.config/pilotdeck/config; S in the dashboard writes it); the\n"
+                   "command line wins over it.\n",
     .help_column = 19,
+    .epilog = "A configuration file (any key may be left out; S writes them all):\n"
+              "  [top]\n"
+              "  sort = done_per_hour\n"
+              "  window = 2h\n"
+              "  mouse = false\n"
+              "  [grades]\n"
+              "  good = 90%\n"
+              "  [colors]\n"
+              "  scheme = light            ; default, mono or light\n"
+              "  warn = magenta on default bold\n",
     .options = top_options,
     .in_order = 1,
     .run = top_run,

@@ -1,9 +1,12 @@
 /*
- * app.c - the interactive dashboard: the frame loop, keys and edits.
+ * app.c - the interactive dashboard: the frame loop, keys, the mouse and
+ * edits.
  *
  * Each turn of the loop collects a frame (one read snapshot) when the
  * interval has passed or an edit asks for it, draws it, then blocks in
  * getch() until the next frame is due, so an idle dashboard sleeps.
+ * An edit is shown and waits for y before it is written; u writes the value
+ * it replaced back.
  * SIGINT and SIGTERM only set a flag; the loop sees it (getch returns on the
  * signal) and leaves through the one exit that restores the terminal.
  */
@@ -17,8 +20,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "config.h"
 #include "draw.h"
 #include "keys.h"
+#include "scheme.h"
 #include "screen.h"
 #include "whatif.h"
 
@@ -31,6 +36,16 @@ static void on_stop_signal(int sig)
 {
     stop_requested = sig;
 }
+
+/* Edits of this session that u can take back, newest last. */
+#define UNDO_MAX 64
+
+/* One change of one CE: its field from old to new. */
+struct ce_edit {
+    char name[PILOTDB_NAME_MAX + 1];
+    unsigned field;          /* PILOTDB_SET_ENABLED or PILOTDB_SET_CAPACITY */
+    int64_t old_value, new_value;
+};
 
 struct app {
     pilotdb *db;
@@ -48,6 +63,10 @@ struct app {
     double speed;
     long first_row;
     struct tui_whatif whatif;
+    int confirming;          /* pending waits for y */
+    struct ce_edit pending;
+    struct ce_edit undo[UNDO_MAX];
+    size_t nundo;
 };
 
 /* While a what-if runs, the screen is redrawn at least this often (ms) for
@@ -150,45 +169,200 @@ static pilotdb_rc edit_as_top(struct app *app, const char *name, const pilotdb_c
     return rc;
 }
 
-/* Write a change to the selected CE and say what happened. */
+/* What an edit does, asked ("disable CE-X") or done ("CE-X: disabled");
+ * "CE-X: capacity 50 -> 55" either way. */
+static void edit_text(char *buf, size_t size, const struct ce_edit *ed, int done)
+{
+    if (ed->field == PILOTDB_SET_ENABLED && done)
+        snprintf(buf, size, "%s: %s", ed->name, ed->new_value ? "enabled" : "disabled");
+    else if (ed->field == PILOTDB_SET_ENABLED)
+        snprintf(buf, size, "%s %s", ed->new_value ? "enable" : "disable", ed->name);
+    else
+        snprintf(buf, size, "%s: capacity %lld -> %lld", ed->name, (long long)ed->old_value,
+                 (long long)ed->new_value);
+}
+
+/* Write ed's new value: 0, or -1 with the status line saying why not. */
+static int edit_write(struct app *app, const struct ce_edit *ed, const char *done)
+{
+    pilotdb_ce_change upd = { 0 };
+    char what[PILOTDB_NAME_MAX + 64], why[512];
+    pilotdb_rc rc;
+
+    upd.set = ed->field;
+    upd.enabled = (int)ed->new_value;
+    upd.capacity = ed->new_value;
+    rc = edit_as_top(app, ed->name, &upd, why, sizeof why);
+    app->need_data = 1;
+    if (rc == PILOTDB_EREADONLY) {
+        set_status(app, 1, "read-only database: %s was not changed", ed->name);
+        return -1;
+    }
+    if (rc != PILOTDB_OK) {
+        set_status(app, 1, "%s was not changed: %s", ed->name, why);
+        return -1;
+    }
+    edit_text(what, sizeof what, ed, 1);
+    set_status(app, 0, "%s%s", done, what);
+    return 0;
+}
+
+/* e, + or -: show the change to the selected CE and wait for y.  + and -
+ * again while a capacity change of the same CE waits add to it. */
 static void edit_selected(struct app *app, int what)
 {
     const tui_ce_row *row = tui_view_selected(&app->view);
-    pilotdb_ce_change upd = { 0 };
-    char name[PILOTDB_NAME_MAX + 1], why[512];
-    pilotdb_rc rc;
+    struct ce_edit *ed = &app->pending;
+    char text[PILOTDB_NAME_MAX + 64];
 
     if (!row) {
         set_status(app, 1, "no CE selected");
         return;
     }
-    strcpy(name, row->ce->name);
     if (app->opts->readonly) {
-        set_status(app, 1, "read-only database: %s was not changed", name);
+        set_status(app, 1, "read-only database: %s was not changed", row->ce->name);
         return;
     }
-    if (what == 'e') {
-        upd.set = PILOTDB_SET_ENABLED;
-        upd.enabled = !row->ce->enabled;
-    } else {
-        upd.set = PILOTDB_SET_CAPACITY;
-        upd.capacity = row->ce->capacity + (what == '+' ? 1 : -1);
-        if (upd.capacity < 0) {
-            set_status(app, 1, "%s: capacity is already 0", name);
+    if (!(app->confirming && what != 'e' && ed->field == PILOTDB_SET_CAPACITY &&
+          strcmp(ed->name, row->ce->name) == 0)) {
+        memset(ed, 0, sizeof *ed);
+        strcpy(ed->name, row->ce->name);
+        ed->field = what == 'e' ? PILOTDB_SET_ENABLED : PILOTDB_SET_CAPACITY;
+        ed->old_value = what == 'e' ? row->ce->enabled : row->ce->capacity;
+        ed->new_value = what == 'e' ? !row->ce->enabled : row->ce->capacity;
+    }
+    if (what != 'e') {
+        if (what == '-' && ed->new_value == 0) {
+            app->confirming = 0;
+            set_status(app, 1, "%s: capacity is already 0", ed->name);
             return;
         }
+        ed->new_value += what == '+' ? 1 : -1;
     }
-    rc = edit_as_top(app, name, &upd, why, sizeof why);
-    if (rc == PILOTDB_EREADONLY)
-        set_status(app, 1, "read-only database: %s was not changed", name);
-    else if (rc != PILOTDB_OK)
-        set_status(app, 1, "%s was not changed: %s", name, why);
-    else if (what == 'e')
-        set_status(app, 0, "%s: %s", name, upd.enabled ? "enabled" : "disabled");
+    app->confirming = 1;
+    edit_text(text, sizeof text, ed, 0);
+    set_status(app, 0, "%s?  y applies, any other key cancels", text);
+}
+
+/* A key while an edit waits: y writes it, + and - change it, anything else
+ * cancels it. */
+static void confirm_key(struct app *app, enum tui_action action)
+{
+    if (action == TUI_ACT_CAPACITY_UP || action == TUI_ACT_CAPACITY_DOWN) {
+        edit_selected(app, action == TUI_ACT_CAPACITY_UP ? '+' : '-');
+        return;
+    }
+    app->confirming = 0;
+    if (action != TUI_ACT_CONFIRM) {
+        set_status(app, 0, "cancelled: %s was not changed", app->pending.name);
+        return;
+    }
+    if (edit_write(app, &app->pending, "") != 0)
+        return;
+    if (app->nundo == UNDO_MAX) {
+        memmove(app->undo, app->undo + 1, (UNDO_MAX - 1) * sizeof app->undo[0]);
+        app->nundo--;
+    }
+    app->undo[app->nundo++] = app->pending;
+}
+
+/* u: write back the value the last edit of this session replaced, unless
+ * someone changed it since. */
+static void undo_last(struct app *app)
+{
+    struct ce_edit back;
+    int64_t now_value = -1;
+
+    if (app->opts->readonly) {
+        set_status(app, 1, "read-only database: nothing to undo");
+        return;
+    }
+    if (app->nundo == 0) {
+        set_status(app, 1, "nothing to undo");
+        return;
+    }
+    back = app->undo[app->nundo - 1];
+    for (size_t i = 0; i < app->view.nrows; i++) {
+        const pilotdb_ce *ce = app->view.rows[i].ce;
+        if (strcmp(ce->name, back.name) == 0)
+            now_value = back.field == PILOTDB_SET_ENABLED ? ce->enabled : ce->capacity;
+    }
+    if (now_value != back.new_value) {
+        app->nundo--;
+        if (now_value < 0)
+            set_status(app, 1, "not undone: %s is gone", back.name);
+        else
+            set_status(app, 1, "not undone: %s was changed since (%s is %lld now)",
+                       back.name, back.field == PILOTDB_SET_ENABLED ? "enabled" : "capacity",
+                       (long long)now_value);
+        return;
+    }
+    back.old_value = back.new_value;
+    back.new_value = app->undo[app->nundo - 1].old_value;
+    if (edit_write(app, &back, "undone: ") == 0)
+        app->nundo--;
+}
+
+/* S: the settings as they are now into the configuration file. */
+static void save_settings(struct app *app)
+{
+    tui_settings s;
+    char err[600];
+
+    if (!app->opts->config_path) {
+        set_status(app, 1, "no configuration file to save to");
+        return;
+    }
+    if (app->opts->settings)
+        s = *app->opts->settings;
     else
-        set_status(app, 0, "%s: capacity %lld -> %lld", name, (long long)row->ce->capacity,
-                   (long long)upd.capacity);
-    app->need_data = 1;
+        tui_settings_default(&s);
+    s.sort = app->view.sort;
+    s.reverse = app->view.sort_reverse;
+    snprintf(s.filter, sizeof s.filter, "%s", app->view.filter);
+    s.window_ms = app->view.opts.window_ms;
+    if (!app->opts->driver) /* the demo's refresh is its own */
+        s.delay_s = (app->opts->interval_ms > 0 ? app->opts->interval_ms : 1000) / 1000.0;
+    s.mouse = app->opts->mouse;
+    if (tui_config_save(app->opts->config_path, &s, err, sizeof err) != 0) {
+        set_status(app, 1, "settings not saved: %s", err);
+        return;
+    }
+    set_status(app, 0, "settings saved to %s", app->opts->config_path);
+}
+
+/* A click on a column's header sorts by it (again: the other way round), on
+ * a row selects it; the wheel scrolls three rows. */
+static void mouse_event(struct app *app)
+{
+    const tui_layout *lo = &app->layout;
+    MEVENT ev;
+
+    if (getmouse(&ev) != OK)
+        return;
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        tui_view_select_move(&app->view, (ev.bstate & BUTTON4_PRESSED) ? -3 : 3);
+        return;
+    }
+    if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+        return;
+    if (ev.y == lo->table_header_y) {
+        for (int c = 0; c < TUI_NCOLUMNS; c++) {
+            const tui_layout_column *col = &lo->col[c];
+            if (!col->shown || c == TUI_COL_TREND || ev.x < col->x ||
+                ev.x >= col->x + col->width + 1)
+                continue;
+            tui_view_sort(&app->view, (tui_column)c,
+                          app->view.sort == (tui_column)c ? !app->view.sort_reverse : 0);
+            set_status(app, 0, "sorted by %s%s", tui_column_title((tui_column)c),
+                       app->view.sort_reverse ? ", reversed" : "");
+            return;
+        }
+    } else if (ev.y >= lo->table_y && ev.y < lo->table_y + lo->table_rows) {
+        long i = app->first_row + (ev.y - lo->table_y);
+        if (i < (long)app->view.nvisible)
+            tui_view_select_move(&app->view, i - app->view.selected);
+    }
 }
 
 static void cycle_sort(struct app *app, int step)
@@ -328,6 +502,15 @@ static void handle_key(struct app *app, int key)
                         ? 0 : app->help + 1;
         return;
     }
+    if (app->confirming) {
+        confirm_key(app, action);
+        return;
+    }
+    if (key == KEY_MOUSE) {
+        if (!app->prompting && app->whatif.mode == TUI_WHATIF_CLOSED)
+            mouse_event(app);
+        return;
+    }
     if (app->prompting) {
         prompt_key(app, key);
         return;
@@ -363,6 +546,9 @@ static void handle_key(struct app *app, int key)
     case TUI_ACT_TOGGLE_ENABLED: edit_selected(app, 'e'); break;
     case TUI_ACT_CAPACITY_UP: edit_selected(app, '+'); break;
     case TUI_ACT_CAPACITY_DOWN: edit_selected(app, '-'); break;
+    case TUI_ACT_CONFIRM: set_status(app, 1, "nothing to confirm"); break;
+    case TUI_ACT_UNDO: undo_last(app); break;
+    case TUI_ACT_SAVE_SETTINGS: save_settings(app); break;
     case TUI_ACT_WHATIF: whatif_open(app); break;
     case TUI_ACT_TREE:
         if (tui_view_tree(&app->view, !app->view.tree) != PILOTDB_OK)
@@ -444,8 +630,17 @@ int tui_run(pilotdb *db, const tui_run_options *opts, char *errbuf, size_t errbu
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);
 
-    if (tui_screen_open(NULL, stdout, stdin, opts->color, &app.screen, errbuf, errbuf_size) != 0)
+    if (tui_screen_open(NULL, stdout, stdin,
+                        opts->color && !(opts->settings &&
+                                         opts->settings->scheme == TUI_SCHEME_MONO),
+                        &app.screen, errbuf, errbuf_size) != 0)
         goto out;
+    scheme_apply(app.screen, opts->settings);
+    if (opts->mouse) {
+        /* presses, not clicks: a click would wait mouseinterval() to tell */
+        mouseinterval(0);
+        mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    }
     last_collect = monotonic_ms();
     if (collect(&app, 0, errbuf, errbuf_size) != 0)
         goto out;

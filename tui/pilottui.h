@@ -552,6 +552,10 @@ typedef struct tui_run_options {
     int sort_reverse;
     const char *filter;  /* the initial filter, or NULL */
     const tui_whatif_engine *whatif; /* runs w's what-ifs; NULL: w says it cannot */
+    int mouse;           /* clicks select and sort, the wheel scrolls */
+    const struct tui_settings *settings; /* config.h: the colours, and the base of
+                            what S saves; NULL: the built-in ones */
+    const char *config_path; /* where S writes the settings; NULL: S cannot */
 } tui_run_options;
 
 /*

@@ -41,7 +41,7 @@ done
 ok "paused screen agrees with the database"
 
 # Disable the first CE (cern) from the dashboard; resume.
-keys e
+keys e y
 wait_for "ce-cern\.example\.org: disabled"
 wait_db ce-cern.example.org enabled false
 keys Space

@@ -15,6 +15,8 @@ fi
 
 unset TMUX
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pilotdeck-e2e.XXXXXX")
+# The user's own dashboard settings stay out of the tests (and S writes here).
+export XDG_CONFIG_HOME="$WORK/xdg"
 SOCK="pilotdeck-e2e-$$"
 T="tmux -u -L $SOCK -f /dev/null"
 FAILURES=0

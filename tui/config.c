@@ -1,0 +1,528 @@
+/*
+ * config.c - the dashboard's configuration file: its path, reading it with
+ * inih over the built-in settings, and writing the current settings back
+ * (the dashboard's S).
+ *
+ * Every key is a row of one table (section, name, how to read it, how to
+ * write it), so reading, writing and the messages cannot disagree.  A file
+ * the dashboard cannot understand is refused whole, with its line: a typo
+ * must not silently leave a threshold at its default.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scheme.h"
+
+/* The longest filter whose line inih reads ("filter = " and 189 bytes). */
+#define CONFIG_FILTER_MAX 189
+
+static const char *const scheme_names[TUI_NSCHEMES] = { "default", "mono", "light" };
+
+void tui_settings_default(tui_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->sort = TUI_COL_NAME;
+    s->window_ms = TUI_WINDOW_DEFAULT_MS;
+    s->delay_s = 1.0;
+    s->stale_ms = TUI_STALE_DEFAULT_MS;
+    s->grades = tui_grades_default;
+    s->mouse = 1;
+    s->scheme = TUI_SCHEME_DEFAULT;
+}
+
+const char *tui_scheme_name(tui_scheme scheme)
+{
+    return scheme < TUI_NSCHEMES ? scheme_names[scheme] : "default";
+}
+
+int tui_column_parse(const char *word, tui_column *out)
+{
+    for (int c = 0; c < TUI_NCOLUMNS; c++) {
+        if (c != TUI_COL_TREND && strcmp(word, tui_column_key((tui_column)c)) == 0) {
+            *out = (tui_column)c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int tui_config_default_path(char *buf, size_t size, char *err, size_t err_size)
+{
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    int n;
+
+    /* the XDG spec: a relative $XDG_CONFIG_HOME is invalid, ignore it */
+    if (xdg && xdg[0] == '/')
+        n = snprintf(buf, size, "%s/pilotdeck/config", xdg);
+    else if (home && home[0])
+        n = snprintf(buf, size, "%s/.config/pilotdeck/config", home);
+    else {
+        snprintf(err, err_size, "neither XDG_CONFIG_HOME nor HOME is set: no configuration "
+                 "file (give one with --config FILE)");
+        return -1;
+    }
+    if (n < 0 || (size_t)n >= size) {
+        snprintf(err, err_size, "the configuration file's path is too long");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- values -------------------------------------------------------------------- */
+
+static int parse_bool(const char *v, int *out)
+{
+    static const char *const yes[] = { "true", "yes", "on", "1" };
+    static const char *const no[] = { "false", "no", "off", "0" };
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+            *out = strcasecmp(v, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* A finite number filling the whole of v, with an optional suffix. */
+static int parse_number(const char *v, const char *suffix, double *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtod(v, &end);
+    if (end == v || errno != 0 || !isfinite(*out))
+        return -1;
+    if (suffix && strcmp(end, suffix) == 0)
+        return 0;
+    return *end == '\0' ? 0 : -1;
+}
+
+/* A duration as exactly as it goes in its largest whole unit: 90m, 45s. */
+static void duration_text(char *buf, size_t size, int64_t ms)
+{
+    static const struct { int64_t ms; const char *unit; } units[] = {
+        { 86400000, "d" }, { 3600000, "h" }, { 60000, "m" }, { 1000, "s" }, { 1, "ms" }
+    };
+
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (ms % units[i].ms == 0 || units[i].ms == 1) {
+            snprintf(buf, size, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
+            return;
+        }
+    }
+}
+
+/* ---- the table of keys --------------------------------------------------------- */
+
+enum value_kind { V_SORT, V_BOOL, V_FILTER, V_WINDOW, V_DELAY, V_STALE, V_PERCENT, V_COUNT,
+                  V_SCHEME };
+
+struct key_row {
+    const char *section, *name;
+    enum value_kind kind;
+    size_t offset;     /* into tui_settings */
+    const char *comment; /* above the key in a written file */
+};
+
+/* The numeric kinds: the suffix that may follow, the range, what the field
+ * holds (the number divided by divisor, or a whole number) and what the
+ * message asks for. */
+static const struct number_rule {
+    const char *suffix;
+    double min, max, divisor;
+    int whole;
+    const char *what;
+} number_rules[] = {
+    [V_DELAY] = { "s", 0.05, 3600.0, 1.0, 0, "a number of seconds from 0.05 to 3600" },
+    [V_PERCENT] = { "%", 0.0, 100.0, 100.0, 0, "a percentage from 0 to 100" },
+    [V_COUNT] = { NULL, 1.0, 1e9, 1.0, 1, "a whole number from 1" },
+};
+
+#define AT(field) offsetof(tui_settings, field)
+
+static const struct key_row keys[] = {
+    { "top", "sort", V_SORT, AT(sort), "column to sort by (a --sort word)" },
+    { "top", "reverse", V_BOOL, AT(reverse), NULL },
+    { "top", "filter", V_FILTER, AT(filter), "only CEs whose name contains this" },
+    { "top", "window", V_WINDOW, AT(window_ms), "rates over the last (5m to 7d)" },
+    { "top", "delay", V_DELAY, AT(delay_s), "seconds between refreshes" },
+    { "top", "stale", V_STALE, AT(stale_ms), "no change for longer: stale" },
+    { "top", "mouse", V_BOOL, AT(mouse), NULL },
+    { "grades", "good", V_PERCENT, AT(grades.good), "efficiency at least: Good, Fair, Poor" },
+    { "grades", "fair", V_PERCENT, AT(grades.fair), NULL },
+    { "grades", "poor", V_PERCENT, AT(grades.poor), NULL },
+    { "grades", "min_ended", V_COUNT, AT(grades.min_ended),
+      "fewer pilots ended in the window: Idle" },
+    { "colors", "scheme", V_SCHEME, AT(scheme), "default, mono or light; then elements as\n"
+      "# ELEMENT = FG [on BG] [bold] [dim] [underline] [reverse]" },
+};
+
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static void *field_of(tui_settings *s, const struct key_row *k)
+{
+    return (char *)s + k->offset;
+}
+
+/* Read v into k's field of s: 0, or -1 with a message in err. */
+static int read_value(const struct key_row *k, const char *v, tui_settings *s, char *err,
+                      size_t err_size)
+{
+    void *f = field_of(s, k);
+    int64_t ms;
+    double x;
+
+    switch (k->kind) {
+    case V_SORT:
+        if (tui_column_parse(v, f) == 0)
+            return 0;
+        snprintf(err, err_size, "unknown column '%.40s' (a --sort word: name, state, done, "
+                 "...)", v);
+        return -1;
+    case V_BOOL:
+        if (parse_bool(v, f) == 0)
+            return 0;
+        snprintf(err, err_size, "'%.40s' is not true or false", v);
+        return -1;
+    case V_FILTER:
+        if (strlen(v) > PILOTDB_NAME_MAX) {
+            snprintf(err, err_size, "filter longer than %d bytes", PILOTDB_NAME_MAX);
+            return -1;
+        }
+        strcpy(f, v);
+        return 0;
+    case V_WINDOW:
+        return tui_window_parse(v, f, err, err_size);
+    case V_DELAY:
+    case V_PERCENT:
+    case V_COUNT: {
+        const struct number_rule *r = &number_rules[k->kind];
+        if (parse_number(v, r->suffix, &x) == 0 && x >= r->min && x <= r->max &&
+            (!r->whole || x == floor(x))) {
+            if (r->whole)
+                *(int64_t *)f = (int64_t)x;
+            else
+                *(double *)f = x / r->divisor;
+            return 0;
+        }
+        snprintf(err, err_size, "'%.40s' is not %s", v, r->what);
+        return -1;
+    }
+    case V_STALE:
+        if (tui_duration_parse(v, &ms) == 0 && ms >= 1000) {
+            *(int64_t *)f = ms;
+            return 0;
+        }
+        snprintf(err, err_size, "'%.40s' is not a duration of a second or more (30m, 2h)",
+                 v);
+        return -1;
+    case V_SCHEME:
+        for (int i = 0; i < TUI_NSCHEMES; i++) {
+            if (strcmp(v, scheme_names[i]) == 0) {
+                *(tui_scheme *)f = (tui_scheme)i;
+                return 0;
+            }
+        }
+        snprintf(err, err_size, "unknown scheme '%.40s' (default, mono or light)", v);
+        return -1;
+    }
+    return -1;
+}
+
+static void write_value(FILE *out, const struct key_row *k, const tui_settings *s)
+{
+    const void *f = (const char *)s + k->offset;
+    char buf[64];
+
+    switch (k->kind) {
+    case V_SORT: fprintf(out, "%s", tui_column_key(*(const tui_column *)f)); break;
+    case V_BOOL: fprintf(out, "%s", *(const int *)f ? "true" : "false"); break;
+    case V_FILTER:
+        /* a control character would end the line or hide what follows */
+        for (const unsigned char *c = f; *c; c++)
+            fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, out);
+        break;
+    case V_WINDOW:
+    case V_STALE:
+        duration_text(buf, sizeof buf, *(const int64_t *)f);
+        fprintf(out, "%s", buf);
+        break;
+    case V_DELAY: fprintf(out, "%.15g", *(const double *)f); break;
+    case V_PERCENT:
+        /* the shortest text that reads back as the same fraction */
+        for (int digits = 15; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, *(const double *)f * 100.0);
+            if (strtod(buf, NULL) / 100.0 == *(const double *)f)
+                break;
+        }
+        fprintf(out, "%s%%", buf);
+        break;
+    case V_COUNT: fprintf(out, "%lld", (long long)*(const int64_t *)f); break;
+    case V_SCHEME: fprintf(out, "%s", tui_scheme_name(*(const tui_scheme *)f)); break;
+    }
+}
+
+/* ---- reading ------------------------------------------------------------------- */
+
+struct reader {
+    FILE *file;
+    char *buf;             /* getline's */
+    size_t buf_size;
+    int line;              /* the line being parsed */
+    tui_settings *s;
+    int err_line;          /* the first error's line, 0: none yet */
+    char err[300];
+};
+
+static void fail_at(struct reader *rd, int line, const char *msg)
+{
+    if (rd->err_line == 0 || line < rd->err_line) {
+        rd->err_line = line;
+        snprintf(rd->err, sizeof rd->err, "%s", msg);
+    }
+}
+
+static int known_section(const char *name, size_t len)
+{
+    static const char *const sections[] = { "top", "grades", "colors" };
+
+    for (size_t i = 0; i < 3; i++)
+        if (strlen(sections[i]) == len && strncmp(name, sections[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* inih's reader: whole lines from the file, counted, with what inih itself
+ * lets pass refused (a NUL byte, an indented line, a section header of no
+ * known section, even without keys). */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct reader *rd = stream;
+    ssize_t len = getline(&rd->buf, &rd->buf_size, rd->file);
+    const char *p;
+
+    if (len < 0)
+        return NULL;
+    rd->line++;
+    p = rd->buf + strspn(rd->buf, " \t");
+    if ((size_t)len != strlen(rd->buf))
+        fail_at(rd, rd->line, "a NUL byte (not a text file)");
+    else if (len >= num)
+        fail_at(rd, rd->line, "line too long");
+    else if (p > rd->buf && !strchr(";#\r\n", *p))
+        fail_at(rd, rd->line, "indented line (an indented line would continue the "
+                "value above; start keys in the first column)");
+    else if (*p == '[' && !known_section(p + 1, strcspn(p + 1, "]\r\n"))) {
+        char msg[160];
+        int n = (int)strcspn(p + 1, "]\r\n");
+        snprintf(msg, sizeof msg, "unknown section [%.*s] (top, grades or colors)",
+                 n < 40 ? n : 40, p + 1);
+        fail_at(rd, rd->line, msg);
+    }
+    /* a refused line goes to inih empty: the first error is the one told */
+    snprintf(str, (size_t)num, "%s", rd->err_line == rd->line ? "\n" : rd->buf);
+    return str;
+}
+
+static int take_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct reader *rd = user;
+    char msg[300];
+    int style;
+
+    if (rd->err_line)
+        return 1; /* the first error is the one to tell */
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (strcmp(section, keys[i].section) == 0 && strcmp(name, keys[i].name) == 0) {
+            if (read_value(&keys[i], value, rd->s, msg, sizeof msg) != 0) {
+                char full[400];
+                snprintf(full, sizeof full, "%s: %s", name, msg);
+                fail_at(rd, rd->line, full);
+            }
+            return 1;
+        }
+    }
+    if (strcmp(section, "colors") == 0 && (style = scheme_element(name)) >= 0) {
+        if (scheme_color_parse(value, &rd->s->colors[style], msg, sizeof msg) != 0) {
+            char full[400];
+            snprintf(full, sizeof full, "%s: %s", name, msg);
+            fail_at(rd, rd->line, full);
+        }
+        return 1;
+    }
+    if (section[0] == '\0')
+        snprintf(msg, sizeof msg, "'%.40s' outside a section ([top], [grades], [colors])",
+                 name);
+    else if (strcmp(section, "colors") == 0)
+        snprintf(msg, sizeof msg, "unknown element '%.40s' in [colors] (title, header, "
+                 "sorted, selected, ok, warn, bad, dim, running, submitted, free, info, "
+                 "error, key, normal or scheme)", name);
+    else
+        snprintf(msg, sizeof msg, "unknown key '%.40s' in [%.20s]", name, section);
+    fail_at(rd, rd->line, msg);
+    return 1;
+}
+
+int tui_config_load(const char *path, int missing_ok, tui_settings *s, char *err,
+                    size_t err_size)
+{
+    struct reader rd;
+    struct stat st;
+    int ini_rc;
+
+    memset(&rd, 0, sizeof rd);
+    rd.s = s;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, err_size, "%s: is a directory", path);
+        return -1;
+    }
+    rd.file = fopen(path, "r");
+    if (!rd.file) {
+        if (errno == ENOENT && missing_ok)
+            return 1;
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    ini_rc = ini_parse_stream(read_line, &rd, take_key, &rd);
+    if (ini_rc > 0)
+        fail_at(&rd, ini_rc, "syntax error (expected [section], key = value, or a comment "
+                "starting with ; or #)");
+    else if (ini_rc < 0)
+        fail_at(&rd, 1, "out of memory");
+    if (ferror(rd.file))
+        fail_at(&rd, rd.line + 1, strerror(EIO));
+    fclose(rd.file);
+    free(rd.buf);
+    if (rd.err_line > 0) {
+        snprintf(err, err_size, "%s:%d: %s", path, rd.err_line, rd.err);
+        return -1;
+    }
+    if (tui_grades_check(&s->grades, rd.err, sizeof rd.err) != 0) {
+        snprintf(err, err_size, "%s: [grades]: %s", path, rd.err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- writing ------------------------------------------------------------------- */
+
+/* Make the missing directories above path (mode 0700, as XDG asks): 0, or
+ * -1 with a message in err. */
+static int make_parents(const char *path, char *err, size_t err_size)
+{
+    char dir[PATH_MAX];
+    struct stat st;
+
+    if (strlen(path) >= sizeof dir) {
+        snprintf(err, err_size, "%s: path too long", path);
+        return -1;
+    }
+    strcpy(dir, path);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (stat(dir, &st) != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, err_size, "cannot create %s: %s", dir, strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
+
+static int write_settings(FILE *out, const tui_settings *s)
+{
+    const char *section = NULL;
+
+    fprintf(out, "# pilotdeck dashboard settings, written by `pilotdeck top` (S).\n"
+                 "# Command-line options win over these.\n");
+    for (size_t i = 0; i < NKEYS; i++) {
+        if (!section || strcmp(section, keys[i].section) != 0) {
+            section = keys[i].section;
+            fprintf(out, "\n[%s]\n", section);
+        }
+        if (keys[i].comment)
+            fprintf(out, "# %s\n", keys[i].comment);
+        fprintf(out, "%s = ", keys[i].name);
+        write_value(out, &keys[i], s);
+        fputc('\n', out);
+    }
+    for (int style = 0; style < TUI_COLOR_ELEMENTS; style++) {
+        char text[128];
+        if (!s->colors[style].set || !scheme_element_name((enum tui_style)style))
+            continue;
+        scheme_color_text(text, sizeof text, &s->colors[style]);
+        fprintf(out, "%s = %s\n", scheme_element_name((enum tui_style)style), text);
+    }
+    return ferror(out) ? -1 : 0;
+}
+
+int tui_config_save(const char *path, const tui_settings *s, char *err, size_t err_size)
+{
+    static unsigned attempt;
+    char target[PATH_MAX], tmp[PATH_MAX + 40];
+    struct stat st;
+    FILE *out;
+    int fd = -1;
+
+    /* inih reads lines of up to 198 characters */
+    if (strlen(s->filter) > CONFIG_FILTER_MAX) {
+        snprintf(err, err_size, "a filter of more than %d bytes cannot be saved",
+                 CONFIG_FILTER_MAX);
+        return -1;
+    }
+    /* a linked file (dotfiles kept elsewhere) stays linked */
+    if (!realpath(path, target)) {
+        if (strlen(path) >= sizeof target) {
+            snprintf(err, err_size, "%s: path too long", path);
+            return -1;
+        }
+        strcpy(target, path);
+    }
+    if (make_parents(target, err, err_size) != 0)
+        return -1;
+    /* open() applies the umask to 0666, as for any file the user makes */
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%u", target, (long)getpid(), attempt++);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        snprintf(err, err_size, "cannot write in the directory of %s: %s", target,
+                 strerror(errno));
+        return -1;
+    }
+    /* a file the user made private stays private */
+    if (stat(target, &st) == 0)
+        (void)fchmod(fd, st.st_mode & 07777);
+    out = fdopen(fd, "w");
+    if (!out || write_settings(out, s) != 0 || fflush(out) != 0 || fsync(fd) != 0) {
+        snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
+        if (out)
+            fclose(out);
+        else
+            close(fd);
+        unlink(tmp);
+        return -1;
+    }
+    if (fclose(out) != 0 || rename(tmp, target) != 0) {
+        snprintf(err, err_size, "cannot write %s: %s", target, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
