@@ -41,7 +41,7 @@ cleanup() {
         tail_logs "$tree"/*.log
         [ ! -d "$cluster" ] || "$SRC/scripts/slurm-local" logs "$cluster" 2>&1
     fi
-    [ ! -d "$cluster" ] || "$SRC/scripts/slurm-local" down "$cluster" 2>/dev/null
+    [ ! -d "$cluster" ] || "$SRC/scripts/slurm-local" down "$cluster"
     rm -rf "$work"
 }
 trap 'cleanup $?' EXIT
@@ -94,7 +94,8 @@ jobs_started=$(now)
 "$tree/examples/slurm/submit.sh" || fail "examples/slurm/submit.sh failed"
 deadline=$(($(date +%s) + jobs_timeout))
 while :; do
-    queue=$(squeue -h -o '%i %T %r' 2>&1) || fail "squeue failed: $queue"
+    queue=$(squeue -h -o '%i %T %r' 2>"$work/squeue.err") ||
+        fail "squeue failed: $(cat "$work/squeue.err")"
     [ -n "$queue" ] || break
     case $queue in
         *DependencyNeverSatisfied*)
