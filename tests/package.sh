@@ -3,7 +3,7 @@
 # own: configured with a pkg-config that knows no cmocka and no C++
 # compiler, so the build shows it needs neither; lintian clean of errors;
 # unpacked with dpkg -x and its pilotdeck run from there (--version, a
-# scenario found by name, the shipped goldens replayed).  Then the same
+# scenario found by name, the shipped goldens replayed), its man page read.  Then the same
 # tree through cmake --install into a prefix that is then moved.
 # Usage: package.sh SOURCE_DIR WORK_DIR
 set -eu
@@ -13,7 +13,7 @@ fail() {
     echo "package.sh: $*" >&2
     exit 1
 }
-for tool in dpkg-shlibdeps lintian file; do
+for tool in dpkg-shlibdeps lintian file scdoc; do
     command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (scripts/install-deps --test)"
 done
 build=$work/build root=$work/root
@@ -73,19 +73,22 @@ installed_works() {
 
 # The package's files, unpacked.
 dpkg -x "$deb" "$root"
-for f in usr/bin/pilotdeck usr/share/doc/pilotdeck/copyright usr/share/doc/pilotdeck/changelog.gz \
-         usr/share/doc/pilotdeck/README.md usr/share/pilotdeck/scenarios/outage.ini; do
+for f in usr/bin/pilotdeck usr/share/man/man1/pilotdeck.1.gz usr/share/doc/pilotdeck/copyright \
+         usr/share/doc/pilotdeck/changelog.gz usr/share/doc/pilotdeck/README.md \
+         usr/share/pilotdeck/scenarios/outage.ini; do
     [ -e "$root/$f" ] || fail "$f is not in the package"
 done
 installed_works "$root/usr"
+man --warnings -l "$root/usr/share/man/man1/pilotdeck.1.gz" >/dev/null 2>"$work/man.log" &&
+    ! [ -s "$work/man.log" ] || { cat "$work/man.log"; fail "man warns about pilotdeck.1"; }
 "$root/usr/bin/pilotdeck" test "$root/usr/share/pilotdeck/scenarios" --jobs 2 >"$work/test.log" ||
     { cat "$work/test.log"; fail "the shipped goldens do not replay"; }
 tail -n 1 "$work/test.log"
 
 # cmake --install: the program, scenarios and docs, found after the prefix moved.
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
-for f in bin/pilotdeck share/doc/pilotdeck/README.md share/doc/pilotdeck/LICENSE \
-         share/pilotdeck/scenarios/grid50.ini; do
+for f in bin/pilotdeck share/man/man1/pilotdeck.1.gz share/doc/pilotdeck/README.md \
+         share/doc/pilotdeck/LICENSE share/pilotdeck/scenarios/grid50.ini; do
     [ -e "$work/prefix/$f" ] || fail "cmake --install did not install $f"
 done
 mv "$work/prefix" "$work/moved"
