@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "pilotsim.h"
 #include "pilottui.h"
+#include "scenario_path.h"
 #include "top_config.h"
 #include "top_whatif.h"
 
@@ -157,7 +158,7 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
         o.unicode = 0;
 
     if (path)
-        rc = sim_scenario_load(path, &scn, errbuf, sizeof errbuf);
+        rc = cli_scenario_load(path, &scn, errbuf, sizeof errbuf);
     else
         rc = sim_scenario_parse(demo_scenario, "built-in demo scenario", &scn, errbuf,
                                 sizeof errbuf);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "pilotsim.h"
+#include "scenario_path.h"
 
 enum { OPT_SEED = 1, OPT_DB, OPT_UNTIL, OPT_SPEED, OPT_JSON, OPT_CSV };
 
@@ -157,7 +158,7 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
 
     if (cli_parse(a, take_sim_option, &o))
         return a->status;
-    rc = sim_scenario_load(a->args[0], &scn, err, sizeof err);
+    rc = cli_scenario_load(a->args[0], &scn, err, sizeof err);
     if (rc != SIM_OK) {
         cli_error("%s", err);
         goto out;

@@ -553,7 +553,7 @@ static int sweep_plot(const sim_study *st, const char *path, int m, const double
     if (status != 0) {
         if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 127)
             cli_error("--plot needs gnuplot, which was not found (install gnuplot-nox, "
-                      "e.g. with scripts/install-deps)");
+                      "e.g. apt-get install gnuplot-nox)");
         else
             cli_error("gnuplot failed to draw %s (%s %d; its message, if any, is above)",
                       path, status != -1 && WIFSIGNALED(status) ? "signal" : "exit status",
@@ -609,7 +609,7 @@ int study_check_output(const struct study_output *out)
             if (gp)
                 pclose(gp);
             cli_error("--plot needs gnuplot, which was not found (install gnuplot-nox, "
-                      "e.g. with scripts/install-deps)");
+                      "e.g. apt-get install gnuplot-nox)");
             return CLI_FAILED;
         }
         pclose(gp);
