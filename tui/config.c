@@ -283,7 +283,7 @@ struct reader {
     int line;              /* the line being parsed */
     tui_settings *s;
     int err_line;          /* the first error's line, 0: none yet */
-    char err[300];
+    char err[512];
 };
 
 static void fail_at(struct reader *rd, int line, const char *msg)
