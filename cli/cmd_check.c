@@ -219,13 +219,13 @@ static int selected(const struct check_options *o, const pilotdb_ce *ce)
 }
 
 /* The efficiency in percent of done and failed pilots ended in the
- * window, or -1 when fewer than TUI_HEALTH_MIN_FINISHED ended (idle): the
+ * window, or -1 when fewer than TUI_GRADE_MIN_ENDED ended (idle): the
  * dashboard's "too few to judge". */
 static double efficiency_percent(int64_t done, int64_t failed)
 {
     int64_t ended = done + failed;
 
-    return ended < TUI_HEALTH_MIN_FINISHED ? -1.0 : 100.0 * (double)done / (double)ended;
+    return ended < TUI_GRADE_MIN_ENDED ? -1.0 : 100.0 * (double)done / (double)ended;
 }
 
 static void add_up(const tui_view *view, const struct check_options *o, struct selection *s)
@@ -331,7 +331,7 @@ static void efficiency_clause(struct clause *c, const tui_view *view,
         /* Idle: too few ended pilots to judge, so never an alert. */
         c->state = STATE_OK;
         say(&c->text, "efficiency idle over %s (%lld ended, fewer than %d)", window,
-            (long long)(s->window_done + s->window_failed), TUI_HEALTH_MIN_FINISHED);
+            (long long)(s->window_done + s->window_failed), TUI_GRADE_MIN_ENDED);
         return;
     }
     c->state = below(efficiency, o->warn_efficiency, o->crit_efficiency);
@@ -512,7 +512,7 @@ const struct cli_command cmd_check = {
         "Nagios ranges; without one the state is OK whenever the database can be\n"
         "read.  The efficiency is the share of the pilots ended inside the window\n"
         "that ended done, as 'pilotdeck top' counts them; with fewer than "
-        CLI_TEXT(TUI_HEALTH_MIN_FINISHED) " ended\n"
+        CLI_TEXT(TUI_GRADE_MIN_ENDED) " ended\n"
         "it is idle and never alerts.  The text names the CEs with the fewest free\n"
         "slots and the lowest efficiency.  Perfdata: free_slots, capacity,\n"
         "submitted, running, efficiency (%, U when idle), ended (in the window), and\n"

@@ -40,7 +40,7 @@ static const struct family {
      "Pilots that ended failed inside the efficiency window.", FIG_WINDOW_FAILED},
     {"pilotdeck_ce_efficiency_ratio", "gauge",
      "Share of the pilots ended inside the window that ended done; no sample when"
-     " fewer than " CLI_TEXT(TUI_HEALTH_MIN_FINISHED) " ended (idle).", FIG_EFFICIENCY},
+     " fewer than " CLI_TEXT(TUI_GRADE_MIN_ENDED) " ended (idle).", FIG_EFFICIENCY},
     {"pilotdeck_ce_pilots_done_total", "counter", "Pilots that ended done.", FIG_DONE},
     {"pilotdeck_ce_pilots_failed_total", "counter", "Pilots that ended failed.",
      FIG_FAILED},
@@ -63,7 +63,7 @@ static int ce_value(const tui_ce_row *row, enum ce_figure figure, double *value)
     case FIG_EFFICIENCY:
         /* An absent sample, not NaN: NaN would turn sum() and avg() over
          * the CEs into NaN, while a missing one is left out of them. */
-        if (ended < TUI_HEALTH_MIN_FINISHED)
+        if (ended < TUI_GRADE_MIN_ENDED)
             return -1;
         *value = (double)row->rates.done / (double)ended;
         break;
@@ -247,7 +247,7 @@ const struct cli_command cmd_metrics = {
                    "(labels ce and site) its capacity, whether it is enabled, its submitted\n"
                    "and running pilots, its free slots, the pilots that ended done and failed\n"
                    "inside the window and its efficiency there (the share that ended done;\n"
-                   "none while fewer than " CLI_TEXT(TUI_HEALTH_MIN_FINISHED)
+                   "none while fewer than " CLI_TEXT(TUI_GRADE_MIN_ENDED)
                    " ended), and its done and failed pilots as\n"
                    "counters; then the window, and when a pilot last changed (a wall-clock\n"
                    "database only).  The figures are those 'pilotdeck top' shows for the same\n"

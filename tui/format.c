@@ -9,7 +9,7 @@
 #include <string.h>
 
 const tui_grades tui_grades_default = {
-    .good = 0.85, .fair = 0.60, .poor = 0.25, .min_ended = 10
+    .good = 0.85, .fair = 0.60, .poor = 0.25, .min_ended = TUI_GRADE_MIN_ENDED
 };
 
 /* v with a space between groups of three digits: "5 432", "-12 345". */

@@ -126,9 +126,10 @@ typedef enum tui_over_cause {
     TUI_OVER_LOWERED    /* capacity lowered below its active pilots */
 } tui_over_cause;
 
-/* Pilots that ended below this count make a CE "n/a" in `pilotdeck check`
- * and `metrics` (the dashboard's grades use tui_grades.min_ended). */
-#define TUI_HEALTH_MIN_FINISHED 5
+/* Fewer pilots ended in the window than this make a CE (or a selection)
+ * Idle: the default of tui_grades.min_ended, and what `pilotdeck check` and
+ * `metrics` use, so that every view calls the same CEs idle. */
+#define TUI_GRADE_MIN_ENDED 10
 
 /* The columns of the CE table, in display order; also the sort keys. */
 typedef enum tui_column {

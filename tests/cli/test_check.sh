@@ -59,13 +59,14 @@ check 3 --db "$work/junk.db" check; has "$got" "PILOTDECK UNKNOWN: cannot open d
 
 # -- an empty database: OK without thresholds; nothing ever changed ------------------------
 check 0 check
-same "$got" "PILOTDECK OK: 0 free slots of 0; efficiency idle over 1h (0 ended, fewer than 5); 0 CEs | 'free_slots'=0;;;0;0 'capacity'=0;;;0; 'submitted'=0;;;0; 'running'=0;;;0; 'efficiency'=U;;;0;100 'ended'=0;;;0; 'age'=U;;;0;" \
+same "$got" "PILOTDECK OK: 0 free slots of 0; efficiency idle over 1h (0 ended, fewer than 10); 0 CEs | 'free_slots'=0;;;0;0 'capacity'=0;;;0; 'submitted'=0;;;0; 'running'=0;;;0; 'efficiency'=U;;;0;100 'ended'=0;;;0; 'age'=U;;;0;" \
     "an empty database"
 check 2 check --stale 1h;         has "$got" "PILOTDECK CRITICAL: no pilot change recorded (--stale 1h);"
 
 # -- a database of known pilots ------------------------------------------------------------
-# SITE-1: ce-a (capacity 10) 4 done and 1 failed in the last hour, one
-# waiting, one running; ce-b (capacity 4) 2 done and 3 failed, one running.
+# SITE-1: ce-a (capacity 10) 8 done and 2 failed in the last hour, one
+# waiting, one running; ce-b (capacity 4) 4 done and 6 failed, one running
+# (10 ended each: no fewer than an Idle CE has).
 # SITE-2: ce-c (capacity 3, disabled) 2 failed: idle.  The last change
 # (ce-a's running pilot) 300 s ago.
 {
@@ -77,6 +78,10 @@ check 2 check --stale 1h;         has "$got" "PILOTDECK CRITICAL: no pilot chang
     record_ago b1 ce-b done 700; record_ago b2 ce-b done 700
     record_ago b3 ce-b failed 700; record_ago b4 ce-b failed 700; record_ago b5 ce-b failed 700
     record_ago b6 ce-b running 2000
+    for i in 11 12 13 14; do record_ago a$i ce-a submitted 3000; record_ago a$i ce-a done 600; done
+    record_ago a15 ce-a submitted 3000; record_ago a15 ce-a failed 500
+    for i in 11 12; do record_ago b$i ce-b submitted 3000; record_ago b$i ce-b done 700; done
+    for i in 13 14 15; do record_ago b$i ce-b submitted 3000; record_ago b$i ce-b failed 700; done
     record_ago c1 ce-c submitted 2000 ', "site": "SITE-2"'; record_ago c1 ce-c failed 1000
     record_ago c2 ce-c submitted 2000 ', "site": "SITE-2"'; record_ago c2 ce-c failed 1000
 } >known.jsonl
@@ -90,17 +95,17 @@ PERF="'capacity'=14;;;0; 'submitted'=1;;;0; 'running'=2;;;0;"
 save
 check 0 check
 unchanged "check"
-same "$got" "PILOTDECK OK: 11 free slots of 14 (fewest: ce-b 3); efficiency 50.0% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;;;0;14 $PERF 'efficiency'=50.00%;;;0;100 'ended'=12;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK OK: 11 free slots of 14 (fewest: ce-b 3); efficiency 54.5% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;;;0;14 $PERF 'efficiency'=54.55%;;;0;100 'ended'=22;;;0; 'age'=AGEs;;;0;" \
     "OK without thresholds"
 age=$(printf '%s' "$out" | sed "s/.*'age'=\([0-9]*\)s.*/\1/")
 [ "$age" -ge 300 ] && [ "$age" -lt 400 ] && ok || bad "age $age, wanted 300 s and a little"
 check 0 check --warn-free 11 --crit-free 5 --warn-efficiency 50 --crit-efficiency 40%
-same "$got" "PILOTDECK OK: 11 free slots of 14 (fewest: ce-b 3); efficiency 50.0% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;11:;5:;0;14 $PERF 'efficiency'=50.00%;50:;40:;0;100 'ended'=12;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK OK: 11 free slots of 14 (fewest: ce-b 3); efficiency 54.5% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;11:;5:;0;14 $PERF 'efficiency'=54.55%;50:;40:;0;100 'ended'=22;;;0; 'age'=AGEs;;;0;" \
     "OK within thresholds"
 
 # WARNING and CRITICAL on free slots.
 check 1 check --warn-free 12
-same "$got" "PILOTDECK WARNING: 11 free slots of 14, fewer than 12 (fewest: ce-b 3); efficiency 50.0% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;12:;;0;14 $PERF 'efficiency'=50.00%;;;0;100 'ended'=12;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK WARNING: 11 free slots of 14, fewer than 12 (fewest: ce-b 3); efficiency 54.5% over 1h (lowest: ce-b 40.0%); 3 CEs (1 disabled) | 'free_slots'=11;12:;;0;14 $PERF 'efficiency'=54.55%;;;0;100 'ended'=22;;;0; 'age'=AGEs;;;0;" \
     "WARNING on free slots"
 check 2 check --warn-free 20 --crit-free 12
 has "$got" "PILOTDECK CRITICAL: 11 free slots of 14, fewer than 12 (fewest: ce-b 3);"
@@ -108,14 +113,14 @@ has "$got" "'free_slots'=11;20:;12:;0;14 "
 
 # WARNING and CRITICAL on efficiency: the alerting clause comes first.
 check 1 check --warn-efficiency 60
-same "$got" "PILOTDECK WARNING: efficiency 50.0% over 1h, below 60% (lowest: ce-b 40.0%); 11 free slots of 14 (fewest: ce-b 3); 3 CEs (1 disabled) | 'free_slots'=11;;;0;14 $PERF 'efficiency'=50.00%;60:;;0;100 'ended'=12;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK WARNING: efficiency 54.5% over 1h, below 60% (lowest: ce-b 40.0%); 11 free slots of 14 (fewest: ce-b 3); 3 CEs (1 disabled) | 'free_slots'=11;;;0;14 $PERF 'efficiency'=54.55%;60:;;0;100 'ended'=22;;;0; 'age'=AGEs;;;0;" \
     "WARNING on efficiency"
-check 2 check --warn-efficiency 90 --crit-efficiency 50.5%
-has "$got" "PILOTDECK CRITICAL: efficiency 50.0% over 1h, below 50.5% (lowest: ce-b 40.0%);"
-has "$got" "'efficiency'=50.00%;90:;50.5:;0;100 "
+check 2 check --warn-efficiency 90 --crit-efficiency 55%
+has "$got" "PILOTDECK CRITICAL: efficiency 54.5% over 1h, below 55% (lowest: ce-b 40.0%);"
+has "$got" "'efficiency'=54.55%;90:;55:;0;100 "
 # Both: CRITICAL first, then WARNING, then what is fine.
 check 2 check --crit-free 12 --warn-efficiency 60 --stale 1h
-has "$got" "PILOTDECK CRITICAL: 11 free slots of 14, fewer than 12 (fewest: ce-b 3); efficiency 50.0% over 1h, below 60% (lowest: ce-b 40.0%); last pilot change 0:0"
+has "$got" "PILOTDECK CRITICAL: 11 free slots of 14, fewer than 12 (fewest: ce-b 3); efficiency 54.5% over 1h, below 60% (lowest: ce-b 40.0%); last pilot change 0:0"
 
 # Staleness (CRITICAL): the last change was 300 s ago.
 check 2 check --stale 2m
@@ -127,17 +132,17 @@ has "$got" "; last pilot change 0:0"; has "$got" "'age'=AGEs;;3600;0;"
 
 # Selections: a site, a CE, an idle CE that never alerts on efficiency.
 check 1 check --site SITE-1 --warn-efficiency 61
-same "$got" "PILOTDECK WARNING: efficiency 60.0% over 1h, below 61% (lowest: ce-b 40.0%); 11 free slots of 14 (fewest: ce-b 3); 2 CEs of site SITE-1 | 'free_slots'=11;;;0;14 $PERF 'efficiency'=60.00%;61:;;0;100 'ended'=10;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK WARNING: efficiency 60.0% over 1h, below 61% (lowest: ce-b 40.0%); 11 free slots of 14 (fewest: ce-b 3); 2 CEs of site SITE-1 | 'free_slots'=11;;;0;14 $PERF 'efficiency'=60.00%;61:;;0;100 'ended'=20;;;0; 'age'=AGEs;;;0;" \
     "--site SITE-1"
 check 1 check --ce ce-a --warn-efficiency 85 --crit-efficiency 80
-same "$got" "PILOTDECK WARNING: efficiency 80.0% over 1h, below 85%; 8 free slots of 10; CE ce-a | 'free_slots'=8;;;0;10 'capacity'=10;;;0; 'submitted'=1;;;0; 'running'=1;;;0; 'efficiency'=80.00%;85:;80:;0;100 'ended'=5;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK WARNING: efficiency 80.0% over 1h, below 85%; 8 free slots of 10; CE ce-a | 'free_slots'=8;;;0;10 'capacity'=10;;;0; 'submitted'=1;;;0; 'running'=1;;;0; 'efficiency'=80.00%;85:;80:;0;100 'ended'=10;;;0; 'age'=AGEs;;;0;" \
     "--ce ce-a"
 check 0 check --ce ce-c --warn-efficiency 99 --crit-efficiency 99
-same "$got" "PILOTDECK OK: 0 free slots of 0; efficiency idle over 1h (2 ended, fewer than 5); CE ce-c (1 disabled) | 'free_slots'=0;;;0;0 'capacity'=0;;;0; 'submitted'=0;;;0; 'running'=0;;;0; 'efficiency'=U;99:;99:;0;100 'ended'=2;;;0; 'age'=AGEs;;;0;" \
+same "$got" "PILOTDECK OK: 0 free slots of 0; efficiency idle over 1h (2 ended, fewer than 10); CE ce-c (1 disabled) | 'free_slots'=0;;;0;0 'capacity'=0;;;0; 'submitted'=0;;;0; 'running'=0;;;0; 'efficiency'=U;99:;99:;0;100 'ended'=2;;;0; 'age'=AGEs;;;0;" \
     "an idle CE"
 # A window of 5 minutes holds no ended pilot: idle everywhere.
 check 0 check --window 5m --crit-efficiency 99
-has "$got" "efficiency idle over 5m (0 ended, fewer than 5);"
+has "$got" "efficiency idle over 5m (0 ended, fewer than 10);"
 
 # -- a simulation: virtual times, so --stale cannot be judged -------------------------------
 SIM=$work/sim.db
@@ -156,7 +161,7 @@ same "$got" "PILOTDECK UNKNOWN: --stale needs a wall-clock database; this one ho
 } >pipes.jsonl
 expect 0 "$PD" --db "$work/pipes.db" ingest --add-ces pipes.jsonl
 check 0 --db "$work/pipes.db" check --site 's|t'
-same "$got" 'PILOTDECK OK: 0 free slots of 2 (fewest: p\x7cq 0, p\x7cr 0); efficiency idle over 1h (0 ended, fewer than 5); 2 CEs of site s\x7ct'" | 'free_slots'=0;;;0;2 'capacity'=2;;;0; 'submitted'=0;;;0; 'running'=2;;;0; 'efficiency'=U;;;0;100 'ended'=0;;;0; 'age'=AGEs;;;0;" \
+same "$got" 'PILOTDECK OK: 0 free slots of 2 (fewest: p\x7cq 0, p\x7cr 0); efficiency idle over 1h (0 ended, fewer than 10); 2 CEs of site s\x7ct'" | 'free_slots'=0;;;0;2 'capacity'=2;;;0; 'submitted'=0;;;0; 'running'=2;;;0; 'efficiency'=U;;;0;100 'ended'=0;;;0; 'age'=AGEs;;;0;" \
     "names with '|'"
 
 # ... nor would control characters and bytes that are not UTF-8 (a database

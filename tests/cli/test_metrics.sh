@@ -25,16 +25,18 @@ expect 2 "$PD" metrics --window 1m;    has "$err" "--window: 1m is out of range 
 expect 2 "$PD" metrics extra;          has "$err" "unexpected argument 'extra'"
 
 # -- a database of known pilots ------------------------------------------------------------
-# ce-a (site SITE-1, capacity 10): 4 done and 1 failed in the last hour, 2
+# ce-a (site SITE-1, capacity 10): 8 done and 2 failed in the last hour, 2
 # done a day ago, one waiting, one running.  The CE named with a quote, a
 # backslash and a non-ASCII letter (site likewise): one running pilot, idle.
-# ce-c (capacity 3, disabled): 2 failed in the last hour, idle (fewer than 5).
+# ce-c (capacity 3, disabled): 2 failed in the last hour, idle (fewer than 10).
 Q='ce \"q\\ é'          # as JSON writes it: ce "q\ é
 QS='lab \"x\"\\y'        # lab "x"\y
 {
     for i in 1 2 3 4 5 6 7; do record_ago a$i ce-a submitted 3000 ', "site": "SITE-1"'; done
     for i in 1 2 3 4; do record_ago a$i ce-a done 600; done
     record_ago a5 ce-a failed 500
+    for i in 11 12 13 14; do record_ago a$i ce-a submitted 3000; record_ago a$i ce-a done 600; done
+    record_ago a15 ce-a submitted 3000; record_ago a15 ce-a failed 500
     record_ago a7 ce-a running 2000
     record_ago a8 ce-a submitted 90000; record_ago a8 ce-a done 80000
     record_ago a9 ce-a submitted 90000; record_ago a9 ce-a done 80000
@@ -70,17 +72,17 @@ pilotdeck_ce_free_slots{$E} 0
 pilotdeck_ce_free_slots{$A} 8
 pilotdeck_ce_free_slots{$C} 0
 pilotdeck_ce_window_done_pilots{$E} 0
-pilotdeck_ce_window_done_pilots{$A} 4
+pilotdeck_ce_window_done_pilots{$A} 8
 pilotdeck_ce_window_done_pilots{$C} 0
 pilotdeck_ce_window_failed_pilots{$E} 0
-pilotdeck_ce_window_failed_pilots{$A} 1
+pilotdeck_ce_window_failed_pilots{$A} 2
 pilotdeck_ce_window_failed_pilots{$C} 2
 pilotdeck_ce_efficiency_ratio{$A} 0.8
 pilotdeck_ce_pilots_done_total{$E} 0
-pilotdeck_ce_pilots_done_total{$A} 6
+pilotdeck_ce_pilots_done_total{$A} 10
 pilotdeck_ce_pilots_done_total{$C} 0
 pilotdeck_ce_pilots_failed_total{$E} 0
-pilotdeck_ce_pilots_failed_total{$A} 1
+pilotdeck_ce_pilots_failed_total{$A} 2
 pilotdeck_ce_pilots_failed_total{$C} 2
 pilotdeck_efficiency_window_seconds 3600
 pilotdeck_last_change_timestamp_seconds $((now - 300))" "samples over 1h"
@@ -90,16 +92,16 @@ same "$(grep -c '^# TYPE ' metrics.txt)" 12 "TYPE lines"
 same "$(grep '^# TYPE' metrics.txt | awk '{print $3}' | sort | uniq -d)" "" "families twice"
 same "$(grep ' counter$' metrics.txt)" "# TYPE pilotdeck_ce_pilots_done_total counter
 # TYPE pilotdeck_ce_pilots_failed_total counter" "counters"
-has "$(cat metrics.txt)" "# HELP pilotdeck_ce_efficiency_ratio Share of the pilots ended inside the window that ended done; no sample when fewer than 5 ended (idle).
+has "$(cat metrics.txt)" "# HELP pilotdeck_ce_efficiency_ratio Share of the pilots ended inside the window that ended done; no sample when fewer than 10 ended (idle).
 # TYPE pilotdeck_ce_efficiency_ratio gauge
 pilotdeck_ce_efficiency_ratio{$A} 0.8"
 # The same bytes again: the order is fixed.
 expect 0 "$PD" metrics;   same "$out" "$(cat metrics.txt)" "a second run"
 
-# A wider window takes in the two done a day ago: 6 of 7.
+# A wider window takes in the two done a day ago: 10 of 12.
 expect 0 "$PD" metrics --window 1d
-has "$out" "pilotdeck_ce_window_done_pilots{$A} 6"
-has "$out" "pilotdeck_ce_efficiency_ratio{$A} 0.857142857142857"
+has "$out" "pilotdeck_ce_window_done_pilots{$A} 10"
+has "$out" "pilotdeck_ce_efficiency_ratio{$A} 0.833333333333333"
 has "$out" "pilotdeck_efficiency_window_seconds 86400"
 
 # The dashboard's figures for the same window.
