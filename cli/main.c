@@ -110,8 +110,33 @@ static int finish_output(int status)
     return status;
 }
 
+/*
+ * A mistake in the options before the command: exit status 2 after the
+ * message, except before `check`, a monitoring plugin, whose every bad
+ * argument is UNKNOWN (status 3, the message as its one line on stdout).
+ */
+static int global_error(int argc, char **argv, const char *message)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--db") == 0) {
+            i++;
+            continue;
+        }
+        if (argv[i][0] != '-') {
+            if (strcmp(argv[i], "check") != 0)
+                break;
+            printf("PILOTDECK UNKNOWN: %s\n", message);
+            return finish_output(3);
+        }
+    }
+    cli_error("%s", message);
+    return CLI_USAGE;
+}
+
 int main(int argc, char **argv)
 {
+    char message[256];
+
     struct cli_globals g = {0};
     const struct cli_command *cmd;
     const char *env = getenv("PILOTDECK_DB");
@@ -132,22 +157,19 @@ int main(int argc, char **argv)
                    PILOTDB_SCHEMA_VERSION);
             return finish_output(CLI_OK);
         } else if (strcmp(argv[i], "--db") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                cli_error("--db needs a path");
-                return CLI_USAGE;
-            }
+            if (i + 1 >= argc || !argv[i + 1][0])
+                return global_error(argc, argv, "--db needs a path");
             g.db_path = argv[++i];
             g.db_path_given = 1;
         } else if (strncmp(argv[i], "--db=", 5) == 0) {
-            if (!argv[i][5]) {
-                cli_error("--db needs a path");
-                return CLI_USAGE;
-            }
+            if (!argv[i][5])
+                return global_error(argc, argv, "--db needs a path");
             g.db_path = argv[i] + 5;
             g.db_path_given = 1;
         } else {
-            cli_error("unknown option '%s' (see 'pilotdeck --help')", argv[i]);
-            return CLI_USAGE;
+            snprintf(message, sizeof message, "unknown option '%s' (see 'pilotdeck --help')",
+                     cli_safe(argv[i]));
+            return global_error(argc, argv, message);
         }
     }
     if (i >= argc) {

@@ -37,6 +37,10 @@ expect 0 "$PD" init
 check 3 check --frob
 same "$got" "PILOTDECK UNKNOWN: unknown option '--frob' (see 'pilotdeck check --help')" "--frob"
 check 3 check -x;                 has "$got" "PILOTDECK UNKNOWN: unknown option '-x'"
+# before the command too: a plugin's every bad argument is UNKNOWN
+check 3 --bogus check;            same "$got" "PILOTDECK UNKNOWN: unknown option '--bogus' (see 'pilotdeck --help')" "--bogus check"
+check 3 --db= check;              same "$got" "PILOTDECK UNKNOWN: --db needs a path" "--db= check"
+expect 2 "$PD" --bogus summary;   has "$err" "unknown option '--bogus'"
 check 3 check --warn-free
 same "$got" "PILOTDECK UNKNOWN: option '--warn-free' needs a value" "missing value"
 check 3 check --warn-free 2x
