@@ -1,0 +1,677 @@
+/*
+ * cepage_draw.c - a CE's page as lines of text: written out plain
+ * (`top --once --ce NAME`), drawn on the curses screen with the selected
+ * pilot and its timeline, or given as JSON.  Outside text (names, refs,
+ * reasons, users) goes through tui_text_clean() before a terminal sees it.
+ */
+#include "cepage.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "draw.h"
+#include "screen.h"
+
+#define LINE_MAX_BYTES 1024
+
+struct line {
+    char text[LINE_MAX_BYTES];
+    enum tui_style style;
+    int pilot;              /* the index of the pilot it shows, or -1 */
+};
+
+struct lines {
+    struct line *v;
+    size_t n, cap;
+    int width, unicode;
+};
+
+static struct line *add(struct lines *ls, enum tui_style style, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static struct line *add(struct lines *ls, enum tui_style style, const char *fmt, ...)
+{
+    static struct line spare; /* written to when memory runs out */
+    struct line *l = &spare;
+    va_list ap;
+
+    if (ls->n == ls->cap) {
+        size_t cap = ls->cap ? ls->cap * 2 : 64;
+        struct line *v = realloc(ls->v, cap * sizeof *v);
+        if (v) {
+            ls->v = v;
+            ls->cap = cap;
+        }
+    }
+    if (ls->n < ls->cap)
+        l = &ls->v[ls->n++];
+    va_start(ap, fmt);
+    vsnprintf(l->text, sizeof l->text, fmt, ap);
+    va_end(ap);
+    l->style = style;
+    l->pilot = -1;
+    return l;
+}
+
+/* Outside text cleaned, cut or padded with spaces to width characters
+ * (width <= 0: as it is, cleaned). */
+static const char *cell(char *buf, size_t size, const char *text, int width)
+{
+    char clean[LINE_MAX_BYTES];
+    size_t bytes = 0;
+    int cells = 0;
+
+    tui_text_clean(clean, sizeof clean, text);
+    while (clean[bytes] && (width <= 0 || cells < width)) {
+        bytes++;
+        while (((unsigned char)clean[bytes] & 0xC0) == 0x80)
+            bytes++;
+        cells++;
+    }
+    if (bytes >= size)
+        bytes = size - 1;
+    memcpy(buf, clean, bytes);
+    while (width > 0 && cells < width && bytes + 1 < size) {
+        buf[bytes++] = ' ';
+        cells++;
+    }
+    buf[bytes] = '\0';
+    return buf;
+}
+
+/* A time of the database: local on a wall clock, T+ from the start on a
+ * simulation's; "-" for none. */
+static const char *time_text(char *buf, size_t size, int64_t ms, pilotdb_clock_type clock)
+{
+    if (ms == PILOTDB_NO_TIME) {
+        snprintf(buf, size, "-");
+    } else if (clock == PILOTDB_CLOCK_SIM || ms < 1000000000000LL) {
+        int64_t s = ms / 1000;
+        snprintf(buf, size, "T+%lldd %02lld:%02lld:%02lld", (long long)(s / 86400),
+                 (long long)(s / 3600 % 24), (long long)(s / 60 % 60), (long long)(s % 60));
+    } else {
+        time_t t = (time_t)(ms / 1000);
+        struct tm tm;
+        if (!localtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+            snprintf(buf, size, "%lld ms", (long long)ms);
+    }
+    return buf;
+}
+
+static const char *value_text(char *buf, size_t size, pilotdb_ce_field field,
+                              const pilotdb_ce_value *v)
+{
+    char clean[PILOTDB_NAME_MAX + 1];
+
+    if (v->null)
+        snprintf(buf, size, "-");
+    else if (field == PILOTDB_FIELD_SUCCESS_RATE)
+        snprintf(buf, size, "%.0f%%", v->d * 100.0);
+    else if (field == PILOTDB_FIELD_ENABLED)
+        snprintf(buf, size, "%s", v->i ? "enabled" : "disabled");
+    else if (field == PILOTDB_FIELD_SITE)
+        snprintf(buf, size, "%s", cell(clean, sizeof clean, v->text, 0));
+    else
+        snprintf(buf, size, "%lld", (long long)v->i);
+    return buf;
+}
+
+/* "by ingest (alice) at <time>" of a change log row. */
+static const char *who_when(char *buf, size_t size, const tui_cepage *page,
+                            const pilotdb_ce_history_row *row)
+{
+    char t[48], by[PILOTDB_WORD_MAX + 1], user[PILOTDB_USER_MAX + 1];
+
+    cell(by, sizeof by, row->by, 0);
+    cell(user, sizeof user, row->user, 0);
+    snprintf(buf, size, "%s by %s%s%s%s", time_text(t, sizeof t, row->at, page->clock), by,
+             user[0] ? " (" : "", user, user[0] ? ")" : "");
+    return buf;
+}
+
+static void add_config(struct lines *ls, const tui_cepage *page)
+{
+    const pilotdb_ce *ce = &page->ce;
+    char name[PILOTDB_NAME_MAX + 1], site[PILOTDB_NAME_MAX + 1], when[160], sr[48] = "";
+    char now[48];
+
+    cell(name, sizeof name, ce->name, 0);
+    cell(site, sizeof site, ce->site[0] ? ce->site : "(no site)", 0);
+    add(ls, TUI_S_TITLE, "CE %s  site %s  at %s", name, site,
+        time_text(now, sizeof now, page->now, page->clock));
+    if (page->clock != PILOTDB_CLOCK_WALL)
+        snprintf(sr, sizeof sr, "  success rate %.0f%% (simulated)", ce->success_rate * 100.0);
+    add(ls, TUI_S_NORMAL, "  capacity %lld (%s)  %s%s", (long long)ce->capacity,
+        ce->capacity_source == PILOTDB_CAPACITY_INFERRED ? "inferred" : "configured",
+        ce->enabled ? "enabled" : "disabled", sr);
+    if (page->created)
+        add(ls, TUI_S_NORMAL, "  created %s",
+            who_when(when, sizeof when, page, page->created));
+    if (page->last_change && page->last_change != page->created)
+        add(ls, TUI_S_NORMAL, "  last changed %s",
+            who_when(when, sizeof when, page, page->last_change));
+}
+
+static void add_counts(struct lines *ls, const tui_cepage *page)
+{
+    const pilotdb_ce *ce = &page->ce;
+    char c[PILOT_NSTATUS][24], active[24], cap[24];
+
+    for (int s = 0; s < PILOT_NSTATUS; s++)
+        tui_count_text(c[s], sizeof c[s], ce->count[s], 0);
+    tui_count_text(active, sizeof active, ce->active, 0);
+    tui_count_text(cap, sizeof cap, ce->capacity, 0);
+    add(ls, TUI_S_HEADER, "Pilots");
+    add(ls, TUI_S_NORMAL, "  submitted %s  running %s  done %s  failed %s  active %s/%s", c[0],
+        c[1], c[2], c[3], active, cap);
+}
+
+static void add_windows(struct lines *ls, const tui_cepage *page)
+{
+    static const char *const names[TUI_CEPAGE_NWINDOWS] = { "1h", "12h", "7d" };
+    int partial = 0;
+
+    add(ls, TUI_S_HEADER, "Rates  window  submitted/h     done/h   failed/h  efficiency  grade");
+    for (int w = 0; w < TUI_CEPAGE_NWINDOWS; w++) {
+        const tui_cepage_window *cw = &page->win[w];
+        char sub[24], done[24], failed[24], eff[16];
+        tui_per_hour_text(sub, sizeof sub, cw->rates.submitted_per_hour, 11);
+        tui_per_hour_text(done, sizeof done, cw->rates.done_per_hour, 10);
+        tui_per_hour_text(failed, sizeof failed, cw->rates.failed_per_hour, 10);
+        if (cw->efficiency < 0)
+            snprintf(eff, sizeof eff, "-");
+        else
+            snprintf(eff, sizeof eff, "%.0f%%", cw->efficiency * 100.0);
+        char label[8];
+        snprintf(label, sizeof label, "%s%s", names[w], cw->partial ? "*" : "");
+        add(ls, TUI_S_NORMAL, "       %-5s %11s %10s %10s  %10s  %s", label, sub, done,
+            failed, eff, tui_grade_name(cw->grade));
+        partial |= cw->partial;
+    }
+    if (partial) {
+        char span[32];
+        tui_span_text(span, sizeof span, page->win[TUI_CEPAGE_7D].span_ms);
+        add(ls, TUI_S_DIM, "       * over the CE's first %s, all its history holds", span);
+    }
+}
+
+/* A sparkline of the last width points of series, scaled to max. */
+static void spark(char *buf, size_t size, const int64_t *series, int width, int64_t max,
+                  int unicode)
+{
+    static const char *const blocks[8] = { "\u2581", "\u2582", "\u2583", "\u2584",
+                                           "\u2585", "\u2586", "\u2587", "\u2588" };
+    static const char ascii[] = "_.-:=+*#";
+    size_t off = 0;
+
+    if (width > TUI_CEPAGE_TREND_POINTS)
+        width = TUI_CEPAGE_TREND_POINTS;
+    for (int i = TUI_CEPAGE_TREND_POINTS - width; i < TUI_CEPAGE_TREND_POINTS; i++) {
+        int level = max > 0 ? (int)((series[i] * 7 + max / 2) / max) : 0;
+        const char *g;
+        char one[2] = { 0, 0 };
+        level = level < 0 ? 0 : level > 7 ? 7 : level;
+        if (unicode) {
+            g = blocks[level];
+        } else {
+            one[0] = ascii[level];
+            g = one;
+        }
+        if (off + strlen(g) + 1 > size)
+            break;
+        memcpy(buf + off, g, strlen(g));
+        off += strlen(g);
+    }
+    buf[off] = '\0';
+}
+
+static void add_trends(struct lines *ls, const tui_cepage *page)
+{
+    static const char *const names[TUI_CEPAGE_NTRENDS] = { "5 min", "1 h", "12 h" };
+    int64_t max = page->ce.capacity;
+    int width = ls->width - 24;
+    char max_text[24];
+
+    for (int r = 0; r < TUI_CEPAGE_NTRENDS; r++)
+        for (int i = 0; i < TUI_CEPAGE_TREND_POINTS; i++)
+            if (page->trend[r][i] > max)
+                max = page->trend[r][i];
+    tui_count_text(max_text, sizeof max_text, max, 0);
+    add(ls, TUI_S_HEADER, "Active pilots (0 to %s)", max_text);
+    if (width < 8)
+        width = 8;
+    for (int r = 0; r < TUI_CEPAGE_NTRENDS; r++) {
+        char bar[TUI_CEPAGE_TREND_POINTS * 3 + 1], span[16], last[24];
+        int w = width < TUI_CEPAGE_TREND_POINTS ? width : TUI_CEPAGE_TREND_POINTS;
+        spark(bar, sizeof bar, page->trend[r], w, max, ls->unicode);
+        tui_span_text(span, sizeof span, (int64_t)w * tui_cepage_step_ms[r]);
+        tui_count_text(last, sizeof last, page->trend[r][TUI_CEPAGE_TREND_POINTS - 1], 0);
+        add(ls, TUI_S_NORMAL, "  %-5s %4s %s %s", names[r], span, bar, last);
+    }
+}
+
+static void add_reasons(struct lines *ls, const char *title, const tui_reason_list *list)
+{
+    char n[24], d[24];
+
+    tui_count_text(n, sizeof n, list->with_reason, 0);
+    tui_count_text(d, sizeof d, list->distinct, 0);
+    add(ls, TUI_S_HEADER, "%s (%s pilots, %s distinct)", title, n, d);
+    if (list->n == 0)
+        add(ls, TUI_S_DIM, "  none");
+    for (size_t i = 0; i < list->n; i++) {
+        char count[24], reason[LINE_MAX_BYTES];
+        tui_count_text(count, sizeof count, list->top[i].count, 7);
+        cell(reason, sizeof reason, list->top[i].reason, ls->width - 11);
+        add(ls, TUI_S_NORMAL, "  %7s  %s", count, reason);
+    }
+}
+
+/* Append text cleaned and padded to width characters, then a space. */
+static void append_cell(char *row, size_t size, const char *text, int width)
+{
+    char c[LINE_MAX_BYTES];
+    size_t len = strlen(row);
+
+    snprintf(row + len, size - len, "%s ", cell(c, sizeof c, text, width));
+}
+
+/* The columns of the last pilots' table: a narrow screen drops the source
+ * status first, then the start. */
+static void add_pilots(struct lines *ls, const tui_cepage *page)
+{
+    int tw = page->clock == PILOTDB_CLOCK_WALL ? 19 : 13;
+    int started = ls->width >= 2 + 17 + 11 + 3 * (tw + 1);
+    int source = ls->width >= 2 + 17 + 11 + 11 + 3 * (tw + 1) + 10;
+    int reason_w = ls->width - (2 + 17 + 11 + (source ? 11 : 0) + (tw + 1) * (2 + started));
+    char row[LINE_MAX_BYTES] = "  ";
+
+    add(ls, TUI_S_HEADER, "Last pilots (Enter: timeline)");
+    append_cell(row, sizeof row, "REF", 16);
+    append_cell(row, sizeof row, "STATUS", 10);
+    if (source)
+        append_cell(row, sizeof row, "SOURCE", 10);
+    append_cell(row, sizeof row, "SUBMITTED", tw);
+    if (started)
+        append_cell(row, sizeof row, "STARTED", tw);
+    append_cell(row, sizeof row, "ENDED", tw);
+    if (reason_w > 0)
+        append_cell(row, sizeof row, "REASON", 0);
+    add(ls, TUI_S_HEADER, "%s", row);
+    if (page->npilots == 0)
+        add(ls, TUI_S_DIM, "  none");
+    for (size_t i = 0; i < page->npilots; i++) {
+        const tui_cepage_pilot *cp = &page->pilots[i];
+        const pilotdb_pilot *p = &cp->pilot;
+        char t[48], idref[40];
+
+        snprintf(idref, sizeof idref, "#%lld", (long long)p->id);
+        strcpy(row, "  ");
+        append_cell(row, sizeof row, p->ref[0] ? p->ref : idref, 16);
+        append_cell(row, sizeof row, pilot_status_name(p->status), 10);
+        if (source)
+            append_cell(row, sizeof row, p->source_status[0] ? p->source_status : "-", 10);
+        append_cell(row, sizeof row, time_text(t, sizeof t, p->submitted_at, page->clock), tw);
+        if (started)
+            append_cell(row, sizeof row, time_text(t, sizeof t, p->started_at, page->clock),
+                        tw);
+        append_cell(row, sizeof row, time_text(t, sizeof t, p->ended_at, page->clock), tw);
+        if (reason_w > 0)
+            append_cell(row, sizeof row, cp->reason, reason_w);
+        add(ls, TUI_S_NORMAL, "%s", row)->pilot = (int)i;
+    }
+}
+
+static void add_changes(struct lines *ls, const tui_cepage *page)
+{
+    add(ls, TUI_S_HEADER, "Change log");
+    if (page->nchanges == 0)
+        add(ls, TUI_S_DIM, "  none");
+    for (size_t i = 0; i < page->nchanges; i++) {
+        const pilotdb_ce_history_row *row = &page->changes[i];
+        char when[160], old_v[PILOTDB_NAME_MAX + 1], new_v[PILOTDB_NAME_MAX + 1];
+        who_when(when, sizeof when, page, row);
+        value_text(old_v, sizeof old_v, row->field, &row->old_value);
+        value_text(new_v, sizeof new_v, row->field, &row->new_value);
+        if (row->old_value.null)
+            add(ls, TUI_S_NORMAL, "  %s: %s %s", when, pilotdb_ce_field_name(row->field),
+                new_v);
+        else
+            add(ls, TUI_S_NORMAL, "  %s: %s %s -> %s", when,
+                pilotdb_ce_field_name(row->field), old_v, new_v);
+    }
+}
+
+static void page_lines(struct lines *ls, const tui_cepage *page)
+{
+    add_config(ls, page);
+    add_counts(ls, page);
+    add_windows(ls, page);
+    add_trends(ls, page);
+    add_reasons(ls, "Failure reasons", &page->failed);
+    add_reasons(ls, "Hold reasons", &page->held);
+    add_pilots(ls, page);
+    add_changes(ls, page);
+}
+
+static void timeline_lines(struct lines *ls, const tui_cepage *page, size_t i)
+{
+    const tui_cepage_pilot *cp = &page->pilots[i];
+    const pilotdb_pilot *p = &cp->pilot;
+    tui_timeline_step steps[3];
+    size_t n = tui_cepage_timeline(p, steps);
+    char ref[PILOTDB_NAME_MAX + 1], name[PILOTDB_NAME_MAX + 1], src[PILOTDB_WORD_MAX + 1];
+    char reason[LINE_MAX_BYTES];
+
+    cell(ref, sizeof ref, p->ref[0] ? p->ref : "(no ref)", 0);
+    cell(name, sizeof name, page->ce.name, 0);
+    cell(src, sizeof src, p->source_status[0] ? p->source_status : "-", 0);
+    add(ls, TUI_S_TITLE, "Pilot #%lld %s of CE %s", (long long)p->id, ref, name);
+    add(ls, TUI_S_NORMAL, "  status %s  source status %s", pilot_status_name(p->status), src);
+    add(ls, TUI_S_NORMAL, "  reason %s", cp->reason[0] ? cell(reason, sizeof reason,
+                                                                cp->reason, 0) : "-");
+    add(ls, TUI_S_HEADER, "Timeline");
+    for (size_t k = 0; k < n; k++) {
+        char t[48];
+        if (steps[k].kind == PILOTDB_TIME_UNKNOWN)
+            snprintf(t, sizeof t, "(time unknown)");
+        else
+            time_text(t, sizeof t, steps[k].at, page->clock);
+        add(ls, TUI_S_NORMAL, "  %-10s %-20s %s", pilot_status_name(steps[k].to), t,
+            pilotdb_time_kind_name(steps[k].kind));
+    }
+}
+
+int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
+{
+    struct lines ls = { NULL, 0, 0, width, unicode };
+    int rc = 0;
+
+    page_lines(&ls, page);
+    for (size_t i = 0; i < ls.n && rc == 0; i++) {
+        char cut[LINE_MAX_BYTES];
+        /* the line is already clean: cut it to the width */
+        size_t bytes = 0;
+        int cells = 0;
+        while (ls.v[i].text[bytes] && cells < width) {
+            bytes++;
+            while (((unsigned char)ls.v[i].text[bytes] & 0xC0) == 0x80)
+                bytes++;
+            cells++;
+        }
+        memcpy(cut, ls.v[i].text, bytes);
+        while (bytes > 0 && cut[bytes - 1] == ' ')
+            bytes--;
+        cut[bytes] = '\0';
+        if (fprintf(out, "%s\n", cut) < 0)
+            rc = -1;
+    }
+    free(ls.v);
+    if (rc == 0 && fflush(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* ---- curses ---------------------------------------------------------------- */
+
+static void put_line(struct tui_screen *scr, int y, const char *s, enum tui_style style,
+                     int fill)
+{
+    int bytes = 0, cells = 0;
+
+    while (s[bytes] && cells < COLS) {
+        bytes++;
+        while (((unsigned char)s[bytes] & 0xC0) == 0x80)
+            bytes++;
+        cells++;
+    }
+    attrset((attr_t)scr->attr[style]);
+    mvaddnstr(y, 0, s, bytes);
+    for (; fill && cells < COLS; cells++)
+        addch(' ');
+    attrset(A_NORMAL);
+}
+
+void tui_cepage_draw(struct tui_screen *scr, const tui_cepage *page, tui_cepage_ui *ui,
+                     int unicode, const char *status, int status_error)
+{
+    struct lines ls = { NULL, 0, 0, COLS, unicode };
+    int rows = LINES - 2;
+    long sel_line = -1;
+
+    if (ui->selected >= (long)page->npilots)
+        ui->selected = (long)page->npilots - 1;
+    if (ui->timeline && ui->selected >= 0)
+        timeline_lines(&ls, page, (size_t)ui->selected);
+    else
+        page_lines(&ls, page);
+    for (size_t i = 0; i < ls.n; i++)
+        if (ls.v[i].pilot >= 0 && ls.v[i].pilot == ui->selected && !ui->timeline)
+            sel_line = (long)i;
+    if (sel_line >= 0 && sel_line >= ui->first_line + rows)
+        ui->first_line = sel_line - rows + 1;
+    if (sel_line >= 0 && sel_line < ui->first_line)
+        ui->first_line = sel_line;
+    if (ui->first_line > (long)ls.n - rows)
+        ui->first_line = (long)ls.n - rows;
+    if (ui->first_line < 0 || ui->timeline)
+        ui->first_line = 0;
+    erase();
+    for (int y = 0; y < rows && ui->first_line + y < (long)ls.n; y++) {
+        const struct line *l = &ls.v[ui->first_line + y];
+        int selected = l->pilot >= 0 && l->pilot == ui->selected;
+        put_line(scr, y, l->text, selected ? TUI_S_SELECTED : l->style, selected);
+    }
+    if (status && status[0]) {
+        char clean[512];
+        tui_text_clean(clean, sizeof clean, status);
+        put_line(scr, LINES - 2, clean, status_error ? TUI_S_ERROR : TUI_S_INFO, 0);
+    }
+    put_line(scr, LINES - 1,
+             ui->timeline ? "Esc Back to the CE  q Quit"
+                          : "Esc Back  jk Move  Enter Timeline  PgUp/PgDn Scroll  q Quit",
+             TUI_S_KEY, 1);
+    free(ls.v);
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* A string of outside text: as it is when it is UTF-8, cleaned when not. */
+static json_t *text_json(const char *s)
+{
+    json_t *j = json_string(s);
+    char clean[LINE_MAX_BYTES];
+
+    if (j)
+        return j;
+    tui_text_clean(clean, sizeof clean, s);
+    return json_string(clean);
+}
+
+/* name_s: seconds on the database's clock (null when not known), and on a
+ * wall clock name_at in ISO 8601 UTC. */
+static int set_time(json_t *obj, const char *name, int64_t ms, pilotdb_clock_type clock)
+{
+    char key[64], iso[40];
+    struct tm tm;
+    time_t t;
+
+    snprintf(key, sizeof key, "%s_s", name);
+    if (json_object_set_new(obj, key, ms == PILOTDB_NO_TIME ? json_null()
+                                                            : json_real((double)ms / 1000.0)))
+        return -1;
+    if (clock != PILOTDB_CLOCK_WALL)
+        return 0;
+    snprintf(key, sizeof key, "%s_at", name);
+    t = (time_t)(ms / 1000);
+    if (ms == PILOTDB_NO_TIME || !gmtime_r(&t, &tm))
+        return json_object_set_new(obj, key, json_null());
+    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(iso + strlen(iso), sizeof iso - strlen(iso), ".%03dZ",
+             (int)(((ms % 1000) + 1000) % 1000));
+    return json_object_set_new(obj, key, json_string(iso));
+}
+
+static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
+{
+    if (v->null)
+        return json_null();
+    switch (field) {
+    case PILOTDB_FIELD_SUCCESS_RATE: return json_real(v->d);
+    case PILOTDB_FIELD_ENABLED: return json_boolean(v->i);
+    case PILOTDB_FIELD_SITE: return text_json(v->text);
+    case PILOTDB_FIELD_CAPACITY: break;
+    }
+    return json_integer(v->i);
+}
+
+static json_t *change_json(const tui_cepage *page, const pilotdb_ce_history_row *row)
+{
+    json_t *o;
+
+    if (!row)
+        return json_null();
+    o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "field", pilotdb_ce_field_name(row->field),
+                  "old", value_json(row->field, &row->old_value),
+                  "new", value_json(row->field, &row->new_value),
+                  "by", text_json(row->by),
+                  "user", row->user[0] ? text_json(row->user) : json_null());
+    if (o && set_time(o, "time", row->at, page->clock) != 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+static json_t *reasons_json(const tui_reason_list *list)
+{
+    json_t *top = json_array();
+
+    for (size_t i = 0; top && i < list->n; i++)
+        if (json_array_append_new(top, json_pack("{s:o, s:I}", "reason",
+                                                 text_json(list->top[i].reason), "count",
+                                                 (json_int_t)list->top[i].count))) {
+            json_decref(top);
+            top = NULL;
+        }
+    return json_pack("{s:I, s:I, s:o*}", "with_reason", (json_int_t)list->with_reason,
+                     "distinct", (json_int_t)list->distinct, "top", top);
+}
+
+static json_t *pilot_json(const tui_cepage *page, const tui_cepage_pilot *cp)
+{
+    const pilotdb_pilot *p = &cp->pilot;
+    tui_timeline_step steps[3];
+    size_t n = tui_cepage_timeline(p, steps);
+    json_t *timeline = json_array(), *o;
+
+    for (size_t k = 0; timeline && k < n; k++) {
+        json_t *step = json_pack("{s:s, s:s}", "status", pilot_status_name(steps[k].to),
+                                 "kind", pilotdb_time_kind_name(steps[k].kind));
+        if (!step || set_time(step, "time", steps[k].at, page->clock) ||
+            json_array_append_new(timeline, step)) {
+            json_decref(timeline);
+            timeline = NULL;
+        }
+    }
+    o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:o*}", "id", (json_int_t)p->id,
+                  "ref", p->ref[0] ? text_json(p->ref) : json_null(),
+                  "status", pilot_status_name(p->status),
+                  "source_status", p->source_status[0] ? text_json(p->source_status)
+                                                      : json_null(),
+                  "reason", cp->reason[0] ? text_json(cp->reason) : json_null(),
+                  "timeline", timeline);
+    if (o && (set_time(o, "submitted", p->submitted_at, page->clock) ||
+              set_time(o, "started", p->started_at, page->clock) ||
+              set_time(o, "ended", p->ended_at, page->clock))) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* Append item to array; -1 when item is NULL or the append fails. */
+static int append(json_t *array, json_t *item)
+{
+    return item && json_array_append_new(array, item) == 0 ? 0 : -1;
+}
+
+json_t *tui_cepage_json(const tui_cepage *page)
+{
+    static const char *const trend_names[TUI_CEPAGE_NTRENDS] = { "5m", "1h", "12h" };
+    const pilotdb_ce *ce = &page->ce;
+    json_t *windows = json_array(), *trends = json_array(), *pilots = json_array();
+    json_t *changes = json_array(), *o = NULL;
+    int bad = !windows || !trends || !pilots || !changes;
+
+    for (int w = 0; !bad && w < TUI_CEPAGE_NWINDOWS; w++) {
+        const tui_cepage_window *cw = &page->win[w];
+        bad = append(windows, json_pack(
+            "{s:I, s:I, s:b, s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:s}",
+            "window_s", (json_int_t)(cw->window_ms / 1000), "span_s",
+            (json_int_t)(cw->span_ms / 1000), "partial", cw->partial,
+            "submitted", (json_int_t)cw->rates.submitted, "done", (json_int_t)cw->rates.done,
+            "failed", (json_int_t)cw->rates.failed,
+            "submitted_per_hour", cw->rates.submitted_per_hour,
+            "done_per_hour", cw->rates.done_per_hour,
+            "failed_per_hour", cw->rates.failed_per_hour,
+            "efficiency", cw->efficiency < 0 ? json_null() : json_real(cw->efficiency),
+            "grade", tui_grade_name(cw->grade)));
+    }
+    for (int r = 0; !bad && r < TUI_CEPAGE_NTRENDS; r++) {
+        json_t *points = json_array();
+        for (int i = 0; points && i < TUI_CEPAGE_TREND_POINTS; i++)
+            if (json_array_append_new(points, json_integer(page->trend[r][i]))) {
+                json_decref(points);
+                points = NULL;
+            }
+        bad = append(trends, json_pack("{s:s, s:I, s:o*}", "step", trend_names[r], "step_s",
+                                       (json_int_t)(tui_cepage_step_ms[r] / 1000), "active",
+                                       points));
+    }
+    for (size_t i = 0; !bad && i < page->npilots; i++)
+        bad = append(pilots, pilot_json(page, &page->pilots[i]));
+    for (size_t i = 0; !bad && i < page->nchanges; i++)
+        bad = append(changes, change_json(page, &page->changes[i]));
+    if (!bad)
+        o = json_pack("{s:o, s:o, s:b, s:I, s:s, s:f, s:s, s:o, s:o,"
+                      " s:{s:I, s:I, s:I, s:I, s:I},"
+                      " s:o, s:o, s:o, s:o, s:o, s:o}",
+                      "name", text_json(ce->name),
+                      "site", ce->site[0] ? text_json(ce->site) : json_null(),
+                      "enabled", ce->enabled, "capacity", (json_int_t)ce->capacity,
+                      "capacity_source",
+                      ce->capacity_source == PILOTDB_CAPACITY_INFERRED ? "inferred"
+                                                                       : "configured",
+                      "success_rate", ce->success_rate,
+                      "clock", pilotdb_clock_kind_name(page->clock),
+                      "created", change_json(page, page->created),
+                      "last_change", change_json(page, page->last_change),
+                      "counts", "submitted", (json_int_t)ce->count[PILOT_SUBMITTED],
+                      "running", (json_int_t)ce->count[PILOT_RUNNING],
+                      "done", (json_int_t)ce->count[PILOT_DONE],
+                      "failed", (json_int_t)ce->count[PILOT_FAILED],
+                      "active", (json_int_t)ce->active,
+                      "windows", windows, "trends", trends,
+                      "failure_reasons", reasons_json(&page->failed),
+                      "hold_reasons", reasons_json(&page->held),
+                      "pilots", pilots, "changes", changes);
+    else {
+        /* json_pack() took them only when it ran */
+        json_decref(windows);
+        json_decref(trends);
+        json_decref(pilots);
+        json_decref(changes);
+    }
+    if (o && set_time(o, "now", page->now, page->clock) == 0)
+        return o;
+    json_decref(o);
+    return NULL;
+}
