@@ -3,7 +3,7 @@
  * one snapshot.  The CE's pilots are read in one pass
  * (pilotdb_ce_pilots_scan()) that sums the rates of three windows, the
  * active pilots of three trends (a difference array each), the reasons (a
- * hash table) and the ids of the last pilots; then those few pilots and the
+ * hash table) and the largest ids; then those few pilots and the
  * CE's change log are read whole.
  */
 #include "cepage.h"
@@ -39,8 +39,8 @@ struct scan {
     int64_t diff[TUI_CEPAGE_NTRENDS][TUI_CEPAGE_TREND_POINTS + 1];
     struct reason_entry *reasons;
     size_t cap, used;
-    int64_t last_ids[TUI_CEPAGE_PILOTS]; /* a ring of the newest ids */
-    size_t nseen;
+    int64_t newest_ids[TUI_CEPAGE_PILOTS]; /* the largest ids, largest first */
+    size_t nkept;
     int oom;
 };
 
@@ -139,6 +139,21 @@ static int in_window(int64_t at, int64_t now, int64_t window_ms)
     return at != PILOTDB_NO_TIME && at >= now - window_ms && at <= now;
 }
 
+/* Keep the TUI_CEPAGE_PILOTS largest ids seen, largest first (the scan
+ * comes in any order). */
+static void keep_newest(struct scan *s, int64_t id)
+{
+    size_t at;
+
+    if (s->nkept == TUI_CEPAGE_PILOTS && id <= s->newest_ids[TUI_CEPAGE_PILOTS - 1])
+        return;
+    if (s->nkept < TUI_CEPAGE_PILOTS)
+        s->nkept++;
+    for (at = s->nkept - 1; at > 0 && s->newest_ids[at - 1] < id; at--)
+        s->newest_ids[at] = s->newest_ids[at - 1];
+    s->newest_ids[at] = id;
+}
+
 static int scan_pilot(void *arg, const pilotdb_pilot_brief *p)
 {
     struct scan *s = arg;
@@ -154,13 +169,13 @@ static int scan_pilot(void *arg, const pilotdb_pilot_brief *p)
         if (ended && in_window(p->ended_at, now, span))
             s->counts[w][p->status == PILOT_DONE ? 1 : 2]++;
     }
-    /* Active from its first known time until its end (a pilot whose
-     * submission is unknown counts from its first known time). */
+    /* Active from its first known time (its submission when known) until
+     * its end: start <= t < end. */
     if (start != PILOTDB_NO_TIME && start <= now) {
         for (int r = 0; r < TUI_CEPAGE_NTRENDS; r++) {
             int64_t step = tui_cepage_step_ms[r];
             size_t from = point_at_or_after(start, now, step);
-            size_t to = ended ? point_at_or_after(p->ended_at + 1, now, step)
+            size_t to = ended ? point_at_or_after(p->ended_at, now, step)
                               : TUI_CEPAGE_TREND_POINTS;
             if (from < to) {
                 s->diff[r][from]++;
@@ -173,8 +188,7 @@ static int scan_pilot(void *arg, const pilotdb_pilot_brief *p)
         s->oom = 1;
         return 1;
     }
-    s->last_ids[s->nseen % TUI_CEPAGE_PILOTS] = p->id;
-    s->nseen++;
+    keep_newest(s, p->id);
     return 0;
 }
 
@@ -271,12 +285,11 @@ static pilotdb_rc page_clock(pilotdb *db, pilotdb_clock_type kind, int64_t *now)
 /* Read the last pilots whole, newest first. */
 static pilotdb_rc read_pilots(tui_cepage *page, pilotdb *db, const struct scan *s)
 {
-    size_t n = s->nseen < TUI_CEPAGE_PILOTS ? s->nseen : TUI_CEPAGE_PILOTS;
     pilotdb_rc rc;
 
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < s->nkept; i++) {
         tui_cepage_pilot *cp = &page->pilots[i];
-        int64_t id = s->last_ids[(s->nseen - 1 - i) % TUI_CEPAGE_PILOTS];
+        int64_t id = s->newest_ids[i];
         char *reason = NULL;
 
         if ((rc = pilotdb_pilot_get(db, id, &cp->pilot)) != PILOTDB_OK ||

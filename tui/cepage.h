@@ -113,7 +113,43 @@ typedef struct tui_cepage_ui {
     long selected;          /* index into page->pilots, or -1 */
     int timeline;           /* non-zero: the selected pilot's timeline */
     long first_line;        /* scroll position */
+    int follow;             /* the next draw scrolls to the selected pilot */
 } tui_cepage_ui;
+
+/* What a key did on the page. */
+enum tui_cepage_result {
+    TUI_CEPAGE_STAY = 0,    /* handled: draw again */
+    TUI_CEPAGE_CLOSE,       /* Esc: back to the table */
+    TUI_CEPAGE_QUIT,
+    TUI_CEPAGE_NO_PILOT,    /* Enter with no pilot selected */
+    TUI_CEPAGE_NOT_HERE     /* a key of the table, which the page ignores */
+};
+
+/* Apply a key's action (an enum tui_action of keys.h) to the page: j/k and
+ * the arrows move among its pilots, PgUp/PgDn scroll rows lines, Enter
+ * shows the selected pilot's timeline, Esc leaves the timeline, then the
+ * page. */
+enum tui_cepage_result tui_cepage_key(tui_cepage_ui *ui, const tui_cepage *page, int action,
+                                      int rows);
+
+/* The page as the dashboard holds it. */
+typedef struct tui_cepage_screen {
+    int open;               /* the page is up instead of the table */
+    tui_cepage page;
+    tui_cepage_ui ui;
+} tui_cepage_screen;
+
+/*
+ * Open the page of CE name (NULL: read the open page's CE again, keeping
+ * the selected pilot selected while it is among the last ones) at time now
+ * of the database's clock.  0, or -1 with the page closed and why (cleaned
+ * for the screen) in why.
+ */
+int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name, int64_t now,
+                           char *why, size_t why_size);
+
+/* Close the page and free it. */
+void tui_cepage_screen_close(tui_cepage_screen *ps);
 
 /* Write the whole page as plain text, width columns wide, without escape
  * codes.  0, or -1 on a write error (errno set). */

@@ -15,9 +15,12 @@
 #include <time.h>
 
 #include "draw.h"
+#include "keys.h"
 #include "screen.h"
 
 #define LINE_MAX_BYTES 1024
+/* Rows of the change log on the screen (the text shows them all). */
+#define SCREEN_CHANGES 10
 
 struct line {
     char text[LINE_MAX_BYTES];
@@ -113,7 +116,7 @@ static const char *value_text(char *buf, size_t size, pilotdb_ce_field field,
     else if (field == PILOTDB_FIELD_SUCCESS_RATE)
         snprintf(buf, size, "%.0f%%", v->d * 100.0);
     else if (field == PILOTDB_FIELD_ENABLED)
-        snprintf(buf, size, "%s", v->i ? "enabled" : "disabled");
+        snprintf(buf, size, "%s", v->i ? "on" : "off");
     else if (field == PILOTDB_FIELD_SITE)
         snprintf(buf, size, "%s", cell(clean, sizeof clean, v->text, 0));
     else
@@ -189,14 +192,14 @@ static void add_windows(struct lines *ls, const tui_cepage *page)
             snprintf(eff, sizeof eff, "%.0f%%", cw->efficiency * 100.0);
         char label[8];
         snprintf(label, sizeof label, "%s%s", names[w], cw->partial ? "*" : "");
-        add(ls, TUI_S_NORMAL, "       %-5s %11s %10s %10s  %10s  %s", label, sub, done,
+        add(ls, TUI_S_NORMAL, "       %-6s  %11s %10s %10s  %10s  %s", label, sub, done,
             failed, eff, tui_grade_name(cw->grade));
         partial |= cw->partial;
     }
     if (partial) {
         char span[32];
         tui_span_text(span, sizeof span, page->win[TUI_CEPAGE_7D].span_ms);
-        add(ls, TUI_S_DIM, "       * over the CE's first %s, all its history holds", span);
+        add(ls, TUI_S_DIM, "       * the CE's history is shorter: over its %s", span);
     }
 }
 
@@ -327,12 +330,15 @@ static void add_pilots(struct lines *ls, const tui_cepage *page)
     }
 }
 
-static void add_changes(struct lines *ls, const tui_cepage *page)
+/* The change log, newest first: at most max rows (0: all). */
+static void add_changes(struct lines *ls, const tui_cepage *page, size_t max)
 {
+    size_t n = max && page->nchanges > max ? max : page->nchanges;
+
     add(ls, TUI_S_HEADER, "Change log");
     if (page->nchanges == 0)
         add(ls, TUI_S_DIM, "  none");
-    for (size_t i = 0; i < page->nchanges; i++) {
+    for (size_t i = 0; i < n; i++) {
         const pilotdb_ce_history_row *row = &page->changes[i];
         char when[160], old_v[PILOTDB_NAME_MAX + 1], new_v[PILOTDB_NAME_MAX + 1];
         who_when(when, sizeof when, page, row);
@@ -345,9 +351,16 @@ static void add_changes(struct lines *ls, const tui_cepage *page)
             add(ls, TUI_S_NORMAL, "  %s: %s %s -> %s", when,
                 pilotdb_ce_field_name(row->field), old_v, new_v);
     }
+    if (n < page->nchanges) {
+        char name[PILOTDB_NAME_MAX + 1];
+        add(ls, TUI_S_DIM, "  %zu older: pilotdeck ce history %s", page->nchanges - n,
+            cell(name, sizeof name, page->ce.name, 0));
+    }
 }
 
-static void page_lines(struct lines *ls, const tui_cepage *page)
+/* The page's lines, with at most max_changes rows of the change log (0:
+ * all). */
+static void page_lines(struct lines *ls, const tui_cepage *page, size_t max_changes)
 {
     add_config(ls, page);
     add_counts(ls, page);
@@ -355,8 +368,8 @@ static void page_lines(struct lines *ls, const tui_cepage *page)
     add_trends(ls, page);
     add_reasons(ls, "Failure reasons", &page->failed);
     add_reasons(ls, "Hold reasons", &page->held);
+    add_changes(ls, page, max_changes);
     add_pilots(ls, page);
-    add_changes(ls, page);
 }
 
 static void timeline_lines(struct lines *ls, const tui_cepage *page, size_t i)
@@ -392,7 +405,7 @@ int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
     struct lines ls = { NULL, 0, 0, width, unicode };
     int rc = 0;
 
-    page_lines(&ls, page);
+    page_lines(&ls, page, 0);
     for (size_t i = 0; i < ls.n && rc == 0; i++) {
         char cut[LINE_MAX_BYTES];
         /* the line is already clean: cut it to the width */
@@ -449,14 +462,15 @@ void tui_cepage_draw(struct tui_screen *scr, const tui_cepage *page, tui_cepage_
     if (ui->timeline && ui->selected >= 0)
         timeline_lines(&ls, page, (size_t)ui->selected);
     else
-        page_lines(&ls, page);
+        page_lines(&ls, page, SCREEN_CHANGES);
     for (size_t i = 0; i < ls.n; i++)
         if (ls.v[i].pilot >= 0 && ls.v[i].pilot == ui->selected && !ui->timeline)
             sel_line = (long)i;
-    if (sel_line >= 0 && sel_line >= ui->first_line + rows)
+    if (ui->follow && sel_line >= 0 && sel_line >= ui->first_line + rows)
         ui->first_line = sel_line - rows + 1;
-    if (sel_line >= 0 && sel_line < ui->first_line)
+    if (ui->follow && sel_line >= 0 && sel_line < ui->first_line)
         ui->first_line = sel_line;
+    ui->follow = 0;
     if (ui->first_line > (long)ls.n - rows)
         ui->first_line = (long)ls.n - rows;
     if (ui->first_line < 0 || ui->timeline)
@@ -674,4 +688,85 @@ json_t *tui_cepage_json(const tui_cepage *page)
         return o;
     json_decref(o);
     return NULL;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+enum tui_cepage_result tui_cepage_key(tui_cepage_ui *ui, const tui_cepage *page, int action,
+                                      int rows)
+{
+    long last = (long)page->npilots - 1;
+
+    switch ((enum tui_action)action) {
+    case TUI_ACT_QUIT: return TUI_CEPAGE_QUIT;
+    case TUI_ACT_CLEAR_FILTER: /* Esc */
+        if (!ui->timeline)
+            return TUI_CEPAGE_CLOSE;
+        ui->timeline = 0;
+        ui->follow = 1;
+        break;
+    case TUI_ACT_OPEN:
+        if (ui->selected < 0)
+            return TUI_CEPAGE_NO_PILOT;
+        ui->timeline = 1;
+        break;
+    case TUI_ACT_SELECT_UP:
+    case TUI_ACT_SELECT_DOWN:
+    case TUI_ACT_FIRST:
+    case TUI_ACT_LAST:
+        if (ui->timeline || last < 0)
+            break;
+        ui->selected += action == TUI_ACT_SELECT_UP ? -1 : action == TUI_ACT_SELECT_DOWN ? 1
+                        : action == TUI_ACT_FIRST ? -(last + 1) : last + 1;
+        ui->selected = ui->selected < 0 ? 0 : ui->selected > last ? last : ui->selected;
+        ui->follow = 1;
+        break;
+    case TUI_ACT_PAGE_UP:
+    case TUI_ACT_PAGE_DOWN:
+        ui->first_line += action == TUI_ACT_PAGE_UP ? -rows : rows;
+        break;
+    default:
+        return TUI_CEPAGE_NOT_HERE;
+    }
+    return TUI_CEPAGE_STAY;
+}
+
+/* ---- the page in the dashboard -------------------------------------------- */
+
+int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name, int64_t now,
+                           char *why, size_t why_size)
+{
+    char ce[PILOTDB_NAME_MAX + 1];
+    long sel = ps->ui.selected;
+    int64_t sel_id = ps->open && sel >= 0 && (size_t)sel < ps->page.npilots
+                         ? ps->page.pilots[sel].pilot.id : -1;
+    pilotdb_rc rc;
+
+    snprintf(ce, sizeof ce, "%s", name ? name : ps->page.ce.name);
+    if (name) {
+        memset(&ps->ui, 0, sizeof ps->ui);
+        sel_id = -1;
+    }
+    tui_cepage_free(&ps->page);
+    rc = tui_cepage_read(&ps->page, db, ce, now, NULL);
+    if (rc != PILOTDB_OK) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "%s: %s", ce, pilotdb_errmsg(db));
+        tui_text_clean(why, why_size, msg);
+        tui_cepage_screen_close(ps);
+        return -1;
+    }
+    ps->open = 1;
+    if (name)
+        ps->ui.selected = ps->page.npilots ? 0 : -1;
+    for (size_t i = 0; sel_id >= 0 && i < ps->page.npilots; i++)
+        if (ps->page.pilots[i].pilot.id == sel_id)
+            ps->ui.selected = (long)i;
+    return 0;
+}
+
+void tui_cepage_screen_close(tui_cepage_screen *ps)
+{
+    tui_cepage_free(&ps->page);
+    memset(ps, 0, sizeof *ps);
 }
