@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -261,6 +262,9 @@ static void test_text_and_json(void **state)
         "        1  node?[31m lost\n",
         "        1  held: memory\n",
         "  p-6              running    Held       ",
+        "\nTimelines\n",
+        "  p-2              submitted 2027-01-15 07:10:00 (exact), failed 2027-01-15 07:50:00"
+        " (observed)\n",
     };
 
     (void)state;
@@ -351,6 +355,9 @@ static void test_sim_times(void **state)
 
 int main(int argc, char **argv)
 {
+    /* the page's wall times are local: the expected text's are UTC */
+    setenv("TZ", "UTC", 1);
+    tzset();
     const struct CMUnitTest model[] = {
         cmocka_unit_test(test_model_figures),
         cmocka_unit_test(test_model_idle_and_unknown),

@@ -152,7 +152,8 @@ int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name,
 void tui_cepage_screen_close(tui_cepage_screen *ps);
 
 /* Write the whole page as plain text, width columns wide, without escape
- * codes.  0, or -1 on a write error (errno set). */
+ * codes, and after it the timeline of each of the last pilots (one line
+ * each, cut at width).  0, or -1 on a write error (errno set). */
 int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out);
 
 /* The page as a jansson object (the caller owns the reference); NULL on out

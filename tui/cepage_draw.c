@@ -233,11 +233,28 @@ static void spark(char *buf, size_t size, const int64_t *series, int width, int6
     buf[off] = '\0';
 }
 
+/* How far back a trend line goes: "50m", "4h40m", "2d8h". */
+static void reach_text(char *buf, size_t size, int64_t ms)
+{
+    long long minutes = (long long)(ms / 60000), hours = minutes / 60;
+
+    if (minutes < 120)
+        snprintf(buf, size, "%lldm", minutes);
+    else if (hours < 48 && minutes % 60)
+        snprintf(buf, size, "%lldh%02lldm", hours, minutes % 60);
+    else if (hours < 48)
+        snprintf(buf, size, "%lldh", hours);
+    else if (hours % 24)
+        snprintf(buf, size, "%lldd%lldh", hours / 24, hours % 24);
+    else
+        snprintf(buf, size, "%lldd", hours / 24);
+}
+
 static void add_trends(struct lines *ls, const tui_cepage *page)
 {
     static const char *const names[TUI_CEPAGE_NTRENDS] = { "5 min", "1 h", "12 h" };
     int64_t max = page->ce.capacity;
-    int width = ls->width - 24;
+    int width = ls->width - 26;
     char max_text[24];
 
     for (int r = 0; r < TUI_CEPAGE_NTRENDS; r++)
@@ -249,12 +266,12 @@ static void add_trends(struct lines *ls, const tui_cepage *page)
     if (width < 8)
         width = 8;
     for (int r = 0; r < TUI_CEPAGE_NTRENDS; r++) {
-        char bar[TUI_CEPAGE_TREND_POINTS * 3 + 1], span[16], last[24];
+        char bar[TUI_CEPAGE_TREND_POINTS * 3 + 1], span[24], last[24];
         int w = width < TUI_CEPAGE_TREND_POINTS ? width : TUI_CEPAGE_TREND_POINTS;
         spark(bar, sizeof bar, page->trend[r], w, max, ls->unicode);
-        tui_span_text(span, sizeof span, (int64_t)w * tui_cepage_step_ms[r]);
+        reach_text(span, sizeof span, (int64_t)w * tui_cepage_step_ms[r]);
         tui_count_text(last, sizeof last, page->trend[r][TUI_CEPAGE_TREND_POINTS - 1], 0);
-        add(ls, TUI_S_NORMAL, "  %-5s %4s %s %s", names[r], span, bar, last);
+        add(ls, TUI_S_NORMAL, "  %-5s %6s %s %s", names[r], span, bar, last);
     }
 }
 
@@ -400,12 +417,39 @@ static void timeline_lines(struct lines *ls, const tui_cepage *page, size_t i)
     }
 }
 
+/* The timelines of the last pilots, one line each (the text's twin of
+ * Enter on a pilot). */
+static void add_timelines(struct lines *ls, const tui_cepage *page)
+{
+    add(ls, TUI_S_HEADER, "Timelines");
+    for (size_t i = 0; i < page->npilots; i++) {
+        const pilotdb_pilot *p = &page->pilots[i].pilot;
+        tui_timeline_step steps[3];
+        size_t n = tui_cepage_timeline(p, steps);
+        char row[LINE_MAX_BYTES] = "  ", idref[40], t[48];
+
+        snprintf(idref, sizeof idref, "#%lld", (long long)p->id);
+        append_cell(row, sizeof row, p->ref[0] ? p->ref : idref, 16);
+        for (size_t k = 0; k < n; k++) {
+            size_t len = strlen(row);
+            if (steps[k].kind == PILOTDB_TIME_UNKNOWN)
+                snprintf(t, sizeof t, "(time unknown)");
+            else
+                time_text(t, sizeof t, steps[k].at, page->clock);
+            snprintf(row + len, sizeof row - len, "%s%s %s (%s)", k ? ", " : "",
+                     pilot_status_name(steps[k].to), t, pilotdb_time_kind_name(steps[k].kind));
+        }
+        add(ls, TUI_S_NORMAL, "%s", row);
+    }
+}
+
 int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
 {
     struct lines ls = { NULL, 0, 0, width, unicode };
     int rc = 0;
 
     page_lines(&ls, page, 0);
+    add_timelines(&ls, page);
     for (size_t i = 0; i < ls.n && rc == 0; i++) {
         char cut[LINE_MAX_BYTES];
         /* the line is already clean: cut it to the width */

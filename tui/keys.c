@@ -52,8 +52,7 @@ const struct tui_binding tui_bindings[] = {
       .label = "Left/Right", .help = "in the tree: collapse / expand the selected site" },
     { .action = TUI_ACT_UNFOLD, .keys = { KEY_RIGHT } },
     { .action = TUI_ACT_OPEN, .keys = { '\n', '\r', KEY_ENTER },
-      .label = "Enter, Esc", .help = "the selected CE's page (Enter on a pilot: its timeline);"
-      " Esc: back",
+      .label = "Enter, Esc", .help = "the CE's page; Enter on a pilot: its timeline; Esc: back",
       .footer = { 11, "Enter", "CE" } },
     { .action = TUI_ACT_HELP, .keys = { KEY_F(1), '?', 'h' },
       .label = "F1, ?, h", .help = "this help",
