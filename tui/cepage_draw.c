@@ -70,12 +70,11 @@ static const char *cell(char *buf, size_t size, const char *text, int width)
     int cells = 0;
 
     tui_text_clean(clean, sizeof clean, text);
-    while (clean[bytes] && (width <= 0 || cells < width)) {
-        bytes++;
-        while (((unsigned char)clean[bytes] & 0xC0) == 0x80)
-            bytes++;
-        cells++;
-    }
+    /* by display columns (wcwidth): wide characters take two */
+    if (width > 0)
+        bytes = tui_cells_bytes(clean, width, &cells);
+    else
+        bytes = strlen(clean);
     if (bytes >= size)
         bytes = size - 1;
     memcpy(buf, clean, bytes);
@@ -453,14 +452,8 @@ int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
     for (size_t i = 0; i < ls.n && rc == 0; i++) {
         char cut[LINE_MAX_BYTES];
         /* the line is already clean: cut it to the width */
-        size_t bytes = 0;
-        int cells = 0;
-        while (ls.v[i].text[bytes] && cells < width) {
-            bytes++;
-            while (((unsigned char)ls.v[i].text[bytes] & 0xC0) == 0x80)
-                bytes++;
-            cells++;
-        }
+        size_t bytes = tui_cells_bytes(ls.v[i].text, width, NULL);
+
         memcpy(cut, ls.v[i].text, bytes);
         while (bytes > 0 && cut[bytes - 1] == ' ')
             bytes--;
@@ -479,16 +472,11 @@ int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
 static void put_line(struct tui_screen *scr, int y, const char *s, enum tui_style style,
                      int fill)
 {
-    int bytes = 0, cells = 0;
+    int cells = 0;
+    size_t bytes = tui_cells_bytes(s, COLS, &cells);
 
-    while (s[bytes] && cells < COLS) {
-        bytes++;
-        while (((unsigned char)s[bytes] & 0xC0) == 0x80)
-            bytes++;
-        cells++;
-    }
     attrset((attr_t)scr->attr[style]);
-    mvaddnstr(y, 0, s, bytes);
+    mvaddnstr(y, 0, s, (int)bytes);
     for (; fill && cells < COLS; cells++)
         addch(' ');
     attrset(A_NORMAL);
