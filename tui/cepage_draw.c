@@ -280,7 +280,7 @@ static void add_reasons(struct lines *ls, const char *title, const tui_reason_li
 
     tui_count_text(n, sizeof n, list->with_reason, 0);
     tui_count_text(d, sizeof d, list->distinct, 0);
-    add(ls, TUI_S_HEADER, "%s (%s pilots, %s distinct)", title, n, d);
+    add(ls, TUI_S_HEADER, "%s (%s with a reason, %s distinct)", title, n, d);
     if (list->n == 0)
         add(ls, TUI_S_DIM, "  none");
     for (size_t i = 0; i < list->n; i++) {
