@@ -106,7 +106,7 @@ void tui_cepage_free(tui_cepage *page);
  * submission, start and end, each with its time and kind. */
 size_t tui_cepage_timeline(const pilotdb_pilot *p, tui_timeline_step out[3]);
 
-/* ---- drawing (cepage_draw.c) ---------------------------------------------- */
+/* ---- drawing (cepage_draw.c) and JSON (cepage_json.c) --------------------- */
 
 /* What the interactive page shows beside the model. */
 typedef struct tui_cepage_ui {
