@@ -295,9 +295,16 @@ static void add_reasons(struct lines *ls, const char *title, const tui_reason_li
 static void append_cell(char *row, size_t size, const char *text, int width)
 {
     char c[LINE_MAX_BYTES];
-    size_t len = strlen(row);
+    size_t len = strlen(row), n;
 
-    snprintf(row + len, size - len, "%s ", cell(c, sizeof c, text, width));
+    cell(c, sizeof c, text, width);
+    n = strlen(c);
+    /* a row cut short is cut at a character: cell() ends on one */
+    if (len + n + 2 > size)
+        return;
+    memcpy(row + len, c, n);
+    row[len + n] = ' ';
+    row[len + n + 1] = '\0';
 }
 
 /* The columns of the last pilots' table: a narrow screen drops the source
