@@ -503,7 +503,7 @@ static void page_key(struct app *app, enum tui_action action)
             set_status(app, 1, app->view.nvisible ? "a site: Enter opens a CE's page"
                                                   : "no CE selected");
         else if (tui_cepage_screen_read(&app->page, app->db, row->ce->name, app->view.now,
-                                        why, sizeof why) != 0)
+                                        &app->view.grades, why, sizeof why) != 0)
             set_status(app, 1, "%s", why);
         return;
     }
@@ -624,8 +624,8 @@ static int collect(struct app *app, int64_t real_ms, char *errbuf, size_t errbuf
     }
     rc = tui_view_update(&app->view, app->db);
     if (rc == PILOTDB_OK && app->page.open && !app->page.ui.timeline &&
-        tui_cepage_screen_read(&app->page, app->db, NULL, app->view.now, why,
-                               sizeof why) != 0)
+        tui_cepage_screen_read(&app->page, app->db, NULL, app->view.now, &app->view.grades,
+                               why, sizeof why) != 0)
         set_status(app, 1, "%s", why);
     if (rc == PILOTDB_OK)
         return 0;

@@ -142,11 +142,11 @@ typedef struct tui_cepage_screen {
 /*
  * Open the page of CE name (NULL: read the open page's CE again, keeping
  * the selected pilot selected while it is among the last ones) at time now
- * of the database's clock.  0, or -1 with the page closed and why (cleaned
- * for the screen) in why.
+ * of the database's clock, grading with grades (NULL: the defaults).  0,
+ * or -1 with the page closed and why (cleaned for the screen) in why.
  */
 int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name, int64_t now,
-                           char *why, size_t why_size);
+                           const tui_grades *grades, char *why, size_t why_size);
 
 /* Close the page and free it. */
 void tui_cepage_screen_close(tui_cepage_screen *ps);

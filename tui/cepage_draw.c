@@ -578,7 +578,7 @@ enum tui_cepage_result tui_cepage_key(tui_cepage_ui *ui, const tui_cepage *page,
 /* ---- the page in the dashboard -------------------------------------------- */
 
 int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name, int64_t now,
-                           char *why, size_t why_size)
+                           const tui_grades *grades, char *why, size_t why_size)
 {
     char ce[PILOTDB_NAME_MAX + 1];
     long sel = ps->ui.selected;
@@ -592,7 +592,7 @@ int tui_cepage_screen_read(tui_cepage_screen *ps, pilotdb *db, const char *name,
         sel_id = -1;
     }
     tui_cepage_free(&ps->page);
-    rc = tui_cepage_read(&ps->page, db, ce, now, NULL);
+    rc = tui_cepage_read(&ps->page, db, ce, now, grades);
     if (rc != PILOTDB_OK) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s: %s", ce, pilotdb_errmsg(db));

@@ -53,7 +53,7 @@ const struct tui_binding tui_bindings[] = {
     { .action = TUI_ACT_UNFOLD, .keys = { KEY_RIGHT } },
     { .action = TUI_ACT_OPEN, .keys = { '\n', '\r', KEY_ENTER },
       .label = "Enter, Esc", .help = "the CE's page; Enter on a pilot: its timeline; Esc: back",
-      .footer = { 11, "Enter", "CE" } },
+      .footer = { 12, "Enter", "CE" } },
     { .action = TUI_ACT_HELP, .keys = { KEY_F(1), '?', 'h' },
       .label = "F1, ?, h", .help = "this help",
       .footer = { 1, "F1", "Help" } },
