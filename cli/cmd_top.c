@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cepage.h"
 #include "clitime.h"
 #include "pilottui.h"
 #include "top_config.h"
@@ -139,9 +140,32 @@ out:
     return status;
 }
 
+/* --once --ce NAME: the page of one CE, as text or JSON. */
+static int run_ce_page(pilotdb *db, const char *name, int json, int width, int unicode,
+                       const tui_grades *grades)
+{
+    tui_cepage page;
+    int status;
+    pilotdb_rc rc = tui_cepage_read(&page, db, name, PILOTDB_NO_TIME, grades);
+
+    if (rc != PILOTDB_OK) {
+        if (rc == PILOTDB_ENOTFOUND || rc == PILOTDB_EINVAL)
+            cli_error("--ce: no CE named '%s' (pilotdeck ce list shows them)", cli_safe(name));
+        else
+            cli_error("reading CE '%s': %s", cli_safe(name), cli_safe(pilotdb_errmsg(db)));
+        return CLI_FAILED;
+    }
+    if (json)
+        status = cli_print_json(tui_cepage_json(&page));
+    else
+        status = tui_cepage_text(&page, width, unicode, stdout) == 0 ? CLI_OK : CLI_FAILED;
+    tui_cepage_free(&page);
+    return status;
+}
+
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
        OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
-       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG };
+       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG, OPT_CE };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -178,11 +202,12 @@ static const struct cli_option top_options[] = {
     {"config", 0, CLI_ARG_REQUIRED, "FILE", "settings from FILE instead of\n"
      "$XDG_CONFIG_HOME/pilotdeck/config (S saves there)", OPT_CONFIG},
     {"no-config", 0, CLI_ARG_NONE, NULL, "read no configuration file", OPT_NO_CONFIG},
+    {"ce", 0, CLI_ARG_REQUIRED, "NAME", "with --once: the page of CE NAME", OPT_CE},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
 struct top_options {
-    const char *path, *filter;
+    const char *path, *filter, *ce;
     double interval;
     int64_t width;  /* 0: the terminal's */
     int64_t window_ms;
@@ -227,6 +252,7 @@ static int take_top_option(void *state, int id, const char *value)
             return CLI_USAGE;
         break;
     case OPT_REVERSE: o->reverse = 1; break;
+    case OPT_CE: o->ce = value; break;
     case OPT_WINDOW:
         if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
             cli_error("--window: %s", err);
@@ -297,6 +323,10 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
+    if (o.ce && !o.once) {
+        cli_error("--ce needs --once (in the dashboard, Enter opens the selected CE)");
+        return CLI_USAGE;
+    }
     if (!o.once && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         cli_error("top needs a terminal; 'pilotdeck top --once' prints one frame");
         return CLI_FAILED;
@@ -308,7 +338,10 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     cli_set_actor(db, "top");
     if (!notice[0] && cli_time_note(db, notice, sizeof notice - 40) == 0 && notice[0])
         strcat(notice, ": their times are not exact");
-    if (o.once) {
+    if (o.once && o.ce) {
+        status = run_ce_page(db, o.ce, o.json, o.width ? (int)o.width : terminal_width(),
+                             o.unicode, &o.grades);
+    } else if (o.once) {
         status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms, o.stale_ms,
                           &o.grades, o.tree);
@@ -359,12 +392,15 @@ const struct cli_command cmd_top = {
              "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
              "                                [--stale TIME] [--grades G,F,P] [--tree]\n"
-             "                                [--config FILE | --no-config]",
+             "                                [--config FILE | --no-config]\n"
+             "       pilotdeck [--db PATH] top --once --ce NAME [--json] [--width W]\n"
+             "                                [--grades G,F,P]",
     .description = "Watch the CEs and pilots of a database live, and change CEs on the spot:\n"
                    "e enables or disables the selected CE, + and - change its capacity;\n"
                    "w asks what-if of it (the database as it is now fitted, forecast with\n"
                    "the CE changed; nothing is written).\n"
                    "Each change is shown first and written on y; u undoes the last one.\n"
+                   "Enter opens the page of the selected CE (--once --ce NAME prints it).\n"
                    "F1 or ? shows every key.  A file that is not writable opens read-only.\n"
                    "Settings come from $XDG_CONFIG_HOME/pilotdeck/config (default\n"
                    "~/.config/pilotdeck/config; S in the dashboard writes it); the\n"

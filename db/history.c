@@ -2,7 +2,8 @@
  * history.c - the history of pilot changes (pilot, CE, from, to, time),
  * read from the pilots' rows: in time order through the view pilot_event,
  * or in any order from one scan of the pilots; and each pilot's known
- * transitions with what an export writes of them.
+ * transitions with what an export writes of them; and one CE's pilots in
+ * one lean pass, for a page that sums them up.
  */
 #include "internal.h"
 
@@ -132,5 +133,44 @@ pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
     }
     if (src != SQLITE_ROW && src != SQLITE_DONE)
         rc = pilotdb__sql_fail(db, src, "reading the pilots' transitions");
+    return pilotdb__leave(db, &call, rc);
+}
+
+static int64_t column_time(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL ? PILOTDB_NO_TIME
+                                                       : sqlite3_column_int64(st, col);
+}
+
+pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
+                                  void *arg)
+{
+    struct pilotdb__call call;
+    pilotdb_pilot_brief p;
+    int64_t ce_id = 0;
+    pilotdb_rc rc;
+    int src;
+
+    if ((rc = pilotdb__check_name(db, ce_name)) != PILOTDB_OK)
+        return rc;
+    rc = pilotdb__enter(db, PILOTDB__READ, ST_NONE, &call);
+    if (rc != PILOTDB_OK)
+        return rc;
+    if ((rc = pilotdb__ce_id(db, ce_name, &ce_id)) != PILOTDB_OK ||
+        (rc = pilotdb__stmt_get(db, ST_CE_PILOTS, &call.st)) != PILOTDB_OK)
+        return pilotdb__leave(db, &call, rc);
+    sqlite3_bind_int64(call.st, 1, ce_id);
+    while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
+        p.id = sqlite3_column_int64(call.st, 0);
+        p.status = (pilot_status)sqlite3_column_int(call.st, 1);
+        p.submitted_at = column_time(call.st, 2);
+        p.started_at = column_time(call.st, 3);
+        p.ended_at = column_time(call.st, 4);
+        p.reason = (const char *)sqlite3_column_text(call.st, 5);
+        if (cb(arg, &p))
+            break;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = pilotdb__sql_fail(db, src, "reading the pilots of a CE");
     return pilotdb__leave(db, &call, rc);
 }

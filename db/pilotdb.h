@@ -600,6 +600,27 @@ pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
                                        const pilotdb_transition_filter *filter,
                                        pilotdb_transition_cb cb, void *arg);
 
+/* One pilot of a CE as pilotdb_ce_pilots_scan() visits it: its times
+ * known (PILOTDB_NO_TIME otherwise) and, unless it is done, its reason
+ * (NULL when none; valid only during the call). */
+typedef struct pilotdb_pilot_brief {
+    int64_t id;
+    pilot_status status;
+    int64_t submitted_at, started_at, ended_at;
+    const char *reason;
+} pilotdb_pilot_brief;
+
+typedef int (*pilotdb_brief_cb)(void *arg, const pilotdb_pilot_brief *pilot);
+
+/*
+ * Call cb for each pilot of CE ce_name in no particular order, inside one
+ * read snapshot: one scan of the pilots reading the few columns a summary
+ * of the CE needs (no ref, no CE name).  An unknown ce_name is
+ * PILOTDB_ENOTFOUND.
+ */
+pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
+                                  void *arg);
+
 /* ---- positions in followed inputs ------------------------------------------ */
 
 /* Where a reader of a growing input stopped: the file's identity, the

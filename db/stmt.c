@@ -120,6 +120,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " s.source_status FROM pilot_source s"
                         " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
     [ST_PILOT_GET_REF] = PILOT_SELECT "WHERE s.ref = ?1",
+    /* The lean row of pilotdb_ce_pilots_scan(): no CE name, no ref, and
+     * no reason for a done pilot (a lookup saved for most pilots); one
+     * scan of the pilots, in no promised order. */
+    [ST_CE_PILOTS] = "SELECT p.pilot_id, p.status, p.submitted_at, p.started_at,"
+                     " p.ended_at, CASE WHEN p.status <> 2 THEN (SELECT s.reason"
+                     " FROM pilot_source s WHERE s.pilot_id = p.pilot_id) END"
+                     " FROM pilot p WHERE p.ce_id = ?1",
     [ST_PILOT_REASON] = "SELECT s.reason FROM pilot p LEFT JOIN pilot_source s"
                         " ON s.pilot_id = p.pilot_id WHERE p.pilot_id = ?1",
     [ST_OBS_INSERT] = "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"

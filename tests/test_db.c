@@ -98,6 +98,64 @@ static void test_add_and_get_ces(void **state)
     fx_close(db);
 }
 
+/* What pilotdb_ce_pilots_scan() visits: every pilot of the CE and none of
+ * another, with its known times and its reason unless it is done. */
+struct scan_seen {
+    int64_t n, ids_sum, failed_with_reason, submitted_unknown_start;
+};
+
+static int scan_count(void *arg, const pilotdb_pilot_brief *p)
+{
+    struct scan_seen *seen = arg;
+
+    seen->n++;
+    seen->ids_sum += p->id;
+    if (p->status == PILOT_FAILED && p->reason && strcmp(p->reason, "lost") == 0)
+        seen->failed_with_reason++;
+    if (p->status == PILOT_SUBMITTED && p->started_at == PILOTDB_NO_TIME &&
+        p->ended_at == PILOTDB_NO_TIME && p->submitted_at == 1800000000000)
+        seen->submitted_unknown_start++;
+    assert_true(p->status != PILOT_DONE || p->reason == NULL);
+    return 0;
+}
+
+static void test_ce_pilots_scan(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    pilotdb_observation obs = { 0 };
+    struct scan_seen seen = { 0 };
+    int64_t id[3];
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "a", 10, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "b", 10, 0.9, 1, NULL));
+    obs.ce_name = "a";
+    obs.submitted = (pilotdb_obs_time){ PILOTDB_TIME_EXACT, 1800000000000 };
+    obs.ref = "r1";
+    fx_ok(db, pilotdb_pilot_observe(db, &obs, NULL, &id[0]));
+    obs.ref = "r2";
+    obs.status = PILOT_FAILED;
+    obs.ended = (pilotdb_obs_time){ PILOTDB_TIME_EXACT, 1800000060000 };
+    obs.reason = "lost";
+    fx_ok(db, pilotdb_pilot_observe(db, &obs, NULL, &id[1]));
+    obs.ref = "r3";
+    obs.status = PILOT_DONE;
+    obs.started = (pilotdb_obs_time){ PILOTDB_TIME_EXACT, 1800000030000 };
+    obs.reason = "finished";
+    fx_ok(db, pilotdb_pilot_observe(db, &obs, NULL, &id[2]));
+    obs.ref = "other";
+    obs.ce_name = "b";
+    fx_ok(db, pilotdb_pilot_observe(db, &obs, NULL, NULL));
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 3);
+    assert_int_equal(seen.ids_sum, id[0] + id[1] + id[2]);
+    assert_int_equal(seen.failed_with_reason, 1);
+    assert_int_equal(seen.submitted_unknown_start, 1);
+    assert_int_equal(pilotdb_ce_pilots_scan(db, "nope", scan_count, &seen), PILOTDB_ENOTFOUND);
+    assert_int_equal(pilotdb_in_transaction(db), 0);
+    fx_close(db);
+}
+
 static void test_disabled_ce_not_available(void **state)
 {
     pilotdb *db = fx_template_db();
@@ -2200,6 +2258,7 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest rules[] = {
         cmocka_unit_test(test_ce_add_refusals),
+        cmocka_unit_test(test_ce_pilots_scan),
         cmocka_unit_test(test_ce_update),
         cmocka_unit_test(test_submit_refusals),
         cmocka_unit_test(test_state_machine),

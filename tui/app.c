@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cepage.h"
 #include "config.h"
 #include "draw.h"
 #include "keys.h"
@@ -67,6 +68,7 @@ struct app {
     struct ce_edit pending;
     struct ce_edit undo[UNDO_MAX];
     size_t nundo;
+    tui_cepage_screen page; /* Enter: a CE's page */
 };
 
 /* While a what-if runs, the screen is redrawn at least this often (ms) for
@@ -123,6 +125,11 @@ static void draw(struct app *app)
     size_t npanel;
     tui_layout_options lopts = { .simulated = tui_view_simulated(&app->view) };
 
+    if (app->page.open) {
+        tui_cepage_draw(app->screen, &app->page.page, &app->page.ui, app->opts->unicode,
+                        app->status, app->status_error);
+        return;
+    }
     tui_layout_compute(COLS, LINES, &lopts, &app->layout);
     npanel = app->layout.too_small ? 0 : tui_whatif_lines(&app->whatif, COLS,
                                                           app->opts->unicode, panel,
@@ -484,6 +491,31 @@ static int whatif_key(struct app *app, int key)
     return 0;
 }
 
+/* Enter: the page of the selected CE, or a key on the page. */
+static void page_key(struct app *app, enum tui_action action)
+{
+    const tui_ce_row *row = tui_view_selected(&app->view);
+    char why[512];
+
+    app->status[0] = '\0';
+    if (!app->page.open) {
+        if (!row)
+            set_status(app, 1, app->view.nvisible ? "a site: Enter opens a CE's page"
+                                                  : "no CE selected");
+        else if (tui_cepage_screen_read(&app->page, app->db, row->ce->name, app->view.now,
+                                        &app->view.grades, why, sizeof why) != 0)
+            set_status(app, 1, "%s", why);
+        return;
+    }
+    switch (tui_cepage_key(&app->page.ui, &app->page.page, action, LINES - 2)) {
+    case TUI_CEPAGE_CLOSE: tui_cepage_screen_close(&app->page); break;
+    case TUI_CEPAGE_QUIT: app->quit = 1; break;
+    case TUI_CEPAGE_NO_PILOT: set_status(app, 1, "this CE has no pilot"); break;
+    case TUI_CEPAGE_NOT_HERE: set_status(app, 1, "not on a CE's page (Esc goes back)"); break;
+    case TUI_CEPAGE_STAY: break;
+    }
+}
+
 static void handle_key(struct app *app, int key)
 {
     const tui_layout *lo = &app->layout;
@@ -507,7 +539,7 @@ static void handle_key(struct app *app, int key)
         return;
     }
     if (key == KEY_MOUSE) {
-        if (!app->prompting && app->whatif.mode == TUI_WHATIF_CLOSED)
+        if (!app->prompting && app->whatif.mode == TUI_WHATIF_CLOSED && !app->page.open)
             mouse_event(app);
         return;
     }
@@ -517,6 +549,10 @@ static void handle_key(struct app *app, int key)
     }
     if (whatif_key(app, key))
         return;
+    if (app->page.open) {
+        page_key(app, action);
+        return;
+    }
     switch (action) {
     case TUI_ACT_QUIT: app->quit = 1; break;
     case TUI_ACT_HELP: app->help = 1; break;
@@ -559,6 +595,7 @@ static void handle_key(struct app *app, int key)
         break;
     case TUI_ACT_FOLD:
     case TUI_ACT_UNFOLD: tui_view_tree_fold(&app->view, action == TUI_ACT_FOLD); break;
+    case TUI_ACT_OPEN: page_key(app, action); break;
     case TUI_ACT_PAUSE:
         app->paused = !app->paused;
         set_status(app, 0, app->paused ? "paused" : "running");
@@ -574,6 +611,7 @@ static void handle_key(struct app *app, int key)
 static int collect(struct app *app, int64_t real_ms, char *errbuf, size_t errbuf_size)
 {
     const tui_driver *driver = app->opts->driver;
+    char why[512];
     pilotdb_rc rc;
 
     if (driver && !app->paused && !app->finished) {
@@ -585,6 +623,10 @@ static int collect(struct app *app, int64_t real_ms, char *errbuf, size_t errbuf
         }
     }
     rc = tui_view_update(&app->view, app->db);
+    if (rc == PILOTDB_OK && app->page.open && !app->page.ui.timeline &&
+        tui_cepage_screen_read(&app->page, app->db, NULL, app->view.now, &app->view.grades,
+                               why, sizeof why) != 0)
+        set_status(app, 1, "%s", why);
     if (rc == PILOTDB_OK)
         return 0;
     if (app->view.frames == 0) {
@@ -688,5 +730,6 @@ out:
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGHUP, &old_hup, NULL);
     tui_view_free(&app.view);
+    tui_cepage_screen_close(&app.page);
     return rc;
 }

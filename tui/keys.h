@@ -32,6 +32,7 @@ enum tui_action {
     TUI_ACT_CONFIRM,
     TUI_ACT_UNDO,
     TUI_ACT_SAVE_SETTINGS,
+    TUI_ACT_OPEN,
     TUI_ACT_HELP,
     TUI_ACT_QUIT,
     TUI_ACT_PAUSE,          /* the demo's simulation only, like those below */
