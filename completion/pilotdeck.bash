@@ -22,7 +22,7 @@ _pilotdeck_parse_help() {
     function trim(s) { gsub(/^ +| +$/, "", s); return s }
     # A list of words in help text: "a, b or c" (parentheses dropped, after
     # the last colon), printed as "a b c"; "" when it is not one.
-    function word_list(text,   n, w) {
+    function word_list(text) {
         gsub(/\([^)]*\)/, "", text)
         gsub(/ +/, " ", text)
         sub(/.*:/, "", text)
@@ -40,7 +40,7 @@ _pilotdeck_parse_help() {
         optname = ""; opthelp = ""
     }
     # One usage line, "pilotdeck" and "usage:" already gone.
-    function usage_entry(e,   n, t, i, key, tok, name, val, alts, pos, k) {
+    function usage_entry(e,   n, t, i, key, tok, name, val, alts, pos) {
         sub(/^\[--db PATH\] */, "", e)
         n = split(e, t, / +/)
         if (t[1] != cmd || n < 1)
