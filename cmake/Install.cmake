@@ -1,7 +1,11 @@
 # What `cmake --install` puts beside bin/pilotdeck (component "runtime"):
 # the shipped scenarios with their goldens, found by name by `sim` and
-# `demo` (cli/scenario_path.c), and the documentation.  LICENSE is its own
+# `demo` (cli/scenario_path.c), the bash completion (where bash-completion
+# loads it on demand, and which finds those scenarios relative to itself),
+# and the documentation.  LICENSE is its own
 # component: the Debian package carries its text in the copyright file.
 install(DIRECTORY scenarios/ DESTINATION ${PILOTDECK_SCENARIO_DIR})
+install(FILES completion/pilotdeck.bash DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
+        RENAME pilotdeck)
 install(FILES README.md DESTINATION ${PILOTDECK_DOC_DIR})
 install(FILES LICENSE DESTINATION ${PILOTDECK_DOC_DIR} COMPONENT license)

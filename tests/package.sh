@@ -3,7 +3,8 @@
 # own: configured with a pkg-config that knows no cmocka and no C++
 # compiler, so the build shows it needs neither; lintian clean of errors;
 # unpacked with dpkg -x and its pilotdeck run from there (--version, a
-# scenario found by name, the shipped goldens replayed), its man page read.  Then the same
+# scenario found by name, the shipped goldens replayed), its man page read,
+# its bash completion asked for a scenario.  Then the same
 # tree through cmake --install into a prefix that is then moved.
 # Usage: package.sh SOURCE_DIR WORK_DIR
 set -eu
@@ -71,14 +72,24 @@ installed_works() {
     )
 }
 
+# completes PREFIX: the bash completion of PREFIX, sourced as
+# bash-completion loads it, offers its installed scenarios by name.
+completes() {
+    bash -c '. "$1/share/bash-completion/completions/pilotdeck" &&
+             COMP_WORDS=("$1/bin/pilotdeck" sim out) COMP_CWORD=2 && _pilotdeck &&
+             [ "${COMPREPLY[*]}" = outage ]' completes "$1" ||
+        fail "$1: the bash completion does not complete 'sim out' to outage"
+}
+
 # The package's files, unpacked.
 dpkg -x "$deb" "$root"
 for f in usr/bin/pilotdeck usr/share/man/man1/pilotdeck.1.gz usr/share/doc/pilotdeck/copyright \
          usr/share/doc/pilotdeck/changelog.gz usr/share/doc/pilotdeck/README.md \
-         usr/share/pilotdeck/scenarios/outage.ini; do
+         usr/share/pilotdeck/scenarios/outage.ini usr/share/bash-completion/completions/pilotdeck; do
     [ -e "$root/$f" ] || fail "$f is not in the package"
 done
 installed_works "$root/usr"
+completes "$root/usr"
 man --warnings -l "$root/usr/share/man/man1/pilotdeck.1.gz" >/dev/null 2>"$work/man.log" &&
     ! [ -s "$work/man.log" ] || { cat "$work/man.log"; fail "man warns about pilotdeck.1"; }
 "$root/usr/bin/pilotdeck" test "$root/usr/share/pilotdeck/scenarios" --jobs 2 >"$work/test.log" ||
@@ -88,9 +99,11 @@ tail -n 1 "$work/test.log"
 # cmake --install: the program, scenarios and docs, found after the prefix moved.
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 for f in bin/pilotdeck share/man/man1/pilotdeck.1.gz share/doc/pilotdeck/README.md \
-         share/doc/pilotdeck/LICENSE share/pilotdeck/scenarios/grid50.ini; do
+         share/doc/pilotdeck/LICENSE share/pilotdeck/scenarios/grid50.ini \
+         share/bash-completion/completions/pilotdeck; do
     [ -e "$work/prefix/$f" ] || fail "cmake --install did not install $f"
 done
 mv "$work/prefix" "$work/moved"
 installed_works "$work/moved"
+completes "$work/moved"
 echo "package.sh: ok"
