@@ -205,10 +205,11 @@ static int rewrite(const char *path, const char *text, size_t len, char *errbuf,
 }
 
 /* The JSON path (".ces[1].done") at offset end of text: the containers
- * open there and, in an object, the key being read. */
-static void json_path(const char *text, size_t end, char *out, size_t size)
+ * open there and, in an object, the key being read; and in *member the
+ * offset where the member or element holding end starts. */
+static void json_path(const char *text, size_t end, char *out, size_t size, size_t *member)
 {
-    struct level { char kind; long index; char key[64]; } stack[24];
+    struct level { char kind; long index; char key[64]; size_t start; } stack[24];
     int depth = 0, in_string = 0, escape = 0, expect_key = 0;
     char str[64];
     size_t slen = 0, n = 0, i;
@@ -245,6 +246,7 @@ static void json_path(const char *text, size_t end, char *out, size_t size)
                 stack[depth].kind = ch;
                 stack[depth].index = 0;
                 stack[depth].key[0] = '\0';
+                stack[depth].start = i + 1;
             }
             depth++;
             expect_key = ch == '{';
@@ -261,11 +263,14 @@ static void json_path(const char *text, size_t end, char *out, size_t size)
                 top->key[0] = '\0';
                 expect_key = 1;
             }
+            if (top)
+                top->start = i + 1;
             break;
         default:
             break;
         }
     }
+    *member = depth > 0 ? stack[(depth < 24 ? depth : 24) - 1].start : 0;
     out[0] = '\0';
     for (int d = 0; d < depth && d < 24 && n < size; d++) {
         int w = 0;
@@ -277,6 +282,48 @@ static void json_path(const char *text, size_t end, char *out, size_t size)
     }
     if (!out[0])
         snprintf(out, size, ".");
+}
+
+/* The JSON member ("capacity":17) or array element of text starting at
+ * offset start that holds the difference at offset at, for a message: a
+ * compact golden is one line, too long to show whole.  A difference at the
+ * member's end (a member more or fewer) shows the one after it too. */
+static void json_member(const char *text, size_t len, size_t start, size_t at, char *out,
+                        size_t size)
+{
+    size_t i = start, from;
+    int nest = 0, in_string = 0, escape = 0;
+
+    if (at >= len) {
+        snprintf(out, size, "(end of file)");
+        return;
+    }
+    while (i < at && strchr(" \t\r\n", text[i]))
+        i++;
+    for (from = i; i < len; i++) {
+        char ch = text[i];
+        if (in_string) {
+            if (escape)
+                escape = 0;
+            else if (ch == '\\')
+                escape = 1;
+            else if (ch == '"')
+                in_string = 0;
+            continue;
+        }
+        if (ch == '"')
+            in_string = 1;
+        else if (ch == '{' || ch == '[')
+            nest++;
+        else if (i > at && (ch == '\n' || (nest <= 0 && (ch == ',' || ch == '}' || ch == ']'))))
+            break;
+        else if (ch == '}' || ch == ']')
+            nest--;
+    }
+    if (i - from < size)
+        snprintf(out, size, "%.*s", (int)(i - from), text + from);
+    else
+        snprintf(out, size, "%.*s...", (int)(size - 4), text + from);
 }
 
 /* The CSV column at offset end of text: the header's name of the field. */
@@ -341,6 +388,14 @@ static int compare_output(const char *path, const char *got, size_t got_len, int
                  "%s: no golden file (write it with pilotdeck test --update)", path);
         return -1;
     }
+    if (is_json && strstr(want, "_ms\":") && !strstr(got, "_ms\":")) {
+        /* not a difference to read value by value: the whole file moved */
+        snprintf(r->message, sizeof r->message, "%s: a golden of an older pilotdeck "
+                 "(times in milliseconds, *_ms keys): rewrite it with pilotdeck test "
+                 "--update", path);
+        free(want);
+        return -1;
+    }
     while (at < got_len && at < want_len && got[at] == want[at]) {
         if (got[at] == '\n')
             line++;
@@ -348,12 +403,16 @@ static int compare_output(const char *path, const char *got, size_t got_len, int
     }
     r->golden = path;
     r->line = line;
-    if (is_json)
-        json_path(want, at, r->where, sizeof r->where);
-    else
+    if (is_json) {
+        size_t member;
+        json_path(want, at, r->where, sizeof r->where, &member);
+        json_member(got, got_len, member, at, r->got, sizeof r->got);
+        json_member(want, want_len, member, at, r->want, sizeof r->want);
+    } else {
         csv_column(want, at, r->where, sizeof r->where);
-    line_at(got, got_len, at, r->got, sizeof r->got);
-    line_at(want, want_len, at, r->want, sizeof r->want);
+        line_at(got, got_len, at, r->got, sizeof r->got);
+        line_at(want, want_len, at, r->want, sizeof r->want);
+    }
     free(want);
     return 0;
 }

@@ -195,8 +195,12 @@ size_t sim_report_ce_count(const sim_engine *eng);
  * beyond. */
 sim_rc sim_report_ce(const sim_engine *eng, size_t i, sim_ce_stats *out);
 
-/* The report as a text table, as indented JSON (both ending with a newline),
- * in malloc()ed strings for the caller to free(); NULL when out of memory. */
+/* The report as a text table, or as one line of compact JSON (both ending
+ * with a newline), in malloc()ed strings for the caller to free(); NULL when
+ * out of memory.  The JSON: scenario, seed, policy, failure_model,
+ * duration_s, time_s (the engine's time), warmup_s (seconds: integers when
+ * whole), ces (an array of the figures of sim_ce_stats with name and
+ * enabled, in name order) and total (the same, with enabled_ces). */
 char *sim_report_text(const sim_engine *eng);
 char *sim_report_json(const sim_engine *eng);
 
@@ -606,16 +610,17 @@ typedef enum sim_golden_status {
 } sim_golden_status;
 
 /* What one case gave.  DIFF: golden, line, where, got and want describe the
- * first differing line (want "(end of file)" past the golden's end). */
+ * first difference (want "(end of file)" past the golden's end). */
 typedef struct sim_golden_result {
     const sim_golden_case *c;
     sim_golden_status status;
     uint64_t seed;        /* the seed replayed; 0 if the scenario was not read */
     const char *golden;   /* DIFF: the golden that differs (owned by the case) */
     int line;             /* DIFF: its first differing line, from 1 */
-    char where[256];      /* DIFF: that line's JSON path (".ces[1].done") or CSV
-                             column ("column active") */
-    char got[256], want[256]; /* DIFF: the line in the replay and in the golden */
+    char where[256];      /* DIFF: the JSON path of the first difference
+                             (".ces[1].done") or its CSV column ("column active") */
+    char got[256], want[256]; /* DIFF: there, in the replay and in the golden: the
+                                 JSON member ("\"done\":17"), or the CSV line */
     unsigned updated;     /* UPDATED: the SIM_GOLDEN_ bits of the outputs rewritten */
     char message[1024];   /* ERROR: "FILE:LINE: message", "FILE: why" */
     double seconds;       /* wall time of the replay */
@@ -644,9 +649,12 @@ typedef void (*sim_golden_fn)(void *arg, const sim_golden_result *r);
  * `pilotdeck --db :memory: sim SCENARIO --json` plays it, on jobs threads,
  * and compare its outputs byte for byte with its goldens.  With update, the
  * goldens that differ (or are missing) are rewritten, through a temporary
- * file, and identical ones are left untouched.  fn is called from the
- * calling thread for each case in order, whatever jobs.  SIM_OK once every
- * case has been reported (failed cases included), SIM_ENOMEM otherwise.
+ * file, and identical ones are left untouched.  Without update, a JSON
+ * golden of an older pilotdeck (times in milliseconds, keys *_ms) fails its
+ * case as an ERROR saying to run `pilotdeck test --update`, not as a
+ * difference.  fn is called from the calling thread for each case in order,
+ * whatever jobs.  SIM_OK once every case has been reported (failed cases
+ * included), SIM_ENOMEM otherwise.
  */
 sim_rc sim_golden_run(const sim_golden_set *set, int update, unsigned jobs,
                       const sim_golden_hooks *hooks, sim_golden_fn fn, void *arg, char *errbuf, size_t errbuf_size);

@@ -4,7 +4,8 @@
  *
  * Ratios are rounded to 6 decimals before they are printed, and JSON reals are
  * written with 15 significant digits, so reports are short, readable and
- * byte-identical for the same engine state.
+ * byte-identical for the same engine state.  The JSON is one compact line
+ * with times in seconds, as every other --json output of pilotdeck.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -257,7 +258,15 @@ static void setting(json_t *o, const char *key, const char *suffix, json_t *valu
     json_object_set_new(o, name, value);
 }
 
-/* The report as indented JSON; see pilotsim.h for the layout. */
+/* A time of ms milliseconds as a number of seconds: whole ones an integer. */
+static json_t *seconds(int64_t ms)
+{
+    if (ms % 1000 == 0)
+        return json_integer((json_int_t)(ms / 1000));
+    return json_real((double)ms / 1000.0);
+}
+
+/* The report as one line of compact JSON; see pilotsim.h for the layout. */
 char *sim_report_json(const sim_engine *eng)
 {
     const struct sim_scenario *scn = sim_engine_scenario(eng);
@@ -270,13 +279,13 @@ char *sim_report_json(const sim_engine *eng)
     if (bad)
         goto out;
     json_object_set_new(root, "scenario", json_string(scn->name));
-    /* the settings under their key names, durations in ms */
+    /* the settings under their key names, durations in seconds */
     setting(root, SIM_SCN_KEY(seed), "", json_integer((json_int_t)sim_engine_seed(eng)));
     setting(root, SIM_SCN_KEY(policy), "", json_string(scn->policy->name));
     setting(root, SIM_SCN_KEY(failure), "", json_string(scn->failure->name));
-    setting(root, SIM_SCN_KEY(duration), "_ms", json_integer(scn->duration));
-    json_object_set_new(root, "time_ms", json_integer(sim_engine_now(eng)));
-    setting(root, SIM_SCN_KEY(warmup), "_ms", json_integer(scn->warmup));
+    setting(root, SIM_SCN_KEY(duration), "_s", seconds(scn->duration));
+    json_object_set_new(root, "time_s", seconds(sim_engine_now(eng)));
+    setting(root, SIM_SCN_KEY(warmup), "_s", seconds(scn->warmup));
     for (i = 0; i <= n && !bad; i++) {
         sim_report_ce(eng, i, &st);
         o = stats_json(&st, i == n);
@@ -294,7 +303,9 @@ char *sim_report_json(const sim_engine *eng)
     }
     if (bad)
         goto out;
-    dumped = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+    /* as the command line prints JSON (cli_print_json); the names in it
+     * were checked free of control characters when the scenario was read */
+    dumped = json_dumps(root, JSON_COMPACT | JSON_REAL_PRECISION(15));
     if (!dumped)
         goto out;
     len = strlen(dumped);

@@ -2,7 +2,8 @@
  * test_sim_golden.c - the golden-file library behind `pilotdeck test`
  * (sim_golden_*): which cases a directory, scenario or manifest gives, bad
  * manifests refused as FILE:LINE, a changed scenario failing with its seed,
- * line and JSON path, --update rewriting exactly the goldens that differ,
+ * line, JSON path and member, a golden of an older pilotdeck told to be
+ * updated, --update rewriting exactly the goldens that differ,
  * results in case order whatever the jobs; and what the command cannot do:
  * the database each shipped scenario leaves at its own seed (the run its
  * golden pins) passes the simulation's invariants.
@@ -254,10 +255,10 @@ static void test_changed_scenario(void **state)
     assert_string_equal(s.names[0], "outage");
     assert_int_equal(s.r[0].status, SIM_GOLDEN_DIFF);
     assert_int_equal(s.r[0].seed, 7);
-    assert_int_equal(s.r[0].line, 13);
+    assert_int_equal(s.r[0].line, 1);
     assert_string_equal(s.r[0].where, ".ces[0].capacity");
-    assert_string_equal(s.r[0].got, "      \"capacity\": 17,");
-    assert_string_equal(s.r[0].want, "      \"capacity\": 12,");
+    assert_string_equal(s.r[0].got, "\"capacity\":17");
+    assert_string_equal(s.r[0].want, "\"capacity\":12");
     assert_int_equal(s.r[1].status, SIM_GOLDEN_PASS);
 
     snprintf(golden, sizeof golden, "%s/golden/tutorial.json", dir);
@@ -273,7 +274,7 @@ static void test_changed_scenario(void **state)
     assert_int_equal(before.st_ino, after.st_ino);
     snprintf(golden, sizeof golden, "%s/golden/outage.json", dir);
     assert_non_null(text = slurp(golden));
-    assert_non_null(strstr(text, "\"capacity\": 17,"));
+    assert_non_null(strstr(text, "\"capacity\":17,"));
     free(text);
 
     run_set(&set, 0, 1, &s);
@@ -282,6 +283,77 @@ static void test_changed_scenario(void **state)
     sim_golden_set_free(&set);
     unlink(path);
     snprintf(path, sizeof path, "%s/tutorial.ini", dir);
+    unlink(path);
+    remove_dir(dir);
+}
+
+/* Replace the first from in the file at path by to. */
+static void edit(const char *path, const char *from, const char *to)
+{
+    char *text = slurp(path), *at, *edited;
+
+    assert_non_null(text);
+    assert_non_null(at = strstr(text, from));
+    assert_non_null(edited = malloc(strlen(text) - strlen(from) + strlen(to) + 1));
+    sprintf(edited, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    spit(path, edited);
+    free(edited);
+    free(text);
+}
+
+/* A compact golden that differs names the member that moved, not its line;
+ * one of an older pilotdeck (times in ms) says to update it. */
+static void test_diff_messages(void **state)
+{
+    static const struct { const char *from, *to, *where, *got, *want; } cases[] = {
+        {"\"done\":372,", "\"done\":999,", ".total.done", "\"done\":372", "\"done\":999"},
+        /* a member fewer, in the middle and at the end: the one after it shown */
+        {"\"bans\":0,\"active\":16", "\"active\":16", ".ces[1]", "\"bans\":0",
+         "\"active\":16"},
+        {",\"mean_time_in_system_s\":4505.425504}", "}", ".total.throughput_per_hour",
+         "\"throughput_per_hour\":23.5,\"mean_time_in_system_s\":4505.425504",
+         "\"throughput_per_hour\":23.5}"},
+        {"\"ce-c.example.org\"", "\"ce-c,\\\"x\\\"\"", ".ces[2].name",
+         "\"name\":\"ce-c.example.org\"", "\"name\":\"ce-c,\\\"x\\\"\""},
+    };
+    sim_golden_set set = {0};
+    char *dir = fx_tmpdir(), path[4096], golden[4096], err[512], *saved;
+    struct seen s;
+
+    (void)state;
+    copy_case(dir, "outage");
+    snprintf(golden, sizeof golden, "%s/golden/outage.json", dir);
+    assert_non_null(saved = slurp(golden));
+    snprintf(path, sizeof path, "%s/outage.ini", dir);
+    assert_int_equal(sim_golden_add(&set, path, err, sizeof err), SIM_OK);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        spit(golden, saved);
+        edit(golden, cases[i].from, cases[i].to);
+        run_set(&set, 0, 1, &s);
+        assert_int_equal(s.r[0].status, SIM_GOLDEN_DIFF);
+        assert_int_equal(s.r[0].line, 1);
+        assert_string_equal(s.r[0].where, cases[i].where);
+        assert_string_equal(s.r[0].got, cases[i].got);
+        assert_string_equal(s.r[0].want, cases[i].want);
+    }
+
+    /* times in milliseconds: not a difference per value but a stale file */
+    spit(golden, saved);
+    edit(golden, "\"duration_s\":64800,\"time_s\":64800,\"warmup_s\":0",
+         "\"duration_ms\":64800000,\"time_ms\":64800000,\"warmup_ms\":0");
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_ERROR);
+    assert_non_null(strstr(s.r[0].message, "golden/outage.json: a golden of an older pilotdeck"));
+    assert_non_null(strstr(s.r[0].message, "rewrite it with pilotdeck test --update"));
+    run_set(&set, 1, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_UPDATED);
+    free(saved);
+    assert_non_null(saved = slurp(golden));
+    assert_null(strstr(saved, "_ms\""));
+    run_set(&set, 0, 1, &s);
+    assert_int_equal(s.r[0].status, SIM_GOLDEN_PASS);
+    free(saved);
+    sim_golden_set_free(&set);
     unlink(path);
     remove_dir(dir);
 }
@@ -377,6 +449,7 @@ int main(int argc, char **argv)
     };
     const struct CMUnitTest compare[] = {
         cmocka_unit_test(test_changed_scenario),
+        cmocka_unit_test(test_diff_messages),
         cmocka_unit_test(test_jobs_keep_order),
     };
     const struct CMUnitTest invariants[] = {

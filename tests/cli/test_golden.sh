@@ -2,8 +2,9 @@
 # End-to-end tests of pilotdeck test: the shipped goldens pass (demo's
 # built-in scenario among them), a changed scenario fails with its seed and
 # a reproduce command that works, --update rewrites exactly the changed
-# golden, --jobs keeps the order, --json and --junit (well-formed XML,
-# checked by xmllint, with the right counts), bad input refused.
+# golden, a golden of an older pilotdeck told to be updated, --jobs keeps
+# the order, --json and --junit (well-formed XML, checked by xmllint, with
+# the right counts), bad input refused.
 # Usage: test_golden.sh PATH/TO/pilotdeck SOURCE_DIR
 set -u
 PD=${1:?usage: test_golden.sh PATH/TO/pilotdeck SOURCE_DIR}
@@ -33,16 +34,16 @@ done
 sed -i 's/^capacity = 12$/capacity = 17/' proj/outage.ini
 cd proj || exit 1
 expect 1 "$PD" test
-has "$out" "FAIL outage: golden/outage.json:13: .ces[0].capacity differs (seed 7)"
-has "$out" '  got:        "capacity": 17,'
-has "$out" '  want:       "capacity": 12,'
+has "$out" "FAIL outage: golden/outage.json:1: .ces[0].capacity differs (seed 7)"
+has "$out" '  got:  "capacity":17
+  want: "capacity":12'
 has "$out" "  reproduce: pilotdeck --db :memory: sim outage.ini --seed 7 --json | diff golden/outage.json -"
 has "$out" "ok tutorial"; has "$out" "ok flaky_ban"; has "$out" "2 passed, 1 failed"
 text=$out
 # the reproduce command shows the same difference
 command=$(printf '%s\n' "$text" | sed -n 's/^  reproduce: pilotdeck//p')
 expect 1 sh -c "'$PD'$command"
-has "$out" '"capacity": 17,'
+has "$out" '"capacity":17,'
 
 # --jobs: the same lines in the same order; --json: one object per case
 expect 1 "$PD" test --jobs 3
@@ -68,8 +69,19 @@ has "$out" "updated outage: golden/outage.json"; has "$out" "ok tutorial"
 has "$out" "2 unchanged, 1 updated, 0 failed"
 saved=$t_saved saved_file=golden/tutorial.json; unchanged "test --update"
 saved=$f_saved saved_file=golden/flaky_ban.json; unchanged "test --update"
-has "$(cat golden/outage.json)" '"capacity": 17,'
+has "$(cat golden/outage.json)" '"capacity":17,'
 expect 0 "$PD" test;      has "$out" "3 passed, 0 failed"
+
+# a golden of an older pilotdeck (indented, times in ms): told to update, not diffed
+cp golden/tutorial.json "$work/tutorial.json"
+jq '.duration_ms = .duration_s * 1000 | .time_ms = .time_s * 1000 | .warmup_ms = .warmup_s * 1000
+    | del(.duration_s, .time_s, .warmup_s)' "$work/tutorial.json" >golden/tutorial.json
+expect 1 "$PD" test tutorial.ini
+has "$out" "FAIL tutorial: golden/tutorial.json: a golden of an older pilotdeck (times in milliseconds, *_ms keys): rewrite it with pilotdeck test --update"
+lacks "$out" "differs"
+expect 0 "$PD" test --update tutorial.ini
+has "$out" "updated tutorial: golden/tutorial.json"
+cmp -s golden/tutorial.json "$work/tutorial.json" && ok || bad "test --update of an older golden"
 
 # -- a manifest: seed, until, the CSV series; names that XML must escape ----------------
 cat >cases.ini <<'EOF'
