@@ -34,7 +34,7 @@ want() { printf '%s\t%s\t%s\n' "$1" "$work/$2" "${3:-document}" >>manifest; }
 run() {
     file=$1; shift
     expect 0 "$@"
-    printf '%s\n' "$out" >"$file"
+    cp "$work/out" "$file"
 }
 
 # -- a simulated database ---------------------------------------------------------------
@@ -69,7 +69,7 @@ run sim-export.jsonl "$PD" --db s.db export --origin 2026-12-01T00:00:00Z &&
     record_ago p2 ce-b submitted 3000
     record_ago p3 ce-a submitted 4000 ', "site": "S1"'
     record_ago p3 ce-a running 3900
-    record_ago p3 ce-a done 100
+    record_ago p3 ce-a "done" 100
     record_ago p4 ce-b submitted 2000
     record_ago p4 ce-b failed 1500
 } >real.jsonl
