@@ -57,6 +57,8 @@ run sim-pilots.json "$PD" --db s.db pilot list --json && want pilot-list sim-pil
 run sim-pilot.json "$PD" --db s.db pilot show 1 --json && want pilot-show sim-pilot.json
 run sim-top.json "$PD" --db s.db top --once --json && want top sim-top.json
 run sim-tree.json "$PD" --db s.db top --once --json --tree && want top sim-tree.json
+run sim-cepage.json "$PD" --db s.db top --once --ce ce-flaky.example.org --json &&
+    want top-ce sim-cepage.json
 run sim-fit.json "$PD" --db s.db fit --json && want fit sim-fit.json
 run sim-export.jsonl "$PD" --db s.db export --origin 2026-12-01T00:00:00Z &&
     want export sim-export.jsonl jsonl
@@ -83,12 +85,14 @@ run wall-pilot.json "$PD" --db w.db pilot show p1 --json && want pilot-show wall
 run wall-pilot2.json "$PD" --db w.db pilot show p2 --json && want pilot-show wall-pilot2.json
 run wall-top.json "$PD" --db w.db top --once --json && want top wall-top.json
 run wall-tree.json "$PD" --db w.db top --once --json --tree && want top wall-tree.json
+run wall-cepage.json "$PD" --db w.db top --once --ce ce-a --json && want top-ce wall-cepage.json
+run wall-cepage2.json "$PD" --db w.db top --once --ce ce-b --json && want top-ce wall-cepage2.json
 run wall-fit.json "$PD" --db w.db fit --json && want fit wall-fit.json
 run wall-fit-ce.json "$PD" --db w.db fit --json --ce ce-b --min-pilots 1 &&
     want fit wall-fit-ce.json
 run wall-export.jsonl "$PD" --db w.db export && want export wall-export.jsonl jsonl
 # a wall-clock database gives its times as *_at too (checked as ISO 8601 UTC below)
-for f in wall-history.json wall-pilots.json wall-pilot.json wall-top.json; do
+for f in wall-history.json wall-pilots.json wall-pilot.json wall-top.json wall-cepage.json; do
     grep -q '_at":"' "$f" && ok || bad "$f has no *_at time"
 done
 
