@@ -158,25 +158,3 @@ int cli_time_note(pilotdb *db, char *buf, size_t size)
     }
     return 0;
 }
-
-int cli_json_time(json_t *obj, const char *stem, int64_t ms, pilotdb_clock_type kind)
-{
-    char key[64], text[CLI_TIME_MAX];
-    json_t *v;
-
-    if (ms == PILOTDB_NO_TIME)
-        v = json_null();
-    else if (ms % 1000 == 0)
-        v = json_integer((json_int_t)(ms / 1000));
-    else
-        v = json_real((double)ms / 1000.0);
-    snprintf(key, sizeof key, "%s_s", stem);
-    if (json_object_set_new(obj, key, v) != 0)
-        return -1;
-    if (kind == PILOTDB_CLOCK_SIM)
-        return 0;
-    v = ms == PILOTDB_NO_TIME ? json_null()
-                              : json_string(cli_time_text(ms, kind, CLI_TIME_JSON, text));
-    snprintf(key, sizeof key, "%s_at", stem);
-    return json_object_set_new(obj, key, v) != 0 ? -1 : 0;
-}

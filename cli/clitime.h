@@ -33,15 +33,6 @@ enum cli_time_style {
 const char *cli_time_text(int64_t ms, pilotdb_clock_type kind, enum cli_time_style style,
                           char *buf);
 
-/*
- * The convention of every --json time: set "STEM_s" in obj to ms in
- * seconds on the database's clock (a number; null for PILOTDB_NO_TIME)
- * and, on a wall-clock database (or UNSET), "STEM_at" to the ISO 8601 UTC
- * text.  0, or -1 when out of memory.
- */
-struct json_t;
-int cli_json_time(struct json_t *obj, const char *stem, int64_t ms, pilotdb_clock_type kind);
-
 /* A span of time for people: "3d 04:05:06", "01:02:03", "0:00:05". */
 const char *cli_span_text(int64_t ms, char *buf);
 

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "pilottui.h"
+
 enum { OPT_CAPACITY = 1, OPT_RATE, OPT_DISABLED, OPT_ENABLE, OPT_DISABLE,
        OPT_AVAILABLE, OPT_JSON, OPT_SINCE, OPT_UTC, OPT_CSV };
 
@@ -298,7 +300,7 @@ static int history_json(const pilotdb_ce_history_row *rows, size_t n, pilotdb_cl
         const pilotdb_ce_history_row *r = &rows[i];
         json_t *row = json_object();
 
-        if (row && (cli_json_time(row, "changed", r->at, clock) != 0 ||
+        if (row && (tui_json_time(row, "changed", r->at, clock) != 0 ||
                     json_object_update_new(
                         row, json_pack("{s:o, s:s, s:o, s:o, s:s, s:o}",
                                        "ce", cli_json_string(r->ce_name),

@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 
+#include "pilottui.h"
+
 enum { OPT_STATUS = 1, OPT_CE, OPT_JSON, OPT_UTC, OPT_REF, OPT_SINCE, OPT_UNTIL,
        OPT_LIMIT, OPT_CSV };
 
@@ -238,10 +240,10 @@ static json_t *pilot_json(struct list_out *out, const pilotdb_pilot *p, const ch
                           "ce_name", cli_json_string(p->ce_name),
                           "status", pilot_status_name(p->status));
 
-    if (!o || cli_json_time(o, "submitted", p->submitted_at, c) != 0 ||
-        cli_json_time(o, "started", p->started_at, c) != 0 ||
-        cli_json_time(o, "ended", p->ended_at, c) != 0 ||
-        cli_json_time(o, "updated", p->updated_at, c) != 0 ||
+    if (!o || tui_json_time(o, "submitted", p->submitted_at, c) != 0 ||
+        tui_json_time(o, "started", p->started_at, c) != 0 ||
+        tui_json_time(o, "ended", p->ended_at, c) != 0 ||
+        tui_json_time(o, "updated", p->updated_at, c) != 0 ||
         json_object_update_new(o, json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}",
                                         "ref", text_json(p->ref),
                                         "site", text_json(ce_site(out, p->ce_id)),
@@ -513,7 +515,7 @@ static int time_kind_json(json_t *o, const char *stem, pilotdb_clock_type clock,
     char key[32];
 
     snprintf(key, sizeof key, "%s_kind", stem);
-    return cli_json_time(o, stem, at, clock) != 0 ||
+    return tui_json_time(o, stem, at, clock) != 0 ||
                    json_object_set_new(o, key, json_string(pilotdb_time_kind_name(kind))) != 0
                ? -1
                : 0;

@@ -688,6 +688,15 @@ int pilotdb_is_control(unsigned cp);
 size_t pilotdb_text_fault(const char *text, size_t n, int *is_control);
 
 /*
+ * The one text of a wall-clock time in JSON (the *_at keys): ms since the
+ * Unix epoch as ISO 8601 UTC with milliseconds, "2026-12-01T10:00:00.250Z",
+ * into buf (PILOTDB_TIME_UTC_MAX bytes).  Returns buf; "" for a time gmtime
+ * cannot represent.
+ */
+#define PILOTDB_TIME_UTC_MAX 40
+char *pilotdb_time_utc(int64_t ms, char *buf);
+
+/*
  * The CSV rule of every CSV pilotdeck writes (RFC 4180): s as one field,
  * quoted when it holds a comma, a quote, CR or LF, each quote doubled.
  * Records end in CRLF (PILOTDB_CSV_EOL).  0, or EOF on a write error.

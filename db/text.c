@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -77,4 +78,21 @@ int pilotdb_csv_put(FILE *out, const char *s)
     if (fputs(s, out) < 0 || putc('"', out) == EOF)
         return EOF;
     return 0;
+}
+
+char *pilotdb_time_utc(int64_t ms, char *buf)
+{
+    int64_t s = ms / 1000 - (ms % 1000 < 0); /* floor, for times before 1970 */
+    time_t t = (time_t)s;
+    struct tm tm;
+    size_t n;
+
+    buf[0] = '\0';
+    if (!gmtime_r(&t, &tm) ||
+        (n = strftime(buf, PILOTDB_TIME_UTC_MAX, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf + n, PILOTDB_TIME_UTC_MAX - n, ".%03dZ", (int)(ms - s * 1000));
+    return buf;
 }

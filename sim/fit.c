@@ -1447,8 +1447,19 @@ json_t *sim_fit_json(const sim_fit *fit)
         return NULL;
     }
     json_object_set_new(root, "clock", json_string(pilotdb_clock_kind_name(fit->clock)));
-    json_object_set_new(root, "since_ms", json_integer(fit->since));
-    json_object_set_new(root, "until_ms", json_integer(fit->until));
+    /* the output convention: seconds on the database's clock, and on a wall
+     * clock the ISO 8601 UTC text */
+    json_object_set_new(root, "since_s", fit->since % 1000 == 0
+                                             ? json_integer(fit->since / 1000)
+                                             : json_real((double)fit->since / 1e3));
+    json_object_set_new(root, "until_s", fit->until % 1000 == 0
+                                             ? json_integer(fit->until / 1000)
+                                             : json_real((double)fit->until / 1e3));
+    if (fit->clock != PILOTDB_CLOCK_SIM) {
+        char at[PILOTDB_TIME_UTC_MAX];
+        json_object_set_new(root, "since_at", json_string(pilotdb_time_utc(fit->since, at)));
+        json_object_set_new(root, "until_at", json_string(pilotdb_time_utc(fit->until, at)));
+    }
     json_object_set_new(root, "ended", json_integer(fit->ended));
     json_object_set_new(root, "failed", json_integer(fit->failed));
     json_object_set_new(root, "fail_before_start",

@@ -505,7 +505,7 @@ void sim_study_free(sim_study *st);
 /* ---- shards: a study run in parts, as JSON lines ---------------------------- */
 
 /* The format written and read; a shard of another format is refused. */
-#define SIM_SHARD_FORMAT 2
+#define SIM_SHARD_FORMAT 3
 #define SIM_SHARD_MAX 100000
 
 /* Parse "K/N" with 1 <= K <= N <= SIM_SHARD_MAX: SIM_OK, or SIM_EINVAL and

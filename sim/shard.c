@@ -43,6 +43,12 @@ struct builder {
     const char *failed;
 };
 
+/* A time of ms as seconds: an integer when whole (the output convention). */
+static json_t *seconds_json(int64_t ms)
+{
+    return ms % 1000 == 0 ? json_integer((json_int_t)(ms / 1000)) : json_real((double)ms / 1e3);
+}
+
 static void put(struct builder *b, json_t *object, const char *key, json_t *value)
 {
     if ((!value || json_object_set_new(object, key, value) != 0) && !b->failed)
@@ -86,11 +92,11 @@ static json_t *study_json(struct builder *b, const sim_study *st)
     put(b, o, "replications", json_integer((json_int_t)st->nrep));
     put(b, o, "first_seed", json_integer((json_int_t)st->first_seed));
     for (i = 0; i < st->nconfigs; i++) {
-        append(b, warmup, json_integer((json_int_t)st->warmup_ms[i]));
-        append(b, duration, json_integer((json_int_t)st->duration_ms[i]));
+        append(b, warmup, seconds_json(st->warmup_ms[i]));
+        append(b, duration, seconds_json(st->duration_ms[i]));
     }
-    put(b, o, "warmup_ms", warmup);
-    put(b, o, "duration_ms", duration);
+    put(b, o, "warmup_s", warmup);
+    put(b, o, "duration_s", duration);
     put(b, o, "units", string_array(b, st->units, st->nunits));
     for (m = 0; m < SIM_NMETRICS; m++)
         append(b, metrics, json_string(sim_metric_name(m)));
@@ -188,8 +194,8 @@ static sim_rc study_from_json(sim_study *st, json_t *o, const char **why)
 {
     const char *kind = json_string_value(json_object_get(o, "kind"));
     json_t *x = json_object_get(o, "x"), *metrics = json_object_get(o, "metrics");
-    json_t *warmup = json_object_get(o, "warmup_ms");
-    json_t *duration = json_object_get(o, "duration_ms");
+    json_t *warmup = json_object_get(o, "warmup_s");
+    json_t *duration = json_object_get(o, "duration_s");
     json_t *labels = json_object_get(o, "labels");
     json_int_t nrep = json_integer_value(json_object_get(o, "replications"));
     json_int_t seed = json_integer_value(json_object_get(o, "first_seed"));
@@ -255,10 +261,12 @@ static sim_rc study_from_json(sim_study *st, json_t *o, const char **why)
     st->first_seed = (uint64_t)seed;
     for (i = 0; i < st->nconfigs; i++) {
         json_t *w = json_array_get(warmup, i), *d = json_array_get(duration, i);
-        st->warmup_ms[i] = json_integer_value(w);
-        st->duration_ms[i] = json_integer_value(d);
-        if (!json_is_integer(w) || !json_is_integer(d) || st->warmup_ms[i] < 0 ||
-            st->duration_ms[i] <= st->warmup_ms[i])
+        if (!json_is_number(w) || !json_is_number(d) || !(json_number_value(w) >= 0) ||
+            !(json_number_value(d) < 1e15))
+            return SIM_EPARSE;
+        st->warmup_ms[i] = (int64_t)llround(json_number_value(w) * 1000.0);
+        st->duration_ms[i] = (int64_t)llround(json_number_value(d) * 1000.0);
+        if (st->duration_ms[i] <= st->warmup_ms[i])
             return SIM_EPARSE;
     }
     if (json_array_size(warmup) != st->nconfigs || json_array_size(duration) != st->nconfigs)

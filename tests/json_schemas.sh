@@ -19,14 +19,7 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
     exit 1
 fi
 
-# The sim --json case: its schema is for the compact form in seconds
-# (duration_s, time_s, warmup_s).  SIM-JSON PENDING: while sim --json still
-# prints the indented *_ms form, its output is converted to the new form
-# before it is validated, and this says so; set to 0 (or delete) once
-# sim --json is converted, so that the old form fails here.
-sim_old_form_allowed=1
-
-# want SCHEMA FILE [jsonl|sim-old]: validate FILE against
+# want SCHEMA FILE [jsonl]: validate FILE against
 # schemas/SCHEMA.schema.json (as one document, or each line).
 : >manifest
 want() { printf '%s\t%s\t%s\n' "$1" "$work/$2" "${3:-document}" >>manifest; }
@@ -40,16 +33,7 @@ run() {
 # -- a simulated database ---------------------------------------------------------------
 sed 's/^duration = .*/duration = 3h/' "$SRC/scenarios/tutorial.ini" >t.ini
 run sim.json "$PD" --db s.db sim t.ini --until 2h --json
-if grep -q '_ms"' sim.json; then
-    if [ "$sim_old_form_allowed" = 1 ]; then
-        echo "SIM-JSON PENDING: sim --json is still in the *_ms form; validating it converted"
-        want sim sim.json sim-old
-    else
-        bad "sim --json still has *_ms keys"
-    fi
-else
-    want sim sim.json
-fi
+want sim sim.json
 run sim-summary.json "$PD" --db s.db summary --json && want summary sim-summary.json
 run sim-ces.json "$PD" --db s.db ce list --json && want ce-list sim-ces.json
 run sim-history.json "$PD" --db s.db ce history --json && want ce-history sim-history.json
@@ -128,13 +112,9 @@ import json, os, re, sys
 from jsonschema.validators import validator_for
 
 schema_dir, manifest = sys.argv[1:]
-# Keys in milliseconds that predate the convention; anything else ending in
-# _ms fails.  Remove a name here when its output is converted.
-KNOWN_MS = {
-    "top": {"trend_bucket_ms"},
-    "fit": {"since_ms", "until_ms"},
-    "shard": {"warmup_ms", "duration_ms"},
-}
+# Keys in milliseconds that predate the convention (none left); anything
+# ending in _ms fails.
+KNOWN_MS = {}
 UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$")
 failures = []
 validators, used = {}, set()
@@ -161,15 +141,6 @@ def walk(value, path, where, name):
     elif isinstance(value, list):
         for i, sub in enumerate(value):
             walk(sub, f"{path}[{i}]", where, name)
-
-def sim_new_form(value):
-    """The old sim --json converted: *_ms keys renamed *_s, in seconds."""
-    if isinstance(value, dict):
-        return {(k[:-3] + "_s" if k.endswith("_ms") else k):
-                (v / 1000 if k.endswith("_ms") else sim_new_form(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [sim_new_form(v) for v in value]
-    return value
 
 strict_checked = set()
 
@@ -205,9 +176,7 @@ for row in open(manifest):
     used.add(name)
     text = open(path).read()
     where = os.path.basename(path)
-    if mode == "sim-old":
-        check(name, where + " (converted)", json.dumps(sim_new_form(json.loads(text))))
-    elif mode == "jsonl":
+    if mode == "jsonl":
         lines = text.split("\n")[:-1]
         if not lines:
             failures.append(f"{where}: no lines")

@@ -214,10 +214,10 @@ static void test_whatif_paired_by_hand(void **state)
 
     (void)state;
     len = (size_t)snprintf(text, sizeof text,
-        "{\"pilotdeck_study\":2,\"shard\":\"1/1\",\"study\":{\"kind\":\"whatif\","
+        "{\"pilotdeck_study\":3,\"shard\":\"1/1\",\"study\":{\"kind\":\"whatif\","
         "\"base\":\"b.ini\",\"variant\":\"v.ini\",\"key\":\"\",\"range\":\"\",\"x_unit\":\"\","
         "\"labels\":[\"baseline\",\"variant\"],\"x\":[0,0],\"replications\":5,"
-        "\"first_seed\":1,\"warmup_ms\":[0,1800000],\"duration_ms\":[3600000,3600000],"
+        "\"first_seed\":1,\"warmup_s\":[0,1800],\"duration_s\":[3600,3600],"
         "\"units\":[\"a\",\"total\"],\"metrics\":[\"throughput_per_hour\",\"done\","
         "\"failed\",\"utilization\",\"refused\",\"peak_active\"]}}\n");
     for (t = 0; t < 10; t++)
@@ -501,7 +501,7 @@ static void test_shard_damaged(void **state)
         {"obj.jsonl", 0, "{}\n", SIM_EPARSE, ":1: not a pilotdeck shard (written by"},
         {"v1.jsonl", 0, "{\"pilotdeck_study\":1,\"shard\":\"1/1\",\"study\":{}}\n", SIM_EPARSE,
          ":1: shard format 1, from another version"},
-        {"rep.jsonl", 0, "{\"pilotdeck_study\":2,\"shard\":\"1/1\",\"study\":"
+        {"rep.jsonl", 0, "{\"pilotdeck_study\":3,\"shard\":\"1/1\",\"study\":"
          "{\"replications\":100000000}}\n", SIM_EPARSE,
          ":1: replications is not from 2 to 1000000"},
         {"empty.jsonl", 0, "", SIM_EPARSE, " is empty (not a pilotdeck shard)"},

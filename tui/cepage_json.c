@@ -27,29 +27,6 @@ static json_t *text_json(const char *s)
     return json_string(clean);
 }
 
-/* name_s: seconds on the database's clock (null when not known), and on a
- * wall clock name_at in ISO 8601 UTC. */
-static int set_time(json_t *obj, const char *name, int64_t ms, pilotdb_clock_type clock)
-{
-    char key[64], iso[40];
-    struct tm tm;
-    time_t t;
-
-    snprintf(key, sizeof key, "%s_s", name);
-    if (json_object_set_new(obj, key, ms == PILOTDB_NO_TIME ? json_null()
-                                                            : json_real((double)ms / 1000.0)))
-        return -1;
-    if (clock != PILOTDB_CLOCK_WALL)
-        return 0;
-    snprintf(key, sizeof key, "%s_at", name);
-    t = (time_t)(ms / 1000);
-    if (ms == PILOTDB_NO_TIME || !gmtime_r(&t, &tm))
-        return json_object_set_new(obj, key, json_null());
-    strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(iso + strlen(iso), sizeof iso - strlen(iso), ".%03dZ",
-             (int)(((ms % 1000) + 1000) % 1000));
-    return json_object_set_new(obj, key, json_string(iso));
-}
 
 static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
 {
@@ -75,7 +52,7 @@ static json_t *change_json(const tui_cepage *page, const pilotdb_ce_history_row 
                   "new", value_json(row->field, &row->new_value),
                   "by", text_json(row->by),
                   "user", row->user[0] ? text_json(row->user) : json_null());
-    if (o && set_time(o, "time", row->at, page->clock) != 0) {
+    if (o && tui_json_time(o, "time", row->at, page->clock) != 0) {
         json_decref(o);
         o = NULL;
     }
@@ -107,7 +84,7 @@ static json_t *pilot_json(const tui_cepage *page, const tui_cepage_pilot *cp)
     for (size_t k = 0; timeline && k < n; k++) {
         json_t *step = json_pack("{s:s, s:s}", "status", pilot_status_name(steps[k].to),
                                  "kind", pilotdb_time_kind_name(steps[k].kind));
-        if (!step || set_time(step, "time", steps[k].at, page->clock) ||
+        if (!step || tui_json_time(step, "time", steps[k].at, page->clock) ||
             json_array_append_new(timeline, step)) {
             json_decref(timeline);
             timeline = NULL;
@@ -120,9 +97,9 @@ static json_t *pilot_json(const tui_cepage *page, const tui_cepage_pilot *cp)
                                                       : json_null(),
                   "reason", cp->reason[0] ? text_json(cp->reason) : json_null(),
                   "timeline", timeline);
-    if (o && (set_time(o, "submitted", p->submitted_at, page->clock) ||
-              set_time(o, "started", p->started_at, page->clock) ||
-              set_time(o, "ended", p->ended_at, page->clock))) {
+    if (o && (tui_json_time(o, "submitted", p->submitted_at, page->clock) ||
+              tui_json_time(o, "started", p->started_at, page->clock) ||
+              tui_json_time(o, "ended", p->ended_at, page->clock))) {
         json_decref(o);
         o = NULL;
     }
@@ -202,7 +179,7 @@ json_t *tui_cepage_json(const tui_cepage *page)
         json_decref(pilots);
         json_decref(changes);
     }
-    if (o && set_time(o, "now", page->now, page->clock) == 0)
+    if (o && tui_json_time(o, "now", page->now, page->clock) == 0)
         return o;
     json_decref(o);
     return NULL;

@@ -12,16 +12,25 @@ static json_t *rate_or_null(double rate)
     return rate < 0 ? json_null() : json_real(rate);
 }
 
-/* "now_at": now (Unix ms) in ISO 8601 UTC, for a wall-clock database. */
-static int add_now_at(json_t *root, int64_t now)
+int tui_json_time(json_t *obj, const char *stem, int64_t ms, pilotdb_clock_type clock)
 {
-    time_t t = (time_t)(now / 1000);
-    struct tm tm;
-    char text[40];
+    char key[64], text[PILOTDB_TIME_UTC_MAX];
+    json_t *v;
 
-    if (!gmtime_r(&t, &tm) || strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    if (ms == PILOTDB_NO_TIME)
+        v = json_null();
+    else if (ms % 1000 == 0)
+        v = json_integer((json_int_t)(ms / 1000));
+    else
+        v = json_real((double)ms / 1000.0);
+    snprintf(key, sizeof key, "%s_s", stem);
+    if (json_object_set_new(obj, key, v) != 0)
+        return -1;
+    if (clock == PILOTDB_CLOCK_SIM)
         return 0;
-    return json_object_set_new(root, "now_at", json_string(text));
+    v = ms == PILOTDB_NO_TIME ? json_null() : json_string(pilotdb_time_utc(ms, text));
+    snprintf(key, sizeof key, "%s_at", stem);
+    return json_object_set_new(obj, key, v) != 0 ? -1 : 0;
 }
 
 static json_t *trend_array(const tui_view *view, const tui_ce_row *row)
@@ -134,13 +143,12 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
         if (row && json_array_append_new(ces, ce_object(view, row)) != 0)
             goto fail;
     }
-    root = json_pack("{s:s, s:s, s:I, s:f, s:I, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
+    root = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
                      "source", opts && opts->source ? opts->source : "",
                      "clock", view->event_clock ? "sim"
                               : (opts && opts->clock_label ? opts->clock_label : "wall"),
-                     "now", (json_int_t)view->now,
                      "now_s", (double)view->now / 1000.0,
-                     "trend_bucket_ms", (json_int_t)view->opts.bucket_ms,
+                     "trend_bucket_s", (double)view->opts.bucket_ms / 1000.0,
                      "window_s", (double)view->opts.window_ms / 1000.0,
                      "rate_span_s", (double)t->rate_span_ms / 1000.0,
                      "rates_partial", t->rates_partial,
@@ -171,7 +179,7 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
         return NULL;
     }
     if (root && !view->event_clock && view->clock_kind != PILOTDB_CLOCK_SIM &&
-        add_now_at(root, view->now) != 0) {
+        tui_json_time(root, "now", view->now, PILOTDB_CLOCK_WALL) != 0) {
         json_decref(root);
         return NULL;
     }

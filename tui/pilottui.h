@@ -414,6 +414,15 @@ int tui_frame_text(const tui_view *view, int width, const tui_draw_options *opts
                    FILE *out);
 
 /*
+ * The convention of every --json time: set "STEM_s" in obj to ms in
+ * seconds on the database's clock (a number, an integer when whole; null
+ * for PILOTDB_NO_TIME) and, unless the database is a simulation's, "STEM_at"
+ * to its ISO 8601 UTC text (pilotdb_time_utc()).  0, or -1 when out of memory.
+ */
+struct json_t;
+int tui_json_time(struct json_t *obj, const char *stem, int64_t ms, pilotdb_clock_type clock);
+
+/*
  * The frame as a jansson object: {"source", "now", "totals": {...},
  * "ces": [{...}, ...]} with every visible CE in the view's order.  The caller
  * owns the reference (json_decref()); NULL on out of memory.

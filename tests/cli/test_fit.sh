@@ -78,9 +78,9 @@ has_keys() {
     obj=$1 path=$2; shift 2
     for key in "$@"; do jq_is "$obj" "$path | has(\"$key\")" true; done
 }
-has_keys "$json" . ces clock ended fail_before_start failed scenario since_ms submission until_ms
+has_keys "$json" . ces clock ended fail_before_start failed scenario since_s submission until_s
 jq_is "$json" '.clock' '"sim"'
-jq_is "$json" '.since_ms' 0
+jq_is "$json" '.since_s' 0
 jq_is "$json" '.submission | [.policy, .cycle_s]' '["director",120]'
 jq_is "$json" '.ces | length' 3
 has_keys "$json" '.submission' policy bursts periodic_share cycle_s max_per_cycle
@@ -203,7 +203,7 @@ has "$out" "7 pilots new"
 save
 expect 0 "$PD" fit --json --ce ce-w --min-pilots 1
 w=$out
-jq_is "$w" '[.clock, .since_ms, .until_ms]' '["wall",1796119200000,1796126400001]'
+jq_is "$w" '[.clock, .since_s, .until_s, .since_at, .until_at]' '["wall",1796119200,1796126400.001,"2026-12-01T10:00:00.000Z","2026-12-01T12:00:00.001Z"]'
 jq_is "$w" '[.ended, .failed, .fail_before_start]' '[5,2,0.5]'
 jq_is "$w" '.ces[0] | [.name, .submitted, .ended_own]' '["ce-w",7,5]'
 # 4 bursts are too few to be periodic: arrivals, with their rates

@@ -46,7 +46,7 @@ for k in 1 2 3; do
     expect 0 "$PD" whatif "$TUT" --set "$SET" --replications 4 --shard $k/3
     cp out shard$k.jsonl
 done
-has "$(head -1 shard1.jsonl)" '"pilotdeck_study":2'
+has "$(head -1 shard1.jsonl)" '"pilotdeck_study":3'
 expect 0 "$PD" merge shard3.jsonl shard1.jsonl shard2.jsonl
 cp out merged; same whatif.j1 merged "merged what-if"
 expect 0 "$PD" merge shard2.jsonl shard1.jsonl shard3.jsonl --json
@@ -272,7 +272,7 @@ if [ -w /dev/full ]; then
     has "$err" "writing the shard: No space left on device"
 fi
 
-sed '1s/"pilotdeck_study":2/"pilotdeck_study":1/' small1.jsonl >m-v1.jsonl
+sed '1s/"pilotdeck_study":3/"pilotdeck_study":1/' small1.jsonl >m-v1.jsonl
 expect 1 "$PD" merge m-v1.jsonl small2.jsonl; has "$err" "m-v1.jsonl:1: shard format 1"
 
 # different warm-ups: each configuration's window is shown, and counts over

@@ -32,7 +32,7 @@ if LC_ALL=C grep -q '[^ -~]' "$WORK/ascii.txt"; then fail "non-ASCII output in t
 "$PD" --db "$DB" top --json > "$WORK/once.json" || fail "top --json"
 for want in '"name":"beta.site"' '"site":""' '"state":"ok"' '"grade":"Idle"' '"efficiency":' \
             '"done_per_hour":' '"failed_per_hour":' '"submitted_per_hour":' '"window_s":3600' \
-            '"now_s":' '"now_at":"20[0-9-]*T[0-9:]*Z"'; do
+            '"now_s":' '"now_at":"20[0-9-]*T[0-9:.]*Z"'; do
     grep -q "$want" "$WORK/once.json" || fail "top --json lacks $want"
 done
 for col in site state grade efficiency submitted_per_hour configured; do
