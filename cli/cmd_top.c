@@ -104,9 +104,9 @@ static int parse_grades(const char *text, tui_grades *g)
     return 0;
 }
 
-static int run_once(pilotdb *db, const char *source, int json, int width, int unicode,
-                    tui_column sort, int reverse, const char *filter, int64_t window_ms,
-                    int64_t stale_ms, const tui_grades *grades, int tree)
+static int run_once(pilotdb *db, const char *source, int json, const char *csv, int width,
+                    int unicode, tui_column sort, int reverse, const char *filter,
+                    int64_t window_ms, int64_t stale_ms, const tui_grades *grades, int tree)
 {
     tui_view view;
     tui_view_options vopts = { .window_ms = window_ms, .stale_ms = stale_ms,
@@ -131,7 +131,15 @@ static int run_once(pilotdb *db, const char *source, int json, int width, int un
         status = CLI_FAILED;
         goto out;
     }
-    if (json)
+    if (csv) { /* the CE rows of --json, as CSV */
+        json_t *frame = tui_view_json(&view, &dopts);
+        status = frame ? cli_csv_rows(csv, source, "top --csv", json_object_get(frame, "ces"),
+                                      NULL)
+                       : CLI_FAILED;
+        if (!frame)
+            cli_error("top --csv: out of memory");
+        json_decref(frame);
+    } else if (json)
         status = cli_print_json(tui_view_json(&view, &dopts));
     else if (tui_frame_text(&view, width, &dopts, stdout) != 0)
         status = CLI_FAILED; /* main reports the write error */
@@ -165,7 +173,7 @@ static int run_ce_page(pilotdb *db, const char *name, int json, int width, int u
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
        OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
-       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG, OPT_CE };
+       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG, OPT_CE, OPT_CSV };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -179,6 +187,8 @@ static const struct cli_option top_options[] = {
     {"no-unicode", 0, CLI_ARG_NONE, NULL, "ASCII bars and sparklines", OPT_NO_UNICODE},
     {"once", 0, CLI_ARG_NONE, NULL, "print one frame as plain text and exit", OPT_ONCE},
     {"json", 0, CLI_ARG_NONE, NULL, "print one frame as JSON and exit", OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "write the frame's CE rows as CSV to FILE (- for\n"
+     "standard output), with the keys of --json, and exit", OPT_CSV},
     {"width", 0, CLI_ARG_REQUIRED, "W",
      "width of the --once frame (at least " CLI_TEXT(TUI_MIN_WIDTH) ")", OPT_WIDTH},
     {"sort", 0, CLI_ARG_REQUIRED, "COLUMN",
@@ -212,6 +222,7 @@ struct top_options {
     int64_t width;  /* 0: the terminal's */
     int64_t window_ms;
     int color, unicode, once, json, reverse;
+    const char *csv;
     tui_column sort;
     int64_t stale_ms;
     tui_grades grades;
@@ -243,6 +254,7 @@ static int take_top_option(void *state, int id, const char *value)
     case OPT_NO_UNICODE: o->unicode = 0; break;
     case OPT_ONCE: o->once = 1; break;
     case OPT_JSON: o->json = o->once = 1; break;
+    case OPT_CSV: o->csv = value; o->once = 1; break;
     case OPT_WIDTH:
         if (cli_parse_int("--width", value, TUI_MIN_WIDTH, 1000, &o->width) != 0)
             return CLI_USAGE;
@@ -323,6 +335,10 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
+    if (o.csv && (o.json || o.ce)) {
+        cli_error("top: --csv writes the CE rows; give it without --json and --ce");
+        return CLI_USAGE;
+    }
     if (o.ce && !o.once) {
         cli_error("--ce needs --once (in the dashboard, Enter opens the selected CE)");
         return CLI_USAGE;
@@ -342,7 +358,7 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
         status = run_ce_page(db, o.ce, o.json, o.width ? (int)o.width : terminal_width(),
                              o.unicode, &o.grades);
     } else if (o.once) {
-        status = run_once(db, o.path, o.json, o.width ? (int)o.width : terminal_width(),
+        status = run_once(db, o.path, o.json, o.csv, o.width ? (int)o.width : terminal_width(),
                           o.unicode, o.sort, o.reverse, o.filter, o.window_ms, o.stale_ms,
                           &o.grades, o.tree);
     } else {
@@ -389,7 +405,8 @@ const struct cli_command cmd_top = {
              "                                [--no-unicode] [--stale TIME] [--grades G,F,P]\n"
              "                                [--tree] [--read-only] [--no-mouse]\n"
              "                                [--config FILE | --no-config]\n"
-             "       pilotdeck [--db PATH] top --once [--json] [--width W] [--window TIME]\n"
+             "       pilotdeck [--db PATH] top --once [--json | --csv FILE] [--width W]\n"
+             "                                [--window TIME]\n"
              "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
              "                                [--stale TIME] [--grades G,F,P] [--tree]\n"
              "                                [--config FILE | --no-config]\n"

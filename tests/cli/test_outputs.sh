@@ -131,4 +131,13 @@ has "$err" "is the database being read"
 expect 2 "$PD" --db real.db ce list --csv x.csv --json
 [ ! -e x.csv ] && ok || bad "ce list --csv --json wrote x.csv"
 
+# -- top --once --csv: the CE rows of --json ------------------------------------------------
+expect 0 "$PD" --db real.db top --csv top.csv
+csv_check top.csv name "$NAME"
+csv_check top.csv site 'S, "1"'
+keys=$("$PD" --db real.db top --json | jq -r '.ces[0] | with_entries(select(.value | type != "array" and type != "object")) | keys_unsorted | join(",")')
+same "$(head -1 top.csv | tr -d '\r')" "$keys" "top --csv header: the keys of --json"
+expect 2 "$PD" --db real.db top --csv - --json
+has "$err" "--csv writes the CE rows"
+
 finish
