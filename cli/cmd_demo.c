@@ -199,6 +199,8 @@ static int demo_run(const struct cli_globals *g, struct cli_args *a)
     ropts.sort = o.config.settings.sort;
     ropts.sort_reverse = o.config.settings.reverse;
     ropts.filter = o.config.settings.filter;
+    ropts.grades = &o.config.settings.grades;
+    ropts.stale_ms = o.config.settings.stale_ms;
     ropts.mouse = !o.no_mouse && o.config.settings.mouse;
     ropts.settings = &o.config.settings;
     ropts.config_path = o.config.path[0] ? o.config.path : NULL;

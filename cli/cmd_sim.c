@@ -226,7 +226,8 @@ static int run_sim(const struct cli_globals *g, struct cli_args *a)
         cli_error("out of memory writing the report");
         goto out;
     }
-    fputs(report, stdout);
+    /* with --csv - the series has standard output: the report goes beside it */
+    fputs(report, o.csv_path && strcmp(o.csv_path, "-") == 0 ? stderr : stdout);
     status = CLI_OK;
 out:
     free(report);

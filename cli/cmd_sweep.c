@@ -278,6 +278,8 @@ static int run_sweep(const struct cli_globals *g, struct cli_args *a)
         goto out;
     if ((status = expand_range(vary, &pts)) != CLI_OK)
         goto out;
+    if (o.from_db.on)
+        o.out.keep = g->db_path;
     if (o.from_db.on && (status = study_fit_db("sweep", g, &o, &fit, &base_label)) != CLI_OK)
         goto out;
     status = CLI_FAILED;

@@ -82,17 +82,26 @@ static int terminal_width(void)
  * to grade. */
 static int parse_grades(const char *text, tui_grades *g)
 {
+    const char *p = text;
     double pct[3];
-    long long min_ended = (long long)tui_grades_default.min_ended;
-    char err[128];
-    int used = 0, n;
+    char err[128], *end;
+    int64_t min_ended = tui_grades_default.min_ended;
 
-    n = sscanf(text, "%lf,%lf,%lf%n,%lld%n", &pct[0], &pct[1], &pct[2], &used, &min_ended,
-               &used);
-    if (n < 3 || text[used] != '\0') {
-        cli_error("--grades: '%s' is not GOOD,FAIR,POOR[,MIN] like 85,60,25,10", text);
-        return -1;
+    for (int i = 0; i < 3; i++) {
+        pct[i] = strtod(p, &end);
+        if (end == p || (i < 2 && *end != ',') || (i == 2 && *end != ',' && *end != '\0'))
+            goto bad;
+        if (!(pct[i] >= 0 && pct[i] <= 100)) {
+            cli_error("--grades: '%s': each threshold is a percentage from 0 to 100",
+                      cli_safe(text));
+            return -1;
+        }
+        p = *end ? end + 1 : end;
     }
+    if (*p && cli_parse_int("--grades: N", p, 1, 1000000000, &min_ended) != 0)
+        return -1;
+    if (end[0] == ',' && !*p)
+        goto bad;
     g->good = pct[0] / 100.0;
     g->fair = pct[1] / 100.0;
     g->poor = pct[2] / 100.0;
@@ -102,6 +111,9 @@ static int parse_grades(const char *text, tui_grades *g)
         return -1;
     }
     return 0;
+bad:
+    cli_error("--grades: '%s' is not GOOD,FAIR,POOR[,MIN] like 85,60,25,10", cli_safe(text));
+    return -1;
 }
 
 static int run_once(pilotdb *db, const char *source, int json, const char *csv, int width,
@@ -141,8 +153,10 @@ static int run_once(pilotdb *db, const char *source, int json, const char *csv, 
         json_decref(frame);
     } else if (json)
         status = cli_print_json(tui_view_json(&view, &dopts));
-    else if (tui_frame_text(&view, width, &dopts, stdout) != 0)
-        status = CLI_FAILED; /* main reports the write error */
+    else if (tui_frame_text(&view, width, &dopts, stdout) != 0) {
+        cli_error("top: writing the frame: %s", strerror(errno));
+        status = CLI_FAILED;
+    }
 out:
     tui_view_free(&view);
     return status;
@@ -165,8 +179,11 @@ static int run_ce_page(pilotdb *db, const char *name, int json, int width, int u
     }
     if (json)
         status = cli_print_json(tui_cepage_json(&page));
-    else
-        status = tui_cepage_text(&page, width, unicode, stdout) == 0 ? CLI_OK : CLI_FAILED;
+    else if (tui_cepage_text(&page, width, unicode, stdout) != 0) {
+        cli_error("top: writing the page of '%s': %s", cli_safe(name), strerror(errno));
+        status = CLI_FAILED;
+    } else
+        status = CLI_OK;
     tui_cepage_free(&page);
     return status;
 }

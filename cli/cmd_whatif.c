@@ -96,6 +96,7 @@ static int run_whatif(const struct cli_globals *g, struct cli_args *a)
                       "variant as --set KEY=VALUE%s", a->nargs ? ", and no scenario file" : "");
             goto out;
         }
+        o.out.keep = g->db_path;
         if ((status = study_fit_db("whatif", g, &o, &fit, &base_label)) != CLI_OK)
             goto out;
         for (i = 0; i < 2; i++)

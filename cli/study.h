@@ -23,6 +23,7 @@ struct study_output {
     int metric;           /* sweep: the metric charted and plotted */
     int plot_range;       /* non-zero: y from plot_low to plot_high, else from 0 */
     double plot_low, plot_high;
+    const char *keep;     /* the database read (--from-db): never written over */
 };
 
 /* The options whatif, sweep and merge share: ids of their option tables. */

@@ -213,9 +213,9 @@ static int whatif_json(const sim_study *st)
 }
 
 /* The what-if as CSV: a row per CE and metric. */
-static int whatif_csv(const sim_study *st, const char *path)
+static int whatif_csv(const sim_study *st, const char *path, const char *keep)
 {
-    struct cli_output t = { .path = path };
+    struct cli_output t = { .path = path, .keep = keep };
     int status;
 
     if ((status = cli_output_open(&t, "whatif --csv")) != CLI_OK)
@@ -419,9 +419,9 @@ static int sweep_json(const sim_study *st)
     return cli_print_json(o);
 }
 
-static int sweep_csv(const sim_study *st, const char *path)
+static int sweep_csv(const sim_study *st, const char *path, const char *keep)
 {
-    struct cli_output t = { .path = path };
+    struct cli_output t = { .path = path, .keep = keep };
     size_t c, u;
     int m, status;
 
@@ -593,6 +593,14 @@ static int check_writable(const char *path)
 
 int study_check_output(const struct study_output *out)
 {
+    const char *const files[] = { out->csv_path, out->plot_path };
+
+    for (size_t i = 0; i < 2; i++)
+        if (files[i] && cli_same_file(files[i], out->keep)) {
+            cli_error("'%s' is the database being read; write to another file",
+                      cli_safe(files[i]));
+            return CLI_USAGE;
+        }
     if (out->plot_path) {
         FILE *gp;
         char version[128] = "";
@@ -621,26 +629,55 @@ int study_check_output(const struct study_output *out)
     return CLI_OK;
 }
 
+/* The report itself: text or JSON. */
+static int print_report(const sim_study *st, const struct study_output *out)
+{
+    if (st->kind == SIM_STUDY_WHATIF)
+        return out->json ? whatif_json(st) : whatif_text(st);
+    return out->json ? sweep_json(st) : sweep_text(st, out->metric);
+}
+
+/* The report of a study whose --csv is standard output goes to standard
+ * error instead, so that the CSV stays one document: standard output is
+ * pointed at standard error while it is written. */
+static int report_beside_csv(const sim_study *st, const struct study_output *out)
+{
+    int saved, status;
+
+    fflush(stdout);
+    saved = dup(STDOUT_FILENO);
+    if (saved < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+        cli_error("cannot write the report to standard error: %s", strerror(errno));
+        if (saved >= 0)
+            close(saved);
+        return CLI_FAILED;
+    }
+    status = print_report(st, out);
+    fflush(stdout);
+    if (dup2(saved, STDOUT_FILENO) < 0 && status == CLI_OK) {
+        cli_error("cannot restore standard output: %s", strerror(errno));
+        status = CLI_FAILED;
+    }
+    close(saved);
+    return status;
+}
+
 int study_report(const sim_study *st, const struct study_output *out)
 {
-    int status;
+    int status = out->csv_path && strcmp(out->csv_path, "-") == 0
+                     ? report_beside_csv(st, out)
+                     : print_report(st, out);
 
-    if (st->kind == SIM_STUDY_WHATIF) {
-        status = out->json ? whatif_json(st) : whatif_text(st);
-        if (status == CLI_OK && out->csv_path)
-            status = whatif_csv(st, out->csv_path);
-        if (status == CLI_OK && out->plot_path) {
-            cli_error("--plot draws a sweep; this is a what-if (use --csv or --json)");
-            status = CLI_USAGE;
-        }
-        return status;
-    }
-    status = out->json ? sweep_json(st) : sweep_text(st, out->metric);
     if (status == CLI_OK && out->csv_path)
-        status = sweep_csv(st, out->csv_path);
+        status = st->kind == SIM_STUDY_WHATIF ? whatif_csv(st, out->csv_path, out->keep)
+                                              : sweep_csv(st, out->csv_path, out->keep);
     if (status == CLI_OK && out->plot_path) {
-        fflush(stdout);
         double range[2] = { out->plot_low, out->plot_high };
+        if (st->kind == SIM_STUDY_WHATIF) {
+            cli_error("--plot draws a sweep; this is a what-if (use --csv or --json)");
+            return CLI_USAGE;
+        }
+        fflush(stdout);
         status = sweep_plot(st, out->plot_path, out->metric, out->plot_range ? range : NULL);
     }
     return status;

@@ -240,8 +240,13 @@ static void edit_selected(struct app *app, int what)
     }
     if (what != 'e') {
         if (what == '-' && ed->new_value == 0) {
-            app->confirming = 0;
-            set_status(app, 1, "%s: capacity is already 0", ed->name);
+            if (app->confirming) { /* the change waiting stays as it is */
+                edit_text(text, sizeof text, ed, 0);
+                set_status(app, 1, "%s? (a capacity cannot go below 0)  y applies, any "
+                           "other key cancels", text);
+            } else {
+                set_status(app, 1, "%s: capacity is already 0", ed->name);
+            }
             return;
         }
         ed->new_value += what == '+' ? 1 : -1;
@@ -317,7 +322,8 @@ static void save_settings(struct app *app)
     char err[600];
 
     if (!app->opts->config_path) {
-        set_status(app, 1, "no configuration file to save to");
+        set_status(app, 1, "no configuration file to save to (--no-config; --config FILE "
+                   "names one)");
         return;
     }
     if (app->opts->settings)

@@ -13,21 +13,6 @@
 
 #include "draw.h"
 
-#define TEXT_MAX_BYTES 1024
-
-/* A string of outside text: as it is when it is UTF-8, cleaned when not. */
-static json_t *text_json(const char *s)
-{
-    json_t *j = json_string(s);
-    char clean[TEXT_MAX_BYTES];
-
-    if (j)
-        return j;
-    tui_text_clean(clean, sizeof clean, s);
-    return json_string(clean);
-}
-
-
 static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
 {
     if (v->null)
@@ -35,7 +20,7 @@ static json_t *value_json(pilotdb_ce_field field, const pilotdb_ce_value *v)
     switch (field) {
     case PILOTDB_FIELD_SUCCESS_RATE: return json_real(v->d);
     case PILOTDB_FIELD_ENABLED: return json_boolean(v->i);
-    case PILOTDB_FIELD_SITE: return text_json(v->text);
+    case PILOTDB_FIELD_SITE: return tui_json_text(v->text);
     case PILOTDB_FIELD_CAPACITY: break;
     }
     return json_integer(v->i);
@@ -50,8 +35,8 @@ static json_t *change_json(const tui_cepage *page, const pilotdb_ce_history_row 
     o = json_pack("{s:s, s:o, s:o, s:o, s:o}", "field", pilotdb_ce_field_name(row->field),
                   "old", value_json(row->field, &row->old_value),
                   "new", value_json(row->field, &row->new_value),
-                  "by", text_json(row->by),
-                  "user", row->user[0] ? text_json(row->user) : json_null());
+                  "by", tui_json_text(row->by),
+                  "user", row->user[0] ? tui_json_text(row->user) : json_null());
     if (o && tui_json_time(o, "time", row->at, page->clock) != 0) {
         json_decref(o);
         o = NULL;
@@ -65,7 +50,7 @@ static json_t *reasons_json(const tui_reason_list *list)
 
     for (size_t i = 0; top && i < list->n; i++)
         if (json_array_append_new(top, json_pack("{s:o, s:I}", "reason",
-                                                 text_json(list->top[i].reason), "count",
+                                                 tui_json_text(list->top[i].reason), "count",
                                                  (json_int_t)list->top[i].count))) {
             json_decref(top);
             top = NULL;
@@ -91,11 +76,11 @@ static json_t *pilot_json(const tui_cepage *page, const tui_cepage_pilot *cp)
         }
     }
     o = json_pack("{s:I, s:o, s:s, s:o, s:o, s:o*}", "id", (json_int_t)p->id,
-                  "ref", p->ref[0] ? text_json(p->ref) : json_null(),
+                  "ref", p->ref[0] ? tui_json_text(p->ref) : json_null(),
                   "status", pilot_status_name(p->status),
-                  "source_status", p->source_status[0] ? text_json(p->source_status)
+                  "source_status", p->source_status[0] ? tui_json_text(p->source_status)
                                                       : json_null(),
-                  "reason", cp->reason[0] ? text_json(cp->reason) : json_null(),
+                  "reason", cp->reason[0] ? tui_json_text(cp->reason) : json_null(),
                   "timeline", timeline);
     if (o && (tui_json_time(o, "submitted", p->submitted_at, page->clock) ||
               tui_json_time(o, "started", p->started_at, page->clock) ||
@@ -153,8 +138,8 @@ json_t *tui_cepage_json(const tui_cepage *page)
         o = json_pack("{s:o, s:o, s:b, s:I, s:s, s:f, s:s, s:o, s:o,"
                       " s:{s:I, s:I, s:I, s:I, s:I},"
                       " s:o, s:o, s:o, s:o, s:o, s:o}",
-                      "name", text_json(ce->name),
-                      "site", ce->site[0] ? text_json(ce->site) : json_null(),
+                      "name", tui_json_text(ce->name),
+                      "site", ce->site[0] ? tui_json_text(ce->site) : json_null(),
                       "enabled", ce->enabled, "capacity", (json_int_t)ce->capacity,
                       "capacity_source",
                       ce->capacity_source == PILOTDB_CAPACITY_INFERRED ? "inferred"

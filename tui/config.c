@@ -368,7 +368,7 @@ static int take_key(void *user, const char *section, const char *name, const cha
     else if (strcmp(section, "colors") == 0)
         snprintf(msg, sizeof msg, "unknown element '%.40s' in [colors] (title, header, "
                  "sorted, selected, ok, warn, bad, dim, running, submitted, free, info, "
-                 "error, key, normal or scheme)", name);
+                 "error, key, full, fair, site, normal or scheme)", name);
     else
         snprintf(msg, sizeof msg, "unknown key '%.40s' in [%.20s]", name, section);
     fail_at(rd, rd->line, msg);

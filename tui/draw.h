@@ -81,6 +81,11 @@ int tui_char_cells(unsigned cp);
  * become '?'; cut at a character boundary to fit size. */
 void tui_text_clean(char *buf, size_t size, const char *text);
 
+/* A JSON string of outside text: as it is when it is UTF-8, else cleaned by
+ * tui_text_clean() (so the document is still made); NULL out of memory. */
+struct json_t;
+struct json_t *tui_json_text(const char *s);
+
 /* A duration in its largest whole unit: 7d, 1h, 90m, 45s (rounded down
  * to the minute from ten minutes up). */
 void tui_span_text(char *buf, size_t size, int64_t ms);

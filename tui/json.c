@@ -3,6 +3,7 @@
  * with jansson from the same view model the screen shows.
  */
 #include "pilottui.h"
+#include "draw.h"
 
 #include <jansson.h>
 #include <time.h>
@@ -10,6 +11,17 @@
 static json_t *rate_or_null(double rate)
 {
     return rate < 0 ? json_null() : json_real(rate);
+}
+
+json_t *tui_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    char clean[1024];
+
+    if (j)
+        return j;
+    tui_text_clean(clean, sizeof clean, s);
+    return json_string(clean);
 }
 
 int tui_json_time(json_t *obj, const char *stem, int64_t ms, pilotdb_clock_type clock)
@@ -143,8 +155,8 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
         if (row && json_array_append_new(ces, ce_object(view, row)) != 0)
             goto fail;
     }
-    root = json_pack("{s:s, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b, s:s, s:o, s:o, s:o}",
-                     "source", opts && opts->source ? opts->source : "",
+    root = json_pack("{s:o, s:s, s:f, s:f, s:f, s:f, s:b, s:s, s:b, s:o, s:o, s:o, s:o}",
+                     "source", tui_json_text(opts && opts->source ? opts->source : ""),
                      "clock", view->event_clock ? "sim"
                               : (opts && opts->clock_label ? opts->clock_label : "wall"),
                      "now_s", (double)view->now / 1000.0,
@@ -154,7 +166,7 @@ json_t *tui_view_json(const tui_view *view, const tui_draw_options *opts)
                      "rates_partial", t->rates_partial,
                      "sort", tui_column_key(view->sort),
                      "sort_reverse", view->sort_reverse,
-                     "filter", view->filter,
+                     "filter", tui_json_text(view->filter),
                      "totals",
                      with_rates(json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
                      "ces", (json_int_t)t->ces,

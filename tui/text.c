@@ -38,18 +38,28 @@ int tui_char_cells(unsigned cp)
     return 1;
 }
 
-/* The next character of s: its bytes (at least 1) and columns. */
-static size_t next_char(const char *s, int *cells)
+/* The next character of s: its bytes (at least 1) and columns; *shown 0
+ * for bytes that are not UTF-8 or a control character (written as '?'). */
+static size_t next_char_shown(const char *s, int *cells, int *shown)
 {
     unsigned cp;
     size_t n = strnlen(s, 4), len = pilotdb_utf8_char((const unsigned char *)s, n, &cp);
 
     if (len == 0) { /* not UTF-8: one byte, shown as one '?' */
         *cells = 1;
+        *shown = 0;
         return 1;
     }
-    *cells = tui_char_cells(cp);
+    *shown = !pilotdb_is_control(cp);
+    *cells = *shown ? tui_char_cells(cp) : 1;
     return len;
+}
+
+static size_t next_char(const char *s, int *cells)
+{
+    int shown;
+
+    return next_char_shown(s, cells, &shown);
 }
 
 size_t tui_cells_bytes(const char *s, int cells, int *used)
@@ -101,7 +111,8 @@ static void text_put(void *ctx, int y, int x, const char *s, int cells,
     if (x + cells > grid->width)
         cells = grid->width - x;
     while (*s && cells > 0) {
-        size_t len = next_char(s, &w);
+        int shown;
+        size_t len = next_char_shown(s, &w, &shown);
         if (w > cells)
             break;
         if (w == 0) {
@@ -113,8 +124,9 @@ static void text_put(void *ctx, int y, int x, const char *s, int cells,
                 strncat(c, s, len);
         } else if (x >= 0) {
             char *c = grid->cell[(size_t)y * (size_t)grid->width + (size_t)x];
-            /* Control bytes never reach the output. */
-            if ((unsigned char)s[0] < 0x20 || s[0] == 0x7f || len > CELL_BYTES - 1) {
+            /* Control characters and bytes that are not UTF-8 never reach the
+             * output. */
+            if (!shown || len > CELL_BYTES - 1) {
                 c[0] = '?';
                 c[1] = '\0';
             } else {

@@ -36,18 +36,18 @@ PY
 # -- sim --csv: a file, and - for standard output --------------------------------------
 expect 0 "$PD" --db :memory: sim q.ini --until 2h --csv series.csv
 csv_check series.csv ce "$NAME"
-"$PD" --db :memory: sim q.ini --until 2h --csv - >both.txt && ok || bad "sim --csv -"
+# the series has standard output to itself; the report goes to standard error
+"$PD" --db :memory: sim q.ini --until 2h --csv - >stdout.csv 2>report.txt && ok || bad "sim --csv -"
 [ ! -e ./- ] && ok || bad "sim --csv - made a file named -"
-head -c "$(stat -c %s series.csv)" both.txt | cmp -s - series.csv && ok ||
-    bad "sim --csv - does not start with the bytes of --csv FILE"
-out=$(cat both.txt)
-has "$out" "scenario tutorial, seed 42"
+cmp -s stdout.csv series.csv && ok || bad "sim --csv - differs from --csv FILE"
+has "$(cat report.txt)" "scenario tutorial, seed 42"
 
 # -- sweep --csv - -------------------------------------------------------------------------
-expect 0 "$PD" sweep q.ini --vary "ce.$NAME.capacity=20..30:10" --replications 2 --csv -
+"$PD" sweep q.ini --vary "ce.$NAME.capacity=20..30:10" --replications 2 --json --csv - \
+    >sweep.csv 2>sweep.json && ok || bad "sweep --json --csv -"
 [ ! -e ./- ] && ok || bad "sweep --csv - made a file named -"
-printf '%s\n' "$out" | grep -a "$(printf '\r')" | sed 's/\r$//; s/$/\r/' >sweep.csv
 csv_check sweep.csv ce "$NAME"
+jq -e '.metrics | length > 0' sweep.json >/dev/null && ok || bad "sweep --json beside --csv -: not on stderr"
 
 # -- export --format csv ----------------------------------------------------------------------
 expect 0 "$PD" --db s.db sim q.ini --until 2h
@@ -139,5 +139,19 @@ keys=$("$PD" --db real.db top --json | jq -r '.ces[0] | with_entries(select(.val
 same "$(head -1 top.csv | tr -d '\r')" "$keys" "top --csv header: the keys of --json"
 expect 2 "$PD" --db real.db top --csv - --json
 has "$err" "--csv writes the CE rows"
+
+# -- a what-if or sweep from the database never writes its CSV or plot over it ----------------
+save real.db
+expect 2 "$PD" --db real.db whatif --from-db --set ce.ce-plain.capacity=3 --replications 2 --csv real.db
+has "$err" "'real.db' is the database being read"
+expect 2 "$PD" --db real.db sweep --from-db --vary ce.ce-plain.capacity=1..2:1 --replications 2 \
+    --plot real.db
+unchanged "whatif and sweep --from-db asked to write over the database"
+
+# -- outside text in a configuration file's error never reaches the terminal raw --------------
+printf '[top]\nsort = \033]0;pwned\007\n' >bad.ini
+expect 1 "$PD" --db real.db top --once --config bad.ini
+has "$err" "bad.ini:2:"
+case "$err" in *"$(printf '\033')"*|*"$(printf '\007')"*) bad "a control character of the file reached stderr" ;; *) ok ;; esac
 
 finish
