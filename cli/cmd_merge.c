@@ -11,7 +11,8 @@ static const struct cli_option merge_options[] = {
     {"json", 0, CLI_ARG_NONE, NULL, "the report as JSON", STUDY_OPT_JSON},
     {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric as CSV (- for standard output)",
      STUDY_OPT_CSV},
-    {"plot", 0, CLI_ARG_REQUIRED, "FILE", "sweep: plot (.svg or .png) drawn by gnuplot",
+    {"plot", 0, CLI_ARG_REQUIRED, "FILE", "sweep: plot (.svg, .png; - for SVG on standard\n"
+     "output) drawn by gnuplot",
      STUDY_OPT_PLOT},
     {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "sweep: the plot's y axis (default from 0)",
      STUDY_OPT_PLOT_RANGE},

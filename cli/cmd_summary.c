@@ -6,30 +6,61 @@
 
 #include <jansson.h>
 
-enum { OPT_JSON = 1 };
+enum { OPT_JSON = 1, OPT_CSV };
 
 static const struct cli_option summary_options[] = {
     {"json", 0, CLI_ARG_NONE, NULL, "print JSON", OPT_JSON},
+    {"csv", 0, CLI_ARG_REQUIRED, "FILE", "write the counts as CSV to FILE (- for standard\n"
+     "output): a header of the statuses and one row", OPT_CSV},
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
+struct summary_options {
+    unsigned flags;
+    const char *csv;
+};
+
+static int take_summary_option(void *state, int id, const char *value)
+{
+    struct summary_options *o = state;
+
+    if (id == OPT_CSV)
+        o->csv = value;
+    else
+        o->flags |= 1u << id;
+    return CLI_OK;
+}
+
 static int run_summary(const struct cli_globals *g, struct cli_args *a)
 {
+    struct summary_options o = {0};
     pilotdb_summary s;
     pilotdb *db = NULL;
-    unsigned flags = 0;
     int status;
 
-    if (cli_parse(a, cli_take_flag, &flags))
+    if (cli_parse(a, take_summary_option, &o))
         return a->status;
+    if ((o.flags & 1u << OPT_JSON) && o.csv) {
+        cli_error("summary: --json prints the counts; --csv writes them to a file: give one");
+        return CLI_USAGE;
+    }
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if (flags & 1u << OPT_JSON) {
-        json_t *obj = NULL;
-        if (cli_summary_json(db, &obj) != PILOTDB_OK)
+    if ((o.flags & 1u << OPT_JSON) || o.csv) {
+        json_t *obj = NULL, *rows;
+        if (cli_summary_json(db, &obj) != PILOTDB_OK) {
             status = cli_db_error(db, "summary");
-        else
+        } else if (!o.csv) {
             status = cli_print_json(obj);
+        } else if (!obj || !(rows = json_pack("[O]", obj))) {
+            cli_error("summary: out of memory");
+            json_decref(obj);
+            status = CLI_FAILED;
+        } else {
+            status = cli_csv_rows(o.csv, g->db_path, "summary --csv", rows, NULL);
+            json_decref(rows);
+            json_decref(obj);
+        }
     } else if (pilotdb_summary_get(db, &s) != PILOTDB_OK) {
         status = cli_db_error(db, "summary");
     } else {
@@ -48,7 +79,7 @@ static int run_summary(const struct cli_globals *g, struct cli_args *a)
 const struct cli_command cmd_summary = {
     .name = "summary",
     .summary = "pilot counts per status",
-    .usage = "pilotdeck [--db PATH] summary [--json]",
+    .usage = "pilotdeck [--db PATH] summary [--json | --csv FILE]",
     .description = "Pilot counts per status, zeros included, and how many pilots have\n"
                    "times that are not exact (observed, or unknown), when some do.\n",
     .options = summary_options,

@@ -33,7 +33,7 @@ static const struct cli_option sweep_options[] = {
     {"csv", 0, CLI_ARG_REQUIRED, "FILE", "every CE and metric at every value, as CSV\n"
      "(- for standard output)", STUDY_OPT_CSV},
     {"plot", 0, CLI_ARG_REQUIRED, "FILE", "draw the charted metric with gnuplot into FILE (.svg\n"
-     "or .png)", STUDY_OPT_PLOT},
+     "or .png; - for SVG on standard output)", STUDY_OPT_PLOT},
     {"plot-range", 0, CLI_ARG_REQUIRED, "LOW:HIGH", "the plot's y axis (default: from 0 to\n"
      "what the data needs)", STUDY_OPT_PLOT_RANGE},
     {"metric", 0, CLI_ARG_REQUIRED, "M", "the metric charted and plotted: throughput_per_hour\n"

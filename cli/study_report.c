@@ -450,7 +450,7 @@ static const char *plot_terminal(const char *path)
 {
     size_t len = strlen(path);
 
-    if (len > 4 && strcmp(path + len - 4, ".svg") == 0)
+    if (strcmp(path, "-") == 0 || (len > 4 && strcmp(path + len - 4, ".svg") == 0))
         return "svg size 800,480 dynamic font 'sans,12' background rgb 'white'";
     if (len > 4 && strcmp(path + len - 4, ".png") == 0)
         return "pngcairo size 800,480 font 'sans,11'";
@@ -467,6 +467,26 @@ static void put_gnuplot_string(FILE *out, const char *s)
         fputc(*s == '\n' ? ' ' : *s, out);
     }
     fputc('\'', out);
+}
+
+/* Write the file at path to standard output: CLI_OK, or CLI_FAILED with
+ * errno set. */
+static int copy_to_stdout(const char *path)
+{
+    FILE *in = fopen(path, "rb");
+    char buf[65536];
+    size_t n;
+    int status = CLI_OK;
+
+    if (!in)
+        return CLI_FAILED;
+    while (status == CLI_OK && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, stdout) != n)
+            status = CLI_FAILED;
+    if (ferror(in) || fflush(stdout) != 0)
+        status = CLI_FAILED;
+    fclose(in);
+    return status;
 }
 
 /* A metric's axis label, with its unit. */
@@ -489,14 +509,22 @@ static int sweep_plot(const sim_study *st, const char *path, int m, const double
 {
     sim_interval *iv;
     size_t c;
-    int status, fd;
-    char *tmp = cli_xmalloc(strlen(path) + 16);
+    int status, fd, to_stdout = strcmp(path, "-") == 0;
+    const char *dir = getenv("TMPDIR");
+    char base[4096];
+    char *tmp;
     FILE *gp;
 
+    /* - is SVG on standard output, drawn into a file of the temporary
+     * directory first */
+    snprintf(base, sizeof base, "%s", path);
+    if (to_stdout)
+        snprintf(base, sizeof base, "%s/pilotdeck-plot", dir && *dir ? dir : "/tmp");
+    tmp = cli_xmalloc(strlen(base) + 16);
     /* as cli_output does: 0666 less the umask, a name no other run takes */
     fd = -1;
     for (unsigned n = 0; fd < 0 && n < 100; n++) {
-        sprintf(tmp, "%s.%u", path, (unsigned)(getpid() * 100u + n) % 1000000u);
+        sprintf(tmp, "%s.%u", base, (unsigned)(getpid() * 100u + n) % 1000000u);
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd < 0 && errno != EEXIST)
             break;
@@ -563,14 +591,16 @@ static int sweep_plot(const sim_study *st, const char *path, int m, const double
         free(tmp);
         return CLI_FAILED;
     }
-    if (rename(tmp, path) != 0) {
-        cli_error("%s: %s", path, strerror(errno));
+    status = to_stdout ? copy_to_stdout(tmp) : rename(tmp, path) == 0 ? CLI_OK : CLI_FAILED;
+    if (status != CLI_OK) {
+        cli_error("%s: %s", to_stdout ? "writing the plot to standard output" : path,
+                  strerror(errno));
         remove(tmp);
-        free(tmp);
-        return CLI_FAILED;
+    } else if (to_stdout) {
+        remove(tmp);
     }
     free(tmp);
-    return CLI_OK;
+    return status;
 }
 
 /* Can path be written?  (without leaving a new file behind) */
@@ -595,6 +625,11 @@ int study_check_output(const struct study_output *out)
 {
     const char *const files[] = { out->csv_path, out->plot_path };
 
+    if (out->csv_path && out->plot_path && strcmp(out->csv_path, "-") == 0 &&
+        strcmp(out->plot_path, "-") == 0) {
+        cli_error("--csv - and --plot - cannot both have standard output");
+        return CLI_USAGE;
+    }
     for (size_t i = 0; i < 2; i++)
         if (files[i] && cli_same_file(files[i], out->keep)) {
             cli_error("'%s' is the database being read; write to another file",
@@ -637,7 +672,7 @@ static int print_report(const sim_study *st, const struct study_output *out)
     return out->json ? sweep_json(st) : sweep_text(st, out->metric);
 }
 
-/* The report of a study whose --csv is standard output goes to standard
+/* The report of a study whose --csv or --plot is standard output goes to standard
  * error instead, so that the CSV stays one document: standard output is
  * pointed at standard error while it is written. */
 static int report_beside_csv(const sim_study *st, const struct study_output *out)
@@ -664,7 +699,8 @@ static int report_beside_csv(const sim_study *st, const struct study_output *out
 
 int study_report(const sim_study *st, const struct study_output *out)
 {
-    int status = out->csv_path && strcmp(out->csv_path, "-") == 0
+    int status = (out->csv_path && strcmp(out->csv_path, "-") == 0) ||
+                         (out->plot_path && strcmp(out->plot_path, "-") == 0)
                      ? report_beside_csv(st, out)
                      : print_report(st, out);
 

@@ -154,4 +154,17 @@ expect 1 "$PD" --db real.db top --once --config bad.ini
 has "$err" "bad.ini:2:"
 case "$err" in *"$(printf '\033')"*|*"$(printf '\007')"*) bad "a control character of the file reached stderr" ;; *) ok ;; esac
 
+# -- summary --csv: the keys of --json and one row -------------------------------------------
+expect 0 "$PD" --db real.db summary --csv -
+same "$out" "$(printf 'submitted,running,done,failed\r\n1,0,0,1\r')" "summary --csv -"
+
+# -- sweep --plot -: the SVG alone on standard output, the report on standard error -----------
+"$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --replications 2 --plot - >plot.svg 2>plot.txt &&
+    ok || bad "sweep --plot -"
+xmllint --noout plot.svg && ok || bad "sweep --plot - is not one SVG document"
+has "$(cat plot.txt)" "Sweep: scenario.cycle"
+[ ! -e ./- ] && ok || bad "sweep --plot - made a file named -"
+expect 2 "$PD" sweep q.ini --vary scenario.cycle=1m..2m:1m --csv - --plot -
+has "$err" "cannot both have standard output"
+
 finish
