@@ -98,6 +98,14 @@ int cli_parse(struct cli_args *a, cli_take_fn *take, void *state);
  * sets bit id of the unsigned *state. */
 int cli_take_flag(void *state, int id, const char *value);
 
+/* The same for commands whose options are flags and one FILE (--csv FILE):
+ * state is a struct cli_flags_file; the option with a value sets file. */
+struct cli_flags_file {
+    unsigned flags;
+    const char *file;
+};
+int cli_take_flag_file(void *state, int id, const char *value);
+
 /* Run cmd (argv[0] is its name), dispatching to a subcommand if it has
  * them; the exit status. */
 int cli_run(const struct cli_command *cmd, const struct cli_globals *g, int argc,

@@ -58,14 +58,13 @@ const char *cli_time_text(int64_t ms, pilotdb_clock_type kind, enum cli_time_sty
         snprintf(buf + n, CLI_TIME_MAX - n, "%c%02ld:%02ld", off < 0 ? '-' : '+', h, m);
         return buf;
     }
+    if (style == CLI_TIME_JSON) { /* the one text of every *_at */
+        char utc[PILOTDB_TIME_UTC_MAX];
+        return pilotdb_time_utc(ms, utc)[0] ? strcpy(buf, utc) : virtual_text(ms, 0, buf);
+    }
     if (!gmtime_r(&t, &tm) || strftime(buf, CLI_TIME_MAX, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
         return virtual_text(ms, 0, buf);
-    n = strlen(buf);
-    if (style == CLI_TIME_JSON)
-        snprintf(buf + n, CLI_TIME_MAX - n, ".%03dZ", (int)(ms - s * 1000));
-    else
-        strcat(buf, "Z");
-    return buf;
+    return strcat(buf, "Z");
 }
 
 const char *cli_span_text(int64_t ms, char *buf)

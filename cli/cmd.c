@@ -202,6 +202,17 @@ int cli_take_flag(void *state, int id, const char *value)
     return CLI_OK;
 }
 
+int cli_take_flag_file(void *state, int id, const char *value)
+{
+    struct cli_flags_file *o = state;
+
+    if (value)
+        o->file = value;
+    else
+        o->flags |= 1u << id;
+    return CLI_OK;
+}
+
 static int run(const struct cli_command *cmd, const struct cli_command *parent,
                const struct cli_globals *g, int argc, char **argv)
 {

@@ -159,48 +159,32 @@ static int ce_print_table(const pilotdb_ce *ces, size_t n)
     return CLI_OK;
 }
 
-struct list_options {
-    unsigned flags;
-    const char *csv;
-};
-
-static int take_list_option(void *state, int id, const char *value)
-{
-    struct list_options *o = state;
-
-    if (id == OPT_CSV)
-        o->csv = value;
-    else
-        o->flags |= 1u << id;
-    return CLI_OK;
-}
-
 static int ce_list(const struct cli_globals *g, struct cli_args *a)
 {
-    struct list_options o = {0};
+    struct cli_flags_file o = {0};
     unsigned flags;
     int status;
     pilotdb_ce *ces = NULL;
     pilotdb *db = NULL;
     size_t n = 0;
 
-    if (cli_parse(a, take_list_option, &o))
+    if (cli_parse(a, cli_take_flag_file, &o))
         return a->status;
     flags = o.flags;
-    if ((flags & 1u << OPT_JSON) && o.csv) {
+    if ((flags & 1u << OPT_JSON) && o.file) {
         cli_error("ce list: --json prints the list; --csv writes it to a file: give one");
         return CLI_USAGE;
     }
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if ((flags & 1u << OPT_JSON) || o.csv) {
+    if ((flags & 1u << OPT_JSON) || o.file) {
         json_t *array = NULL;
         if (cli_ce_list_json(db, !!(flags & 1u << OPT_AVAILABLE), &array) != PILOTDB_OK) {
             status = cli_db_error(db, "ce list");
-        } else if (o.csv) {
+        } else if (o.file) {
             pilotdb_ce none = {0};
             json_t *header = ce_json(&none);
-            status = cli_csv_rows(o.csv, g->db_path, "ce list --csv", array, header);
+            status = cli_csv_rows(o.file, g->db_path, "ce list --csv", array, header);
             json_decref(header);
             json_decref(array);
         } else {

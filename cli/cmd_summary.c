@@ -15,49 +15,33 @@ static const struct cli_option summary_options[] = {
     {NULL, 0, CLI_ARG_NONE, NULL, NULL, 0}
 };
 
-struct summary_options {
-    unsigned flags;
-    const char *csv;
-};
-
-static int take_summary_option(void *state, int id, const char *value)
-{
-    struct summary_options *o = state;
-
-    if (id == OPT_CSV)
-        o->csv = value;
-    else
-        o->flags |= 1u << id;
-    return CLI_OK;
-}
-
 static int run_summary(const struct cli_globals *g, struct cli_args *a)
 {
-    struct summary_options o = {0};
+    struct cli_flags_file o = {0};
     pilotdb_summary s;
     pilotdb *db = NULL;
     int status;
 
-    if (cli_parse(a, take_summary_option, &o))
+    if (cli_parse(a, cli_take_flag_file, &o))
         return a->status;
-    if ((o.flags & 1u << OPT_JSON) && o.csv) {
+    if ((o.flags & 1u << OPT_JSON) && o.file) {
         cli_error("summary: --json prints the counts; --csv writes them to a file: give one");
         return CLI_USAGE;
     }
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
-    if ((o.flags & 1u << OPT_JSON) || o.csv) {
+    if ((o.flags & 1u << OPT_JSON) || o.file) {
         json_t *obj = NULL, *rows;
         if (cli_summary_json(db, &obj) != PILOTDB_OK) {
             status = cli_db_error(db, "summary");
-        } else if (!o.csv) {
+        } else if (!o.file) {
             status = cli_print_json(obj);
         } else if (!obj || !(rows = json_pack("[O]", obj))) {
             cli_error("summary: out of memory");
             json_decref(obj);
             status = CLI_FAILED;
         } else {
-            status = cli_csv_rows(o.csv, g->db_path, "summary --csv", rows, NULL);
+            status = cli_csv_rows(o.file, g->db_path, "summary --csv", rows, NULL);
             json_decref(rows);
             json_decref(obj);
         }

@@ -672,10 +672,10 @@ static int print_report(const sim_study *st, const struct study_output *out)
     return out->json ? sweep_json(st) : sweep_text(st, out->metric);
 }
 
-/* The report of a study whose --csv or --plot is standard output goes to standard
- * error instead, so that the CSV stays one document: standard output is
- * pointed at standard error while it is written. */
-static int report_beside_csv(const sim_study *st, const struct study_output *out)
+/* The report of a study whose --csv or --plot is standard output goes to
+ * standard error instead, so that standard output holds one document: it
+ * is pointed at standard error while the report is written. */
+static int report_to_stderr(const sim_study *st, const struct study_output *out)
 {
     int saved, status;
 
@@ -701,7 +701,7 @@ int study_report(const sim_study *st, const struct study_output *out)
 {
     int status = (out->csv_path && strcmp(out->csv_path, "-") == 0) ||
                          (out->plot_path && strcmp(out->plot_path, "-") == 0)
-                     ? report_beside_csv(st, out)
+                     ? report_to_stderr(st, out)
                      : print_report(st, out);
 
     if (status == CLI_OK && out->csv_path)
