@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cepage.h"
 #include "clitime.h"
+#include "give_one.h"
 #include "pilottui.h"
 #include "top_config.h"
 #include "top_whatif.h"
@@ -360,10 +361,11 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
-    if (o.csv && (o.json || o.ce)) {
-        cli_error("top: --csv writes the CE rows; give it without --json and --ce");
-        return CLI_USAGE;
-    }
+    if ((status = cli_give_one("top", o.json, "--json prints the frame", o.csv != NULL,
+                               "--csv writes the CE rows to a file")) != CLI_OK ||
+        (status = cli_give_one("top", o.ce != NULL, "--ce prints the page of a CE",
+                               o.csv != NULL, "--csv writes the CE rows to a file")) != CLI_OK)
+        return status;
     if (o.ce && !o.once) {
         cli_error("--ce needs --once (in the dashboard, Enter opens the selected CE)");
         return CLI_USAGE;
