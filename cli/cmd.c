@@ -3,6 +3,7 @@
  * subcommand, parsing its arguments from its table entry, and its help.
  */
 #include "cli.h"
+#include "give_one.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -211,6 +212,15 @@ int cli_take_flag_file(void *state, int id, const char *value)
     else
         o->flags |= 1u << id;
     return CLI_OK;
+}
+
+int cli_give_one(const char *who, int first_given, const char *first, int second_given,
+                 const char *second)
+{
+    if (!first_given || !second_given)
+        return CLI_OK;
+    cli_error("%s: %s; %s: give one", who, first, second);
+    return CLI_USAGE;
 }
 
 static int run(const struct cli_command *cmd, const struct cli_command *parent,

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "clitime.h"
+#include "give_one.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -171,10 +172,9 @@ static int ce_list(const struct cli_globals *g, struct cli_args *a)
     if (cli_parse(a, cli_take_flag_file, &o))
         return a->status;
     flags = o.flags;
-    if ((flags & 1u << OPT_JSON) && o.file) {
-        cli_error("ce list: --json prints the list; --csv writes it to a file: give one");
-        return CLI_USAGE;
-    }
+    if ((status = cli_give_one("ce list", !!(flags & 1u << OPT_JSON), "--json prints the list",
+                               o.file != NULL, "--csv writes it to a file")) != CLI_OK)
+        return status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
     if ((flags & 1u << OPT_JSON) || o.file) {

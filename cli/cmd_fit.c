@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "clitime.h"
+#include "give_one.h"
 #include "fit.h"
 
 #include <stdlib.h>
@@ -101,10 +102,10 @@ static int run_fit(const struct cli_globals *g, struct cli_args *a)
         free(o.ces);
         return a->status;
     }
-    if (o.output && o.json) {
-        cli_error("fit: --json prints the report; -o writes the scenario: give one");
+    if ((status = cli_give_one("fit", o.json, "--json prints the report", o.output != NULL,
+                               "-o writes the scenario")) != CLI_OK) {
         free(o.ces);
-        return CLI_USAGE;
+        return status;
     }
     if (o.output && strcmp(o.output, "-") != 0)
         out.path = o.output;

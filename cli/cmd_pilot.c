@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "clitime.h"
+#include "give_one.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -394,10 +395,10 @@ static int pilot_list(const struct cli_globals *g, struct cli_args *a)
                                                       : 26;
     if ((status = list_window(db, &o, &out)) != CLI_OK)
         return cli_close_db(g, db, status);
-    if ((o.flags & 1u << OPT_JSON) && o.csv) {
-        cli_error("pilot list: --json prints the list; --csv writes it to a file: give one");
-        return cli_close_db(g, db, CLI_USAGE);
-    }
+    if ((status = cli_give_one("pilot list", !!(o.flags & 1u << OPT_JSON),
+                               "--json prints the list", o.csv != NULL,
+                               "--csv writes it to a file")) != CLI_OK)
+        return cli_close_db(g, db, status);
     if ((o.flags & 1u << OPT_JSON) || o.csv)
         out.array = json_array();
     if (((o.flags & 1u << OPT_JSON) || o.csv) && !out.array) {

@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "clitime.h"
+#include "give_one.h"
 
 #include <jansson.h>
 
@@ -24,10 +25,9 @@ static int run_summary(const struct cli_globals *g, struct cli_args *a)
 
     if (cli_parse(a, cli_take_flag_file, &o))
         return a->status;
-    if ((o.flags & 1u << OPT_JSON) && o.file) {
-        cli_error("summary: --json prints the counts; --csv writes them to a file: give one");
-        return CLI_USAGE;
-    }
+    if ((status = cli_give_one("summary", !!(o.flags & 1u << OPT_JSON), "--json prints the counts",
+                               o.file != NULL, "--csv writes them to a file")) != CLI_OK)
+        return status;
     if ((status = cli_open_db(g, PILOTDB_OPEN_READONLY, &db)) != CLI_OK)
         return status;
     if ((o.flags & 1u << OPT_JSON) || o.file) {

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "cepage.h"
 #include "clitime.h"
+#include "give_one.h"
 #include "pilottui.h"
 #include "top_config.h"
 #include "top_whatif.h"
@@ -190,7 +191,8 @@ static int run_ce_page(pilotdb *db, const char *name, int json, int width, int u
 
 enum { OPT_DB = 1, OPT_DELAY, OPT_INTERVAL, OPT_NO_COLOR, OPT_NO_UNICODE, OPT_ONCE, OPT_JSON,
        OPT_WIDTH, OPT_SORT, OPT_REVERSE, OPT_FILTER, OPT_WINDOW, OPT_STALE, OPT_GRADES,
-       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG, OPT_CE, OPT_CSV };
+       OPT_TREE, OPT_READ_ONLY, OPT_NO_MOUSE, OPT_CONFIG, OPT_NO_CONFIG, OPT_CE, OPT_CSV,
+       OPT_NO_REVERSE, OPT_MOUSE };
 
 static const struct cli_option top_options[] = {
     {"db", 0, CLI_ARG_REQUIRED, "PATH", "the database (also before the command; default\n"
@@ -214,6 +216,8 @@ static const struct cli_option top_options[] = {
      "observed or health", OPT_SORT},
     {"reverse", 0, CLI_ARG_NONE, NULL, "the opposite of the column's usual order",
      OPT_REVERSE},
+    {"no-reverse", 0, CLI_ARG_NONE, NULL, "the column's usual order (over the file's\n"
+     "reverse = true)", OPT_NO_REVERSE},
     {"filter", 0, CLI_ARG_REQUIRED, "TEXT", "only CEs whose name contains TEXT", OPT_FILTER},
     {"window", 0, CLI_ARG_REQUIRED, "TIME", "rates count the pilots of the last TIME\n"
      "(default 1h; 5m to 7d)", OPT_WINDOW},
@@ -226,6 +230,8 @@ static const struct cli_option top_options[] = {
     {"read-only", 0, CLI_ARG_NONE, NULL, "never change the database (e, +, -, u are off)",
      OPT_READ_ONLY},
     {"no-mouse", 0, CLI_ARG_NONE, NULL, "leave the mouse to the terminal", OPT_NO_MOUSE},
+    {"mouse", 0, CLI_ARG_NONE, NULL, "clicks and the wheel (over the file's\n"
+     "mouse = false)", OPT_MOUSE},
     {"config", 0, CLI_ARG_REQUIRED, "FILE", "settings from FILE instead of\n"
      "$XDG_CONFIG_HOME/pilotdeck/config (S saves there)", OPT_CONFIG},
     {"no-config", 0, CLI_ARG_NONE, NULL, "read no configuration file", OPT_NO_CONFIG},
@@ -258,7 +264,8 @@ static int take_top_option(void *state, int id, const char *value)
     switch (id) {
     case OPT_DB: o->path = value; break;
     case OPT_READ_ONLY: o->read_only = 1; break;
-    case OPT_NO_MOUSE: o->no_mouse = 1; break;
+    case OPT_NO_MOUSE:
+    case OPT_MOUSE: o->no_mouse = id == OPT_NO_MOUSE; break;
     case OPT_CONFIG: o->config.file = value; break;
     case OPT_NO_CONFIG: o->config.no_config = 1; break;
     case OPT_DELAY:
@@ -280,7 +287,8 @@ static int take_top_option(void *state, int id, const char *value)
         if (parse_column(value, &o->sort) != 0)
             return CLI_USAGE;
         break;
-    case OPT_REVERSE: o->reverse = 1; break;
+    case OPT_REVERSE:
+    case OPT_NO_REVERSE: o->reverse = id == OPT_REVERSE; break;
     case OPT_CE: o->ce = value; break;
     case OPT_WINDOW:
         if (tui_window_parse(value, &o->window_ms, err, sizeof err) != 0) {
@@ -311,7 +319,8 @@ static void apply_config(struct top_options *o)
 
     if (!(o->given & (1u << OPT_SORT)))
         o->sort = s->sort;
-    if (!(o->given & (1u << OPT_REVERSE)))
+    /* the last of --reverse / --no-reverse wins, and either over the file */
+    if (!(o->given & ((1u << OPT_REVERSE) | (1u << OPT_NO_REVERSE))))
         o->reverse = s->reverse;
     if (!(o->given & (1u << OPT_FILTER)) && s->filter[0])
         o->filter = s->filter;
@@ -326,8 +335,8 @@ static void apply_config(struct top_options *o)
     /* S saves what is in effect */
     o->config.settings.stale_ms = o->stale_ms;
     o->config.settings.grades = o->grades;
-    if (!s->mouse)
-        o->no_mouse = 1;
+    if (!(o->given & ((1u << OPT_MOUSE) | (1u << OPT_NO_MOUSE))))
+        o->no_mouse = !s->mouse;
     if (s->scheme == TUI_SCHEME_MONO)
         o->color = 0;
 }
@@ -352,10 +361,11 @@ static int top_run(const struct cli_globals *g, struct cli_args *a)
     setlocale(LC_ALL, "");
     if (!tui_locale_is_utf8())
         o.unicode = 0;
-    if (o.csv && (o.json || o.ce)) {
-        cli_error("top: --csv writes the CE rows; give it without --json and --ce");
-        return CLI_USAGE;
-    }
+    if ((status = cli_give_one("top", o.json, "--json prints the frame", o.csv != NULL,
+                               "--csv writes the CE rows to a file")) != CLI_OK ||
+        (status = cli_give_one("top", o.ce != NULL, "--ce prints the page of a CE",
+                               o.csv != NULL, "--csv writes the CE rows to a file")) != CLI_OK)
+        return status;
     if (o.ce && !o.once) {
         cli_error("--ce needs --once (in the dashboard, Enter opens the selected CE)");
         return CLI_USAGE;
@@ -418,14 +428,16 @@ const struct cli_command cmd_top = {
     .name = "top",
     .summary = "watch CEs and pilots live (--once: one frame as text or JSON)",
     .usage = "pilotdeck [--db PATH] top [-d S] [--window TIME] [--sort COLUMN]\n"
-             "                                [--reverse] [--filter TEXT] [--no-color]\n"
-             "                                [--no-unicode] [--stale TIME] [--grades G,F,P]\n"
-             "                                [--tree] [--read-only] [--no-mouse]\n"
+             "                                [--reverse | --no-reverse] [--filter TEXT]\n"
+             "                                [--no-color] [--no-unicode] [--stale TIME]\n"
+             "                                [--grades G,F,P] [--tree] [--read-only]\n"
+             "                                [--mouse | --no-mouse]\n"
              "                                [--config FILE | --no-config]\n"
              "       pilotdeck [--db PATH] top --once [--json | --csv FILE] [--width W]\n"
              "                                [--window TIME]\n"
-             "                                [--sort COLUMN] [--reverse] [--filter TEXT]\n"
-             "                                [--stale TIME] [--grades G,F,P] [--tree]\n"
+             "                                [--sort COLUMN] [--reverse | --no-reverse]\n"
+             "                                [--filter TEXT] [--stale TIME]\n"
+             "                                [--grades G,F,P] [--tree]\n"
              "                                [--config FILE | --no-config]\n"
              "       pilotdeck [--db PATH] top --once --ce NAME [--json] [--width W]\n"
              "                                [--grades G,F,P]",

@@ -285,28 +285,66 @@ _pilotdeck_value() {
     fi
 }
 
+# _pilotdeck_join: the words of the line up to the current one into words,
+# as the user sees them.  Bash splits at every character of
+# COMP_WORDBREAKS, ':' among them, so that "--db :memory: top" is the words
+# --db : memory : top; a run of colons is joined again to the words it
+# touches without a blank between.  A run that starts with '='
+# ("--db=:memory:") gives its '=' a word of its own, as "--db=FILE" has.
+_pilotdeck_join() {
+    local line=${COMP_LINE-} i w glued
+    words=()
+    if [[ -z $line ]]; then
+        words=("${COMP_WORDS[@]:0:COMP_CWORD + 1}")
+        return
+    fi
+    line=${line:0:COMP_POINT}
+    for ((i = 0; i <= COMP_CWORD && i < ${#COMP_WORDS[@]}; i++)); do
+        w=${COMP_WORDS[i]}
+        glued=1
+        [[ $line != [[:blank:]]* ]] || glued=0
+        line=${line#"${line%%[![:blank:]]*}"}
+        line=${line#"$w"}
+        if [[ $w == =:* && -z ${w//[=:]/} ]]; then
+            words+=("=")
+            w=${w#=}
+        fi
+        if ((i > 0 && glued)) && [[ ${words[-1]} != = ]] &&
+           [[ ( -n $w && -z ${w//:/} ) || ${words[-1]} == *: ]]; then
+            words[-1]+=$w
+        else
+            words+=("$w")
+        fi
+    done
+}
+
 _pilotdeck() {
-    local prog=${COMP_WORDS[0]} cur=${COMP_WORDS[COMP_CWORD]}
+    local words
+    _pilotdeck_join
+    local prog=${COMP_WORDS[0]} cword=$((${#words[@]} - 1))
+    local cur=${words[cword]} colon_prefix=""
     local db=${PILOTDECK_DB:-pilotdeck.db} cmd="" sub="" key=- npos=0
     local i w v opt="" ph="" positional
     COMPREPLY=()
+    # bash replaces only what follows the current word's last colon
+    [[ $cur != *:* || ${COMP_WORDBREAKS-} != *:* ]] || colon_prefix=${cur%"${cur##*:}"}
     type -P -- "$prog" >/dev/null 2>&1 || prog=pilotdeck
     _pilotdeck_load "$prog"
 
     # The words before the current one: the command, subcommand, --db and
     # the positional arguments, option values skipped ("--opt = value" is
     # how bash splits --opt=value).
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        w=${COMP_WORDS[i]}
+    for ((i = 1; i < cword; i++)); do
+        w=${words[i]}
         if [[ $w == -* && $w != - ]]; then
             v=${_pilotdeck_opt[$key|${w%%=*}]-${_pilotdeck_opt[$cmd|${w%%=*}]-}}
             if [[ $w == --db=* ]]; then
                 db=${w#--db=}
             elif [[ -n $v && $v != - && $w != *=* ]]; then
-                [[ ${COMP_WORDS[i + 1]-} != = ]] || ((i++))
-                ((i + 1 < COMP_CWORD)) || { opt=${w}; ph=$v; break; }
+                [[ ${words[i + 1]-} != = ]] || ((i++))
+                ((i + 1 < cword)) || { opt=${w}; ph=$v; break; }
                 ((i++))
-                [[ $w != --db ]] || db=${COMP_WORDS[i]}
+                [[ $w != --db ]] || db=${words[i]}
             fi
         elif [[ -z $cmd ]]; then
             cmd=$w key=$w
@@ -335,7 +373,7 @@ _pilotdeck() {
         if ((npos == 0)); then
             _pilotdeck_words "$cur" "$_pilotdeck_cmds"
         elif ((npos == 1)); then
-            _pilotdeck_words "$cur" "${_pilotdeck_subs[${COMP_WORDS[COMP_CWORD - 1]}]-}"
+            _pilotdeck_words "$cur" "${_pilotdeck_subs[${words[cword - 1]}]-}"
         fi
     elif [[ -n ${_pilotdeck_subs[$cmd]-} && -z $sub ]]; then
         _pilotdeck_words "$cur" "${_pilotdeck_subs[$cmd]}"
@@ -352,6 +390,7 @@ _pilotdeck() {
     if ((${#COMPREPLY[@]} > 1)); then
         mapfile -t COMPREPLY < <(printf '%s\n' "${COMPREPLY[@]}" | awk '!seen[$0]++')
     fi
+    [[ -z $colon_prefix ]] || COMPREPLY=("${COMPREPLY[@]#"$colon_prefix"}")
     return 0
 }
 

@@ -41,12 +41,13 @@ esac
 
 cases=0 failed=0
 # expect LINE WANT...: the line completed where it ends (a trailing space:
-# a new, empty word), its words split as bash splits them (COMP_WORDBREAKS
-# '=' included); COMPREPLY, sorted, must be exactly WANT.
+# a new, empty word), its words split as bash splits them (at '=' and ':'
+# of COMP_WORDBREAKS, a run of them one word: "--db=:memory:" is --db =:
+# memory :); COMPREPLY, sorted, must be exactly WANT.
 expect() {
     local line=$1 got want
     shift
-    read -ra COMP_WORDS <<<"${line//=/ = }"
+    read -ra COMP_WORDS <<<"$(sed -E 's/[=:]+/ & /g' <<<"$line")"
     [[ $line != *" " && $line != *= ]] || COMP_WORDS+=("")
     [[ $line != *= ]] || COMP_WORDS[-1]="="
     [[ $line != *= ]] || COMP_WORDS+=("")
@@ -100,6 +101,17 @@ expect "pilotdeck --db no-such.db ce set "
 expect "pilotdeck --db notes.txt ce set "
 cp other.db "$HOME/home.db"
 expect "pilotdeck --db ~/home.db ce set " beta.example.org
+# a database named with colons: bash splits the word at each of them
+expect "pilotdeck --db :memory: t" top test
+expect "pilotdeck --db=:memory: top --s" --sort --stale
+expect "pilotdeck --db :memory: ce " add set list history
+expect "pilotdeck --db :memory: sim o" outage
+expect "pilotdeck --db ::x: pilot list --status r" running
+cp other.db "runs/grid:2.db"
+expect "pilotdeck --db runs/grid:2.db ce set " beta.example.org
+expect "pilotdeck --db=runs/grid:2.db fit --ce b" beta.example.org
+expect "pilotdeck --db runs/grid:" 2.db
+expect "pilotdeck --db runs/grid:2" 2.db
 
 # values of options, from the help
 expect "pilotdeck pilot list --status " submitted running "done" failed

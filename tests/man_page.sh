@@ -2,7 +2,8 @@
 # The man page names every command, subcommand and option that the --help
 # texts list: the list is read from `pilotdeck --help` and
 # `pilotdeck help COMMAND`, which print the command table, so a new command
-# or option fails here until doc/pilotdeck.1.scd documents it.
+# or option fails here until doc/pilotdeck.1.scd documents it.  The same
+# for the dashboard's keys, read from the key table (tui/keys.c).
 # Usage: man_page.sh PILOTDECK PAGE.scd
 set -eu
 pilotdeck=${1:?usage: man_page.sh PILOTDECK PAGE.scd}
@@ -57,8 +58,35 @@ for cmd in $commands; do
         grep -qF "*$cmd $sub*" "$section" || lack "'$cmd $sub'"
     done
 done
+# KEYS: every key of the dashboard's key table (tui/keys.c: each row's
+# .label, as the help screen shows it, and each character its .keys take)
+# is a term of the section, as *KEY*.
+keys_c=$(dirname "$0")/../tui/keys.c
+[ -r "$keys_c" ] || { echo "man_page.sh: cannot read $keys_c"; exit 1; }
+# (term lines only; scdoc's escapes undone: *\_* is the key _)
+sed -n '/^# KEYS$/,/^# [A-Z]/{/^[^[:space:]]/p}' "$page" | sed 's/\\\(.\)/\1/g' >"$section"
+[ -s "$section" ] || lack "a section '# KEYS'"
+{
+    # "Up/Down, j/k" -> Up Down j k; "+ / -" -> + -; "/" stays
+    grep -o '\.label = "[^"]*"' "$keys_c" | sed 's/^\.label = "//; s/"$//' |
+        awk '{ n = split($0, piece, /, /)
+               for (i = 1; i <= n; i++) {
+                   if (piece[i] == "/") { print "/"; continue }
+                   gsub(/ *\/ */, " ", piece[i])
+                   m = split(piece[i], key, / +/)
+                   for (j = 1; j <= m; j++) print key[j]
+               } }'
+    # 'x' in .keys = { ... }: the printable ones (' ' is space)
+    grep -o "\.keys = {[^}]*}" "$keys_c" | grep -o "'[^\\']'" | sed "s/^'//; s/'\$//; s/^ \$/space/"
+} | sort -u >"$tmp"
+nkeys=0
+while IFS= read -r key; do
+    nkeys=$((nkeys + 1))
+    grep -qF -- "*$key*" "$section" || lack "the key '$key' of $keys_c in KEYS"
+done <"$tmp"
+[ "$nkeys" -gt 20 ] || lack "the keys of $keys_c ($nkeys read: has the table changed its form?)"
 if [ "$missing" -gt 0 ]; then
     echo "man_page.sh: $missing missing; document them in $page"
     exit 1
 fi
-echo "man_page.sh: $count commands, their subcommands and options are in the page"
+echo "man_page.sh: $count commands, their subcommands and options, and $nkeys keys are in the page"

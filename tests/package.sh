@@ -4,7 +4,8 @@
 # compiler, so the build shows it needs neither; lintian clean of errors;
 # unpacked with dpkg -x and its pilotdeck run from there (--version, a
 # scenario found by name, the shipped goldens replayed), its man page read,
-# its bash completion asked for a scenario.  Then the same
+# its bash completion asked for a scenario, the README's images found
+# beside it.  Then the same
 # tree through cmake --install into a prefix that is then moved.
 # Usage: package.sh SOURCE_DIR WORK_DIR
 set -eu
@@ -72,6 +73,16 @@ installed_works() {
     )
 }
 
+# has_readme_images DOCDIR: every image the README shows (![...](PATH))
+# is there, at its path relative to the installed README.
+has_readme_images() {
+    images=$(grep -o '!\[[^]]*\]([^)]*)' "$1/README.md" | sed 's/.*](\(.*\))$/\1/')
+    [ -n "$images" ] || fail "$1/README.md shows no image (has its syntax changed?)"
+    for image in $images; do
+        [ -s "$1/$image" ] || fail "$1: the README's image $image is not installed"
+    done
+}
+
 # completes PREFIX: the bash completion of PREFIX, sourced as
 # bash-completion loads it, offers its installed scenarios by name.
 completes() {
@@ -89,6 +100,7 @@ for f in usr/bin/pilotdeck usr/share/man/man1/pilotdeck.1.gz usr/share/doc/pilot
     [ -e "$root/$f" ] || fail "$f is not in the package"
 done
 installed_works "$root/usr"
+has_readme_images "$root/usr/share/doc/pilotdeck"
 completes "$root/usr"
 man --warnings -l "$root/usr/share/man/man1/pilotdeck.1.gz" >/dev/null 2>"$work/man.log" &&
     ! [ -s "$work/man.log" ] || { cat "$work/man.log"; fail "man warns about pilotdeck.1"; }
@@ -103,6 +115,7 @@ for f in bin/pilotdeck share/man/man1/pilotdeck.1.gz share/doc/pilotdeck/README.
          share/bash-completion/completions/pilotdeck; do
     [ -e "$work/prefix/$f" ] || fail "cmake --install did not install $f"
 done
+has_readme_images "$work/prefix/share/doc/pilotdeck"
 mv "$work/prefix" "$work/moved"
 installed_works "$work/moved"
 completes "$work/moved"

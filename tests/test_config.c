@@ -1,7 +1,8 @@
 /*
  * test_config.c - the dashboard's configuration file: where it is, every
  * key read, every refusal with its line, writing it back (round trip,
- * directories, modes, links) and the colour elements.
+ * directories, modes, links, the user's comments and layout kept) and the
+ * colour elements.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -342,6 +343,106 @@ static void test_save_link_and_failures(void **state)
     assert_int_equal((int)strlen(back.filter), 189);
 }
 
+/* The whole of the file at path, into buf. */
+static void read_file(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    assert_int_equal(fclose(f), 0);
+}
+
+/* S over a file the user wrote: comments, blank lines, an inline comment,
+ * a CRLF line, their spelling of a value and a missing last newline stay;
+ * changed values are rewritten in place; missing keys join the end of
+ * their section, a missing section the end of the file; saving again
+ * changes nothing. */
+static void test_save_keeps_the_users_file(void **state)
+{
+    static const char users[] =
+        "# my dashboard\n"
+        "\n"
+        "[top]\n"
+        "; sorted my way\n"
+        "sort = state   ; inline\r\n"
+        "window = 120m\n"
+        "\n"
+        "# grades below\n"
+        "[grades]\n"
+        "good=90%\n"
+        "\n"
+        "# the end";
+    static const char want[] =
+        "# my dashboard\n"
+        "\n"
+        "[top]\n"
+        "; sorted my way\n"
+        "sort = done   ; inline\r\n"
+        "window = 120m\n"
+        "reverse = true\n"
+        "# only CEs whose name contains this\n"
+        "filter = grid\n"
+        "# seconds between refreshes\n"
+        "delay = 1\n"
+        "# no change for longer: stale\n"
+        "stale = 30m\n"
+        "mouse = true\n"
+        "\n"
+        "# grades below\n"
+        "[grades]\n"
+        "good=90%\n"
+        "fair = 60%\n"
+        "poor = 25%\n"
+        "# fewer pilots ended in the window: Idle\n"
+        "min_ended = 10\n"
+        "\n"
+        "# the end\n"
+        "\n"
+        "[colors]\n"
+        "# default, mono or light; then elements as\n"
+        "# ELEMENT = FG [on BG] [bold] [dim] [underline] [reverse]\n"
+        "scheme = default\n"
+        "warn = magenta bold\n";
+    tui_settings s, back;
+    char path[300], err[512], text[4096];
+    (void)state;
+
+    write_file(path, sizeof path, "users-config", users);
+    tui_settings_default(&s);
+    s.sort = TUI_COL_DONE;
+    s.reverse = 1;
+    strcpy(s.filter, "grid");
+    s.grades.good = 0.9;
+    s.window_ms = 2 * 3600 * 1000;
+    assert_int_equal(scheme_color_parse("magenta bold", &s.colors[TUI_S_WARN], err,
+                                        sizeof err), 0);
+    if (tui_config_save(path, &s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    read_file(path, text, sizeof text);
+    assert_string_equal(text, want);
+    tui_settings_default(&back);
+    if (tui_config_load(path, 0, &back, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_memory_equal(&s, &back, sizeof s);
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), 0);
+    read_file(path, text, sizeof text);
+    assert_string_equal(text, want);
+
+    /* a value changed again, in place; an element back to the scheme's
+     * loses its line */
+    s.window_ms = 3 * 3600 * 1000;
+    s.colors[TUI_S_WARN].set = 0;
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), 0);
+    read_file(path, text, sizeof text);
+    assert_non_null(strstr(text, "[top]\n; sorted my way\nsort = done   ; inline\r\n"
+                                 "window = 3h\nreverse = true\n"));
+    assert_null(strstr(text, "warn ="));
+    assert_non_null(strstr(text, "\n# the end\n\n[colors]\n"));
+}
+
 /* text parses, and writes back as want. */
 static void colour_round_trip(const char *text, const char *want)
 {
@@ -394,6 +495,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_load_missing_and_odd_files),
         cmocka_unit_test(test_save_round_trip),
         cmocka_unit_test(test_save_link_and_failures),
+        cmocka_unit_test(test_save_keeps_the_users_file),
         cmocka_unit_test(test_colour_elements),
     };
     const struct fx_group groups[] = {

@@ -125,12 +125,13 @@ static void draw(struct app *app)
     size_t npanel;
     tui_layout_options lopts = { .simulated = tui_view_simulated(&app->view) };
 
+    /* the page too: its keys are off below the minimum size, as the table's */
+    tui_layout_compute(COLS, LINES, &lopts, &app->layout);
     if (app->page.open) {
         tui_cepage_draw(app->screen, &app->page.page, &app->page.ui, app->opts->unicode,
                         app->status, app->status_error);
         return;
     }
-    tui_layout_compute(COLS, LINES, &lopts, &app->layout);
     npanel = app->layout.too_small ? 0 : tui_whatif_lines(&app->whatif, COLS,
                                                           app->opts->unicode, panel,
                                                           TUI_WHATIF_MAX_LINES);

@@ -476,17 +476,36 @@ int tui_cepage_text(const tui_cepage *page, int width, int unicode, FILE *out)
 
 /* ---- curses ---------------------------------------------------------------- */
 
+static void put_at(struct tui_screen *scr, int y, int x, const char *s, int room,
+                   enum tui_style style, int fill)
+{
+    int cells = 0;
+    size_t bytes;
+
+    if (room > COLS - x)
+        room = COLS - x;
+    if (room <= 0)
+        return;
+    bytes = tui_cells_bytes(s, room, &cells);
+    attrset((attr_t)scr->attr[style]);
+    mvaddnstr(y, x, s, (int)bytes);
+    for (; fill && cells < room; cells++)
+        addch(' ');
+    attrset(A_NORMAL);
+}
+
 static void put_line(struct tui_screen *scr, int y, const char *s, enum tui_style style,
                      int fill)
 {
-    int cells = 0;
-    size_t bytes = tui_cells_bytes(s, COLS, &cells);
+    put_at(scr, y, 0, s, COLS, style, fill);
+}
 
-    attrset((attr_t)scr->attr[style]);
-    mvaddnstr(y, 0, s, (int)bytes);
-    for (; fill && cells < COLS; cells++)
-        addch(' ');
-    attrset(A_NORMAL);
+/* The dashboard's drawing surface on the page's screen: for the "too
+ * small" screen, which the page shares with the table. */
+static void surface_put(void *ctx, int y, int x, const char *s, int cells,
+                        enum tui_style style)
+{
+    put_at(ctx, y, x, s, cells, (enum tui_style)(style & ~TUI_S_SELECTED_BIT), 0);
 }
 
 void tui_cepage_draw(struct tui_screen *scr, const tui_cepage *page, tui_cepage_ui *ui,
@@ -496,6 +515,14 @@ void tui_cepage_draw(struct tui_screen *scr, const tui_cepage *page, tui_cepage_
     int rows = LINES - 2;
     long sel_line = -1;
 
+    if (COLS < TUI_MIN_WIDTH || LINES < TUI_MIN_HEIGHT) {
+        struct tui_surface sf = { scr, COLS, LINES, surface_put };
+        erase();
+        tui_draw_too_small(&sf);
+        wnoutrefresh(stdscr);
+        doupdate();
+        return;
+    }
     if (ui->selected >= (long)page->npilots)
         ui->selected = (long)page->npilots - 1;
     if (ui->timeline && ui->selected >= 0)

@@ -171,6 +171,10 @@ static const struct key_row keys[] = {
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
+/* The sections, in the order a new file has them. */
+static const char *const sections[] = { "top", "grades", "colors" };
+#define NSECTIONS 3
+
 static void *field_of(tui_settings *s, const struct key_row *k)
 {
     return (char *)s + k->offset;
@@ -241,36 +245,35 @@ static int read_value(const struct key_row *k, const char *v, tui_settings *s, c
     return -1;
 }
 
-static void write_value(FILE *out, const struct key_row *k, const tui_settings *s)
+/* The text of k's value in s, as read_value() reads it back. */
+static void value_text(char *buf, size_t size, const struct key_row *k, const tui_settings *s)
 {
     const void *f = (const char *)s + k->offset;
-    char buf[64];
 
     switch (k->kind) {
-    case V_SORT: fprintf(out, "%s", tui_column_key(*(const tui_column *)f)); break;
-    case V_BOOL: fprintf(out, "%s", *(const int *)f ? "true" : "false"); break;
-    case V_FILTER:
+    case V_SORT: snprintf(buf, size, "%s", tui_column_key(*(const tui_column *)f)); break;
+    case V_BOOL: snprintf(buf, size, "%s", *(const int *)f ? "true" : "false"); break;
+    case V_FILTER: {
         /* a control character would end the line or hide what follows */
-        for (const unsigned char *c = f; *c; c++)
-            fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, out);
+        size_t n = 0;
+        for (const unsigned char *c = f; *c && n + 1 < size; c++)
+            buf[n++] = *c < 0x20 || *c == 0x7f ? '?' : (char)*c;
+        buf[n] = '\0';
         break;
+    }
     case V_WINDOW:
-    case V_STALE:
-        duration_text(buf, sizeof buf, *(const int64_t *)f);
-        fprintf(out, "%s", buf);
-        break;
-    case V_DELAY: fprintf(out, "%.15g", *(const double *)f); break;
+    case V_STALE: duration_text(buf, size, *(const int64_t *)f); break;
+    case V_DELAY: snprintf(buf, size, "%.15g", *(const double *)f); break;
     case V_PERCENT:
         /* the shortest text that reads back as the same fraction */
         for (int digits = 15; digits <= 17; digits++) {
-            snprintf(buf, sizeof buf, "%.*g", digits, *(const double *)f * 100.0);
+            snprintf(buf, size, "%.*g%%", digits, *(const double *)f * 100.0);
             if (strtod(buf, NULL) / 100.0 == *(const double *)f)
                 break;
         }
-        fprintf(out, "%s%%", buf);
         break;
-    case V_COUNT: fprintf(out, "%lld", (long long)*(const int64_t *)f); break;
-    case V_SCHEME: fprintf(out, "%s", tui_scheme_name(*(const tui_scheme *)f)); break;
+    case V_COUNT: snprintf(buf, size, "%lld", (long long)*(const int64_t *)f); break;
+    case V_SCHEME: snprintf(buf, size, "%s", tui_scheme_name(*(const tui_scheme *)f)); break;
     }
 }
 
@@ -294,14 +297,13 @@ static void fail_at(struct reader *rd, int line, const char *msg)
     }
 }
 
-static int known_section(const char *name, size_t len)
+/* The index in sections[] of the section name (len bytes), or -1. */
+static int section_index(const char *name, size_t len)
 {
-    static const char *const sections[] = { "top", "grades", "colors" };
-
-    for (size_t i = 0; i < 3; i++)
+    for (int i = 0; i < NSECTIONS; i++)
         if (strlen(sections[i]) == len && strncmp(name, sections[i], len) == 0)
-            return 1;
-    return 0;
+            return i;
+    return -1;
 }
 
 /* inih's reader: whole lines from the file, counted, with what inih itself
@@ -324,7 +326,7 @@ static char *read_line(char *str, int num, void *stream)
     else if (p > rd->buf && !strchr(";#\r\n", *p))
         fail_at(rd, rd->line, "indented line (an indented line would continue the "
                 "value above; start keys in the first column)");
-    else if (*p == '[' && !known_section(p + 1, strcspn(p + 1, "]\r\n"))) {
+    else if (*p == '[' && section_index(p + 1, strcspn(p + 1, "]\r\n")) < 0) {
         char msg[160];
         int n = (int)strcspn(p + 1, "]\r\n");
         snprintf(msg, sizeof msg, "unknown section [%.*s] (top, grades or colors)",
@@ -443,40 +445,282 @@ static int make_parents(const char *path, char *err, size_t err_size)
     return 0;
 }
 
-static int write_settings(FILE *out, const tui_settings *s)
-{
-    const char *section = NULL;
+/*
+ * What S writes is the file as it was with only the values changed: each
+ * setting is a slot (a row of keys[], then a [colors] element), and a line
+ * naming a slot gets the slot's value in place of its own; a slot no line
+ * names is added at the end of its section (after its last key), a section
+ * the file lacks at the end of the file; a [colors] element that s leaves
+ * to the scheme loses its line.  Every other byte is kept.
+ */
+#define NSLOTS (NKEYS + TUI_COLOR_ELEMENTS)
+#define VALUE_MAX (PILOTDB_NAME_MAX + 64)
 
-    fprintf(out, "# pilotdeck dashboard settings, written by `pilotdeck top` (S).\n"
-                 "# Command-line options win over these.\n");
-    for (size_t i = 0; i < NKEYS; i++) {
-        if (!section || strcmp(section, keys[i].section) != 0) {
-            section = keys[i].section;
-            fprintf(out, "\n[%s]\n", section);
-        }
-        if (keys[i].comment)
-            fprintf(out, "# %s\n", keys[i].comment);
-        fprintf(out, "%s = ", keys[i].name);
-        write_value(out, &keys[i], s);
-        fputc('\n', out);
+static const char *slot_section(size_t slot)
+{
+    return slot < NKEYS ? keys[slot].section : "colors";
+}
+
+static const char *slot_name(size_t slot)
+{
+    return slot < NKEYS ? keys[slot].name : scheme_element_name((enum tui_style)(slot - NKEYS));
+}
+
+/* The slot of section's key name, or -1. */
+static int slot_of(int section, const char *name)
+{
+    int style;
+
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strcmp(keys[i].section, sections[section]) == 0 && strcmp(keys[i].name, name) == 0)
+            return (int)i;
+    if (strcmp(sections[section], "colors") == 0 && (style = scheme_element(name)) >= 0 &&
+        style < TUI_COLOR_ELEMENTS)
+        return (int)NKEYS + style;
+    return -1;
+}
+
+/* The text of slot's value in s: 1, or 0 when it has none (a colour
+ * element left to the scheme). */
+static int slot_text(char *buf, size_t size, size_t slot, const tui_settings *s)
+{
+    const tui_color *c;
+
+    if (slot < NKEYS) {
+        value_text(buf, size, &keys[slot], s);
+        return 1;
     }
-    for (int style = 0; style < TUI_COLOR_ELEMENTS; style++) {
-        char text[128];
-        if (!s->colors[style].set || !scheme_element_name((enum tui_style)style))
+    c = &s->colors[slot - NKEYS];
+    if (!c->set || !slot_name(slot))
+        return 0;
+    scheme_color_text(buf, size, c);
+    return 1;
+}
+
+/* One line of a file: its bytes without the line end, and the line end's. */
+struct text_line {
+    const char *p;
+    size_t len, eol;
+};
+
+static int next_line(const char *buf, size_t size, size_t *pos, struct text_line *l)
+{
+    const char *nl;
+    size_t n;
+
+    if (*pos >= size)
+        return 0;
+    l->p = buf + *pos;
+    nl = memchr(l->p, '\n', size - *pos);
+    n = nl ? (size_t)(nl - l->p) + 1 : size - *pos;
+    l->eol = nl != NULL;
+    l->len = n - l->eol;
+    if (l->eol && l->len > 0 && l->p[l->len - 1] == '\r') {
+        l->len--;
+        l->eol++;
+    }
+    *pos += n;
+    return 1;
+}
+
+/* The section a "[name]" line opens: its index, -1 for an unknown one, or
+ * -2 when the line opens none. */
+static int section_line(const struct text_line *l)
+{
+    if (l->len == 0 || l->p[0] != '[')
+        return -2;
+    return section_index(l->p + 1, strcspn(l->p + 1, "]"));
+}
+
+/* A "name = value" line as inih reads it: the name into name, and where
+ * the value starts and ends (blanks, and a "; comment" after a blank, are
+ * not part of it).  0, or -1 for any other line. */
+static int key_line(const struct text_line *l, char *name, size_t name_size, size_t *value_start,
+                    size_t *value_end)
+{
+    size_t sep = 0, end, v;
+    int was_space = 0;
+
+    if (l->len == 0 || strchr(" \t;#[", l->p[0]))
+        return -1;
+    while (sep < l->len && l->p[sep] != '=' && l->p[sep] != ':')
+        sep++;
+    if (sep == l->len)
+        return -1;
+    for (end = sep; end > 0 && (l->p[end - 1] == ' ' || l->p[end - 1] == '\t'); end--)
+        ;
+    if (end >= name_size || memchr(l->p, '\0', end))
+        return -1;
+    memcpy(name, l->p, end);
+    name[end] = '\0';
+    for (v = sep + 1; v < l->len && (l->p[v] == ' ' || l->p[v] == '\t'); v++)
+        ;
+    *value_start = v;
+    for (end = v; end < l->len && !(was_space && l->p[end] == ';'); end++)
+        was_space = l->p[end] == ' ' || l->p[end] == '\t';
+    while (end > v && (l->p[end - 1] == ' ' || l->p[end - 1] == '\t'))
+        end--;
+    *value_end = end;
+    return 0;
+}
+
+/* The slot a line of section sets, or -1. */
+static int line_slot(const struct text_line *l, int section, size_t *value_start,
+                     size_t *value_end)
+{
+    char name[64];
+
+    if (section < 0 || key_line(l, name, sizeof name, value_start, value_end) != 0)
+        return -1;
+    return slot_of(section, name);
+}
+
+/* Whether the value of line l (bytes vs to ve) already says what s holds
+ * for slot, as the text want: then the line stays as the user wrote it
+ * ("120m" is not rewritten "2h"). */
+static int line_says(const struct text_line *l, size_t vs, size_t ve, size_t slot,
+                     const tui_settings *s, const char *want)
+{
+    tui_settings was = *s;
+    char old[VALUE_MAX], err[300], text[VALUE_MAX];
+
+    if (ve - vs >= sizeof old)
+        return 0;
+    memcpy(old, l->p + vs, ve - vs);
+    old[ve - vs] = '\0';
+    if (slot < NKEYS ? read_value(&keys[slot], old, &was, err, sizeof err) != 0
+                     : scheme_color_parse(old, &was.colors[slot - NKEYS], err, sizeof err) != 0)
+        return 0;
+    return slot_text(text, sizeof text, slot, &was) && strcmp(text, want) == 0;
+}
+
+/* The slots of section that the file has no line for, written out. */
+static void write_missing(FILE *out, int section, const int *named, const tui_settings *s)
+{
+    char value[VALUE_MAX];
+
+    for (size_t slot = 0; slot < NSLOTS; slot++) {
+        if (named[slot] || strcmp(slot_section(slot), sections[section]) != 0 ||
+            !slot_text(value, sizeof value, slot, s))
             continue;
-        scheme_color_text(text, sizeof text, &s->colors[style]);
-        fprintf(out, "%s = %s\n", scheme_element_name((enum tui_style)style), text);
+        if (slot < NKEYS && keys[slot].comment)
+            fprintf(out, "# %s\n", keys[slot].comment);
+        fprintf(out, "%s = %s\n", slot_name(slot), value);
+    }
+}
+
+/* The file old (size bytes) with s's values in it, to out. */
+static int write_settings(FILE *out, const char *old, size_t size, const tui_settings *s)
+{
+    int named[NSLOTS] = { 0 };
+    long last_line[NSECTIONS] = { -1, -1, -1 }; /* of its last key (or header) */
+    struct text_line l;
+    size_t pos = 0, vs, ve;
+    long n = 0;
+    int section = -1, slot, has, ended = 1;
+    char value[VALUE_MAX];
+
+    for (; next_line(old, size, &pos, &l); n++) {
+        int opened = section_line(&l);
+        if (opened != -2)
+            section = opened;
+        else if ((slot = line_slot(&l, section, &vs, &ve)) >= 0)
+            named[slot] = 1;
+        else if (section < 0 || key_line(&l, value, sizeof value, &vs, &ve) != 0)
+            continue;
+        if (section >= 0)
+            last_line[section] = n;
+    }
+    section = -1;
+    for (pos = 0, n = 0; next_line(old, size, &pos, &l); n++) {
+        int opened = section_line(&l);
+        if (opened != -2)
+            section = opened;
+        slot = opened == -2 ? line_slot(&l, section, &vs, &ve) : -1;
+        has = slot >= 0 && slot_text(value, sizeof value, (size_t)slot, s);
+        if (slot < 0 || (has && line_says(&l, vs, ve, (size_t)slot, s, value))) {
+            fwrite(l.p, 1, l.len + l.eol, out);
+            ended = l.eol > 0;
+        } else if (has) {
+            /* "name =" with no value: a blank before the new one */
+            int blank = vs == ve && vs > 0 && (l.p[vs - 1] == '=' || l.p[vs - 1] == ':');
+            fprintf(out, "%.*s%s%s%.*s", (int)vs, l.p, blank ? " " : "", value,
+                    (int)(l.len + l.eol - ve), l.p + ve);
+            ended = l.eol > 0;
+        } /* else an element s leaves to the scheme: read back, s is what it says */
+        for (int sec = 0; sec < NSECTIONS; sec++) {
+            if (last_line[sec] != n)
+                continue;
+            if (!ended)
+                fputc('\n', out);
+            ended = 1;
+            write_missing(out, sec, named, s);
+        }
+    }
+    if (!ended)
+        fputc('\n', out);
+    for (int sec = 0; sec < NSECTIONS; sec++) {
+        if (last_line[sec] >= 0)
+            continue;
+        fprintf(out, "%s[%s]\n", size > 0 || sec > 0 ? "\n" : "", sections[sec]);
+        write_missing(out, sec, named, s);
     }
     return ferror(out) ? -1 : 0;
 }
 
+/* The whole of the file at path into *text (malloc'd, *size bytes): 0; 1
+ * when there is none (*text NULL); -1 with a message in err. */
+static int read_whole(const char *path, char **text, size_t *size, char *err, size_t err_size)
+{
+    FILE *in = fopen(path, "rb");
+    size_t cap = 0, got;
+    char *buf = NULL;
+
+    *text = NULL;
+    *size = 0;
+    if (!in) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(err, err_size, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    do {
+        if (*size == cap) {
+            char *more = realloc(buf, cap = cap ? 2 * cap : 4096);
+            if (!more) {
+                snprintf(err, err_size, "cannot read %s: out of memory", path);
+                free(buf);
+                fclose(in);
+                return -1;
+            }
+            buf = more;
+        }
+        got = fread(buf + *size, 1, cap - *size, in);
+        *size += got;
+    } while (got > 0);
+    if (ferror(in)) {
+        snprintf(err, err_size, "cannot read %s: %s", path, strerror(EIO));
+        free(buf);
+        fclose(in);
+        *size = 0;
+        return -1;
+    }
+    fclose(in);
+    *text = buf;
+    return 0;
+}
+
 int tui_config_save(const char *path, const tui_settings *s, char *err, size_t err_size)
 {
+    static const char new_file[] =
+        "# pilotdeck dashboard settings, written by `pilotdeck top` (S).\n"
+        "# Command-line options win over these.\n";
     static unsigned attempt;
-    char target[PATH_MAX], tmp[PATH_MAX + 40];
+    char target[PATH_MAX], tmp[PATH_MAX + 40], *old = NULL;
+    size_t old_size = 0;
     struct stat st;
     FILE *out;
-    int fd = -1;
+    int fd = -1, rc;
 
     /* inih reads lines of up to 198 characters */
     if (strlen(s->filter) > CONFIG_FILTER_MAX) {
@@ -494,6 +738,9 @@ int tui_config_save(const char *path, const tui_settings *s, char *err, size_t e
     }
     if (make_parents(target, err, err_size) != 0)
         return -1;
+    /* the user's comments, order and blank lines stay (see write_settings) */
+    if (read_whole(target, &old, &old_size, err, err_size) < 0)
+        return -1;
     /* open() applies the umask to 0666, as for any file the user makes */
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
         snprintf(tmp, sizeof tmp, "%s.tmp-%ld-%u", target, (long)getpid(), attempt++);
@@ -504,13 +751,19 @@ int tui_config_save(const char *path, const tui_settings *s, char *err, size_t e
     if (fd < 0) {
         snprintf(err, err_size, "cannot write in the directory of %s: %s", target,
                  strerror(errno));
+        free(old);
         return -1;
     }
     /* a file the user made private stays private */
     if (stat(target, &st) == 0)
         (void)fchmod(fd, st.st_mode & 07777);
     out = fdopen(fd, "w");
-    if (!out || write_settings(out, s) != 0 || fflush(out) != 0 || fsync(fd) != 0) {
+    rc = out ? 0 : -1;
+    if (rc == 0 && write_settings(out, old ? old : new_file, old ? old_size : strlen(new_file),
+                                  s) != 0)
+        rc = -1;
+    free(old);
+    if (rc != 0 || fflush(out) != 0 || fsync(fd) != 0) {
         snprintf(err, err_size, "cannot write %s: %s", tmp, strerror(errno));
         if (out)
             fclose(out);

@@ -79,7 +79,11 @@ int tui_config_load(const char *path, int missing_ok, tui_settings *s, char *err
                     size_t err_size);
 
 /*
- * Write s to path atomically (a temporary file in the same directory,
+ * Write s to path: an existing file keeps every line but those of the keys
+ * whose value changed (rewritten in place) and of [colors] elements s
+ * leaves to the scheme (dropped); keys it lacks are added at the end of
+ * their section, sections at the end.  Atomically (a temporary file in the
+ * same directory,
  * renamed over it; a symbolic link is followed and its target replaced),
  * with the mode the umask allows, creating the missing directories (mode
  * 0700).  0, or -1 with a message in err; on failure the old file is left

@@ -519,7 +519,7 @@ static void draw_footer(const struct tui_surface *sf, const tui_layout *lo, int 
     }
 }
 
-static void draw_too_small(const struct tui_surface *sf)
+void tui_draw_too_small(const struct tui_surface *sf)
 {
     char need[64], have[64];
 
@@ -538,7 +538,7 @@ void tui_draw_frame(const struct tui_surface *sf, const tui_view *view,
     long first = chrome ? chrome->first_row : 0;
 
     if (lo->too_small) {
-        draw_too_small(sf);
+        tui_draw_too_small(sf);
         return;
     }
     if (chrome && chrome->help) {

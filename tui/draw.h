@@ -97,6 +97,11 @@ int tui_help_pages(const tui_view *view, int width, int height, int demo);
  * then the legend of grades, states and rates with view's thresholds. */
 void tui_draw_help(const struct tui_surface *sf, const tui_view *view, int page, int demo);
 
+/* The "terminal too small: need WxH" screen, with the size it has and
+ * that q quits: below TUI_MIN_WIDTH x TUI_MIN_HEIGHT every view draws it
+ * instead of itself. */
+void tui_draw_too_small(const struct tui_surface *sf);
+
 /* Draw the dashboard, or the "terminal too small" screen when the layout
  * says so, or the help screen when chrome asks for it; chrome is NULL for a
  * headless frame. */

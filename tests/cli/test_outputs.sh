@@ -140,6 +140,19 @@ same "$(head -1 top.csv | tr -d '\r')" "$keys" "top --csv header: the keys of --
 expect 2 "$PD" --db real.db top --csv - --json
 has "$err" "--csv writes the CE rows"
 
+# -- one refusal of --json with --csv (or -o), the same words everywhere ---------------------
+for cmd in "ce list:the list; --csv writes it" "pilot list:the list; --csv writes it" \
+           "summary:the counts; --csv writes them" "top:the frame; --csv writes the CE rows"; do
+    name=${cmd%%:*}
+    # shellcheck disable=SC2086 # the command's words
+    expect 2 "$PD" --db real.db $name --json --csv x.csv
+    same "$err" "pilotdeck: $name: --json prints ${cmd#*:} to a file: give one" "$name --json --csv"
+    [ ! -e x.csv ] && ok || bad "$name --json --csv wrote x.csv"
+done
+expect 2 "$PD" --db real.db top --once --ce "$NAME" --csv x.csv
+same "$err" "pilotdeck: top: --ce prints the page of a CE; --csv writes the CE rows to a file: give one" \
+    "top --ce --csv"
+
 # -- a what-if or sweep from the database never writes its CSV or plot over it ----------------
 save real.db
 expect 2 "$PD" --db real.db whatif --from-db --set ce.ce-plain.capacity=3 --replications 2 --csv real.db

@@ -92,4 +92,16 @@ expect 0 "$PD" top --json --sort done_per_hour --reverse
 json=$out
 same "$(jq_of '[.ces[].name] | join(" ")')" "ce-a ce-b" "sorted by done per hour, reversed"
 
+# -- the file's reverse = true, and the command line over it ---------------------------
+printf '[top]\nsort = done_per_hour\nreverse = true\n' >reverse.ini
+expect 0 "$PD" top --json --config reverse.ini
+json=$out
+same "$(jq_of '[.ces[].name] | join(" ")')" "ce-a ce-b" "the file's reverse = true"
+expect 0 "$PD" top --json --config reverse.ini --no-reverse
+json=$out
+same "$(jq_of '[.ces[].name] | join(" ")')" "ce-b ce-a" "--no-reverse over the file"
+expect 0 "$PD" top --json --config reverse.ini --no-reverse --reverse
+json=$out
+same "$(jq_of '[.ces[].name] | join(" ")')" "ce-a ce-b" "the last of --no-reverse --reverse"
+
 finish

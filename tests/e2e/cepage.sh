@@ -2,7 +2,8 @@
 # cepage.sh - a CE's page end to end: `top --once --ce NAME` (text and
 # JSON) and in the dashboard Enter opens the selected CE's page, which
 # shows its failure and hold reasons and its change log; Enter on a pilot
-# shows its timeline; Esc goes back to the page, then to the table.
+# shows its timeline; Esc goes back to the page, then to the table; below
+# 60x16 the page gives way to the "too small" screen.
 # Usage: cepage.sh PATH/TO/pilotdeck
 set -u
 PD=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -77,6 +78,20 @@ ok "Enter on a pilot shows its timeline"
 keys Escape
 wait_for "^CE ce1\.example\.org"
 wait_gone "^Pilot #"
+
+# Below the smallest size the page says so, as the table does, and keys
+# other than q wait; back to a size that fits, the page is as it was.
+$T resize-window -t e2e -x 59 -y 30
+wait_for "terminal too small: need 60x16"
+wait_for "have 59x30, press q to quit"
+wait_gone "^CE ce1"
+keys Escape
+$T resize-window -t e2e -x 120 -y 15
+wait_for "have 120x15, press q to quit"
+$T resize-window -t e2e -x 120 -y 60
+wait_for "^CE ce1\.example\.org  site SITE-A"
+wait_for "Esc Back"
+ok "too small on the page: the message, keys wait, the page returns"
 keys Escape
 wait_for "^ce2\.example\.org"
 wait_gone "^CE ce1"

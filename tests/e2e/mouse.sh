@@ -122,4 +122,18 @@ if screen | grep -q "sorted by"; then fail "--no-mouse: a click sorted"; fi
 screen | sed -n 5p | grep -Eq "^NAME(▲|\^)" || fail "--no-mouse: the order changed"
 quit_restored
 ok "--no-mouse: clicks do nothing"
+
+# The file's mouse = false turns it off; --mouse turns it back on.
+printf '[top]\nmouse = false\n' >"$WORK/nomouse.ini"
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --config $WORK/nomouse.ini -d 0.2"
+wait_for "^ce01\.site"
+[ "$($T display-message -p -t e2e '#{mouse_any_flag}')" = 0 ] || fail "mouse = false: mouse on"
+quit_restored
+$T kill-session -t e2e
+start 100 30 "$PD --db $DB top --config $WORK/nomouse.ini --mouse -d 0.2"
+wait_for "^ce01\.site"
+[ "$($T display-message -p -t e2e '#{mouse_any_flag}')" = 1 ] || fail "--mouse: mouse off"
+quit_restored
+ok "--mouse over the file's mouse = false"
 echo "PASS"
