@@ -106,6 +106,14 @@ struct cli_flags_file {
 };
 int cli_take_flag_file(void *state, int id, const char *value);
 
+/* The refusal of two options that each say where a command's output goes
+ * (--json and --csv FILE, --json and -o FILE), given together: CLI_OK when
+ * at most one was given; else CLI_USAGE after "WHO: FIRST; SECOND: give
+ * one" on standard error, where FIRST and SECOND say what each does
+ * ("--json prints the list", "--csv writes it to a file"). */
+int cli_give_one(const char *who, int first_given, const char *first, int second_given,
+                 const char *second);
+
 /* Run cmd (argv[0] is its name), dispatching to a subcommand if it has
  * them; the exit status. */
 int cli_run(const struct cli_command *cmd, const struct cli_globals *g, int argc,

@@ -3,7 +3,6 @@
  * subcommand, parsing its arguments from its table entry, and its help.
  */
 #include "cli.h"
-#include "give_one.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 #include "clitime.h"
-#include "give_one.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -5,7 +5,6 @@
  */
 #include "cli.h"
 #include "clitime.h"
-#include "give_one.h"
 #include "fit.h"
 
 #include <stdlib.h>

@@ -3,7 +3,6 @@
  */
 #include "cli.h"
 #include "clitime.h"
-#include "give_one.h"
 
 #include <jansson.h>
 

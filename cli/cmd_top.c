@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "cepage.h"
 #include "clitime.h"
-#include "give_one.h"
 #include "pilottui.h"
 #include "top_config.h"
 #include "top_whatif.h"
