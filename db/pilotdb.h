@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define PILOTDB_SCHEMA_VERSION 5
+#define PILOTDB_SCHEMA_VERSION 6
 
 /* PRAGMA application_id of a pilotdeck database: "PLDK". */
 #define PILOTDB_APPLICATION_ID 0x504c444b
@@ -613,10 +613,12 @@ typedef struct pilotdb_pilot_brief {
 typedef int (*pilotdb_brief_cb)(void *arg, const pilotdb_pilot_brief *pilot);
 
 /*
- * Call cb for each pilot of CE ce_name in no particular order, inside one
- * read snapshot: one scan of the pilots reading the few columns a summary
- * of the CE needs (no ref, no CE name).  An unknown ce_name is
- * PILOTDB_ENOTFOUND.
+ * Call cb for each pilot of CE ce_name in no particular order (the active
+ * ones first, newest first), inside one read snapshot, reading the few
+ * columns a summary of the CE needs (no ref, no CE name) and none of the
+ * other CEs' ended pilots: the cost follows the CE's pilots, not the
+ * database's.  A non-zero return from cb stops the scan.  An unknown
+ * ce_name is PILOTDB_ENOTFOUND.
  */
 pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
                                   void *arg);

@@ -310,6 +310,23 @@ struct pilotdb_migration {
     " FROM pilot HAVING count(*) > 0;"
 
 /*
+ * Version 6: a CE's page without reading the other CEs' pilots (the
+ * dashboard's CE page, tui/cepage.c).  The ended pilots by CE, outcome and
+ * end time, covering the times a summary of the CE reads: a partial index
+ * whose entry is written once, when the pilot ends; a start changes
+ * nothing in it (status >= 2 is ended_at IS NOT NULL, by the table's
+ * CHECK, false before and after a start).  Active pilots have no index
+ * (one would be written at every submission and every end): they are few
+ * and mostly the newest.  And a CE's change log by CE.
+ */
+#define PILOTDB_PILOT_INDEXES_V6                                               \
+    "CREATE INDEX pilot_ended_by_ce ON pilot(ce_id, status, ended_at,"         \
+    "  submitted_at, started_at) WHERE status >= 2;"                           \
+    "CREATE INDEX ce_change_by_ce ON ce_change(ce_id, at);"
+
+#define PILOTDB_SCHEMA_V6 PILOTDB_PILOT_INDEXES_V6
+
+/*
  * The current schema for a new database, in one step: the same tables,
  * columns, indexes and views that the migrations arrive at (a test
  * compares the two), without replaying ALTER TABLE.  The CE columns of
@@ -327,7 +344,8 @@ struct pilotdb_migration {
     "  last_change_at INTEGER);"                                               \
     PILOTDB_PILOT_TABLE_V5("pilot")                                            \
     PILOTDB_EVENT_VIEW_V5                                                      \
-    PILOTDB_TABLES_V5
+    PILOTDB_TABLES_V5                                                          \
+    PILOTDB_PILOT_INDEXES_V6
 
 /*
  * The statements of a pilot's life, shared with bench_transition so that
@@ -359,6 +377,7 @@ static const struct pilotdb_migration pilotdb_migrations[] = {
     {3, PILOTDB_SCHEMA_V3},
     {4, PILOTDB_SCHEMA_V4},
     {5, PILOTDB_SCHEMA_V5},
+    {6, PILOTDB_SCHEMA_V6},
 };
 
 #endif

@@ -34,6 +34,13 @@
     " h.new_value, h.actor, h.user_name FROM ce_change h"                      \
     " LEFT JOIN ce c ON c.ce_id = h.ce_id WHERE h.at >= ?1 "
 
+/* A pilot's three times with an unknown one as PILOTDB_NO_TIME (INT64_MIN),
+ * so that a reader of many rows asks each column once. */
+#define CE_PILOT_TIMES                                                         \
+    "ifnull(p.submitted_at, -9223372036854775807 - 1),"                        \
+    " ifnull(p.started_at, -9223372036854775807 - 1),"                         \
+    " ifnull(p.ended_at, -9223372036854775807 - 1)"
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
     [ST_BEGIN_READ] = "BEGIN",
@@ -120,13 +127,26 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " s.source_status FROM pilot_source s"
                         " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
     [ST_PILOT_GET_REF] = PILOT_SELECT "WHERE s.ref = ?1",
-    /* The lean row of pilotdb_ce_pilots_scan(): no CE name, no ref, and
-     * no reason for a done pilot (a lookup saved for most pilots); one
-     * scan of the pilots, in no promised order. */
-    [ST_CE_PILOTS] = "SELECT p.pilot_id, p.status, p.submitted_at, p.started_at,"
-                     " p.ended_at, CASE WHEN p.status <> 2 THEN (SELECT s.reason"
-                     " FROM pilot_source s WHERE s.pilot_id = p.pilot_id) END"
-                     " FROM pilot p WHERE p.ce_id = ?1",
+    /* The lean rows of pilotdb_ce_pilots_scan(): no CE name, no ref, and
+     * the reason of the failed and the active pilots only (a lookup saved
+     * for most pilots).  The ended pilots come from their partial index
+     * (schema.h, version 6; named, so that a plan never falls back to
+     * reading every pilot); the active ones, which no index holds, from
+     * the newest pilot back, until the CE's count of them is reached. */
+    [ST_CE_ACTIVE_COUNT] = "SELECT ce_id, n_submitted + n_running FROM ce"
+                           " WHERE name = ?1",
+    [ST_CE_PILOTS_ENDED] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES
+                           ", CASE WHEN p.status = 3 THEN"
+                           " (SELECT s.reason FROM pilot_source s"
+                           " WHERE s.pilot_id = p.pilot_id) END"
+                           " FROM pilot p INDEXED BY pilot_ended_by_ce"
+                           " WHERE p.ce_id = ?1 AND p.status >= 2",
+    [ST_CE_PILOTS_ACTIVE] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES
+                            ", (SELECT s.reason FROM pilot_source s"
+                            " WHERE s.pilot_id = p.pilot_id)"
+                            " FROM pilot p NOT INDEXED"
+                            " WHERE p.ce_id = ?1 AND p.status < 2"
+                            " ORDER BY p.pilot_id DESC",
     [ST_PILOT_REASON] = "SELECT s.reason FROM pilot p LEFT JOIN pilot_source s"
                         " ON s.pilot_id = p.pilot_id WHERE p.pilot_id = ?1",
     [ST_OBS_INSERT] = "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"

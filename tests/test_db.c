@@ -156,6 +156,77 @@ static void test_ce_pilots_scan(void **state)
     fx_close(db);
 }
 
+/* The statement of db's whose SQL contains text, and its count of steps
+ * through a whole table (reset). */
+static int fullscan_steps(pilotdb *db, const char *text)
+{
+    sqlite3 *raw = pilotdb_sqlite(db);
+
+    for (sqlite3_stmt *st = sqlite3_next_stmt(raw, NULL); st; st = sqlite3_next_stmt(raw, st))
+        if (strstr(sqlite3_sql(st), text))
+            return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    fail_msg("no statement with '%s'", text);
+    return -1;
+}
+
+/* A CE's pilots are read without the others': the ended ones from their
+ * index, the active ones back from the newest pilot only as far as the
+ * oldest of them. */
+static void test_ce_pilots_scan_reads_its_own(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    struct scan_seen seen = { 0 };
+    int64_t first, id, sum = 0;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "a", 10, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "b", 500, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "a", &first)); /* the oldest pilot, running */
+    fx_ok(db, pilotdb_pilot_set_status(db, first, PILOT_RUNNING));
+    sum += first;
+    fx_ok(db, pilotdb_begin(db));
+    for (int i = 0; i < 300; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "b", &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i % 2 ? PILOT_DONE : PILOT_FAILED));
+    }
+    for (int i = 0; i < 4; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "a", &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i % 2 ? PILOT_DONE : PILOT_FAILED));
+        sum += id;
+    }
+    fx_ok(db, pilotdb_pilot_submit(db, "a", &id)); /* the newest pilot, submitted */
+    sum += id;
+    fx_ok(db, pilotdb_commit(db));
+
+    /* The oldest active pilot is the first of all: every row back to it. */
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(seen.ids_sum, sum);
+    assert_int_equal(fullscan_steps(db, "pilot_ended_by_ce"), 0);
+    assert_true(fullscan_steps(db, "NOT INDEXED") >= 300);
+
+    /* Once it ended, the newest pilot is the only active one: no other
+     * row is read. */
+    fx_ok(db, pilotdb_pilot_set_status(db, first, PILOT_DONE));
+    memset(&seen, 0, sizeof seen);
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(seen.ids_sum, sum);
+    assert_int_equal(fullscan_steps(db, "pilot_ended_by_ce"), 0);
+    assert_true(fullscan_steps(db, "NOT INDEXED") <= 1);
+
+    /* No active pilot: no row of the table at all. */
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_DONE));
+    memset(&seen, 0, sizeof seen);
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(fullscan_steps(db, "NOT INDEXED"), 0);
+    fx_close(db);
+}
+
 static void test_disabled_ce_not_available(void **state)
 {
     pilotdb *db = fx_template_db();
@@ -1842,7 +1913,7 @@ static void test_migrate_from_v3(void **state)
 
     db = fx_file_db(dir, "v3.db");
     assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
-    assert_int_equal(PILOTDB_SCHEMA_VERSION, 5);
+    assert_int_equal(PILOTDB_SCHEMA_VERSION, 6);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
                                  " name = 'pilot_event' AND type = 'view'"), 1);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema WHERE"
@@ -2259,6 +2330,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest rules[] = {
         cmocka_unit_test(test_ce_add_refusals),
         cmocka_unit_test(test_ce_pilots_scan),
+        cmocka_unit_test(test_ce_pilots_scan_reads_its_own),
         cmocka_unit_test(test_ce_update),
         cmocka_unit_test(test_submit_refusals),
         cmocka_unit_test(test_state_machine),

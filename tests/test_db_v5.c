@@ -112,7 +112,7 @@ static void test_migrate_from_v4(void **state)
     snprintf(path, sizeof path, "%s/v4.db", dir);
     build_v4(path);
     db = fx_file_db(dir, "v4.db");
-    assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
+    assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot"), 5);
     fx_assert_consistent(db);
     fx_ok(db, pilotdb_ce_get(db, "ce-a", &ce));

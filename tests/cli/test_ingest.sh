@@ -202,10 +202,10 @@ unchanged "ingest into a simulation's database"
 expect 1 "$PD" --db sim.db pilot submit grid-0001
 has "$err" "virtual clock"
 unchanged "pilot submit into a simulation's database"
-expect 0 "$PD" --db sim.db init;  has "$out" "schema version 5, virtual clock (a simulation)"
+expect 0 "$PD" --db sim.db init;  has "$out" "schema version 6, virtual clock (a simulation)"
 expect 0 "$PD" --db sim.db summary
 case "$out" in *times*) bad "a simulation's exact times noted: $out" ;; *) ok ;; esac
-expect 0 "$PD" --db new.db init;  has "$out" "schema version 5, wall clock (real data)"
+expect 0 "$PD" --db new.db init;  has "$out" "schema version 6, wall clock (real data)"
 expect 0 "$PD" --db fresh.db init; has "$out" "no clock yet"
 # ... and a simulation into an ingested one
 expect 1 "$PD" --db new.db sim "$SRC/scenarios/grid50.ini" --until 10m
