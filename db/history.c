@@ -136,10 +136,11 @@ pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
     return pilotdb__leave(db, &call, rc);
 }
 
-/* The id of CE ce_name and how many of its pilots are active, in the
- * call's snapshot. */
+/* The id of CE ce_name, how many of its pilots are active, in the call's
+ * snapshot, and whether the database has the index of ended pilots by
+ * CE. */
 static pilotdb_rc ce_active(pilotdb *db, const char *ce_name, int64_t *ce_id,
-                            int64_t *active)
+                            int64_t *active, int *indexed)
 {
     sqlite3_stmt *st;
     pilotdb_rc rc;
@@ -151,6 +152,7 @@ static pilotdb_rc ce_active(pilotdb *db, const char *ce_name, int64_t *ce_id,
     if (rc == PILOTDB_OK) {
         *ce_id = sqlite3_column_int64(st, 0);
         *active = sqlite3_column_int64(st, 1);
+        *indexed = sqlite3_column_int(st, 2) > 0;
     }
     pilotdb__stmt_done(st);
     return rc;
@@ -194,17 +196,21 @@ pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brie
     struct pilotdb__call call;
     int64_t ce_id = 0, active = 0;
     pilotdb_rc rc;
-    int stop = 0;
+    int stop = 0, indexed = 0;
 
     if ((rc = pilotdb__check_name(db, ce_name)) != PILOTDB_OK)
         return rc;
     rc = pilotdb__enter(db, PILOTDB__READ, ST_NONE, &call);
     if (rc != PILOTDB_OK)
         return rc;
+    if ((rc = ce_active(db, ce_name, &ce_id, &active, &indexed)) != PILOTDB_OK || !indexed)
+        return pilotdb__leave(db, &call, rc != PILOTDB_OK ? rc :
+                              visit_pilots(db, &call, ST_CE_PILOTS_ALL, ce_id, -1, cb,
+                                           arg, &stop));
     /* The active pilots are few and mostly the newest: read back from the
      * newest pilot until the CE's count of them (exact in the snapshot)
      * is reached; then the ended ones, from their index. */
-    if ((rc = ce_active(db, ce_name, &ce_id, &active)) == PILOTDB_OK && active > 0)
+    if (active > 0)
         rc = visit_pilots(db, &call, ST_CE_PILOTS_ACTIVE, ce_id, active, cb, arg, &stop);
     if (rc == PILOTDB_OK && !stop)
         rc = visit_pilots(db, &call, ST_CE_PILOTS_ENDED, ce_id, -1, cb, arg, &stop);

@@ -114,6 +114,9 @@ static void test_migrate_from_v4(void **state)
     db = fx_file_db(dir, "v4.db");
     assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot"), 5);
+    /* A simulation's database: no index of ended pilots (schema.h). */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema"
+                                 " WHERE name = 'pilot_ended_by_ce'"), 0);
     fx_assert_consistent(db);
     fx_ok(db, pilotdb_ce_get(db, "ce-a", &ce));
     for (int s = 0; s < PILOT_NSTATUS; s++)
@@ -180,6 +183,12 @@ static void test_migrate_guesses_clock(void **state)
     fx_ok(db, pilotdb_clock_kind(db, &kind));
     assert_int_equal(kind, PILOTDB_CLOCK_WALL);
     fx_assert_consistent(db);
+    /* Real data gets the index of its ended pilots by CE (version 6),
+     * holding them all. */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id = 1 AND status >= 2"), 2);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id = 2 AND status >= 2"), 1);
     fx_close(db);
 
     snprintf(path, sizeof path, "%s/empty.db", dir);
