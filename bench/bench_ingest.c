@@ -814,7 +814,9 @@ static void fingerprint(pilotdb *db, char *out, size_t size)
                " || ';' || (SELECT count(*) || ',' || sum(time_kinds) || ',' ||"
                " count(reason) FROM pilot_source) || ';' || (SELECT group_concat(n_submitted"
                " || ',' || n_running || ',' || n_done || ',' || n_failed || ',' ||"
-               " last_change_at, ';') FROM (SELECT * FROM ce ORDER BY ce_id))",
+               " last_change_at, ';') FROM (SELECT * FROM ce ORDER BY ce_id))"
+               " || ';' || (SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema"
+               " WHERE type = 'index' ORDER BY name))",
                -1, &st, NULL) != SQLITE_OK ||
                sqlite3_step(st) != SQLITE_ROW,
            "fingerprint", sqlite3_errmsg(conn));

@@ -97,11 +97,8 @@ pilotdb_rc pilotdb__clock_claim(pilotdb *db, pilotdb_clock_type kind)
     sqlite3_bind_text(st, 2, kind_names[kind], -1, SQLITE_STATIC);
     src = sqlite3_step(st);
     pilotdb__stmt_done(st);
-    if (src != SQLITE_DONE)
-        return pilotdb__sql_fail(db, src, "setting the clock kind");
-    /* Real data gets the index of its ended pilots by CE, in the same
-     * transaction (schema.h, version 6). */
-    return kind == PILOTDB_CLOCK_WALL ? pilotdb__ended_index_make(db) : PILOTDB_OK;
+    return src == SQLITE_DONE ? PILOTDB_OK
+                              : pilotdb__sql_fail(db, src, "setting the clock kind");
 }
 
 pilotdb_rc pilotdb_clock_claim(pilotdb *db, pilotdb_clock_type kind)

@@ -65,10 +65,10 @@ enum pilotdb__stmt {
     ST_OBS_UPDATE,
     ST_OBS_SOURCE_INSERT,
     ST_OBS_SOURCE_UPDATE,
-    ST_CE_ACTIVE_COUNT,
-    ST_CE_PILOTS_ENDED,
+    ST_CE_PILOT_COUNTS,
     ST_CE_PILOTS_ACTIVE,
-    ST_CE_PILOTS_ALL,
+    ST_CE_PILOTS_ENDED,
+    ST_CE_PILOTS_ENDED_EARLY,
     ST_COUNT,
     ST_NONE = ST_COUNT /* pilotdb__enter(): the call gets its statements itself */
 };
@@ -199,10 +199,6 @@ void pilotdb__stmt_run_keeping_error(pilotdb *db, enum pilotdb__stmt id,
 pilotdb_rc pilotdb__step_row(pilotdb *db, sqlite3_stmt *st, const char *what,
                              const char *none_fmt, ...)
     __attribute__((format(printf, 4, 5)));
-
-/* Make the index of the ended pilots by CE that a wall-clock database
- * has (schema.h, version 6), unless it exists. */
-pilotdb_rc pilotdb__ended_index_make(pilotdb *db);
 
 /* Run SQL text that returns no rows (schema changes, pragmas). */
 pilotdb_rc pilotdb__exec_sql(pilotdb *db, const char *sql, const char *what);

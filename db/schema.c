@@ -58,22 +58,6 @@ static pilotdb_rc read_header(pilotdb *db, struct header *h)
     return rc;
 }
 
-pilotdb_rc pilotdb__ended_index_make(pilotdb *db)
-{
-    return pilotdb__exec_sql(db, PILOTDB_ENDED_INDEX, "indexing the ended pilots by CE");
-}
-
-/* After migrating from before version 6: a real-data database gets the
- * index of its ended pilots by CE (schema.h). */
-static pilotdb_rc ended_index_if_wall(pilotdb *db)
-{
-    int64_t wall = 0;
-    pilotdb_rc rc = query_int(db, "SELECT count(*) FROM meta"
-                                  " WHERE key = 'clock' AND value = 'wall'", &wall);
-
-    return rc == PILOTDB_OK && wall ? pilotdb__ended_index_make(db) : rc;
-}
-
 /* The migration's own transaction (see migrate()). */
 static pilotdb_rc migrate_in_transaction(pilotdb *db)
 {
@@ -94,8 +78,6 @@ static pilotdb_rc migrate_in_transaction(pilotdb *db)
             continue;
         rc = pilotdb__exec_sql(db, pilotdb_migrations[i].sql, "migrating the schema");
     }
-    if (rc == PILOTDB_OK && h.user_version > 0 && h.user_version < 6)
-        rc = ended_index_if_wall(db);
     if (rc == PILOTDB_OK) {
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d;",
                  PILOTDB_APPLICATION_ID);
