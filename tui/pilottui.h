@@ -259,6 +259,12 @@ typedef struct tui_view {
     size_t *slots;          /* trend slot by CE of the frame being read */
     size_t nslots_alloc;
     size_t *scratch;        /* a slot per CE for the tree's order */
+    size_t *sorted;         /* the last sort by a value of every row (no
+                               filter): rows in order, and their keys by row */
+    double *sorted_keys;
+    size_t nsorted, sorted_cap; /* nsorted 0: none */
+    tui_column sorted_by;
+    int sorted_sign;
 } tui_view;
 
 /* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
