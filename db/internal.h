@@ -103,6 +103,7 @@ struct pilotdb {
                              order: its place in name order */
     size_t ce_order_n;    /* rows it holds (0: none) */
     size_t ce_order_cap;
+    uint64_t serial;      /* unique in the process (0: not given yet) */
     int64_t busy_since;   /* when the current wait for a lock began (ms) */
     int busy_limit_ms;    /* how long a wait may last */
     int batch;            /* in a transaction opened by pilotdb_begin() */

@@ -2245,6 +2245,58 @@ static void test_changelog_amends_creation(void **state)
     pilotdb_close(db);
 }
 
+/* The data version inside a read transaction of h. */
+static uint64_t data_version(pilotdb *h)
+{
+    uint64_t version = 0;
+
+    fx_ok(h, pilotdb_begin_read(h));
+    fx_ok(h, pilotdb_data_version(h, &version));
+    fx_ok(h, pilotdb_commit(h));
+    assert_true(version != 0);
+    return version;
+}
+
+/* The data version moves with every change, from this handle or another,
+ * and with nothing else; two handles never give the same one. */
+static void test_data_version(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "version.db");
+    pilotdb *reader = fx_file_db(dir, "version.db");
+    pilotdb *memory = fx_memory_db();
+    uint64_t v, w, version = 1;
+    int64_t id;
+
+    (void)state;
+    expect_rc(reader, pilotdb_data_version(reader, &version), PILOTDB_EMISUSE,
+              "no transaction");
+    assert_int_equal(version, 0);
+    v = data_version(reader);
+    assert_true(v == data_version(reader));
+    assert_true(v != data_version(writer));
+    fx_ok(writer, pilotdb_ce_add(writer, "ce", 3, 1.0, 1, NULL)); /* another handle */
+    w = data_version(reader);
+    assert_true(w != v);
+    assert_true(w == data_version(reader));
+    fx_ok(reader, pilotdb_pilot_submit(reader, "ce", &id)); /* this handle */
+    v = data_version(reader);
+    assert_true(v != w);
+    fx_ok(writer, pilotdb_begin(writer)); /* a change after a rolled back one */
+    fx_ok(writer, pilotdb_pilot_submit(writer, "ce", &id));
+    fx_ok(writer, pilotdb_rollback(writer));
+    w = data_version(reader);
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id - 1, PILOT_RUNNING));
+    assert_true(data_version(reader) != w);
+    v = data_version(memory);
+    fx_ok(memory, pilotdb_ce_add(memory, "ce", 3, 1.0, 1, NULL));
+    assert_true(data_version(memory) != v);
+    fx_close(memory);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
 /* Names of the listing's n CEs, in its order, joined by spaces. */
 static void listed_names(pilotdb *db, char *out, size_t size)
 {
@@ -2362,6 +2414,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_set_cache),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
+        cmocka_unit_test(test_data_version),
     };
     const struct CMUnitTest isolation[] = {
         cmocka_unit_test_setup_teardown(test_savepoint_writes, shared_setup,

@@ -877,6 +877,31 @@ static void test_sort_follows_frames(void **state)
     fx_close(db);
 }
 
+/* A frame of an unchanged database keeps the last frame's CE list; the
+ * clock and the states still move, and a change is read again. */
+static void test_unchanged_db_frame(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    const pilotdb_ce *list;
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    list = view.ces;
+    fx_clock_ms = 4000;
+    fx_ok(db, tui_view_update(&view, db));
+    assert_ptr_equal(view.ces, list);
+    assert_int_equal(view.now, 4000);
+    assert_int_equal(view.totals.active, 11);
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", &id));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.totals.active, 12);
+    assert_int_equal(row_named(&view, "ce-alpha.example.org")->ce->active, 8);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
 static void test_window_parse(void **state)
 {
     char err[128];
@@ -2168,6 +2193,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_whatif_worker),
         cmocka_unit_test(test_text_clean_and_durations),
         cmocka_unit_test(test_sort_follows_frames),
+        cmocka_unit_test(test_unchanged_db_frame),
     };
     const struct fx_group groups[] = {
         FX_GROUP("view", view, NULL, NULL),

@@ -254,6 +254,8 @@ typedef struct tui_view {
     int selected_is_site;     /* the selection is the site line of selected_name */
     /* Private: the frame's CEs, trend store and per-frame scratch. */
     pilotdb_ce *ces;
+    uint64_t ces_version;   /* the database's data version ces was read at
+                               (0: none) */
     struct tui_trend *trend;
     double *sort_keys;      /* by row */
     size_t *slots;          /* trend slot by CE of the frame being read */

@@ -706,6 +706,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     size_t n = 0;
     int moved, restart, fresh = !view->trend; /* fresh: a new, empty trend store */
     pilotdb_clock_type kind = PILOTDB_CLOCK_UNSET;
+    uint64_t version;
     int64_t now;
     pilotdb_rc rc;
 
@@ -714,9 +715,17 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     rc = pilotdb_begin_read(db);
     if (rc != PILOTDB_OK)
         goto out;
-    rc = pilotdb_ce_list(db, 0, &ces, &n);
+    rc = pilotdb_data_version(db, &version);
     if (rc != PILOTDB_OK)
         goto out;
+    /* An unchanged database: the last frame's CEs are this one's (the clock,
+     * the windows and the states still move on). */
+    if (version == view->ces_version && view->rows) {
+        ces = view->ces;
+        n = view->nrows;
+    } else if ((rc = pilotdb_ce_list(db, 0, &ces, &n)) != PILOTDB_OK) {
+        goto out;
+    }
     if (!view->clock_chosen && (rc = pilotdb_clock_kind(db, &kind)) != PILOTDB_OK)
         goto out;
     if (!view->clock_chosen)
@@ -794,8 +803,10 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     }
     view->nrows = n;
     /* The rows point into this frame's list; the last frame's goes. */
-    pilotdb_free(view->ces);
+    if (ces != view->ces)
+        pilotdb_free(view->ces);
     view->ces = ces;
+    view->ces_version = version;
     ces = NULL;
     view->now = now;
     view->frames++;
@@ -814,6 +825,7 @@ out:
         trend_free(view->trend);
         view->trend = NULL;
     }
-    pilotdb_free(ces);
+    if (ces != view->ces)
+        pilotdb_free(ces);
     return rc;
 }
