@@ -189,6 +189,8 @@ static int stale_applies(const tui_view *view)
     return !view->event_clock && view->clock_kind == PILOTDB_CLOCK_WALL;
 }
 
+/* The rows of view->ces (with view->slots), their rates, grades and
+ * states, and the totals. */
 static void compute_totals(tui_view *view)
 {
     tui_totals *t = &view->totals;
@@ -202,7 +204,11 @@ static void compute_totals(tui_view *view)
     t->grade = tui_grade_of(&view->grades, t->rates.done, t->rates.failed, &t->efficiency);
     for (size_t i = 0; i < view->nrows; i++) {
         tui_ce_row *row = &view->rows[i];
-        const pilotdb_ce *ce = row->ce;
+        const pilotdb_ce *ce = &view->ces[i];
+
+        /* every field of the row is written here, in the one pass */
+        row->ce = ce;
+        row->trend_slot = view->slots[i];
         for (int s = 0; s < PILOT_NSTATUS; s++)
             t->count[s] += ce->count[s];
         t->active += ce->active;
@@ -795,11 +801,6 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
             goto out;
         }
         view->sort_keys = keys;
-    }
-    for (size_t i = 0; i < n; i++) {
-        memset(&view->rows[i], 0, sizeof view->rows[i]);
-        view->rows[i].ce = &ces[i];
-        view->rows[i].trend_slot = view->slots[i];
     }
     view->nrows = n;
     /* The rows point into this frame's list; the last frame's goes. */
