@@ -21,9 +21,11 @@ static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
     ce->available_slots = 0;
     if (ce->enabled && ce->capacity > ce->active)
         ce->available_slots = ce->capacity - ce->active;
-    ce->last_change_at = sqlite3_column_type(st, 9) == SQLITE_NULL
-                             ? PILOTDB_NO_TIME
-                             : sqlite3_column_int64(st, 9);
+    /* NULL reads as 0: only a 0 needs its type asked (a call per CE saved
+     * in a listing) */
+    ce->last_change_at = sqlite3_column_int64(st, 9);
+    if (ce->last_change_at == 0 && sqlite3_column_type(st, 9) == SQLITE_NULL)
+        ce->last_change_at = PILOTDB_NO_TIME;
     pilotdb__name_from_column(st, 10, ce->site);
     ce->capacity_source = sqlite3_column_int(st, 11) ? PILOTDB_CAPACITY_INFERRED
                                                      : PILOTDB_CAPACITY_CONFIGURED;
