@@ -277,8 +277,9 @@ void tui_view_init(tui_view *view, const tui_view_options *opts);
 void tui_view_free(tui_view *view);
 
 /*
- * Collect one frame from db: open a read transaction, list the CEs, commit,
- * then recompute totals, states, sorting and filtering.  The first frame
+ * Collect one frame from db: open a read transaction, list the CEs (the
+ * last frame's list when the database's data version is the one it was read
+ * at), commit, then recompute totals, states, sorting and filtering.  The first frame
  * also reads the events of the trend and rate windows; a later one reads no
  * history but puts the change of each CE's counters since the frame before
  * in the bucket of its now (active pilots) and in the rate window at the
