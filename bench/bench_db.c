@@ -278,7 +278,7 @@ static void bench_updates(const char *dir, int n)
 static void bench_listing(const char *dir, int nces, int npilots)
 {
     pilotdb *db = bench_file_db(dir, "big.db");
-    double t0, best = 1e9, fill;
+    double t0, best = 1e9, first = 0, fill;
     char name[64];
     pilotdb_ce *ces = NULL;
     size_t n = 0;
@@ -303,14 +303,20 @@ static void bench_listing(const char *dir, int nces, int npilots)
     fill = bench_now_s() - t0;
     printf("%-48s %12.2f %-8s\n", "(filling: CEs + pilots through the API)", fill,
            "s");
-    for (int i = 0; i < 20; i++) {
+    /* The first listing sorts by name; the next ones put each row where
+     * the one before put it and check the order (db/ce.c). */
+    for (int i = 0; i < 21; i++) {
         t0 = bench_now_s();
         fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
         t0 = bench_now_s() - t0;
-        best = t0 < best ? t0 : best;
+        if (i == 0)
+            first = t0;
+        else
+            best = t0 < best ? t0 : best;
         die_if(n != (size_t)nces, "wrong CE count");
         pilotdb_free(ces);
     }
+    report("CE list, the first (sorted by name)", first * 1e3, "ms", "", -1);
     snprintf(name, sizeof name, "CE list at %d CEs, %d pilots", nces, npilots);
     report(name, best * 1e3, "ms", "<=", 5);
     t0 = bench_now_s();

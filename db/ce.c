@@ -21,9 +21,11 @@ static void ce_from_row(sqlite3_stmt *st, pilotdb_ce *ce)
     ce->available_slots = 0;
     if (ce->enabled && ce->capacity > ce->active)
         ce->available_slots = ce->capacity - ce->active;
-    ce->last_change_at = sqlite3_column_type(st, 9) == SQLITE_NULL
-                             ? PILOTDB_NO_TIME
-                             : sqlite3_column_int64(st, 9);
+    /* NULL reads as 0: only a 0 needs its type asked (a call per CE saved
+     * in a listing) */
+    ce->last_change_at = sqlite3_column_int64(st, 9);
+    if (ce->last_change_at == 0 && sqlite3_column_type(st, 9) == SQLITE_NULL)
+        ce->last_change_at = PILOTDB_NO_TIME;
     pilotdb__name_from_column(st, 10, ce->site);
     ce->capacity_source = sqlite3_column_int(st, 11) ? PILOTDB_CAPACITY_INFERRED
                                                      : PILOTDB_CAPACITY_CONFIGURED;
@@ -274,12 +276,16 @@ static int ce_by_name(const void *a, const void *b)
                   (*(const pilotdb_ce *const *)b)->name);
 }
 
-/* Sort v's CEs by name into a new array *out (v is freed either way): the
- * sort moves pointers, and each CE is copied once. */
-static pilotdb_rc ce_sort(pilotdb *db, struct pilotdb__vec *v, pilotdb_ce **out)
+/* Sort v's CEs (in table order) by name into a new array *out (v is freed
+ * either way): the sort moves pointers, and each CE is copied once.  With
+ * remember, note each row's place in name order for the next listing (a
+ * memo that cannot be allocated is dropped, not an error). */
+static pilotdb_rc ce_sort(pilotdb *db, struct pilotdb__vec *v, int remember,
+                          pilotdb_ce **out)
 {
     pilotdb_ce *sorted, *items = v->items;
     const pilotdb_ce **ptrs;
+    size_t *order = NULL;
 
     *out = NULL;
     ptrs = sqlite3_malloc64((sqlite3_uint64)v->n * sizeof *ptrs);
@@ -293,19 +299,72 @@ static pilotdb_rc ce_sort(pilotdb *db, struct pilotdb__vec *v, pilotdb_ce **out)
     for (size_t i = 0; i < v->n; i++)
         ptrs[i] = &items[i];
     qsort(ptrs, v->n, sizeof *ptrs, ce_by_name);
-    for (size_t i = 0; i < v->n; i++)
+    if (remember) {
+        db->ce_order_n = 0;
+        if (v->n > db->ce_order_cap) {
+            order = sqlite3_realloc64(db->ce_order, (sqlite3_uint64)v->n * sizeof *order);
+            if (order) {
+                db->ce_order = order;
+                db->ce_order_cap = v->n;
+            }
+        }
+        order = v->n <= db->ce_order_cap ? db->ce_order : NULL;
+    }
+    for (size_t i = 0; i < v->n; i++) {
         memcpy(&sorted[i], ptrs[i], sizeof *sorted);
+        if (order)
+            order[ptrs[i] - items] = i;
+    }
+    if (order)
+        db->ce_order_n = v->n;
     sqlite3_free(ptrs);
     sqlite3_free(v->items);
     *out = sorted;
     return PILOTDB_OK;
 }
 
+/* Move the first n rows of a listing placed by db->ce_order back into
+ * table order, into v (empty), freeing placed either way. */
+static pilotdb_rc ce_unplace(pilotdb *db, pilotdb_ce *placed, size_t n,
+                             struct pilotdb__vec *v)
+{
+    v->items = sqlite3_malloc64((sqlite3_uint64)(n + 1) * sizeof *placed);
+    if (!v->items) {
+        sqlite3_free(placed);
+        return pilotdb__fail(db, PILOTDB_ENOMEM, "listing CEs: out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy((pilotdb_ce *)v->items + i, &placed[db->ce_order[i]], sizeof *placed);
+    v->n = n;
+    v->cap = n + 1;
+    sqlite3_free(placed);
+    return PILOTDB_OK;
+}
+
+/* Whether the n CEs of ces are in name order, each after the one before. */
+static int ce_in_order(const pilotdb_ce *ces, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(ces[i - 1].name, ces[i].name) >= 0)
+            return 0;
+    return 1;
+}
+
+/*
+ * The full listing writes each row straight to the place in name order
+ * that the row in its position had in the last full listing (a dashboard
+ * lists the same CEs every frame), then checks the result in one pass:
+ * with as many rows as then and every name after the one before, it is the
+ * listing in name order (names are unique).  Anything else, such as a CE
+ * added, goes back to table order and is sorted.
+ */
 pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
                            size_t *n)
 {
     struct pilotdb__vec v = {NULL, 0, 0, sizeof(pilotdb_ce)};
     enum pilotdb__stmt id = available_only ? ST_CE_LIST_AVAILABLE : ST_CE_LIST;
+    size_t norder = available_only ? 0 : db->ce_order_n, nplaced = 0;
+    pilotdb_ce *placed = NULL;
     struct pilotdb__call call;
     pilotdb_rc rc;
     int src;
@@ -315,16 +374,28 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     rc = pilotdb__enter(db, PILOTDB__READ, id, &call);
     if (rc != PILOTDB_OK)
         return rc;
+    if (norder > 0)
+        placed = sqlite3_malloc64((sqlite3_uint64)norder * sizeof *placed);
     /* Size the array for what the last listing found: no regrowth when
      * the dashboard lists the same CEs every frame. */
-    if (db->ce_count_hint > 0) {
+    if (!placed && db->ce_count_hint > 0) {
         v.items = sqlite3_malloc64((sqlite3_uint64)db->ce_count_hint * v.size);
         v.cap = v.items ? db->ce_count_hint : 0;
     }
     while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
-        pilotdb_ce *ce = pilotdb__vec_push(&v);
+        pilotdb_ce *ce;
 
-        if (!ce) {
+        if (placed && nplaced < norder) {
+            ce_from_row(call.st, &placed[db->ce_order[nplaced++]]);
+            continue;
+        }
+        if (placed) { /* more CEs than last time */
+            rc = ce_unplace(db, placed, nplaced, &v);
+            placed = NULL;
+            if (rc != PILOTDB_OK)
+                break;
+        }
+        if (!(ce = pilotdb__vec_push(&v))) {
             rc = pilotdb__fail(db, PILOTDB_ENOMEM, "listing CEs: out of memory");
             break;
         }
@@ -333,12 +404,24 @@ pilotdb_rc pilotdb_ce_list(pilotdb *db, int available_only, pilotdb_ce **out,
     if (rc == PILOTDB_OK && src != SQLITE_DONE)
         rc = pilotdb__sql_fail(db, src, "listing CEs");
     rc = pilotdb__leave(db, &call, rc);
+    if (rc == PILOTDB_OK && placed && nplaced == norder && ce_in_order(placed, nplaced)) {
+        *out = placed;
+        *n = nplaced;
+        return PILOTDB_OK;
+    }
+    if (rc == PILOTDB_OK && placed) {
+        rc = ce_unplace(db, placed, nplaced, &v);
+        placed = NULL;
+    }
     if (rc != PILOTDB_OK || v.n == 0) {
+        sqlite3_free(placed);
         sqlite3_free(v.items);
+        if (rc == PILOTDB_OK && !available_only)
+            db->ce_order_n = 0;
         return rc;
     }
     db->ce_count_hint = v.n;
-    rc = ce_sort(db, &v, out);
+    rc = ce_sort(db, &v, !available_only, out);
     if (rc == PILOTDB_OK)
         *n = v.n;
     return rc;

@@ -298,6 +298,7 @@ pilotdb_rc pilotdb_close(pilotdb *db)
     pilotdb__known_clear(db);
     sqlite3_free(db->known);
     sqlite3_free(db->created);
+    sqlite3_free(db->ce_order);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(db->stmt[i]);
     src = sqlite3_close(db->conn);

@@ -102,6 +102,11 @@ struct pilotdb {
     void *clock_arg;
     unsigned flags;
     size_t ce_count_hint; /* CEs found by the last pilotdb_ce_list() */
+    size_t *ce_order;     /* per row of the last full listing, in table
+                             order: its place in name order */
+    size_t ce_order_n;    /* rows it holds (0: none) */
+    size_t ce_order_cap;
+    uint64_t serial;      /* unique in the process (0: not given yet) */
     int64_t busy_since;   /* when the current wait for a lock began (ms) */
     int busy_limit_ms;    /* how long a wait may last */
     int batch;            /* in a transaction opened by pilotdb_begin() */

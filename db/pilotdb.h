@@ -426,6 +426,12 @@ pilotdb_rc pilotdb_commit(pilotdb *db);
 pilotdb_rc pilotdb_rollback(pilotdb *db);
 /* Non-zero while a transaction is open on the handle. */
 int pilotdb_in_transaction(pilotdb *db);
+/* Inside a transaction: in *version, a number that changes whenever the
+ * database changes, through this handle or any other, and that no other
+ * handle of the process gives; two equal numbers mean the same data (a
+ * reader can keep what it read).  PILOTDB_EMISUSE outside a transaction
+ * (*version is then 0). */
+pilotdb_rc pilotdb_data_version(pilotdb *db, uint64_t *version);
 
 /* ---- CEs ------------------------------------------------------------------ */
 

@@ -8,6 +8,8 @@
  * a call that changes pilots inside a transaction opened with raw SQL
  * takes a savepoint, so that the counts it writes go with its change.
  */
+#include <stdatomic.h>
+
 #include "internal.h"
 
 /*
@@ -147,6 +149,27 @@ pilotdb_rc pilotdb_begin_read(pilotdb *db)
             pilotdb__stmt_run(db, ST_ROLLBACK, "rolling back");
     }
     return rc;
+}
+
+/* SQLite's data version tells one handle's reads apart; the handle's
+ * serial in the upper half tells the handles apart (a handle freed and
+ * another allocated at its address start from the same data version). */
+pilotdb_rc pilotdb_data_version(pilotdb *db, uint64_t *version)
+{
+    static _Atomic uint64_t serials;
+    unsigned int data_version = 0;
+    int src;
+
+    *version = 0;
+    if (!pilotdb_in_transaction(db))
+        return pilotdb__fail(db, PILOTDB_EMISUSE, "data version: no transaction is open");
+    src = sqlite3_file_control(db->conn, "main", SQLITE_FCNTL_DATA_VERSION, &data_version);
+    if (src != SQLITE_OK)
+        return pilotdb__sql_fail(db, src, "reading the data version");
+    if (db->serial == 0)
+        db->serial = atomic_fetch_add(&serials, 1) + 1;
+    *version = db->serial << 32 | data_version;
+    return PILOTDB_OK;
 }
 
 pilotdb_rc pilotdb_commit(pilotdb *db)

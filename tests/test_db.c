@@ -2352,6 +2352,124 @@ static void test_changelog_amends_creation(void **state)
     pilotdb_close(db);
 }
 
+/* The data version inside a read transaction of h. */
+static uint64_t data_version(pilotdb *h)
+{
+    uint64_t version = 0;
+
+    fx_ok(h, pilotdb_begin_read(h));
+    fx_ok(h, pilotdb_data_version(h, &version));
+    fx_ok(h, pilotdb_commit(h));
+    assert_true(version != 0);
+    return version;
+}
+
+/* The data version moves with every change, from this handle or another,
+ * and with nothing else; two handles never give the same one. */
+static void test_data_version(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *writer = fx_file_db(dir, "version.db");
+    pilotdb *reader = fx_file_db(dir, "version.db");
+    pilotdb *memory = fx_memory_db();
+    uint64_t v, w, version = 1;
+    int64_t id;
+
+    (void)state;
+    expect_rc(reader, pilotdb_data_version(reader, &version), PILOTDB_EMISUSE,
+              "no transaction");
+    assert_int_equal(version, 0);
+    v = data_version(reader);
+    assert_true(v == data_version(reader));
+    assert_true(v != data_version(writer));
+    fx_ok(writer, pilotdb_ce_add(writer, "ce", 3, 1.0, 1, NULL)); /* another handle */
+    w = data_version(reader);
+    assert_true(w != v);
+    assert_true(w == data_version(reader));
+    fx_ok(reader, pilotdb_pilot_submit(reader, "ce", &id)); /* this handle */
+    v = data_version(reader);
+    assert_true(v != w);
+    fx_ok(writer, pilotdb_begin(writer)); /* a change after a rolled back one */
+    fx_ok(writer, pilotdb_pilot_submit(writer, "ce", &id));
+    fx_ok(writer, pilotdb_rollback(writer));
+    w = data_version(reader);
+    fx_ok(writer, pilotdb_pilot_set_status(writer, id - 1, PILOT_RUNNING));
+    assert_true(data_version(reader) != w);
+    v = data_version(memory);
+    fx_ok(memory, pilotdb_ce_add(memory, "ce", 3, 1.0, 1, NULL));
+    assert_true(data_version(memory) != v);
+    fx_close(memory);
+    fx_close(reader);
+    fx_close(writer);
+    fx_tmpdir_remove(dir);
+}
+
+/* Names of the listing's n CEs, in its order, joined by spaces. */
+static void listed_names(pilotdb *db, char *out, size_t size)
+{
+    pilotdb_ce *ces = NULL;
+    size_t n = 0, len = 0;
+
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "", ces[i].name);
+    pilotdb_free(ces);
+}
+
+/* The listing reuses the last one's order: it stays in name order when
+ * CEs come, go and change names (the set, the count or both). */
+static void test_ce_list_order_remembered(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    sqlite3 *conn = pilotdb_sqlite(db);
+    pilotdb_ce *ces = NULL;
+    char names[256];
+    size_t n = 0;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "m", 1, 0.5, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "c", 1, 0.5, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "x", 1, 0.5, 0, NULL));
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "c m x");
+    listed_names(db, names, sizeof names); /* the remembered order */
+    assert_string_equal(names, "c m x");
+    fx_ok(db, pilotdb_ce_list(db, 1, &ces, &n)); /* a filtered listing between */
+    assert_int_equal(n, 2);
+    pilotdb_free(ces);
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "c m x");
+    fx_ok(db, pilotdb_ce_add(db, "a", 1, 0.5, 1, NULL)); /* one more */
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "a c m x");
+    /* the same count, another set */
+    assert_int_equal(sqlite3_exec(conn, "DELETE FROM ce WHERE name = 'c';"
+                                        "INSERT INTO ce (name, capacity, success_rate,"
+                                        " enabled) VALUES ('b', 1, 0.5, 1)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "a b m x");
+    /* the same rows, one renamed out of place */
+    assert_int_equal(sqlite3_exec(conn, "UPDATE ce SET name = 'z' WHERE name = 'a'",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "b m x z");
+    /* one fewer */
+    assert_int_equal(sqlite3_exec(conn, "DELETE FROM ce WHERE name = 'm'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "b x z");
+    assert_int_equal(sqlite3_exec(conn, "DELETE FROM ce", NULL, NULL, NULL), SQLITE_OK);
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    assert_null(ces);
+    assert_int_equal(n, 0);
+    fx_ok(db, pilotdb_ce_add(db, "d", 1, 0.5, 1, NULL));
+    listed_names(db, names, sizeof names);
+    assert_string_equal(names, "d");
+    fx_close(db);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tutorial[] = {
@@ -2384,6 +2502,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_random_operations),
         cmocka_unit_test(test_positions),
         cmocka_unit_test(test_changelog_amends_creation),
+        cmocka_unit_test(test_ce_list_order_remembered),
     };
     const struct CMUnitTest files[] = {
         cmocka_unit_test(test_second_connection),
@@ -2403,6 +2522,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_set_cache),
         cmocka_unit_test(test_several_dbs),
         cmocka_unit_test(test_serialize_roundtrip),
+        cmocka_unit_test(test_data_version),
     };
     const struct CMUnitTest isolation[] = {
         cmocka_unit_test_setup_teardown(test_savepoint_writes, shared_setup,

@@ -818,6 +818,90 @@ static void test_window_rates(void **state)
     fx_close(db);
 }
 
+/* A sort by a value starts from the last frame's order and sorts only the
+ * rows whose key moved: it must give what a fresh view's full sort gives,
+ * ties and all, as CEs move, come and go. */
+static void test_sort_follows_frames(void **state)
+{
+    static const tui_column columns[] = { TUI_COL_ACTIVE, TUI_COL_FAILED, TUI_COL_SLOTS };
+    pilotdb *db = fx_memory_db();
+    sqlite3 *conn = pilotdb_sqlite(db);
+    unsigned seed = 15;
+    char name[64];
+    tui_view live;
+    int64_t id;
+
+    (void)state;
+    for (int c = 0; c < 40; c++) {
+        snprintf(name, sizeof name, "ce%02d", c);
+        fx_ok(db, pilotdb_ce_add(db, name, 4 + c % 3, 0.5, 1, NULL));
+    }
+    view_at(&live, db, 1000);
+    for (int step = 0; step < 60; step++) {
+        tui_column column = columns[step / 20];
+        int reverse = step % 20 >= 14;
+        tui_view fresh;
+
+        fx_clock_ms = 1000 + step;
+        for (int k = 0; k < 5; k++) {
+            seed = seed * 1103515245u + 12345u;
+            snprintf(name, sizeof name, "ce%02u", (seed >> 8) % 40);
+            if (pilotdb_pilot_submit(db, name, &id) == PILOTDB_OK && (seed >> 20) % 3 == 0)
+                fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_FAILED));
+        }
+        if (step % 9 == 4) { /* one CE goes, another comes: the same count */
+            snprintf(name, sizeof name, "x%02d", step);
+            fx_ok(db, pilotdb_ce_add(db, name, 5, 0.5, 1, NULL));
+            assert_int_equal(sqlite3_exec(conn, "DELETE FROM pilot WHERE ce_id ="
+                                                " (SELECT min(ce_id) FROM ce);"
+                                                "DELETE FROM ce WHERE ce_id ="
+                                                " (SELECT min(ce_id) FROM ce)",
+                                          NULL, NULL, NULL), SQLITE_OK);
+        }
+        if (step % 13 == 7) {
+            snprintf(name, sizeof name, "y%02d", step);
+            fx_ok(db, pilotdb_ce_add(db, name, 5, 0.5, 1, NULL));
+        }
+        tui_view_sort(&live, column, reverse);
+        fx_ok(db, tui_view_update(&live, db));
+        view_at(&fresh, db, fx_clock_ms);
+        tui_view_sort(&fresh, column, reverse);
+        assert_int_equal(live.nvisible, fresh.nvisible);
+        for (size_t i = 0; i < fresh.nvisible; i++)
+            if (strcmp(visible_name(&live, i), visible_name(&fresh, i)) != 0)
+                fail_msg("step %d, line %zu: %s, a full sort gives %s", step, i,
+                         visible_name(&live, i), visible_name(&fresh, i));
+        tui_view_free(&fresh);
+    }
+    tui_view_free(&live);
+    fx_close(db);
+}
+
+/* A frame of an unchanged database keeps the last frame's CE list; the
+ * clock and the states still move, and a change is read again. */
+static void test_unchanged_db_frame(void **state)
+{
+    pilotdb *db = fx_sample_db();
+    const pilotdb_ce *list;
+    tui_view view;
+    int64_t id;
+
+    (void)state;
+    view_at(&view, db, 3000);
+    list = view.ces;
+    fx_clock_ms = 4000;
+    fx_ok(db, tui_view_update(&view, db));
+    assert_ptr_equal(view.ces, list);
+    assert_int_equal(view.now, 4000);
+    assert_int_equal(view.totals.active, 11);
+    fx_ok(db, pilotdb_pilot_submit(db, "ce-alpha.example.org", &id));
+    fx_ok(db, tui_view_update(&view, db));
+    assert_int_equal(view.totals.active, 12);
+    assert_int_equal(row_named(&view, "ce-alpha.example.org")->ce->active, 8);
+    tui_view_free(&view);
+    fx_close(db);
+}
+
 static void test_window_parse(void **state)
 {
     char err[128];
@@ -2108,6 +2192,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_whatif_panel_text),
         cmocka_unit_test(test_whatif_worker),
         cmocka_unit_test(test_text_clean_and_durations),
+        cmocka_unit_test(test_sort_follows_frames),
+        cmocka_unit_test(test_unchanged_db_frame),
     };
     const struct fx_group groups[] = {
         FX_GROUP("view", view, NULL, NULL),

@@ -254,11 +254,19 @@ typedef struct tui_view {
     int selected_is_site;     /* the selection is the site line of selected_name */
     /* Private: the frame's CEs, trend store and per-frame scratch. */
     pilotdb_ce *ces;
+    uint64_t ces_version;   /* the database's data version ces was read at
+                               (0: none) */
     struct tui_trend *trend;
     double *sort_keys;      /* by row */
     size_t *slots;          /* trend slot by CE of the frame being read */
     size_t nslots_alloc;
     size_t *scratch;        /* a slot per CE for the tree's order */
+    size_t *sorted;         /* the last sort by a value of every row (no
+                               filter): rows in order, and their keys by row */
+    double *sorted_keys;
+    size_t nsorted, sorted_cap; /* nsorted 0: none */
+    tui_column sorted_by;
+    int sorted_sign;
 } tui_view;
 
 /* Initialise view (zeroed, sort by name); opts may be NULL for defaults.
@@ -269,8 +277,9 @@ void tui_view_init(tui_view *view, const tui_view_options *opts);
 void tui_view_free(tui_view *view);
 
 /*
- * Collect one frame from db: open a read transaction, list the CEs, commit,
- * then recompute totals, states, sorting and filtering.  The first frame
+ * Collect one frame from db: open a read transaction, list the CEs (the
+ * last frame's list when the database's data version is the one it was read
+ * at), commit, then recompute totals, states, sorting and filtering.  The first frame
  * also reads the events of the trend and rate windows; a later one reads no
  * history but puts the change of each CE's counters since the frame before
  * in the bucket of its now (active pilots) and in the rate window at the

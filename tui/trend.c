@@ -463,7 +463,8 @@ int trend_count(struct tui_trend *trend, const pilotdb_ce *ces, const size_t *sl
             int64_t at = ces[i].last_change_at;
             if (at == PILOTDB_NO_TIME || at > trend->now)
                 at = trend->now;
-            add_active(trend, slots[i], b, now.active - last->active);
+            if (now.active != last->active) /* most CEs: a cache line spared */
+                add_active(trend, slots[i], b, now.active - last->active);
             for (int k = 0; k < TREND_NKINDS; k++) {
                 if (moved[k] <= 0)
                     continue;

@@ -161,6 +161,8 @@ void tui_view_free(tui_view *view)
     free(view->slots);
     free(view->sites);
     free(view->scratch);
+    free(view->sorted);
+    free(view->sorted_keys);
     pilotdb_free(view->ces);
     trend_free(view->trend);
     memset(view, 0, sizeof *view);
@@ -187,6 +189,8 @@ static int stale_applies(const tui_view *view)
     return !view->event_clock && view->clock_kind == PILOTDB_CLOCK_WALL;
 }
 
+/* The rows of view->ces (with view->slots), their rates, grades and
+ * states, and the totals. */
 static void compute_totals(tui_view *view)
 {
     tui_totals *t = &view->totals;
@@ -200,7 +204,11 @@ static void compute_totals(tui_view *view)
     t->grade = tui_grade_of(&view->grades, t->rates.done, t->rates.failed, &t->efficiency);
     for (size_t i = 0; i < view->nrows; i++) {
         tui_ce_row *row = &view->rows[i];
-        const pilotdb_ce *ce = row->ce;
+        const pilotdb_ce *ce = &view->ces[i];
+
+        /* every field of the row is written here, in the one pass */
+        row->ce = ce;
+        row->trend_slot = view->slots[i];
         for (int s = 0; s < PILOT_NSTATUS; s++)
             t->count[s] += ce->count[s];
         t->active += ce->active;
@@ -275,6 +283,59 @@ static int cmp_visible(const void *a, const void *b)
     return (i > j) - (i < j); /* rows are in name order */
 }
 
+/*
+ * Sort the n rows of visible (every row, in row order, keys in sort_keys)
+ * starting from the last sort by the same column, when there is one: the
+ * rows whose key did not change are still in order among themselves, so
+ * only the ones that changed are sorted, then merged in, which costs
+ * O(rows) plus the sort of what moved (a frame moves a few CEs) rather
+ * than a sort of every row.  The result, and the order of ties (by row),
+ * are those of a full sort.  The sort is remembered for the next frame
+ * (unless memory runs out: then it is not).
+ */
+static void sort_by_value(tui_view *view, size_t n)
+{
+    size_t *moved = view->scratch, nkept = 0, nmoved = 0;
+
+    if (view->nsorted != n || view->sorted_by != view->sort ||
+        view->sorted_sign != sort_sign) {
+        if (n > 1)
+            qsort(view->visible, n, sizeof *view->visible, cmp_visible);
+    } else {
+        for (size_t k = 0; k < n; k++) {
+            size_t i = view->sorted[k];
+            if (sort_keys[i] == view->sorted_keys[i])
+                view->sorted[nkept++] = i;
+            else
+                moved[nmoved++] = i;
+        }
+        if (nmoved > 1)
+            qsort(moved, nmoved, sizeof *moved, cmp_visible);
+        for (size_t k = 0, a = 0, b = 0; k < n; k++)
+            view->visible[k] = b == nmoved || (a < nkept && cmp_visible(&view->sorted[a],
+                                                                        &moved[b]) < 0)
+                                   ? view->sorted[a++]
+                                   : moved[b++];
+    }
+    view->nsorted = 0;
+    if (n > view->sorted_cap) {
+        size_t *order = realloc(view->sorted, n * sizeof *order);
+        double *keys;
+        if (order)
+            view->sorted = order;
+        keys = order ? realloc(view->sorted_keys, n * sizeof *keys) : NULL;
+        if (!keys)
+            return;
+        view->sorted_keys = keys;
+        view->sorted_cap = n;
+    }
+    memcpy(view->sorted, view->visible, n * sizeof *view->sorted);
+    memcpy(view->sorted_keys, sort_keys, n * sizeof *view->sorted_keys);
+    view->nsorted = n;
+    view->sorted_by = view->sort;
+    view->sorted_sign = sort_sign;
+}
+
 static int contains_nocase(const char *haystack, const char *needle, size_t nlen)
 {
     if (nlen == 0)
@@ -341,7 +402,9 @@ static void rebuild_visible(tui_view *view)
                                                            view->sort);
         sort_keys = view->sort_keys;
         sort_sign = (descending ^ (view->sort_reverse != 0)) ? -1 : 1;
-        if (n > 1) /* with no CEs there is no array at all */
+        if (nlen == 0 && n > 0) /* every row: with no CEs there is no array */
+            sort_by_value(view, n);
+        else if (n > 1)
             qsort(view->visible, n, sizeof *view->visible, cmp_visible);
         sort_keys = NULL;
     } else if (view->sort_reverse) {
@@ -649,6 +712,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     size_t n = 0;
     int moved, restart, fresh = !view->trend; /* fresh: a new, empty trend store */
     pilotdb_clock_type kind = PILOTDB_CLOCK_UNSET;
+    uint64_t version;
     int64_t now;
     pilotdb_rc rc;
 
@@ -657,9 +721,17 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
     rc = pilotdb_begin_read(db);
     if (rc != PILOTDB_OK)
         goto out;
-    rc = pilotdb_ce_list(db, 0, &ces, &n);
+    rc = pilotdb_data_version(db, &version);
     if (rc != PILOTDB_OK)
         goto out;
+    /* An unchanged database: the last frame's CEs are this one's (the clock,
+     * the windows and the states still move on). */
+    if (version == view->ces_version && view->rows) {
+        ces = view->ces;
+        n = view->nrows;
+    } else if ((rc = pilotdb_ce_list(db, 0, &ces, &n)) != PILOTDB_OK) {
+        goto out;
+    }
     if (!view->clock_chosen && (rc = pilotdb_clock_kind(db, &kind)) != PILOTDB_OK)
         goto out;
     if (!view->clock_chosen)
@@ -730,15 +802,12 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         }
         view->sort_keys = keys;
     }
-    for (size_t i = 0; i < n; i++) {
-        memset(&view->rows[i], 0, sizeof view->rows[i]);
-        view->rows[i].ce = &ces[i];
-        view->rows[i].trend_slot = view->slots[i];
-    }
     view->nrows = n;
     /* The rows point into this frame's list; the last frame's goes. */
-    pilotdb_free(view->ces);
+    if (ces != view->ces)
+        pilotdb_free(view->ces);
     view->ces = ces;
+    view->ces_version = version;
     ces = NULL;
     view->now = now;
     view->frames++;
@@ -757,6 +826,7 @@ out:
         trend_free(view->trend);
         view->trend = NULL;
     }
-    pilotdb_free(ces);
+    if (ces != view->ces)
+        pilotdb_free(ces);
     return rc;
 }
