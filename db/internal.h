@@ -65,10 +65,7 @@ enum pilotdb__stmt {
     ST_OBS_UPDATE,
     ST_OBS_SOURCE_INSERT,
     ST_OBS_SOURCE_UPDATE,
-    ST_CE_PILOT_COUNTS,
-    ST_CE_PILOTS_ACTIVE,
-    ST_CE_PILOTS_ENDED,
-    ST_CE_PILOTS_ENDED_EARLY,
+    ST_CE_PILOTS,
     ST_COUNT,
     ST_NONE = ST_COUNT /* pilotdb__enter(): the call gets its statements itself */
 };

@@ -619,13 +619,10 @@ typedef struct pilotdb_pilot_brief {
 typedef int (*pilotdb_brief_cb)(void *arg, const pilotdb_pilot_brief *pilot);
 
 /*
- * Call cb for each pilot of CE ce_name in no particular order (the active
- * ones first, newest first), inside one read snapshot, reading the few
- * columns a summary of the CE needs (no ref, no CE name).  On real data
- * (times from 1990 on) no other CE's ended pilot is read: the cost
- * follows the CE's pilots, not the database's; a simulation's ended
- * pilots are found by one scan of every pilot.  A non-zero return from
- * cb stops the scan.  An unknown ce_name is PILOTDB_ENOTFOUND.
+ * Call cb for each pilot of CE ce_name in no particular order, inside one
+ * read snapshot: one scan of the pilots reading the few columns a summary
+ * of the CE needs (no ref, no CE name).  A non-zero return from cb stops
+ * the scan.  An unknown ce_name is PILOTDB_ENOTFOUND.
  */
 pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
                                   void *arg);

@@ -114,11 +114,6 @@ static void test_migrate_from_v4(void **state)
     db = fx_file_db(dir, "v4.db");
     assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot"), 5);
-    /* A simulation's ended pilots (virtual times) stay out of the index
-     * of ended pilots by CE (version 6). */
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
-                                 " WHERE ce_id > 0 AND status >= 2"
-                                 " AND ended_at >= 631152000000"), 0);
     fx_assert_consistent(db);
     fx_ok(db, pilotdb_ce_get(db, "ce-a", &ce));
     for (int s = 0; s < PILOT_NSTATUS; s++)
@@ -185,14 +180,6 @@ static void test_migrate_guesses_clock(void **state)
     fx_ok(db, pilotdb_clock_kind(db, &kind));
     assert_int_equal(kind, PILOTDB_CLOCK_WALL);
     fx_assert_consistent(db);
-    /* Real data's ended pilots are all in the index of ended pilots by
-     * CE (version 6). */
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
-                                 " WHERE ce_id = 1 AND status >= 2"
-                                 " AND ended_at >= 631152000000"), 2);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
-                                 " WHERE ce_id = 2 AND status >= 2"
-                                 " AND ended_at >= 631152000000"), 1);
     fx_close(db);
 
     snprintf(path, sizeof path, "%s/empty.db", dir);
