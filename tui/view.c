@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "order.h"
 #include "tree.h"
 #include "trend.h"
 
@@ -48,6 +49,11 @@ const char *tui_column_title(tui_column column)
 const char *tui_column_key(tui_column column)
 {
     return (unsigned)column < TUI_NCOLUMNS ? columns[column].key : "?";
+}
+
+int order_column_descending(tui_column column)
+{
+    return (unsigned)column < TUI_NCOLUMNS && columns[column].descending;
 }
 
 void tui_bar_split(int64_t running, int64_t submitted, int64_t capacity,
@@ -227,222 +233,6 @@ static void compute_totals(tui_view *view)
     }
 }
 
-/* ---- sorting and filtering --------------------------------------------------- */
-
-static double sort_value(const tui_ce_row *row, tui_column column)
-{
-    const pilotdb_ce *ce = row->ce;
-
-    switch (column) {
-    case TUI_COL_STATE: return (double)row->state;
-    case TUI_COL_SLOTS:
-        return ce->capacity > 0 ? (double)ce->active / (double)ce->capacity
-                                : (ce->active > 0 ? 2.0 : 0.0);
-    case TUI_COL_ACTIVE: return (double)ce->active;
-    case TUI_COL_RUNNING: return (double)ce->count[PILOT_RUNNING];
-    case TUI_COL_SUBMITTED: return (double)ce->count[PILOT_SUBMITTED];
-    case TUI_COL_DONE: return (double)ce->count[PILOT_DONE];
-    case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
-    case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
-    case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
-    case TUI_COL_SUBMITTED_RATE: return row->rates.submitted_per_hour;
-    case TUI_COL_EFFICIENCY: return row->efficiency;
-    case TUI_COL_GRADE: return (double)row->grade;
-    case TUI_COL_CONFIGURED: return ce->success_rate;
-    case TUI_COL_NAME:
-    case TUI_COL_SITE:
-    case TUI_COL_TREND:
-    case TUI_NCOLUMNS:
-        break;
-    }
-    return 0.0;
-}
-
-/* qsort has no context argument: the comparison reads these. */
-static const double *sort_keys;
-static const tui_ce_row *sort_rows; /* sorting by site */
-static int sort_sign;
-
-static int cmp_site(const void *a, const void *b)
-{
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = strcmp(sort_rows[i].ce->site, sort_rows[j].ce->site);
-
-    if (c != 0)
-        return c < 0 ? -sort_sign : sort_sign;
-    return (i > j) - (i < j);
-}
-
-static int cmp_visible(const void *a, const void *b)
-{
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    double x = sort_keys[i], y = sort_keys[j];
-
-    if (x != y)
-        return x < y ? -sort_sign : sort_sign;
-    return (i > j) - (i < j); /* rows are in name order */
-}
-
-/*
- * Sort the n rows of visible (every row, in row order, keys in sort_keys)
- * starting from the last sort by the same column, when there is one: the
- * rows whose key did not change are still in order among themselves, so
- * only the ones that changed are sorted, then merged in, which costs
- * O(rows) plus the sort of what moved (a frame moves a few CEs) rather
- * than a sort of every row.  The result, and the order of ties (by row),
- * are those of a full sort.  The sort is remembered for the next frame
- * (unless memory runs out: then it is not).
- */
-static void sort_by_value(tui_view *view, size_t n)
-{
-    size_t *moved = view->scratch, nkept = 0, nmoved = 0;
-
-    if (view->nsorted != n || view->sorted_by != view->sort ||
-        view->sorted_sign != sort_sign) {
-        if (n > 1)
-            qsort(view->visible, n, sizeof *view->visible, cmp_visible);
-    } else {
-        for (size_t k = 0; k < n; k++) {
-            size_t i = view->sorted[k];
-            if (sort_keys[i] == view->sorted_keys[i])
-                view->sorted[nkept++] = i;
-            else
-                moved[nmoved++] = i;
-        }
-        if (nmoved > 1)
-            qsort(moved, nmoved, sizeof *moved, cmp_visible);
-        for (size_t k = 0, a = 0, b = 0; k < n; k++)
-            view->visible[k] = b == nmoved || (a < nkept && cmp_visible(&view->sorted[a],
-                                                                        &moved[b]) < 0)
-                                   ? view->sorted[a++]
-                                   : moved[b++];
-    }
-    view->nsorted = 0;
-    if (n > view->sorted_cap) {
-        size_t *order = realloc(view->sorted, n * sizeof *order);
-        double *keys;
-        if (order)
-            view->sorted = order;
-        keys = order ? realloc(view->sorted_keys, n * sizeof *keys) : NULL;
-        if (!keys)
-            return;
-        view->sorted_keys = keys;
-        view->sorted_cap = n;
-    }
-    memcpy(view->sorted, view->visible, n * sizeof *view->sorted);
-    memcpy(view->sorted_keys, sort_keys, n * sizeof *view->sorted_keys);
-    view->nsorted = n;
-    view->sorted_by = view->sort;
-    view->sorted_sign = sort_sign;
-}
-
-static int contains_nocase(const char *haystack, const char *needle, size_t nlen)
-{
-    if (nlen == 0)
-        return 1;
-    for (; *haystack; haystack++) {
-        size_t k = 0;
-        while (k < nlen && haystack[k] &&
-               tolower((unsigned char)haystack[k]) == (unsigned char)needle[k])
-            k++;
-        if (k == nlen)
-            return 1;
-    }
-    return 0;
-}
-
-/* Whether visible line i is what selected_name and selected_is_site name. */
-static int line_is_selection(const tui_view *view, size_t i)
-{
-    size_t v = view->visible[i];
-
-    if ((v & TREE_SITE_LINE) != 0)
-        return view->selected_is_site &&
-               strcmp(view->sites[v & ~TREE_SITE_LINE].name, view->selected_name) == 0;
-    return !view->selected_is_site && strcmp(view->rows[v].ce->name, view->selected_name) == 0;
-}
-
-/* Note the selected line's CE (or site) by name for the next frames. */
-static void remember_selection(tui_view *view)
-{
-    size_t v = view->visible[view->selected];
-
-    view->selected_is_site = (v & TREE_SITE_LINE) != 0;
-    strcpy(view->selected_name, view->selected_is_site
-                                    ? view->sites[v & ~TREE_SITE_LINE].name
-                                    : view->rows[v].ce->name);
-}
-
-/* Recompute visible from rows, filter and sort (and group by site in the
- * tree), then find the selected CE again by name (or keep the position
- * when it went away). */
-static void rebuild_visible(tui_view *view)
-{
-    char needle[PILOTDB_NAME_MAX + 1];
-    size_t nlen = strlen(view->filter), n = 0;
-    int descending = columns[view->sort].descending;
-    long old = view->selected;
-
-    for (size_t k = 0; k <= nlen; k++)
-        needle[k] = (char)tolower((unsigned char)view->filter[k]);
-    for (size_t i = 0; i < view->nrows; i++)
-        if (contains_nocase(view->rows[i].ce->name, needle, nlen))
-            view->visible[n++] = i;
-
-    if (view->sort == TUI_COL_SITE) {
-        sort_rows = view->rows;
-        sort_sign = view->sort_reverse ? -1 : 1;
-        if (n > 1)
-            qsort(view->visible, n, sizeof *view->visible, cmp_site);
-        sort_rows = NULL;
-    } else if (view->sort != TUI_COL_NAME && view->sort != TUI_COL_TREND) {
-        /* One key per row, computed once, rather than per comparison. */
-        for (size_t k = 0; k < n; k++)
-            view->sort_keys[view->visible[k]] = sort_value(&view->rows[view->visible[k]],
-                                                           view->sort);
-        sort_keys = view->sort_keys;
-        sort_sign = (descending ^ (view->sort_reverse != 0)) ? -1 : 1;
-        if (nlen == 0 && n > 0) /* every row: with no CEs there is no array */
-            sort_by_value(view, n);
-        else if (n > 1)
-            qsort(view->visible, n, sizeof *view->visible, cmp_visible);
-        sort_keys = NULL;
-    } else if (view->sort_reverse) {
-        for (size_t i = 0; i < n / 2; i++) {
-            size_t t = view->visible[i];
-            view->visible[i] = view->visible[n - 1 - i];
-            view->visible[n - 1 - i] = t;
-        }
-    }
-
-    if (view->tree)
-        tree_order(view, n, view->sort == TUI_COL_NAME || view->sort == TUI_COL_SITE ||
-                                    view->sort == TUI_COL_TREND ||
-                                    view->sort == TUI_COL_CONFIGURED
-                                ? (view->sort_reverse ? -1 : 1)
-                                : ((descending ^ (view->sort_reverse != 0)) ? -1 : 1));
-    else
-        view->nvisible = n;
-    n = view->nvisible;
-    view->selected = -1;
-    if (n == 0)
-        return;
-    if (view->selected_name[0] || view->selected_is_site) {
-        if (old >= 0 && (size_t)old < n && line_is_selection(view, (size_t)old)) {
-            view->selected = old;
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            if (line_is_selection(view, i)) {
-                view->selected = (long)i;
-                return;
-            }
-        }
-    }
-    view->selected = old < 0 ? 0 : (old >= (long)n ? (long)n - 1 : old);
-    remember_selection(view);
-}
-
 int tui_view_simulated(const tui_view *view)
 {
     return view->event_clock || view->clock_kind == PILOTDB_CLOCK_SIM;
@@ -454,7 +244,7 @@ void tui_view_sort(tui_view *view, tui_column column, int reverse)
         column = TUI_COL_NAME;
     view->sort = column;
     view->sort_reverse = reverse != 0;
-    rebuild_visible(view);
+    order_rebuild(view);
 }
 
 void tui_view_filter(tui_view *view, const char *filter)
@@ -465,7 +255,7 @@ void tui_view_filter(tui_view *view, const char *filter)
         len = PILOTDB_NAME_MAX;
     memcpy(view->filter, filter ? filter : "", len);
     view->filter[len] = '\0';
-    rebuild_visible(view);
+    order_rebuild(view);
 }
 
 void tui_view_select_move(tui_view *view, long delta)
@@ -480,7 +270,7 @@ void tui_view_select_move(tui_view *view, long delta)
     if (target >= (long)view->nvisible)
         target = (long)view->nvisible - 1;
     view->selected = target;
-    remember_selection(view);
+    order_remember_selection(view);
 }
 
 const tui_ce_row *tui_view_selected(const tui_view *view)
@@ -513,7 +303,7 @@ pilotdb_rc tui_view_tree(tui_view *view, int on)
         view->selected_name[0] = '\0';
     }
     if (view->rows)
-        rebuild_visible(view);
+        order_rebuild(view);
     return PILOTDB_OK;
 }
 
@@ -532,7 +322,7 @@ int tui_view_tree_fold(tui_view *view, int collapse)
         for (long i = view->selected; i >= 0; i--) {
             if (tui_view_visible_site(view, (size_t)i)) {
                 view->selected = i;
-                remember_selection(view);
+                order_remember_selection(view);
                 return 0;
             }
         }
@@ -542,7 +332,7 @@ int tui_view_tree_fold(tui_view *view, int collapse)
     if (view->sites[s].collapsed == (collapse != 0))
         return -1;
     view->sites[s].collapsed = collapse != 0;
-    rebuild_visible(view);
+    order_rebuild(view);
     return 0;
 }
 
@@ -816,7 +606,7 @@ pilotdb_rc tui_view_update(tui_view *view, pilotdb *db)
         rc = PILOTDB_ENOMEM;
         view->tree = 0; /* flat rather than a stale tree */
     }
-    rebuild_visible(view);
+    order_rebuild(view);
 out:
     if (rc != PILOTDB_OK && pilotdb_in_transaction(db))
         pilotdb_rollback(db);
