@@ -13,26 +13,24 @@
 
 #include "tree.h"
 
-static double sort_value(const tui_ce_row *row, tui_column column)
+double order_key(tui_column column, const struct order_fields *f)
 {
-    const pilotdb_ce *ce = row->ce;
-
     switch (column) {
-    case TUI_COL_STATE: return (double)row->state;
+    case TUI_COL_STATE: return (double)f->state;
     case TUI_COL_SLOTS:
-        return ce->capacity > 0 ? (double)ce->active / (double)ce->capacity
-                                : (ce->active > 0 ? 2.0 : 0.0);
-    case TUI_COL_ACTIVE: return (double)ce->active;
-    case TUI_COL_RUNNING: return (double)ce->count[PILOT_RUNNING];
-    case TUI_COL_SUBMITTED: return (double)ce->count[PILOT_SUBMITTED];
-    case TUI_COL_DONE: return (double)ce->count[PILOT_DONE];
-    case TUI_COL_FAILED: return (double)ce->count[PILOT_FAILED];
-    case TUI_COL_DONE_RATE: return row->rates.done_per_hour;
-    case TUI_COL_FAILED_RATE: return row->rates.failed_per_hour;
-    case TUI_COL_SUBMITTED_RATE: return row->rates.submitted_per_hour;
-    case TUI_COL_EFFICIENCY: return row->efficiency;
-    case TUI_COL_GRADE: return (double)row->grade;
-    case TUI_COL_CONFIGURED: return ce->success_rate;
+        return f->capacity > 0 ? (double)f->active / (double)f->capacity
+                               : (f->active > 0 ? 2.0 : 0.0);
+    case TUI_COL_ACTIVE: return (double)f->active;
+    case TUI_COL_RUNNING: return (double)f->count[PILOT_RUNNING];
+    case TUI_COL_SUBMITTED: return (double)f->count[PILOT_SUBMITTED];
+    case TUI_COL_DONE: return (double)f->count[PILOT_DONE];
+    case TUI_COL_FAILED: return (double)f->count[PILOT_FAILED];
+    case TUI_COL_DONE_RATE: return f->rates->done_per_hour;
+    case TUI_COL_FAILED_RATE: return f->rates->failed_per_hour;
+    case TUI_COL_SUBMITTED_RATE: return f->rates->submitted_per_hour;
+    case TUI_COL_EFFICIENCY: return f->efficiency;
+    case TUI_COL_GRADE: return (double)f->grade;
+    case TUI_COL_CONFIGURED: return f->configured;
     case TUI_COL_NAME:
     case TUI_COL_SITE:
     case TUI_COL_TREND:
@@ -40,6 +38,15 @@ static double sort_value(const tui_ce_row *row, tui_column column)
         break;
     }
     return 0.0;
+}
+
+static double sort_value(const tui_ce_row *row, tui_column column)
+{
+    const pilotdb_ce *ce = row->ce;
+    struct order_fields f = { row->state, ce->capacity, ce->active, ce->count, &row->rates,
+                              row->efficiency, row->grade, ce->success_rate };
+
+    return order_key(column, &f);
 }
 
 /* qsort has no context argument: the comparison reads these. */

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "order.h"
+
 /* Site names in the tree's order: by name, "" (no site) last. */
 static int site_name_cmp(const char *a, const char *b)
 {
@@ -106,33 +108,15 @@ int tree_sites(tui_view *view)
     return 0;
 }
 
-/* The value a site sorts by in column c; NAN-free, 0 for the columns that
- * sort sites by name. */
+/* The value a site sorts by in column c; 0 for the columns that sort
+ * sites by name (the configured success rate among them: a site has
+ * none). */
 static double site_value(const tui_site *s, tui_column c)
 {
-    switch (c) {
-    case TUI_COL_STATE: return (double)s->state;
-    case TUI_COL_SLOTS:
-        return s->capacity > 0 ? (double)s->active / (double)s->capacity
-                               : (s->active > 0 ? 2.0 : 0.0);
-    case TUI_COL_ACTIVE: return (double)s->active;
-    case TUI_COL_RUNNING: return (double)s->count[PILOT_RUNNING];
-    case TUI_COL_SUBMITTED: return (double)s->count[PILOT_SUBMITTED];
-    case TUI_COL_DONE: return (double)s->count[PILOT_DONE];
-    case TUI_COL_FAILED: return (double)s->count[PILOT_FAILED];
-    case TUI_COL_DONE_RATE: return s->rates.done_per_hour;
-    case TUI_COL_FAILED_RATE: return s->rates.failed_per_hour;
-    case TUI_COL_SUBMITTED_RATE: return s->rates.submitted_per_hour;
-    case TUI_COL_EFFICIENCY: return s->efficiency;
-    case TUI_COL_GRADE: return (double)s->grade;
-    case TUI_COL_NAME:
-    case TUI_COL_SITE:
-    case TUI_COL_CONFIGURED:
-    case TUI_COL_TREND:
-    case TUI_NCOLUMNS:
-        break;
-    }
-    return 0.0;
+    struct order_fields f = { (int)s->state, s->capacity, s->active, s->count, &s->rates,
+                              s->efficiency, (int)s->grade, 0.0 };
+
+    return c == TUI_COL_CONFIGURED ? 0.0 : order_key(c, &f);
 }
 
 static const tui_site *order_sites;
