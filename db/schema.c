@@ -121,6 +121,16 @@ static pilotdb_rc migrate(pilotdb *db, int64_t from_version)
     return rc;
 }
 
+/* Whether a database at schema version from reads as the current one:
+ * every migration it lacks adds indexes only. */
+static int readable_as_current(int64_t from)
+{
+    for (size_t i = 0; i < NMIGRATIONS; i++)
+        if (pilotdb_migrations[i].version > from && !pilotdb_migrations[i].indexes_only)
+            return 0;
+    return 1;
+}
+
 /* The decisions are made before anything is written. */
 pilotdb_rc pilotdb__schema_prepare(pilotdb *db, int may_create, int is_file)
 {
@@ -157,7 +167,8 @@ pilotdb_rc pilotdb__schema_prepare(pilotdb *db, int may_create, int is_file)
     } else if (h.user_version < 1) {
         return pilotdb__fail(db, PILOTDB_ESCHEMA,
                              "pilotdeck database with no schema version");
-    } else if (h.user_version < PILOTDB_SCHEMA_VERSION && readonly) {
+    } else if (h.user_version < PILOTDB_SCHEMA_VERSION && readonly &&
+               !readable_as_current(h.user_version)) {
         return pilotdb__fail(db, PILOTDB_ESCHEMA,
                              "schema version %lld needs migrating to %d: open it once"
                              " read-write", (long long)h.user_version,
@@ -171,7 +182,7 @@ pilotdb_rc pilotdb__schema_prepare(pilotdb *db, int may_create, int is_file)
         if (rc != PILOTDB_OK)
             return rc;
     }
-    if (h.user_version < PILOTDB_SCHEMA_VERSION)
+    if (h.user_version < PILOTDB_SCHEMA_VERSION && !readonly)
         rc = migrate(db, h.user_version);
     return rc;
 }

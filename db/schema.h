@@ -13,6 +13,10 @@
 struct pilotdb_migration {
     int version;
     const char *sql;
+    /* The migration adds indexes only: every query of this build reads a
+     * database without it the same, so a read-only open need not refuse
+     * one that lacks it (a read-write open migrates it). */
+    int indexes_only;
 };
 
 /* Columns of the ce table in version 1.  Frozen: version 1 is built from
@@ -363,12 +367,12 @@ struct pilotdb_migration {
     " WHERE ce_id = ?1"
 
 static const struct pilotdb_migration pilotdb_migrations[] = {
-    {1, PILOTDB_SCHEMA_V1},
-    {2, PILOTDB_SCHEMA_V2},
-    {3, PILOTDB_SCHEMA_V3},
-    {4, PILOTDB_SCHEMA_V4},
-    {5, PILOTDB_SCHEMA_V5},
-    {6, PILOTDB_SCHEMA_V6},
+    {1, PILOTDB_SCHEMA_V1, 0},
+    {2, PILOTDB_SCHEMA_V2, 0},
+    {3, PILOTDB_SCHEMA_V3, 0},
+    {4, PILOTDB_SCHEMA_V4, 0},
+    {5, PILOTDB_SCHEMA_V5, 0},
+    {6, PILOTDB_SCHEMA_V6, 1},
 };
 
 #endif

@@ -193,6 +193,43 @@ static void test_migrate_guesses_clock(void **state)
     fx_tmpdir_remove(dir);
 }
 
+/* A version 5 database reads as the current one read-only (version 6
+ * adds an index only): `check`, `metrics` and the listings need not wait
+ * for a writer to migrate it, and the file is left as it was. */
+static void test_v5_read_only(void **state)
+{
+    char *dir = fx_tmpdir();
+    char path[4096], err[256];
+    pilotdb *db = NULL;
+    pilotdb_ce *ces = NULL;
+    pilotdb_ce_history_row *rows = NULL;
+    size_t n = 0;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/v5.db", dir);
+    fx_old_db_file(path, 5);
+    sql_on_file(path, "INSERT INTO ce(name, capacity, success_rate) VALUES ('ce-a', 4, 0.9);"
+                      "INSERT INTO ce_change(at, ce_id, field, new_value, actor)"
+                      " VALUES (1000, 1, 'capacity', 4, 'cli');");
+    fx_ok(NULL, pilotdb_open(path, PILOTDB_OPEN_READONLY, &db, err, sizeof err));
+    fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
+    assert_int_equal(n, 1);
+    pilotdb_free(ces);
+    fx_ok(db, pilotdb_ce_history(db, "ce-a", INT64_MIN, &rows, &n));
+    assert_int_equal(n, 1);
+    pilotdb_free(rows);
+    fx_ok(db, pilotdb_check(db, NULL));
+    assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
+    assert_int_equal(pilotdb_close(db), PILOTDB_OK);
+    /* Read-write, it is migrated. */
+    db = fx_file_db(dir, "v5.db");
+    assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_schema"
+                                 " WHERE name = 'ce_change_by_ce'"), 1);
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
 /* ---- the clock kind ------------------------------------------------------------ */
 
 static void test_clock_kind(void **state)
@@ -1046,6 +1083,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest schema[] = {
         cmocka_unit_test(test_migrate_from_v4),
         cmocka_unit_test(test_migrate_guesses_clock),
+        cmocka_unit_test(test_v5_read_only),
         cmocka_unit_test(test_clock_kind),
     };
     const struct CMUnitTest changelog[] = {
