@@ -444,6 +444,58 @@ static void test_save_keeps_the_users_file(void **state)
 }
 
 /* text parses, and writes back as want. */
+/* What a user's file may hold that S must not break: a comment that would
+ * make the rewritten line too long for inih, CRLF line ends, a byte order
+ * mark; and filters that would not read back are refused. */
+static void test_save_odd_users_files(void **state)
+{
+    tui_settings s, back;
+    char path[300], err[512], text[4096], users[400];
+    const char *p;
+    (void)state;
+
+    /* a long filter where a long comment was: the comment goes */
+    snprintf(users, sizeof users, "[top]\nfilter = a ; %0150d\n", 7);
+    write_file(path, sizeof path, "long-config", users);
+    tui_settings_default(&s);
+    memset(s.filter, 'x', 150);
+    s.filter[150] = '\0';
+    if (tui_config_save(path, &s, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    tui_settings_default(&back);
+    if (tui_config_load(path, 0, &back, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(back.filter, s.filter);
+
+    /* CRLF: the lines added end as the file's do */
+    write_file(path, sizeof path, "crlf-config", "[top]\r\nsort = state\r\n");
+    tui_settings_default(&s);
+    s.reverse = 1;
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), 0);
+    read_file(path, text, sizeof text);
+    for (p = strchr(text, '\n'); p; p = strchr(p + 1, '\n'))
+        assert_true(p > text && p[-1] == '\r');
+    assert_non_null(strstr(text, "reverse = true\r\n"));
+
+    /* a byte order mark: kept, and [top] found after it */
+    write_file(path, sizeof path, "bom-config", "\xEF\xBB\xBF[top]\nreverse = false\n");
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), 0);
+    read_file(path, text, sizeof text);
+    assert_memory_equal(text, "\xEF\xBB\xBF[top]\nreverse = true\n", 24);
+    assert_null(strstr(text + 4, "[top]"));
+
+    /* filters inih would read back otherwise */
+    strcpy(s.filter, "a ;b");
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot be saved"));
+    strcpy(s.filter, " cern");
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), -1);
+    strcpy(s.filter, "cern\t");
+    assert_int_equal(tui_config_save(path, &s, err, sizeof err), -1);
+    read_file(path, text, sizeof text);
+    assert_memory_equal(text, "\xEF\xBB\xBF[top]\nreverse = true\n", 24);
+}
+
 static void colour_round_trip(const char *text, const char *want)
 {
     tui_color c, again;
@@ -496,6 +548,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_save_round_trip),
         cmocka_unit_test(test_save_link_and_failures),
         cmocka_unit_test(test_save_keeps_the_users_file),
+        cmocka_unit_test(test_save_odd_users_files),
         cmocka_unit_test(test_colour_elements),
     };
     const struct fx_group groups[] = {

@@ -26,6 +26,8 @@
 
 /* The longest filter whose line inih reads ("filter = " and 189 bytes). */
 #define CONFIG_FILTER_MAX 189
+/* The longest line inih reads, its line end not counted. */
+#define CONFIG_LINE_MAX 198
 
 static const char *const scheme_names[TUI_NSCHEMES] = { "default", "mono", "light" };
 
@@ -594,8 +596,10 @@ static int line_says(const struct text_line *l, size_t vs, size_t ve, size_t slo
     return slot_text(text, sizeof text, slot, &was) && strcmp(text, want) == 0;
 }
 
-/* The slots of section that the file has no line for, written out. */
-static void write_missing(FILE *out, int section, const int *named, const tui_settings *s)
+/* The slots of section that the file has no line for, written out, each
+ * line ended by nl (the file's own line end). */
+static void write_missing(FILE *out, int section, const int *named, const tui_settings *s,
+                          const char *nl)
 {
     char value[VALUE_MAX];
 
@@ -603,9 +607,13 @@ static void write_missing(FILE *out, int section, const int *named, const tui_se
         if (named[slot] || strcmp(slot_section(slot), sections[section]) != 0 ||
             !slot_text(value, sizeof value, slot, s))
             continue;
-        if (slot < NKEYS && keys[slot].comment)
-            fprintf(out, "# %s\n", keys[slot].comment);
-        fprintf(out, "%s = %s\n", slot_name(slot), value);
+        if (slot < NKEYS && keys[slot].comment) {
+            fputs("# ", out);
+            for (const char *c = keys[slot].comment; *c; c++)
+                *c == '\n' ? fputs(nl, out) : fputc(*c, out);
+            fputs(nl, out);
+        }
+        fprintf(out, "%s = %s%s", slot_name(slot), value, nl);
     }
 }
 
@@ -619,8 +627,19 @@ static int write_settings(FILE *out, const char *old, size_t size, const tui_set
     long n = 0;
     int section = -1, slot, has, ended = 1;
     char value[VALUE_MAX];
+    const char *nl = "\n";
 
-    for (; next_line(old, size, &pos, &l); n++) {
+    /* A byte order mark stays, and is no part of the first line (inih
+     * skips it). */
+    if (size >= 3 && memcmp(old, "\xEF\xBB\xBF", 3) == 0) {
+        fwrite(old, 1, 3, out);
+        old += 3;
+        size -= 3;
+    }
+    /* Lines added end as the file's first line does. */
+    if (next_line(old, size, &pos, &l) && l.eol == 2)
+        nl = "\r\n";
+    for (pos = 0; next_line(old, size, &pos, &l); n++) {
         int opened = section_line(&l);
         if (opened != -2)
             section = opened;
@@ -644,26 +663,30 @@ static int write_settings(FILE *out, const char *old, size_t size, const tui_set
         } else if (has) {
             /* "name =" with no value: a blank before the new one */
             int blank = vs == ve && vs > 0 && (l.p[vs - 1] == '=' || l.p[vs - 1] == ':');
-            fprintf(out, "%.*s%s%s%.*s", (int)vs, l.p, blank ? " " : "", value,
-                    (int)(l.len + l.eol - ve), l.p + ve);
+            if (vs + (size_t)blank + strlen(value) + (l.len - ve) <= CONFIG_LINE_MAX)
+                fprintf(out, "%.*s%s%s%.*s", (int)vs, l.p, blank ? " " : "", value,
+                        (int)(l.len + l.eol - ve), l.p + ve);
+            else /* too long for inih with what followed the old value */
+                fprintf(out, "%s = %s%.*s", slot_name((size_t)slot), value, (int)l.eol,
+                        l.p + l.len);
             ended = l.eol > 0;
         } /* else an element s leaves to the scheme: read back, s is what it says */
         for (int sec = 0; sec < NSECTIONS; sec++) {
             if (last_line[sec] != n)
                 continue;
             if (!ended)
-                fputc('\n', out);
+                fputs(nl, out);
             ended = 1;
-            write_missing(out, sec, named, s);
+            write_missing(out, sec, named, s, nl);
         }
     }
     if (!ended)
-        fputc('\n', out);
+        fputs(nl, out);
     for (int sec = 0; sec < NSECTIONS; sec++) {
         if (last_line[sec] >= 0)
             continue;
-        fprintf(out, "%s[%s]\n", size > 0 || sec > 0 ? "\n" : "", sections[sec]);
-        write_missing(out, sec, named, s);
+        fprintf(out, "%s[%s]%s", size > 0 || sec > 0 ? nl : "", sections[sec], nl);
+        write_missing(out, sec, named, s, nl);
     }
     return ferror(out) ? -1 : 0;
 }
@@ -726,6 +749,15 @@ int tui_config_save(const char *path, const tui_settings *s, char *err, size_t e
     if (strlen(s->filter) > CONFIG_FILTER_MAX) {
         snprintf(err, err_size, "a filter of more than %d bytes cannot be saved",
                  CONFIG_FILTER_MAX);
+        return -1;
+    }
+    /* nor would it read back blanks around a value, or what follows a
+     * blank and ';' (a comment to it) */
+    if (s->filter[0] == ' ' || s->filter[0] == '\t' ||
+        (s->filter[0] && strchr(" \t", s->filter[strlen(s->filter) - 1])) ||
+        strstr(s->filter, " ;") || strstr(s->filter, "\t;")) {
+        snprintf(err, err_size, "a filter with blanks at its ends or a blank before ';'"
+                                " cannot be saved");
         return -1;
     }
     /* a linked file (dotfiles kept elsewhere) stays linked */
