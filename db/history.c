@@ -136,35 +136,91 @@ pilotdb_rc pilotdb_transitions_foreach(pilotdb *db,
     return pilotdb__leave(db, &call, rc);
 }
 
+/* The id of CE ce_name, how many of its pilots are active and ended, in
+ * the call's snapshot, and whether the database has the index of ended
+ * pilots (not a version 5 one opened read-only). */
+static pilotdb_rc ce_pilot_counts(pilotdb *db, const char *ce_name, int64_t *ce_id,
+                                  int64_t *active, int64_t *ended, int *indexed)
+{
+    sqlite3_stmt *st;
+    pilotdb_rc rc;
+
+    if ((rc = pilotdb__stmt_get(db, ST_CE_PILOT_COUNTS, &st)) != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, ce_name, -1, SQLITE_STATIC);
+    rc = pilotdb__step_row(db, st, "looking up a CE", "no CE named '%s'", ce_name);
+    if (rc == PILOTDB_OK) {
+        *ce_id = sqlite3_column_int64(st, 0);
+        *active = sqlite3_column_int64(st, 1);
+        *ended = sqlite3_column_int64(st, 2);
+        *indexed = sqlite3_column_int(st, 3) > 0;
+    }
+    pilotdb__stmt_done(st);
+    return rc;
+}
+
+/* Visit the rows of statement id for CE ce_id, at most limit of them
+ * (negative: all), counting them in *seen; *stop when cb asked to. */
+static pilotdb_rc visit_pilots(pilotdb *db, struct pilotdb__call *call,
+                               enum pilotdb__stmt id, int64_t ce_id, int64_t limit,
+                               pilotdb_brief_cb cb, void *arg, int64_t *seen, int *stop)
+{
+    pilotdb_pilot_brief p;
+    pilotdb_rc rc;
+    int src = SQLITE_DONE;
+
+    pilotdb__stmt_done(call->st);
+    call->st = NULL;
+    if ((rc = pilotdb__stmt_get(db, id, &call->st)) != PILOTDB_OK)
+        return rc;
+    sqlite3_bind_int64(call->st, 1, ce_id);
+    while (limit != 0 && (src = sqlite3_step(call->st)) == SQLITE_ROW) {
+        p.id = sqlite3_column_int64(call->st, 0);
+        p.status = (pilot_status)sqlite3_column_int(call->st, 1);
+        p.submitted_at = sqlite3_column_int64(call->st, 2);
+        p.started_at = sqlite3_column_int64(call->st, 3);
+        p.ended_at = sqlite3_column_int64(call->st, 4);
+        p.reason = (const char *)sqlite3_column_text(call->st, 5);
+        (*seen)++;
+        if ((*stop = cb(arg, &p)) != 0)
+            return PILOTDB_OK;
+        if (limit > 0)
+            limit--;
+    }
+    if (src != SQLITE_ROW && src != SQLITE_DONE)
+        rc = pilotdb__sql_fail(db, src, "reading the pilots of a CE");
+    return rc;
+}
+
 pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
                                   void *arg)
 {
     struct pilotdb__call call;
-    pilotdb_pilot_brief p;
-    int64_t ce_id = 0;
+    int64_t ce_id = 0, active = 0, ended = 0, seen = 0;
     pilotdb_rc rc;
-    int src;
+    int stop = 0, indexed = 0;
 
     if ((rc = pilotdb__check_name(db, ce_name)) != PILOTDB_OK)
         return rc;
     rc = pilotdb__enter(db, PILOTDB__READ, ST_NONE, &call);
     if (rc != PILOTDB_OK)
         return rc;
-    if ((rc = pilotdb__ce_id(db, ce_name, &ce_id)) != PILOTDB_OK ||
-        (rc = pilotdb__stmt_get(db, ST_CE_PILOTS, &call.st)) != PILOTDB_OK)
-        return pilotdb__leave(db, &call, rc);
-    sqlite3_bind_int64(call.st, 1, ce_id);
-    while ((src = sqlite3_step(call.st)) == SQLITE_ROW) {
-        p.id = sqlite3_column_int64(call.st, 0);
-        p.status = (pilot_status)sqlite3_column_int(call.st, 1);
-        p.submitted_at = sqlite3_column_int64(call.st, 2);
-        p.started_at = sqlite3_column_int64(call.st, 3);
-        p.ended_at = sqlite3_column_int64(call.st, 4);
-        p.reason = (const char *)sqlite3_column_text(call.st, 5);
-        if (cb(arg, &p))
-            break;
-    }
-    if (src != SQLITE_ROW && src != SQLITE_DONE)
-        rc = pilotdb__sql_fail(db, src, "reading the pilots of a CE");
+    /* The CE's counts are exact in the snapshot: the active pilots are
+     * read back from the newest until all are seen (they are few and
+     * mostly the newest), and the ended ones the index lacks (a
+     * simulation's) only when there are some. */
+    rc = ce_pilot_counts(db, ce_name, &ce_id, &active, &ended, &indexed);
+    if (rc == PILOTDB_OK && !indexed)
+        return pilotdb__leave(db, &call, visit_pilots(db, &call, ST_CE_PILOTS_ALL, ce_id, -1,
+                                                      cb, arg, &seen, &stop));
+    if (rc == PILOTDB_OK && active > 0)
+        rc = visit_pilots(db, &call, ST_CE_PILOTS_ACTIVE, ce_id, active, cb, arg, &seen,
+                          &stop);
+    seen = 0;
+    if (rc == PILOTDB_OK && !stop && ended > 0)
+        rc = visit_pilots(db, &call, ST_CE_PILOTS_ENDED, ce_id, -1, cb, arg, &seen, &stop);
+    if (rc == PILOTDB_OK && !stop && seen < ended)
+        rc = visit_pilots(db, &call, ST_CE_PILOTS_ENDED_EARLY, ce_id, -1, cb, arg, &seen,
+                          &stop);
     return pilotdb__leave(db, &call, rc);
 }

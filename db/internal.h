@@ -62,10 +62,15 @@ enum pilotdb__stmt {
     ST_PILOT_GET_REF,
     ST_PILOT_REASON,
     ST_OBS_INSERT,
+    ST_OBS_UNINSERT,
     ST_OBS_UPDATE,
     ST_OBS_SOURCE_INSERT,
     ST_OBS_SOURCE_UPDATE,
-    ST_CE_PILOTS,
+    ST_CE_PILOT_COUNTS,
+    ST_CE_PILOTS_ACTIVE,
+    ST_CE_PILOTS_ENDED,
+    ST_CE_PILOTS_ENDED_EARLY,
+    ST_CE_PILOTS_ALL,
     ST_COUNT,
     ST_NONE = ST_COUNT /* pilotdb__enter(): the call gets its statements itself */
 };

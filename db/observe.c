@@ -170,19 +170,57 @@ static pilotdb_rc run_write(pilotdb *db, sqlite3_stmt *st)
                               : pilotdb__sql_fail(db, src, "recording a pilot");
 }
 
+/* A new pilot whose pilot_source row failed (rc), written without a
+ * savepoint inside a caller's transaction: its pilot row taken back, so
+ * that the call leaves nothing.  Should that fail too, the caller's whole
+ * transaction is rolled back rather than left holding half a pilot (the
+ * message says so).  rc, and the first write's message, either way. */
+static pilotdb_rc take_back(pilotdb *db, int64_t id, pilotdb_rc rc)
+{
+    char saved[sizeof db->errmsg];
+    sqlite3_stmt *st;
+    int src;
+
+    memcpy(saved, db->errmsg, sizeof saved);
+    if (pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st) == PILOTDB_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        src = sqlite3_step(st);
+        pilotdb__stmt_done(st);
+        if (src == SQLITE_DONE && sqlite3_changes(db->conn) == 1) {
+            memcpy(db->errmsg, saved, sizeof saved);
+            return rc;
+        }
+    }
+    pilotdb__batch_end(db);
+    if (pilotdb_in_transaction(db))
+        pilotdb__stmt_run(db, ST_ROLLBACK, "rolling back");
+    memcpy(db->errmsg, saved, sizeof saved);
+    snprintf(db->errmsg + strnlen(db->errmsg, sizeof db->errmsg - 1),
+             sizeof db->errmsg - strnlen(db->errmsg, sizeof db->errmsg - 1),
+             "; the transaction was rolled back");
+    return rc;
+}
+
 /* Write the pilot (*id, or a new one of CE ce_id when !found: its id in
  * *id) and what its source said (ref for a new one), unless source_same
  * says a known pilot's source row holds it already (most moves change the
- * times alone).  The strings stay valid until the write is done: bound as
- * they are, with no copy to fail. */
+ * times alone).  undo: a new pilot's two rows written with no savepoint
+ * around them, the first taken back by hand if the second fails
+ * (take_back()): a savepoint journals every page the call touches, which
+ * was a fifth of an ingest's time.  The strings stay valid until the
+ * write is done: bound as they are, with no copy to fail. */
 static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id,
                               int status, const struct times *t, const char *ref,
                               const char *reason, const char *source_status,
-                              int source_same)
+                              int source_same, int undo)
 {
     sqlite3_stmt *st;
     pilotdb_rc rc;
 
+    /* What taking back needs is made before the first write. */
+    if (undo && ((rc = pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st)) != PILOTDB_OK ||
+                 (rc = pilotdb__stmt_get(db, ST_ROLLBACK, &st)) != PILOTDB_OK))
+        return rc;
     if ((rc = pilotdb__stmt_get(db, found ? ST_OBS_UPDATE : ST_OBS_INSERT, &st)))
         return rc;
     sqlite3_bind_int64(st, 1, found ? *id : ce_id);
@@ -207,7 +245,8 @@ static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id
         sqlite3_bind_text(st, 4, source_status, -1, SQLITE_STATIC);
     if (!found)
         sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
-    return run_write(db, st);
+    rc = run_write(db, st);
+    return rc != PILOTDB_OK && undo ? take_back(db, *id, rc) : rc;
 }
 
 /* What the row knows, filled in and bettered by what obs knows: a time the
@@ -399,10 +438,12 @@ static pilotdb_rc observe(pilotdb *db, const pilotdb_observation *obs, int statu
                           same_text(source_status, r.source_status);
         int64_t id = r.id;
 
-        rc = before_writes(db, 1 + !source_same + site_writes, opened);
+        /* A new pilot's two rows count as one write: taken back by hand
+         * (write_pilot()) when no savepoint is needed for more. */
+        rc = before_writes(db, 1 + (found && !source_same) + site_writes, opened);
         if (rc == PILOTDB_OK)
             rc = write_pilot(db, found, &id, ce_id, status, &m, obs->ref, reason,
-                             source_status, source_same);
+                             source_status, source_same, !found && *opened == 0);
         *pilot_id = rc == PILOTDB_OK ? id : 0;
     } else if (rc == PILOTDB_OK) {
         rc = before_writes(db, site_writes, opened);

@@ -538,7 +538,11 @@ pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
  * that contradict the pilot's; PILOTDB_ENOTFOUND for an unknown CE (the
  * message names it); PILOTDB_ECLOCK on a simulation's database.
  * *pilot_id (if not NULL) receives the pilot's id (0 on error), *result
- * PILOTDB_OBSERVE_UNCHANGED on error (not 0, which would say new).
+ * PILOTDB_OBSERVE_UNCHANGED on error (not 0, which would say new).  A
+ * database error leaves nothing of the call behind; inside a
+ * pilotdb_begin() transaction, should a new pilot's second row fail and
+ * its first not be taken back either, the whole transaction is rolled
+ * back (the message ends "the transaction was rolled back").
  */
 pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
                                  pilotdb_observe_result *result,
@@ -619,10 +623,13 @@ typedef struct pilotdb_pilot_brief {
 typedef int (*pilotdb_brief_cb)(void *arg, const pilotdb_pilot_brief *pilot);
 
 /*
- * Call cb for each pilot of CE ce_name in no particular order, inside one
- * read snapshot: one scan of the pilots reading the few columns a summary
- * of the CE needs (no ref, no CE name).  A non-zero return from cb stops
- * the scan.  An unknown ce_name is PILOTDB_ENOTFOUND.
+ * Call cb for each pilot of CE ce_name in no particular order (the active
+ * ones first, newest first), inside one read snapshot, reading the few
+ * columns a summary of the CE needs (no ref, no CE name).  On real data
+ * (times from 1990 on) no other CE's ended pilot is read: the cost
+ * follows the CE's pilots, not the database's; a simulation's ended
+ * pilots are found by one scan of every pilot.  A non-zero return from
+ * cb stops the scan.  An unknown ce_name is PILOTDB_ENOTFOUND.
  */
 pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
                                   void *arg);

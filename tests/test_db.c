@@ -156,6 +156,8 @@ static void test_ce_pilots_scan(void **state)
     fx_close(db);
 }
 
+static int64_t sql_int(pilotdb *db, const char *sql);
+
 /* The statement of db's whose SQL contains text, and its count of steps
  * through a whole table (reset). */
 static int fullscan_steps(pilotdb *db, const char *text)
@@ -167,6 +169,98 @@ static int fullscan_steps(pilotdb *db, const char *text)
             return sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
     fail_msg("no statement with '%s'", text);
     return -1;
+}
+
+/* Pilots of CE "a" around 300 ended ones of "b": the oldest of all a
+ * running pilot of a, then four ended and (the newest) a submitted one.
+ * The sum of a's ids in *sum, the oldest's id in *first, the newest's in
+ * *last. */
+static void scan_fill(pilotdb *db, int64_t *first, int64_t *last, int64_t *sum)
+{
+    int64_t id;
+
+    *sum = 0;
+    fx_ok(db, pilotdb_ce_add(db, "a", 10, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_ce_add(db, "b", 500, 0.9, 1, NULL));
+    fx_ok(db, pilotdb_pilot_submit(db, "a", first));
+    fx_ok(db, pilotdb_pilot_set_status(db, *first, PILOT_RUNNING));
+    *sum += *first;
+    fx_ok(db, pilotdb_begin(db));
+    for (int i = 0; i < 300; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "b", &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i % 2 ? PILOT_DONE : PILOT_FAILED));
+    }
+    for (int i = 0; i < 4; i++) {
+        fx_ok(db, pilotdb_pilot_submit(db, "a", &id));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, PILOT_RUNNING));
+        fx_ok(db, pilotdb_pilot_set_status(db, id, i % 2 ? PILOT_DONE : PILOT_FAILED));
+        *sum += id;
+    }
+    fx_ok(db, pilotdb_pilot_submit(db, "a", last));
+    *sum += *last;
+    fx_ok(db, pilotdb_commit(db));
+}
+
+/* On real data a CE's pilots are read without the others': the ended ones
+ * from their index, the active ones back from the newest pilot only as
+ * far as the oldest of them.  A simulation's ended pilots (virtual times,
+ * before 1990: not in the index, which would cost the simulator's writes)
+ * are found by one scan, and the same pilots are visited. */
+static void test_ce_pilots_scan_reads_its_own(void **state)
+{
+    pilotdb *db = fx_memory_db();
+    struct scan_seen seen = { 0 };
+    int64_t first, last, sum, saved = fx_clock_ms;
+
+    (void)state;
+    fx_clock_ms = 1800000000000; /* 2027: real data */
+    scan_fill(db, &first, &last, &sum);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id > 0 AND status >= 2"
+                                 " AND ended_at >= 631152000000"), 304);
+
+    /* The oldest active pilot is the first of all: every row back to it. */
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(seen.ids_sum, sum);
+    assert_int_equal(fullscan_steps(db, "INDEXED BY pilot_ended_by_ce"), 0);
+    assert_true(fullscan_steps(db, "p.status < 2") >= 300);
+
+    /* Once it ended, the newest pilot is the only active one: no other
+     * row is read. */
+    fx_ok(db, pilotdb_pilot_set_status(db, first, PILOT_DONE));
+    memset(&seen, 0, sizeof seen);
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(seen.ids_sum, sum);
+    assert_int_equal(fullscan_steps(db, "INDEXED BY pilot_ended_by_ce"), 0);
+    assert_true(fullscan_steps(db, "p.status < 2") <= 1);
+
+    /* No active pilot: no row of the table at all. */
+    fx_ok(db, pilotdb_pilot_set_status(db, last, PILOT_RUNNING));
+    fx_ok(db, pilotdb_pilot_set_status(db, last, PILOT_DONE));
+    memset(&seen, 0, sizeof seen);
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(fullscan_steps(db, "p.status < 2"), 0);
+    fx_close(db);
+
+    /* A simulation: nothing in the index, one scan for the ended. */
+    db = fx_memory_db();
+    fx_clock_ms = 1000;
+    fx_ok(db, pilotdb_clock_claim(db, PILOTDB_CLOCK_SIM));
+    scan_fill(db, &first, &last, &sum);
+    memset(&seen, 0, sizeof seen);
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "a", scan_count, &seen));
+    assert_int_equal(seen.n, 6);
+    assert_int_equal(seen.ids_sum, sum);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id > 0 AND status >= 2"
+                                 " AND ended_at >= 631152000000"), 0);
+    assert_true(fullscan_steps(db, "ended_at < 631152000000") >= 305);
+    fx_close(db);
+    fx_clock_ms = saved;
 }
 
 /* One CE's change log is read through its index (schema 6), not by a
@@ -2416,6 +2510,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest rules[] = {
         cmocka_unit_test(test_ce_add_refusals),
         cmocka_unit_test(test_ce_pilots_scan),
+        cmocka_unit_test(test_ce_pilots_scan_reads_its_own),
         cmocka_unit_test(test_ce_history_reads_its_own),
         cmocka_unit_test(test_ce_update),
         cmocka_unit_test(test_submit_refusals),

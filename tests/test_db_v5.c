@@ -114,6 +114,11 @@ static void test_migrate_from_v4(void **state)
     db = fx_file_db(dir, "v4.db");
     assert_int_equal(sql_int(db, "PRAGMA user_version"), PILOTDB_SCHEMA_VERSION);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot"), 5);
+    /* A simulation's ended pilots (virtual times) stay out of the index
+     * of ended pilots by CE (version 6). */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id > 0 AND status >= 2"
+                                 " AND ended_at >= 631152000000"), 0);
     fx_assert_consistent(db);
     fx_ok(db, pilotdb_ce_get(db, "ce-a", &ce));
     for (int s = 0; s < PILOT_NSTATUS; s++)
@@ -180,6 +185,14 @@ static void test_migrate_guesses_clock(void **state)
     fx_ok(db, pilotdb_clock_kind(db, &kind));
     assert_int_equal(kind, PILOTDB_CLOCK_WALL);
     fx_assert_consistent(db);
+    /* Real data's ended pilots are all in the index of ended pilots by
+     * CE (version 6). */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id = 1 AND status >= 2"
+                                 " AND ended_at >= 631152000000"), 2);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot INDEXED BY pilot_ended_by_ce"
+                                 " WHERE ce_id = 2 AND status >= 2"
+                                 " AND ended_at >= 631152000000"), 1);
     fx_close(db);
 
     snprintf(path, sizeof path, "%s/empty.db", dir);
@@ -193,6 +206,13 @@ static void test_migrate_guesses_clock(void **state)
     fx_tmpdir_remove(dir);
 }
 
+static int count_pilot(void *arg, const pilotdb_pilot_brief *p)
+{
+    (void)p;
+    ++*(int64_t *)arg;
+    return 0;
+}
+
 /* A version 5 database reads as the current one read-only (version 6
  * adds an index only): `check`, `metrics` and the listings need not wait
  * for a writer to migrate it, and the file is left as it was. */
@@ -203,14 +223,19 @@ static void test_v5_read_only(void **state)
     pilotdb *db = NULL;
     pilotdb_ce *ces = NULL;
     pilotdb_ce_history_row *rows = NULL;
+    int64_t pilots = 0;
     size_t n = 0;
 
     (void)state;
     snprintf(path, sizeof path, "%s/v5.db", dir);
     fx_old_db_file(path, 5);
-    sql_on_file(path, "INSERT INTO ce(name, capacity, success_rate) VALUES ('ce-a', 4, 0.9);"
+    sql_on_file(path, "INSERT INTO ce(name, capacity, success_rate, n_running, n_done,"
+                      " last_change_at) VALUES ('ce-a', 4, 0.9, 1, 1, 1800000002000);"
                       "INSERT INTO ce_change(at, ce_id, field, new_value, actor)"
-                      " VALUES (1000, 1, 'capacity', 4, 'cli');");
+                      " VALUES (1000, 1, 'capacity', 4, 'cli');"
+                      "INSERT INTO pilot(ce_id, status, submitted_at, started_at, ended_at)"
+                      " VALUES (1, 1, 1800000000000, 1800000001000, NULL),"
+                      " (1, 2, 1800000000000, 1800000001000, 1800000002000);");
     fx_ok(NULL, pilotdb_open(path, PILOTDB_OPEN_READONLY, &db, err, sizeof err));
     fx_ok(db, pilotdb_ce_list(db, 0, &ces, &n));
     assert_int_equal(n, 1);
@@ -219,6 +244,9 @@ static void test_v5_read_only(void **state)
     assert_int_equal(n, 1);
     pilotdb_free(rows);
     fx_ok(db, pilotdb_check(db, NULL));
+    /* A CE's pilots without the index of version 6: one scan. */
+    fx_ok(db, pilotdb_ce_pilots_scan(db, "ce-a", count_pilot, &pilots));
+    assert_int_equal(pilots, 2);
     assert_int_equal(sql_int(db, "PRAGMA user_version"), 5);
     assert_int_equal(pilotdb_close(db), PILOTDB_OK);
     /* Read-write, it is migrated. */
@@ -840,6 +868,28 @@ static void test_observe_in_transaction(void **state)
     fx_ok(db, pilotdb_pilot_get_ref(db, "t1", &p));
     assert_int_equal(p.status, PILOT_FAILED);
     free(before);
+
+    /* A new pilot whose source row fails and whose pilot row cannot be
+     * taken back either: the caller's transaction is rolled back whole,
+     * and the message says so. */
+    before = pilot_rows(db);
+    fail_writes(db, "fail_source2", "BEFORE INSERT ON pilot_source WHEN NEW.ref = 'boom2'");
+    fail_writes(db, "fail_undo", "BEFORE DELETE ON pilot");
+    fx_ok(db, pilotdb_begin(db));
+    bad = obs_of("lost-too", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(3));
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
+    bad = obs_of("boom2", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(4));
+    assert_int_not_equal(pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_OK);
+    assert_non_null(strstr(pilotdb_errmsg(db), "; the transaction was rolled back"));
+    assert_false(pilotdb_in_transaction(db));
+    after = pilot_rows(db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
+    assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
     fx_assert_consistent(db);
     fx_close(db);
 }
