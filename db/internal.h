@@ -119,6 +119,8 @@ struct pilotdb {
     struct pilotdb__ce_known *known; /* open addressing by name, known_cap slots */
     size_t known_cap, known_used;
     int clock_wall;       /* the database's clock is known to be the wall's */
+    int doomed;           /* a call could not undo its writes nor roll the
+                             caller's transaction back: commit refuses it */
     int64_t *created;     /* CEs created in the open transaction (change log) */
     size_t created_n, created_cap;
     char actor[PILOTDB_WORD_MAX + 1]; /* who writes (pilotdb_set_actor()) */

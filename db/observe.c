@@ -170,11 +170,22 @@ static pilotdb_rc run_write(pilotdb *db, sqlite3_stmt *st)
                               : pilotdb__sql_fail(db, src, "recording a pilot");
 }
 
+/* Append text to the handle's message. */
+static void errmsg_append(pilotdb *db, const char *text)
+{
+    size_t n = strnlen(db->errmsg, sizeof db->errmsg - 1);
+
+    snprintf(db->errmsg + n, sizeof db->errmsg - n, "%s", text);
+}
+
 /* A new pilot whose pilot_source row failed (rc), written without a
  * savepoint inside a caller's transaction: its pilot row taken back, so
- * that the call leaves nothing.  Should that fail too, the caller's whole
- * transaction is rolled back rather than left holding half a pilot (the
- * message says so).  rc, and the first write's message, either way. */
+ * that the call leaves nothing.  When SQLite rolled the transaction back
+ * itself (an I/O error, an interrupt), or the row cannot be taken back,
+ * the caller's whole transaction is gone (the message says so): rolled
+ * back here if SQLite did not, or, if even that fails, doomed, so that
+ * pilotdb_commit() refuses it.  rc, and the first write's message, either
+ * way. */
 static pilotdb_rc take_back(pilotdb *db, int64_t id, pilotdb_rc rc)
 {
     char saved[sizeof db->errmsg];
@@ -182,7 +193,8 @@ static pilotdb_rc take_back(pilotdb *db, int64_t id, pilotdb_rc rc)
     int src;
 
     memcpy(saved, db->errmsg, sizeof saved);
-    if (pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st) == PILOTDB_OK) {
+    if (pilotdb_in_transaction(db) &&
+        pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st) == PILOTDB_OK) {
         sqlite3_bind_int64(st, 1, id);
         src = sqlite3_step(st);
         pilotdb__stmt_done(st);
@@ -192,12 +204,16 @@ static pilotdb_rc take_back(pilotdb *db, int64_t id, pilotdb_rc rc)
         }
     }
     pilotdb__batch_end(db);
-    if (pilotdb_in_transaction(db))
-        pilotdb__stmt_run(db, ST_ROLLBACK, "rolling back");
+    if (pilotdb_in_transaction(db) &&
+        pilotdb__stmt_run(db, ST_ROLLBACK, "rolling back") != PILOTDB_OK &&
+        pilotdb_in_transaction(db)) {
+        db->doomed = 1;
+        memcpy(db->errmsg, saved, sizeof saved);
+        errmsg_append(db, "; the transaction could not be rolled back: roll it back");
+        return rc;
+    }
     memcpy(db->errmsg, saved, sizeof saved);
-    snprintf(db->errmsg + strnlen(db->errmsg, sizeof db->errmsg - 1),
-             sizeof db->errmsg - strnlen(db->errmsg, sizeof db->errmsg - 1),
-             "; the transaction was rolled back");
+    errmsg_append(db, "; the transaction was rolled back");
     return rc;
 }
 
@@ -217,8 +233,10 @@ static pilotdb_rc write_pilot(pilotdb *db, int found, int64_t *id, int64_t ce_id
     sqlite3_stmt *st;
     pilotdb_rc rc;
 
-    /* What taking back needs is made before the first write. */
-    if (undo && ((rc = pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st)) != PILOTDB_OK ||
+    /* The second write's statement, and what taking back needs, are made
+     * before the first write. */
+    if (undo && ((rc = pilotdb__stmt_get(db, ST_OBS_SOURCE_INSERT, &st)) != PILOTDB_OK ||
+                 (rc = pilotdb__stmt_get(db, ST_OBS_UNINSERT, &st)) != PILOTDB_OK ||
                  (rc = pilotdb__stmt_get(db, ST_ROLLBACK, &st)) != PILOTDB_OK))
         return rc;
     if ((rc = pilotdb__stmt_get(db, found ? ST_OBS_UPDATE : ST_OBS_INSERT, &st)))

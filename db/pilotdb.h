@@ -541,8 +541,10 @@ pilotdb_rc pilotdb_pilot_move(pilotdb *db, int64_t pilot_id, int64_t ce_id,
  * PILOTDB_OBSERVE_UNCHANGED on error (not 0, which would say new).  A
  * database error leaves nothing of the call behind; inside a
  * pilotdb_begin() transaction, should a new pilot's second row fail and
- * its first not be taken back either, the whole transaction is rolled
- * back (the message ends "the transaction was rolled back").
+ * its first not be taken back either (or SQLite roll the transaction back
+ * itself), the whole transaction is rolled back (the message ends "the
+ * transaction was rolled back"); should even that fail, pilotdb_commit()
+ * refuses the transaction and rolls it back.
  */
 pilotdb_rc pilotdb_pilot_observe(pilotdb *db, const pilotdb_observation *obs,
                                  pilotdb_observe_result *result,
@@ -628,8 +630,10 @@ typedef int (*pilotdb_brief_cb)(void *arg, const pilotdb_pilot_brief *pilot);
  * columns a summary of the CE needs (no ref, no CE name).  On real data
  * (times from 1990 on) no other CE's ended pilot is read: the cost
  * follows the CE's pilots, not the database's; a simulation's ended
- * pilots are found by one scan of every pilot.  A non-zero return from
- * cb stops the scan.  An unknown ce_name is PILOTDB_ENOTFOUND.
+ * pilots are found by one scan of every pilot.  The CE's counts say how
+ * many pilots to look for: counts that pilotdb_check() finds wrong may
+ * hide some.  A non-zero return from cb stops the scan.  An unknown
+ * ce_name is PILOTDB_ENOTFOUND.
  */
 pilotdb_rc pilotdb_ce_pilots_scan(pilotdb *db, const char *ce_name, pilotdb_brief_cb cb,
                                   void *arg);

@@ -44,6 +44,7 @@ int pilotdb_in_transaction(pilotdb *db)
 void pilotdb__batch_end(pilotdb *db)
 {
     db->batch = 0;
+    db->doomed = 0;
     db->clock_wall = 0;
     pilotdb__delta_clear(db);
     pilotdb__known_clear(db);
@@ -180,6 +181,11 @@ pilotdb_rc pilotdb_commit(pilotdb *db)
     if (!pilotdb_in_transaction(db)) {
         pilotdb__batch_end(db);
         return pilotdb__fail(db, PILOTDB_EMISUSE, "commit: no transaction is open");
+    }
+    if (db->doomed) {
+        pilotdb_rollback(db);
+        return pilotdb__fail(db, PILOTDB_EMISUSE, "commit: a call in this transaction"
+                             " could not undo its writes: it was rolled back instead");
     }
     rc = pilotdb__txn_leave(db, 1, pilotdb__delta_flush(db));
     pilotdb__batch_end(db);

@@ -785,6 +785,43 @@ static void expect_failed_in_batch(pilotdb *db, const pilotdb_observation *o)
  * before its second write: one refused, or one whose first, second or
  * fourth write fails, leaves nothing behind, and the transaction goes
  * on to commit what the others wrote. */
+/* On a handle that has not yet written a pilot_source row, that row's
+ * statement is made before the pilot's row is written: a failure to make
+ * it (here a trigger that cannot be compiled; out of memory alike)
+ * leaves nothing, inside a caller's transaction too. */
+static void test_observe_cold_handle(void **state)
+{
+    char *dir = fx_tmpdir();
+    pilotdb *db = fx_file_db(dir, "cold.db");
+    pilotdb_observation o = obs_of("cold-1", "ce-1", PILOT_SUBMITTED);
+    pilotdb_observe_result res;
+
+    (void)state;
+    fx_ok(db, pilotdb_ce_add(db, "ce-1", 2, 0.9, 1, NULL));
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(0));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    fx_close(db);
+    db = fx_file_db(dir, "cold.db");
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "CREATE TEMP TRIGGER broken BEFORE INSERT"
+                                  " ON pilot_source BEGIN SELECT * FROM no_such_table; END",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    fx_ok(db, pilotdb_begin(db));
+    /* A move, one write (the clock is read here: no savepoint after). */
+    o.status = PILOT_RUNNING;
+    set_time(&o.started, PILOTDB_TIME_EXACT, AT(1));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_CHANGED);
+    /* A new pilot: its source row's statement cannot be made. */
+    o = obs_of("cold-2", "ce-1", PILOT_SUBMITTED);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(2));
+    assert_int_not_equal(pilotdb_pilot_observe(db, &o, &res, NULL), PILOTDB_OK);
+    assert_true(pilotdb_in_transaction(db));
+    fx_ok(db, pilotdb_commit(db));
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM pilot"), 1);
+    fx_ok(db, pilotdb_check(db, NULL));
+    fx_close(db);
+    fx_tmpdir_remove(dir);
+}
+
 static void test_observe_in_transaction(void **state)
 {
     pilotdb *db = observe_db();
@@ -890,6 +927,29 @@ static void test_observe_in_transaction(void **state)
     free(before);
     fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
     assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
+
+    /* SQLite rolls the transaction back itself (RAISE(ROLLBACK) stands
+     * for an I/O error or an interrupt): nothing is taken back outside
+     * it, and the message says the transaction is gone. */
+    before = pilot_rows(db);
+    assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "CREATE TEMP TRIGGER fail_rb"
+                                  " BEFORE INSERT ON pilot_source WHEN NEW.ref = 'boom-rb'"
+                                  " BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    fx_ok(db, pilotdb_begin(db));
+    bad = obs_of("lost-rb", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(3));
+    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
+    bad = obs_of("boom-rb", "ce-1", PILOT_SUBMITTED);
+    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(4));
+    assert_int_not_equal(pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_OK);
+    assert_non_null(strstr(pilotdb_errmsg(db), "; the transaction was rolled back"));
+    assert_false(pilotdb_in_transaction(db));
+    after = pilot_rows(db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+    fx_ok(db, pilotdb_check(db, NULL));
     fx_assert_consistent(db);
     fx_close(db);
 }
@@ -1145,6 +1205,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_observe_facts),
         cmocka_unit_test(test_observe_refusals),
         cmocka_unit_test(test_observe_in_transaction),
+        cmocka_unit_test(test_observe_cold_handle),
         cmocka_unit_test(test_observe_idempotent),
     };
     const struct CMUnitTest transitions[] = {
