@@ -785,6 +785,29 @@ static void expect_failed_in_batch(pilotdb *db, const pilotdb_observation *o)
  * before its second write: one refused, or one whose first, second or
  * fourth write fails, leaves nothing behind, and the transaction goes
  * on to commit what the others wrote. */
+/* In a new transaction, pilot ref kept observed, then pilot ref boom,
+ * whose failure rolls the whole transaction back: the message says so and
+ * the pilots are as before. */
+static void expect_batch_rolled_back(pilotdb *db, const char *kept, const char *boom)
+{
+    pilotdb_observation o = obs_of(kept, "ce-1", PILOT_SUBMITTED);
+    pilotdb_observe_result res;
+    char *before = pilot_rows(db), *after;
+
+    fx_ok(db, pilotdb_begin(db));
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(3));
+    assert_int_equal(observe_ok(db, &o), PILOTDB_OBSERVE_NEW);
+    o = obs_of(boom, "ce-1", PILOT_SUBMITTED);
+    set_time(&o.submitted, PILOTDB_TIME_EXACT, AT(4));
+    assert_int_not_equal(pilotdb_pilot_observe(db, &o, &res, NULL), PILOTDB_OK);
+    assert_non_null(strstr(pilotdb_errmsg(db), "; the transaction was rolled back"));
+    assert_false(pilotdb_in_transaction(db));
+    after = pilot_rows(db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+}
+
 /* On a handle that has not yet written a pilot_source row, that row's
  * statement is made before the pilot's row is written: a failure to make
  * it (here a trigger that cannot be compiled; out of memory alike)
@@ -909,46 +932,19 @@ static void test_observe_in_transaction(void **state)
     /* A new pilot whose source row fails and whose pilot row cannot be
      * taken back either: the caller's transaction is rolled back whole,
      * and the message says so. */
-    before = pilot_rows(db);
     fail_writes(db, "fail_source2", "BEFORE INSERT ON pilot_source WHEN NEW.ref = 'boom2'");
     fail_writes(db, "fail_undo", "BEFORE DELETE ON pilot");
-    fx_ok(db, pilotdb_begin(db));
-    bad = obs_of("lost-too", "ce-1", PILOT_SUBMITTED);
-    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(3));
-    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
-    bad = obs_of("boom2", "ce-1", PILOT_SUBMITTED);
-    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(4));
-    assert_int_not_equal(pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_OK);
-    assert_non_null(strstr(pilotdb_errmsg(db), "; the transaction was rolled back"));
-    assert_false(pilotdb_in_transaction(db));
-    after = pilot_rows(db);
-    assert_string_equal(before, after);
-    free(after);
-    free(before);
+    expect_batch_rolled_back(db, "lost-too", "boom2");
     fx_ok(db, pilotdb_ce_get(db, "ce-1", &ce));
     assert_int_equal(ce.count[PILOT_SUBMITTED], 1);
-
     /* SQLite rolls the transaction back itself (RAISE(ROLLBACK) stands
      * for an I/O error or an interrupt): nothing is taken back outside
-     * it, and the message says the transaction is gone. */
-    before = pilot_rows(db);
+     * it. */
     assert_int_equal(sqlite3_exec(pilotdb_sqlite(db), "CREATE TEMP TRIGGER fail_rb"
                                   " BEFORE INSERT ON pilot_source WHEN NEW.ref = 'boom-rb'"
                                   " BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END",
                                   NULL, NULL, NULL), SQLITE_OK);
-    fx_ok(db, pilotdb_begin(db));
-    bad = obs_of("lost-rb", "ce-1", PILOT_SUBMITTED);
-    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(3));
-    assert_int_equal(observe_ok(db, &bad), PILOTDB_OBSERVE_NEW);
-    bad = obs_of("boom-rb", "ce-1", PILOT_SUBMITTED);
-    set_time(&bad.submitted, PILOTDB_TIME_EXACT, AT(4));
-    assert_int_not_equal(pilotdb_pilot_observe(db, &bad, &res, NULL), PILOTDB_OK);
-    assert_non_null(strstr(pilotdb_errmsg(db), "; the transaction was rolled back"));
-    assert_false(pilotdb_in_transaction(db));
-    after = pilot_rows(db);
-    assert_string_equal(before, after);
-    free(after);
-    free(before);
+    expect_batch_rolled_back(db, "lost-rb", "boom-rb");
     fx_ok(db, pilotdb_check(db, NULL));
     fx_assert_consistent(db);
     fx_close(db);
