@@ -41,10 +41,12 @@
     " ifnull(p.started_at, -9223372036854775807 - 1),"                         \
     " ifnull(p.ended_at, -9223372036854775807 - 1)"
 
-/* A failed pilot's reason (NULL for a done one). */
-#define CE_PILOT_FAILED_REASON                                                 \
-    "CASE WHEN p.status = 3 THEN (SELECT s.reason FROM pilot_source s"         \
-    " WHERE s.pilot_id = p.pilot_id) END"
+/* The lean row of pilotdb_ce_pilots_scan(): no CE name, no ref, and no
+ * reason for a done pilot (a lookup saved for most pilots). */
+#define CE_PILOT_ROW                                                           \
+    "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES ", CASE WHEN p.status <> 2" \
+    " THEN (SELECT s.reason FROM pilot_source s WHERE s.pilot_id = p.pilot_id)" \
+    " END FROM pilot p "
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN_WRITE] = "BEGIN IMMEDIATE",
@@ -132,39 +134,25 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " s.source_status FROM pilot_source s"
                         " JOIN pilot p ON p.pilot_id = s.pilot_id WHERE s.ref = ?1",
     [ST_PILOT_GET_REF] = PILOT_SELECT "WHERE s.ref = ?1",
-    /* The lean rows of pilotdb_ce_pilots_scan(): no CE name, no ref, and
-     * the reason of the failed and the active pilots only (a lookup saved
-     * for most pilots).  The active pilots, which no index holds, from the
-     * newest pilot back until the CE's count of them is reached; the ended
-     * ones from their index (schema.h, version 6; named, so that a plan
-     * never falls back to reading every pilot), then, if the CE's count
-     * of them says some are missing (a simulation's, before 1990), one
-     * scan for those. */
+    /* A CE's pilots (pilotdb_ce_pilots_scan()): the active ones, which no
+     * index holds, from the newest pilot back until the CE's count of them
+     * is reached; the ended ones from their index (schema.h, version 6;
+     * named, so that a plan never falls back to reading every pilot),
+     * then, if the CE's count of them says some are missing (a
+     * simulation's, before 1990), one scan for those; without the index
+     * (a version 5 database read-only), one scan. */
     [ST_CE_PILOT_COUNTS] = "SELECT ce_id, n_submitted + n_running, n_done + n_failed,"
                            " (SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
                            " AND name = '" PILOTDB_ENDED_INDEX_NAME "')"
                            " FROM ce WHERE name = ?1",
-    [ST_CE_PILOTS_ACTIVE] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES
-                            ", (SELECT s.reason FROM pilot_source s"
-                            " WHERE s.pilot_id = p.pilot_id)"
-                            " FROM pilot p NOT INDEXED"
-                            " WHERE p.ce_id = ?1 AND p.status < 2"
+    [ST_CE_PILOTS_ACTIVE] = CE_PILOT_ROW "NOT INDEXED WHERE p.ce_id = ?1 AND p.status < 2"
                             " ORDER BY p.pilot_id DESC",
-    [ST_CE_PILOTS_ENDED] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES ", "
-                           CE_PILOT_FAILED_REASON
-                           " FROM pilot p INDEXED BY " PILOTDB_ENDED_INDEX_NAME
+    [ST_CE_PILOTS_ENDED] = CE_PILOT_ROW "INDEXED BY " PILOTDB_ENDED_INDEX_NAME
                            " WHERE p.ce_id = ?1 AND p.status >= 2"
                            " AND p.ended_at >= " PILOTDB_WALL_MIN_SQL,
-    /* A version 5 database read-only has no index: one scan. */
-    [ST_CE_PILOTS_ALL] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES ","
-                         " CASE WHEN p.status <> 2 THEN (SELECT s.reason"
-                         " FROM pilot_source s WHERE s.pilot_id = p.pilot_id) END"
-                         " FROM pilot p NOT INDEXED WHERE p.ce_id = ?1",
-    [ST_CE_PILOTS_ENDED_EARLY] = "SELECT p.pilot_id, p.status, " CE_PILOT_TIMES ", "
-                                 CE_PILOT_FAILED_REASON
-                                 " FROM pilot p NOT INDEXED"
-                                 " WHERE p.ce_id = ?1 AND p.status >= 2"
-                                 " AND p.ended_at < " PILOTDB_WALL_MIN_SQL,
+    [ST_CE_PILOTS_ALL] = CE_PILOT_ROW "NOT INDEXED WHERE p.ce_id = ?1",
+    [ST_CE_PILOTS_ENDED_EARLY] = CE_PILOT_ROW "NOT INDEXED WHERE p.ce_id = ?1"
+                                 " AND p.status >= 2 AND p.ended_at < " PILOTDB_WALL_MIN_SQL,
     [ST_PILOT_REASON] = "SELECT s.reason FROM pilot p LEFT JOIN pilot_source s"
                         " ON s.pilot_id = p.pilot_id WHERE p.pilot_id = ?1",
     [ST_OBS_INSERT] = "INSERT INTO pilot(ce_id, status, submitted_at, started_at,"
